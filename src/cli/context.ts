@@ -1,0 +1,91 @@
+import type { Readable, Writable } from 'node:stream'
+import {
+  applySchema,
+  assertSchemaCurrent,
+  openDatabase,
+  type Db,
+  type OpenDatabase,
+} from '../core/db.js'
+import { resolveConfig, type Config } from '../core/config.js'
+import { loadSecretKey, type SecretKey } from '../core/tokens.js'
+import { Output } from './output.js'
+
+/** What the CLI takes from the process; tests pass their own. */
+export interface CliDeps {
+  env: Readonly<Record<string, string | undefined>>
+  cwd: string
+  stdin: Readable & { isTTY?: boolean }
+  stdout: Writable & { isTTY?: boolean }
+  stderr: Writable
+  /** `cli:<os user>`, recorded as the actor of every administrative action. */
+  actor: string
+}
+
+/** Per-invocation services the commands share: configuration, database, key, output. */
+export class CliContext {
+  #config?: Readonly<Config>
+  #open?: OpenDatabase
+  readonly out: Output
+
+  constructor(
+    readonly deps: CliDeps,
+    private readonly globals: () => { db?: string; color?: boolean },
+  ) {
+    const colorOff = deps.env.NO_COLOR !== undefined && deps.env.NO_COLOR !== ''
+    this.out = new Output(deps.stdout, deps.stderr, !colorOff && Boolean(deps.stdout.isTTY))
+  }
+
+  get actor(): string {
+    return this.deps.actor
+  }
+
+  /** True when prompts are allowed: both stdin and stdout are a terminal. */
+  get interactive(): boolean {
+    return Boolean(this.deps.stdin.isTTY && this.deps.stdout.isTTY)
+  }
+
+  config(): Readonly<Config> {
+    if (!this.#config) {
+      this.#config = resolveConfig({ env: this.deps.env, cwd: this.deps.cwd, dbPath: this.globals().db })
+    }
+    return this.#config
+  }
+
+  /** Opens the database (once) after checking it is initialised and of this version. */
+  async db(): Promise<Db> {
+    if (!this.#open) {
+      const open = await openDatabase(this.config().database)
+      try {
+        await assertSchemaCurrent(open)
+      } catch (error) {
+        await open.close()
+        throw error
+      }
+      this.#open = open
+    }
+    return this.#open.db
+  }
+
+  /** Opens or creates the database and applies the schema (`confi init`). */
+  async initDatabase(): Promise<{ db: Db; version: number; created: boolean; location: string }> {
+    const open = await openDatabase(this.config().database, { create: true })
+    this.#open = open
+    const result = await applySchema(open)
+    return { db: open.db, location: open.location, ...result }
+  }
+
+  /** The open database handle with its backend, for commands that need the raw driver. */
+  async openDatabase(): Promise<OpenDatabase> {
+    await this.db()
+    return this.#open as OpenDatabase
+  }
+
+  secretKey(options: { create?: boolean } = {}): SecretKey {
+    return loadSecretKey(this.config().secretFile, options)
+  }
+
+  async close(): Promise<void> {
+    await this.#open?.close()
+    this.#open = undefined
+  }
+}

@@ -1,0 +1,46 @@
+import { Command } from 'commander'
+import { CliContext, type CliDeps } from './context.js'
+import { registerInit } from './commands/init.js'
+import { registerFirm } from './commands/firm.js'
+import { registerClients } from './commands/clients.js'
+import { registerUsers } from './commands/users.js'
+import { registerDocs } from './commands/docs.js'
+import { registerBackup } from './commands/backup.js'
+import { registerServe } from './commands/serve.js'
+import { registerDemo } from './commands/demo.js'
+
+/** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
+export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
+  const program = new Command('confi')
+  const context = new CliContext(deps, () => program.opts<{ db?: string; color?: boolean }>())
+  program
+    .description('confi: the client area of an accounting firm, from the terminal')
+    .option('--db <path>', 'SQLite database file (default: $CONFI_DB or ./confi.db)')
+    .option('--no-color', 'plain output without colours (also NO_COLOR)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => deps.stdout.write(text),
+      writeErr: (text) => deps.stderr.write(text),
+      outputError: (text, write) =>
+        write(`confi: ${text.trim().replace(/^error: /, '').replace(/\.$/, '')}; see 'confi --help'\n`),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ confi init --firm-name "Contabilidade Exemplo" --base-url http://localhost:3000
+  $ confi clients add --name "Padaria Pão Quente Ltda" --tax-id 11.222.333/0001-81
+  $ confi clients link 11222333000181
+  $ confi users list --status pending --json`,
+    )
+  registerInit(program, context)
+  registerFirm(program, context)
+  registerClients(program, context)
+  registerUsers(program, context)
+  registerDocs(program, context)
+  registerBackup(program, context)
+  registerServe(program, context)
+  registerDemo(program, context)
+  return { program, context }
+}

@@ -1,0 +1,69 @@
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { ValidationError } from './errors.js'
+import type { DatabaseTarget } from './db.js'
+
+export interface Config {
+  database: DatabaseTarget
+  /** Holds the attachment store (`files/`) and, by default, the secret key file. */
+  dataDir: string
+  secretFile: string
+  /** Proxies whose X-Forwarded-For is believed (exact IP addresses). */
+  trustedProxies: readonly string[]
+  debug: boolean
+}
+
+export interface ConfigInput {
+  env: Readonly<Record<string, string | undefined>>
+  cwd: string
+  /** --db from the command line; wins over CONFI_DB. */
+  dbPath?: string
+}
+
+/** Reads the configuration once from the environment and options, validated and frozen. */
+export function resolveConfig(input: ConfigInput): Readonly<Config> {
+  const { env, cwd } = input
+  const database = resolveDatabase(input)
+  const defaultDataDir =
+    database.kind === 'sqlite'
+      ? join(dirname(database.path), `${basename(database.path, extname(database.path))}-data`)
+      : resolve(cwd, 'confi-data')
+  const dataDir = env.CONFI_DATA_DIR ? resolve(cwd, env.CONFI_DATA_DIR) : defaultDataDir
+  const secretFile = env.CONFI_SECRET_FILE
+    ? resolve(cwd, env.CONFI_SECRET_FILE)
+    : join(dataDir, 'secret.key')
+  return Object.freeze({
+    database,
+    dataDir,
+    secretFile,
+    trustedProxies: Object.freeze(
+      (env.CONFI_TRUSTED_PROXIES ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+    debug: env.CONFI_DEBUG === '1',
+  })
+}
+
+function resolveDatabase(input: ConfigInput): DatabaseTarget {
+  const url = input.env.DATABASE_URL
+  if (!input.dbPath && url) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new ValidationError(
+        'DATABASE_URL must start with postgres:// or postgresql://; unset it to use the SQLite file of --db or CONFI_DB',
+      )
+    }
+    return { kind: 'postgres', url, poolSize: parsePoolSize(input.env.CONFI_PG_POOL_SIZE) }
+  }
+  const path = input.dbPath ?? input.env.CONFI_DB ?? 'confi.db'
+  return { kind: 'sqlite', path: resolve(input.cwd, path) }
+}
+
+function parsePoolSize(value: string | undefined): number {
+  if (value === undefined || value === '') return 10
+  const size = Number(value)
+  if (!Number.isInteger(size) || size < 1 || size > 200) {
+    throw new ValidationError(`CONFI_PG_POOL_SIZE must be a whole number from 1 to 200, not '${value}'`)
+  }
+  return size
+}

@@ -1,0 +1,206 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import BetterSqlite3 from 'better-sqlite3'
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely'
+import { ConfiError, ValidationError, UnavailableError } from './errors.js'
+import type { Database } from './tables.js'
+import { nowIso } from './time.js'
+
+/** The schema version this build of confi writes and understands. */
+export const SCHEMA_VERSION = 1
+
+export type Db = Kysely<Database>
+export type Backend = 'sqlite' | 'postgres'
+
+export type DatabaseTarget =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; poolSize: number }
+
+export interface OpenDatabase {
+  db: Db
+  backend: Backend
+  /** Where the database is, safe to print (no credentials). */
+  location: string
+  /** Runs a multi-statement SQL script through the driver itself (schema only). */
+  runScript(script: string): Promise<void>
+  close(): Promise<void>
+}
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** Path of schema.sql shipped with the package. */
+export const schemaPath = resolve(packageRoot, 'schema.sql')
+
+/** Opens the database named by `target`; `create` allows a new SQLite file (only `init` passes it). */
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: { create?: boolean } = {},
+): Promise<OpenDatabase> {
+  if (target.kind === 'sqlite') return openSqlite(target.path, options.create ?? false)
+  const { openPostgres } = await import('./db-postgres.js')
+  return openPostgres(target.url, target.poolSize)
+}
+
+// Kysely's SQLite driver opens transactions with a plain BEGIN, which takes the write lock only at
+// the first write and can then fail with SQLITE_BUSY half way. BEGIN IMMEDIATE takes it up front,
+// so busy_timeout applies and a transaction either starts whole or waits (SPEC §4.7).
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+  constructor(config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
+}
+
+// Kysely prepares every statement again on every query; caching by SQL text keeps its types
+// without that cost (SPEC §7: 2.9k → 4.1k downloads/s).
+function withStatementCache(raw: BetterSqlite3.Database): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>()
+  const prepare = (text: string): BetterSqlite3.Statement => {
+    let statement = cache.get(text)
+    if (!statement) {
+      if (cache.size >= 1000) cache.clear()
+      statement = raw.prepare(text)
+      cache.set(text, statement)
+    }
+    return statement
+  }
+  return new Proxy(raw, {
+    get(target, property) {
+      if (property === 'prepare') return prepare
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+/** Opens a SQLite file with the pragmas of SPEC §4.7. */
+export function openSqliteHandle(path: string, create: boolean): BetterSqlite3.Database {
+  if (!create && !existsSync(path)) {
+    throw new ConfiError(
+      `no confi database at ${path}: run 'confi init' first, or point --db (or CONFI_DB) at the right file`,
+    )
+  }
+  let raw: BetterSqlite3.Database
+  try {
+    raw = new BetterSqlite3(path)
+  } catch (error) {
+    throw new UnavailableError(`cannot open the database ${path}: ${(error as Error).message}`)
+  }
+  raw.pragma('busy_timeout = 10000')
+  raw.pragma('journal_mode = WAL')
+  raw.pragma('synchronous = FULL')
+  raw.pragma('foreign_keys = ON')
+  return raw
+}
+
+function openSqlite(path: string, create: boolean): OpenDatabase {
+  const raw = openSqliteHandle(path, create)
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }),
+  })
+  return {
+    db,
+    backend: 'sqlite',
+    location: path,
+    async runScript(script) {
+      raw.exec(script)
+    },
+    async close() {
+      await db.destroy()
+    },
+  }
+}
+
+/** Which backend a handle (or a transaction) talks to. */
+export function backendOf(db: Db): Backend {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+/**
+ * Serialises writers on `key` until the surrounding transaction ends. On SQLite every write
+ * transaction already holds the database's single write lock (BEGIN IMMEDIATE); on PostgreSQL
+ * this takes a transaction-scoped advisory lock, so the rule holds across instances.
+ */
+export async function takeLock(trx: Db, key: string): Promise<void> {
+  if (backendOf(trx) !== 'postgres') return
+  await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx)
+}
+
+/** The part of schema.sql for `backend`: the portable statements plus that dialect's section. */
+export function schemaScript(backend: Backend, text = readFileSync(schemaPath, 'utf8')): string {
+  const sections = text.split(/^-- dialect: (\w+)\s*$/m)
+  const common = sections[0]
+  for (let i = 1; i < sections.length; i += 2) {
+    if (sections[i] === backend) return `${common}\n${sections[i + 1]}`
+  }
+  throw new ConfiError(`schema.sql has no section for ${backend}`)
+}
+
+/** The version recorded in the database, or null when it was never initialised. */
+export async function readSchemaVersion(db: Db): Promise<number | null> {
+  try {
+    const row = await db
+      .selectFrom('schema_version')
+      .select((eb) => eb.fn.max('version').as('version'))
+      .executeTakeFirst()
+    return row?.version == null ? null : Number(row.version)
+  } catch {
+    return null
+  }
+}
+
+/** Creates or upgrades the schema; safe to run again. Refuses a database newer than this build. */
+export async function applySchema(open: OpenDatabase): Promise<{ version: number; created: boolean }> {
+  const before = await readSchemaVersion(open.db)
+  if (before !== null && before > SCHEMA_VERSION) throw newerSchemaError(before)
+  await open.runScript(schemaScript(open.backend))
+  if (before === null || before < SCHEMA_VERSION) {
+    await open.db
+      .insertInto('schema_version')
+      .values({ version: SCHEMA_VERSION, applied_at: nowIso() })
+      .onConflict((oc) => oc.column('version').doNothing())
+      .execute()
+  }
+  return { version: SCHEMA_VERSION, created: before === null }
+}
+
+/** Refuses to work on a database that was never initialised or is of a newer schema. */
+export async function assertSchemaCurrent(open: OpenDatabase): Promise<void> {
+  const version = await readSchemaVersion(open.db)
+  if (version === null) {
+    throw new ConfiError(`the database ${open.location} is not initialised: run 'confi init' first`)
+  }
+  if (version > SCHEMA_VERSION) throw newerSchemaError(version)
+  if (version < SCHEMA_VERSION) {
+    throw new ConfiError(
+      `the database ${open.location} has schema version ${version}; run 'confi init' to upgrade it to ${SCHEMA_VERSION}`,
+    )
+  }
+}
+
+function newerSchemaError(version: number): ConfiError {
+  return new ValidationError(
+    `the database has schema version ${version}, newer than this confi understands (${SCHEMA_VERSION}): upgrade confi`,
+  )
+}

@@ -1,0 +1,49 @@
+/** Base of every refusal core makes on purpose; adapters turn `code` into an exit code or status. */
+export class ConfiError extends Error {
+  readonly code: string = 'error'
+  constructor(message: string) {
+    super(message)
+    this.name = new.target.name
+  }
+}
+
+/** The thing asked for does not exist, or the caller may not know that it exists. */
+export class NotFoundError extends ConfiError {
+  override readonly code = 'not_found'
+}
+
+/** The input is malformed: the message says which value and what would be right. */
+export class ValidationError extends ConfiError {
+  override readonly code = 'validation'
+}
+
+/** The caller is known but may not do this. */
+export class ForbiddenError extends ConfiError {
+  override readonly code = 'forbidden'
+}
+
+/** The request breaks a rule given the current state (duplicate, last admin, group rules). */
+export class ConflictError extends ConfiError {
+  override readonly code = 'conflict'
+}
+
+/** Too many attempts; try again after `retryAfterSeconds`. */
+export class ThrottledError extends ConfiError {
+  override readonly code = 'throttled'
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message)
+  }
+}
+
+/** The link or delivery existed but can no longer be used (expired, revoked). */
+export class GoneError extends ConfiError {
+  override readonly code = 'gone'
+}
+
+/** The database or the file store cannot serve the request right now. */
+export class UnavailableError extends ConfiError {
+  override readonly code = 'unavailable'
+}

@@ -1,0 +1,42 @@
+import bcrypt from 'bcryptjs'
+import { ValidationError } from './errors.js'
+
+export const MIN_PASSWORD_BYTES = 8
+// bcrypt reads at most 72 bytes; a longer password is refused rather than silently truncated.
+export const MAX_PASSWORD_BYTES = 72
+
+/** Hashes and checks passwords; the portal passes a worker-thread pool so logins do not stall it. */
+export interface PasswordHasher {
+  hash(password: string, cost: number): Promise<string>
+  verify(password: string, hash: string): Promise<boolean>
+}
+
+/** Hashing on the calling thread: right for the CLI, which does one hash and exits. */
+export const inlineHasher: PasswordHasher = {
+  hash: (password, cost) => bcrypt.hash(password, cost),
+  verify: (password, hash) => bcrypt.compare(password, hash),
+}
+
+/** Throws a ValidationError unless the password is 8 to 72 UTF-8 bytes. */
+export function validatePassword(password: string): void {
+  const bytes = Buffer.byteLength(password, 'utf8')
+  if (bytes < MIN_PASSWORD_BYTES) {
+    throw new ValidationError(
+      `the password is too short (${bytes} bytes): use at least ${MIN_PASSWORD_BYTES} characters`,
+    )
+  }
+  if (bytes > MAX_PASSWORD_BYTES) {
+    throw new ValidationError(
+      `the password is too long (${bytes} bytes): use at most ${MAX_PASSWORD_BYTES} bytes (fewer accented characters count as 2 bytes)`,
+    )
+  }
+}
+
+/** The cost a bcrypt hash was made with, to upgrade hashes when the firm raises it. */
+export function hashCost(hash: string): number {
+  return Number(hash.split('$')[2])
+}
+
+// Verifying against this when the user does not exist makes "unknown user" take as long as
+// "wrong password" (SPEC §4.6).
+export const DUMMY_HASH = '$2b$11$0Calg0mJxwSW8WgCiKXm8eU52agmaqSTUVE7cYJx7maPLGBSwoeqy'

@@ -1,0 +1,162 @@
+import type { Generated } from 'kysely'
+
+// Row types of schema.sql, as Kysely sees them. schema.sql is the source; keep these in step.
+
+export interface SchemaVersionTable {
+  version: number
+  applied_at: string
+}
+
+export interface FirmOptionsTable {
+  id: number
+  firm_name: string
+  base_url: string
+  require_login: number
+  bcrypt_cost: number
+  session_idle_minutes: number
+  session_absolute_hours: number
+  updated_at: string
+}
+
+export interface ClientsTable {
+  id: Generated<number>
+  name: string
+  tax_id: string
+  email: string | null
+  require_login: 'inherit' | 'on' | 'off'
+  login_link_version: number
+  login_link_digest: string | null
+  group_head_id: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface ClientUsersTable {
+  id: Generated<number>
+  client_id: number
+  username: string
+  username_key: string
+  name: string
+  email: string | null
+  password_hash: string | null
+  role: 'admin' | 'collaborator'
+  status: 'pending' | 'active' | 'disabled'
+  origin: 'login_link' | 'document_link' | 'portal_admin' | 'cli'
+  created_at: string
+  activated_at: string | null
+  activated_by: string | null
+  last_login_at: string | null
+  password_changed_at: string | null
+}
+
+export interface UserVisibilityTable {
+  user_id: number
+  kind: 'category' | 'company'
+  ref: string
+}
+
+export interface SessionsTable {
+  id: Generated<number>
+  token_hash: string
+  user_id: number
+  scope: 'area' | 'delivery'
+  created_at: string
+  last_seen_at: string
+  expires_at: string
+  ip: string | null
+  user_agent: string | null
+}
+
+export interface LoginThrottleTable {
+  throttle_key: string
+  failures: number
+  last_failure_at: string
+  blocked_until: string
+}
+
+export interface PasswordResetsTable {
+  id: Generated<number>
+  user_id: number
+  token_hash: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
+export interface DocumentsTable {
+  id: Generated<number>
+  client_id: number
+  title: string
+  category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros'
+  competence: string | null
+  due_date: string | null
+  created_at: string
+  created_by: string
+}
+
+export interface AttachmentsTable {
+  id: Generated<number>
+  document_id: number
+  file_name: string
+  media_type: string
+  size: number
+  sha256: string
+  storage_key: string
+}
+
+export interface DeliveriesTable {
+  id: Generated<number>
+  document_id: number
+  channel: 'email' | 'whatsapp' | 'link'
+  recipient: string | null
+  token_digest: string | null
+  created_at: string
+  created_by: string
+  expires_at: string | null
+  revoked_at: string | null
+}
+
+export interface AccessLogTable {
+  id: Generated<number>
+  at: string
+  document_id: number
+  attachment_id: number | null
+  client_id: number
+  user_id: number | null
+  username: string | null
+  user_name: string | null
+  channel: 'portal' | 'email' | 'whatsapp' | 'link'
+  delivery_id: number | null
+  ip: string | null
+  port: number | null
+  user_agent: string | null
+  action: 'view' | 'download'
+  prev_hash: string
+  hash: string
+}
+
+export interface EventsTable {
+  id: Generated<number>
+  at: string
+  actor: string
+  action: string
+  client_id: number | null
+  user_id: number | null
+  details: string | null
+}
+
+export interface Database {
+  schema_version: SchemaVersionTable
+  firm_options: FirmOptionsTable
+  clients: ClientsTable
+  client_users: ClientUsersTable
+  user_visibility: UserVisibilityTable
+  sessions: SessionsTable
+  login_throttle: LoginThrottleTable
+  password_resets: PasswordResetsTable
+  documents: DocumentsTable
+  attachments: AttachmentsTable
+  deliveries: DeliveriesTable
+  access_log: AccessLogTable
+  events: EventsTable
+}

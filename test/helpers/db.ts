@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { applySchema, openDatabase, type Db, type OpenDatabase } from '../../src/core/db.js'
+import { resolveConfig, type Config } from '../../src/core/config.js'
+import { loadSecretKey, type SecretKey } from '../../src/core/tokens.js'
+
+export interface TestDatabase {
+  db: Db
+  open: OpenDatabase
+  /** A temporary folder holding the database file, data directory and secret key. */
+  dir: string
+  config: Readonly<Config>
+  key: SecretKey
+  /** Environment for spawning bin/confi against this database. */
+  env: Record<string, string>
+  close(): Promise<void>
+}
+
+/**
+ * A fresh, initialised database in a temporary folder: a real SQLite file, or, when
+ * CONFI_TEST_DATABASE_URL is set, a fresh database on that PostgreSQL server.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'confi-test-'))
+  const dbPath = join(dir, 'confi.db')
+  const env: Record<string, string> = { CONFI_DB: dbPath, CONFI_DATA_DIR: join(dir, 'data') }
+  const pgUrl = process.env.CONFI_TEST_DATABASE_URL
+  if (pgUrl) {
+    const { createPostgresTestDatabase } = await import('./postgres.js')
+    env.DATABASE_URL = await createPostgresTestDatabase(pgUrl)
+    delete env.CONFI_DB
+  }
+  const config = resolveConfig({ env, cwd: dir })
+  const open = await openDatabase(config.database, { create: true })
+  await applySchema(open)
+  const key = loadSecretKey(config.secretFile, { create: true })
+  return {
+    db: open.db,
+    open,
+    dir,
+    config,
+    key,
+    env,
+    async close() {
+      await open.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
