@@ -50,3 +50,32 @@ export class Output {
     for (const [key, value] of pairs) this.line(`${this.color.bold(key.padEnd(width))}  ${value ?? ''}`)
   }
 }
+
+/** Where people's tables show times unless `--tz` says otherwise (SPEC §3). */
+export const DEFAULT_TIME_ZONE = 'America/Sao_Paulo'
+
+/** Checks an IANA time zone name from `--tz`; returns it, or null when it is unknown. */
+export function checkTimeZone(zone: string): string | null {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone })
+    return zone
+  } catch {
+    return null
+  }
+}
+
+/** A stored UTC time as people read it in `zone`: `2026-11-29 09:00`; empty for null. */
+export function formatTime(iso: string | null | undefined, zone = DEFAULT_TIME_ZONE): string {
+  if (!iso) return ''
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso))
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`
+}

@@ -47,7 +47,7 @@ export function resolveConfig(input: ConfigInput): Readonly<Config> {
 
 function resolveDatabase(input: ConfigInput): DatabaseTarget {
   const url = input.env.DATABASE_URL
-  if (!input.dbPath && url) {
+  if (!input.dbPath && url !== undefined && url !== '') {
     if (!/^postgres(ql)?:\/\//.test(url)) {
       throw new ValidationError(
         'DATABASE_URL must start with postgres:// or postgresql://; unset it to use the SQLite file of --db or CONFI_DB',
@@ -55,7 +55,7 @@ function resolveDatabase(input: ConfigInput): DatabaseTarget {
     }
     return { kind: 'postgres', url, poolSize: parsePoolSize(input.env.CONFI_PG_POOL_SIZE) }
   }
-  const path = input.dbPath ?? input.env.CONFI_DB ?? 'confi.db'
+  const path = input.dbPath || input.env.CONFI_DB || 'confi.db'
   return { kind: 'sqlite', path: resolve(input.cwd, path) }
 }
 

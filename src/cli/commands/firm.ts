@@ -1,5 +1,85 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
+import type { FirmOptions, FirmOptionsPatch } from '../../core/firm.js'
 import type { CliContext } from '../context.js'
+import { UsageError } from '../main.js'
+import { integer } from './parse.js'
 
-/** Placeholder: the commands of this group are registered here. */
-export function registerFirm(_program: Command, _context: CliContext): void {}
+function printFirm(context: CliContext, firm: FirmOptions): void {
+  context.out.record([
+    ['Firm name', firm.firmName],
+    ['Base URL', firm.baseUrl],
+    ['Require login', firm.requireLogin ? 'on' : 'off'],
+    ['Bcrypt cost', firm.bcryptCost],
+    ['Session idle', `${firm.sessionIdleMinutes} minutes`],
+    ['Session absolute', `${firm.sessionAbsoluteHours} hours`],
+  ])
+}
+
+/** `confi firm show|set`: the firm's options. */
+export function registerFirm(program: Command, context: CliContext): void {
+  const firm = program.command('firm').description("show or change the firm's options")
+
+  firm
+    .command('show')
+    .description("show the firm's options")
+    .option('--json', 'print JSON for scripts')
+    .addHelpText('after', '\nExample:\n  $ confi firm show --json')
+    .action(async (options: { json?: boolean }) => {
+      const { getFirmOptions } = await import('../../core/firm.js')
+      const current = await getFirmOptions(await context.db())
+      if (options.json) context.out.json(current)
+      else printFirm(context, current)
+    })
+
+  firm
+    .command('set')
+    .description("change the firm's options; only the options given change")
+    .option('--name <name>', 'firm name')
+    .option('--base-url <url>', 'portal address used in printed links')
+    .addOption(
+      new Option('--require-login <value>', 'default for clients set to inherit').choices([
+        'on',
+        'off',
+      ]),
+    )
+    .option(
+      '--bcrypt-cost <n>',
+      'password hashing cost, 10 to 15 (default 11)',
+      integer('--bcrypt-cost'),
+    )
+    .option(
+      '--session-idle-minutes <n>',
+      'portal sessions end after this idle time',
+      integer('--session-idle-minutes'),
+    )
+    .option(
+      '--session-absolute-hours <n>',
+      'portal sessions end this long after login',
+      integer('--session-absolute-hours'),
+    )
+    .option('--json', 'print the options as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on',
+    )
+    .action(async (options: Record<string, string | number | boolean | undefined>) => {
+      const patch: FirmOptionsPatch = {
+        firmName: options.name as string | undefined,
+        baseUrl: options.baseUrl as string | undefined,
+        requireLogin:
+          options.requireLogin === undefined ? undefined : options.requireLogin === 'on',
+        bcryptCost: options.bcryptCost as number | undefined,
+        sessionIdleMinutes: options.sessionIdleMinutes as number | undefined,
+        sessionAbsoluteHours: options.sessionAbsoluteHours as number | undefined,
+      }
+      if (Object.values(patch).every((v) => v === undefined)) {
+        throw new UsageError(
+          "firm set: give at least one option to change, e.g. --base-url URL (see 'confi firm set --help')",
+        )
+      }
+      const { setFirmOptions } = await import('../../core/firm.js')
+      const updated = await setFirmOptions(await context.db(), context.actor, patch)
+      if (options.json) context.out.json(updated)
+      else printFirm(context, updated)
+    })
+}

@@ -1,0 +1,311 @@
+import type { Actor } from './actors.js'
+import type { Db } from './db.js'
+import { ConflictError, NotFoundError, ValidationError } from './errors.js'
+import { recordEvent } from './events.js'
+import { getFirmOptions } from './firm.js'
+import type { ClientsTable } from './tables.js'
+import { formatTaxId, normaliseTaxId, stripTaxId } from './tax-id.js'
+import { nowIso } from './time.js'
+import { deriveToken, sha256Hex, type SecretKey } from './tokens.js'
+
+export type RequireLogin = 'inherit' | 'on' | 'off'
+export const REQUIRE_LOGIN_VALUES: readonly RequireLogin[] = ['inherit', 'on', 'off']
+
+/** A client company of the firm (SPEC §3). */
+export interface Client {
+  id: number
+  name: string
+  /** Normalised: 14 or 11 characters, no punctuation, upper case. */
+  taxId: string
+  email: string | null
+  requireLogin: RequireLogin
+  groupHeadId: number | null
+  loginLinkVersion: number
+  createdAt: string
+  updatedAt: string
+}
+
+type ClientRow = Omit<ClientsTable, 'id'> & { id: number }
+
+/** Maps a `clients` row to the domain object. */
+export function toClient(row: ClientRow): Client {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    taxId: row.tax_id,
+    email: row.email,
+    requireLogin: row.require_login,
+    groupHeadId: row.group_head_id == null ? null : Number(row.group_head_id),
+    loginLinkVersion: Number(row.login_link_version),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** "11.222.333/0001-81 (Padaria Pão Quente Ltda)": how messages name a client. */
+export function describeClient(client: Pick<Client, 'taxId' | 'name'>): string {
+  return `${formatTaxId(client.taxId)} (${client.name})`
+}
+
+/** Checks a requireLogin value from input. */
+export function parseRequireLogin(value: string): RequireLogin {
+  const normalised = value.trim().toLowerCase()
+  if ((REQUIRE_LOGIN_VALUES as readonly string[]).includes(normalised))
+    return normalised as RequireLogin
+  throw new ValidationError(`require-login '${value}' is not valid: use inherit, on or off`)
+}
+
+function normaliseName(input: string): string {
+  const name = input.trim().replace(/\s+/g, ' ')
+  if (name === '' || name.length > 200) {
+    throw new ValidationError(`client name '${input}' must have 1 to 200 characters`)
+  }
+  return name
+}
+
+/** Trims an e-mail address and checks its shape; empty means none. */
+export function normaliseEmail(input: string | null | undefined): string | null {
+  if (input == null) return null
+  const email = input.trim()
+  if (email === '') return null
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new ValidationError(
+      `'${input}' is not a valid e-mail address: expected something like nome@empresa.com.br`,
+    )
+  }
+  return email
+}
+
+// Ids are small integers; CPFs and CNPJs have 11 or 14 characters. A reference of up to 10
+// digits is an id, anything else a tax id, so the two can never be confused.
+const ID_REF = /^\d{1,10}$/
+
+/** Finds a client by id or by tax id in any formatting; NotFoundError naming the reference. */
+export async function resolveClient(db: Db, ref: string): Promise<Client> {
+  const value = ref.trim()
+  const row = ID_REF.test(value)
+    ? await db.selectFrom('clients').selectAll().where('id', '=', Number(value)).executeTakeFirst()
+    : await db
+        .selectFrom('clients')
+        .selectAll()
+        .where('tax_id', '=', stripTaxId(value))
+        .executeTakeFirst()
+  if (!row) {
+    throw new NotFoundError(
+      `no client '${ref}': give a client id or its CNPJ/CPF (see 'confi clients list')`,
+    )
+  }
+  return toClient(row)
+}
+
+/** The client with this id; NotFoundError otherwise. */
+export async function getClient(db: Db, id: number): Promise<Client> {
+  const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst()
+  if (!row) throw new NotFoundError(`no client with id ${id}`)
+  return toClient(row)
+}
+
+async function assertTaxIdFree(trx: Db, taxId: string, exceptId?: number): Promise<void> {
+  const other = await trx
+    .selectFrom('clients')
+    .select(['id', 'name', 'tax_id'])
+    .where('tax_id', '=', taxId)
+    .executeTakeFirst()
+  if (other && Number(other.id) !== exceptId) {
+    throw new ConflictError(
+      `tax id ${formatTaxId(taxId)} already belongs to client ${other.id} (${other.name}); each CNPJ/CPF is one client`,
+    )
+  }
+}
+
+export interface NewClient {
+  name: string
+  taxId: string
+  email?: string | null
+  requireLogin?: RequireLogin
+}
+
+/** Adds a client with a fresh login link; refuses an invalid or duplicate tax id. */
+export async function addClient(
+  db: Db,
+  key: SecretKey,
+  actor: Actor | string,
+  input: NewClient,
+): Promise<Client> {
+  const name = normaliseName(input.name)
+  const taxId = normaliseTaxId(input.taxId)
+  const email = normaliseEmail(input.email)
+  const requireLogin = input.requireLogin ?? 'inherit'
+  return db.transaction().execute(async (trx) => {
+    await assertTaxIdFree(trx, taxId)
+    const at = nowIso()
+    const inserted = await trx
+      .insertInto('clients')
+      .values({
+        name,
+        tax_id: taxId,
+        email,
+        require_login: requireLogin,
+        login_link_version: 1,
+        created_at: at,
+        updated_at: at,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const id = Number(inserted.id)
+    await trx
+      .updateTable('clients')
+      .set({ login_link_digest: sha256Hex(deriveToken(key, 'login-link', id, 1)) })
+      .where('id', '=', id)
+      .execute()
+    await recordEvent(trx, {
+      actor,
+      action: 'client.added',
+      clientId: id,
+      details: { name, taxId },
+    })
+    return getClient(trx, id)
+  })
+}
+
+export interface ClientFilters {
+  /** Matches the name (case-insensitive) or the tax id. */
+  search?: string
+  /** Only the members of this group head. */
+  groupHeadId?: number
+}
+
+/** Every client, by id, optionally filtered. */
+export async function listClients(db: Db, filters: ClientFilters = {}): Promise<Client[]> {
+  let query = db.selectFrom('clients').selectAll().orderBy('id')
+  if (filters.groupHeadId !== undefined)
+    query = query.where('group_head_id', '=', filters.groupHeadId)
+  const rows = (await query.execute()).map(toClient)
+  const search = filters.search?.trim().toLowerCase()
+  if (!search) return rows
+  const taxSearch = stripTaxId(search)
+  return rows.filter(
+    (c) =>
+      c.name.toLowerCase().includes(search) || (taxSearch !== '' && c.taxId.includes(taxSearch)),
+  )
+}
+
+export interface ClientPatch {
+  name?: string
+  taxId?: string
+  email?: string | null
+  requireLogin?: RequireLogin
+}
+
+/** Changes a client's name, tax id, e-mail or require-login setting; one event with the changes. */
+export async function editClient(
+  db: Db,
+  actor: Actor | string,
+  id: number,
+  patch: ClientPatch,
+): Promise<Client> {
+  const name = patch.name === undefined ? undefined : normaliseName(patch.name)
+  const taxId = patch.taxId === undefined ? undefined : normaliseTaxId(patch.taxId)
+  const email = patch.email === undefined ? undefined : normaliseEmail(patch.email)
+  return db.transaction().execute(async (trx) => {
+    const before = await getClient(trx, id)
+    if (taxId !== undefined) await assertTaxIdFree(trx, taxId, id)
+    const next = { name, taxId, email, requireLogin: patch.requireLogin }
+    const changes: Record<string, { from: unknown; to: unknown }> = {}
+    for (const [field, value] of Object.entries(next) as [keyof typeof next, unknown][]) {
+      if (value !== undefined && before[field] !== value)
+        changes[field] = { from: before[field], to: value }
+    }
+    if (Object.keys(changes).length === 0) return before
+    await trx
+      .updateTable('clients')
+      .set({
+        name: changes.name ? name : undefined,
+        tax_id: changes.taxId ? taxId : undefined,
+        email: changes.email ? email : undefined,
+        require_login: changes.requireLogin ? patch.requireLogin : undefined,
+        updated_at: nowIso(),
+      })
+      .where('id', '=', id)
+      .execute()
+    await recordEvent(trx, { actor, action: 'client.edited', clientId: id, details: changes })
+    return getClient(trx, id)
+  })
+}
+
+/** Sets whether the client's documents need a login: on, off, or the firm default. */
+export async function setClientRequireLogin(
+  db: Db,
+  actor: Actor | string,
+  id: number,
+  value: RequireLogin,
+): Promise<Client> {
+  return editClient(db, actor, id, { requireLogin: parseRequireLogin(value) })
+}
+
+/** The client's current login-link token, derived from the secret key (never stored). */
+export function loginLinkToken(
+  key: SecretKey,
+  client: Pick<Client, 'id' | 'loginLinkVersion'>,
+): string {
+  return deriveToken(key, 'login-link', client.id, client.loginLinkVersion)
+}
+
+/** The login link people open: `<base URL>/area/<token>`. */
+export function loginLinkUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/area/${token}`
+}
+
+/** Replaces the client's login link: the version moves on; the old link stops working at once. */
+export async function rotateLoginLink(
+  db: Db,
+  key: SecretKey,
+  actor: Actor | string,
+  clientId: number,
+): Promise<Client> {
+  return db.transaction().execute(async (trx) => {
+    const before = await getClient(trx, clientId)
+    const version = before.loginLinkVersion + 1
+    await trx
+      .updateTable('clients')
+      .set({
+        login_link_version: version,
+        login_link_digest: sha256Hex(deriveToken(key, 'login-link', clientId, version)),
+        updated_at: nowIso(),
+      })
+      .where('id', '=', clientId)
+      .execute()
+    await recordEvent(trx, {
+      actor,
+      action: 'client.link_rotated',
+      clientId,
+      details: { version },
+    })
+    return getClient(trx, clientId)
+  })
+}
+
+/** The client whose current login link carries this token, or null (unknown or rotated away). */
+export async function findClientByLoginToken(db: Db, token: string): Promise<Client | null> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null
+  const row = await db
+    .selectFrom('clients')
+    .selectAll()
+    .where('login_link_digest', '=', sha256Hex(token))
+    .executeTakeFirst()
+  return row ? toClient(row) : null
+}
+
+/** Whether the client's documents need a login: its own setting, or the firm default on inherit. */
+export async function effectiveRequireLogin(db: Db, clientId: number): Promise<boolean> {
+  const client = await getClient(db, clientId)
+  if (client.requireLogin === 'on') return true
+  if (client.requireLogin === 'off') return false
+  return (await getFirmOptions(db)).requireLogin
+}
+
+/** The client's login link as people open it. */
+export async function clientLoginLink(db: Db, key: SecretKey, client: Client): Promise<string> {
+  const { baseUrl } = await getFirmOptions(db)
+  return loginLinkUrl(baseUrl, loginLinkToken(key, client))
+}

@@ -1,0 +1,209 @@
+import type { Actor } from './actors.js'
+import type { Db } from './db.js'
+import { ConfiError, ValidationError } from './errors.js'
+import { recordEvent } from './events.js'
+import type { FirmOptionsTable } from './tables.js'
+import { nowIso } from './time.js'
+
+/** The firm's options: one set per database (SPEC §3). */
+export interface FirmOptions {
+  firmName: string
+  baseUrl: string
+  /** The default for clients whose `requireLogin` is `inherit`. */
+  requireLogin: boolean
+  bcryptCost: number
+  sessionIdleMinutes: number
+  sessionAbsoluteHours: number
+}
+
+export const DEFAULT_FIRM_NAME = 'Escritório de Contabilidade'
+export const DEFAULT_BASE_URL = 'http://localhost:3000'
+export const DEFAULT_BCRYPT_COST = 11
+export const MIN_BCRYPT_COST = 10
+export const MAX_BCRYPT_COST = 15
+
+function toFirmOptions(row: FirmOptionsTable): FirmOptions {
+  return {
+    firmName: row.firm_name,
+    baseUrl: row.base_url,
+    requireLogin: Number(row.require_login) === 1,
+    bcryptCost: Number(row.bcrypt_cost),
+    sessionIdleMinutes: Number(row.session_idle_minutes),
+    sessionAbsoluteHours: Number(row.session_absolute_hours),
+  }
+}
+
+/** The firm's options; throws when `confi init` never ran on this database. */
+export async function getFirmOptions(db: Db): Promise<FirmOptions> {
+  const row = await db.selectFrom('firm_options').selectAll().where('id', '=', 1).executeTakeFirst()
+  if (!row) {
+    throw new ConfiError("the firm options are missing: run 'confi init' to create them")
+  }
+  return toFirmOptions(row)
+}
+
+/** Checks a portal base URL (http or https, no query or fragment) and drops trailing slashes. */
+export function normaliseBaseUrl(input: string): string {
+  const value = input.trim()
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ValidationError(
+      `'${input}' is not a valid base URL: use the portal's address, e.g. https://portal.example.com.br`,
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ValidationError(
+      `'${input}' is not a valid base URL: it must start with http:// or https://`,
+    )
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ValidationError(
+      `'${input}' is not a valid base URL: remove the query, fragment or credentials, e.g. ${url.origin}`,
+    )
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
+}
+
+function normaliseFirmName(input: string): string {
+  const name = input.trim()
+  if (name === '' || name.length > 200) {
+    throw new ValidationError(`firm name '${input}' must have 1 to 200 characters`)
+  }
+  return name
+}
+
+function checkBcryptCost(cost: number): number {
+  if (!Number.isInteger(cost) || cost < MIN_BCRYPT_COST || cost > MAX_BCRYPT_COST) {
+    throw new ValidationError(
+      `bcrypt cost ${cost} is out of range: use a whole number from ${MIN_BCRYPT_COST} to ${MAX_BCRYPT_COST} (default 11)`,
+    )
+  }
+  return cost
+}
+
+function checkPositive(value: number, what: string, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ValidationError(
+      `${what} ${value} is out of range: use a whole number from 1 to ${max}`,
+    )
+  }
+  return value
+}
+
+export interface InitFirmResult {
+  created: boolean
+  /** The names of the options that changed when the firm already existed. */
+  changed: string[]
+  options: FirmOptions
+}
+
+/**
+ * Creates the firm options with defaults, or, when they exist, applies only the values given.
+ * Safe to run again: a second `confi init` without options changes nothing.
+ */
+export async function initFirm(
+  db: Db,
+  input: { firmName?: string; baseUrl?: string; actor?: Actor | string } = {},
+): Promise<InitFirmResult> {
+  const firmName = input.firmName === undefined ? undefined : normaliseFirmName(input.firmName)
+  const baseUrl = input.baseUrl === undefined ? undefined : normaliseBaseUrl(input.baseUrl)
+  const actor = input.actor ?? 'init'
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
+    if (!existing) {
+      await trx
+        .insertInto('firm_options')
+        .values({
+          id: 1,
+          firm_name: firmName ?? DEFAULT_FIRM_NAME,
+          base_url: baseUrl ?? DEFAULT_BASE_URL,
+          require_login: 0,
+          bcrypt_cost: DEFAULT_BCRYPT_COST,
+          session_idle_minutes: 60,
+          session_absolute_hours: 12,
+          updated_at: nowIso(),
+        })
+        .execute()
+      await recordEvent(trx, { actor, action: 'firm.created' })
+      return { created: true, changed: [], options: await getFirmOptions(trx) }
+    }
+    const { options, changed } = await updateFirm(trx, actor, existing, { firmName, baseUrl })
+    return { created: false, changed, options }
+  })
+}
+
+export interface FirmOptionsPatch {
+  firmName?: string
+  baseUrl?: string
+  requireLogin?: boolean
+  bcryptCost?: number
+  sessionIdleMinutes?: number
+  sessionAbsoluteHours?: number
+}
+
+/** Changes firm options after validating them; writes one event listing what changed. */
+export async function setFirmOptions(
+  db: Db,
+  actor: Actor | string,
+  patch: FirmOptionsPatch,
+): Promise<FirmOptions> {
+  const clean: FirmOptionsPatch = {
+    firmName: patch.firmName === undefined ? undefined : normaliseFirmName(patch.firmName),
+    baseUrl: patch.baseUrl === undefined ? undefined : normaliseBaseUrl(patch.baseUrl),
+    requireLogin: patch.requireLogin,
+    bcryptCost: patch.bcryptCost === undefined ? undefined : checkBcryptCost(patch.bcryptCost),
+    sessionIdleMinutes:
+      patch.sessionIdleMinutes === undefined
+        ? undefined
+        : checkPositive(patch.sessionIdleMinutes, 'session idle minutes', 60 * 24 * 30),
+    sessionAbsoluteHours:
+      patch.sessionAbsoluteHours === undefined
+        ? undefined
+        : checkPositive(patch.sessionAbsoluteHours, 'session absolute hours', 24 * 365),
+  }
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
+    if (!existing)
+      throw new ConfiError("the firm options are missing: run 'confi init' to create them")
+    return (await updateFirm(trx, actor, existing, clean)).options
+  })
+}
+
+async function updateFirm(
+  trx: Db,
+  actor: Actor | string,
+  existing: FirmOptionsTable,
+  patch: FirmOptionsPatch,
+): Promise<{ options: FirmOptions; changed: string[] }> {
+  const before = toFirmOptions(existing)
+  const changes: Partial<FirmOptions> = {}
+  for (const [name, value] of Object.entries(patch) as [keyof FirmOptions, never][]) {
+    if (value !== undefined && before[name] !== value) changes[name] = value
+  }
+  const changed = Object.keys(changes)
+  if (changed.length === 0) return { options: before, changed }
+  await trx
+    .updateTable('firm_options')
+    .set({
+      firm_name: changes.firmName,
+      base_url: changes.baseUrl,
+      require_login: changes.requireLogin === undefined ? undefined : changes.requireLogin ? 1 : 0,
+      bcrypt_cost: changes.bcryptCost,
+      session_idle_minutes: changes.sessionIdleMinutes,
+      session_absolute_hours: changes.sessionAbsoluteHours,
+      updated_at: nowIso(),
+    })
+    .where('id', '=', 1)
+    .execute()
+  const details: Record<string, unknown> = {}
+  for (const name of changed) {
+    details[name] = {
+      from: before[name as keyof FirmOptions],
+      to: changes[name as keyof FirmOptions],
+    }
+  }
+  await recordEvent(trx, { actor, action: 'firm.options_changed', details })
+  return { options: await getFirmOptions(trx), changed }
+}

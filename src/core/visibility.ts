@@ -1,0 +1,122 @@
+import type { Actor } from './actors.js'
+import { CATEGORIES, parseCategory, type Category } from './categories.js'
+import type { Db } from './db.js'
+import { ConflictError, ValidationError } from './errors.js'
+import { recordEvent } from './events.js'
+import { assertUserAdmin, getUser, type ClientUser } from './users.js'
+
+/** What an admin hid from a collaborator; nothing hidden means everything the client area shows. */
+export interface Visibility {
+  hiddenCategories: Category[]
+  hiddenCompanyIds: number[]
+}
+
+/** What a user may see: the companies whose documents, and the categories. */
+export interface VisibleScope {
+  clientIds: number[]
+  categories: Category[]
+}
+
+/** The things hidden from a user (always empty for admins). */
+export async function getVisibility(db: Db, userId: number): Promise<Visibility> {
+  const rows = await db
+    .selectFrom('user_visibility')
+    .select(['kind', 'ref'])
+    .where('user_id', '=', userId)
+    .execute()
+  return {
+    hiddenCategories: CATEGORIES.filter((c) =>
+      rows.some((r) => r.kind === 'category' && r.ref === c),
+    ),
+    hiddenCompanyIds: rows
+      .filter((r) => r.kind === 'company')
+      .map((r) => Number(r.ref))
+      .sort((a, b) => a - b),
+  }
+}
+
+/** The companies a client's area shows: itself and, when it heads a group, every member. */
+export async function areaClientIds(db: Db, clientId: number): Promise<number[]> {
+  const members = await db
+    .selectFrom('clients')
+    .select('id')
+    .where('group_head_id', '=', clientId)
+    .orderBy('id')
+    .execute()
+  return [clientId, ...members.map((m) => Number(m.id))]
+}
+
+/**
+ * Replaces what a collaborator may not see. Only collaborators have a visibility; only
+ * companies of the user's client area can be hidden. Accountant or the client's active admin.
+ */
+export async function setVisibility(
+  db: Db,
+  actor: Actor | string,
+  userId: number,
+  visibility: Visibility,
+): Promise<Visibility> {
+  const categories = [...new Set(visibility.hiddenCategories.map((c) => parseCategory(c)))]
+  const companyIds = [...new Set(visibility.hiddenCompanyIds)]
+  return db.transaction().execute(async (trx) => {
+    const user = await getUser(trx, userId)
+    await assertUserAdmin(trx, actor, user.clientId)
+    if (user.role !== 'collaborator') {
+      throw new ConflictError(
+        `'${user.username}' is an admin, and admins always see everything: visibility applies to collaborators`,
+      )
+    }
+    const shown = await areaClientIds(trx, user.clientId)
+    const stranger = companyIds.find((id) => !shown.includes(id))
+    if (stranger !== undefined) {
+      throw new ValidationError(
+        `company ${stranger} is not part of the client area of '${user.username}' (it shows ${shown.join(', ')})`,
+      )
+    }
+    await trx.deleteFrom('user_visibility').where('user_id', '=', userId).execute()
+    const rows = [
+      ...categories.map((ref) => ({ user_id: userId, kind: 'category' as const, ref })),
+      ...companyIds.map((id) => ({ user_id: userId, kind: 'company' as const, ref: String(id) })),
+    ]
+    if (rows.length > 0) await trx.insertInto('user_visibility').values(rows).execute()
+    await recordEvent(trx, {
+      actor,
+      action: 'user.visibility_changed',
+      clientId: user.clientId,
+      userId,
+      details: { hiddenCategories: categories, hiddenCompanyIds: companyIds },
+    })
+    return getVisibility(trx, userId)
+  })
+}
+
+/**
+ * What `user` may see. Active users: their client and, if it heads a group, every member,
+ * minus what is hidden from a collaborator; access never flows from a member up to the head or
+ * sideways. Pending users: only their own client (delivery links, SPEC §4.4; the portal keeps
+ * them out of the client area). Disabled users: nothing.
+ */
+export async function visibleScope(db: Db, user: ClientUser): Promise<VisibleScope> {
+  // Re-read the status: a scope must not outlive a disable that happened after login.
+  const current = await getUser(db, user.id)
+  if (current.status === 'disabled') return { clientIds: [], categories: [] }
+  const shown =
+    current.status === 'pending' ? [current.clientId] : await areaClientIds(db, current.clientId)
+  if (current.role === 'admin') return { clientIds: shown, categories: [...CATEGORIES] }
+  const hidden = await getVisibility(db, current.id)
+  return {
+    clientIds: shown.filter((id) => !hidden.hiddenCompanyIds.includes(id)),
+    categories: CATEGORIES.filter((c) => !hidden.hiddenCategories.includes(c)),
+  }
+}
+
+/** Whether a document of this client and category is inside the scope. */
+export function canSee(
+  scope: VisibleScope,
+  document: { clientId: number; category: string },
+): boolean {
+  return (
+    scope.clientIds.includes(document.clientId) &&
+    (scope.categories as readonly string[]).includes(document.category)
+  )
+}

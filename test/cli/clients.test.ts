@@ -1,0 +1,186 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { findClientByLoginToken } from '../../src/core/clients.js'
+import { runConfi } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { makeFirm } from '../helpers/factories.js'
+import { snapshot } from '../helpers/snapshot.js'
+
+let t: TestDatabase
+beforeEach(async () => {
+  t = await createTestDatabase()
+  await makeFirm(t.db)
+})
+afterEach(async () => {
+  await t.close()
+})
+
+const confi = (args: string[], stdin?: string) => runConfi(args, { env: t.env, stdin })
+
+async function expectRefused(args: string[], code: number, stderr: RegExp): Promise<void> {
+  const before = await snapshot(t.db)
+  const result = await confi(args)
+  expect(result.code, result.stderr).toBe(code)
+  expect(result.stdout).toBe('')
+  expect(result.stderr).toMatch(stderr)
+  expect(result.stderr.trim().split('\n')).toHaveLength(1)
+  expect(await snapshot(t.db)).toEqual(before)
+}
+
+describe('confi clients', () => {
+  it('adds, lists, shows and edits clients', async () => {
+    const add = await confi([
+      'clients',
+      'add',
+      '--name',
+      'Padaria Pão Quente Ltda',
+      '--tax-id',
+      '11.222.333/0001-81',
+    ])
+    expect(add).toMatchObject({
+      code: 0,
+      stdout: 'added client 1: 11.222.333/0001-81 Padaria Pão Quente Ltda\n',
+    })
+    await confi([
+      'clients',
+      'add',
+      '--name',
+      'Filial',
+      '--tax-id',
+      '12abc34501de35',
+      '--email',
+      'f@x.com.br',
+      '--require-login',
+      'on',
+    ])
+    const list = await confi(['clients', 'list', '--json'])
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({
+        id: 1,
+        name: 'Padaria Pão Quente Ltda',
+        taxId: '11222333000181',
+        email: null,
+        requireLogin: 'inherit',
+        groupHeadId: null,
+      }),
+      expect.objectContaining({
+        id: 2,
+        name: 'Filial',
+        taxId: '12ABC34501DE35',
+        email: 'f@x.com.br',
+        requireLogin: 'on',
+        groupHeadId: null,
+      }),
+    ])
+    const table = await confi(['clients', 'list'])
+    expect(table.stdout).toContain('12.ABC.345/01DE-35')
+    const show = await confi(['clients', 'show', '12.ABC.345/01DE-35', '--json'])
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      id: 2,
+      effectiveRequireLogin: true,
+      memberIds: [],
+      userCount: 0,
+    })
+    const edit = await confi([
+      'clients',
+      'edit',
+      '1',
+      '--email',
+      'contato@padaria.com.br',
+      '--json',
+    ])
+    expect(JSON.parse(edit.stdout)).toMatchObject({ email: 'contato@padaria.com.br' })
+    const requireLogin = await confi(['clients', 'require-login', '11222333000181', 'on'])
+    expect(requireLogin.stdout).toContain('require login on (effective: on)')
+  })
+
+  it('refuses bad input with one line and leaves the database unchanged', async () => {
+    await confi(['clients', 'add', '--name', 'Padaria', '--tax-id', '11222333000181'])
+    await expectRefused(
+      ['clients', 'add', '--name', 'X', '--tax-id', '11.222.333/0001-81'],
+      1,
+      /^confi: tax id 11\.222\.333\/0001-81 already belongs to client 1 \(Padaria\)/,
+    )
+    await expectRefused(
+      ['clients', 'add', '--name', 'X', '--tax-id', '11.222.333/0001-80'],
+      1,
+      /'11\.222\.333\/0001-80' is not a valid CNPJ or CPF: the check digits/,
+    )
+    await expectRefused(
+      ['clients', 'add', '--name', 'X', '--tax-id', '111.111.111-11'],
+      1,
+      /all characters are the same/,
+    )
+    await expectRefused(['clients', 'add', '--name', 'X'], 2, /missing required option --tax-id/)
+    await expectRefused(
+      ['clients', 'add', '--name', 'X', '--tax-id', '52998224725', '--require-login', 'sometimes'],
+      2,
+      /Allowed choices are inherit, on, off/,
+    )
+    await expectRefused(
+      ['clients', 'add', '--name', 'X', '--tax-id', '52998224725', '--colour'],
+      2,
+      /unknown option '--colour'/,
+    )
+    await expectRefused(['clients', 'show', '99'], 1, /^confi: no client '99'/)
+    await expectRefused(['clients', 'edit', '1'], 2, /give something to change/)
+    await expectRefused(['clients', 'require-login', '1', 'maybe'], 2, /Allowed choices/)
+  })
+
+  it('prints the login link again and rotates it', async () => {
+    await confi(['clients', 'add', '--name', 'Padaria', '--tax-id', '11222333000181'])
+    const link = await confi(['clients', 'link', '11.222.333/0001-81'])
+    expect(link.code).toBe(0)
+    expect(link.stdout).toMatch(/^http:\/\/localhost:3000\/area\/[A-Za-z0-9_-]{43}\n$/)
+    expect((await confi(['clients', 'link', '1'])).stdout).toBe(link.stdout)
+    const token = link.stdout.trim().split('/').pop()!
+    expect((await findClientByLoginToken(t.db, token))?.id).toBe(1)
+    const rotated = await confi(['clients', 'link', '1', '--rotate', '--json'])
+    const json = JSON.parse(rotated.stdout)
+    expect(json).toMatchObject({ clientId: 1, version: 2 })
+    expect(json.url).not.toBe(link.stdout.trim())
+    expect(await findClientByLoginToken(t.db, token)).toBeNull()
+  })
+
+  it('manages groups with clear refusals', async () => {
+    await confi(['clients', 'add', '--name', 'Matriz', '--tax-id', '11222333000181'])
+    await confi(['clients', 'add', '--name', 'Filial', '--tax-id', '12ABC34501DE35'])
+    await confi(['clients', 'add', '--name', 'Pessoa', '--tax-id', '529.982.247-25'])
+    const add = await confi([
+      'clients',
+      'group',
+      '11222333000181',
+      '--add',
+      '12ABC34501DE35',
+      '52998224725',
+    ])
+    expect(add.code).toBe(0)
+    expect(add.stdout).toContain('member 2: 12.ABC.345/01DE-35 Filial')
+    expect(add.stdout).toContain('member 3: 529.982.247-25 Pessoa')
+    await expectRefused(
+      ['clients', 'group', '1', '--add', '1'],
+      1,
+      /^confi: 11\.222\.333\/0001-81 \(Matriz\) cannot be a member of its own group$/m,
+    )
+    await expectRefused(
+      ['clients', 'group', '2', '--add', '3'],
+      1,
+      /\(Filial\) is a member of the group of 11\.222\.333\/0001-81 \(Matriz\), so it cannot head a group/,
+    )
+    await expectRefused(['clients', 'group', '1', '--add', '2', '--remove', '3'], 2, /not both/)
+    await expectRefused(['clients', 'group', '1', '--add', '99'], 1, /no client '99'/)
+    const show = await confi(['clients', 'group', '1', '--json'])
+    expect(JSON.parse(show.stdout).members.map((m: { id: number }) => m.id)).toEqual([2, 3])
+    const removed = await confi(['clients', 'group', '1', '--remove', '3'])
+    expect(removed.stdout).not.toContain('Pessoa')
+    const list = JSON.parse((await confi(['clients', 'list', '--json'])).stdout)
+    expect(list.map((c: { groupHeadId: number | null }) => c.groupHeadId)).toEqual([null, 1, null])
+  })
+
+  it('has an example in every help text', async () => {
+    for (const sub of ['add', 'list', 'show', 'edit', 'link', 'require-login', 'group']) {
+      const help = await runConfi(['clients', sub, '--help'])
+      expect(help.code).toBe(0)
+      expect(help.stdout, sub).toMatch(/Examples?:\n  \$ confi clients/)
+    }
+  })
+})

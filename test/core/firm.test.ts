@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ConfiError, ValidationError } from '../../src/core/errors.js'
+import { getFirmOptions, initFirm, normaliseBaseUrl, setFirmOptions } from '../../src/core/firm.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { ACCOUNTANT, eventActions } from '../helpers/factories.js'
+
+let t: TestDatabase
+beforeEach(async () => {
+  t = await createTestDatabase()
+})
+afterEach(async () => {
+  await t.close()
+})
+
+describe('firm options', () => {
+  it('tells to run init when the options are missing', async () => {
+    await expect(getFirmOptions(t.db)).rejects.toThrow(ConfiError)
+    await expect(getFirmOptions(t.db)).rejects.toThrow(/confi init/)
+  })
+
+  it('creates defaults once, then changes only what is given', async () => {
+    const first = await initFirm(t.db)
+    expect(first.created).toBe(true)
+    expect(first.options).toEqual({
+      firmName: 'Escritório de Contabilidade',
+      baseUrl: 'http://localhost:3000',
+      requireLogin: false,
+      bcryptCost: 11,
+      sessionIdleMinutes: 60,
+      sessionAbsoluteHours: 12,
+    })
+    const again = await initFirm(t.db)
+    expect(again).toMatchObject({ created: false, changed: [] })
+    const renamed = await initFirm(t.db, {
+      firmName: 'Contabilidade Exemplo',
+      baseUrl: 'https://x.com.br/',
+    })
+    expect(renamed.changed.sort()).toEqual(['baseUrl', 'firmName'])
+    expect(renamed.options.baseUrl).toBe('https://x.com.br')
+    expect(await eventActions(t.db)).toEqual(['firm.created', 'firm.options_changed'])
+  })
+
+  it('validates and records changes', async () => {
+    await initFirm(t.db)
+    const options = await setFirmOptions(t.db, ACCOUNTANT, { requireLogin: true, bcryptCost: 12 })
+    expect(options).toMatchObject({ requireLogin: true, bcryptCost: 12 })
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { bcryptCost: 9 })).rejects.toThrow(/10 to 15/)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { bcryptCost: 16 })).rejects.toThrow(
+      ValidationError,
+    )
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { baseUrl: 'ftp://x' })).rejects.toThrow(/http/)
+    const events = await t.db.selectFrom('events').selectAll().execute()
+    expect(events.at(-1)).toMatchObject({ actor: 'cli:test', action: 'firm.options_changed' })
+    expect(JSON.parse(events.at(-1)!.details!)).toEqual({
+      requireLogin: { from: false, to: true },
+      bcryptCost: { from: 11, to: 12 },
+    })
+  })
+})
+
+describe('normaliseBaseUrl', () => {
+  it('keeps http(s) origins and paths without trailing slashes', () => {
+    expect(normaliseBaseUrl('http://localhost:3000/')).toBe('http://localhost:3000')
+    expect(normaliseBaseUrl('https://portal.example.com.br/area-cliente//')).toBe(
+      'https://portal.example.com.br/area-cliente',
+    )
+  })
+
+  it.each([
+    'localhost:3000',
+    'ftp://example.com',
+    'https://x.com/?a=1',
+    'https://u:p@x.com',
+    'nonsense',
+  ])('refuses %s', (url) => {
+    expect(() => normaliseBaseUrl(url)).toThrow(ValidationError)
+  })
+})
