@@ -1,5 +1,41 @@
+import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
+import type { DemoResult } from '../../core/demo.js'
 
-/** Placeholder: the commands of this group are registered here. */
-export function registerDemo(_program: Command, _context: CliContext): void {}
+/** The lines `confi demo` and `npm start` print: links, users and the shared password. */
+export function describeDemo(demo: DemoResult): string {
+  const lines = [
+    `Demo data for ${demo.firmName}:`,
+    '',
+    'Login links (Área do Cliente):',
+    ...demo.loginLinks.map((l) => `  ${l.client}: ${l.url}`),
+    '',
+    `Users (password for all: ${demo.password}):`,
+    ...demo.credentials.map((c) => `  ${c.username.padEnd(14)} ${c.role.padEnd(12)} ${c.status.padEnd(8)} ${c.client}`),
+    '',
+    'Document links:',
+    ...demo.deliveries.map((d) => `  ${d.title}${d.requiresLogin ? ' [requires login]' : ''}: ${d.url}`),
+  ]
+  return `${lines.join('\n')}\n`
+}
+
+/** `confi demo`: fills an empty database with sample data. */
+export function registerDemo(program: Command, context: CliContext): void {
+  program
+    .command('demo')
+    .description('fill an empty database with demo data (a firm, a group, documents, users) and print how to log in')
+    .option('--json', 'print the links and credentials as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const [{ fillDemo }, { createDiskFileStore }, { inlineHasher }] = await Promise.all([
+        import('../../core/demo.js'),
+        import('../../core/file-store.js'),
+        import('../../core/passwords.js'),
+      ])
+      const db = await context.db()
+      const config = context.config()
+      const demo = await fillDemo(db, context.secretKey({ create: true }), createDiskFileStore(join(config.dataDir, 'files')), inlineHasher)
+      if (options.json) context.deps.stdout.write(`${JSON.stringify(demo, null, 2)}\n`)
+      else context.deps.stdout.write(describeDemo(demo))
+    })
+}

@@ -1,5 +1,353 @@
-import type { Command } from 'commander'
+import { join, resolve } from 'node:path'
+import { Option, type Command } from 'commander'
+import type { Delivery } from '../../core/deliveries.js'
+import type { Document } from '../../core/documents.js'
+import type { ExportFormat } from '../../core/access-log-export.js'
 import type { CliContext } from '../context.js'
+import { UsageError } from '../main.js'
+import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
+import { requireValue } from '../prompts.js'
+import { integer, timeZone } from './parse.js'
 
-/** Placeholder: the commands of this group are registered here. */
-export function registerDocs(_program: Command, _context: CliContext): void {}
+const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
+
+async function core() {
+  const [documents, deliveries, clients, taxId] = await Promise.all([
+    import('../../core/documents.js'),
+    import('../../core/deliveries.js'),
+    import('../../core/clients.js'),
+    import('../../core/tax-id.js'),
+  ])
+  return { ...documents, ...deliveries, ...clients, ...taxId }
+}
+
+/** The JSON shape of a document for scripts. */
+function documentJson(document: Document) {
+  return {
+    id: document.id,
+    clientId: document.clientId,
+    clientName: document.clientName,
+    clientTaxId: document.clientTaxId,
+    title: document.title,
+    category: document.category,
+    competence: document.competence,
+    dueDate: document.dueDate,
+    createdAt: document.createdAt,
+    createdBy: document.createdBy,
+    attachments: document.attachments.map((a) => ({
+      id: a.id,
+      fileName: a.fileName,
+      mediaType: a.mediaType,
+      size: a.size,
+      sha256: a.sha256,
+    })),
+  }
+}
+
+function deliveryStatus(delivery: Delivery, now: string): string {
+  if (delivery.revokedAt) return 'revoked'
+  if (delivery.expiresAt && delivery.expiresAt <= now) return 'expired'
+  return 'active'
+}
+
+function fileStore(context: CliContext) {
+  return import('../../core/file-store.js').then(({ createDiskFileStore }) =>
+    createDiskFileStore(join(context.config().dataDir, 'files')),
+  )
+}
+
+/** `confi docs ...`: documents, their delivery links and the access log. */
+export function registerDocs(program: Command, context: CliContext): void {
+  const docs = program.command('docs').description('documents, delivery links and the access log')
+
+  docs
+    .command('add')
+    .description('add a document with one or more files for a client')
+    .argument('<files...>', 'the files to attach (PDF, XML, images, spreadsheets...)')
+    .option('--client <client>', 'client id or CNPJ/CPF')
+    .option('--title <title>', 'title clients see, e.g. "DAS 10/2026"')
+    .option('--category <category>', CATEGORY_HELP)
+    .option('--competence <YYYY-MM>', 'the month the document refers to')
+    .option('--due <YYYY-MM-DD>', 'due date (for tax guides)')
+    .option('--json', 'print the new document as JSON')
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ confi docs add --client 12ABC34501DE35 --title "DAS 10/2026" --category fiscal \\\n      --competence 2026-10 --due 2026-11-20 das-2026-10.pdf recibo.pdf`,
+    )
+    .action(
+      async (
+        files: string[],
+        options: { client?: string; title?: string; category?: string; competence?: string; due?: string; json?: boolean },
+      ) => {
+        const clientRef = await requireValue(context, options.client, '--client', 'Client (id or CNPJ/CPF)')
+        const title = await requireValue(context, options.title, '--title', 'Title')
+        const category = await requireValue(context, options.category, '--category', `Category (${CATEGORY_HELP})`)
+        const { addDocument, resolveClient, formatTaxId } = await core()
+        const db = await context.db()
+        const client = await resolveClient(db, clientRef)
+        const document = await addDocument(db, await fileStore(context), context.actor, {
+          clientId: client.id,
+          title,
+          category,
+          competence: options.competence,
+          dueDate: options.due,
+          files: files.map((path) => ({ path: resolvePath(context, path) })),
+        })
+        if (options.json) return context.out.json(documentJson(document))
+        context.out.line(
+          `added document ${document.id} for ${formatTaxId(client.taxId)} ${client.name}: ${document.title} (${document.attachments.length} file${document.attachments.length === 1 ? '' : 's'})`,
+        )
+      },
+    )
+
+  docs
+    .command('list')
+    .description('list documents, newest first')
+    .option('--client <client>', 'only this client (id or CNPJ/CPF)')
+    .option('--category <category>', CATEGORY_HELP)
+    .option('--competence <YYYY-MM>', 'only this month')
+    .option('--limit <n>', 'how many (1 to 500)', integer('--limit'), 50)
+    .option('--after <cursor>', 'continue after the page that printed this cursor')
+    .option('--tz <zone>', 'time zone for times', timeZone, DEFAULT_TIME_ZONE)
+    .option('--json', 'print JSON for scripts')
+    .addHelpText('after', '\nExample:\n  $ confi docs list --client 12ABC34501DE35 --competence 2026-10 --json')
+    .action(
+      async (options: {
+        client?: string
+        category?: string
+        competence?: string
+        limit: number
+        after?: string
+        tz: string
+        json?: boolean
+      }) => {
+        const { listDocuments, resolveClient, formatTaxId } = await core()
+        const db = await context.db()
+        const clientIds = options.client ? [(await resolveClient(db, options.client)).id] : 'all'
+        const page = await listDocuments(db, {
+          clientIds,
+          category: options.category,
+          competence: options.competence,
+          after: options.after,
+          limit: options.limit,
+        })
+        if (options.json) context.out.json(page.items.map(documentJson))
+        else {
+          context.out.table(
+            page.items,
+            [
+              { header: 'ID', value: (d) => d.id },
+              { header: 'Client', value: (d) => `${formatTaxId(d.clientTaxId)} ${d.clientName}` },
+              { header: 'Title', value: (d) => d.title },
+              { header: 'Category', value: (d) => d.category },
+              { header: 'Competence', value: (d) => d.competence },
+              { header: 'Due', value: (d) => d.dueDate },
+              { header: 'Files', value: (d) => d.attachments.length },
+              { header: 'Added', value: (d) => formatTime(d.createdAt, options.tz) },
+            ],
+            "no documents: add one with 'confi docs add --client CLIENT --title T --category C FILE'",
+          )
+        }
+        if (page.nextCursor) context.out.note(`more documents: add --after ${page.nextCursor}`)
+      },
+    )
+
+  docs
+    .command('show')
+    .description('show a document, its files and its delivery links')
+    .argument('<doc>', 'document id')
+    .option('--tz <zone>', 'time zone for times', timeZone, DEFAULT_TIME_ZONE)
+    .option('--json', 'print JSON for scripts')
+    .addHelpText('after', '\nExample:\n  $ confi docs show 7')
+    .action(async (ref: string, options: { tz: string; json?: boolean }) => {
+      const { resolveDocument, listDeliveries, formatTaxId, deliveryToken, deliveryUrl } = await core()
+      const { getFirmOptions } = await import('../../core/firm.js')
+      const { nowIso } = await import('../../core/time.js')
+      const db = await context.db()
+      const document = await resolveDocument(db, ref)
+      const deliveries = await listDeliveries(db, document.id)
+      const { baseUrl } = await getFirmOptions(db)
+      const key = context.secretKey()
+      const now = nowIso()
+      const links = deliveries.map((d) => ({
+        ...d,
+        status: deliveryStatus(d, now),
+        url: deliveryUrl(baseUrl, deliveryToken(key, d.id)),
+      }))
+      if (options.json) return context.out.json({ ...documentJson(document), deliveries: links })
+      context.out.record([
+        ['ID', document.id],
+        ['Client', `${formatTaxId(document.clientTaxId)} ${document.clientName}`],
+        ['Title', document.title],
+        ['Category', document.category],
+        ['Competence', document.competence],
+        ['Due', document.dueDate],
+        ['Added', `${formatTime(document.createdAt, options.tz)} by ${document.createdBy}`],
+      ])
+      context.out.line()
+      context.out.table(document.attachments, [
+        { header: 'File ID', value: (a) => a.id },
+        { header: 'Name', value: (a) => a.fileName },
+        { header: 'Type', value: (a) => a.mediaType },
+        { header: 'Bytes', value: (a) => a.size },
+        { header: 'SHA-256', value: (a) => a.sha256.slice(0, 16) },
+      ])
+      context.out.line()
+      context.out.table(
+        links,
+        [
+          { header: 'Delivery', value: (d) => d.id },
+          { header: 'Channel', value: (d) => d.channel },
+          { header: 'To', value: (d) => d.recipient },
+          { header: 'Status', value: (d) => d.status },
+          { header: 'Expires', value: (d) => formatTime(d.expiresAt, options.tz) },
+          { header: 'URL', value: (d) => (d.status === 'active' ? d.url : '') },
+        ],
+        `no delivery links yet: 'confi docs send ${document.id} --channel link'`,
+      )
+    })
+
+  docs
+    .command('send')
+    .description('create a delivery link for a document and print its URL')
+    .argument('<doc>', 'document id')
+    .addOption(new Option('--channel <channel>', 'how it is sent').choices(['email', 'whatsapp', 'link']).makeOptionMandatory())
+    .option('--to <recipient>', 'e-mail address or phone number it goes to')
+    .option('--expires <duration>', 'the link stops working after this: 30d, 12h or 90m')
+    .option('--json', 'print JSON for scripts')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ confi docs send 7 --channel email --to financeiro@cliente.com.br --expires 30d',
+    )
+    .action(async (ref: string, options: { channel: string; to?: string; expires?: string; json?: boolean }) => {
+      const { resolveDocument, createDelivery, parseDuration } = await core()
+      const { addSeconds, nowIso } = await import('../../core/time.js')
+      const expiresAt = options.expires ? addSeconds(nowIso(), parseDuration(options.expires)) : null
+      const db = await context.db()
+      const document = await resolveDocument(db, ref)
+      const { delivery, url } = await createDelivery(db, context.secretKey(), context.actor, {
+        documentId: document.id,
+        channel: options.channel,
+        recipient: options.to,
+        expiresAt,
+      })
+      if (options.json) return context.out.json({ ...delivery, url })
+      context.out.line(url)
+      const to = delivery.recipient ? ` to ${delivery.recipient}` : ''
+      const until = delivery.expiresAt ? `, expires ${formatTime(delivery.expiresAt)}` : ''
+      context.out.note(`delivery ${delivery.id} (${delivery.channel}${to}${until}); revoke with 'confi docs revoke ${delivery.id}'`)
+    })
+
+  docs
+    .command('revoke')
+    .description('revoke a delivery link: it stops working at once')
+    .argument('<delivery>', 'delivery id (printed by docs send and docs show)')
+    .addHelpText('after', '\nExample:\n  $ confi docs revoke 12')
+    .action(async (ref: string) => {
+      const { resolveDeliveryRef, revokeDelivery } = await core()
+      const db = await context.db()
+      const delivery = await revokeDelivery(db, context.actor, (await resolveDeliveryRef(db, ref)).id)
+      context.out.line(`revoked delivery ${delivery.id} of document ${delivery.documentId}`)
+    })
+
+  registerLog(docs, context)
+
+  docs
+    .command('verify')
+    .description('check the access log hash chain; exit 1 naming the first bad row')
+    .option('--json', 'print JSON for scripts')
+    .addHelpText('after', '\nExample:\n  $ confi docs verify')
+    .action(async (options: { json?: boolean }) => {
+      const { verifyAccessLog } = await import('../../core/access-log.js')
+      const { ConfiError } = await import('../../core/errors.js')
+      const result = await verifyAccessLog(await context.db())
+      if (options.json) context.out.json(result)
+      if (!result.ok) {
+        throw new ConfiError(`access log broken at row ${result.rowId}: ${result.reason} (${result.rows} rows before it verify)`)
+      }
+      if (!options.json) context.out.line(`access log intact: ${result.rows} rows`)
+    })
+}
+
+function resolvePath(context: CliContext, path: string): string {
+  return resolve(context.deps.cwd, path)
+}
+
+interface LogOptions {
+  client?: string
+  doc?: string
+  user?: string
+  since?: string
+  until?: string
+  afterId?: number
+  format: ExportFormat
+  output?: string
+  state?: string
+  tz: string
+  header?: boolean
+}
+
+function registerLog(docs: Command, context: CliContext): void {
+  docs
+    .command('log')
+    .description('export the access log (who opened which document, when, through which channel)')
+    .option('--client <client>', 'only this client (id or CNPJ/CPF)')
+    .option('--doc <doc>', 'only this document (id)')
+    .option('--user <user>', 'only this client user (id or username)')
+    .option('--since <time>', "from this date or time (YYYY-MM-DD, 'YYYY-MM-DD HH:MM' in --tz, or ISO 8601)")
+    .option('--until <time>', 'up to this date (the whole day) or time, inclusive')
+    .option('--after-id <n>', 'only rows with a greater id', integer('--after-id'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'ndjson']).default('table'))
+    .option('--output <file>', 'write to this file (atomically: complete or not at all)')
+    .option('--state <file>', 'incremental export: start after the last id in FILE, then update it')
+    .option('--tz <zone>', 'time zone of the table and of dates in --since/--until', timeZone, DEFAULT_TIME_ZONE)
+    .option('--header', 'write the CSV header row')
+    .option('--no-header', 'leave out the CSV header row')
+    .addHelpText(
+      'after',
+      `
+With --state and no --output, the CSV header is written only on the first run, so that
+'>> file.csv' keeps one header; --header or --no-header overrides that.
+
+Examples:
+  $ confi docs log --since 2026-11-01 --format csv --output acessos-novembro.csv
+  $ confi docs log --format ndjson --state /var/lib/confi/export.state >> /srv/acessos.ndjson`,
+    )
+    .action(async (options: LogOptions) => {
+      if (options.state && options.afterId !== undefined) {
+        throw new UsageError('--state and --after-id cannot be combined: the state file says where to start')
+      }
+      const exporter = await import('../../core/access-log-export.js')
+      const { resolveClient } = await import('../../core/clients.js')
+      const { resolveDocument } = await import('../../core/documents.js')
+      const { resolveUser } = await import('../../core/users.js')
+      const open = await context.openDatabase()
+      const db = open.db
+      const filters = {
+        clientId: options.client ? (await resolveClient(db, options.client)).id : undefined,
+        documentId: options.doc ? (await resolveDocument(db, options.doc)).id : undefined,
+        userId: options.user ? (await resolveUser(db, options.user)).id : undefined,
+        since: options.since ? exporter.parseTimeBound(options.since, options.tz, 'since') : undefined,
+        until: options.until ? exporter.parseTimeBound(options.until, options.tz, 'until') : undefined,
+        afterId: options.afterId,
+      }
+      const state = options.state ? resolvePath(context, options.state) : undefined
+      const output = options.output ? resolvePath(context, options.output) : undefined
+      // A continued export appended to stdout already has its header at the top of the file.
+      const header = options.header ?? !(state && !output && exporter.readExportState(state) !== null)
+      const stdout = context.deps.stdout as typeof context.deps.stdout & { fd?: number }
+      const database = context.config().database
+      const result = await exporter.exportAccessLog(db, {
+        filters,
+        format: options.format,
+        target: output ? { kind: 'file', path: output } : { kind: 'stream', stream: stdout, fd: stdout.fd },
+        timeZone: options.tz,
+        header,
+        statePath: state,
+        sqlitePath: database.kind === 'sqlite' ? database.path : undefined,
+      })
+      for (const note of result.notes) context.out.note(note)
+      if (output) context.out.note(`exported ${result.rows} rows to ${output}`)
+      else if (options.format === 'table' && result.rows === 0) context.out.note('no access-log rows match')
+    })
+}

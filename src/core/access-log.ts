@@ -1,0 +1,316 @@
+import { createHash } from 'node:crypto'
+import { takeLock, type Db } from './db.js'
+import { ValidationError } from './errors.js'
+import type { AccessLogTable } from './tables.js'
+import { nowIso } from './time.js'
+
+export type AccessChannel = 'portal' | 'email' | 'whatsapp' | 'link'
+export type AccessAction = 'view' | 'download'
+
+/** What the portal knows about one access; the log adds the id, time and hashes. */
+export interface AccessEntry {
+  documentId: number
+  attachmentId?: number | null
+  clientId: number
+  /** The logged-in user, as they are now (kept as they were then); null when nobody logged in. */
+  user?: { id: number; username: string; name: string } | null
+  channel: AccessChannel
+  deliveryId?: number | null
+  ip?: string | null
+  port?: number | null
+  userAgent?: string | null
+  action: AccessAction
+}
+
+/** One row of the access log (SPEC §3). */
+export interface AccessRecord {
+  id: number
+  at: string
+  documentId: number
+  attachmentId: number | null
+  clientId: number
+  userId: number | null
+  username: string | null
+  userName: string | null
+  channel: AccessChannel
+  deliveryId: number | null
+  ip: string | null
+  port: number | null
+  userAgent: string | null
+  action: AccessAction
+  prevHash: string
+  hash: string
+}
+
+/** The `prev_hash` of the first row: 32 zero bytes in hex. */
+export const GENESIS_HASH = '0'.repeat(64)
+
+/** Prefixed to every hashed message, so a row hash can never be confused with another SHA-256 use. */
+export const DOMAIN_BYTE = 0x01
+
+/** The fields of a row in canonical order (docs/access-log.md). */
+export const CANONICAL_FIELDS = [
+  'id',
+  'at',
+  'document_id',
+  'attachment_id',
+  'client_id',
+  'user_id',
+  'username',
+  'user_name',
+  'channel',
+  'delivery_id',
+  'ip',
+  'port',
+  'user_agent',
+  'action',
+] as const
+
+type CanonicalRow = Record<(typeof CANONICAL_FIELDS)[number], string | number | null>
+
+const NULL_MARK = Buffer.from([0x00])
+
+/**
+ * The canonical encoding of a row: for each field in CANONICAL_FIELDS, 0x00 when null, otherwise
+ * 0x01, the length of its UTF-8 text as a 4-byte big-endian integer, then the text (integers in
+ * decimal). Length prefixes make the encoding unambiguous whatever the text holds.
+ */
+export function canonicalEncoding(row: CanonicalRow): Buffer {
+  const parts: Buffer[] = []
+  for (const field of CANONICAL_FIELDS) {
+    const value = row[field]
+    if (value === null || value === undefined) {
+      parts.push(NULL_MARK)
+      continue
+    }
+    const text = Buffer.from(String(value), 'utf8')
+    const head = Buffer.allocUnsafe(5)
+    head[0] = 0x01
+    head.writeUInt32BE(text.length, 1)
+    parts.push(head, text)
+  }
+  return Buffer.concat(parts)
+}
+
+/** hash = SHA-256(DOMAIN_BYTE ‖ canonical encoding ‖ previous hash as 32 bytes), in hex. */
+export function accessLogHash(row: CanonicalRow, prevHash: string): string {
+  return createHash('sha256')
+    .update(Buffer.from([DOMAIN_BYTE]))
+    .update(canonicalEncoding(row))
+    .update(Buffer.from(prevHash, 'hex'))
+    .digest('hex')
+}
+
+type AccessLogRow = Omit<AccessLogTable, 'id'> & { id: number }
+
+function toRecord(row: AccessLogRow): AccessRecord {
+  return {
+    id: Number(row.id),
+    at: row.at,
+    documentId: Number(row.document_id),
+    attachmentId: row.attachment_id == null ? null : Number(row.attachment_id),
+    clientId: Number(row.client_id),
+    userId: row.user_id == null ? null : Number(row.user_id),
+    username: row.username,
+    userName: row.user_name,
+    channel: row.channel,
+    deliveryId: row.delivery_id == null ? null : Number(row.delivery_id),
+    ip: row.ip,
+    port: row.port == null ? null : Number(row.port),
+    userAgent: row.user_agent,
+    action: row.action,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  }
+}
+
+const CHANNELS: readonly string[] = ['portal', 'email', 'whatsapp', 'link']
+const ACTIONS: readonly string[] = ['view', 'download']
+
+function isId(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) > 0
+}
+
+// Checked before the batch, so one malformed entry cannot fail the other requests' rows.
+function checkEntry(entry: AccessEntry): void {
+  if (!isId(entry.documentId) || !isId(entry.clientId)) {
+    throw new ValidationError('an access needs a document id and a client id')
+  }
+  if (entry.attachmentId != null && !isId(entry.attachmentId)) throw new ValidationError('bad attachment id')
+  if (entry.deliveryId != null && !isId(entry.deliveryId)) throw new ValidationError('bad delivery id')
+  if (entry.user && !isId(entry.user.id)) throw new ValidationError('bad user id')
+  if (!CHANNELS.includes(entry.channel)) throw new ValidationError(`bad channel '${entry.channel}'`)
+  if (!ACTIONS.includes(entry.action)) throw new ValidationError(`bad action '${entry.action}'`)
+  if (entry.port != null && !(Number.isInteger(entry.port) && entry.port >= 0 && entry.port <= 65535)) {
+    throw new ValidationError(`bad port ${entry.port}`)
+  }
+}
+
+// Serialised: under the lock, read the head of the chain and extend it. The ids are given
+// explicitly (head + 1) because each row's hash covers its id, and an id can only be known
+// before the insert while nobody else can append.
+async function appendRows(trx: Db, entries: readonly AccessEntry[]): Promise<AccessRecord[]> {
+  await takeLock(trx, 'access-log')
+  const head = await trx
+    .selectFrom('access_log')
+    .select(['id', 'hash'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  let id = head ? Number(head.id) : 0
+  let prevHash = head ? head.hash : GENESIS_HASH
+  const rows: AccessLogRow[] = []
+  for (const entry of entries) {
+    id += 1
+    const row = {
+      id,
+      at: nowIso(),
+      document_id: entry.documentId,
+      attachment_id: entry.attachmentId ?? null,
+      client_id: entry.clientId,
+      user_id: entry.user?.id ?? null,
+      username: entry.user?.username ?? null,
+      user_name: entry.user?.name ?? null,
+      channel: entry.channel,
+      delivery_id: entry.deliveryId ?? null,
+      ip: entry.ip ?? null,
+      port: entry.port ?? null,
+      user_agent: entry.userAgent ?? null,
+      action: entry.action,
+    }
+    const hash = accessLogHash(row, prevHash)
+    rows.push({ ...row, prev_hash: prevHash, hash })
+    prevHash = hash
+  }
+  // 16 columns a row: 500 rows stay well under SQLite's and PostgreSQL's parameter limits.
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx.insertInto('access_log').values(rows.slice(i, i + 500)).execute()
+  }
+  return rows.map(toRecord)
+}
+
+/**
+ * Appends one row to the access log in its own transaction and returns it once committed: the
+ * portal calls this before sending the first byte of a document (SPEC §4.5).
+ */
+export async function recordAccess(db: Db, entry: AccessEntry): Promise<AccessRecord> {
+  checkEntry(entry)
+  const [row] = await db.transaction().execute((trx) => appendRows(trx, [entry]))
+  return row
+}
+
+export interface AccessLogWriter {
+  /** Resolves with the row once its transaction has committed; rejects if it could not be. */
+  record(entry: AccessEntry): Promise<AccessRecord>
+  /** Resolves when every entry recorded so far has been committed or rejected. */
+  flush(): Promise<void>
+}
+
+interface Pending {
+  entry: AccessEntry
+  resolve: (row: AccessRecord) => void
+  reject: (error: unknown) => void
+}
+
+// SQLITE_CONSTRAINT* or PostgreSQL class 23: the rows were wrong, not the database.
+function isConstraintError(error: unknown): boolean {
+  const code = String((error as { code?: unknown }).code ?? '')
+  return code.startsWith('SQLITE_CONSTRAINT') || /^23\d{3}$/.test(code)
+}
+
+/**
+ * Group commit: the entries recorded while a transaction is being written wait for it and then
+ * go together into the next one, so with synchronous=FULL many requests share one fsync (SPEC §7).
+ * Each promise resolves only after its row is committed. If a batch fails on a constraint, its
+ * entries are retried one by one so one bad entry cannot refuse the others; any other failure
+ * (database unavailable) rejects the whole batch.
+ */
+export function createAccessLogWriter(db: Db, options: { maxBatch?: number } = {}): AccessLogWriter {
+  const maxBatch = options.maxBatch ?? 1000
+  let queue: Pending[] = []
+  let running: Promise<void> | null = null
+
+  const commit = async (batch: Pending[]): Promise<void> => {
+    try {
+      const rows = await db.transaction().execute((trx) => appendRows(trx, batch.map((p) => p.entry)))
+      batch.forEach((pending, i) => pending.resolve(rows[i]))
+    } catch (error) {
+      if (batch.length > 1 && isConstraintError(error)) {
+        for (const pending of batch) await commit([pending])
+        return
+      }
+      for (const pending of batch) pending.reject(error)
+    }
+  }
+
+  const drain = async (): Promise<void> => {
+    // Yield once so every record() of the current tick joins the first batch.
+    await new Promise((resolve) => setImmediate(resolve))
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch)
+      queue = queue.slice(batch.length)
+      await commit(batch)
+    }
+    running = null
+  }
+
+  return {
+    record(entry) {
+      try {
+        checkEntry(entry)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return new Promise<AccessRecord>((resolve, reject) => {
+        queue.push({ entry, resolve, reject })
+        running ??= drain()
+      })
+    },
+    async flush() {
+      while (running) await running
+    },
+  }
+}
+
+export type VerifyResult =
+  | { ok: true; rows: number; lastHash: string }
+  | { ok: false; rowId: number; reason: string; rows: number }
+
+/**
+ * Walks the chain in id order, a batch at a time (constant memory), and reports the first row
+ * that does not match: edited rows fail their own hash, deleted, inserted or moved rows break
+ * the link to the row before.
+ */
+export async function verifyAccessLog(db: Db, options: { batchSize?: number } = {}): Promise<VerifyResult> {
+  const batchSize = options.batchSize ?? 5000
+  let prevHash = GENESIS_HASH
+  let lastId = 0
+  let rows = 0
+  for (;;) {
+    const batch = await db
+      .selectFrom('access_log')
+      .selectAll()
+      .where('id', '>', lastId)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute()
+    if (batch.length === 0) return { ok: true, rows, lastHash: prevHash }
+    for (const row of batch) {
+      const id = Number(row.id)
+      if (row.prev_hash !== prevHash) {
+        const reason =
+          rows === 0 && row.prev_hash !== GENESIS_HASH
+            ? 'it should be the first row of the chain, but its prev_hash is not the genesis value: rows before it were deleted'
+            : 'its prev_hash does not match the hash of the row before it: a row was deleted, inserted or moved before it'
+        return { ok: false, rowId: id, reason, rows }
+      }
+      const canonical = { ...row, id, port: row.port == null ? null : Number(row.port) } as CanonicalRow
+      if (accessLogHash(canonical, prevHash) !== row.hash) {
+        return { ok: false, rowId: id, reason: 'its contents do not match its hash: the row was edited', rows }
+      }
+      prevHash = row.hash
+      lastId = id
+      rows += 1
+    }
+  }
+}

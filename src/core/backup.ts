@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { verifyAccessLog, type VerifyResult } from './access-log.js'
+import { openSqliteHandle } from './db.js'
+import { ConflictError, ConfiError, ValidationError } from './errors.js'
+import type { Database } from './tables.js'
+
+export interface BackupResult {
+  path: string
+  bytes: number
+  /** The chain verified on the copy; a broken chain is reported, and the copy kept as evidence. */
+  accessLog: VerifyResult
+}
+
+/**
+ * Takes a consistent online copy of a SQLite database (SPEC §4.7): `VACUUM INTO` a temporary
+ * file beside the target, `integrity_check` and access-log chain verified on the copy, then
+ * linked into place, never over an existing file. A copy that fails integrity_check is not kept;
+ * one whose chain is broken is (it is evidence), and the result says so. Raw better-sqlite3:
+ * Kysely has no backup API.
+ */
+export async function backupDatabase(sourcePath: string, targetPath: string): Promise<BackupResult> {
+  checkTarget(targetPath)
+  const tempPath = join(dirname(targetPath), `.${basename(targetPath)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
+  try {
+    copyDatabase(sourcePath, tempPath)
+    const accessLog = await checkCopy(tempPath)
+    syncFile(tempPath)
+    placeCopy(tempPath, targetPath)
+    return { path: targetPath, bytes: statSync(targetPath).size, accessLog }
+  } finally {
+    removeQuietly(tempPath)
+    removeQuietly(`${tempPath}-wal`)
+    removeQuietly(`${tempPath}-shm`)
+  }
+}
+
+function checkTarget(targetPath: string): void {
+  if (existsSync(targetPath)) {
+    throw new ConflictError(`${targetPath} already exists: choose a new file name (a backup never overwrites)`)
+  }
+  const dir = dirname(targetPath)
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ValidationError(`the directory ${dir} does not exist: create it first`)
+  }
+}
+
+// VACUUM INTO reads the whole database inside one read transaction: a consistent snapshot while
+// the portal keeps writing (WAL), and unlike the page-by-page backup API it never restarts when
+// another connection writes meanwhile.
+function copyDatabase(sourcePath: string, tempPath: string): void {
+  const source = openSqliteHandle(sourcePath, false)
+  try {
+    source.prepare('VACUUM INTO ?').run(tempPath)
+  } catch (error) {
+    throw new ConfiError(`cannot write the backup in ${dirname(tempPath)}: ${(error as Error).message}`)
+  } finally {
+    source.close()
+  }
+}
+
+async function checkCopy(path: string): Promise<VerifyResult> {
+  const handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) })
+  try {
+    const problems = handle.pragma('integrity_check') as { integrity_check: string }[]
+    if (problems.length !== 1 || problems[0].integrity_check !== 'ok') {
+      throw new ConfiError(
+        `the backup failed its integrity check (${problems.map((p) => p.integrity_check).join('; ')}): the source database may be damaged, run 'confi docs verify' and check the disk`,
+      )
+    }
+    return await verifyAccessLog(db)
+  } finally {
+    await db.destroy()
+  }
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+// link() fails if the target appeared meanwhile, where rename() would silently replace it.
+function placeCopy(tempPath: string, targetPath: string): void {
+  try {
+    linkSync(tempPath, targetPath)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ConflictError(`${targetPath} already exists: choose a new file name (a backup never overwrites)`)
+    }
+    throw new ConfiError(`cannot create ${targetPath}: ${(error as Error).message}`)
+  }
+  const fd = openSync(dirname(targetPath), 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path)
+  } catch {
+    // not there
+  }
+}

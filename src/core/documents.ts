@@ -1,0 +1,387 @@
+import { constants } from 'node:fs'
+import { access, open, stat } from 'node:fs/promises'
+import { basename } from 'node:path'
+import type { Actor } from './actors.js'
+import { parseCategory, type Category } from './categories.js'
+import type { Db } from './db.js'
+import { NotFoundError, ValidationError } from './errors.js'
+import { actorLabel, recordEvent } from './events.js'
+import type { FileStore, StoredFile } from './file-store.js'
+import { detectMediaType } from './media-type.js'
+import type { AttachmentsTable, DocumentsTable } from './tables.js'
+import { nowIso } from './time.js'
+
+/** One file of a document (SPEC §3). */
+export interface Attachment {
+  id: number
+  documentId: number
+  fileName: string
+  mediaType: string
+  size: number
+  sha256: string
+  /** Key in the FileStore; read files by this, never by a path from a request. */
+  storageKey: string
+}
+
+/** A document the firm sent a client, with its files. */
+export interface Document {
+  id: number
+  clientId: number
+  clientName: string
+  clientTaxId: string
+  title: string
+  category: Category
+  competence: string | null
+  dueDate: string | null
+  createdAt: string
+  createdBy: string
+  attachments: Attachment[]
+}
+
+export interface NewDocument {
+  clientId: number
+  title: string
+  category: Category | string
+  competence?: string | null
+  dueDate?: string | null
+  /** Local files; `name` is the file name clients see (default: the path's base name). */
+  files: { path: string; name?: string }[]
+}
+
+/** Throws unless `value` is a competence `YYYY-MM` naming a real month. */
+export function parseCompetence(value: string): string {
+  const match = /^(\d{4})-(\d{2})$/.exec(value.trim())
+  const month = match ? Number(match[2]) : 0
+  if (!match || month < 1 || month > 12 || Number(match[1]) < 1900) {
+    throw new ValidationError(
+      `competence '${value}' is not valid: use YYYY-MM with a real month, for example 2026-10`,
+    )
+  }
+  return match[0]
+}
+
+/** Throws unless `value` is a real calendar date `YYYY-MM-DD`. */
+export function parseDueDate(value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim())
+  const valid =
+    match !== null &&
+    Number(match[1]) >= 1900 &&
+    new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
+      .toISOString()
+      .startsWith(match[0])
+  if (!match || !valid) {
+    throw new ValidationError(
+      `due date '${value}' is not valid: use YYYY-MM-DD with a real date, for example 2026-11-20`,
+    )
+  }
+  return match[0]
+}
+
+function parseTitle(value: string): string {
+  const title = value.trim().replace(/\s+/g, ' ')
+  if (title === '' || title.length > 200) {
+    throw new ValidationError(`the title must have 1 to 200 characters, not ${title.length}`)
+  }
+  return title
+}
+
+// The name is shown to clients and sent in Content-Disposition: no path, no control characters.
+function parseFileName(value: string): string {
+  const name = value.replace(/[\u0000-\u001f\u007f]/g, '').trim()
+  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name) || name.length > 255) {
+    throw new ValidationError(
+      `file name '${value}' is not valid: use 1 to 255 characters without slashes`,
+    )
+  }
+  return name
+}
+
+interface CheckedFile {
+  path: string
+  name: string
+  size: number
+  mediaType: string
+}
+
+/** Checks one input file: exists, is a regular file, is readable and is not empty. */
+async function checkFile(file: { path: string; name?: string }): Promise<CheckedFile> {
+  const { path } = file
+  let info
+  try {
+    info = await stat(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ValidationError(`file ${path} does not exist: check the path`)
+    }
+    throw new ValidationError(`cannot read file ${path} (${code}): check its permissions`)
+  }
+  if (info.isDirectory()) {
+    throw new ValidationError(`${path} is a directory: give the files inside it one by one`)
+  }
+  if (!info.isFile()) throw new ValidationError(`${path} is not a regular file`)
+  try {
+    await access(path, constants.R_OK)
+  } catch {
+    throw new ValidationError(`cannot read file ${path}: permission denied; check its permissions`)
+  }
+  if (info.size === 0) throw new ValidationError(`file ${path} is empty: attach a file with content`)
+  const name = parseFileName(file.name ?? basename(path))
+  return { path, name, size: info.size, mediaType: detectMediaType(await readHead(path), name) }
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  let handle
+  try {
+    handle = await open(path, 'r')
+  } catch (error) {
+    throw new ValidationError(
+      `cannot read file ${path} (${(error as NodeJS.ErrnoException).code}): check its permissions`,
+    )
+  }
+  try {
+    const buffer = Buffer.alloc(4096)
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Adds a document with its files. Everything is checked before anything is written; the files
+ * are durable in the store before the rows that point at them commit, so a crash leaves either
+ * no document or a complete one (a stored file without a row is harmless content).
+ */
+export async function addDocument(
+  db: Db,
+  store: FileStore,
+  actor: Actor | string,
+  input: NewDocument,
+): Promise<Document> {
+  const title = parseTitle(input.title)
+  const category = parseCategory(input.category)
+  const competence = input.competence ? parseCompetence(input.competence) : null
+  const dueDate = input.dueDate ? parseDueDate(input.dueDate) : null
+  if (input.files.length === 0) throw new ValidationError('a document needs at least one file')
+  await assertClientExists(db, input.clientId)
+  const checked: CheckedFile[] = []
+  for (const file of input.files) checked.push(await checkFile(file))
+  const stored: StoredFile[] = []
+  for (const file of checked) {
+    const result = await store.put(file.path)
+    // The file may have changed between the check and the copy; never keep an empty attachment.
+    if (result.size === 0) throw new ValidationError(`file ${file.path} is empty: attach a file with content`)
+    stored.push(result)
+  }
+  const createdBy = await actorLabel(db, actor)
+  const id = await db.transaction().execute(async (trx) => {
+    await assertClientExists(trx, input.clientId)
+    const row = await trx
+      .insertInto('documents')
+      .values({
+        client_id: input.clientId,
+        title,
+        category,
+        competence,
+        due_date: dueDate,
+        created_at: nowIso(),
+        created_by: createdBy,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const documentId = Number(row.id)
+    await trx
+      .insertInto('attachments')
+      .values(
+        checked.map((file, i) => ({
+          document_id: documentId,
+          file_name: file.name,
+          media_type: file.mediaType,
+          size: stored[i].size,
+          sha256: stored[i].sha256,
+          storage_key: stored[i].key,
+        })),
+      )
+      .execute()
+    await recordEvent(trx, {
+      actor: createdBy,
+      action: 'document.added',
+      clientId: input.clientId,
+      details: { documentId, title, files: checked.length },
+    })
+    return documentId
+  })
+  return getDocument(db, id)
+}
+
+async function assertClientExists(db: Db, clientId: number): Promise<void> {
+  const row = await db.selectFrom('clients').select('id').where('id', '=', clientId).executeTakeFirst()
+  if (!row) throw new NotFoundError(`no client with id ${clientId}: see 'confi clients list'`)
+}
+
+type DocumentRow = Omit<DocumentsTable, 'id'> & { id: number; client_name: string; client_tax_id: string }
+
+function toDocument(row: DocumentRow, attachments: Attachment[]): Document {
+  return {
+    id: Number(row.id),
+    clientId: Number(row.client_id),
+    clientName: row.client_name,
+    clientTaxId: row.client_tax_id,
+    title: row.title,
+    category: row.category,
+    competence: row.competence,
+    dueDate: row.due_date,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    attachments,
+  }
+}
+
+function toAttachment(row: Omit<AttachmentsTable, 'id'> & { id: number }): Attachment {
+  return {
+    id: Number(row.id),
+    documentId: Number(row.document_id),
+    fileName: row.file_name,
+    mediaType: row.media_type,
+    size: Number(row.size),
+    sha256: row.sha256,
+    storageKey: row.storage_key,
+  }
+}
+
+function selectDocuments(db: Db) {
+  return db
+    .selectFrom('documents')
+    .innerJoin('clients', 'clients.id', 'documents.client_id')
+    .selectAll('documents')
+    .select(['clients.name as client_name', 'clients.tax_id as client_tax_id'])
+}
+
+async function attachmentsOf(db: Db, documentIds: number[]): Promise<Map<number, Attachment[]>> {
+  const byDocument = new Map<number, Attachment[]>()
+  if (documentIds.length === 0) return byDocument
+  const rows = await db
+    .selectFrom('attachments')
+    .selectAll()
+    .where('document_id', 'in', documentIds)
+    .orderBy('id')
+    .execute()
+  for (const row of rows) {
+    const attachment = toAttachment(row)
+    const list = byDocument.get(attachment.documentId) ?? []
+    list.push(attachment)
+    byDocument.set(attachment.documentId, list)
+  }
+  return byDocument
+}
+
+/** The document with this id and its files; NotFoundError otherwise. */
+export async function getDocument(db: Db, id: number): Promise<Document> {
+  const row = await selectDocuments(db).where('documents.id', '=', id).executeTakeFirst()
+  if (!row) throw new NotFoundError(`no document with id ${id}: see 'confi docs list'`)
+  const attachments = await attachmentsOf(db, [id])
+  return toDocument(row, attachments.get(id) ?? [])
+}
+
+/** A document from a reference typed by a person (its id). */
+export async function resolveDocument(db: Db, ref: string | number): Promise<Document> {
+  const value = String(ref).trim()
+  if (!/^\d{1,15}$/.test(value)) {
+    throw new ValidationError(`'${ref}' is not a document id: give the number shown by 'confi docs list'`)
+  }
+  return getDocument(db, Number(value))
+}
+
+/** One attachment of one document; NotFoundError when it belongs to another document. */
+export async function getAttachment(db: Db, documentId: number, attachmentId: number): Promise<Attachment> {
+  const row = await db
+    .selectFrom('attachments')
+    .selectAll()
+    .where('id', '=', attachmentId)
+    .where('document_id', '=', documentId)
+    .executeTakeFirst()
+  if (!row) throw new NotFoundError(`document ${documentId} has no file with id ${attachmentId}`)
+  return toAttachment(row)
+}
+
+export interface DocumentQuery {
+  /**
+   * The clients whose documents may be listed: the ids the caller may see (the portal passes the
+   * session user's companies), or 'all' (accountants). Required, so forgetting it cannot list
+   * every client's documents.
+   */
+  clientIds: readonly number[] | 'all'
+  /** The categories the caller may see (a collaborator's visibility); absent: all. */
+  categories?: readonly Category[]
+  /** Filters chosen by the person (checked: an unknown category is a ValidationError). */
+  category?: Category | string
+  competence?: string
+  /** The `nextCursor` of the previous page. */
+  after?: string | null
+  /** Page size, 1 to 500 (default 50). */
+  limit?: number
+}
+
+export interface DocumentPage {
+  items: Document[]
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null
+}
+
+/** Documents newest first (created_at, then id, descending), one keyset page at a time. */
+export async function listDocuments(db: Db, query: DocumentQuery): Promise<DocumentPage> {
+  const limit = query.limit ?? 50
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+    throw new ValidationError(`page size ${limit} is not valid: use 1 to 500`)
+  }
+  if (query.clientIds !== 'all' && query.clientIds.length === 0) return { items: [], nextCursor: null }
+  if (query.categories && query.categories.length === 0) return { items: [], nextCursor: null }
+  let select = selectDocuments(db)
+  if (query.clientIds !== 'all') select = select.where('documents.client_id', 'in', [...query.clientIds])
+  if (query.categories) select = select.where('documents.category', 'in', [...query.categories])
+  if (query.category) select = select.where('documents.category', '=', parseCategory(query.category))
+  if (query.competence) select = select.where('documents.competence', '=', parseCompetence(query.competence))
+  if (query.after) {
+    const [createdAt, id] = decodeCursor(query.after)
+    select = select.where((eb) =>
+      eb.or([
+        eb('documents.created_at', '<', createdAt),
+        eb.and([eb('documents.created_at', '=', createdAt), eb('documents.id', '<', id)]),
+      ]),
+    )
+  }
+  const rows = await select
+    .orderBy('documents.created_at', 'desc')
+    .orderBy('documents.id', 'desc')
+    .limit(limit + 1)
+    .execute()
+  const page = rows.slice(0, limit)
+  const attachments = await attachmentsOf(db, page.map((r) => Number(r.id)))
+  const items = page.map((row) => toDocument(row, attachments.get(Number(row.id)) ?? []))
+  const last = items[items.length - 1]
+  const nextCursor = rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null
+  return { items, nextCursor }
+}
+
+// Opaque to callers; it carries only the position (no ids the caller could not already see).
+function encodeCursor(createdAt: string, id: number): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url')
+}
+
+function decodeCursor(cursor: string): [string, number] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      Number.isInteger(value[1])
+    ) {
+      return [value[0], value[1] as number]
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError('the page cursor is not valid: start again from the first page')
+}

@@ -1,0 +1,155 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
+import { secureHeaders } from 'hono/secure-headers'
+import { resolveClientAddress } from '../core/client-address.js'
+import {
+  ConflictError,
+  ForbiddenError,
+  GoneError,
+  NotFoundError,
+  ThrottledError,
+  UnavailableError,
+  ValidationError,
+} from '../core/errors.js'
+import { getFirmOptions, type FirmOptions } from '../core/firm.js'
+import { render, viewerOf, type PortalContext, type PortalDeps, type PortalEnv } from './env.js'
+import { m, translateError, waitText } from './messages.js'
+import { loadAuth } from './session.js'
+import { MessagePage } from './views/auth.js'
+import { CSS_HASH } from './views/layout.js'
+import { accountRoutes } from './routes/account.js'
+import { areaRoutes } from './routes/area.js'
+import { authRoutes } from './routes/auth.js'
+import { deliveryRoutes } from './routes/delivery.js'
+import { documentRoutes } from './routes/documents.js'
+import { healthRoutes } from './routes/health.js'
+import { resetRoutes } from './routes/reset.js'
+import { userRoutes } from './routes/users.js'
+
+export type { PortalDeps } from './env.js'
+
+const DEFAULT_BODY_LIMIT = 64 * 1024
+
+/** Builds the portal: middleware for security, sessions and errors, and one sub-app per resource. */
+export function createApp(deps: PortalDeps): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+  const loadFirm = firmOptionsLoader(deps)
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: [CSS_HASH],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
+    }),
+  )
+  app.use(async (c, next) => {
+    c.set('deps', deps)
+    const socket = c.env?.incoming?.socket
+    c.set(
+      'address',
+      resolveClientAddress({
+        remoteAddress: socket?.remoteAddress,
+        remotePort: socket?.remotePort,
+        forwardedFor: c.req.header('x-forwarded-for'),
+        trustedProxies: deps.config.trustedProxies,
+      }),
+    )
+    await next()
+    // Every page and file of the portal is private to its viewer: never cache them.
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+  })
+  app.route('/', healthRoutes())
+  app.use(async (c, next) => {
+    c.set('firm', await loadFirm())
+    await next()
+  })
+  app.use(
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+      onError: () => {
+        throw new HTTPException(413)
+      },
+    }),
+  )
+  app.use(
+    csrf({
+      // The request's own origin, or the configured base URL's when a proxy rewrites the host.
+      origin: (origin, c) =>
+        origin === new URL(c.req.url).origin || origin === new URL((c as PortalContext).var.firm.baseUrl).origin,
+    }),
+  )
+  app.use(loadAuth())
+
+  app.route('/', areaRoutes())
+  app.route('/', authRoutes())
+  app.route('/', documentRoutes())
+  app.route('/', deliveryRoutes())
+  app.route('/', userRoutes())
+  app.route('/', accountRoutes())
+  app.route('/', resetRoutes())
+
+  app.notFound((c) => errorPage(c as PortalContext, 404, m.errors.notFoundTitle, m.errors.notFound))
+  app.onError((error, c) => handleError(error, c as PortalContext, deps))
+  return app
+}
+
+// Firm options change rarely; reading them once a second instead of on every request keeps the
+// download path short (the bench's gated download), and a change shows within a second.
+function firmOptionsLoader(deps: PortalDeps): () => Promise<FirmOptions> {
+  const ttl = deps.firmOptionsTtlMs ?? 1000
+  let cached: { value: FirmOptions; at: number } | null = null
+  return async () => {
+    const current = Date.now()
+    if (cached && ttl > 0 && current - cached.at < ttl) return cached.value
+    const value = await getFirmOptions(deps.db)
+    cached = { value, at: current }
+    return value
+  }
+}
+
+function errorPage(c: PortalContext, status: number, title: string, message: string): Response {
+  c.header('Cache-Control', 'no-store')
+  const firmName = c.var.firm?.firmName ?? m.appName
+  return render(
+    c,
+    MessagePage({ firmName, viewer: viewerOf(c.var.auth ?? null), title, message, kind: 'error' }),
+    status,
+  )
+}
+
+/** The one place where errors become statuses and pages; unexpected ones are logged, never shown. */
+function handleError(error: unknown, c: PortalContext, deps: PortalDeps): Response {
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return errorPage(c, 413, m.errors.tooLargeTitle, m.errors.tooLarge)
+    if (error.status === 403) return errorPage(c, 403, m.errors.csrfTitle, m.errors.csrf)
+    if (error.status === 400) return errorPage(c, 400, m.errors.badRequestTitle, m.errors.badRequest)
+    if (error.status < 500) return errorPage(c, error.status, m.errors.badRequestTitle, m.errors.badRequest)
+  }
+  if (error instanceof NotFoundError) return errorPage(c, 404, m.errors.notFoundTitle, m.errors.notFound)
+  if (error instanceof GoneError) return errorPage(c, 410, m.errors.goneTitle, m.errors.gone)
+  if (error instanceof ThrottledError) {
+    c.header('Retry-After', String(error.retryAfterSeconds))
+    return errorPage(c, 429, m.errors.throttledTitle, waitText(error.retryAfterSeconds))
+  }
+  if (error instanceof ValidationError) {
+    return errorPage(c, 400, m.errors.badRequestTitle, translateError(error))
+  }
+  if (error instanceof ForbiddenError) return errorPage(c, 403, m.errors.forbiddenTitle, translateError(error))
+  if (error instanceof ConflictError) return errorPage(c, 409, m.errors.conflictTitle, translateError(error))
+  if (error instanceof UnavailableError) {
+    deps.logger.error(`portal: ${c.req.method} ${c.req.path}: ${error.message}`, error)
+    return errorPage(c, 503, m.errors.unavailableTitle, m.errors.unavailable)
+  }
+  deps.logger.error(`portal: ${c.req.method} ${c.req.path}: unexpected error`, error)
+  return errorPage(c, 500, m.errors.serverTitle, m.errors.server)
+}

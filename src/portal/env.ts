@@ -1,0 +1,88 @@
+import type { Context } from 'hono'
+import type { HttpBindings } from '@hono/node-server'
+import type { Config } from '../core/config.js'
+import type { Db } from '../core/db.js'
+import type { FileStore } from '../core/file-store.js'
+import type { FirmOptions } from '../core/firm.js'
+import type { PasswordHasher } from '../core/passwords.js'
+import type { Session } from '../core/sessions.js'
+import type { SecretKey } from '../core/tokens.js'
+import type { ClientUser } from '../core/users.js'
+import type { ClientAddress } from '../core/client-address.js'
+import type { Viewer } from './views/layout.js'
+
+/** Where the portal writes its own errors (never to the browser). */
+export interface PortalLogger {
+  error(message: string, error?: unknown): void
+  info?(message: string): void
+}
+
+/** One access-log row as the portal describes it (core adds time and hashes). */
+export interface AccessEntry {
+  documentId: number
+  attachmentId?: number | null
+  clientId: number
+  user?: { id: number; username: string; name: string } | null
+  channel: 'portal' | 'email' | 'whatsapp' | 'link'
+  deliveryId?: number | null
+  ip?: string | null
+  port?: number | null
+  userAgent?: string | null
+  action: 'view' | 'download'
+}
+
+/** Appends access-log rows (core's group-commit writer); resolves once the row is committed. */
+export interface AccessRecorder {
+  record(entry: AccessEntry): Promise<unknown>
+}
+
+/** Everything the portal needs from outside; `createApp` takes it whole. */
+export interface PortalDeps {
+  db: Db
+  key: SecretKey
+  store: FileStore
+  config: Readonly<Config>
+  hasher: PasswordHasher
+  accessLog: AccessRecorder
+  logger: PortalLogger
+  /** How long firm options are reused between requests (default 1000 ms; tests pass 0). */
+  firmOptionsTtlMs?: number
+  /** Largest accepted request body in bytes (default 64 KB). */
+  bodyLimitBytes?: number
+}
+
+/** The logged-in user of a request, with the session and its cookie token. */
+export interface Auth {
+  session: Session
+  user: ClientUser
+  token: string
+}
+
+export type PortalEnv = {
+  Bindings: Partial<HttpBindings>
+  Variables: {
+    deps: PortalDeps
+    firm: FirmOptions
+    auth: Auth | null
+    address: ClientAddress
+  }
+}
+
+export type PortalContext = Context<PortalEnv>
+
+/** Sends a server-rendered page with a doctype. */
+export function render(c: PortalContext, page: unknown, status = 200): Response {
+  return c.html(`<!DOCTYPE html>${String(page)}`, status as 200)
+}
+
+/** The header's idea of who is logged in. */
+export function viewerOf(auth: Auth | null): Viewer | null {
+  if (!auth) return null
+  return { name: auth.user.name, role: auth.user.role, area: auth.session.scope === 'area' }
+}
+
+/** Reads a form field as a trimmed-at-nothing string ('' when absent or a file). */
+export function field(form: Record<string, unknown>, name: string): string {
+  const value = form[name]
+  return typeof value === 'string' ? value : ''
+}

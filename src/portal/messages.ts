@@ -1,0 +1,244 @@
+import type { Category } from '../core/categories.js'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js'
+
+// Every user-facing string of the portal, in Brazilian Portuguese, with the words of the CONFI
+// help article (Área do Cliente, administrador, colaborador, Cadastros > Usuários).
+
+export const m = {
+  appName: 'Área do Cliente',
+  lang: 'pt-BR',
+  skipToContent: 'Ir para o conteúdo',
+
+  nav: {
+    documents: 'Documentos',
+    users: 'Usuários',
+    account: 'Minha conta',
+    logout: 'Sair',
+    main: 'Menu principal',
+  },
+
+  fields: {
+    username: 'Usuário',
+    usernameHint: 'O nome que você usará para entrar (letras, números, ponto, hífen ou sublinhado).',
+    password: 'Senha',
+    passwordHint: 'De 8 a 72 caracteres (letras acentuadas contam como 2).',
+    currentPassword: 'Senha atual',
+    newPassword: 'Nova senha',
+    name: 'Nome completo',
+    email: 'E-mail (opcional)',
+    company: 'Empresa',
+    category: 'Categoria',
+    competence: 'Competência',
+    role: 'Perfil',
+  },
+
+  login: {
+    title: 'Entrar',
+    intro: 'Entre com o usuário e a senha da sua Área do Cliente.',
+    submit: 'Entrar',
+    failed:
+      'Usuário ou senha incorretos. Se você errou várias vezes, aguarde alguns minutos e tente de novo.',
+    pendingTitle: 'Conta aguardando ativação',
+    pending:
+      'Sua conta foi criada, mas ainda não foi ativada. Um administrador da sua empresa precisa ativá-la em Cadastros > Usuários antes que você possa entrar na Área do Cliente.',
+    loggedOut: 'Você saiu da Área do Cliente.',
+    sessionEnded: 'Sua sessão terminou. Entre novamente.',
+    passwordReset: 'Senha alterada. Entre com a nova senha.',
+    forgot:
+      'Esqueceu a senha? Peça ao seu escritório de contabilidade um link para criar uma nova.',
+  },
+
+  area: {
+    title: (client: string) => `Área do Cliente — ${client}`,
+    intro:
+      'Entre com sua conta ou crie uma nova. A primeira conta criada para a empresa será a do administrador; as seguintes precisam ser ativadas por um administrador.',
+    loginHeading: 'Já tenho conta',
+    registerHeading: 'Criar conta',
+    registerSubmit: 'Cadastrar',
+    createdAdmin: 'Conta criada. Você é o administrador da Área do Cliente desta empresa.',
+    createdPending:
+      'Conta criada. Por segurança, um administrador da sua empresa precisa ativá-la em Cadastros > Usuários antes que você possa entrar. Avise o administrador.',
+    createdPendingTitle: 'Conta criada — aguardando ativação',
+  },
+
+  documents: {
+    title: 'Documentos',
+    filters: 'Filtrar documentos',
+    allCompanies: 'Todas as empresas',
+    allCategories: 'Todas as categorias',
+    competencePlaceholder: 'AAAA-MM',
+    apply: 'Filtrar',
+    clear: 'Limpar filtros',
+    empty: 'Nenhum documento encontrado.',
+    emptyFiltered: 'Nenhum documento com estes filtros. Tente limpar os filtros.',
+    next: 'Documentos mais antigos →',
+    first: '← Mais recentes',
+    columns: { title: 'Documento', company: 'Empresa', category: 'Categoria', competence: 'Competência', due: 'Vencimento', date: 'Enviado em' },
+    files: 'Arquivos',
+    download: 'Baixar',
+    noFiles: 'Este documento não tem arquivos.',
+    back: '← Voltar aos documentos',
+    competence: 'Competência',
+    due: 'Vencimento',
+    sentAt: 'Enviado em',
+    company: 'Empresa',
+    category: 'Categoria',
+    badCompetence: 'A competência deve estar no formato AAAA-MM, por exemplo 2026-03.',
+    badCursor: 'Endereço de página inválido. Volte à primeira página.',
+  },
+
+  delivery: {
+    loginRequired:
+      'Este documento exige login. Entre com sua conta da Área do Cliente ou crie uma conta para acessá-lo.',
+    notAllowedTitle: 'Sem acesso a este documento',
+    notAllowed:
+      'A conta com que você entrou não tem acesso a este documento. Saia e entre com uma conta da empresa destinatária.',
+    pendingNote:
+      'Sua conta aguarda ativação por um administrador: por enquanto você pode abrir os documentos enviados por link, mas não a Área do Cliente.',
+    registeredPending:
+      'Conta criada. Você já pode abrir este documento; para entrar na Área do Cliente, um administrador precisa ativar sua conta.',
+  },
+
+  users: {
+    title: 'Usuários',
+    intro: 'Gerencie quem acessa a Área do Cliente da sua empresa.',
+    newHeading: 'Novo usuário',
+    newSubmit: 'Cadastrar',
+    newNote: 'Usuários cadastrados aqui já ficam ativos. Compartilhe o usuário e a senha com a pessoa.',
+    empty: 'Nenhum usuário cadastrado.',
+    pendingHeading: 'Aguardando ativação',
+    activate: 'Ativar',
+    disable: 'Desativar',
+    enable: 'Reativar',
+    makeAdmin: 'Tornar administrador',
+    makeCollaborator: 'Tornar colaborador',
+    visibility: 'Visibilidade',
+    visibilityHeading: (name: string) => `O que ${name} pode ver`,
+    visibilityIntro:
+      'Desmarque as categorias e empresas que este colaborador não deve ver. Administradores sempre veem tudo.',
+    visibilityCategories: 'Categorias de documentos',
+    visibilityCompanies: 'Empresas do grupo',
+    visibilitySave: 'Salvar visibilidade',
+    visibilityAdmin: 'Administradores veem todos os documentos; não há o que restringir.',
+    you: '(você)',
+    columns: { name: 'Nome', username: 'Usuário', role: 'Perfil', status: 'Situação', actions: 'Ações' },
+    onlyAdmins: 'Apenas administradores podem gerenciar usuários.',
+    done: {
+      created: 'Usuário cadastrado e ativo.',
+      activated: 'Usuário ativado.',
+      disabled: 'Usuário desativado. As sessões dele foram encerradas.',
+      enabled: 'Usuário reativado.',
+      role: 'Perfil alterado.',
+      visibility: 'Visibilidade salva.',
+    } as Record<string, string>,
+  },
+
+  account: {
+    title: 'Minha conta',
+    details: 'Seus dados',
+    changePassword: 'Alterar senha',
+    submit: 'Alterar senha',
+    changed: 'Senha alterada. Por segurança, as outras sessões foram encerradas.',
+    wrongCurrent: 'A senha atual não confere.',
+  },
+
+  reset: {
+    title: 'Criar nova senha',
+    intro: (username: string) => `Crie uma nova senha para o usuário ${username}.`,
+    submit: 'Salvar nova senha',
+    goneTitle: 'Link de redefinição expirado',
+    gone: 'Este link de redefinição de senha já foi usado ou expirou. Peça um novo ao seu escritório de contabilidade.',
+  },
+
+  roles: { admin: 'Administrador', collaborator: 'Colaborador' } as Record<string, string>,
+  statuses: { pending: 'Aguardando ativação', active: 'Ativo', disabled: 'Desativado' } as Record<string, string>,
+  categories: {
+    fiscal: 'Fiscal',
+    pessoal: 'Pessoal',
+    contabil: 'Contábil',
+    societario: 'Societário',
+    outros: 'Outros',
+  } satisfies Record<Category, string> as Record<string, string>,
+
+  errors: {
+    notFoundTitle: 'Página não encontrada',
+    notFound: 'Não encontramos o que você procurou. O link pode estar incorreto ou ter sido substituído.',
+    goneTitle: 'Link expirado',
+    gone: 'Este link expirou ou foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
+    forbiddenTitle: 'Acesso negado',
+    forbidden: 'Você não tem permissão para fazer isso.',
+    badRequestTitle: 'Dados inválidos',
+    badRequest: 'Os dados enviados não são válidos. Volte e confira o formulário.',
+    conflictTitle: 'Não foi possível concluir',
+    tooLargeTitle: 'Envio grande demais',
+    tooLarge: 'Os dados enviados passam do limite permitido. Volte e confira o formulário.',
+    throttledTitle: 'Muitas tentativas',
+    unavailableTitle: 'Serviço indisponível',
+    unavailable:
+      'Não foi possível registrar o acesso ou ler os dados agora, por isso nada foi exibido. Tente de novo em instantes.',
+    serverTitle: 'Erro inesperado',
+    server: 'Ocorreu um erro inesperado. Tente de novo; se persistir, avise o seu escritório de contabilidade.',
+    csrfTitle: 'Envio recusado',
+    csrf: 'O formulário foi enviado de outro site e foi recusado por segurança. Abra a página novamente e envie por ela.',
+    home: 'Ir para o início',
+    required: (field: string) => `Preencha o campo ${field}.`,
+    tooLong: (field: string, max: number) => `O campo ${field} aceita no máximo ${max} caracteres.`,
+    passwordShort: 'A senha é curta demais: use pelo menos 8 caracteres.',
+    passwordLong:
+      'A senha é longa demais: use no máximo 72 bytes (letras acentuadas contam como 2). Ela não será cortada.',
+  },
+
+  dateTime: (iso: string) =>
+    new Intl.DateTimeFormat('pt-BR', {
+      timeZone: 'America/Sao_Paulo',
+      dateStyle: 'short',
+      timeStyle: 'short',
+    }).format(new Date(iso)),
+  date: (isoDate: string) => {
+    const [y, mo, d] = isoDate.split('-')
+    return d ? `${d}/${mo}/${y}` : isoDate
+  },
+  competence: (value: string) => {
+    const [y, mo] = value.split('-')
+    return mo ? `${mo}/${y}` : value
+  },
+}
+
+// Core speaks English to accountants at the terminal; the portal shows people pt-BR. Known core
+// refusals are matched here; anything else falls back to a general sentence of its class.
+const TRANSLATIONS: [RegExp, string][] = [
+  [/username .*(taken|already|in use|exists)/i, 'Este nome de usuário já está em uso. Escolha outro.'],
+  [/last (active )?admin/i, 'A empresa precisa manter pelo menos um administrador ativo: promova outro usuário antes.'],
+  [/password is too short/i, m.errors.passwordShort],
+  [/password is too long/i, m.errors.passwordLong],
+  [/username/i, 'Usuário inválido: use de 3 a 64 caracteres (letras, números, ponto, hífen ou sublinhado).'],
+  [/e-?mail/i, 'E-mail inválido: use algo como nome@empresa.com.br.'],
+  [/name/i, 'Nome inválido: use de 1 a 200 caracteres.'],
+  [/current password/i, m.account.wrongCurrent],
+  [/not pending|already active/i, 'Este usuário não está aguardando ativação.'],
+  [/already disabled/i, 'Este usuário já está desativado.'],
+  [/not disabled|already enabled/i, 'Este usuário não está desativado.'],
+  [/admin/i, 'Apenas administradores ativos da empresa podem fazer isso.'],
+]
+
+/** A refusal the portal itself makes, already written in pt-BR for the person. */
+export class FormError extends ValidationError {}
+
+/** The pt-BR sentence for a refusal from core. */
+export function translateError(error: unknown): string {
+  if (error instanceof FormError) return error.message
+  const message = error instanceof Error ? error.message : String(error)
+  for (const [pattern, text] of TRANSLATIONS) if (pattern.test(message)) return text
+  if (error instanceof ValidationError) return m.errors.badRequest
+  if (error instanceof ForbiddenError) return m.errors.forbidden
+  if (error instanceof NotFoundError) return m.errors.notFound
+  if (error instanceof ConflictError) return 'Não foi possível concluir: a situação mudou. Recarregue a página.'
+  return m.errors.server
+}
+
+/** "Aguarde 2 minutos" style wait text for a Retry-After. */
+export function waitText(seconds: number): string {
+  if (seconds < 60) return `Muitas tentativas. Aguarde ${seconds} segundo${seconds === 1 ? '' : 's'} e tente de novo.`
+  const minutes = Math.ceil(seconds / 60)
+  return `Muitas tentativas. Aguarde ${minutes} minuto${minutes === 1 ? '' : 's'} e tente de novo.`
+}

@@ -1,0 +1,95 @@
+import { Hono } from 'hono'
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js'
+import { findClientByLoginToken, type Client } from '../../core/clients.js'
+import { registerUser } from '../../core/users.js'
+import { field, render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
+import { m, translateError } from '../messages.js'
+import { startSession } from '../session.js'
+import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
+
+async function clientOfLink(c: PortalContext): Promise<Client> {
+  const client = await findClientByLoginToken(c.var.deps.db, c.req.param('token') ?? '')
+  // Unknown and rotated links look the same: a 404 that says nothing about any client.
+  if (!client) throw new NotFoundError('unknown login link')
+  return client
+}
+
+function areaPage(
+  c: PortalContext,
+  client: Client,
+  extra: { registerError?: string; values?: FormValues } = {},
+  status = 200,
+): Response {
+  const token = c.req.param('token') ?? ''
+  return render(
+    c,
+    LoginAndRegisterPage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(c.var.auth),
+      title: m.area.title(client.name),
+      intro: m.area.intro,
+      loginAction: '/login',
+      registerAction: `/area/${token}/register`,
+      ...extra,
+    }),
+    status,
+  )
+}
+
+/** Reads the create-account form fields (name, username, email, password). */
+export async function readRegisterForm(c: PortalContext): Promise<FormValues & { password: string }> {
+  const form = await c.req.parseBody()
+  return {
+    name: field(form, 'name'),
+    username: field(form, 'username'),
+    email: field(form, 'email'),
+    password: field(form, 'password'),
+  }
+}
+
+/** The status a refused registration answers with. */
+export function registrationStatus(error: unknown): number {
+  return error instanceof ConflictError ? 409 : 400
+}
+
+/** GET /area/:token and POST /area/:token/register: the client's login link (SPEC §4.2). */
+export function areaRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  app.get('/area/:token', async (c) => areaPage(c, await clientOfLink(c)))
+
+  app.post('/area/:token/register', async (c) => {
+    const client = await clientOfLink(c)
+    const input = await readRegisterForm(c)
+    const values = { name: input.name, username: input.username, email: input.email }
+    let user
+    try {
+      user = await registerUser(
+        c.var.deps.db,
+        { clientId: client.id, username: input.username ?? '', name: input.name ?? '', email: input.email, password: input.password, origin: 'login_link' },
+        c.var.deps.hasher,
+      )
+    } catch (error) {
+      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error
+      return areaPage(c, client, { registerError: translateError(error), values }, registrationStatus(error))
+    }
+    if (user.status === 'active') {
+      await startSession(c, user, 'area')
+      return c.redirect('/?aviso=admin', 303)
+    }
+    return render(
+      c,
+      MessagePage({
+        firmName: c.var.firm.firmName,
+        viewer: null,
+        title: m.area.createdPendingTitle,
+        message: m.area.createdPending,
+        kind: 'ok',
+        link: null,
+      }),
+      201,
+    )
+  })
+
+  return app
+}

@@ -1,0 +1,186 @@
+import { Hono } from 'hono'
+import { effectiveRequireLogin } from '../../core/clients.js'
+import type { Delivery } from '../../core/deliveries.js'
+import { resolveDelivery } from '../../core/deliveries.js'
+import { getAttachment, type Document } from '../../core/documents.js'
+import { ConflictError, GoneError, NotFoundError, ValidationError } from '../../core/errors.js'
+import { registerUser } from '../../core/users.js'
+import { canSee, visibleScope } from '../../core/visibility.js'
+import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
+import { m, translateError } from '../messages.js'
+import { attemptLogin, startSession } from '../session.js'
+import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
+import { DocumentPage } from '../views/documents.js'
+import { failureStatus, pendingPage, readLoginForm } from './auth.js'
+import { readRegisterForm, registrationStatus } from './area.js'
+
+interface Resolved {
+  delivery: Delivery
+  document: Document
+}
+
+type Gate =
+  | { kind: 'open'; auth: Auth | null }
+  | { kind: 'login' }
+  | { kind: 'denied'; auth: Auth }
+
+async function resolveToken(c: PortalContext): Promise<Resolved> {
+  const result = await resolveDelivery(c.var.deps.db, c.req.param('token') ?? '')
+  if (result.status === 'unknown') throw new NotFoundError('unknown delivery')
+  if (result.status !== 'ok') throw new GoneError(`delivery ${result.status}`)
+  return { delivery: result.delivery, document: result.document }
+}
+
+/**
+ * Whether the session's user may open this delivery's document: a pending user's delivery-only
+ * session opens its own client's documents; an area session whatever the user may see (its
+ * client, its group's members for a head, minus what an admin hid from a collaborator).
+ */
+async function mayOpen(c: PortalContext, auth: Auth, document: Document): Promise<boolean> {
+  if (auth.session.scope === 'delivery') return auth.user.clientId === document.clientId
+  return canSee(await visibleScope(c.var.deps.db, auth.user), document)
+}
+
+async function gate(c: PortalContext, document: Document): Promise<Gate> {
+  const auth = c.var.auth
+  const required = await effectiveRequireLogin(c.var.deps.db, document.clientId)
+  // Without a required login the link opens for anyone; a logged-in visitor is still recorded.
+  if (!required) return { kind: 'open', auth }
+  if (!auth) return { kind: 'login' }
+  return (await mayOpen(c, auth, document)) ? { kind: 'open', auth } : { kind: 'denied', auth }
+}
+
+function loginPage(
+  c: PortalContext,
+  extra: { loginError?: string; registerError?: string; username?: string; values?: FormValues } = {},
+  status = 401,
+): Response {
+  const token = c.req.param('token') ?? ''
+  // No document data here: not the title, not the company, not the file names.
+  return render(
+    c,
+    LoginAndRegisterPage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(c.var.auth),
+      title: m.login.title,
+      intro: m.delivery.loginRequired,
+      loginAction: `/d/${token}/login`,
+      registerAction: `/d/${token}/register`,
+      ...extra,
+    }),
+    status,
+  )
+}
+
+function deniedPage(c: PortalContext, auth: Auth): Response {
+  return render(
+    c,
+    MessagePage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(auth),
+      title: m.delivery.notAllowedTitle,
+      message: m.delivery.notAllowed,
+      kind: 'error',
+      link: null,
+    }),
+    403,
+  )
+}
+
+function entryOf(c: PortalContext, resolved: Resolved, auth: Auth | null) {
+  return {
+    documentId: resolved.document.id,
+    clientId: resolved.document.clientId,
+    channel: resolved.delivery.channel,
+    deliveryId: resolved.delivery.id,
+    ...accessOrigin(c, auth),
+  }
+}
+
+/** GET /d/:token and its files, POST /d/:token/login and /register (SPEC §4.4). */
+export function deliveryRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  app.get('/d/:token', async (c) => {
+    const resolved = await resolveToken(c)
+    const access = await gate(c, resolved.document)
+    if (access.kind === 'login') return loginPage(c)
+    if (access.kind === 'denied') return deniedPage(c, access.auth)
+    const token = c.req.param('token')
+    const auth = access.auth
+    const html = render(
+      c,
+      DocumentPage({
+        firmName: c.var.firm.firmName,
+        viewer: viewerOf(auth),
+        document: resolved.document,
+        fileHref: (attachmentId) => `/d/${token}/files/${attachmentId}`,
+        back: auth?.session.scope === 'area',
+        note: auth && auth.session.scope === 'delivery' ? m.delivery.pendingNote : undefined,
+      }),
+    )
+    await recordAccessOrFail(c, { ...entryOf(c, resolved, auth), action: 'view' })
+    return html
+  })
+
+  app.get('/d/:token/files/:attachmentId', async (c) => {
+    const resolved = await resolveToken(c)
+    const access = await gate(c, resolved.document)
+    // The file URL of a gated link leads to the link's page, which asks for the login.
+    if (access.kind === 'login') return c.redirect(`/d/${c.req.param('token')}`, 303)
+    if (access.kind === 'denied') return deniedPage(c, access.auth)
+    const attachment = await getAttachment(c.var.deps.db, resolved.document.id, parseId(c.req.param('attachmentId')))
+    return sendAttachment(c, attachment, {
+      ...entryOf(c, resolved, access.auth),
+      attachmentId: attachment.id,
+      action: 'download',
+    })
+  })
+
+  app.post('/d/:token/login', async (c) => {
+    const resolved = await resolveToken(c)
+    const { username, password } = await readLoginForm(c)
+    const outcome = await attemptLogin(c, username, password)
+    if (outcome.outcome === 'ok') {
+      await startSession(c, outcome.user, 'area')
+      return c.redirect(`/d/${c.req.param('token')}`, 303)
+    }
+    if (outcome.outcome === 'pending') {
+      // A pending user may open delivery links of its own client only (SPEC §4.4).
+      if (outcome.user.clientId !== resolved.document.clientId) return pendingPage(c)
+      await startSession(c, outcome.user, 'delivery')
+      return c.redirect(`/d/${c.req.param('token')}`, 303)
+    }
+    return loginPage(c, { loginError: m.login.failed, username }, failureStatus(c, outcome))
+  })
+
+  app.post('/d/:token/register', async (c) => {
+    const resolved = await resolveToken(c)
+    const input = await readRegisterForm(c)
+    const values = { name: input.name, username: input.username, email: input.email }
+    let user
+    try {
+      user = await registerUser(
+        c.var.deps.db,
+        {
+          clientId: resolved.document.clientId,
+          username: input.username ?? '',
+          name: input.name ?? '',
+          email: input.email,
+          password: input.password,
+          origin: 'document_link',
+        },
+        c.var.deps.hasher,
+      )
+    } catch (error) {
+      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error
+      return loginPage(c, { registerError: translateError(error), values }, registrationStatus(error))
+    }
+    // The user lands on the document, not the client area; a pending user gets a delivery-only session.
+    await startSession(c, user, user.status === 'active' ? 'area' : 'delivery')
+    return c.redirect(`/d/${c.req.param('token')}`, 303)
+  })
+
+  return app
+}

@@ -1,0 +1,48 @@
+import { Hono } from 'hono'
+import { GoneError, NotFoundError, ValidationError } from '../../core/errors.js'
+import { findPasswordReset, resetPasswordWithToken } from '../../core/password-resets.js'
+import { field, render, type PortalContext, type PortalEnv } from '../env.js'
+import { m, translateError } from '../messages.js'
+import { MessagePage } from '../views/auth.js'
+import { ResetPage } from '../views/account.js'
+
+function gonePage(c: PortalContext, status: number): Response {
+  return render(
+    c,
+    MessagePage({ firmName: c.var.firm.firmName, title: m.reset.goneTitle, message: m.reset.gone, kind: 'error', link: { href: '/login', text: m.login.title } }),
+    status,
+  )
+}
+
+/** GET and POST /reset/:token: the one-time password reset of SPEC §4.2. */
+export function resetRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  app.get('/reset/:token', async (c) => {
+    const reset = await findPasswordReset(c.var.deps.db, c.req.param('token'))
+    if (!reset) return gonePage(c, 404)
+    return render(c, ResetPage({ firmName: c.var.firm.firmName, username: reset.username, action: c.req.path }))
+  })
+
+  app.post('/reset/:token', async (c) => {
+    const token = c.req.param('token')
+    const form = await c.req.parseBody()
+    try {
+      await resetPasswordWithToken(c.var.deps.db, token, field(form, 'password'), c.var.deps.hasher)
+    } catch (error) {
+      if (error instanceof NotFoundError) return gonePage(c, 404)
+      if (error instanceof GoneError) return gonePage(c, 410)
+      if (!(error instanceof ValidationError)) throw error
+      const reset = await findPasswordReset(c.var.deps.db, token)
+      if (!reset) return gonePage(c, 410)
+      return render(
+        c,
+        ResetPage({ firmName: c.var.firm.firmName, username: reset.username, action: c.req.path, error: translateError(error) }),
+        400,
+      )
+    }
+    return c.redirect('/login?aviso=senha', 303)
+  })
+
+  return app
+}

@@ -1,0 +1,185 @@
+import { Hono } from 'hono'
+import type { Actor } from '../../core/actors.js'
+import { CATEGORIES, type Category } from '../../core/categories.js'
+import { getClient } from '../../core/clients.js'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../core/errors.js'
+import {
+  activateUser,
+  addUser,
+  disableUser,
+  enableUser,
+  getUser,
+  listUsers,
+  parseRole,
+  setUserRole,
+  type ClientUser,
+} from '../../core/users.js'
+import { areaClientIds, getVisibility, setVisibility } from '../../core/visibility.js'
+import { field, render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { parseId, requireAdmin } from '../guards.js'
+import { m, translateError } from '../messages.js'
+import type { FormValues } from '../views/auth.js'
+import { UserPage, UsersPage } from '../views/users.js'
+
+function actorOf(auth: Auth): Actor {
+  return { kind: 'client_user', userId: auth.user.id }
+}
+
+/** A user of the admin's own client; any other id answers 404 like an unknown one. */
+async function ownUser(c: PortalContext, auth: Auth): Promise<ClientUser> {
+  const id = parseId(c.req.param('id'))
+  const user = await getUser(c.var.deps.db, id).catch(() => null)
+  if (!user || user.clientId !== auth.user.clientId) throw new NotFoundError('not found')
+  return user
+}
+
+function refusalStatus(error: unknown): number {
+  if (error instanceof ConflictError) return 409
+  if (error instanceof ForbiddenError) return 403
+  return 400
+}
+
+function isRefusal(error: unknown): boolean {
+  return error instanceof ValidationError || error instanceof ConflictError || error instanceof ForbiddenError
+}
+
+async function usersPage(
+  c: PortalContext,
+  auth: Auth,
+  extra: { error?: string; values?: FormValues } = {},
+  status = 200,
+): Promise<Response> {
+  const users = await listUsers(c.var.deps.db, { clientId: auth.user.clientId })
+  // Pending first: they are what an admin comes here to handle.
+  const order = { pending: 0, active: 1, disabled: 2 }
+  users.sort((a, b) => order[a.status] - order[b.status] || a.id - b.id)
+  return render(
+    c,
+    UsersPage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(auth)!,
+      selfId: auth.user.id,
+      users,
+      notice: m.users.done[c.req.query('feito') ?? ''],
+      ...extra,
+    }),
+    status,
+  )
+}
+
+async function userPage(c: PortalContext, auth: Auth, user: ClientUser, error?: string, status = 200): Promise<Response> {
+  const { db } = c.var.deps
+  const ids = await areaClientIds(db, auth.user.clientId)
+  const companies = await Promise.all(ids.map(async (id) => ({ id, name: (await getClient(db, id)).name })))
+  return render(
+    c,
+    UserPage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(auth)!,
+      user,
+      self: user.id === auth.user.id,
+      categories: CATEGORIES,
+      companies,
+      visibility: await getVisibility(db, user.id),
+      error,
+    }),
+    status,
+  )
+}
+
+type UserAction = (c: PortalContext, auth: Auth, user: ClientUser) => Promise<unknown>
+
+/** A POST on one user: run it, then back to the list with a notice, or the list with the refusal. */
+function userAction(done: string, action: UserAction) {
+  return async (c: PortalContext) => {
+    const auth = requireAdmin(c)
+    if (auth instanceof Response) return auth
+    const user = await ownUser(c, auth)
+    try {
+      await action(c, auth, user)
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+      return usersPage(c, auth, { error: translateError(error) }, refusalStatus(error))
+    }
+    // An admin who gave up their own admin role can no longer see this page.
+    if (user.id === auth.user.id) return c.redirect('/', 303)
+    return c.redirect(`/users?feito=${done}`, 303)
+  }
+}
+
+/** GET /users and the admin actions of SPEC §4.2: create, activate, disable, enable, role, visibility. */
+export function userRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  app.get('/users', async (c) => {
+    const auth = requireAdmin(c)
+    if (auth instanceof Response) return auth
+    return usersPage(c, auth)
+  })
+
+  app.post('/users', async (c) => {
+    const auth = requireAdmin(c)
+    if (auth instanceof Response) return auth
+    const form = await c.req.parseBody()
+    const values = { name: field(form, 'name'), username: field(form, 'username'), email: field(form, 'email') }
+    try {
+      const role = parseRole(field(form, 'role') || 'collaborator')
+      await addUser(
+        c.var.deps.db,
+        actorOf(auth),
+        { clientId: auth.user.clientId, ...values, password: field(form, 'password'), role, active: true },
+        c.var.deps.hasher,
+      )
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+      return usersPage(c, auth, { error: translateError(error), values }, refusalStatus(error))
+    }
+    return c.redirect('/users?feito=created', 303)
+  })
+
+  app.get('/users/:id', async (c) => {
+    const auth = requireAdmin(c)
+    if (auth instanceof Response) return auth
+    return userPage(c, auth, await ownUser(c, auth))
+  })
+
+  app.post('/users/:id/activate', userAction('activated', (c, auth, user) => activateUser(c.var.deps.db, actorOf(auth), user.id)))
+  app.post('/users/:id/disable', userAction('disabled', (c, auth, user) => disableUser(c.var.deps.db, actorOf(auth), user.id)))
+  app.post('/users/:id/enable', userAction('enabled', (c, auth, user) => enableUser(c.var.deps.db, actorOf(auth), user.id)))
+  app.post(
+    '/users/:id/role',
+    userAction('role', async (c, auth, user) => {
+      const form = await c.req.parseBody()
+      return setUserRole(c.var.deps.db, actorOf(auth), user.id, parseRole(field(form, 'role')))
+    }),
+  )
+
+  app.post('/users/:id/visibility', async (c) => {
+    const auth = requireAdmin(c)
+    if (auth instanceof Response) return auth
+    const user = await ownUser(c, auth)
+    const { db } = c.var.deps
+    const form = await c.req.parseBody({ all: true })
+    const listOf = (name: string): string[] => {
+      const value = form[name]
+      const items = Array.isArray(value) ? value : value === undefined ? [] : [value]
+      return items.filter((v): v is string => typeof v === 'string')
+    }
+    // Checked boxes are what the collaborator sees; everything else is hidden.
+    const shownCategories = listOf('category')
+    const shownCompanies = listOf('company').map(Number)
+    const companies = await areaClientIds(db, auth.user.clientId)
+    try {
+      await setVisibility(db, actorOf(auth), user.id, {
+        hiddenCategories: CATEGORIES.filter((cat) => !shownCategories.includes(cat)) as Category[],
+        hiddenCompanyIds: companies.length > 1 ? companies.filter((id) => !shownCompanies.includes(id)) : [],
+      })
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+      return userPage(c, auth, user, translateError(error), refusalStatus(error))
+    }
+    return c.redirect('/users?feito=visibility', 303)
+  })
+
+  return app
+}

@@ -1,0 +1,106 @@
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
+import type { MiddlewareHandler } from 'hono'
+import type { FirmOptions } from '../core/firm.js'
+import { checkLoginThrottle, clearLoginFailures, recordLoginFailure } from '../core/login-throttle.js'
+import {
+  createSession,
+  deleteSession,
+  lookupSession,
+  type SessionScope,
+} from '../core/sessions.js'
+import { ThrottledError } from '../core/errors.js'
+import { authenticate, getUser, type ClientUser } from '../core/users.js'
+import type { PortalContext, PortalEnv } from './env.js'
+
+/** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
+export function isHttps(firm: FirmOptions): boolean {
+  return firm.baseUrl.startsWith('https://')
+}
+
+/** The session cookie's name: `__Host-confi_session` over https (bound to the exact host). */
+export function sessionCookieName(firm: FirmOptions): string {
+  return isHttps(firm) ? '__Host-confi_session' : 'confi_session'
+}
+
+function readToken(c: PortalContext): string {
+  return getCookie(c, sessionCookieName(c.var.firm)) ?? ''
+}
+
+/** Loads the request's session and user; disabled users and expired sessions count as nobody. */
+export function loadAuth(): MiddlewareHandler<PortalEnv> {
+  return async (c, next) => {
+    c.set('auth', null)
+    const token = readToken(c)
+    if (token) {
+      const { db } = c.var.deps
+      const firm = c.var.firm
+      const session = await lookupSession(db, token, { idleMinutes: firm.sessionIdleMinutes })
+      if (session) {
+        const user = await getUser(db, session.userId).catch(() => null)
+        if (user && user.status !== 'disabled') c.set('auth', { session, user, token })
+      }
+    }
+    await next()
+  }
+}
+
+/** Starts a new session (a new token at every login) and sets its cookie. */
+export async function startSession(c: PortalContext, user: ClientUser, scope: SessionScope): Promise<void> {
+  const { db } = c.var.deps
+  const firm = c.var.firm
+  // A login replaces whatever session the browser had (no session fixation).
+  if (c.var.auth) await deleteSession(db, c.var.auth.token)
+  const { token } = await createSession(
+    db,
+    { userId: user.id, scope, ip: c.var.address.ip, userAgent: c.req.header('user-agent') ?? null },
+    { idleMinutes: firm.sessionIdleMinutes, absoluteHours: firm.sessionAbsoluteHours },
+  )
+  setCookie(c, sessionCookieName(firm), token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: isHttps(firm),
+    maxAge: firm.sessionAbsoluteHours * 3600,
+  })
+}
+
+/** Ends the request's session and clears the cookie. */
+export async function endSession(c: PortalContext): Promise<void> {
+  const token = readToken(c)
+  if (token) await deleteSession(c.var.deps.db, token)
+  deleteCookie(c, sessionCookieName(c.var.firm), { path: '/', secure: isHttps(c.var.firm) })
+  c.set('auth', null)
+}
+
+// No username can hold a NUL character, so this never matches anyone.
+const NO_SUCH_USER = '\u0000'
+
+export type LoginOutcome =
+  | { outcome: 'ok'; user: ClientUser }
+  | { outcome: 'pending'; user: ClientUser }
+  | { outcome: 'invalid' }
+  | { outcome: 'throttled'; retryAfterSeconds: number }
+
+/**
+ * Checks a login with throttling. A throttled attempt still does one bcrypt verify, so it takes
+ * as long as any other failure and the page it gets says the same thing (SPEC §4.6).
+ */
+export async function attemptLogin(c: PortalContext, username: string, password: string): Promise<LoginOutcome> {
+  const { db, hasher } = c.var.deps
+  const attempt = { username: username.trim(), ip: c.var.address.ip }
+  try {
+    await checkLoginThrottle(db, attempt)
+  } catch (error) {
+    if (!(error instanceof ThrottledError)) throw error
+    // The unknown-user path of authenticate: one bcrypt verify at the firm's cost, no password tested.
+    await authenticate(db, NO_SUCH_USER, password, hasher)
+    return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds }
+  }
+  const result = await authenticate(db, attempt.username, password, hasher)
+  if (result.outcome === 'invalid') {
+    await recordLoginFailure(db, attempt)
+    return result
+  }
+  await clearLoginFailures(db, attempt)
+  return result
+}

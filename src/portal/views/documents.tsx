@@ -1,0 +1,190 @@
+import { CATEGORIES } from '../../core/categories.js'
+import type { Document } from '../../core/documents.js'
+import { formatTaxId } from '../../core/tax-id.js'
+import { m } from '../messages.js'
+import { Layout, Notice, type Viewer } from './layout.js'
+
+export interface DashboardFilters {
+  company?: number
+  category?: string
+  competence?: string
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`
+  return `${(bytes / 1024 / 1024).toFixed(1).replace('.', ',')} MB`
+}
+
+function filterQuery(filters: DashboardFilters, after?: string): string {
+  const params = new URLSearchParams()
+  if (filters.company) params.set('company', String(filters.company))
+  if (filters.category) params.set('category', filters.category)
+  if (filters.competence) params.set('competence', filters.competence)
+  if (after) params.set('after', after)
+  const text = params.toString()
+  return text ? `/?${text}` : '/'
+}
+
+/** GET /: the documents of every company the user may see, with filters and keyset pages. */
+export function DashboardPage(props: {
+  firmName: string
+  viewer: Viewer
+  companies: { id: number; name: string }[]
+  categories: readonly string[]
+  filters: DashboardFilters
+  items: Document[]
+  nextCursor: string | null
+  paged: boolean
+  notice?: string
+  error?: string
+}) {
+  const f = props.filters
+  const filtered = Boolean(f.company || f.category || f.competence)
+  const showCompany = props.companies.length > 1
+  return (
+    <Layout title={m.documents.title} firmName={props.firmName} viewer={props.viewer}>
+      <h1>{m.documents.title}</h1>
+      {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
+      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+      <form method="get" action="/" class="card filters" aria-label={m.documents.filters}>
+        {showCompany ? (
+          <div>
+            <label for="f-company">{m.fields.company}</label>
+            <select id="f-company" name="company">
+              <option value="">{m.documents.allCompanies}</option>
+              {props.companies.map((c) => (
+                <option value={String(c.id)} selected={f.company === c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        <div>
+          <label for="f-category">{m.fields.category}</label>
+          <select id="f-category" name="category">
+            <option value="">{m.documents.allCategories}</option>
+            {props.categories.map((cat) => (
+              <option value={cat} selected={f.category === cat}>
+                {m.categories[cat]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="f-competence">{m.fields.competence}</label>
+          <input
+            id="f-competence"
+            name="competence"
+            type="month"
+            placeholder={m.documents.competencePlaceholder}
+            value={f.competence ?? ''}
+          />
+        </div>
+        <div>
+          <button type="submit">{m.documents.apply}</button>{' '}
+          {filtered ? <a href="/">{m.documents.clear}</a> : null}
+        </div>
+      </form>
+      {props.items.length === 0 ? (
+        <p class="card">{filtered || props.paged ? m.documents.emptyFiltered : m.documents.empty}</p>
+      ) : (
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">{m.documents.columns.title}</th>
+              {showCompany ? <th scope="col">{m.documents.columns.company}</th> : null}
+              <th scope="col">{m.documents.columns.category}</th>
+              <th scope="col">{m.documents.columns.competence}</th>
+              <th scope="col">{m.documents.columns.due}</th>
+              <th scope="col">{m.documents.columns.date}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.items.map((d) => (
+              <tr>
+                <td>
+                  <a href={`/documents/${d.id}`}>{d.title}</a>
+                </td>
+                {showCompany ? <td data-label={m.documents.columns.company}>{d.clientName}</td> : null}
+                <td data-label={m.documents.columns.category}>{m.categories[d.category]}</td>
+                <td data-label={m.documents.columns.competence}>{d.competence ? m.competence(d.competence) : '—'}</td>
+                <td data-label={m.documents.columns.due}>{d.dueDate ? m.date(d.dueDate) : '—'}</td>
+                <td data-label={m.documents.columns.date}>{m.dateTime(d.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav class="pager" aria-label="Paginação">
+        {props.paged ? <a href={filterQuery(f)}>{m.documents.first}</a> : <span />}
+        {props.nextCursor ? <a href={filterQuery(f, props.nextCursor)}>{m.documents.next}</a> : null}
+      </nav>
+    </Layout>
+  )
+}
+
+/** One document with its files; `fileHref` builds each download link (portal or delivery). */
+export function DocumentPage(props: {
+  firmName: string
+  viewer: Viewer | null
+  document: Document
+  fileHref: (attachmentId: number) => string
+  back: boolean
+  note?: string
+}) {
+  const d = props.document
+  return (
+    <Layout title={d.title} firmName={props.firmName} viewer={props.viewer}>
+      {props.back ? (
+        <p>
+          <a href="/">{m.documents.back}</a>
+        </p>
+      ) : null}
+      {props.note ? <Notice>{props.note}</Notice> : null}
+      <h1>{d.title}</h1>
+      <div class="card">
+        <dl>
+          <dt>{m.documents.company}</dt>
+          <dd>
+            {d.clientName} <span class="muted">{formatTaxId(d.clientTaxId)}</span>
+          </dd>
+          <dt>{m.documents.category}</dt>
+          <dd>{m.categories[d.category]}</dd>
+          {d.competence ? (
+            <>
+              <dt>{m.documents.competence}</dt>
+              <dd>{m.competence(d.competence)}</dd>
+            </>
+          ) : null}
+          {d.dueDate ? (
+            <>
+              <dt>{m.documents.due}</dt>
+              <dd>{m.date(d.dueDate)}</dd>
+            </>
+          ) : null}
+          <dt>{m.documents.sentAt}</dt>
+          <dd>{m.dateTime(d.createdAt)}</dd>
+        </dl>
+      </div>
+      <h2>{m.documents.files}</h2>
+      {d.attachments.length === 0 ? (
+        <p>{m.documents.noFiles}</p>
+      ) : (
+        <ul>
+          {d.attachments.map((a) => (
+            <li>
+              <a href={props.fileHref(a.id)} download={a.fileName}>
+                {m.documents.download} {a.fileName}
+              </a>{' '}
+              <span class="muted">({formatSize(a.size)})</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Layout>
+  )
+}
+
+export { CATEGORIES }

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto'
+import type { Child } from 'hono/jsx'
+import { m } from '../messages.js'
+
+// Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
+export const CSS = `
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2733;background:#f4f6f8}
+a{color:#0b57a4}
+.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:4px}
+header{background:#0b3d6e;color:#fff;padding:.6rem 1rem}
+header .firm{font-weight:600}
+header nav{display:flex;flex-wrap:wrap;gap:.25rem .9rem;margin-top:.3rem;align-items:center}
+header nav a,header nav button{color:#fff;font-size:.95rem}
+header form{display:inline;margin:0}
+header button{background:none;border:0;padding:0;text-decoration:underline;cursor:pointer;font:inherit}
+main{max-width:60rem;margin:0 auto;padding:1rem}
+h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
+.card{background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:1rem;margin:0 0 1rem}
+.cols{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))}
+label{display:block;font-weight:600;margin:.6rem 0 .2rem}
+.hint{display:block;font-weight:400;font-size:.85rem;color:#4a5866}
+input,select{width:100%;font:inherit;padding:.5rem;border:1px solid #8a97a4;border-radius:4px;background:#fff}
+input[type=checkbox]{width:auto;margin-right:.4rem}
+.check{font-weight:400;display:flex;align-items:center}
+button,.button{display:inline-block;font:inherit;padding:.5rem 1rem;margin-top:.8rem;border-radius:4px;border:1px solid #0b57a4;background:#0b57a4;color:#fff;cursor:pointer;text-decoration:none}
+button.secondary{background:#fff;color:#0b57a4}
+.inline{display:inline;margin:0}.inline button{margin:.15rem .3rem .15rem 0;padding:.25rem .6rem;font-size:.9rem}
+.notice{padding:.7rem 1rem;border-radius:4px;margin:0 0 1rem;background:#e7f1fb;border:1px solid #9cc3ea}
+.error{background:#fdecec;border-color:#e3a1a1}
+.ok{background:#e8f6ec;border-color:#9fd3ad}
+table{width:100%;border-collapse:collapse;background:#fff}
+th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-align:top}
+.filters{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));align-items:end}
+.filters button{margin-top:0}
+.pager{display:flex;justify-content:space-between;margin-top:1rem}
+.muted{color:#4a5866;font-size:.9rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dt{font-weight:600}dd{margin:0}
+@media (max-width:40rem){
+ table.list thead{display:none}
+ table.list tr{display:block;border-bottom:1px solid #d5dbe1;padding:.4rem 0}
+ table.list td{display:block;border:0;padding:.15rem .5rem}
+ table.list td[data-label]::before{content:attr(data-label) ": ";font-weight:600}
+}
+`
+
+/** The CSP source that allows the inline stylesheet above and nothing else. */
+export const CSS_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`
+
+export interface Viewer {
+  name: string
+  role: 'admin' | 'collaborator'
+  /** Only 'area' sessions get the client-area menu. */
+  area: boolean
+}
+
+export interface LayoutProps {
+  title: string
+  firmName: string
+  viewer?: Viewer | null
+  children?: Child
+}
+
+/** The page frame: header with the firm's name and, for a logged-in user, the menu. */
+export function Layout(props: LayoutProps) {
+  const viewer = props.viewer
+  return (
+    <html lang={m.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${props.title} · ${m.appName}`}</title>
+        <style dangerouslySetInnerHTML={{ __html: CSS }} />
+      </head>
+      <body>
+        <a class="skip" href="#conteudo">
+          {m.skipToContent}
+        </a>
+        <header>
+          <div class="firm">
+            {props.firmName} · {m.appName}
+          </div>
+          {viewer ? (
+            <nav aria-label={m.nav.main}>
+              {viewer.area ? <a href="/">{m.nav.documents}</a> : null}
+              {viewer.area && viewer.role === 'admin' ? <a href="/users">{m.nav.users}</a> : null}
+              {viewer.area ? <a href="/account">{m.nav.account}</a> : null}
+              <span>{viewer.name}</span>
+              <form method="post" action="/logout">
+                <button type="submit">{m.nav.logout}</button>
+              </form>
+            </nav>
+          ) : null}
+        </header>
+        <main id="conteudo">{props.children}</main>
+      </body>
+    </html>
+  )
+}
+
+/** A notice box: info, ok or error. */
+export function Notice(props: { kind?: 'info' | 'ok' | 'error'; children?: Child }) {
+  const kind = props.kind ?? 'info'
+  return (
+    <p class={`notice ${kind === 'info' ? '' : kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {props.children}
+    </p>
+  )
+}

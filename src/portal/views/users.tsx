@@ -1,0 +1,211 @@
+import type { Category } from '../../core/categories.js'
+import type { ClientUser } from '../../core/users.js'
+import type { Visibility } from '../../core/visibility.js'
+import { m } from '../messages.js'
+import type { FormValues } from './auth.js'
+import { Layout, Notice, type Viewer } from './layout.js'
+
+function ActionButton(props: { action: string; label: string; name?: string; value?: string; secondary?: boolean }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      {props.name ? <input type="hidden" name={props.name} value={props.value ?? ''} /> : null}
+      <button type="submit" class={props.secondary ? 'secondary' : ''}>
+        {props.label}
+      </button>
+    </form>
+  )
+}
+
+function UserActions(props: { user: ClientUser; self: boolean }) {
+  const u = props.user
+  const base = `/users/${u.id}`
+  return (
+    <>
+      {u.status === 'pending' ? <ActionButton action={`${base}/activate`} label={m.users.activate} /> : null}
+      {u.status === 'disabled' ? <ActionButton action={`${base}/enable`} label={m.users.enable} /> : null}
+      {u.status !== 'disabled' && !props.self ? (
+        <ActionButton action={`${base}/disable`} label={m.users.disable} secondary />
+      ) : null}
+      {u.status === 'active' && u.role === 'collaborator' ? (
+        <ActionButton action={`${base}/role`} label={m.users.makeAdmin} name="role" value="admin" secondary />
+      ) : null}
+      {u.status === 'active' && u.role === 'admin' && !props.self ? (
+        <ActionButton action={`${base}/role`} label={m.users.makeCollaborator} name="role" value="collaborator" secondary />
+      ) : null}
+      {u.role === 'collaborator' ? <a href={`${base}`}>{m.users.visibility}</a> : null}
+    </>
+  )
+}
+
+/** GET /users: the client's users, pending first, with one POST form per action. */
+export function UsersPage(props: {
+  firmName: string
+  viewer: Viewer
+  selfId: number
+  users: ClientUser[]
+  notice?: string
+  error?: string
+  values?: FormValues
+}) {
+  const pending = props.users.filter((u) => u.status === 'pending')
+  return (
+    <Layout title={m.users.title} firmName={props.firmName} viewer={props.viewer}>
+      <h1>{m.users.title}</h1>
+      <p>{m.users.intro}</p>
+      {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
+      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+      {pending.length > 0 ? (
+        <section class="card" aria-labelledby="h-pending">
+          <h2 id="h-pending">{m.users.pendingHeading}</h2>
+          <ul>
+            {pending.map((u) => (
+              <li>
+                {u.name} ({u.username}) <ActionButton action={`/users/${u.id}/activate`} label={m.users.activate} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {props.users.length === 0 ? (
+        <p class="card">{m.users.empty}</p>
+      ) : (
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">{m.users.columns.name}</th>
+              <th scope="col">{m.users.columns.username}</th>
+              <th scope="col">{m.users.columns.role}</th>
+              <th scope="col">{m.users.columns.status}</th>
+              <th scope="col">{m.users.columns.actions}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.users.map((u) => (
+              <tr>
+                <td>
+                  {u.name} {u.id === props.selfId ? <span class="muted">{m.users.you}</span> : null}
+                </td>
+                <td data-label={m.users.columns.username}>{u.username}</td>
+                <td data-label={m.users.columns.role}>{m.roles[u.role]}</td>
+                <td data-label={m.users.columns.status}>{m.statuses[u.status]}</td>
+                <td data-label={m.users.columns.actions}>
+                  <UserActions user={u} self={u.id === props.selfId} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <section class="card" aria-labelledby="h-new">
+        <h2 id="h-new">{m.users.newHeading}</h2>
+        <p class="muted">{m.users.newNote}</p>
+        <NewUserForm values={props.values} />
+      </section>
+    </Layout>
+  )
+}
+
+function NewUserForm(props: { values?: FormValues }) {
+  const v = props.values ?? {}
+  return (
+    <form method="post" action="/users">
+      <label for="new-name">{m.fields.name}</label>
+      <input id="new-name" name="name" required maxlength={200} value={v.name ?? ''} />
+      <label for="new-username">
+        {m.fields.username}
+        <span class="hint">{m.fields.usernameHint}</span>
+      </label>
+      <input id="new-username" name="username" required maxlength={64} autocomplete="off" value={v.username ?? ''} />
+      <label for="new-email">{m.fields.email}</label>
+      <input id="new-email" name="email" type="email" maxlength={254} value={v.email ?? ''} />
+      <label for="new-password">
+        {m.fields.password}
+        <span class="hint">{m.fields.passwordHint}</span>
+      </label>
+      <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength={8} maxlength={200} />
+      <label for="new-role">{m.fields.role}</label>
+      <select id="new-role" name="role">
+        <option value="collaborator">{m.roles.collaborator}</option>
+        <option value="admin">{m.roles.admin}</option>
+      </select>
+      <button type="submit">{m.users.newSubmit}</button>
+    </form>
+  )
+}
+
+/** GET /users/:id: one user and, for a collaborator, what it may see. */
+export function UserPage(props: {
+  firmName: string
+  viewer: Viewer
+  user: ClientUser
+  self: boolean
+  categories: readonly Category[]
+  companies: { id: number; name: string }[]
+  visibility: Visibility
+  error?: string
+}) {
+  const u = props.user
+  return (
+    <Layout title={u.name} firmName={props.firmName} viewer={props.viewer}>
+      <p>
+        <a href="/users">← {m.users.title}</a>
+      </p>
+      <h1>{u.name}</h1>
+      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+      <div class="card">
+        <dl>
+          <dt>{m.fields.username}</dt>
+          <dd>{u.username}</dd>
+          <dt>{m.fields.role}</dt>
+          <dd>{m.roles[u.role]}</dd>
+          <dt>{m.users.columns.status}</dt>
+          <dd>{m.statuses[u.status]}</dd>
+        </dl>
+        <UserActions user={u} self={props.self} />
+      </div>
+      <section class="card" aria-labelledby="h-vis">
+        <h2 id="h-vis">{m.users.visibilityHeading(u.name)}</h2>
+        {u.role === 'admin' ? (
+          <p>{m.users.visibilityAdmin}</p>
+        ) : (
+          <form method="post" action={`/users/${u.id}/visibility`}>
+            <p class="muted">{m.users.visibilityIntro}</p>
+            <fieldset>
+              <legend>{m.users.visibilityCategories}</legend>
+              {props.categories.map((cat) => (
+                <label class="check" for={`cat-${cat}`}>
+                  <input
+                    type="checkbox"
+                    id={`cat-${cat}`}
+                    name="category"
+                    value={cat}
+                    checked={!props.visibility.hiddenCategories.includes(cat)}
+                  />
+                  {m.categories[cat]}
+                </label>
+              ))}
+            </fieldset>
+            {props.companies.length > 1 ? (
+              <fieldset>
+                <legend>{m.users.visibilityCompanies}</legend>
+                {props.companies.map((co) => (
+                  <label class="check" for={`co-${co.id}`}>
+                    <input
+                      type="checkbox"
+                      id={`co-${co.id}`}
+                      name="company"
+                      value={String(co.id)}
+                      checked={!props.visibility.hiddenCompanyIds.includes(co.id)}
+                    />
+                    {co.name}
+                  </label>
+                ))}
+              </fieldset>
+            ) : null}
+            <button type="submit">{m.users.visibilitySave}</button>
+          </form>
+        )}
+      </section>
+    </Layout>
+  )
+}

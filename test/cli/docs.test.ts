@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { recordAccess } from '../../src/core/access-log.js'
+import { confiBin, runConfi } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { fillAccessLog, writeTestFile } from '../helpers/documents.js'
+import { makeClient, makeFirm } from '../helpers/factories.js'
+
+let t: TestDatabase
+let taxId: string
+beforeEach(async () => {
+  t = await createTestDatabase()
+  await makeFirm(t.db)
+  taxId = (await makeClient(t.db, t.key, { name: 'Padaria Pão Quente Ltda' })).taxId
+})
+afterEach(async () => t.close())
+
+const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
+
+async function addDoc(): Promise<number> {
+  writeTestFile(t.dir, 'das.pdf', '%PDF-1.4 das')
+  const result = await confi(['docs', 'add', '--client', taxId, '--title', 'DAS 10/2026', '--category', 'fiscal', '--competence', '2026-10', '--due', '2026-11-20', 'das.pdf', '--json'])
+  expect(result.code, result.stderr).toBe(0)
+  return JSON.parse(result.stdout).id
+}
+
+describe('confi docs', () => {
+  it('adds, lists, shows, sends and revokes', async () => {
+    const id = await addDoc()
+    const list = await confi(['docs', 'list', '--client', taxId, '--json'])
+    expect(JSON.parse(list.stdout)).toMatchObject([{ id, title: 'DAS 10/2026', competence: '2026-10', attachments: [{ fileName: 'das.pdf', mediaType: 'application/pdf' }] }])
+    const send = await confi(['docs', 'send', String(id), '--channel', 'email', '--to', 'financeiro@cliente.com.br', '--expires', '30d'])
+    expect(send.code, send.stderr).toBe(0)
+    expect(send.stdout).toMatch(/^http:\/\/localhost:3000\/d\/[A-Za-z0-9_-]{43}\n$/)
+    expect(send.stderr).toMatch(/delivery 1 \(email to financeiro@cliente.com.br, expires/)
+    const show = await confi(['docs', 'show', String(id), '--json'])
+    expect(JSON.parse(show.stdout).deliveries).toMatchObject([{ id: 1, status: 'active', url: send.stdout.trim() }])
+    expect((await confi(['docs', 'revoke', '1'])).stdout).toBe('revoked delivery 1 of document 1\n')
+    const again = await confi(['docs', 'revoke', '1'])
+    expect([again.code, again.stderr]).toEqual([1, expect.stringMatching(/^confi: delivery 1 was already revoked/)])
+  })
+
+  it('says what is wrong with bad input and how to fix it (exit 1), and writes nothing', async () => {
+    writeTestFile(t.dir, 'ok.pdf', '%PDF ok')
+    writeFileSync(join(t.dir, 'empty.pdf'), '')
+    mkdirSync(join(t.dir, 'pasta'))
+    const add = (...args: string[]) => confi(['docs', 'add', '--client', taxId, '--title', 'T', '--category', 'fiscal', ...args])
+    const cases: [Promise<{ code: number; stderr: string }>, RegExp][] = [
+      [confi(['docs', 'add', '--client', '99.999.999/9999-99', '--title', 'T', '--category', 'fiscal', 'ok.pdf']), /no client/],
+      [add('--category', 'impostos', 'ok.pdf'), /unknown category 'impostos': use one of fiscal/],
+      [add('--competence', '2026-13', 'ok.pdf'), /competence '2026-13' is not valid: use YYYY-MM/],
+      [add('--due', '2026-02-30', 'ok.pdf'), /due date '2026-02-30' is not valid/],
+      [add('missing.pdf'), /missing.pdf does not exist: check the path/],
+      [add('pasta'), /pasta is a directory/],
+      [add('empty.pdf'), /empty.pdf is empty/],
+      [add('ok.pdf', 'missing.pdf'), /missing.pdf does not exist/],
+      [confi(['docs', 'show', '42']), /no document with id 42/],
+      [confi(['docs', 'send', '42', '--channel', 'link']), /no document with id 42/],
+      [confi(['docs', 'revoke', '42']), /no delivery with id 42/],
+      [confi(['docs', 'log', '--output', join(t.dir, 'nope', 'x.csv')]), /cannot write --output .*nope.*does not exist/],
+      [confi(['docs', 'log', '--state', join(t.dir, 'nope', 'state')]), /cannot write --state/],
+      [confi(['docs', 'log', '--since', 'ontem']), /--since 'ontem' is not a date or time/],
+    ]
+    for (const [run, message] of cases) {
+      const result = await run
+      expect(result.code, result.stderr).toBe(1)
+      expect(result.stderr).toMatch(new RegExp(`^confi: .*${message.source}`))
+    }
+    expect(await t.db.selectFrom('documents').selectAll().execute()).toEqual([])
+    writeFileSync(join(t.dir, 'bad.state'), '{oops')
+    const corrupt = await confi(['docs', 'log', '--state', 'bad.state'])
+    expect([corrupt.code, corrupt.stderr]).toEqual([1, expect.stringMatching(/state file .*bad.state is corrupt/)])
+    expect(readFileSync(join(t.dir, 'bad.state'), 'utf8')).toBe('{oops')
+  })
+
+  it('usage errors exit 2', async () => {
+    expect((await confi(['docs', 'send', '1'])).code).toBe(2)
+    expect((await confi(['docs', 'log', '--format', 'xml'])).code).toBe(2)
+    expect((await confi(['docs', 'log', '--state', 's', '--after-id', '3'])).code).toBe(2)
+    const help = await confi(['docs', 'send', '--help'])
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining('Example:')])
+  })
+
+  it('verifies the chain and exports it', async () => {
+    const id = await addDoc()
+    const client = await t.db.selectFrom('clients').select('id').executeTakeFirstOrThrow()
+    for (let i = 0; i < 3; i++) await recordAccess(t.db, { documentId: id, clientId: client.id, channel: 'portal', action: 'view', userAgent: `a,${i}` })
+    expect((await confi(['docs', 'verify'])).stdout).toBe('access log intact: 3 rows\n')
+    const csv = await confi(['docs', 'log', '--format', 'csv'])
+    expect(csv.stdout.split('\r\n').slice(0, 2)).toEqual([
+      'id,at,client_tax_id,client_name,document_id,document_title,attachment,channel,username,user_name,ip,user_agent,action,hash',
+      expect.stringMatching(new RegExp(`^1,\\d{4}-.*Z,${taxId},Padaria Pão Quente Ltda,${id},DAS 10/2026,,portal,,,,"a,0",view,[0-9a-f]{64}$`)),
+    ])
+    const out = await confi(['docs', 'log', '--format', 'csv', '--output', 'acessos.csv', '--since', '2000-01-01'])
+    expect(out.stderr).toMatch(/exported 3 rows to .*acessos.csv/)
+    expect(readFileSync(join(t.dir, 'acessos.csv'), 'utf8')).toBe(csv.stdout)
+  })
+
+  it('--state resumes after a kill without losing or repeating a row', async () => {
+    const id = await addDoc()
+    const client = await t.db.selectFrom('clients').select('id').executeTakeFirstOrThrow()
+    fillAccessLog(join(t.dir, 'confi.db'), 150_000, { documentId: id, clientId: client.id })
+    const out = join(t.dir, 'acessos.ndjson')
+    const statePath = join(t.dir, 'export.state')
+    let killed = false
+    // Kill the export (SIGKILL) once some rows are in the file; retry if it finished too fast.
+    for (let attempt = 0; attempt < 5 && !killed; attempt++) {
+      const fd = openSync(out, 'a')
+      const child = spawn(process.execPath, [confiBin, 'docs', 'log', '--format', 'ndjson', '--state', statePath], {
+        env: { ...process.env, ...t.env },
+        stdio: ['ignore', fd, 'inherit'],
+      })
+      closeSync(fd)
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      for (;;) {
+        const size = existsSync(out) ? statSync(out).size : 0
+        if (size > 200_000 || child.exitCode !== null) break
+        await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+      killed = child.exitCode === null && child.kill('SIGKILL')
+      await exited
+      if (!killed) writeFileSync(out, '')
+      if (!killed) writeFileSync(statePath, JSON.stringify({ version: 1, last_id: 0 }))
+    }
+    expect(killed).toBe(true)
+    const fd = openSync(out, 'a')
+    const resumed = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, [confiBin, 'docs', 'log', '--format', 'ndjson', '--state', statePath], {
+        env: { ...process.env, ...t.env },
+        stdio: ['ignore', fd, 'inherit'],
+      })
+      child.once('exit', (code) => resolve(code ?? -1))
+    })
+    closeSync(fd)
+    expect(resumed).toBe(0)
+    const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean)
+    const ids = lines.map((l) => JSON.parse(l).id as number)
+    expect(ids.length).toBe(150_000)
+    expect(ids.every((v, i) => v === i + 1)).toBe(true)
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).last_id).toBe(150_000)
+  }, 180_000)
+})

@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { createDelivery } from '../../src/core/deliveries.js'
+import { initFirm, setFirmOptions } from '../../src/core/firm.js'
+import { confiBin } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { createPortalWorld } from '../portal/world.js'
+
+// Real headless Chromium against a real `confi serve` process (SPEC §6, issue 4 part 7).
+
+const CHROMIUM = process.env.CONFI_CHROMIUM ?? '/usr/bin/chromium'
+const PASSWORD = 'senha-do-navegador-1'
+
+describe('the portal in a real browser', () => {
+  let t: TestDatabase
+  let server: ChildProcess
+  let baseUrl = ''
+  let browser: Browser
+  const fixture = {} as { loginPath: string; gatedPath: string; headDoc: string; memberDoc: string; otherDoc: string; sha: string }
+
+  beforeAll(async () => {
+    // The world's factories on a database the served process then opens.
+    const w = await createPortalWorld()
+    t = w.t
+    await initFirm(t.db, { firmName: 'Contabilidade Navegador' })
+    await setFirmOptions(t.db, 'cli:test', { bcryptCost: 10 })
+    const head = await w.client('Matriz Navegador Ltda')
+    const member = await w.client('Filial Navegador Ltda', { requireLogin: 'on' })
+    const other = await w.client('Estranha SA')
+    await w.group(head, [member])
+    const headDoc = await w.doc(head, 'DAS da Matriz', 'fiscal')
+    const memberDoc = await w.doc(member, 'Balancete da Filial', 'contabil', Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(50_000, 7)]))
+    const otherDoc = await w.doc(other, 'Documento Alheio', 'fiscal')
+    const { token } = await createDelivery(t.db, t.key, 'cli:test', { documentId: memberDoc.id, channel: 'whatsapp' })
+    Object.assign(fixture, {
+      loginPath: w.loginPath(head),
+      gatedPath: `/d/${token}`,
+      headDoc: headDoc.title,
+      memberDoc: memberDoc.title,
+      otherDoc: otherDoc.title,
+      sha: memberDoc.sha,
+    })
+
+    server = spawn(process.execPath, [confiBin, 'serve', '--port', '0'], {
+      env: { ...process.env, ...t.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    baseUrl = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk
+        const match = /portal at (http:\/\/\S+)/.exec(out)
+        if (match) resolve(match[1])
+      })
+      server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+      server.once('exit', (code) => reject(new Error(`confi serve exited ${code}: ${out}`)))
+      setTimeout(() => reject(new Error(`confi serve did not start: ${out}`)), 15_000)
+    })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    })
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve))
+      server.kill('SIGTERM')
+      await exited
+    }
+    await t?.close()
+  })
+
+  async function freshPage(): Promise<Page> {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 360, height: 740 } })
+    return context.newPage()
+  }
+
+  async function register(page: Page, name: string, username: string): Promise<void> {
+    await page.goto(baseUrl + fixture.loginPath)
+    await page.getByLabel('Nome completo').fill(name)
+    await page.locator('#register-username').fill(username)
+    await page.locator('#register-password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Cadastrar' }).click()
+  }
+
+  it('walks through registration, activation, group documents and a gated download', async () => {
+    // 1. The first user becomes the administrator.
+    const admin = await freshPage()
+    await register(admin, 'Ana Administradora', 'ana')
+    await expect.poll(() => admin.url()).toBe(`${baseUrl}/?aviso=admin`)
+    expect(await admin.textContent('body')).toContain('Você é o administrador')
+
+    // 2. The second user waits for activation and is told so.
+    const colab = await freshPage()
+    await register(colab, 'Bruno Colaborador', 'bruno')
+    expect(await colab.textContent('body')).toContain('aguardando ativação')
+    await colab.goto(`${baseUrl}/login`)
+    await colab.locator('#login-username').fill('bruno')
+    await colab.locator('#login-password').fill(PASSWORD)
+    await colab.getByRole('button', { name: 'Entrar' }).click()
+    expect(await colab.textContent('body')).toContain('precisa ativá-la')
+
+    // 3. The admin activates him in the browser.
+    await admin.goto(`${baseUrl}/users`)
+    await admin.locator('section', { hasText: 'Aguardando ativação' }).getByRole('button', { name: 'Ativar' }).click()
+    expect(await admin.textContent('body')).toContain('Usuário ativado')
+
+    // 4. The collaborator logs in and sees the group's documents, and nobody else's.
+    await colab.goto(`${baseUrl}/login`)
+    await colab.locator('#login-username').fill('bruno')
+    await colab.locator('#login-password').fill(PASSWORD)
+    await colab.getByRole('button', { name: 'Entrar' }).click()
+    await expect.poll(() => colab.url()).toBe(`${baseUrl}/`)
+    const dashboard = (await colab.textContent('body')) ?? ''
+    expect(dashboard).toContain(fixture.headDoc)
+    expect(dashboard).toContain(fixture.memberDoc)
+    expect(dashboard).not.toContain(fixture.otherDoc)
+    // It fits a 360 px screen: nothing wider than the viewport.
+    expect(await colab.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
+
+    // 5. A gated link asks for a login, then downloads the exact bytes.
+    const visitor = await freshPage()
+    await visitor.goto(baseUrl + fixture.gatedPath)
+    const gate = (await visitor.textContent('body')) ?? ''
+    expect(gate).toContain('exige login')
+    expect(gate).not.toContain(fixture.memberDoc)
+    await visitor.locator('#login-username').fill('bruno')
+    await visitor.locator('#login-password').fill(PASSWORD)
+    await visitor.getByRole('button', { name: 'Entrar' }).click()
+    await expect.poll(() => visitor.url()).toBe(baseUrl + fixture.gatedPath)
+    expect(await visitor.textContent('h1')).toBe(fixture.memberDoc)
+    const [download] = await Promise.all([
+      visitor.waitForEvent('download'),
+      visitor.getByRole('link', { name: /Baixar/ }).click(),
+    ])
+    const bytes = readFileSync((await download.path())!)
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(fixture.sha)
+
+    const rows = await t.db.selectFrom('access_log').select(['action', 'channel', 'username']).orderBy('id').execute()
+    expect(rows.filter((r) => r.channel === 'whatsapp')).toEqual([
+      { action: 'view', channel: 'whatsapp', username: 'bruno' },
+      { action: 'download', channel: 'whatsapp', username: 'bruno' },
+    ])
+  }, 90_000)
+})

@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { accessLogHash, GENESIS_HASH } from '../../src/core/access-log.js'
+import type { Db } from '../../src/core/db.js'
+import { addDocument, type Document } from '../../src/core/documents.js'
+import { createDiskFileStore, type FileStore } from '../../src/core/file-store.js'
+import type { TestDatabase } from './db.js'
+
+/** The disk store of a test database's data directory. */
+export function storeOf(t: TestDatabase): FileStore & { removeStaleTemporaryFiles(ms: number): Promise<number> } {
+  return createDiskFileStore(join(t.config.dataDir, 'files'))
+}
+
+let fileSeed = 0
+
+/** Writes a small file in the test folder and returns its path. */
+export function writeTestFile(dir: string, name: string, content: string | Buffer = `%PDF-1.4 ${++fileSeed}`): string {
+  const path = join(dir, name)
+  writeFileSync(path, content)
+  return path
+}
+
+/** Adds a document with one PDF for `clientId`; override any field. */
+export async function makeDocument(
+  t: TestDatabase,
+  clientId: number,
+  overrides: Partial<Parameters<typeof addDocument>[3]> = {},
+): Promise<Document> {
+  return addDocument(t.db, storeOf(t), 'cli:test', {
+    clientId,
+    title: 'DAS 10/2026',
+    category: 'fiscal',
+    files: [{ path: writeTestFile(t.dir, `doc-${++fileSeed}.pdf`) }],
+    ...overrides,
+  })
+}
+
+/**
+ * Appends `count` valid access-log rows fast (one transaction, precomputed chain) straight into
+ * the SQLite file: for tests that need many rows.
+ */
+export function fillAccessLog(
+  path: string,
+  count: number,
+  row: { documentId: number; clientId: number; attachmentId?: number | null },
+): void {
+  const raw = new BetterSqlite3(path)
+  try {
+    const head = raw.prepare('SELECT id, hash FROM access_log ORDER BY id DESC LIMIT 1').get() as
+      | { id: number; hash: string }
+      | undefined
+    let id = head?.id ?? 0
+    let prev = head?.hash ?? GENESIS_HASH
+    const insert = raw.prepare(`INSERT INTO access_log (id, at, document_id, attachment_id, client_id,
+      user_id, username, user_name, channel, delivery_id, ip, port, user_agent, action, prev_hash, hash)
+      VALUES (@id, @at, @document_id, @attachment_id, @client_id, @user_id, @username, @user_name,
+      @channel, @delivery_id, @ip, @port, @user_agent, @action, @prev_hash, @hash)`)
+    raw.transaction(() => {
+      for (let i = 0; i < count; i++) {
+        id += 1
+        const values = {
+          id,
+          at: new Date(Date.UTC(2026, 10, 1) + id * 1000).toISOString(),
+          document_id: row.documentId,
+          attachment_id: row.attachmentId ?? null,
+          client_id: row.clientId,
+          user_id: null,
+          username: null,
+          user_name: null,
+          channel: 'link',
+          delivery_id: null,
+          ip: '203.0.113.7',
+          port: 50000 + (id % 1000),
+          user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko, like Firefox',
+          action: 'view',
+        }
+        const hash = accessLogHash(values, prev)
+        insert.run({ ...values, prev_hash: prev, hash })
+        prev = hash
+      }
+    })()
+  } finally {
+    raw.close()
+  }
+}
+
+/** Drops the append-only triggers, as an insider with write access to the file could. */
+export async function dropAccessLogTriggers(db: Db): Promise<void> {
+  const { sql } = await import('kysely')
+  await sql`DROP TRIGGER IF EXISTS access_log_no_update`.execute(db)
+  await sql`DROP TRIGGER IF EXISTS access_log_no_delete`.execute(db)
+}

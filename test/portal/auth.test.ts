@@ -1,0 +1,262 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { setClock } from '../../src/core/time.js'
+import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+
+let w: PortalWorld
+beforeEach(async () => {
+  w = await createPortalWorld()
+})
+afterEach(async () => {
+  await w.close()
+})
+
+const register = (w: PortalWorld, path: string, username: string, extra: Record<string, string> = {}) =>
+  w.request(path, { form: { name: `Pessoa ${username}`, username, email: '', password: PASSWORD, ...extra } })
+
+describe('login link and registration (SPEC §4.2)', () => {
+  it('shows login and create-account forms with labelled fields for a valid link', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const response = await w.request(w.loginPath(client))
+    const html = await response.text()
+    expect(response.status).toBe(200)
+    expect(html).toContain('Padaria Pão Quente Ltda')
+    for (const name of ['username', 'password', 'name', 'email']) expect(html).toContain(`name="${name}"`)
+    // Every input has a label pointing at it.
+    const ids = [...html.matchAll(/<input[^>]*id="([^"]+)"/g)].map((m) => m[1])
+    for (const id of ids) expect(html).toContain(`for="${id}"`)
+  })
+
+  it('answers 404 for an unknown or rotated link', async () => {
+    expect((await w.request('/area/nao-existe-este-token-aqui')).status).toBe(404)
+    expect((await w.request(`/area/${'A'.repeat(43)}`)).status).toBe(404)
+  })
+
+  it('makes the first user an active admin with a session, the second pending without one', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const path = `${w.loginPath(client)}/register`
+    const first = await register(w, path, 'ana')
+    expect(first.status).toBe(303)
+    expect(first.headers.get('location')).toBe('/?aviso=admin')
+    const cookie = sessionCookie(first)
+    expect(cookie).toBeDefined()
+    const home = await w.request('/?aviso=admin', { cookie })
+    expect(await home.text()).toContain('Você é o administrador')
+
+    const second = await register(w, path, 'bruno')
+    expect(second.status).toBe(201)
+    expect(sessionCookie(second)).toBeUndefined()
+    expect(await second.text()).toContain('administrador da sua empresa precisa ativá-la')
+
+    const login = await w.request('/login', { form: { username: 'bruno', password: PASSWORD } })
+    expect(login.status).toBe(403)
+    expect(sessionCookie(login)).toBeUndefined()
+    expect(await login.text()).toContain('aguardando ativação')
+  })
+
+  it('refuses a duplicate username, a short password and a too-long password with readable pages', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const path = `${w.loginPath(client)}/register`
+    await register(w, path, 'ana')
+    const dup = await register(w, path, 'ANA')
+    expect(dup.status).toBe(409)
+    expect(await dup.text()).toContain('já está em uso')
+    const short = await register(w, path, 'carla', { password: 'curta' })
+    expect(short.status).toBe(400)
+    expect(await short.text()).toContain('curta demais')
+    const long = await register(w, path, 'carla', { password: 'ç'.repeat(40) })
+    expect(long.status).toBe(400)
+    expect(await long.text()).toContain('longa demais')
+    const noName = await register(w, path, 'carla', { name: '' })
+    expect(noName.status).toBe(400)
+  })
+})
+
+describe('login and logout (SPEC §4.6)', () => {
+  it('logs in, issues a new HttpOnly SameSite=Lax cookie, and logs out', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    const login = await w.request('/login', { form: { username: 'Ana', password: PASSWORD } })
+    expect(login.status).toBe(303)
+    const setCookie = login.headers.get('set-cookie') ?? ''
+    expect(setCookie).toMatch(/HttpOnly/i)
+    expect(setCookie).toMatch(/SameSite=Lax/i)
+    expect(setCookie).not.toMatch(/Secure/i)
+    const cookie = sessionCookie(login)!
+    // Only the SHA-256 of the token is stored.
+    const token = cookie.split('=')[1]
+    const rows = await w.db.selectFrom('sessions').select('token_hash').execute()
+    expect(rows.map((r) => r.token_hash)).not.toContain(token)
+    expect(rows).toHaveLength(1)
+
+    expect((await w.request('/', { cookie })).status).toBe(200)
+    const logout = await w.request('/logout', { form: {}, cookie })
+    expect(logout.status).toBe(303)
+    expect(await w.db.selectFrom('sessions').selectAll().execute()).toHaveLength(0)
+    expect((await w.request('/', { cookie })).status).toBe(303)
+  })
+
+  it('uses a __Host- Secure cookie when the base URL is https', async () => {
+    const { setFirmOptions } = await import('../../src/core/firm.js')
+    await setFirmOptions(w.db, 'cli:test', { baseUrl: 'https://portal.example.com.br' })
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    const login = await w.request('/login', {
+      form: { username: 'ana', password: PASSWORD },
+      headers: { origin: 'https://portal.example.com.br' },
+    })
+    expect(login.status).toBe(303)
+    const setCookie = login.headers.get('set-cookie') ?? ''
+    expect(setCookie).toMatch(/^__Host-confi_session=/)
+    expect(setCookie).toMatch(/Secure/)
+    expect(setCookie).toMatch(/Path=\//)
+  })
+
+  it('makes unknown user, wrong password and disabled user look alike', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    await w.user(client, 'desligado', { status: 'disabled' })
+    const bodies: string[] = []
+    for (const [username, password] of [['ninguem', PASSWORD], ['ana', 'senha-errada'], ['desligado', PASSWORD]]) {
+      const response = await w.request('/login', { form: { username, password } })
+      expect(response.status).toBe(401)
+      expect(sessionCookie(response)).toBeUndefined()
+      bodies.push((await response.text()).replace(/value="[^"]*"/g, ''))
+    }
+    expect(new Set(bodies).size).toBe(1)
+    expect(bodies[0]).toContain('Usuário ou senha incorretos')
+  })
+
+  it('throttles repeated failures per username with 429 and Retry-After, then lets in after the wait', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    let last: Response | undefined
+    for (let i = 0; i < 6; i++) last = await w.request('/login', { form: { username: 'ana', password: 'errada-123' } })
+    expect(last!.status).toBe(401)
+    const throttled = await w.request('/login', { form: { username: 'ana', password: PASSWORD } })
+    expect(throttled.status).toBe(429)
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(sessionCookie(throttled)).toBeUndefined()
+    // The body says what every failure says.
+    expect(await throttled.text()).toContain('Usuário ou senha incorretos')
+    // Another IP is throttled too (per username), and the counter lives in the database.
+    expect((await w.request('/login', { form: { username: 'ana', password: PASSWORD }, ip: '10.0.0.9' })).status).toBe(429)
+    expect(await w.db.selectFrom('login_throttle').selectAll().execute()).not.toHaveLength(0)
+    const restore = setClock(() => new Date(Date.now() + 10 * 60_000))
+    try {
+      const ok = await w.request('/login', { form: { username: 'ana', password: PASSWORD } })
+      expect(ok.status).toBe(303)
+    } finally {
+      restore()
+    }
+  })
+
+  it('ends idle sessions', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const cookie = await w.cookieFor(ana)
+    expect((await w.request('/', { cookie })).status).toBe(200)
+    const restore = setClock(() => new Date(Date.now() + 61 * 60_000))
+    try {
+      expect((await w.request('/', { cookie })).status).toBe(303)
+    } finally {
+      restore()
+    }
+  })
+
+  it('ends a disabled user’s sessions at once', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const bia = await w.user(client, 'bia')
+    const cookie = await w.cookieFor(bia)
+    expect((await w.request('/', { cookie })).status).toBe(200)
+    const admin = await w.cookieFor(ana)
+    expect((await w.request(`/users/${bia.id}/disable`, { form: {}, cookie: admin })).status).toBe(303)
+    expect((await w.request('/', { cookie })).status).toBe(303)
+  })
+})
+
+describe('request hygiene (SPEC §4.6)', () => {
+  it('sets security headers and no-store on every page', async () => {
+    const response = await w.request('/login')
+    const csp = response.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toContain("object-src 'none'")
+    expect(csp).toContain("base-uri 'none'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('x-frame-options')).toBe('DENY')
+  })
+
+  it('refuses a cross-site form post (CSRF) without acting', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    const response = await w.request('/login', {
+      form: { username: 'ana', password: PASSWORD },
+      headers: { origin: 'https://evil.example' },
+    })
+    expect(response.status).toBe(403)
+    expect(sessionCookie(response)).toBeUndefined()
+    expect(await response.text()).toContain('outro site')
+  })
+
+  it('answers a 10 MB body with a readable 413 page', async () => {
+    const response = await w.request('/login', {
+      body: `username=${'a'.repeat(10 * 1024 * 1024)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(response.status).toBe(413)
+    expect(await response.text()).toContain('Envio grande demais')
+  })
+
+  it('answers a malformed login form with 400', async () => {
+    const response = await w.request('/login', { form: { username: '' } })
+    expect(response.status).toBe(400)
+    expect(await response.text()).toContain('Preencha')
+  })
+
+  it('shows a 500 page without a stack trace and logs the error', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    const bia = await w.user(client, 'bia')
+    const cookie = await w.cookieFor(bia)
+    const { sql } = await import('kysely')
+    // A collaborator's scope reads this table: its loss is an unexpected failure.
+    await sql`drop table user_visibility`.execute(w.db)
+    const response = await w.request('/', { cookie })
+    const html = await response.text()
+    expect(response.status).toBe(500)
+    expect(html).toContain('Erro inesperado')
+    expect(html).not.toContain('user_visibility')
+    expect(html).not.toMatch(/at .*\.(ts|js):\d+/)
+    expect(w.errors.length).toBe(1)
+  })
+
+  it('serves nothing and answers 503 when the access log cannot be written', async () => {
+    const broken = await createPortalWorld({
+      deps: { accessLog: { record: async () => Promise.reject(new Error('disk full')) } },
+    })
+    try {
+      const client = await broken.client('Padaria Pão Quente Ltda')
+      const ana = await broken.user(client, 'ana', { role: 'admin' })
+      const doc = await broken.doc(client, 'DAS Março')
+      const cookie = await broken.cookieFor(ana)
+      const page = await broken.request(`/documents/${doc.id}`, { cookie })
+      expect(page.status).toBe(503)
+      expect(await page.text()).not.toContain('DAS Março.pdf')
+      const file = await broken.request(`/documents/${doc.id}/files/${doc.attachments[0].id}`, { cookie })
+      expect(file.status).toBe(503)
+      expect(Buffer.from(await file.arrayBuffer()).includes(doc.bytes)).toBe(false)
+      const token = await broken.deliver(doc)
+      expect((await broken.request(`/d/${token}`)).status).toBe(503)
+    } finally {
+      await broken.close()
+    }
+  })
+
+  it('answers GET /healthz', async () => {
+    const response = await w.request('/healthz')
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('ok')
+  })
+})

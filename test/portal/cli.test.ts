@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { confiBin, runConfi } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+
+let t: TestDatabase
+beforeEach(async () => {
+  t = await createTestDatabase()
+  await runConfi(['init', '--firm-name', 'Contabilidade CLI'], { env: t.env })
+})
+afterEach(async () => {
+  await t.close()
+})
+
+describe('confi demo and confi serve', () => {
+  it('fills an empty database once and refuses a second time', async () => {
+    const first = await runConfi(['demo'], { env: t.env })
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/\/area\/[A-Za-z0-9_-]{43}/)
+    expect(first.stdout).toContain('ana.souza')
+    expect(first.stdout).toContain('demo-confi-2026')
+    const statuses = await t.db.selectFrom('client_users').select('status').distinct().execute()
+    expect(statuses.map((s) => s.status).sort()).toEqual(['active', 'disabled', 'pending'])
+    const categories = await t.db.selectFrom('documents').select('category').distinct().execute()
+    expect(categories).toHaveLength(5)
+    const again = await runConfi(['demo'], { env: t.env })
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('already has clients')
+  }, 30_000)
+
+  it('serves, answers /healthz, prints the URL and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [confiBin, 'serve', '--port', '0'], { env: { ...process.env, ...t.env } })
+    let out = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d
+        const match = /portal at (\S+)/.exec(out)
+        if (match) resolve(match[1])
+      })
+      child.once('exit', () => reject(new Error(out)))
+    })
+    expect((await fetch(`${url}/healthz`)).status).toBe(200)
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    expect(await exit).toBe(0)
+    expect(out).toContain('stopping the portal')
+  }, 30_000)
+
+  it('refuses a bad port with exit 2', async () => {
+    const result = await runConfi(['serve', '--port', 'abc'], { env: t.env })
+    expect(result.code).toBe(2)
+  })
+})

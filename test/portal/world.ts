@@ -1,0 +1,168 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { createAccessLogWriter } from '../../src/core/access-log.js'
+import { addClient, loginLinkToken, type Client } from '../../src/core/clients.js'
+import { createDelivery } from '../../src/core/deliveries.js'
+import { addDocument, type Document } from '../../src/core/documents.js'
+import { createDiskFileStore } from '../../src/core/file-store.js'
+import { initFirm, setFirmOptions } from '../../src/core/firm.js'
+import { addGroupMembers } from '../../src/core/groups.js'
+import { inlineHasher } from '../../src/core/passwords.js'
+import { createSession } from '../../src/core/sessions.js'
+import { addUser, disableUser, type ClientUser } from '../../src/core/users.js'
+import { setVisibility } from '../../src/core/visibility.js'
+import { createApp, type PortalDeps } from '../../src/portal/app.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+
+export const PASSWORD = 'senha-secreta-1'
+export const ORIGIN = 'http://localhost'
+const ACTOR = 'cli:test'
+
+// Valid tax ids for as many clients as a test needs (check digits of SPEC §4.1).
+function cnpjCheck(body: string): number {
+  let sum = 0
+  for (let i = 0; i < body.length; i++) sum += (body.charCodeAt(i) - 48) * (((body.length - 1 - i) % 8) + 2)
+  const r = sum % 11
+  return r < 2 ? 0 : 11 - r
+}
+let taxSeq = 0
+export function nextCnpj(): string {
+  taxSeq += 1
+  const base = `${String(10000000 + taxSeq * 7919).slice(0, 8)}0001`
+  const d1 = cnpjCheck(base)
+  const d2 = cnpjCheck(base + d1)
+  return `${base}${d1}${d2}`
+}
+
+export interface RequestOptions {
+  cookie?: string
+  form?: Record<string, string | string[]>
+  method?: string
+  headers?: Record<string, string>
+  ip?: string
+  body?: string
+}
+
+export type PortalWorld = Awaited<ReturnType<typeof createPortalWorld>>
+
+/** A fresh database, firm at bcrypt cost 10, the portal app, and small factories. */
+export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } = {}) {
+  const t: TestDatabase = await createTestDatabase()
+  await initFirm(t.db, { firmName: 'Contabilidade Teste', baseUrl: ORIGIN })
+  await setFirmOptions(t.db, ACTOR, { bcryptCost: 10 })
+  const store = createDiskFileStore(join(t.config.dataDir, 'files'))
+  const accessLog = createAccessLogWriter(t.db)
+  const errors: { message: string; error: unknown }[] = []
+  const deps: PortalDeps = {
+    db: t.db,
+    key: t.key,
+    store,
+    config: t.config,
+    hasher: inlineHasher,
+    accessLog,
+    logger: { error: (message, error) => errors.push({ message, error }) },
+    firmOptionsTtlMs: 0,
+    ...options.deps,
+  }
+  const app = createApp(deps)
+  let fileSeq = 0
+
+  const world = {
+    t,
+    db: t.db,
+    app,
+    deps,
+    store,
+    errors,
+    async client(name: string, extra: { requireLogin?: 'inherit' | 'on' | 'off' } = {}): Promise<Client> {
+      return addClient(t.db, t.key, ACTOR, { name, taxId: nextCnpj(), ...extra })
+    },
+    loginPath(client: Client): string {
+      return `/area/${loginLinkToken(t.key, client)}`
+    },
+    async group(head: Client, members: Client[]): Promise<void> {
+      await addGroupMembers(t.db, ACTOR, head.id, members.map((m) => m.id))
+    },
+    async user(
+      client: Client,
+      username: string,
+      opts: { role?: 'admin' | 'collaborator'; status?: 'active' | 'pending' | 'disabled' } = {},
+    ): Promise<ClientUser> {
+      const status = opts.status ?? 'active'
+      const user = await addUser(
+        t.db,
+        ACTOR,
+        {
+          clientId: client.id,
+          username,
+          name: `Nome ${username}`,
+          password: PASSWORD,
+          role: opts.role ?? 'collaborator',
+          active: status !== 'pending',
+        },
+        inlineHasher,
+      )
+      if (status === 'disabled') return disableUser(t.db, ACTOR, user.id)
+      return user
+    },
+    async hide(user: ClientUser, hidden: { categories?: string[]; companies?: number[] }): Promise<void> {
+      await setVisibility(t.db, ACTOR, user.id, {
+        hiddenCategories: (hidden.categories ?? []) as never[],
+        hiddenCompanyIds: hidden.companies ?? [],
+      })
+    },
+    async doc(client: Client, title: string, category = 'fiscal', content?: Buffer | string): Promise<Document & { bytes: Buffer; sha: string }> {
+      fileSeq += 1
+      const bytes = Buffer.from(content ?? `%PDF-1.4\n% ${title} ${fileSeq}\n%%EOF\n`)
+      const path = join(t.dir, `file-${fileSeq}.pdf`)
+      writeFileSync(path, bytes)
+      const document = await addDocument(t.db, store, ACTOR, {
+        clientId: client.id,
+        title,
+        category,
+        competence: '2026-03',
+        files: [{ path, name: `${title}.pdf` }],
+      })
+      return { ...document, bytes, sha: createHash('sha256').update(bytes).digest('hex') }
+    },
+    async deliver(document: Document, extra: { expiresAt?: string } = {}): Promise<string> {
+      const { token } = await createDelivery(t.db, t.key, ACTOR, { documentId: document.id, channel: 'email', recipient: 'cliente@example.com.br', ...extra })
+      return token
+    },
+    async cookieFor(user: ClientUser, scope: 'area' | 'delivery' = 'area'): Promise<string> {
+      const { token } = await createSession(t.db, { userId: user.id, scope }, { idleMinutes: 60, absoluteHours: 12 })
+      return `confi_session=${token}`
+    },
+    async request(path: string, opts: RequestOptions = {}): Promise<Response> {
+      const headers = new Headers(opts.headers)
+      if (opts.cookie) headers.set('cookie', opts.cookie)
+      let body: string | undefined = opts.body
+      if (opts.form) {
+        const params = new URLSearchParams()
+        for (const [k, v] of Object.entries(opts.form)) for (const item of [v].flat()) params.append(k, item)
+        body = params.toString()
+        if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded')
+      }
+      const method = opts.method ?? (body !== undefined ? 'POST' : 'GET')
+      if (method === 'POST' && !headers.has('origin')) headers.set('origin', ORIGIN)
+      return app.request(
+        path,
+        { method, headers, body, redirect: 'manual' },
+        { incoming: { socket: { remoteAddress: opts.ip ?? '127.0.0.1', remotePort: 40000 } } } as never,
+      )
+    },
+    async accessRows() {
+      await accessLog.flush()
+      return t.db.selectFrom('access_log').selectAll().orderBy('id').execute()
+    },
+    close: () => t.close(),
+  }
+  return world
+}
+
+/** The session cookie a response set, as a Cookie header value. */
+export function sessionCookie(response: Response): string | undefined {
+  const match = /(confi_session=[^;]+)/.exec(response.headers.get('set-cookie') ?? '')
+  return match?.[1]
+}
