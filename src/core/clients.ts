@@ -71,6 +71,7 @@ export function normaliseEmail(input: string | null | undefined): string | null 
   if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
     throw new ValidationError(
       `'${input}' is not a valid e-mail address: expected something like nome@empresa.com.br`,
+      { reason: 'email_invalid' },
     )
   }
   return email

@@ -1,9 +1,32 @@
+/**
+ * Refusals an adapter may word differently for its audience (the portal shows pt-BR to client
+ * users; core's messages are English for accountants). Stable: adapters match on these, never on
+ * message text.
+ */
+export type RefusalReason =
+  | 'username_taken'
+  | 'username_invalid'
+  | 'name_invalid'
+  | 'email_invalid'
+  | 'password_too_short'
+  | 'password_too_long'
+  | 'wrong_current_password'
+  | 'admin_required'
+  | 'last_admin'
+  | 'first_user_must_be_admin'
+  | 'user_is_disabled'
+  | 'user_is_pending'
+  | 'visibility_of_admin'
+  | 'company_outside_area'
+
 /** Base of every refusal core makes on purpose; adapters turn `code` into an exit code or status. */
 export class ConfiError extends Error {
   readonly code: string = 'error'
-  constructor(message: string) {
+  readonly reason?: RefusalReason
+  constructor(message: string, options: { reason?: RefusalReason } = {}) {
     super(message)
     this.name = new.target.name
+    this.reason = options.reason
   }
 }
 

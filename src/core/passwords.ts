@@ -23,11 +23,13 @@ export function validatePassword(password: string): void {
   if (bytes < MIN_PASSWORD_BYTES) {
     throw new ValidationError(
       `the password is too short (${bytes} bytes): use at least ${MIN_PASSWORD_BYTES} characters`,
+      { reason: 'password_too_short' },
     )
   }
   if (bytes > MAX_PASSWORD_BYTES) {
     throw new ValidationError(
       `the password is too long (${bytes} bytes): use at most ${MAX_PASSWORD_BYTES} bytes (fewer accented characters count as 2 bytes)`,
+      { reason: 'password_too_long' },
     )
   }
 }

@@ -72,11 +72,13 @@ export function validateUsername(input: string): string {
   if (length < 3 || length > 64) {
     throw new ValidationError(
       `username '${input}' has ${length} characters: use 3 to 64 (letters, digits, . _ - @)`,
+      { reason: 'username_invalid' },
     )
   }
   if (!USERNAME_CHARS.test(username)) {
     throw new ValidationError(
       `username '${input}' has characters that are not allowed: use only letters, digits, . _ - @ (no spaces)`,
+      { reason: 'username_invalid' },
     )
   }
   return username
@@ -85,7 +87,9 @@ export function validateUsername(input: string): string {
 function normaliseDisplayName(input: string): string {
   const name = input.trim().replace(/\s+/g, ' ')
   if (name === '' || name.length > 200) {
-    throw new ValidationError(`name '${input}' must have 1 to 200 characters`)
+    throw new ValidationError(`name '${input}' must have 1 to 200 characters`, {
+      reason: 'name_invalid',
+    })
   }
   return name
 }
@@ -171,7 +175,9 @@ async function assertUsernameFree(trx: Db, username: string): Promise<void> {
     .where('username_key', '=', usernameKey(username))
     .executeTakeFirst()
   if (taken) {
-    throw new ConflictError(`username '${username}' is already taken: choose another one`)
+    throw new ConflictError(`username '${username}' is already taken: choose another one`, {
+      reason: 'username_taken',
+    })
   }
 }
 
@@ -203,7 +209,9 @@ export async function assertUserAdmin(
     row.role !== 'admin' ||
     row.status !== 'active'
   ) {
-    throw new ForbiddenError('only an active administrator of this client can manage its users')
+    throw new ForbiddenError('only an active administrator of this client can manage its users', {
+      reason: 'admin_required',
+    })
   }
 }
 
@@ -331,6 +339,7 @@ export async function addUser(
     if (first && (role !== 'admin' || !active)) {
       throw new ConflictError(
         `'${username}' would be the first user of ${describeClient(client)}, and a client's first user must be an active admin: drop --role/--active or use --role admin --active`,
+        { reason: 'first_user_must_be_admin' },
       )
     }
     const label = await actorLabel(trx, actor)
@@ -374,6 +383,7 @@ async function assertNotLastAdmin(trx: Db, user: ClientUser, action: string): Pr
   const client = await getClient(trx, user.clientId)
   throw new ConflictError(
     `cannot ${action} '${user.username}': it is the last active admin of ${describeClient(client)}; make another user admin first`,
+    { reason: 'last_admin' },
   )
 }
 
@@ -405,6 +415,7 @@ async function activateIn(trx: Db, actor: Actor | string, userId: number): Promi
   if (user.status === 'disabled') {
     throw new ConflictError(
       `'${user.username}' is disabled, not pending: use 'confi users enable ${user.username}' to let it in again`,
+      { reason: 'user_is_disabled' },
     )
   }
   const label = await actorLabel(trx, actor)
@@ -481,6 +492,7 @@ export async function enableUser(
     if (user.status === 'pending') {
       throw new ConflictError(
         `'${user.username}' is pending, not disabled: use 'confi users activate ${user.username}'`,
+        { reason: 'user_is_pending' },
       )
     }
     await trx
@@ -603,7 +615,9 @@ export async function changePassword(
     .executeTakeFirst()
   if (!row) throw new NotFoundError(`no user with id ${userId}`)
   const matches = row.password_hash ? await hasher.verify(current, row.password_hash) : false
-  if (!matches) throw new ForbiddenError('the current password is wrong')
+  if (!matches) throw new ForbiddenError('the current password is wrong', {
+      reason: 'wrong_current_password',
+    })
   const passwordHash = await hashFor(db, next, hasher)
   await db.transaction().execute(async (trx) => {
     await storePassword(trx, userId, passwordHash)

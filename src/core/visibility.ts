@@ -64,6 +64,7 @@ export async function setVisibility(
     if (user.role !== 'collaborator') {
       throw new ConflictError(
         `'${user.username}' is an admin, and admins always see everything: visibility applies to collaborators`,
+        { reason: 'visibility_of_admin' },
       )
     }
     const shown = await areaClientIds(trx, user.clientId)
@@ -71,6 +72,7 @@ export async function setVisibility(
     if (stranger !== undefined) {
       throw new ValidationError(
         `company ${stranger} is not part of the client area of '${user.username}' (it shows ${shown.join(', ')})`,
+        { reason: 'company_outside_area' },
       )
     }
     await trx.deleteFrom('user_visibility').where('user_id', '=', userId).execute()
@@ -98,7 +100,14 @@ export async function setVisibility(
  */
 export async function visibleScope(db: Db, user: ClientUser): Promise<VisibleScope> {
   // Re-read the status: a scope must not outlive a disable that happened after login.
-  const current = await getUser(db, user.id)
+  return scopeOfFreshUser(db, await getUser(db, user.id))
+}
+
+/**
+ * `visibleScope` for a user record read in this same request (the portal reads it with the
+ * session), saving a query on every download. Never pass a record kept across requests.
+ */
+export async function scopeOfFreshUser(db: Db, current: ClientUser): Promise<VisibleScope> {
   if (current.status === 'disabled') return { clientIds: [], categories: [] }
   const shown =
     current.status === 'pending' ? [current.clientId] : await areaClientIds(db, current.clientId)

@@ -1,5 +1,12 @@
 import type { Category } from '../core/categories.js'
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js'
+import {
+  ConfiError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  type RefusalReason,
+} from '../core/errors.js'
 
 // Every user-facing string of the portal, in Brazilian Portuguese, with the words of the CONFI
 // help article (Área do Cliente, administrador, colaborador, Cadastros > Usuários).
@@ -204,22 +211,27 @@ export const m = {
   },
 }
 
-// Core speaks English to accountants at the terminal; the portal shows people pt-BR. Known core
-// refusals are matched here; anything else falls back to a general sentence of its class.
-const TRANSLATIONS: [RegExp, string][] = [
-  [/username .*(taken|already|in use|exists)/i, 'Este nome de usuário já está em uso. Escolha outro.'],
-  [/last (active )?admin/i, 'A empresa precisa manter pelo menos um administrador ativo: promova outro usuário antes.'],
-  [/password is too short/i, m.errors.passwordShort],
-  [/password is too long/i, m.errors.passwordLong],
-  [/username/i, 'Usuário inválido: use de 3 a 64 caracteres (letras, números, ponto, hífen ou sublinhado).'],
-  [/e-?mail/i, 'E-mail inválido: use algo como nome@empresa.com.br.'],
-  [/name/i, 'Nome inválido: use de 1 a 200 caracteres.'],
-  [/current password/i, m.account.wrongCurrent],
-  [/not pending|already active/i, 'Este usuário não está aguardando ativação.'],
-  [/already disabled/i, 'Este usuário já está desativado.'],
-  [/not disabled|already enabled/i, 'Este usuário não está desativado.'],
-  [/admin/i, 'Apenas administradores ativos da empresa podem fazer isso.'],
-]
+// Core speaks English to accountants at the terminal; the portal shows people pt-BR. Refusals a
+// client user can meet carry a stable `reason` from core; anything else falls back to a general
+// sentence of its class.
+const REASONS: Record<RefusalReason, string> = {
+  username_taken: 'Este nome de usuário já está em uso. Escolha outro.',
+  username_invalid:
+    'Usuário inválido: use de 3 a 64 caracteres (letras, números, ponto, hífen, sublinhado ou @), sem espaços.',
+  name_invalid: 'Nome inválido: use de 1 a 200 caracteres.',
+  email_invalid: 'E-mail inválido: use algo como nome@empresa.com.br.',
+  password_too_short: m.errors.passwordShort,
+  password_too_long: m.errors.passwordLong,
+  wrong_current_password: m.account.wrongCurrent,
+  admin_required: 'Apenas administradores ativos da empresa podem fazer isso.',
+  last_admin:
+    'A empresa precisa manter pelo menos um administrador ativo: promova outro usuário antes.',
+  first_user_must_be_admin: 'O primeiro usuário da empresa precisa ser um administrador ativo.',
+  user_is_disabled: `Este usuário está desativado: use "${m.users.enable}" para liberar o acesso de novo.`,
+  user_is_pending: `Este usuário ainda aguarda ativação: use "${m.users.activate}".`,
+  visibility_of_admin: 'Administradores sempre veem tudo; a visibilidade vale só para colaboradores.',
+  company_outside_area: 'Esta empresa não faz parte da Área do Cliente deste usuário.',
+}
 
 /** A refusal the portal itself makes, already written in pt-BR for the person. */
 export class FormError extends ValidationError {}
@@ -227,8 +239,7 @@ export class FormError extends ValidationError {}
 /** The pt-BR sentence for a refusal from core. */
 export function translateError(error: unknown): string {
   if (error instanceof FormError) return error.message
-  const message = error instanceof Error ? error.message : String(error)
-  for (const [pattern, text] of TRANSLATIONS) if (pattern.test(message)) return text
+  if (error instanceof ConfiError && error.reason) return REASONS[error.reason]
   if (error instanceof ValidationError) return m.errors.badRequest
   if (error instanceof ForbiddenError) return m.errors.forbidden
   if (error instanceof NotFoundError) return m.errors.notFound

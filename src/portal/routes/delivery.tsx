@@ -2,10 +2,10 @@ import { Hono } from 'hono'
 import { effectiveRequireLogin } from '../../core/clients.js'
 import type { Delivery } from '../../core/deliveries.js'
 import { resolveDelivery } from '../../core/deliveries.js'
-import { getAttachment, type Document } from '../../core/documents.js'
+import type { Document } from '../../core/documents.js'
 import { ConflictError, GoneError, NotFoundError, ValidationError } from '../../core/errors.js'
 import { registerUser } from '../../core/users.js'
-import { canSee, visibleScope } from '../../core/visibility.js'
+import { canSee, scopeOfFreshUser } from '../../core/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
 import { m, translateError } from '../messages.js'
@@ -39,7 +39,7 @@ async function resolveToken(c: PortalContext): Promise<Resolved> {
  */
 async function mayOpen(c: PortalContext, auth: Auth, document: Document): Promise<boolean> {
   if (auth.session.scope === 'delivery') return auth.user.clientId === document.clientId
-  return canSee(await visibleScope(c.var.deps.db, auth.user), document)
+  return canSee(await scopeOfFreshUser(c.var.deps.db, auth.user), document)
 }
 
 async function gate(c: PortalContext, document: Document): Promise<Gate> {
@@ -130,7 +130,9 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     // The file URL of a gated link leads to the link's page, which asks for the login.
     if (access.kind === 'login') return c.redirect(`/d/${c.req.param('token')}`, 303)
     if (access.kind === 'denied') return deniedPage(c, access.auth)
-    const attachment = await getAttachment(c.var.deps.db, resolved.document.id, parseId(c.req.param('attachmentId')))
+    const attachmentId = parseId(c.req.param('attachmentId'))
+    const attachment = resolved.document.attachments.find((a) => a.id === attachmentId)
+    if (!attachment) throw new NotFoundError('not found')
     return sendAttachment(c, attachment, {
       ...entryOf(c, resolved, access.auth),
       attachmentId: attachment.id,

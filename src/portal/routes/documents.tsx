@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import type { Category } from '../../core/categories.js'
 import { getClient } from '../../core/clients.js'
-import { getAttachment, getDocument, listDocuments, type Document } from '../../core/documents.js'
+import { getDocument, listDocuments, type Document } from '../../core/documents.js'
 import { NotFoundError, ValidationError } from '../../core/errors.js'
-import { canSee, visibleScope, type VisibleScope } from '../../core/visibility.js'
+import { canSee, scopeOfFreshUser, type VisibleScope } from '../../core/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { accessOrigin, parseId, recordAccessOrFail, requireArea, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
@@ -20,7 +20,7 @@ const NOTICES: Record<string, string> = { admin: m.area.createdAdmin }
 async function visibleDocument(c: PortalContext, auth: Auth): Promise<{ document: Document; scope: VisibleScope }> {
   const id = parseId(c.req.param('id'))
   const { db } = c.var.deps
-  const scope = await visibleScope(db, auth.user)
+  const scope = await scopeOfFreshUser(db, auth.user)
   const document = await getDocument(db, id).catch((error) => {
     if (error instanceof NotFoundError) return null
     throw error
@@ -52,7 +52,7 @@ export function documentRoutes(): Hono<PortalEnv> {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const { db } = c.var.deps
-    const scope = await visibleScope(db, auth.user)
+    const scope = await scopeOfFreshUser(db, auth.user)
     const { filters, error } = readFilters(c, scope)
     // A company outside the scope is filtered to nothing, never widened.
     const clientIds = filters.company ? scope.clientIds.filter((id) => id === filters.company) : scope.clientIds
@@ -123,7 +123,8 @@ export function documentRoutes(): Hono<PortalEnv> {
     if (auth instanceof Response) return auth
     const { document } = await visibleDocument(c, auth)
     const attachmentId = parseId(c.req.param('attachmentId'))
-    const attachment = await getAttachment(c.var.deps.db, document.id, attachmentId)
+    const attachment = document.attachments.find((a) => a.id === attachmentId)
+    if (!attachment) throw new NotFoundError('not found')
     return sendAttachment(c, attachment, {
       documentId: document.id,
       attachmentId: attachment.id,
