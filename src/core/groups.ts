@@ -122,14 +122,6 @@ export async function removeGroupMembers(
       .set({ group_head_id: null, updated_at: nowIso() })
       .where('id', 'in', ids)
       .execute()
-    // Hidden-company entries of the head's collaborators naming a removed member mean nothing now.
-    const headUsers = trx.selectFrom('client_users').select('id').where('client_id', '=', headId)
-    await trx
-      .deleteFrom('user_visibility')
-      .where('kind', '=', 'company')
-      .where('ref', 'in', ids.map(String))
-      .where('user_id', 'in', headUsers)
-      .execute()
     await recordEvent(trx, {
       actor,
       action: 'group.members_removed',

@@ -526,8 +526,6 @@ export async function setUserRole(
     if (user.role === next) return user
     if (next === 'collaborator') await assertNotLastAdmin(trx, user, 'demote')
     await trx.updateTable('client_users').set({ role: next }).where('id', '=', user.id).execute()
-    // An admin's hidden-things list is meaningless and would surprise on a later demotion.
-    await trx.deleteFrom('user_visibility').where('user_id', '=', user.id).execute()
     await endUserSessions(trx, user.id)
     await recordEvent(trx, {
       actor: label,

@@ -64,10 +64,9 @@ describe('visible scope', () => {
       filialA.id,
       filialB.id,
     ])
-    expect(await getVisibility(t.db, collaborator.id)).toEqual({
-      hiddenCategories: [],
-      hiddenCompanyIds: [],
-    })
+    // Demoting again brings back what the admin had hidden, rather than silently lifting it.
+    await setUserRole(t.db, ACCOUNTANT, collaborator.id, 'collaborator')
+    expect(await visibleScope(t.db, collaborator)).toEqual(scope)
   })
 
   it('pending users reach only their own client; disabled users nothing', async () => {
@@ -81,8 +80,8 @@ describe('visible scope', () => {
     expect((await visibleScope(t.db, admin)).clientIds).toHaveLength(3)
   })
 
-  it('forgets hidden companies that left the group', async () => {
-    const { head, filialB } = await group()
+  it('keeps a hidden company hidden when it leaves the group and comes back', async () => {
+    const { head, filialA, filialB } = await group()
     await makeUser(t.db, { clientId: head.id })
     const collaborator = await makeUser(t.db, { clientId: head.id, active: true })
     await setVisibility(t.db, ACCOUNTANT, collaborator.id, {
@@ -90,7 +89,10 @@ describe('visible scope', () => {
       hiddenCompanyIds: [filialB.id],
     })
     await removeGroupMembers(t.db, ACCOUNTANT, head.id, [filialB.id])
-    expect((await getVisibility(t.db, collaborator.id)).hiddenCompanyIds).toEqual([])
+    expect((await visibleScope(t.db, collaborator)).clientIds).toEqual([head.id, filialA.id])
+    await addGroupMembers(t.db, ACCOUNTANT, head.id, [filialB.id])
+    expect((await visibleScope(t.db, collaborator)).clientIds).toEqual([head.id, filialA.id])
+    expect((await getVisibility(t.db, collaborator.id)).hiddenCompanyIds).toEqual([filialB.id])
   })
 })
 
