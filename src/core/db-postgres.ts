@@ -4,17 +4,26 @@ import { UnavailableError, ValidationError } from './errors.js'
 import type { Database } from './tables.js'
 import type { OpenDatabase } from './db.js'
 
-// COUNT(*) and other int8 results would otherwise arrive as strings.
+// COUNT(*) and other int8 results would otherwise arrive as strings; confi's numbers (ids, counts,
+// sizes) stay far below 2^53, so a JS number is exact and matches what SQLite returns.
 pg.types.setTypeParser(20, (value: string) => Number(value))
 
-/** The URL with the password removed, safe for messages and logs. */
-export function redactUrl(url: string): string {
+const CONNECT_TIMEOUT_MS = 10_000
+
+const MALFORMED = 'DATABASE_URL is malformed: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE'
+
+/**
+ * Where the database is, safe to print: host, port and database name only. User name, password
+ * and query parameters (libpq accepts `?password=`) are left out, so no message shows a credential.
+ */
+export function describePostgresUrl(url: string): string {
   try {
     const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
+    const host = parsed.hostname || parsed.searchParams.get('host') || 'localhost'
+    const path = parsed.pathname && parsed.pathname !== '/' ? parsed.pathname : ''
+    return `postgres://${host}:${parsed.port || '5432'}${path}`
   } catch {
-    return 'the DATABASE_URL'
+    return 'the database of DATABASE_URL'
   }
 }
 
@@ -23,13 +32,21 @@ function parsePostgresUrl(url: string): URL {
   try {
     parsed = new URL(url)
   } catch {
-    throw new ValidationError(
-      'DATABASE_URL is malformed: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE',
-    )
+    throw new ValidationError(MALFORMED)
   }
-  if (!['postgres:', 'postgresql:'].includes(parsed.protocol) || !parsed.hostname) {
+  // A unix socket is given as ?host=/path with an empty host part, as libpq allows.
+  const host = parsed.hostname || parsed.searchParams.get('host')
+  if (!['postgres:', 'postgresql:'].includes(parsed.protocol) || !host) {
+    throw new ValidationError(MALFORMED)
+  }
+  try {
+    // pg decodes the user name and password itself and throws a bare URIError on bad escapes.
+    decodeURIComponent(parsed.username)
+    decodeURIComponent(parsed.password)
+    decodeURIComponent(parsed.pathname)
+  } catch {
     throw new ValidationError(
-      'DATABASE_URL is malformed: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE',
+      'DATABASE_URL is malformed: a percent escape in the user, password or database name is invalid (write % as %25)',
     )
   }
   return parsed
@@ -43,24 +60,79 @@ function describeConnectError(error: unknown, where: string): string {
     case 'EAI_AGAIN':
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ECONNRESET':
+    case 'ENOENT':
       return `cannot reach PostgreSQL at ${where} (${e.code}): check the host and port in DATABASE_URL and that the server is running`
     case '28P01':
     case '28000':
       return `PostgreSQL at ${where} refused the credentials in DATABASE_URL: check the user name and password`
     case '3D000':
       return `PostgreSQL at ${where} has no such database: create it or fix the database name in DATABASE_URL`
-    default:
-      return `cannot connect to PostgreSQL at ${where}: ${e.message ?? String(error)}`
+    case '53300':
+      return `PostgreSQL at ${where} has no free connections: lower CONFI_PG_POOL_SIZE or raise max_connections`
+    case '57P03':
+      return `PostgreSQL at ${where} is starting up or shutting down: try again in a moment`
   }
+  const message = firstLine(e.message ?? String(error))
+  if (/timeout/i.test(message)) {
+    return `cannot reach PostgreSQL at ${where}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s; check the host and port in DATABASE_URL and the firewall`
+  }
+  return `cannot connect to PostgreSQL at ${where}: ${message}`
+}
+
+/**
+ * Errors PostgreSQL raises on input that SQLite takes or answers quietly, turned into refusals
+ * the CLI and the portal already know how to show (exit 1, 400) instead of "unexpected error".
+ * Callers should still validate first; this keeps a missed check from becoming a 500.
+ */
+export function translateQueryError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  switch (code) {
+    // A NUL character: PostgreSQL text cannot hold it.
+    case '22021':
+    case '22P05':
+      return new ValidationError('text must not contain the NUL character or invalid UTF-8')
+    // An integer beyond the column's range (ids are 32-bit): nothing can match or be stored.
+    case '22003':
+      return new ValidationError('a number is out of range: ids and sizes go up to 2147483647')
+    default:
+      return error
+  }
+}
+
+// Kysely's driver calls client.query(text, values) and awaits it; wrapping that one call on each
+// new pooled client is the narrowest place to translate errors for every query.
+function translateErrorsOf(client: pg.PoolClient): void {
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown
+  const wrapped = (...args: unknown[]): unknown => {
+    const result = original(...args)
+    if (result && typeof (result as Promise<unknown>).then === 'function') {
+      return (result as Promise<unknown>).catch((error: unknown) => {
+        throw translateQueryError(error)
+      })
+    }
+    return result
+  }
+  ;(client as unknown as { query: typeof wrapped }).query = wrapped
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0].trim()
 }
 
 /** Opens a pool on PostgreSQL and checks that it answers, with messages that never show the password. */
 export async function openPostgres(url: string, poolSize: number): Promise<OpenDatabase> {
-  const parsed = parsePostgresUrl(url)
-  const where = `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10000 })
+  parsePostgresUrl(url)
+  const where = describePostgresUrl(url)
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  })
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {})
+  pool.on('connect', translateErrorsOf)
   try {
     const client = await pool.connect()
     client.release()
@@ -72,9 +144,22 @@ export async function openPostgres(url: string, poolSize: number): Promise<OpenD
   return {
     db,
     backend: 'postgres',
-    location: redactUrl(url),
+    location: where,
     async runScript(script) {
-      await pool.query(script)
+      // `confi init` may run on several machines at once: concurrent CREATE ... IF NOT EXISTS can
+      // still collide in PostgreSQL's catalogs, so schema scripts take turns on one session lock.
+      // The multi-statement script runs as one implicit transaction: all of it or none.
+      const client = await pool.connect()
+      try {
+        await client.query(`select pg_advisory_lock(hashtext('confi:schema'))`)
+        try {
+          await client.query(script)
+        } finally {
+          await client.query(`select pg_advisory_unlock(hashtext('confi:schema'))`)
+        }
+      } finally {
+        client.release()
+      }
     },
     async close() {
       await db.destroy()

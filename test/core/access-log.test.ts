@@ -108,7 +108,7 @@ describe('concurrent appends', () => {
     const script = (tag: string) => `
       import { openDatabase } from ${JSON.stringify(join(dist, 'db.js'))}
       import { recordAccess } from ${JSON.stringify(join(dist, 'access-log.js'))}
-      const open = await openDatabase({ kind: 'sqlite', path: ${JSON.stringify(join(t.dir, 'confi.db'))} })
+      const open = await openDatabase(${JSON.stringify(t.config.database)})
       for (let i = 0; i < 1000; i++) {
         await recordAccess(open.db, { ...${JSON.stringify(entry)}, userAgent: '${tag} ' + i })
       }

@@ -12,7 +12,8 @@ import { makeClient, makeFirm } from '../helpers/factories.js'
 let t: TestDatabase
 let dbPath: string
 beforeEach(async () => {
-  t = await createTestDatabase()
+  // confi backup copies SQLite files (PostgreSQL uses pg_dump): SQLite in both suites.
+  t = await createTestDatabase({ backend: 'sqlite' })
   dbPath = join(t.dir, 'confi.db')
   await makeFirm(t.db)
   const client = await makeClient(t.db, t.key)

@@ -118,7 +118,7 @@ describe('addDocument', () => {
         setTimeout(() => done(null, chunk), 20)
       } })
       const store = { ...disk, put: (path) => disk.put(createReadStream(path, { highWaterMark: 65536 }).pipe(slow())) }
-      const open = await openDatabase({ kind: 'sqlite', path: ${JSON.stringify(join(t.dir, 'confi.db'))} })
+      const open = await openDatabase(${JSON.stringify(t.config.database)})
       await addDocument(open.db, store, 'cli:test', { clientId: ${clientId}, title: 'T', category: 'fiscal', files: [{ path: ${JSON.stringify(big)} }] })
       process.stdout.write('done\\n')`
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })

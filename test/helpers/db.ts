@@ -19,16 +19,22 @@ export interface TestDatabase {
 
 /**
  * A fresh, initialised database in a temporary folder: a real SQLite file, or, when
- * CONFI_TEST_DATABASE_URL is set, a fresh database on that PostgreSQL server.
+ * CONFI_TEST_DATABASE_URL is set, a fresh database on that PostgreSQL server. `backend: 'sqlite'`
+ * forces a SQLite file, for SQLite-only features (confi backup) that run in both suites.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { backend?: 'sqlite' } = {},
+): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'confi-test-'))
   const dbPath = join(dir, 'confi.db')
   const env: Record<string, string> = { CONFI_DB: dbPath, CONFI_DATA_DIR: join(dir, 'data') }
-  const pgUrl = process.env.CONFI_TEST_DATABASE_URL
+  const pgUrl = options.backend === 'sqlite' ? undefined : process.env.CONFI_TEST_DATABASE_URL
+  let dropPostgres = async (): Promise<void> => {}
   if (pgUrl) {
-    const { createPostgresTestDatabase } = await import('./postgres.js')
-    env.DATABASE_URL = await createPostgresTestDatabase(pgUrl)
+    const { createPostgresDatabase } = await import('./postgres.js')
+    const created = await createPostgresDatabase(pgUrl)
+    env.DATABASE_URL = created.url
+    dropPostgres = created.drop
     delete env.CONFI_DB
   }
   const config = resolveConfig({ env, cwd: dir })
@@ -44,6 +50,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     env,
     async close() {
       await open.close()
+      await dropPostgres()
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
+import type { Insertable } from 'kysely'
 import { accessLogHash, GENESIS_HASH } from '../../src/core/access-log.js'
-import type { Db } from '../../src/core/db.js'
+import { backendOf, type Db } from '../../src/core/db.js'
 import { addDocument, type Document } from '../../src/core/documents.js'
 import { createDiskFileStore, type FileStore } from '../../src/core/file-store.js'
+import type { AccessLogTable } from '../../src/core/tables.js'
 import type { TestDatabase } from './db.js'
 
 /** The disk store of a test database's data directory. */
@@ -38,14 +40,15 @@ export async function makeDocument(
 
 /**
  * Appends `count` valid access-log rows fast (one transaction, precomputed chain) straight into
- * the SQLite file: for tests that need many rows.
+ * the test database: for tests that need many rows.
  */
-export function fillAccessLog(
-  path: string,
+export async function fillAccessLog(
+  t: TestDatabase,
   count: number,
   row: { documentId: number; clientId: number; attachmentId?: number | null },
-): void {
-  const raw = new BetterSqlite3(path)
+): Promise<void> {
+  if (t.config.database.kind === 'postgres') return fillAccessLogThrough(t.db, count, row)
+  const raw = new BetterSqlite3(t.config.database.path)
   try {
     const head = raw.prepare('SELECT id, hash FROM access_log ORDER BY id DESC LIMIT 1').get() as
       | { id: number; hash: string }
@@ -85,9 +88,53 @@ export function fillAccessLog(
   }
 }
 
-/** Drops the append-only triggers, as an insider with write access to the file could. */
+// The same rows through Kysely, 500 a statement (16 parameters a row stays under the limits).
+async function fillAccessLogThrough(
+  db: Db,
+  count: number,
+  row: { documentId: number; clientId: number; attachmentId?: number | null },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const head = await trx.selectFrom('access_log').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst()
+    let id = head ? Number(head.id) : 0
+    let prev = head?.hash ?? GENESIS_HASH
+    let batch: Insertable<AccessLogTable>[] = []
+    for (let i = 0; i < count; i++) {
+      id += 1
+      const values = {
+        id,
+        at: new Date(Date.UTC(2026, 10, 1) + id * 1000).toISOString(),
+        document_id: row.documentId,
+        attachment_id: row.attachmentId ?? null,
+        client_id: row.clientId,
+        user_id: null,
+        username: null,
+        user_name: null,
+        channel: 'link' as const,
+        delivery_id: null,
+        ip: '203.0.113.7',
+        port: 50000 + (id % 1000),
+        user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko, like Firefox',
+        action: 'view' as const,
+      }
+      const hash = accessLogHash(values, prev)
+      batch.push({ ...values, prev_hash: prev, hash })
+      prev = hash
+      if (batch.length === 500 || i === count - 1) {
+        await trx.insertInto('access_log').values(batch).execute()
+        batch = []
+      }
+    }
+  })
+}
+
+/** Drops the append-only triggers, as an insider with write access to the database could. */
 export async function dropAccessLogTriggers(db: Db): Promise<void> {
   const { sql } = await import('kysely')
+  if (backendOf(db) === 'postgres') {
+    await sql`DROP TRIGGER IF EXISTS access_log_append_only ON access_log`.execute(db)
+    return
+  }
   await sql`DROP TRIGGER IF EXISTS access_log_no_update`.execute(db)
   await sql`DROP TRIGGER IF EXISTS access_log_no_delete`.execute(db)
 }
