@@ -1,6 +1,9 @@
 // A small HTTP load generator, run as its own process by bench/portal.mjs so the load does not
 // share the server's event loop. Keeps `concurrency` requests in flight on keep-alive sockets
 // for `seconds`, then prints one JSON line: requests, errors, requests/s and latency percentiles.
+// `{worker}` in the body becomes the connection's number (0..concurrency-1), so a login burst can
+// give each connection its own user: one user hammered from one address would (rightly) be
+// throttled after a few parallel attempts, and the burst would stop costing bcrypt hashes.
 import http from 'node:http'
 
 const [url, seconds, concurrency, method = 'GET', cookie = '', body = ''] = process.argv.slice(2)
@@ -11,13 +14,14 @@ let errors = 0
 let statuses = {}
 const end = Date.now() + Number(seconds) * 1000
 
-function once() {
+function once(worker) {
   return new Promise((resolve) => {
     const start = process.hrtime.bigint()
     const headers = { cookie }
+    const payload = body.replaceAll('{worker}', String(worker))
     if (method === 'POST') {
       headers['content-type'] = 'application/x-www-form-urlencoded'
-      headers['content-length'] = Buffer.byteLength(body)
+      headers['content-length'] = Buffer.byteLength(payload)
       headers.origin = target.origin
     }
     const req = http.request(target, { method, agent, headers }, (res) => {
@@ -32,16 +36,16 @@ function once() {
       errors += 1
       resolve()
     })
-    req.end(method === 'POST' ? body : undefined)
+    req.end(method === 'POST' ? payload : undefined)
   })
 }
 
-async function worker() {
-  while (Date.now() < end) await once()
+async function worker(index) {
+  while (Date.now() < end) await once(index)
 }
 
 const started = Date.now()
-await Promise.all(Array.from({ length: Number(concurrency) }, worker))
+await Promise.all(Array.from({ length: Number(concurrency) }, (_, i) => worker(i)))
 const elapsed = (Date.now() - started) / 1000
 latencies.sort((a, b) => a - b)
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] ?? 0

@@ -27,8 +27,11 @@ export class CliContext {
     readonly deps: CliDeps,
     private readonly globals: () => { db?: string; color?: boolean },
   ) {
-    const colorOff = deps.env.NO_COLOR !== undefined && deps.env.NO_COLOR !== ''
-    this.out = new Output(deps.stdout, deps.stderr, !colorOff && Boolean(deps.stdout.isTTY))
+    // Asked lazily: the context exists before commander has parsed `--no-color`.
+    this.out = new Output(deps.stdout, deps.stderr, () => {
+      const noColor = deps.env.NO_COLOR !== undefined && deps.env.NO_COLOR !== ''
+      return !noColor && this.globals().color !== false && Boolean(deps.stdout.isTTY)
+    })
   }
 
   get actor(): string {

@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream'
-import Table from 'cli-table3'
 import { Chalk, type ChalkInstance } from 'chalk'
 
 export interface Column<T> {
@@ -9,13 +8,17 @@ export interface Column<T> {
 
 /** Everything the CLI prints goes through here: tables for people, JSON for scripts. */
 export class Output {
-  readonly color: ChalkInstance
+  #color?: ChalkInstance
   constructor(
     readonly stdout: Writable,
     readonly stderr: Writable,
-    colorEnabled: boolean,
-  ) {
-    this.color = new Chalk({ level: colorEnabled ? 1 : 0 })
+    private readonly colorEnabled: () => boolean,
+  ) {}
+
+  /** Decided on first use, after the command line is parsed, so that `--no-color` counts. */
+  get color(): ChalkInstance {
+    this.#color ??= new Chalk({ level: this.colorEnabled() ? 1 : 0 })
+    return this.#color
   }
 
   line(text = ''): void {
@@ -31,17 +34,34 @@ export class Output {
     this.stderr.write(`${text}\n`)
   }
 
+  /** A boxed table, one line per row; widths measured over all rows, drawn in linear time. */
   table<T>(rows: readonly T[], columns: readonly Column<T>[], empty = 'nothing to show'): void {
     if (rows.length === 0) {
       this.note(empty)
       return
     }
-    const table = new Table({
-      head: columns.map((c) => this.color.bold(c.header)),
-      style: { head: [], border: [] },
-    })
-    for (const row of rows) table.push(columns.map((c) => String(c.value(row) ?? '')))
-    this.line(table.toString())
+    // Drawn here rather than by cli-table3, whose span bookkeeping is quadratic in the rows:
+    // 2,000 clients took 1.8 s to draw.
+    const cells = rows.map((row) => columns.map((c) => flatten(String(c.value(row) ?? ''))))
+    const widths = columns.map((c, i) =>
+      Math.max(displayWidth(c.header), ...cells.map((line) => displayWidth(line[i]))),
+    )
+    const rule = (left: string, mid: string, right: string) =>
+      `${left}${widths.map((w) => '─'.repeat(w + 2)).join(mid)}${right}`
+    const pad = (text: string, i: number) => ' '.repeat(widths[i] - displayWidth(text))
+    const line = (texts: string[], style: (text: string) => string = (text) => text) =>
+      `│${texts.map((text, i) => ` ${style(text)}${pad(text, i)} `).join('│')}│`
+    const lines = [
+      rule('┌', '┬', '┐'),
+      line(
+        columns.map((c) => c.header),
+        (text) => this.color.bold(text),
+      ),
+      rule('├', '┼', '┤'),
+      ...cells.map((texts) => line(texts)),
+      rule('└', '┴', '┘'),
+    ]
+    this.line(lines.join('\n'))
   }
 
   /** Key–value pairs of one record, for `show` commands. */
@@ -49,6 +69,29 @@ export class Output {
     const width = Math.max(...pairs.map(([k]) => k.length))
     for (const [key, value] of pairs) this.line(`${this.color.bold(key.padEnd(width))}  ${value ?? ''}`)
   }
+}
+
+// A cell is one line: line breaks and tabs in a title would break the box.
+function flatten(text: string): string {
+  return text.replace(/[\r\n\t]+/g, ' ')
+}
+
+const COMBINING = /\p{M}/u
+// East Asian wide ranges and emoji: two columns in a terminal.
+const WIDE = new RegExp(
+  '[\\u1100-\\u115f\\u2e80-\\ua4cf\\uac00-\\ud7a3\\uf900-\\ufaff\\ufe30-\\ufe4f\\uff00-\\uff60' +
+    '\\uffe0-\\uffe6\\u{1f300}-\\u{1faff}\\u{20000}-\\u{3fffd}]',
+  'u',
+)
+
+/** Terminal columns `text` takes: combining accents take none, CJK and emoji two. */
+export function displayWidth(text: string): number {
+  let width = 0
+  for (const char of text) {
+    if (COMBINING.test(char)) continue
+    width += WIDE.test(char) ? 2 : 1
+  }
+  return width
 }
 
 /** Where people's tables show times unless `--tz` says otherwise (SPEC §3). */

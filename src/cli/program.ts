@@ -22,8 +22,6 @@ export function createProgram(deps: CliDeps): { program: Command; context: CliCo
     .configureOutput({
       writeOut: (text) => deps.stdout.write(text),
       writeErr: (text) => deps.stderr.write(text),
-      outputError: (text, write) =>
-        write(`confi: ${text.trim().replace(/^error: /, '').replace(/\.$/, '')}; see 'confi --help'\n`),
     })
     .addHelpText(
       'after',
@@ -42,5 +40,32 @@ Examples:
   registerBackup(program, context)
   registerServe(program, context)
   registerDemo(program, context)
+  pointErrorsToHelp(program)
   return { program, context }
+}
+
+/** `confi docs log` for the `log` command: the words a person types to reach it. */
+function commandPath(command: Command): string {
+  const names: string[] = []
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name())
+  return names.join(' ')
+}
+
+// SPEC §5: every error is one line `confi: <message>`. Commander's text can span two lines (the
+// "Did you mean" suggestion) and does not say which command failed, so each command gets its own
+// outputError naming its help.
+function pointErrorsToHelp(command: Command): void {
+  const path = commandPath(command)
+  command.configureOutput({
+    ...command.configureOutput(),
+    outputError: (text, write) => {
+      const message = text
+        .trim()
+        .replace(/\s*\n\s*/g, ' ')
+        .replace(/^error: /, '')
+        .replace(/\.$/, '')
+      write(`confi: ${message}; see '${path} --help'\n`)
+    },
+  })
+  for (const sub of command.commands) pointErrorsToHelp(sub)
 }

@@ -6,6 +6,7 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  linkSync,
   openSync,
   readFileSync,
   renameSync,
@@ -19,7 +20,7 @@ import type { Writable } from 'node:stream'
 import BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'kysely'
 import type { Db } from './db.js'
-import { ConfiError, ValidationError } from './errors.js'
+import { ConfiError, ConflictError, ValidationError } from './errors.js'
 import { formatTaxId } from './tax-id.js'
 
 export type ExportFormat = 'table' | 'csv' | 'json' | 'ndjson'
@@ -90,7 +91,10 @@ export interface ExportOptions {
   target: ExportTarget
   /** IANA time zone of the table format (default America/Sao_Paulo). */
   timeZone?: string
-  /** CSV header row (default true). */
+  /**
+   * CSV header row. Default: written, except when an incremental export appends to a stream
+   * whose earlier runs (the state file exists) already wrote it, so `>> file.csv` keeps one.
+   */
   header?: boolean
   /** Incremental export: the file holding the last exported id. */
   statePath?: string
@@ -671,6 +675,161 @@ function safeFstat(fd: number): BigIntStats | null {
   }
 }
 
+// ---------------------------------------------------------------- the state lock
+
+interface StateLock {
+  pid: number
+  /** Start time of the process in clock ticks since boot (Linux), to tell a reused pid apart. */
+  procStart: string | null
+  startedAt: string
+}
+
+/** The start time of process `pid` from /proc (Linux); null where there is no /proc. */
+function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name in parentheses may hold spaces; field 22 (starttime) counts from after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch {
+    return null
+  }
+}
+
+function readLock(path: string): StateLock | 'missing' | 'unreadable' {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return 'missing'
+    throw new ValidationError(`cannot read the lock ${path} (${code}): check its permissions`)
+  }
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>
+    if (!Number.isSafeInteger(value.pid) || (value.pid as number) <= 0) return 'unreadable'
+    return {
+      pid: value.pid as number,
+      procStart: typeof value.proc_start === 'string' ? value.proc_start : null,
+      startedAt: String(value.started_at ?? ''),
+    }
+  } catch {
+    return 'unreadable'
+  }
+}
+
+// Alive: signal 0 reaches it (EPERM: it exists under another user) and, where /proc tells,
+// it is the same process that took the lock, not a later one that was given the same pid.
+function lockHolderAlive(lock: StateLock): boolean {
+  if (lock.pid === process.pid) return true
+  try {
+    process.kill(lock.pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  const start = lock.procStart === null ? null : processStart(lock.pid)
+  return start === null || start === lock.procStart
+}
+
+// The lock appears with its content in one step (written beside it, then hard-linked into
+// place), so another run never sees a half-written lock and takes it for a stale one.
+function createLock(path: string, statePath: string): boolean {
+  const lock = { pid: process.pid, proc_start: processStart(process.pid), started_at: new Date().toISOString() }
+  const text = `${JSON.stringify(lock)}\n`
+  const tempPath = tempNameFor(path)
+  try {
+    const fd = openSync(tempPath, 'wx', 0o640)
+    try {
+      writeSync(fd, text)
+    } finally {
+      closeSync(fd)
+    }
+    try {
+      linkSync(tempPath, path)
+    } catch (error) {
+      // File systems without hard links: create it in place (content follows within microseconds).
+      const code = String((error as NodeJS.ErrnoException).code)
+      if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP'].includes(code)) throw error
+      const fd = openSync(path, 'wx', 0o640)
+      try {
+        writeSync(fd, text)
+      } finally {
+        closeSync(fd)
+      }
+    }
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw unwritable('--state', statePath, error)
+  } finally {
+    try {
+      unlinkSync(tempPath)
+    } catch {
+      // never created
+    }
+  }
+}
+
+// Removes a stale lock under a second, short-lived lock, so that two runs recovering the same
+// stale lock cannot remove the fresh lock one of them has just taken. A recovery lock older
+// than a minute belongs to a run killed in these few lines.
+function removeStaleLock(path: string, seen: StateLock | 'unreadable'): void {
+  const recoverPath = `${path}.recover`
+  try {
+    closeSync(openSync(recoverPath, 'wx', 0o640))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable('--state', path, error)
+    try {
+      if (Date.now() - statSync(recoverPath).mtimeMs > 60_000) unlinkSync(recoverPath)
+    } catch {
+      // removed meanwhile
+    }
+    // Another run is recovering right now; give it a moment before looking again.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+    return
+  }
+  try {
+    const now = readLock(path)
+    const same =
+      now === 'unreadable'
+        ? seen === 'unreadable'
+        : now !== 'missing' &&
+          seen !== 'unreadable' &&
+          now.pid === seen.pid &&
+          now.startedAt === seen.startedAt
+    if (same) unlinkSync(path)
+  } finally {
+    unlinkSync(recoverPath)
+  }
+}
+
+/**
+ * Takes the lock `<state>.lock` of an incremental export; returns its release. Refuses
+ * (ConflictError) while a live process holds it; takes over a lock left by a dead one.
+ */
+export function lockExportState(statePath: string): () => void {
+  const path = `${statePath}.lock`
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (createLock(path, statePath)) {
+      return () => {
+        try {
+          unlinkSync(path)
+        } catch {
+          // already gone: nothing to release
+        }
+      }
+    }
+    const holder = readLock(path)
+    if (holder === 'missing') continue
+    if (holder !== 'unreadable' && lockHolderAlive(holder)) {
+      throw new ConflictError(
+        `another export is using --state ${statePath} (pid ${holder.pid}); try again when it finishes`,
+      )
+    }
+    removeStaleLock(path, holder)
+  }
+  throw new ConflictError(`cannot take the lock ${path}: remove it if no export is running`)
+}
+
 // ---------------------------------------------------------------- the export
 
 const SEPARATORS: Record<ExportFormat, string> = { csv: '\r\n', ndjson: '\n', json: ',\n', table: '\n' }
@@ -680,12 +839,30 @@ const SEPARATORS: Record<ExportFormat, string> = { csv: '\r\n', ndjson: '\n', js
  * `statePath` the export is incremental and exactly-once: see docs/access-log.md.
  */
 export async function exportAccessLog(db: Db, options: ExportOptions): Promise<ExportResult> {
-  const notes: string[] = []
   const zone = parseTimeZone(options.timeZone ?? 'America/Sao_Paulo')
+  if (!options.statePath) return exportLocked(db, options, zone, null)
+  // Held from before the state is read until after it is rewritten: a second run reading the
+  // first one's pending record would take it for an interrupted run and cut its output.
+  const release = lockExportState(options.statePath)
+  try {
+    return await exportLocked(db, options, zone, readExportState(options.statePath))
+  } finally {
+    release()
+  }
+}
+
+async function exportLocked(
+  db: Db,
+  options: ExportOptions,
+  zone: string,
+  saved: ExportState | null,
+): Promise<ExportResult> {
+  const notes: string[] = []
   let state: ExportState | null = null
   if (options.statePath) {
-    state = recoverPending(readExportState(options.statePath) ?? { lastId: 0, pending: null }, options.target, notes)
+    state = recoverPending(saved ?? { lastId: 0, pending: null }, options.target, notes)
   }
+  const header = options.header ?? !(saved !== null && options.target.kind === 'stream')
   const afterId = Math.max(options.filters.afterId ?? 0, state?.lastId ?? 0)
   const handle = options.sqlitePath && options.format !== 'table' ? openReadOnly(options.sqlitePath) : null
   try {
@@ -701,7 +878,8 @@ export async function exportAccessLog(db: Db, options: ExportOptions): Promise<E
         state.pending = appendPending(options.target)
         writeExportState(options.statePath, state)
       }
-      const rows = await writeRows(db, handle, sink, options, zone, afterId, upperBound)
+      const withHeader = { ...options, header }
+      const rows = await writeRows(db, handle, sink, withHeader, zone, afterId, upperBound)
       await sink.finish()
       const lastId = Math.max(afterId, upperBound)
       await placeOutput(options, sink, state, lastId)

@@ -1,3 +1,4 @@
+import { sql, type SqlBool } from 'kysely'
 import type { Actor } from './actors.js'
 import type { Db } from './db.js'
 import { ConflictError, NotFoundError, ValidationError } from './errors.js'
@@ -6,7 +7,7 @@ import { getFirmOptions } from './firm.js'
 import type { ClientsTable } from './tables.js'
 import { formatTaxId, normaliseTaxId, stripTaxId } from './tax-id.js'
 import { nowIso } from './time.js'
-import { deriveToken, sha256Hex, type SecretKey } from './tokens.js'
+import { deriveToken, isTokenShaped, sha256Hex, type SecretKey } from './tokens.js'
 
 export type RequireLogin = 'inherit' | 'on' | 'off'
 export const REQUIRE_LOGIN_VALUES: readonly RequireLogin[] = ['inherit', 'on', 'off']
@@ -170,25 +171,95 @@ export async function addClient(
 }
 
 export interface ClientFilters {
-  /** Matches the name (case-insensitive) or the tax id. */
+  /** Matches a part of the name (case-insensitive) or the start of the tax id. */
   search?: string
   /** Only the members of this group head. */
   groupHeadId?: number
+  /** Keyset paging: only clients with a greater id. */
+  afterId?: number
+  /** At most this many clients. */
+  limit?: number
 }
 
-/** Every client, by id, optionally filtered. */
+// LIKE treats % and _ as wildcards; a search for "50%" means the characters.
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/** Clients by id, optionally filtered and paged; searched in SQL, on SQLite and PostgreSQL. */
 export async function listClients(db: Db, filters: ClientFilters = {}): Promise<Client[]> {
   let query = db.selectFrom('clients').selectAll().orderBy('id')
   if (filters.groupHeadId !== undefined)
     query = query.where('group_head_id', '=', filters.groupHeadId)
-  const rows = (await query.execute()).map(toClient)
-  const search = filters.search?.trim().toLowerCase()
-  if (!search) return rows
-  const taxSearch = stripTaxId(search)
-  return rows.filter(
-    (c) =>
-      c.name.toLowerCase().includes(search) || (taxSearch !== '' && c.taxId.includes(taxSearch)),
-  )
+  if (filters.afterId !== undefined) query = query.where('id', '>', filters.afterId)
+  const search = filters.search?.trim()
+  if (search) {
+    const taxPrefix = stripTaxId(search)
+    // SQLite's lower() and upper() fold ASCII only: comparing both foldings catches "SÃO" for
+    // "são" and "São" for "SÃO", which one folding alone would miss.
+    query = query.where((eb) =>
+      eb.or([
+        sql<SqlBool>`lower(name) LIKE ${`%${escapeLike(search.toLowerCase())}%`} ESCAPE '\\'`,
+        sql<SqlBool>`upper(name) LIKE ${`%${escapeLike(search.toUpperCase())}%`} ESCAPE '\\'`,
+        ...(taxPrefix === ''
+          ? []
+          : [sql<SqlBool>`tax_id LIKE ${`${escapeLike(taxPrefix)}%`} ESCAPE '\\'`]),
+      ]),
+    )
+  }
+  if (filters.limit !== undefined) query = query.limit(filters.limit)
+  return (await query.execute()).map(toClient)
+}
+
+export interface ClientPage {
+  clients: Client[]
+  /** Ids on this page that head a group (their members may be on other pages). */
+  headIds: Set<number>
+  /** Give this as `afterId` for the next page; null on the last one. */
+  nextAfterId: number | null
+}
+
+/** One page of `listClients` and what a listing shows beside it. */
+export async function listClientPage(db: Db, filters: ClientFilters = {}): Promise<ClientPage> {
+  const limit = filters.limit
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
+    throw new ValidationError(`limit ${limit} is not valid: give a whole number of at least 1`)
+  }
+  // One more than asked tells whether there is a next page.
+  const rows = await listClients(db, {
+    ...filters,
+    limit: limit === undefined ? undefined : limit + 1,
+  })
+  const more = limit !== undefined && rows.length > limit
+  const clients = more ? rows.slice(0, limit) : rows
+  const headIds = new Set<number>()
+  for (const ids of chunks(clients.map((c) => c.id))) {
+    const heads = await db
+      .selectFrom('clients')
+      .select('group_head_id')
+      .distinct()
+      .where('group_head_id', 'in', ids)
+      .execute()
+    for (const h of heads) headIds.add(Number(h.group_head_id))
+  }
+  return { clients, headIds, nextAfterId: more ? clients[clients.length - 1].id : null }
+}
+
+// Keeps each IN list far below SQLite's and PostgreSQL's parameter limits.
+function chunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/** The clients with these ids (those that exist), by id: for listings of other things. */
+export async function listClientsByIds(db: Db, ids: readonly number[]): Promise<Client[]> {
+  const clients: Client[] = []
+  for (const part of chunks([...new Set(ids)])) {
+    const rows = await db.selectFrom('clients').selectAll().where('id', 'in', part).execute()
+    clients.push(...rows.map(toClient))
+  }
+  return clients.sort((a, b) => a.id - b.id)
 }
 
 export interface ClientPatch {
@@ -288,7 +359,7 @@ export async function rotateLoginLink(
 
 /** The client whose current login link carries this token, or null (unknown or rotated away). */
 export async function findClientByLoginToken(db: Db, token: string): Promise<Client | null> {
-  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null
+  if (!isTokenShaped(token)) return null
   const row = await db
     .selectFrom('clients')
     .selectAll()

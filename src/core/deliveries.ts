@@ -1,4 +1,5 @@
 import type { Actor } from './actors.js'
+import { normaliseEmail } from './clients.js'
 import type { Db } from './db.js'
 import { ConflictError, NotFoundError, ValidationError } from './errors.js'
 import { actorLabel, recordEvent } from './events.js'
@@ -6,7 +7,7 @@ import { getFirmOptions } from './firm.js'
 import { getDocument, type Document } from './documents.js'
 import type { DeliveriesTable } from './tables.js'
 import { nowIso } from './time.js'
-import { deriveToken, sha256Hex, type SecretKey } from './tokens.js'
+import { deriveToken, isTokenShaped, sha256Hex, type SecretKey } from './tokens.js'
 
 export type DeliveryChannel = 'email' | 'whatsapp' | 'link'
 export const DELIVERY_CHANNELS: readonly DeliveryChannel[] = ['email', 'whatsapp', 'link']
@@ -59,9 +60,7 @@ export function parseDuration(value: string): number {
 function parseRecipient(channel: DeliveryChannel, value: string | null | undefined): string | null {
   const recipient = value?.trim() ?? ''
   if (recipient === '') return null
-  if (channel === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(recipient)) {
-    throw new ValidationError(`'${value}' is not an e-mail address: use name@example.com.br`)
-  }
+  if (channel === 'email') return normaliseEmail(recipient)
   if (channel === 'whatsapp') {
     const digits = recipient.replace(/[\s().+-]/g, '')
     if (!/^\d{10,15}$/.test(digits)) {
@@ -200,11 +199,10 @@ export async function revokeDelivery(db: Db, actor: Actor | string, id: number):
   return getDelivery(db, id)
 }
 
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
 /** What a token from a URL leads to: the document, or why not (expired, revoked, unknown). */
 export async function resolveDelivery(db: Db, token: string): Promise<DeliveryResolution> {
-  if (!TOKEN_SHAPE.test(token)) return { status: 'unknown' }
+  if (!isTokenShaped(token)) return { status: 'unknown' }
   // Looked up by the token's SHA-256: the database never holds the token, and an index lookup on
   // a digest reveals nothing useful through timing.
   const row = await db

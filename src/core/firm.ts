@@ -42,7 +42,7 @@ export async function getFirmOptions(db: Db): Promise<FirmOptions> {
   return toFirmOptions(row)
 }
 
-/** Checks a portal base URL (http or https, no query or fragment) and drops trailing slashes. */
+/** Checks a portal base URL (http or https, a bare origin) and drops trailing slashes. */
 export function normaliseBaseUrl(input: string): string {
   const value = input.trim()
   let url: URL
@@ -63,7 +63,15 @@ export function normaliseBaseUrl(input: string): string {
       `'${input}' is not a valid base URL: remove the query, fragment or credentials, e.g. ${url.origin}`,
     )
   }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '')
+  // Every portal link and redirect is root-relative (`/login`, `/d/...`): behind a path prefix
+  // they would leave it, so the portal must own the root of its host.
+  if (url.pathname.replace(/\/+$/, '') !== '') {
+    throw new ValidationError(
+      `'${input}' is not a valid base URL: it has a path (${url.pathname}); serve the portal ` +
+        'at the root of its host, e.g. https://portal.escritorio.com.br',
+    )
+  }
+  return url.origin
 }
 
 function normaliseFirmName(input: string): string {

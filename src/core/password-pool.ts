@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { ThrottledError } from './errors.js'
 import type { PasswordHasher } from './passwords.js'
 
 /** A PasswordHasher that runs bcryptjs on worker threads; `close()` stops the workers. */
@@ -42,12 +43,22 @@ import(workerData.bcryptUrl).then((mod) => {
 })
 `
 
+export interface PasswordPoolOptions {
+  /** Jobs allowed to wait for a worker; beyond it a job is refused with a ThrottledError. */
+  maxQueued?: number
+}
+
+// 64 waiting jobs at ~145 ms on 2 workers is about 5 s of work: a burst beyond that would only
+// grow memory and every login's latency, so it is refused at once (429 + Retry-After).
+const DEFAULT_MAX_QUEUED = 64
+
 /**
  * A small pool of worker threads hashing with bcryptjs. bcryptjs's async API still runs on the
  * main thread and stalls it for the whole hash (SPEC §7: 0.6 s at 8 concurrent logins); two
  * workers keep the event loop free for downloads and double login throughput on 2 cores.
  */
-export function createPasswordPool(size = 2): PasswordPool {
+export function createPasswordPool(size = 2, options: PasswordPoolOptions = {}): PasswordPool {
+  const maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED
   const bcryptUrl = import.meta.resolve('bcryptjs')
   const queue: Task[] = []
   const slots: Slot[] = []
@@ -95,6 +106,11 @@ export function createPasswordPool(size = 2): PasswordPool {
   const submit = <T extends string | boolean>(op: Task['op'], password: string, arg: string | number) =>
     new Promise<T>((resolve, reject) => {
       if (closed) return reject(new Error('the password pool is closed'))
+      if (queue.length >= maxQueued) {
+        return reject(
+          new ThrottledError('too many password checks at once: try again in a moment', 1),
+        )
+      }
       queue.push({
         id: nextId++,
         op,

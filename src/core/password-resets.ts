@@ -6,7 +6,7 @@ import { getFirmOptions } from './firm.js'
 import { inlineHasher, validatePassword, type PasswordHasher } from './passwords.js'
 import { endUserSessions } from './sessions.js'
 import { addSeconds, nowIso } from './time.js'
-import { randomToken, sha256Hex } from './tokens.js'
+import { isTokenShaped, randomToken, sha256Hex } from './tokens.js'
 import { assertUserAdmin, getUser, storePasswordHash, type ClientUser } from './users.js'
 
 /** How long a reset link works (SPEC §4.2). */
@@ -69,7 +69,7 @@ export async function createPasswordReset(
 }
 
 async function findResetRow(db: Db, token: string) {
-  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined
+  if (!isTokenShaped(token)) return undefined
   return db
     .selectFrom('password_resets')
     .selectAll()

@@ -25,6 +25,11 @@ export function deriveToken(key: SecretKey, purpose: string, ...parts: (string |
   return createHmac('sha256', key).update([purpose, ...parts].join('\u0000')).digest('base64url')
 }
 
+/** True when `token` looks like one of ours (43 url-safe characters): cheap to refuse others. */
+export function isTokenShaped(token: string): boolean {
+  return /^[A-Za-z0-9_-]{43}$/.test(token)
+}
+
 /** Compares two strings in constant time (for tokens). */
 export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a)

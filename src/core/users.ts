@@ -1,9 +1,21 @@
 import type { Actor } from './actors.js'
 import { describeClient, getClient, normaliseEmail } from './clients.js'
 import { takeLock, type Db } from './db.js'
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js'
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ThrottledError,
+  ValidationError,
+} from './errors.js'
 import { actorLabel, recordEvent } from './events.js'
 import { getFirmOptions } from './firm.js'
+import {
+  reserveLoginAttempt,
+  reservePasswordCheck,
+  settleAttempt,
+  type AttemptReservation,
+} from './login-throttle.js'
 import {
   DUMMY_HASH,
   hashCost,
@@ -272,6 +284,11 @@ export async function registerUser(
   const username = validateUsername(input.username)
   const name = normaliseDisplayName(input.name)
   const email = normaliseEmail(input.email)
+  // Cheap refusals before the ~100 ms hash, so a refused registration costs no bcrypt work; they
+  // are checked again inside the transaction because another registration may race this one.
+  validatePassword(input.password)
+  await getClient(db, input.clientId)
+  await assertUsernameFree(db, username)
   // Hash before the transaction: bcrypt takes ~100 ms and must not hold the write lock.
   const passwordHash = await hashFor(db, input.password, hasher)
   return db.transaction().execute(async (trx) => {
@@ -545,14 +562,37 @@ export type AuthResult =
 
 const dummyHashes = new Map<number, Promise<string>>([[11, Promise.resolve(DUMMY_HASH)]])
 
-// A stand-in hash at the firm's cost, so a login for an unknown user costs as much as a real one.
+// A stand-in hash at the given cost, so a login for an unknown user costs as much as a real one.
 function dummyHash(cost: number, hasher: PasswordHasher): Promise<string> {
   let hash = dummyHashes.get(cost)
   if (!hash) {
     hash = hasher.hash('not the password of anyone', cost)
     dummyHashes.set(cost, hash)
+    // A refused hash (a full pool) must not stay cached as a rejection for good.
+    hash.catch(() => dummyHashes.delete(cost))
   }
   return hash
+}
+
+/**
+ * Tops a failed check against a hash of cost `from` up to the work of one verify at `to`: bcrypt
+ * doubles per cost step, so verifies at from, from+1, …, to-1 add up to one at `to` less one at
+ * `from`. Without it a user whose hash predates a cost rise fails faster than an unknown user.
+ */
+async function equaliseVerifyWork(
+  password: string,
+  from: number,
+  to: number,
+  hasher: PasswordHasher,
+): Promise<void> {
+  for (let cost = from; cost < to; cost++) {
+    await hasher.verify(password, await dummyHash(cost, hasher))
+  }
+}
+
+// The work of one verify at the firm's cost, testing nothing: the unknown-user path.
+async function verifyNobody(password: string, cost: number, hasher: PasswordHasher): Promise<void> {
+  await hasher.verify(password.slice(0, 72), await dummyHash(cost, hasher))
 }
 
 /**
@@ -566,19 +606,22 @@ export async function authenticate(
   hasher: PasswordHasher = inlineHasher,
 ): Promise<AuthResult> {
   const { bcryptCost } = await getFirmOptions(db)
-  const row = await db
-    .selectFrom('client_users')
-    .selectAll()
-    .where('username_key', '=', usernameKey(username.trim()))
-    .executeTakeFirst()
+  const key = usernameKey(username.trim())
+  // A NUL cannot be in any username, and PostgreSQL refuses it in a query: an unknown user.
+  const row = key.includes('\u0000')
+    ? undefined
+    : await db.selectFrom('client_users').selectAll().where('username_key', '=', key).executeTakeFirst()
   if (!row || !row.password_hash || Buffer.byteLength(password, 'utf8') > 72) {
-    await hasher.verify(password.slice(0, 72), await dummyHash(bcryptCost, hasher))
+    await verifyNobody(password, bcryptCost, hasher)
     return { outcome: 'invalid' }
   }
   const matches = await hasher.verify(password, row.password_hash)
-  if (!matches || row.status === 'disabled') return { outcome: 'invalid' }
-  const rehash =
-    hashCost(row.password_hash) < bcryptCost ? await hasher.hash(password, bcryptCost) : undefined
+  const storedCost = hashCost(row.password_hash)
+  if (!matches || row.status === 'disabled') {
+    await equaliseVerifyWork(password, storedCost, bcryptCost, hasher)
+    return { outcome: 'invalid' }
+  }
+  const rehash = storedCost < bcryptCost ? await hasher.hash(password, bcryptCost) : undefined
   await db
     .updateTable('client_users')
     .set({ last_login_at: nowIso(), password_hash: rehash })
@@ -586,6 +629,48 @@ export async function authenticate(
     .execute()
   const user = await getUser(db, Number(row.id))
   return { outcome: user.status === 'active' ? 'ok' : 'pending', user }
+}
+
+export type LoginResult = AuthResult | { outcome: 'throttled'; retryAfterSeconds: number }
+
+/**
+ * A login under the throttle (SPEC §4.6): the attempt is reserved (counted as a failure) before
+ * the password is verified, so parallel guesses cannot all pass, and given back when it is right.
+ * A throttled attempt still does one bcrypt verify without testing the password, so it takes as
+ * long as any other failure; a full hashing pool answers 'throttled' too.
+ */
+export async function authenticateThrottled(
+  db: Db,
+  input: { username: string; password: string; ip: string | null },
+  hasher: PasswordHasher = inlineHasher,
+): Promise<LoginResult> {
+  let reservation: AttemptReservation
+  try {
+    reservation = await reserveLoginAttempt(db, {
+      usernameKey: usernameKey(input.username.trim()),
+      ip: input.ip,
+    })
+  } catch (error) {
+    if (!(error instanceof ThrottledError)) throw error
+    const { bcryptCost } = await getFirmOptions(db)
+    await verifyNobody(input.password, bcryptCost, hasher).catch((busy) => {
+      if (!(busy instanceof ThrottledError)) throw busy
+    })
+    return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds }
+  }
+  let result: AuthResult
+  try {
+    result = await authenticate(db, input.username, input.password, hasher)
+  } catch (error) {
+    // No verdict (pool full, database error): the attempt tested nothing, so it does not count.
+    await settleAttempt(db, reservation, 'abandoned')
+    if (error instanceof ThrottledError) {
+      return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds }
+    }
+    throw error
+  }
+  if (result.outcome !== 'invalid') await settleAttempt(db, reservation, 'succeeded')
+  return result
 }
 
 async function storePassword(trx: Db, userId: number, passwordHash: string): Promise<void> {
@@ -597,7 +682,10 @@ async function storePassword(trx: Db, userId: number, passwordHash: string): Pro
   await endUserSessions(trx, userId)
 }
 
-/** The user changes their own password (asks for the current one); all their sessions end. */
+/**
+ * The user changes their own password (asks for the current one, throttled per user: a
+ * ThrottledError after repeated wrong ones); all their sessions end.
+ */
 export async function changePassword(
   db: Db,
   userId: number,
@@ -612,10 +700,19 @@ export async function changePassword(
     .where('id', '=', userId)
     .executeTakeFirst()
   if (!row) throw new NotFoundError(`no user with id ${userId}`)
-  const matches = row.password_hash ? await hasher.verify(current, row.password_hash) : false
-  if (!matches) throw new ForbiddenError('the current password is wrong', {
-      reason: 'wrong_current_password',
-    })
+  // Reserved before the verify, like a login: a hijacked session must not guess the password.
+  const reservation = await reservePasswordCheck(db, userId)
+  let matches: boolean
+  try {
+    matches = row.password_hash ? await hasher.verify(current, row.password_hash) : false
+  } catch (error) {
+    await settleAttempt(db, reservation, 'abandoned')
+    throw error
+  }
+  if (!matches) {
+    throw new ForbiddenError('the current password is wrong', { reason: 'wrong_current_password' })
+  }
+  await settleAttempt(db, reservation, 'succeeded')
   const passwordHash = await hashFor(db, next, hasher)
   await db.transaction().execute(async (trx) => {
     await storePassword(trx, userId, passwordHash)

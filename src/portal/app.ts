@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
@@ -16,7 +16,7 @@ import {
 import { getFirmOptions, type FirmOptions } from '../core/firm.js'
 import { render, viewerOf, type PortalContext, type PortalDeps, type PortalEnv } from './env.js'
 import { m, translateError, waitText } from './messages.js'
-import { loadAuth } from './session.js'
+import { endSession, loadAuth } from './session.js'
 import { MessagePage } from './views/auth.js'
 import { CSS_HASH } from './views/layout.js'
 import { accountRoutes } from './routes/account.js'
@@ -69,6 +69,7 @@ export function createApp(deps: PortalDeps): Hono<PortalEnv> {
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
   })
   app.route('/', healthRoutes())
+  app.use(refuseHeadOnDocuments())
   app.use(async (c, next) => {
     c.set('firm', await loadFirm())
     await next()
@@ -89,6 +90,11 @@ export function createApp(deps: PortalDeps): Hono<PortalEnv> {
     }),
   )
   app.use(loadAuth())
+  app.use(async (c, next) => {
+    await next()
+    // A guard asked for it (an activated user's delivery-only session): delete it and its cookie.
+    if (c.var.endSession) await endSession(c)
+  })
 
   app.route('/', areaRoutes())
   app.route('/', authRoutes())
@@ -101,6 +107,17 @@ export function createApp(deps: PortalDeps): Hono<PortalEnv> {
   app.notFound((c) => errorPage(c as PortalContext, 404, m.errors.notFoundTitle, m.errors.notFound))
   app.onError((error, c) => handleError(error, c as PortalContext, deps))
   return app
+}
+
+// Hono answers HEAD with the GET handler minus the body, which would log a view or a download
+// that served nothing. Documents and links are for GET only; nothing else in the portal logs.
+const LOGGED_PATHS = /^\/(documents|d)\//
+
+function refuseHeadOnDocuments(): MiddlewareHandler<PortalEnv> {
+  return async (c, next) => {
+    if (c.req.method !== 'HEAD' || !LOGGED_PATHS.test(c.req.path)) return next()
+    return c.body(null, 405, { Allow: 'GET' })
+  }
 }
 
 // Firm options change rarely; reading them once a second instead of on every request keeps the

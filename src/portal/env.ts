@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
+import type { AccessEntry } from '../core/access-log.js'
 import type { Config } from '../core/config.js'
 import type { Db } from '../core/db.js'
 import type { FileStore } from '../core/file-store.js'
@@ -15,20 +16,6 @@ import type { Viewer } from './views/layout.js'
 export interface PortalLogger {
   error(message: string, error?: unknown): void
   info?(message: string): void
-}
-
-/** One access-log row as the portal describes it (core adds time and hashes). */
-export interface AccessEntry {
-  documentId: number
-  attachmentId?: number | null
-  clientId: number
-  user?: { id: number; username: string; name: string } | null
-  channel: 'portal' | 'email' | 'whatsapp' | 'link'
-  deliveryId?: number | null
-  ip?: string | null
-  port?: number | null
-  userAgent?: string | null
-  action: 'view' | 'download'
 }
 
 /** Appends access-log rows (core's group-commit writer); resolves once the row is committed. */
@@ -58,6 +45,8 @@ export interface Auth {
   token: string
 }
 
+export type { AccessEntry }
+
 export type PortalEnv = {
   Bindings: Partial<HttpBindings>
   Variables: {
@@ -65,6 +54,8 @@ export type PortalEnv = {
     firm: FirmOptions
     auth: Auth | null
     address: ClientAddress
+    /** Set by a guard when the request's session must end once the response is built. */
+    endSession?: boolean
   }
 }
 

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import { decideAreaAccess } from '../core/access.js'
 import { NotFoundError, UnavailableError } from '../core/errors.js'
 import type { Attachment } from '../core/documents.js'
 import { render, viewerOf, type AccessEntry, type Auth, type PortalContext } from './env.js'
@@ -7,32 +8,39 @@ import { MessagePage } from './views/auth.js'
 
 /** A numeric id from a URL segment; anything else is a 404 like an unknown id. */
 export function parseId(value: string | undefined): number {
-  if (!value || !/^\d{1,15}$/.test(value)) throw new NotFoundError('not found')
+  // Ids are 32-bit integers (PostgreSQL INTEGER): a larger number is nobody's id, not a 500.
+  if (!value || !/^\d{1,10}$/.test(value) || Number(value) > 2_147_483_647) throw new NotFoundError('not found')
   return Number(value)
 }
 
 /**
- * The user of a client-area page, or the response to send instead: the login page for nobody,
- * a wait-for-activation page for a pending user's delivery-only session.
+ * The user of a client-area page, or the response to send instead: the login page for nobody;
+ * a wait-for-activation page for a pending user; for a user activated since its delivery-only
+ * session began, the login page with a notice, and the session ends (SPEC §4.4, core's rule).
  */
 export function requireArea(c: PortalContext): Auth | Response {
   const auth = c.var.auth
   if (!auth) return c.redirect('/login', 303)
-  if (auth.session.scope !== 'area' || auth.user.status !== 'active') {
-    return render(
-      c,
-      MessagePage({
-        firmName: c.var.firm.firmName,
-        viewer: viewerOf(auth),
-        title: m.login.pendingTitle,
-        message: m.login.pending,
-        kind: 'info',
-        link: null,
-      }),
-      403,
-    )
+  const access = decideAreaAccess({ user: auth.user, sessionScope: auth.session.scope })
+  if (access === 'open') return auth
+  if (access === 'denied') return c.redirect('/login', 303)
+  if (access === 'reauthenticate') {
+    // Ending a session is async and this guard is not: app.ts ends it after the handler returns.
+    c.set('endSession', true)
+    return c.redirect('/login?aviso=ativada', 303)
   }
-  return auth
+  return render(
+    c,
+    MessagePage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(auth),
+      title: m.login.pendingTitle,
+      message: m.login.pending,
+      kind: 'info',
+      link: null,
+    }),
+    403,
+  )
 }
 
 /** Like requireArea, and the user must be an admin of its client. */

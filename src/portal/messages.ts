@@ -50,6 +50,7 @@ export const m = {
       'Sua conta foi criada, mas ainda não foi ativada. Um administrador da sua empresa precisa ativá-la em Cadastros > Usuários antes que você possa entrar na Área do Cliente.',
     loggedOut: 'Você saiu da Área do Cliente.',
     sessionEnded: 'Sua sessão terminou. Entre novamente.',
+    activated: 'Sua conta foi ativada. Entre novamente.',
     passwordReset: 'Senha alterada. Entre com a nova senha.',
     forgot:
       'Esqueceu a senha? Peça ao seu escritório de contabilidade um link para criar uma nova.',

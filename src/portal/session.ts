@@ -1,15 +1,13 @@
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import type { MiddlewareHandler } from 'hono'
 import type { FirmOptions } from '../core/firm.js'
-import { checkLoginThrottle, clearLoginFailures, recordLoginFailure } from '../core/login-throttle.js'
 import {
   createSession,
   deleteSession,
   lookupSession,
   type SessionScope,
 } from '../core/sessions.js'
-import { ThrottledError } from '../core/errors.js'
-import { authenticate, getUser, type ClientUser } from '../core/users.js'
+import { authenticateThrottled, getUser, type ClientUser, type LoginResult } from '../core/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
@@ -72,35 +70,13 @@ export async function endSession(c: PortalContext): Promise<void> {
   c.set('auth', null)
 }
 
-// No username can hold a NUL character, so this never matches anyone.
-const NO_SUCH_USER = '\u0000'
-
-export type LoginOutcome =
-  | { outcome: 'ok'; user: ClientUser }
-  | { outcome: 'pending'; user: ClientUser }
-  | { outcome: 'invalid' }
-  | { outcome: 'throttled'; retryAfterSeconds: number }
+export type LoginOutcome = LoginResult
 
 /**
- * Checks a login with throttling. A throttled attempt still does one bcrypt verify, so it takes
- * as long as any other failure and the page it gets says the same thing (SPEC §4.6).
+ * Checks a login under the throttle (core's rule); every failure, throttled or not, gets the
+ * same page from the caller (SPEC §4.6).
  */
 export async function attemptLogin(c: PortalContext, username: string, password: string): Promise<LoginOutcome> {
   const { db, hasher } = c.var.deps
-  const attempt = { username: username.trim(), ip: c.var.address.ip }
-  try {
-    await checkLoginThrottle(db, attempt)
-  } catch (error) {
-    if (!(error instanceof ThrottledError)) throw error
-    // The unknown-user path of authenticate: one bcrypt verify at the firm's cost, no password tested.
-    await authenticate(db, NO_SUCH_USER, password, hasher)
-    return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds }
-  }
-  const result = await authenticate(db, attempt.username, password, hasher)
-  if (result.outcome === 'invalid') {
-    await recordLoginFailure(db, attempt)
-    return result
-  }
-  await clearLoginFailures(db, attempt)
-  return result
+  return authenticateThrottled(db, { username, password, ip: c.var.address.ip }, hasher)
 }

@@ -183,4 +183,46 @@ describe('confi clients', () => {
       expect(help.stdout, sub).toMatch(/Examples?:\n  \$ confi clients/)
     }
   })
+
+  it('lists 2,000 clients one line each, pages them and searches in the database', async () => {
+    const at = '2026-01-01T00:00:00.000Z'
+    await t.db.transaction().execute(async (trx) => {
+      for (let i = 1; i <= 2000; i += 500) {
+        const rows = Array.from({ length: 500 }, (_, j) => ({
+          name: `Empresa ${i + j} Ltda`,
+          tax_id: String(10_000_000_000_000 + i + j),
+          require_login: 'inherit' as const,
+          login_link_version: 1,
+          created_at: at,
+          updated_at: at,
+        }))
+        await trx.insertInto('clients').values(rows).execute()
+      }
+    })
+    const table = await confi(['clients', 'list'])
+    expect(table.code, table.stderr).toBe(0)
+    const lines = table.stdout.trimEnd().split('\n')
+    // Top rule, header, rule under it, one line per client, bottom rule.
+    expect(lines).toHaveLength(2000 + 4)
+    expect(lines.slice(3, -1).every((l, i) => l.startsWith(`│ ${String(i + 1).padEnd(4)} │`))).toBe(true)
+    expect(table.stderr).toBe('')
+
+    const ids = (r: { stdout: string }) => JSON.parse(r.stdout).map((c: { id: number }) => c.id)
+    const page = await confi(['clients', 'list', '--limit', '3', '--after', '1000', '--json'])
+    expect(ids(page)).toEqual([1001, 1002, 1003])
+    expect(page.stderr).toBe('more clients: add --after 1003\n')
+    const end = await confi(['clients', 'list', '--limit', '5', '--after', '1998', '--json'])
+    expect([ids(end), end.stderr]).toEqual([[1999, 2000], ''])
+    expect(ids(await confi(['clients', 'list', '--json']))).toHaveLength(2000)
+
+    const search = await confi(['clients', 'list', '--search', 'EMPRESA 199', '--json'])
+    expect(ids(search)).toEqual([199, ...Array.from({ length: 10 }, (_, i) => 1990 + i)])
+    const searchPage = await confi(['clients', 'list', '--search', 'empresa 199', '--limit', '4', '--after', '199'])
+    expect(searchPage.stdout.trimEnd().split('\n')).toHaveLength(4 + 4)
+    expect(searchPage.stderr).toBe('more clients: add --after 1993\n')
+    const byTaxId = await confi(['clients', 'list', '--search', '10.000.000/0020-0', '--json'])
+    expect(ids(byTaxId)).toEqual([2000])
+    const none = await confi(['clients', 'list', '--search', 'empresa_1'])
+    expect([none.code, none.stdout, none.stderr]).toEqual([0, '', 'no clients match\n'])
+  }, 60_000)
 })

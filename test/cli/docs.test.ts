@@ -98,10 +98,63 @@ describe('confi docs', () => {
     expect(readFileSync(join(t.dir, 'acessos.csv'), 'utf8')).toBe(csv.stdout)
   })
 
+  it('two overlapping --state runs: the second refuses and every row is exported once', async () => {
+    const id = await addDoc()
+    const client = await t.db.selectFrom('clients').select('id').executeTakeFirstOrThrow()
+    await fillAccessLog(t, 20_000, { documentId: id, clientId: client.id })
+    const out = join(t.dir, 'ov.csv')
+    const statePath = join(t.dir, 'ov.state')
+    const args = ['docs', 'log', '--format', 'csv', '--state', statePath]
+    // The first run writes into a pipe this test stops reading: it blocks mid-export, holding
+    // the state, for as long as the second run needs.
+    const first = spawn(process.execPath, [confiBin, ...args], { env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const chunks: Buffer[] = []
+    await new Promise((resolve) => first.stdout.once('data', (chunk: Buffer) => resolve(chunks.push(chunk))))
+    first.stdout.pause()
+    const fd = openSync(out, 'a')
+    const second = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [confiBin, ...args], { env: { ...process.env, ...t.env }, stdio: ['ignore', fd, 'pipe'] })
+      let stderr = ''
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+      child.once('close', (code) => resolve({ code: code ?? -1, stderr }))
+    })
+    closeSync(fd)
+    expect(second).toEqual({
+      code: 1,
+      stderr: `confi: another export is using --state ${statePath} (pid ${first.pid}); try again when it finishes\n`,
+    })
+    first.stdout.on('data', (chunk: Buffer) => chunks.push(chunk)).resume()
+    const firstCode = await new Promise((resolve) => first.once('close', resolve))
+    expect(firstCode).toBe(0)
+    writeFileSync(out, Buffer.concat([readFileSync(out), ...chunks]))
+    const next = await confi(args)
+    expect([next.code, next.stdout]).toEqual([0, ''])
+    const lines = readFileSync(out, 'utf8').split('\r\n').filter(Boolean)
+    expect(lines[0]).toMatch(/^id,at,/)
+    const ids = lines.slice(1).map((l) => Number(l.split(',')[0]))
+    expect(ids.length).toBe(20_000)
+    expect(ids.every((v, i) => v === i + 1)).toBe(true)
+    expect(existsSync(`${statePath}.lock`)).toBe(false)
+  }, 120_000)
+
+  it('--state recovers a lock left by a dead export', async () => {
+    await addDoc()
+    const statePath = join(t.dir, 'export.state')
+    // A pid that is certainly not running: spawn a process and wait for it to end.
+    const pid = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', ''])
+      child.once('exit', () => resolve(child.pid ?? 0))
+    })
+    writeFileSync(`${statePath}.lock`, JSON.stringify({ pid, started_at: '2026-01-01T00:00:00.000Z' }))
+    const result = await confi(['docs', 'log', '--format', 'ndjson', '--state', statePath])
+    expect([result.code, result.stderr]).toEqual([0, ''])
+    expect(existsSync(`${statePath}.lock`)).toBe(false)
+  })
+
   it('--state resumes after a kill without losing or repeating a row', async () => {
     const id = await addDoc()
     const client = await t.db.selectFrom('clients').select('id').executeTakeFirstOrThrow()
-    fillAccessLog(join(t.dir, 'confi.db'), 150_000, { documentId: id, clientId: client.id })
+    await fillAccessLog(t, 150_000, { documentId: id, clientId: client.id })
     const out = join(t.dir, 'acessos.ndjson')
     const statePath = join(t.dir, 'export.state')
     let killed = false

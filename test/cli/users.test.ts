@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { findPasswordReset } from '../../src/core/password-resets.js'
+import { formatTaxId } from '../../src/core/tax-id.js'
 import { authenticate, listUsers } from '../../src/core/users.js'
 import { runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
@@ -222,6 +223,12 @@ describe('confi users list and status changes', () => {
       .slice(0, 16)
       .replace('T', ' ')
     expect(saoPaulo.stdout).toContain(local)
+    // Each row names its own client's tax id (looked up for these users only).
+    const row = (username: string) => saoPaulo.stdout.split('\n').find((l) => l.includes(` ${username} `))
+    const first = await t.db.selectFrom('clients').select('tax_id').where('id', '=', 1).executeTakeFirstOrThrow()
+    expect(row('ana')).toContain(formatTaxId(first.tax_id))
+    expect(row('carla')).toContain(formatTaxId(other.taxId))
+    expect(saoPaulo.stdout.trimEnd().split('\n')).toHaveLength(3 + 4)
     expect((await confi(['users', 'list', '--tz', 'Mars/Base'])).code).toBe(2)
     const empty = await confi(['users', 'list', '--status', 'disabled'])
     expect(empty).toMatchObject({ code: 0, stdout: '' })

@@ -4,7 +4,9 @@ import {
   editClient,
   effectiveRequireLogin,
   findClientByLoginToken,
+  listClientPage,
   listClients,
+  listClientsByIds,
   loginLinkToken,
   loginLinkUrl,
   resolveClient,
@@ -13,6 +15,8 @@ import {
 } from '../../src/core/clients.js'
 import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.js'
 import { setFirmOptions } from '../../src/core/firm.js'
+import { addGroupMembers } from '../../src/core/groups.js'
+import { isTokenShaped } from '../../src/core/tokens.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { ACCOUNTANT, eventActions, makeClient, makeFirm } from '../helpers/factories.js'
 
@@ -92,7 +96,58 @@ describe('clients', () => {
   })
 })
 
+describe('search and paging in SQL', () => {
+  const names = async (search: string) =>
+    (await listClients(t.db, { search })).map((c) => c.name)
+
+  it('matches names case-insensitively, accents included, and tax ids by their start', async () => {
+    await makeClient(t.db, t.key, { name: 'PADARIA SÃO JOSÉ LTDA', taxId: '11222333000181' })
+    await makeClient(t.db, t.key, { name: 'Açougue São João', taxId: '12ABC34501DE35' })
+    await makeClient(t.db, t.key, { name: 'Oficina 100% Mecânica' })
+    await makeClient(t.db, t.key, { name: 'Oficina 1000 Peças' })
+    await makeClient(t.db, t.key, { name: 'Posto_Central' })
+    await makeClient(t.db, t.key, { name: 'Posto Central' })
+    expect(await names('padaria')).toEqual(['PADARIA SÃO JOSÉ LTDA'])
+    expect(await names('são')).toEqual(['PADARIA SÃO JOSÉ LTDA', 'Açougue São João'])
+    expect(await names('SÃO')).toEqual(['PADARIA SÃO JOSÉ LTDA', 'Açougue São João'])
+    expect(await names('josé')).toEqual(['PADARIA SÃO JOSÉ LTDA'])
+    expect(await names('AÇOUGUE')).toEqual(['Açougue São João'])
+    // LIKE wildcards in the search are plain characters.
+    expect(await names('100%')).toEqual(['Oficina 100% Mecânica'])
+    expect(await names('o_c')).toEqual(['Posto_Central'])
+    expect(await names('%')).toEqual(['Oficina 100% Mecânica'])
+    expect(await names('11.222.333/0001')).toEqual(['PADARIA SÃO JOSÉ LTDA'])
+    expect(await names('12.abc')).toEqual(['Açougue São João'])
+    // The start of the tax id, not any part of it.
+    expect(await names('333000181')).toEqual([])
+  })
+
+  it('pages by id with --limit and --after, and knows group heads beyond the page', async () => {
+    const all = []
+    for (let i = 0; i < 7; i++) all.push(await makeClient(t.db, t.key))
+    await addGroupMembers(t.db, ACCOUNTANT, all[1].id, [all[5].id])
+    const first = await listClientPage(t.db, { limit: 3 })
+    expect(first.clients.map((c) => c.id)).toEqual(all.slice(0, 3).map((c) => c.id))
+    expect([...first.headIds]).toEqual([all[1].id])
+    expect(first.nextAfterId).toBe(all[2].id)
+    const last = await listClientPage(t.db, { limit: 4, afterId: first.nextAfterId! })
+    expect(last.clients.map((c) => c.id)).toEqual(all.slice(3).map((c) => c.id))
+    expect(last.nextAfterId).toBeNull()
+    expect((await listClientPage(t.db)).clients).toHaveLength(7)
+    await expect(listClientPage(t.db, { limit: 0 })).rejects.toThrow(ValidationError)
+    const some = await listClientsByIds(t.db, [all[4].id, all[0].id, all[4].id, 999])
+    expect(some.map((c) => c.id)).toEqual([all[0].id, all[4].id])
+  })
+})
+
 describe('login links', () => {
+  it('accepts only tokens of our shape before touching the database', () => {
+    expect(isTokenShaped('a'.repeat(43))).toBe(true)
+    expect(isTokenShaped('a'.repeat(42))).toBe(false)
+    expect(isTokenShaped('a'.repeat(44))).toBe(false)
+    expect(isTokenShaped(`${'a'.repeat(42)}=`)).toBe(false)
+  })
+
   it('derives a stable url-safe token of 256 bits and finds the client by it', async () => {
     const client = await makeClient(t.db, t.key)
     const token = loginLinkToken(t.key, client)

@@ -66,7 +66,7 @@ describe('deliveries', () => {
   it('refuses bad input', async () => {
     await expect(createDelivery(t.db, t.key, 'cli:a', { documentId: 999, channel: 'link' })).rejects.toThrow(/no document with id 999/)
     await expect(createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'fax' })).rejects.toThrow(/unknown channel/)
-    await expect(createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'email', recipient: 'nope' })).rejects.toThrow(/not an e-mail/)
+    await expect(createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'email', recipient: 'nope' })).rejects.toThrow(/not a valid e-mail address/)
     await expect(createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'whatsapp', recipient: '123' })).rejects.toThrow(/not a phone/)
     await expect(
       createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'link', expiresAt: '2000-01-01T00:00:00.000Z' }),

@@ -59,10 +59,16 @@ describe('firm options', () => {
 })
 
 describe('normaliseBaseUrl', () => {
-  it('keeps http(s) origins and paths without trailing slashes', () => {
+  it('keeps http(s) origins without trailing slashes', () => {
     expect(normaliseBaseUrl('http://localhost:3000/')).toBe('http://localhost:3000')
-    expect(normaliseBaseUrl('https://portal.example.com.br/area-cliente//')).toBe(
-      'https://portal.example.com.br/area-cliente',
+    expect(normaliseBaseUrl('https://portal.example.com.br//')).toBe('https://portal.example.com.br')
+  })
+
+  it('refuses a path prefix, naming the value and saying to serve the portal at the root', () => {
+    // Portal links are root-relative: behind a prefix they would escape it.
+    expect(() => normaliseBaseUrl('https://x.com.br/portal')).toThrow(ValidationError)
+    expect(() => normaliseBaseUrl('https://x.com.br/portal/')).toThrow(
+      /'https:\/\/x\.com\.br\/portal\/'.*serve the portal at the root of its host, e\.g\. https:\/\/portal\.escritorio\.com\.br/,
     )
   })
 

@@ -3,10 +3,12 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  ThrottledError,
   ValidationError,
 } from '../../src/core/errors.js'
 import { setFirmOptions } from '../../src/core/firm.js'
-import { hashCost } from '../../src/core/passwords.js'
+import { hashCost, type PasswordHasher } from '../../src/core/passwords.js'
+import { setClock } from '../../src/core/time.js'
 import {
   activateUser,
   addUser,
@@ -355,5 +357,92 @@ describe('authentication', () => {
     expect(await sessionCount(ana.id)).toBe(0)
     expect((await authenticate(t.db, ana.username, 'nova-senha-1', memoHasher)).outcome).toBe('ok')
     expect((await authenticate(t.db, ana.username, PASSWORD, memoHasher)).outcome).toBe('invalid')
+  })
+})
+
+/** memoHasher that records the cost of every verify and counts hashes. */
+function countingHasher() {
+  const verifies: number[] = []
+  let hashes = 0
+  const hasher: PasswordHasher = {
+    hash(password, cost) {
+      hashes += 1
+      return memoHasher.hash(password, cost)
+    },
+    verify(password, hash) {
+      verifies.push(hashCost(hash))
+      return memoHasher.verify(password, hash)
+    },
+  }
+  return { hasher, verifies, hashes: () => hashes }
+}
+
+describe('review fixes (login throttling)', () => {
+  it('refuses a taken username, an unknown client or a short password before hashing', async () => {
+    const client = await makeClient(t.db, t.key)
+    await register(client.id, 'ana')
+    const counting = countingHasher()
+    const attempt = (clientId: number, username: string, password = PASSWORD) =>
+      registerUser(
+        t.db,
+        { clientId, username, name: 'Pessoa', password, origin: 'login_link' },
+        counting.hasher,
+      )
+    await expect(attempt(client.id, 'ANA')).rejects.toThrow(ConflictError)
+    await expect(attempt(client.id + 999, 'bia')).rejects.toThrow(NotFoundError)
+    await expect(attempt(client.id, 'bia', 'curta')).rejects.toThrow(ValidationError)
+    expect(counting.hashes()).toBe(0)
+    await attempt(client.id, 'bia')
+    expect(counting.hashes()).toBe(1)
+  })
+
+  it('throttles wrong current passwords per user and clears the count on success', async () => {
+    const client = await makeClient(t.db, t.key)
+    const ana = await makeUser(t.db, { clientId: client.id })
+    let current = Date.now()
+    const restore = setClock(() => new Date(current))
+    try {
+      for (let i = 0; i < 5; i++) {
+        await expect(
+          changePassword(t.db, ana.id, `wrong-${i}`, 'nova-senha-1', memoHasher),
+        ).rejects.toThrow(ForbiddenError)
+      }
+      const counting = countingHasher()
+      // Even the right password is not tested while throttled.
+      await expect(
+        changePassword(t.db, ana.id, PASSWORD, 'nova-senha-1', counting.hasher),
+      ).rejects.toThrow(ThrottledError)
+      expect(counting.verifies).toHaveLength(0)
+      current += 3000
+      await changePassword(t.db, ana.id, PASSWORD, 'nova-senha-1', memoHasher)
+      await expect(
+        changePassword(t.db, ana.id, 'wrong', 'nova-senha-2', memoHasher),
+      ).rejects.toThrow(ForbiddenError)
+    } finally {
+      restore()
+    }
+  })
+
+  it('makes a failure against an old-cost hash do the work of one verify at the firm cost', async () => {
+    const client = await makeClient(t.db, t.key)
+    const ana = await makeUser(t.db, { clientId: client.id, username: 'ana' })
+    await makeUser(t.db, { clientId: client.id, username: 'off' })
+    await disableUser(t.db, ACCOUNTANT, (await resolveUser(t.db, 'off')).id)
+    const run = async (username: string, password: string) => {
+      const counting = countingHasher()
+      const result = await authenticate(t.db, username, password, counting.hasher)
+      return { outcome: result.outcome, verifies: counting.verifies }
+    }
+    // Same cost: one verify each way.
+    expect(await run('ana', 'wrong')).toEqual({ outcome: 'invalid', verifies: [10] })
+    expect(await run('nobody', 'wrong')).toEqual({ outcome: 'invalid', verifies: [10] })
+    await setFirmOptions(t.db, ACCOUNTANT, { bcryptCost: 12 })
+    // Unknown user: one verify at 12. Stored cost 10: 10 + 10 + 11 = the work of one at 12.
+    expect(await run('nobody', 'wrong')).toEqual({ outcome: 'invalid', verifies: [12] })
+    expect(await run('ana', 'wrong')).toEqual({ outcome: 'invalid', verifies: [10, 10, 11] })
+    expect(await run('off', PASSWORD)).toEqual({ outcome: 'invalid', verifies: [10, 10, 11] })
+    expect((await run('ana', PASSWORD)).outcome).toBe('ok')
+    expect(await run('ana', 'wrong')).toEqual({ outcome: 'invalid', verifies: [12] })
+    expect(ana.username).toBe('ana')
   })
 })

@@ -13,13 +13,22 @@ import { createPortalWorld } from '../portal/world.js'
 
 const CHROMIUM = process.env.CONFI_CHROMIUM ?? '/usr/bin/chromium'
 const PASSWORD = 'senha-do-navegador-1'
+const LONG_NAME = 'DAS_PGDASD_11222333000181_202610_000000000000000000000'
 
 describe('the portal in a real browser', () => {
   let t: TestDatabase
   let server: ChildProcess
   let baseUrl = ''
   let browser: Browser
-  const fixture = {} as { loginPath: string; gatedPath: string; headDoc: string; memberDoc: string; otherDoc: string; sha: string }
+  const fixture = {} as {
+    loginPath: string
+    gatedPath: string
+    headDoc: string
+    memberDoc: string
+    otherDoc: string
+    sha: string
+    longDocPath: string
+  }
 
   beforeAll(async () => {
     // The world's factories on a database the served process then opens.
@@ -34,6 +43,8 @@ describe('the portal in a real browser', () => {
     const headDoc = await w.doc(head, 'DAS da Matriz', 'fiscal')
     const memberDoc = await w.doc(member, 'Balancete da Filial', 'contabil', Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(50_000, 7)]))
     const otherDoc = await w.doc(other, 'Documento Alheio', 'fiscal')
+    // An unbreakable name as the tax authority's systems produce them: title and file name.
+    const longDoc = await w.doc(head, LONG_NAME, 'fiscal')
     const { token } = await createDelivery(t.db, t.key, 'cli:test', { documentId: memberDoc.id, channel: 'whatsapp' })
     Object.assign(fixture, {
       loginPath: w.loginPath(head),
@@ -42,6 +53,7 @@ describe('the portal in a real browser', () => {
       memberDoc: memberDoc.title,
       otherDoc: otherDoc.title,
       sha: memberDoc.sha,
+      longDocPath: `/documents/${longDoc.id}`,
     })
 
     server = spawn(process.execPath, [confiBin, 'serve', '--port', '0'], {
@@ -120,7 +132,11 @@ describe('the portal in a real browser', () => {
     expect(dashboard).toContain(fixture.headDoc)
     expect(dashboard).toContain(fixture.memberDoc)
     expect(dashboard).not.toContain(fixture.otherDoc)
-    // It fits a 360 px screen: nothing wider than the viewport.
+    // It fits a 360 px screen: nothing wider than the viewport, even with a long unbroken name.
+    expect(dashboard).toContain(LONG_NAME)
+    expect(await colab.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
+    await colab.goto(baseUrl + fixture.longDocPath)
+    expect(await colab.textContent('body')).toContain(`${LONG_NAME}.pdf`)
     expect(await colab.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
 
     // 5. A gated link asks for a login, then downloads the exact bytes.
@@ -134,6 +150,7 @@ describe('the portal in a real browser', () => {
     await visitor.getByRole('button', { name: 'Entrar' }).click()
     await expect.poll(() => visitor.url()).toBe(baseUrl + fixture.gatedPath)
     expect(await visitor.textContent('h1')).toBe(fixture.memberDoc)
+    expect(await visitor.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
     const [download] = await Promise.all([
       visitor.waitForEvent('download'),
       visitor.getByRole('link', { name: /Baixar/ }).click(),

@@ -3,12 +3,11 @@ import bcrypt from 'bcryptjs'
 import { resolveClientAddress } from '../../src/core/client-address.js'
 import { ThrottledError } from '../../src/core/errors.js'
 import {
-  checkLoginThrottle,
-  clearLoginFailures,
   IP_POLICY,
-  recordLoginFailure,
+  PAIR_POLICY,
+  reserveLoginAttempt,
+  settleAttempt,
   throttleDelaySeconds,
-  USERNAME_POLICY,
 } from '../../src/core/login-throttle.js'
 import { createPasswordPool } from '../../src/core/password-pool.js'
 import { createSession, deleteSession, lookupSession } from '../../src/core/sessions.js'
@@ -62,30 +61,29 @@ describe('sessions', () => {
     }
   })
 
-  it('throttles per username and per IP with growing, capped delays and forgets after a while', async () => {
-    expect(throttleDelaySeconds(5, USERNAME_POLICY)).toBe(0)
-    expect(throttleDelaySeconds(6, USERNAME_POLICY)).toBe(2)
-    expect(throttleDelaySeconds(7, USERNAME_POLICY)).toBe(4)
-    expect(throttleDelaySeconds(1000, USERNAME_POLICY)).toBe(USERNAME_POLICY.maxDelaySeconds)
+  it('throttles per (username, network) and per network with growing, capped delays and forgets after a while', async () => {
+    expect(throttleDelaySeconds(4, PAIR_POLICY)).toBe(0)
+    expect(throttleDelaySeconds(5, PAIR_POLICY)).toBe(2)
+    expect(throttleDelaySeconds(6, PAIR_POLICY)).toBe(4)
+    expect(throttleDelaySeconds(1000, PAIR_POLICY)).toBe(PAIR_POLICY.maxDelaySeconds)
     let current = Date.now()
     const restore = setClock(() => new Date(current))
+    const reserve = (usernameKey: string, ip: string | null) => reserveLoginAttempt(w.db, { usernameKey, ip })
     try {
       // Per IP: many usernames from one address.
-      for (let i = 0; i < IP_POLICY.freeFailures + 1; i++) {
-        await recordLoginFailure(w.db, { username: `u${i}`, ip: '203.0.113.7' })
-      }
-      await expect(checkLoginThrottle(w.db, { username: 'someone', ip: '203.0.113.7' })).rejects.toBeInstanceOf(ThrottledError)
-      await checkLoginThrottle(w.db, { username: 'someone', ip: '203.0.113.8' })
-      // Per username, case-insensitively, from any address.
-      for (let i = 0; i < 6; i++) await recordLoginFailure(w.db, { username: 'Ana', ip: `198.51.100.${i}` })
-      const error = await checkLoginThrottle(w.db, { username: 'ana', ip: null }).catch((e) => e)
+      for (let i = 0; i < IP_POLICY.freeFailures; i++) await reserve(`u${i}`, '203.0.113.7')
+      await expect(reserve('someone', '203.0.113.7')).rejects.toBeInstanceOf(ThrottledError)
+      await reserve('someone', '203.0.113.8')
+      // Per pair: one username from one address.
+      for (let i = 0; i < PAIR_POLICY.freeFailures; i++) await reserve('ana', '198.51.100.1')
+      const error = await reserve('ana', '198.51.100.1').then(() => null, (e: unknown) => e)
       expect(error).toBeInstanceOf(ThrottledError)
-      expect(error.retryAfterSeconds).toBe(2)
+      expect((error as ThrottledError).retryAfterSeconds).toBe(2)
       current += 3000
-      await checkLoginThrottle(w.db, { username: 'ana', ip: null })
-      await clearLoginFailures(w.db, { username: 'ANA' })
-      await recordLoginFailure(w.db, { username: 'ana', ip: null })
-      await checkLoginThrottle(w.db, { username: 'ana', ip: null })
+      const ok = await reserve('ana', '198.51.100.1')
+      await settleAttempt(w.db, ok, 'succeeded')
+      await reserve('ana', '198.51.100.1')
+      await reserve('ana', '198.51.100.1')
     } finally {
       restore()
     }
@@ -114,6 +112,28 @@ describe('password pool', () => {
     clearInterval(timer)
     // One hash is ~70 ms; six inline would block for ~400 ms.
     expect(maxGap).toBeLessThan(150)
+  })
+
+  it('refuses jobs beyond its queue bound with a ThrottledError instead of queueing without end', async () => {
+    const small = createPasswordPool(1, { maxQueued: 3 })
+    try {
+      const hash = await small.hash('senha-segura-1', 10)
+      // One job runs, three wait; the rest are refused at once.
+      const jobs = Array.from({ length: 10 }, () => small.verify('senha-segura-1', hash))
+      const results = await Promise.allSettled(jobs)
+      const refused = results.filter((r) => r.status === 'rejected')
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4)
+      expect(refused).toHaveLength(6)
+      for (const r of refused) {
+        const reason = (r as PromiseRejectedResult).reason
+        expect(reason).toBeInstanceOf(ThrottledError)
+        expect(reason.retryAfterSeconds).toBeGreaterThan(0)
+      }
+      // Once the queue drains the pool serves again.
+      expect(await small.verify('senha-segura-1', hash)).toBe(true)
+    } finally {
+      await small.close()
+    }
   })
 })
 

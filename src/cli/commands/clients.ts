@@ -5,7 +5,7 @@ import type { CliContext } from '../context.js'
 import { UsageError } from '../main.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { requireValue } from '../prompts.js'
-import { timeZone } from './parse.js'
+import { integer, timeZone } from './parse.js'
 
 const REQUIRE_LOGIN = ['inherit', 'on', 'off']
 
@@ -38,6 +38,13 @@ async function resolveAll(db: Db, refs: readonly string[]): Promise<Client[]> {
   const clients: Client[] = []
   for (const ref of refs) clients.push(await resolveClient(db, ref))
   return clients
+}
+
+interface ListOptions {
+  search?: string
+  limit?: number
+  after?: number
+  json?: boolean
 }
 
 /** `confi clients ...`: the firm's client companies, their login links and groups. */
@@ -92,31 +99,51 @@ export function registerClients(program: Command, context: CliContext): void {
 
   clients
     .command('list')
-    .description('list the client companies')
-    .option('--search <text>', 'only clients whose name or tax id contains this')
+    .description('list the client companies, by id')
+    .option('--search <text>', 'only clients whose name contains this, or whose CNPJ/CPF starts so')
+    .option('--limit <n>', 'at most this many (default: all)', integer('--limit', 1))
+    .option('--after <id>', 'only clients after this id (the next page)', integer('--after'))
     .option('--json', 'print JSON for scripts')
-    .addHelpText('after', '\nExample:\n  $ confi clients list --search padaria --json')
-    .action(async (options: { search?: string; json?: boolean }) => {
-      const { listClients, formatTaxId } = await core()
-      const rows = await listClients(await context.db(), { search: options.search })
-      if (options.json) return context.out.json(rows.map(clientJson))
-      const heads = new Set(rows.map((c) => c.groupHeadId).filter((id) => id !== null))
-      context.out.table(
-        rows,
-        [
-          { header: 'ID', value: (c) => c.id },
-          { header: 'CNPJ/CPF', value: (c) => formatTaxId(c.taxId) },
-          { header: 'Name', value: (c) => c.name },
-          { header: 'E-mail', value: (c) => c.email },
-          { header: 'Login', value: (c) => c.requireLogin },
-          {
-            header: 'Group',
-            value: (c) =>
-              c.groupHeadId !== null ? `member of ${c.groupHeadId}` : heads.has(c.id) ? 'head' : '',
-          },
-        ],
-        "no clients yet: add one with 'confi clients add --name NAME --tax-id CNPJ'",
-      )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ confi clients list --search padaria --json' +
+        '\n  $ confi clients list --limit 100 --after 200',
+    )
+    .action(async (options: ListOptions) => {
+      const { listClientPage, formatTaxId } = await core()
+      const page = await listClientPage(await context.db(), {
+        search: options.search,
+        limit: options.limit,
+        afterId: options.after,
+      })
+      if (options.json) context.out.json(page.clients.map(clientJson))
+      else {
+        context.out.table(
+          page.clients,
+          [
+            { header: 'ID', value: (c) => c.id },
+            { header: 'CNPJ/CPF', value: (c) => formatTaxId(c.taxId) },
+            { header: 'Name', value: (c) => c.name },
+            { header: 'E-mail', value: (c) => c.email },
+            { header: 'Login', value: (c) => c.requireLogin },
+            {
+              header: 'Group',
+              value: (c) =>
+                c.groupHeadId !== null
+                  ? `member of ${c.groupHeadId}`
+                  : page.headIds.has(c.id)
+                    ? 'head'
+                    : '',
+            },
+          ],
+          options.search || options.after !== undefined
+            ? 'no clients match'
+            : "no clients yet: add one with 'confi clients add --name NAME --tax-id CNPJ'",
+        )
+      }
+      if (page.nextAfterId !== null) {
+        context.out.note(`more clients: add --after ${page.nextAfterId}`)
+      }
     })
 
   clients

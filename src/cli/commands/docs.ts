@@ -333,8 +333,6 @@ Examples:
       }
       const state = options.state ? resolvePath(context, options.state) : undefined
       const output = options.output ? resolvePath(context, options.output) : undefined
-      // A continued export appended to stdout already has its header at the top of the file.
-      const header = options.header ?? !(state && !output && exporter.readExportState(state) !== null)
       const stdout = context.deps.stdout as typeof context.deps.stdout & { fd?: number }
       const database = context.config().database
       const result = await exporter.exportAccessLog(db, {
@@ -342,7 +340,8 @@ Examples:
         format: options.format,
         target: output ? { kind: 'file', path: output } : { kind: 'stream', stream: stdout, fd: stdout.fd },
         timeZone: options.tz,
-        header,
+        // Unset: core leaves it out when a continued export appends to stdout (see --help).
+        header: options.header,
         statePath: state,
         sqlitePath: database.kind === 'sqlite' ? database.path : undefined,
       })

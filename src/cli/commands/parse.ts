@@ -1,11 +1,13 @@
 import { InvalidArgumentError } from 'commander'
 import { checkTimeZone, DEFAULT_TIME_ZONE } from '../output.js'
 
-/** A commander argument parser for whole numbers; a bad value is a usage error (exit 2). */
-export function integer(option: string): (value: string) => number {
+/** A commander parser for whole numbers from `min`; a bad value is a usage error (exit 2). */
+export function integer(option: string, min = 0): (value: string) => number {
   return (value) => {
-    if (!/^\d+$/.test(value))
-      throw new InvalidArgumentError(`${option} takes a whole number, not '${value}'`)
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
+      const what = min === 0 ? 'a whole number' : `a whole number of at least ${min}`
+      throw new InvalidArgumentError(`${option} takes ${what}, not '${value}'`)
+    }
     return Number(value)
   }
 }

@@ -70,13 +70,15 @@ export function registerUsers(program: Command, context: CliContext): void {
     )
     .action(
       async (options: { client?: string; status?: UserStatus; tz: string; json?: boolean }) => {
-        const { listUsers, resolveClient, listClients, formatTaxId } = await core()
+        const { listUsers, resolveClient, listClientsByIds, formatTaxId } = await core()
         const db = await context.db()
         const clientId =
           options.client === undefined ? undefined : (await resolveClient(db, options.client)).id
         const rows = await listUsers(db, { clientId, status: options.status })
         if (options.json) return context.out.json(rows.map(userJson))
-        const taxIds = new Map((await listClients(db)).map((c) => [c.id, formatTaxId(c.taxId)]))
+        // Only the clients these users belong to, not the whole client list.
+        const owners = await listClientsByIds(db, rows.map((u) => u.clientId))
+        const taxIds = new Map(owners.map((c) => [c.id, formatTaxId(c.taxId)]))
         context.out.table(
           rows,
           [

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
-import { ForbiddenError, ValidationError } from '../../core/errors.js'
+import { ForbiddenError, ThrottledError, ValidationError } from '../../core/errors.js'
 import { changePassword, getUser } from '../../core/users.js'
 import { field, render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { requireArea } from '../guards.js'
-import { m, translateError } from '../messages.js'
+import { m, translateError, waitText } from '../messages.js'
 import { startSession } from '../session.js'
 import { AccountPage } from '../views/account.js'
 
@@ -30,6 +30,10 @@ export function accountRoutes(): Hono<PortalEnv> {
     try {
       await changePassword(db, auth.user.id, field(form, 'current_password'), field(form, 'password'), hasher)
     } catch (error) {
+      if (error instanceof ThrottledError) {
+        c.header('Retry-After', String(error.retryAfterSeconds))
+        return accountPage(c, auth, { error: waitText(error.retryAfterSeconds) }, 429)
+      }
       if (error instanceof ForbiddenError) return accountPage(c, auth, { error: m.account.wrongCurrent }, 400)
       if (error instanceof ValidationError) return accountPage(c, auth, { error: translateError(error) }, 400)
       throw error

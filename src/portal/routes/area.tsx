@@ -1,11 +1,27 @@
 import { Hono } from 'hono'
-import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js'
+import { ConflictError, NotFoundError, ThrottledError, ValidationError } from '../../core/errors.js'
 import { findClientByLoginToken, type Client } from '../../core/clients.js'
+import { reserveRegistrationAttempt } from '../../core/login-throttle.js'
 import { registerUser } from '../../core/users.js'
 import { field, render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
-import { m, translateError } from '../messages.js'
+import { m, translateError, waitText } from '../messages.js'
 import { startSession } from '../session.js'
 import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
+
+/**
+ * Counts a registration attempt of this address before anything else (every registration may
+ * cost a hash or probe a username); when throttled, sets Retry-After and returns the pt-BR text.
+ */
+export async function registrationWait(c: PortalContext): Promise<string | null> {
+  try {
+    await reserveRegistrationAttempt(c.var.deps.db, { ip: c.var.address.ip })
+    return null
+  } catch (error) {
+    if (!(error instanceof ThrottledError)) throw error
+    c.header('Retry-After', String(error.retryAfterSeconds))
+    return waitText(error.retryAfterSeconds)
+  }
+}
 
 async function clientOfLink(c: PortalContext): Promise<Client> {
   const client = await findClientByLoginToken(c.var.deps.db, c.req.param('token') ?? '')
@@ -63,6 +79,8 @@ export function areaRoutes(): Hono<PortalEnv> {
     const input = await readRegisterForm(c)
     const values = { name: input.name, username: input.username, email: input.email }
     let user
+    const wait = await registrationWait(c)
+    if (wait) return areaPage(c, client, { registerError: wait, values }, 429)
     try {
       user = await registerUser(
         c.var.deps.db,

@@ -8,6 +8,7 @@ const NOTICES: Record<string, string> = {
   saiu: m.login.loggedOut,
   senha: m.login.passwordReset,
   sessao: m.login.sessionEnded,
+  ativada: m.login.activated,
 }
 
 // Generous caps: anything longer is not a username or password anyone typed.

@@ -1,11 +1,14 @@
 import { Hono } from 'hono'
-import { effectiveRequireLogin } from '../../core/clients.js'
+import {
+  decideDeliveryAccess,
+  deliverySessionScope,
+  deliveryTakesLogins,
+  registerThroughDelivery,
+} from '../../core/access.js'
 import type { Delivery } from '../../core/deliveries.js'
 import { resolveDelivery } from '../../core/deliveries.js'
 import type { Document } from '../../core/documents.js'
 import { ConflictError, GoneError, NotFoundError, ValidationError } from '../../core/errors.js'
-import { registerUser } from '../../core/users.js'
-import { canSee, scopeOfFreshUser } from '../../core/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
 import { m, translateError } from '../messages.js'
@@ -13,7 +16,7 @@ import { attemptLogin, startSession } from '../session.js'
 import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
 import { DocumentPage } from '../views/documents.js'
 import { failureStatus, pendingPage, readLoginForm } from './auth.js'
-import { readRegisterForm, registrationStatus } from './area.js'
+import { readRegisterForm, registrationStatus, registrationWait } from './area.js'
 
 interface Resolved {
   delivery: Delivery
@@ -32,23 +35,26 @@ async function resolveToken(c: PortalContext): Promise<Resolved> {
   return { delivery: result.delivery, document: result.document }
 }
 
-/**
- * Whether the session's user may open this delivery's document: a pending user's delivery-only
- * session opens its own client's documents; an area session whatever the user may see (its
- * client, its group's members for a head, minus what an admin hid from a collaborator).
- */
-async function mayOpen(c: PortalContext, auth: Auth, document: Document): Promise<boolean> {
-  if (auth.session.scope === 'delivery') return auth.user.clientId === document.clientId
-  return canSee(await scopeOfFreshUser(c.var.deps.db, auth.user), document)
-}
-
 async function gate(c: PortalContext, document: Document): Promise<Gate> {
   const auth = c.var.auth
-  const required = await effectiveRequireLogin(c.var.deps.db, document.clientId)
-  // Without a required login the link opens for anyone; a logged-in visitor is still recorded.
-  if (!required) return { kind: 'open', auth }
-  if (!auth) return { kind: 'login' }
-  return (await mayOpen(c, auth, document)) ? { kind: 'open', auth } : { kind: 'denied', auth }
+  const viewer = auth ? { user: auth.user, sessionScope: auth.session.scope } : null
+  const decision = await decideDeliveryAccess(c.var.deps.db, viewer, document)
+  // Open: a logged-in visitor is recorded even where no login is required.
+  if (decision === 'open') return { kind: 'open', auth }
+  if (decision === 'denied' && auth) return { kind: 'denied', auth }
+  return { kind: 'login' }
+}
+
+/**
+ * A link whose client does not require login offers no login or registration: the POST lands on
+ * the link's page, which simply opens the document (SPEC §4.4).
+ */
+async function refuseUnlessLoginLink(
+  c: PortalContext,
+  document: Document,
+): Promise<Response | null> {
+  if (await deliveryTakesLogins(c.var.deps.db, document)) return null
+  return c.redirect(`/d/${c.req.param('token')}`, 303)
 }
 
 function loginPage(
@@ -117,7 +123,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
         document: resolved.document,
         fileHref: (attachmentId) => `/d/${token}/files/${attachmentId}`,
         back: auth?.session.scope === 'area',
-        note: auth && auth.session.scope === 'delivery' ? m.delivery.pendingNote : undefined,
+        note: auth?.user.status === 'pending' ? m.delivery.pendingNote : undefined,
       }),
     )
     await recordAccessOrFail(c, { ...entryOf(c, resolved, auth), action: 'view' })
@@ -142,16 +148,15 @@ export function deliveryRoutes(): Hono<PortalEnv> {
 
   app.post('/d/:token/login', async (c) => {
     const resolved = await resolveToken(c)
+    const refused = await refuseUnlessLoginLink(c, resolved.document)
+    if (refused) return refused
     const { username, password } = await readLoginForm(c)
     const outcome = await attemptLogin(c, username, password)
-    if (outcome.outcome === 'ok') {
-      await startSession(c, outcome.user, 'area')
-      return c.redirect(`/d/${c.req.param('token')}`, 303)
-    }
-    if (outcome.outcome === 'pending') {
-      // A pending user may open delivery links of its own client only (SPEC §4.4).
-      if (outcome.user.clientId !== resolved.document.clientId) return pendingPage(c)
-      await startSession(c, outcome.user, 'delivery')
+    if (outcome.outcome === 'ok' || outcome.outcome === 'pending') {
+      const scope = deliverySessionScope(outcome.user, resolved.document)
+      // A pending user of another client learns only that its account awaits activation.
+      if (!scope) return pendingPage(c)
+      await startSession(c, outcome.user, scope)
       return c.redirect(`/d/${c.req.param('token')}`, 303)
     }
     return loginPage(c, { loginError: m.login.failed, username }, failureStatus(c, outcome))
@@ -159,19 +164,22 @@ export function deliveryRoutes(): Hono<PortalEnv> {
 
   app.post('/d/:token/register', async (c) => {
     const resolved = await resolveToken(c)
+    const refused = await refuseUnlessLoginLink(c, resolved.document)
+    if (refused) return refused
     const input = await readRegisterForm(c)
     const values = { name: input.name, username: input.username, email: input.email }
+    const wait = await registrationWait(c)
+    if (wait) return loginPage(c, { registerError: wait, values }, 429)
     let user
     try {
-      user = await registerUser(
+      user = await registerThroughDelivery(
         c.var.deps.db,
+        resolved.document,
         {
-          clientId: resolved.document.clientId,
           username: input.username ?? '',
           name: input.name ?? '',
           email: input.email,
           password: input.password,
-          origin: 'document_link',
         },
         c.var.deps.hasher,
       )
@@ -180,7 +188,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
       return loginPage(c, { registerError: translateError(error), values }, registrationStatus(error))
     }
     // The user lands on the document, not the client area; a pending user gets a delivery-only session.
-    await startSession(c, user, user.status === 'active' ? 'area' : 'delivery')
+    await startSession(c, user, deliverySessionScope(user, resolved.document) ?? 'delivery')
     return c.redirect(`/d/${c.req.param('token')}`, 303)
   })
 

@@ -1,9 +1,10 @@
 import { Hono } from 'hono'
 import type { Category } from '../../core/categories.js'
 import { getClient } from '../../core/clients.js'
-import { getDocument, listDocuments, type Document } from '../../core/documents.js'
+import { findVisibleDocument } from '../../core/access.js'
+import { listDocuments, parseCompetence, type Document } from '../../core/documents.js'
 import { NotFoundError, ValidationError } from '../../core/errors.js'
-import { canSee, scopeOfFreshUser, type VisibleScope } from '../../core/visibility.js'
+import { scopeOfFreshUser, type VisibleScope } from '../../core/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { accessOrigin, parseId, recordAccessOrFail, requireArea, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
@@ -13,20 +14,11 @@ const PAGE_SIZE = 25
 
 const NOTICES: Record<string, string> = { admin: m.area.createdAdmin }
 
-/**
- * The document if the user may see it. A document of a company the user may not see answers
- * exactly like one that does not exist: same 404, same page, no data.
- */
-async function visibleDocument(c: PortalContext, auth: Auth): Promise<{ document: Document; scope: VisibleScope }> {
-  const id = parseId(c.req.param('id'))
-  const { db } = c.var.deps
-  const scope = await scopeOfFreshUser(db, auth.user)
-  const document = await getDocument(db, id).catch((error) => {
-    if (error instanceof NotFoundError) return null
-    throw error
-  })
-  if (!document || !canSee(scope, document)) throw new NotFoundError('not found')
-  return { document, scope }
+/** The document of the URL if the user may see it; else the same 404 as a nonexistent one. */
+async function visibleDocument(c: PortalContext, auth: Auth): Promise<Document> {
+  const document = await findVisibleDocument(c.var.deps.db, auth.user, parseId(c.req.param('id')))
+  if (!document) throw new NotFoundError('not found')
+  return document
 }
 
 function readFilters(c: PortalContext, scope: VisibleScope): { filters: DashboardFilters; error?: string } {
@@ -38,8 +30,12 @@ function readFilters(c: PortalContext, scope: VisibleScope): { filters: Dashboar
   if ((scope.categories as readonly string[]).includes(category)) filters.category = category
   const competence = (c.req.query('competence') ?? '').trim()
   if (competence) {
-    if (/^\d{4}-(0[1-9]|1[0-2])$/.test(competence)) filters.competence = competence
-    else error = m.documents.badCompetence
+    try {
+      filters.competence = parseCompetence(competence)
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e
+      error = m.documents.badCompetence
+    }
   }
   return { filters, error }
 }
@@ -97,7 +93,7 @@ export function documentRoutes(): Hono<PortalEnv> {
   app.get('/documents/:id', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
-    const { document } = await visibleDocument(c, auth)
+    const document = await visibleDocument(c, auth)
     const html = render(
       c,
       DocumentPage({
@@ -121,7 +117,7 @@ export function documentRoutes(): Hono<PortalEnv> {
   app.get('/documents/:id/files/:attachmentId', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
-    const { document } = await visibleDocument(c, auth)
+    const document = await visibleDocument(c, auth)
     const attachmentId = parseId(c.req.param('attachmentId'))
     const attachment = document.attachments.find((a) => a.id === attachmentId)
     if (!attachment) throw new NotFoundError('not found')

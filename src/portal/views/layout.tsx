@@ -15,6 +15,7 @@ header nav a,header nav button{color:#fff;font-size:.95rem}
 header form{display:inline;margin:0}
 header button{background:none;border:0;padding:0;text-decoration:underline;cursor:pointer;font:inherit}
 main{max-width:60rem;margin:0 auto;padding:1rem}
+h1,h2,p,li,dd,td,a,header .firm,header nav span{overflow-wrap:anywhere}
 h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
 .card{background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:1rem;margin:0 0 1rem}
 .cols{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))}
@@ -35,8 +36,9 @@ th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-ali
 .filters button{margin-top:0}
 .pager{display:flex;justify-content:space-between;margin-top:1rem}
 .muted{color:#4a5866;font-size:.9rem}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dt{font-weight:600}dd{margin:0}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;margin:0}dt{font-weight:600}dd{margin:0}
 @media (max-width:40rem){
+ table.list,table.list tbody{display:block}
  table.list thead{display:none}
  table.list tr{display:block;border-bottom:1px solid #d5dbe1;padding:.4rem 0}
  table.list td{display:block;border:0;padding:.15rem .5rem}

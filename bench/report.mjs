@@ -1,0 +1,119 @@
+// Shared by the benches: keeps docs/performance.md up to date without touching what people wrote.
+//
+// Each bench owns one section per backend, between marker comments such as
+//   <!-- bench:log:sqlite --> ... <!-- /bench:log:sqlite -->
+// and stores its figures as JSON in a comment inside that section, so the side-by-side summary
+// (<!-- bench:summary --> ... <!-- /bench:summary -->) can be rebuilt from whatever sections exist,
+// whichever bench ran last. Everything outside the markers is prose and is left alone.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+export const reportPath = fileURLToPath(new URL('../docs/performance.md', import.meta.url))
+
+export const BACKENDS = ['sqlite', 'postgres']
+export const BACKEND_NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL' }
+
+/**
+ * The backends to measure: SQLite always, PostgreSQL when an admin URL is available (as under
+ * scripts/with-postgres.sh). BENCH_BACKENDS=postgres (or sqlite) narrows it to one.
+ */
+export function selectedBackends() {
+  const wanted = (process.env.BENCH_BACKENDS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)
+  const available = process.env.CONFI_TEST_DATABASE_URL ? BACKENDS : ['sqlite']
+  if (wanted.length === 0) return available
+  for (const b of wanted) {
+    if (!BACKENDS.includes(b)) throw new Error(`BENCH_BACKENDS: unknown backend '${b}' (sqlite, postgres)`)
+    if (!available.includes(b)) {
+      throw new Error(`BENCH_BACKENDS=${b} needs CONFI_TEST_DATABASE_URL: run under scripts/with-postgres.sh (npm run bench:pg)`)
+    }
+  }
+  return wanted
+}
+
+const DATA = /<!-- data: (.*?) -->/
+
+function markers(key) {
+  return [`<!-- ${key} -->`, `<!-- /${key} -->`]
+}
+
+function section(text, key) {
+  const [open, close] = markers(key)
+  const start = text.indexOf(open)
+  const end = text.indexOf(close)
+  if (start < 0 || end < start) return null
+  return { start, end: end + close.length, body: text.slice(start + open.length, end) }
+}
+
+function replaceSection(text, key, body) {
+  const [open, close] = markers(key)
+  const found = section(text, key)
+  const block = `${open}\n${body.trim()}\n${close}`
+  if (found) return text.slice(0, found.start) + block + text.slice(found.end)
+  // A section the report does not have yet goes at the end rather than being lost.
+  return `${text.trimEnd()}\n\n${block}\n`
+}
+
+/** The figures a bench stored for `key`, or null when it never ran. */
+export function readData(text, key) {
+  const found = section(text, key)
+  const match = found && DATA.exec(found.body)
+  return match ? JSON.parse(match[1]) : null
+}
+
+const num = (v, digits = 0) => (v == null || Number.isNaN(v) ? '—' : Number(v).toFixed(digits))
+const ok = (pass) => (pass ? '✓' : '✗ misses')
+
+function smokeMark(d) {
+  return d?.smoke ? ' ⚠' : ''
+}
+
+function summary(text) {
+  const log = Object.fromEntries(BACKENDS.map((b) => [b, readData(text, `bench:log:${b}`)]))
+  const portal = Object.fromEntries(BACKENDS.map((b) => [b, readData(text, `bench:portal:${b}`)]))
+  const row = (label, cell, target = '') =>
+    `| ${label} | ${BACKENDS.map((b) => cell(b)).join(' | ')} | ${target} |`
+  const logCell = (f) => (b) => (log[b] ? f(log[b]) + smokeMark(log[b]) : 'not run yet')
+  const portalCell = (f) => (b) => (portal[b] ? f(portal[b]) + smokeMark(portal[b]) : 'not run yet')
+  const lines = [
+    `| | ${BACKENDS.map((b) => BACKEND_NAMES[b]).join(' | ')} | target |`,
+    `|---|---|---|---|`,
+    row('**Log export** (`npm run bench:log`)', (b) => (log[b] ? `${log[b].date}, ${log[b].rows.toLocaleString('en')} rows${log[b].smoke ? ', **smoke run, not representative**' : ''}` : ''), ''),
+    row('confi `docs log --format csv`', logCell((d) => `${num(d.confi.seconds, 2)} s`)),
+    row('baseline (sqlite3 CLI / psql `\\copy`)', logCell((d) => `${num(d.baseline.seconds, 2)} s`)),
+    row('ratio confi / baseline', logCell((d) => `**${num(d.ratio, 2)}** ${ok(d.ratio <= 2.5)}`), '≤ 2.5'),
+    row('confi peak RSS', logCell((d) => `**${num(d.confi.rss)} MB** ${ok(d.confi.rss < 150)}`), '< 150 MB'),
+    row('append, one row per transaction', logCell((d) => (d.appends ? `${num(d.appends.single)} rows/s` : 'skipped'))),
+    row('append, group commit', logCell((d) => (d.appends ? `${num(d.appends.grouped)} rows/s` : 'skipped'))),
+    row('**Portal** (`npm run bench:portal`)', (b) => (portal[b] ? `${portal[b].date}, ${portal[b].seconds} s a phase${portal[b].smoke ? ', **smoke run, not representative**' : ''}` : ''), ''),
+    row('bare route, better of streamed/read', portalCell((d) => `${num(d.bare)} req/s`)),
+    row('gated download', portalCell((d) => `${num(d.gated.rps)} req/s, p99 ${num(d.gated.p99, 1)} ms`)),
+    row('gated / bare throughput', portalCell((d) => `**${num(d.ratio * 100)}%** ${ok(d.ratio >= 0.5)}`), '≥ 50%'),
+    row('gated during a login burst', portalCell((d) => `${num(d.during.rps)} req/s, p99 ${num(d.during.p99, 1)} ms`)),
+    row('p99 during burst / p99 without', portalCell((d) => `**${num(d.p99Ratio, 2)}×** ${ok(d.p99Ratio <= 2)}`), '≤ 2×'),
+    row('errors', portalCell((d) => String(d.errors))),
+  ]
+  const anySmoke = [...Object.values(log), ...Object.values(portal)].some((d) => d?.smoke)
+  if (anySmoke) {
+    lines.push('', '⚠ = **smoke run, not representative**: shortened sizes (BENCH_ROWS / BENCH_SECONDS) on a loaded machine, run only to prove the bench works; rerun the full benches before reading anything into these.')
+  }
+  return lines.join('\n')
+}
+
+/** Replaces the section `key` with `markdown` (plus its figures) and rebuilds the summary. */
+export function updateReport(key, markdown, data) {
+  let text = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : '# Performance\n'
+  text = replaceSection(text, key, `<!-- data: ${JSON.stringify(data)} -->\n${markdown}`)
+  text = replaceSection(text, 'bench:summary', summary(text))
+  // Written aside and renamed: an interrupted bench never leaves half a report.
+  writeFileSync(`${reportPath}.tmp`, text)
+  renameSync(`${reportPath}.tmp`, reportPath)
+  console.log(`bench: updated ${key} in docs/performance.md`)
+}
+
+/** Smoke runs (shortened sizes) are marked in the report so nobody takes them for results. */
+export function smokeNote(smoke) {
+  return smoke ? '\n> **Smoke run, not representative**: shortened sizes on a loaded machine, only proving the bench runs.\n' : ''
+}
