@@ -1,26 +1,32 @@
-import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import {
   closeSync,
   existsSync,
   fstatSync,
   fsyncSync,
-  ftruncateSync,
-  linkSync,
   openSync,
-  readFileSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
-  type BigIntStats,
 } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import type { Writable } from 'node:stream'
 import BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'kysely'
 import { backendOf, type Backend, type Db } from './db.js'
-import { ConfiError, ConflictError, ValidationError } from './errors.js'
+import { ConfiError, ValidationError } from './errors.js'
+import { syncDirectory, tempNameFor, unwritable } from './durable-files.js'
+import {
+  identity,
+  lockExportState,
+  readExportState,
+  recoverPending,
+  safeFstat,
+  writeExportState,
+  type ExportState,
+  type PendingAppend,
+} from './export-state.js'
 import { formatTaxId } from './tax-id.js'
 
 export type ExportFormat = 'table' | 'csv' | 'json' | 'ndjson'
@@ -528,9 +534,6 @@ function isRegularFd(fd: number): boolean {
   }
 }
 
-function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
-}
 
 interface FileSink extends Sink {
   tempPath: string
@@ -574,341 +577,7 @@ function fileSink(path: string): FileSink {
   }
 }
 
-function unwritable(option: string, path: string, error: unknown): ValidationError {
-  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-  const why =
-    code === 'ENOENT'
-      ? `the directory ${dirname(path)} does not exist`
-      : code === 'EACCES' || code === 'EPERM'
-        ? 'permission denied'
-        : code === 'EROFS'
-          ? 'read-only file system'
-          : String(code)
-  return new ValidationError(`cannot write ${option} ${path} (${why}): choose a writable path`)
-}
 
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-}
-
-// ---------------------------------------------------------------- the state file
-
-/** An append to a regular file (`>> file`) in progress: where it started. */
-interface PendingAppend {
-  kind: 'append'
-  dev: string
-  ino: string
-  offset: number
-}
-
-/** A finished `--output` file about to be renamed into place, holding rows up to `to`. */
-interface PendingReplace {
-  kind: 'replace'
-  path: string
-  tempPath: string
-  dev: string
-  ino: string
-  to: number
-}
-
-interface ExportState {
-  lastId: number
-  pending: PendingAppend | PendingReplace | null
-}
-
-function corruptState(path: string, why: string): ValidationError {
-  return new ValidationError(
-    `the state file ${path} is corrupt (${why}): restore it, or write {"version":1,"last_id":N} with the last id already exported (deleting it exports everything again)`,
-  )
-}
-
-/** Reads the state file; null when it does not exist yet (the first run). */
-export function readExportState(path: string): ExportState | null {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return null
-    if (code === 'EISDIR') throw new ValidationError(`--state ${path} is a directory: give a file name`)
-    throw new ValidationError(`cannot read --state ${path} (${code}): check its permissions`)
-  }
-  let value: Record<string, unknown>
-  try {
-    value = JSON.parse(text) as Record<string, unknown>
-  } catch {
-    throw corruptState(path, 'not JSON')
-  }
-  if (typeof value !== 'object' || value === null || value.version !== 1) {
-    throw corruptState(path, 'unknown version')
-  }
-  const lastId = value.last_id
-  if (!Number.isSafeInteger(lastId) || (lastId as number) < 0) throw corruptState(path, 'bad last_id')
-  return { lastId: lastId as number, pending: parsePending(path, value.pending) }
-}
-
-function parsePending(path: string, value: unknown): ExportState['pending'] {
-  if (value === null || value === undefined) return null
-  const p = value as Record<string, unknown>
-  const strings = ['dev', 'ino'].every((k) => typeof p[k] === 'string')
-  if (p.kind === 'append' && strings && Number.isSafeInteger(p.offset)) return p as unknown as PendingAppend
-  if (
-    p.kind === 'replace' &&
-    strings &&
-    typeof p.path === 'string' &&
-    typeof p.tempPath === 'string' &&
-    Number.isSafeInteger(p.to)
-  ) {
-    return p as unknown as PendingReplace
-  }
-  throw corruptState(path, 'bad pending record')
-}
-
-/** Rewrites the state file atomically: temporary file, fsync, rename, fsync the directory. */
-function writeExportState(path: string, state: ExportState): void {
-  const text = `${JSON.stringify({
-    version: 1,
-    last_id: state.lastId,
-    pending: state.pending,
-    updated_at: new Date().toISOString(),
-  })}\n`
-  const tempPath = tempNameFor(path)
-  let fd: number
-  try {
-    fd = openSync(tempPath, 'wx', 0o640)
-  } catch (error) {
-    throw unwritable('--state', path, error)
-  }
-  try {
-    writeSync(fd, text)
-    fsyncSync(fd)
-    closeSync(fd)
-    renameSync(tempPath, path)
-  } catch (error) {
-    try {
-      closeSync(fd)
-    } catch {
-      // closed already
-    }
-    try {
-      unlinkSync(tempPath)
-    } catch {
-      // never created
-    }
-    throw unwritable('--state', path, error)
-  }
-  syncDirectory(dirname(path))
-}
-
-function identity(stats: BigIntStats): { dev: string; ino: string } {
-  return { dev: String(stats.dev), ino: String(stats.ino) }
-}
-
-// A run killed half way left a pending record; finish or undo its effect so that no row is lost
-// or written twice.
-function recoverPending(state: ExportState, target: ExportTarget, notes: string[]): ExportState {
-  const pending = state.pending
-  if (!pending) return state
-  if (pending.kind === 'replace') {
-    let renamed = false
-    try {
-      const stats = statSync(pending.path, { bigint: true })
-      renamed = String(stats.dev) === pending.dev && String(stats.ino) === pending.ino
-    } catch {
-      renamed = false
-    }
-    try {
-      unlinkSync(pending.tempPath)
-    } catch {
-      // renamed or removed already
-    }
-    if (renamed) {
-      notes.push(`the previous export to ${pending.path} completed; continuing after id ${pending.to}`)
-      return { lastId: pending.to, pending: null }
-    }
-    return { lastId: state.lastId, pending: null }
-  }
-  if (target.kind === 'stream' && target.fd !== undefined) {
-    const stats = safeFstat(target.fd)
-    if (stats?.isFile() && identity(stats).dev === pending.dev && identity(stats).ino === pending.ino) {
-      if (Number(stats.size) > pending.offset) {
-        ftruncateSync(target.fd, pending.offset)
-        notes.push(
-          `the previous export was interrupted: removed its incomplete output (${Number(stats.size) - pending.offset} bytes) and exporting those rows again`,
-        )
-      }
-    }
-  }
-  return { lastId: state.lastId, pending: null }
-}
-
-function safeFstat(fd: number): BigIntStats | null {
-  try {
-    return fstatSync(fd, { bigint: true })
-  } catch {
-    return null
-  }
-}
-
-// ---------------------------------------------------------------- the state lock
-
-interface StateLock {
-  pid: number
-  /** Start time of the process in clock ticks since boot (Linux), to tell a reused pid apart. */
-  procStart: string | null
-  startedAt: string
-}
-
-/** The start time of process `pid` from /proc (Linux); null where there is no /proc. */
-function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // The command name in parentheses may hold spaces; field 22 (starttime) counts from after it.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
-  } catch {
-    return null
-  }
-}
-
-function readLock(path: string): StateLock | 'missing' | 'unreadable' {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return 'missing'
-    throw new ValidationError(`cannot read the lock ${path} (${code}): check its permissions`)
-  }
-  try {
-    const value = JSON.parse(text) as Record<string, unknown>
-    if (!Number.isSafeInteger(value.pid) || (value.pid as number) <= 0) return 'unreadable'
-    return {
-      pid: value.pid as number,
-      procStart: typeof value.proc_start === 'string' ? value.proc_start : null,
-      startedAt: String(value.started_at ?? ''),
-    }
-  } catch {
-    return 'unreadable'
-  }
-}
-
-// Alive: signal 0 reaches it (EPERM: it exists under another user) and, where /proc tells,
-// it is the same process that took the lock, not a later one that was given the same pid.
-function lockHolderAlive(lock: StateLock): boolean {
-  if (lock.pid === process.pid) return true
-  try {
-    process.kill(lock.pid, 0)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
-  }
-  const start = lock.procStart === null ? null : processStart(lock.pid)
-  return start === null || start === lock.procStart
-}
-
-// The lock appears with its content in one step (written beside it, then hard-linked into
-// place), so another run never sees a half-written lock and takes it for a stale one.
-function createLock(path: string, statePath: string): boolean {
-  const lock = { pid: process.pid, proc_start: processStart(process.pid), started_at: new Date().toISOString() }
-  const text = `${JSON.stringify(lock)}\n`
-  const tempPath = tempNameFor(path)
-  try {
-    const fd = openSync(tempPath, 'wx', 0o640)
-    try {
-      writeSync(fd, text)
-    } finally {
-      closeSync(fd)
-    }
-    try {
-      linkSync(tempPath, path)
-    } catch (error) {
-      // File systems without hard links: create it in place (content follows within microseconds).
-      const code = String((error as NodeJS.ErrnoException).code)
-      if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP'].includes(code)) throw error
-      const fd = openSync(path, 'wx', 0o640)
-      try {
-        writeSync(fd, text)
-      } finally {
-        closeSync(fd)
-      }
-    }
-    return true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw unwritable('--state', statePath, error)
-  } finally {
-    try {
-      unlinkSync(tempPath)
-    } catch {
-      // never created
-    }
-  }
-}
-
-// Removes a stale lock under a second, short-lived lock, so that two runs recovering the same
-// stale lock cannot remove the fresh lock one of them has just taken. A recovery lock older
-// than a minute belongs to a run killed in these few lines.
-function removeStaleLock(path: string, seen: StateLock | 'unreadable'): void {
-  const recoverPath = `${path}.recover`
-  try {
-    closeSync(openSync(recoverPath, 'wx', 0o640))
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable('--state', path, error)
-    try {
-      if (Date.now() - statSync(recoverPath).mtimeMs > 60_000) unlinkSync(recoverPath)
-    } catch {
-      // removed meanwhile
-    }
-    // Another run is recovering right now; give it a moment before looking again.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
-    return
-  }
-  try {
-    const now = readLock(path)
-    const same =
-      now === 'unreadable'
-        ? seen === 'unreadable'
-        : now !== 'missing' &&
-          seen !== 'unreadable' &&
-          now.pid === seen.pid &&
-          now.startedAt === seen.startedAt
-    if (same) unlinkSync(path)
-  } finally {
-    unlinkSync(recoverPath)
-  }
-}
-
-/**
- * Takes the lock `<state>.lock` of an incremental export; returns its release. Refuses
- * (ConflictError) while a live process holds it; takes over a lock left by a dead one.
- */
-export function lockExportState(statePath: string): () => void {
-  const path = `${statePath}.lock`
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (createLock(path, statePath)) {
-      return () => {
-        try {
-          unlinkSync(path)
-        } catch {
-          // already gone: nothing to release
-        }
-      }
-    }
-    const holder = readLock(path)
-    if (holder === 'missing') continue
-    if (holder !== 'unreadable' && lockHolderAlive(holder)) {
-      throw new ConflictError(
-        `another export is using --state ${statePath} (pid ${holder.pid}); try again when it finishes`,
-      )
-    }
-    removeStaleLock(path, holder)
-  }
-  throw new ConflictError(`cannot take the lock ${path}: remove it if no export is running`)
-}
 
 // ---------------------------------------------------------------- the export
 

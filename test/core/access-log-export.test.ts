@@ -20,11 +20,10 @@ import {
   CSV_COLUMNS,
   csvCell,
   exportAccessLog,
-  lockExportState,
   parseTimeBound,
-  readExportState,
   type ExportOptions,
 } from '../../src/core/access-log-export.js'
+import { lockExportState, readExportState } from '../../src/core/export-state.js'
 import { setClock } from '../../src/core/time.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { makeDocument } from '../helpers/documents.js'
