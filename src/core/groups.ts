@@ -62,19 +62,7 @@ export async function addGroupMembers(
       await assertCanJoin(trx, member, head)
       added.push(id)
     }
-    if (added.length > 0) {
-      await trx
-        .updateTable('clients')
-        .set({ group_head_id: headId, updated_at: nowIso() })
-        .where('id', 'in', added)
-        .execute()
-      await recordEvent(trx, {
-        actor,
-        action: 'group.members_added',
-        clientId: headId,
-        details: { members: added },
-      })
-    }
+    if (added.length > 0) await moveClients(trx, actor, headId, added, 'added')
     return getGroup(trx, headId)
   })
 }
@@ -117,17 +105,28 @@ export async function removeGroupMembers(
         )
       }
     }
-    await trx
-      .updateTable('clients')
-      .set({ group_head_id: null, updated_at: nowIso() })
-      .where('id', 'in', ids)
-      .execute()
-    await recordEvent(trx, {
-      actor,
-      action: 'group.members_removed',
-      clientId: headId,
-      details: { members: ids },
-    })
+    await moveClients(trx, actor, headId, ids, 'removed')
     return getGroup(trx, headId)
+  })
+}
+
+/** Sets or clears the group head of `ids` and records the change as one event on the head. */
+async function moveClients(
+  trx: Db,
+  actor: Actor | string,
+  headId: number,
+  ids: number[],
+  change: 'added' | 'removed',
+): Promise<void> {
+  await trx
+    .updateTable('clients')
+    .set({ group_head_id: change === 'added' ? headId : null, updated_at: nowIso() })
+    .where('id', 'in', ids)
+    .execute()
+  await recordEvent(trx, {
+    actor,
+    action: `group.members_${change}`,
+    clientId: headId,
+    details: { members: ids },
   })
 }
