@@ -244,9 +244,12 @@ export function createAccessLogWriter(db: Db, options: { maxBatch?: number } = {
   }
 
   const drain = async (): Promise<void> => {
-    // Yield once so every record() of the current tick joins the first batch.
-    await new Promise((resolve) => setImmediate(resolve))
     while (queue.length > 0) {
+      // Yield to the event loop before every batch, not only the first. On SQLite the COMMIT's
+      // fsync blocks the loop, so nothing can arrive while it runs; without this yield the next
+      // batch held only the stragglers of the last one (often a single row paying a whole fsync),
+      // while the requests whose input was waiting had no chance to reach record() and join it.
+      await new Promise((resolve) => setImmediate(resolve))
       const batch = queue.slice(0, maxBatch)
       queue = queue.slice(batch.length)
       await commit(batch)

@@ -276,12 +276,42 @@ async function attachmentsOf(db: Db, documentIds: number[]): Promise<Map<number,
   return byDocument
 }
 
-/** The document with this id and its files; NotFoundError otherwise. */
+/**
+ * The document with this id and its files, in one query (every portal view and download reads
+ * one); NotFoundError otherwise.
+ */
 export async function getDocument(db: Db, id: number): Promise<Document> {
-  const row = await selectDocuments(db).where('documents.id', '=', id).executeTakeFirst()
-  if (!row) throw new NotFoundError(`no document with id ${id}: see 'confi docs list'`)
-  const attachments = await attachmentsOf(db, [id])
-  return toDocument(row, attachments.get(id) ?? [])
+  const rows = await selectDocuments(db)
+    .leftJoin('attachments', 'attachments.document_id', 'documents.id')
+    .select([
+      'attachments.id as attachment_id',
+      'attachments.file_name as attachment_file_name',
+      'attachments.media_type as attachment_media_type',
+      'attachments.size as attachment_size',
+      'attachments.sha256 as attachment_sha256',
+      'attachments.storage_key as attachment_storage_key',
+    ])
+    .where('documents.id', '=', id)
+    .orderBy('attachments.id')
+    .execute()
+  if (rows.length === 0) throw new NotFoundError(`no document with id ${id}: see 'confi docs list'`)
+  const attachments: Attachment[] = []
+  for (const row of rows) {
+    // A document without files still has its one row, with nulls for the attachment.
+    if (row.attachment_id === null) continue
+    attachments.push(
+      toAttachment({
+        id: row.attachment_id,
+        document_id: row.id,
+        file_name: row.attachment_file_name!,
+        media_type: row.attachment_media_type!,
+        size: row.attachment_size!,
+        sha256: row.attachment_sha256!,
+        storage_key: row.attachment_storage_key!,
+      }),
+    )
+  }
+  return toDocument(rows[0], attachments)
 }
 
 /** A document from a reference typed by a person (its id). */

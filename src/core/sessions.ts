@@ -57,20 +57,47 @@ export async function createSession(
   return { token, session }
 }
 
+/** The stored form of a cookie token (its SHA-256), or null for a token no session can have. */
+export function sessionTokenHash(token: string): string | null {
+  if (!token || token.length > 100) return null
+  return sha256Hex(token)
+}
+
+/** A sessions row as read by a lookup. */
+export interface SessionRow {
+  id: number
+  user_id: number
+  scope: SessionScope
+  created_at: string
+  last_seen_at: string
+  expires_at: string
+}
+
 /** The live session of a cookie token, or null when unknown or expired (idle or absolute). */
 export async function lookupSession(
   db: Db,
   token: string,
   policy: Pick<SessionPolicy, 'idleMinutes'>,
 ): Promise<Session | null> {
-  if (!token || token.length > 100) return null
-  const tokenHash = sha256Hex(token)
+  const tokenHash = sessionTokenHash(token)
+  if (!tokenHash) return null
   const row = await db
     .selectFrom('sessions')
     .select(['id', 'user_id', 'scope', 'created_at', 'last_seen_at', 'expires_at'])
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst()
-  if (!row) return null
+  return row ? liveSession(db, row, policy) : null
+}
+
+/**
+ * The rule every lookup applies to a row it read: past its absolute or idle expiry the session is
+ * deleted and counts as none; otherwise `last_seen_at` is refreshed (at most once a minute).
+ */
+export async function liveSession(
+  db: Db,
+  row: SessionRow,
+  policy: Pick<SessionPolicy, 'idleMinutes'>,
+): Promise<Session | null> {
   const current = now().getTime()
   const idleLimit = Date.parse(row.last_seen_at) + policy.idleMinutes * 60_000
   if (current >= Date.parse(row.expires_at) || current >= idleLimit) {

@@ -23,7 +23,7 @@ import {
   validatePassword,
   type PasswordHasher,
 } from './passwords.js'
-import { endUserSessions } from './sessions.js'
+import { endUserSessions, liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
 import type { ClientUsersTable } from './tables.js'
 import { nowIso } from './time.js'
 
@@ -129,6 +129,48 @@ export async function getUser(db: Db, id: number): Promise<ClientUser> {
     .executeTakeFirst()
   if (!row) throw new NotFoundError(`no user with id ${id}`)
   return toClientUser(row)
+}
+
+/**
+ * The live session of a cookie token and its user as they are now, read in one query: what every
+ * portal request starts with, so a disabled user or an ended session counts on the very next
+ * request. Null when the token is unknown, the session expired or the user no longer exists;
+ * the caller decides what a disabled or pending user may do.
+ */
+export async function lookupSessionUser(
+  db: Db,
+  token: string,
+  policy: Pick<SessionPolicy, 'idleMinutes'>,
+): Promise<{ session: Session; user: ClientUser } | null> {
+  const tokenHash = sessionTokenHash(token)
+  if (!tokenHash) return null
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
+    .selectAll('client_users')
+    .select([
+      'sessions.id as session_id',
+      'sessions.scope as session_scope',
+      'sessions.created_at as session_created_at',
+      'sessions.last_seen_at as session_last_seen_at',
+      'sessions.expires_at as session_expires_at',
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst()
+  if (!row) return null
+  const session = await liveSession(
+    db,
+    {
+      id: row.session_id,
+      user_id: row.id,
+      scope: row.session_scope,
+      created_at: row.session_created_at,
+      last_seen_at: row.session_last_seen_at,
+      expires_at: row.session_expires_at,
+    },
+    policy,
+  )
+  return session ? { session, user: toClientUser(row) } : null
 }
 
 /** Finds a user by username (case-insensitive, NFKC), or null. */

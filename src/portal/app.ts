@@ -13,6 +13,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../core/errors.js'
+import { withReadCache } from '../core/file-store.js'
 import { getFirmOptions, type FirmOptions } from '../core/firm.js'
 import { render, viewerOf, type PortalContext, type PortalDeps, type PortalEnv } from './env.js'
 import { m, translateError, waitText } from './messages.js'
@@ -31,10 +32,15 @@ import { userRoutes } from './routes/users.js'
 export type { PortalDeps } from './env.js'
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
+const DEFAULT_FILE_CACHE_BYTES = 64 * 1024 * 1024
 
 /** Builds the portal: middleware for security, sessions and errors, and one sub-app per resource. */
-export function createApp(deps: PortalDeps): Hono<PortalEnv> {
+export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
+  const cacheBytes = portalDeps.fileCacheBytes ?? DEFAULT_FILE_CACHE_BYTES
+  // Stored files never change (content-addressed): downloads of a popular file skip the disk.
+  const deps: PortalDeps =
+    cacheBytes > 0 ? { ...portalDeps, store: withReadCache(portalDeps.store, { maxBytes: cacheBytes }) } : portalDeps
   const loadFirm = firmOptionsLoader(deps)
 
   app.use(

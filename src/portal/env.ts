@@ -36,6 +36,8 @@ export interface PortalDeps {
   firmOptionsTtlMs?: number
   /** Largest accepted request body in bytes (default 64 KB). */
   bodyLimitBytes?: number
+  /** Memory for recently downloaded files (core's `withReadCache`; default 64 MB, 0 turns it off). */
+  fileCacheBytes?: number
 }
 
 /** The logged-in user of a request, with the session and its cookie token. */

@@ -1,13 +1,8 @@
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import type { MiddlewareHandler } from 'hono'
 import type { FirmOptions } from '../core/firm.js'
-import {
-  createSession,
-  deleteSession,
-  lookupSession,
-  type SessionScope,
-} from '../core/sessions.js'
-import { authenticateThrottled, getUser, type ClientUser, type LoginResult } from '../core/users.js'
+import { createSession, deleteSession, type SessionScope } from '../core/sessions.js'
+import { authenticateThrottled, lookupSessionUser, type ClientUser, type LoginResult } from '../core/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
@@ -32,11 +27,9 @@ export function loadAuth(): MiddlewareHandler<PortalEnv> {
     if (token) {
       const { db } = c.var.deps
       const firm = c.var.firm
-      const session = await lookupSession(db, token, { idleMinutes: firm.sessionIdleMinutes })
-      if (session) {
-        const user = await getUser(db, session.userId).catch(() => null)
-        if (user && user.status !== 'disabled') c.set('auth', { session, user, token })
-      }
+      // Session and user in one query, on every request: a disable or an expiry counts at once.
+      const found = await lookupSessionUser(db, token, { idleMinutes: firm.sessionIdleMinutes })
+      if (found && found.user.status !== 'disabled') c.set('auth', { ...found, token })
     }
     await next()
   }

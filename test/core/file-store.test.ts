@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createDiskFileStore } from '../../src/core/file-store.js'
+import { createDiskFileStore, withReadCache, type FileStore } from '../../src/core/file-store.js'
 
 const distStore = fileURLToPath(new URL('../../dist/core/file-store.js', import.meta.url))
 
@@ -94,5 +94,63 @@ describe('disk file store', () => {
     const store = createDiskFileStore(files)
     expect(await store.removeStaleTemporaryFiles(0)).toBe(1)
     expect(listAll(files)).toEqual([])
+  })
+})
+
+describe('read cache (withReadCache)', () => {
+  async function storeWith(contents: string[]) {
+    const disk = createDiskFileStore(join(dir, 'files'))
+    const keys: string[] = []
+    for (const [i, content] of contents.entries()) {
+      const path = join(dir, `f${i}`)
+      writeFileSync(path, content)
+      keys.push((await disk.put(path)).key)
+    }
+    let reads = 0
+    const counted: FileStore = { ...disk, read: (key) => ((reads += 1), disk.read(key)) }
+    return { disk, counted, keys, reads: () => reads }
+  }
+
+  it('returns the exact bytes, reading the disk once per key, concurrent misses included', async () => {
+    const { counted, keys, reads } = await storeWith(['%PDF-1.4 um', '%PDF-1.4 dois'])
+    const cached = withReadCache(counted)
+    const first = await Promise.all([cached.read(keys[0]), cached.read(keys[0]), cached.read(keys[0])])
+    expect(first.map((b) => b.toString())).toEqual(Array(3).fill('%PDF-1.4 um'))
+    expect((await cached.read(keys[0])).toString()).toBe('%PDF-1.4 um')
+    expect((await cached.read(keys[1])).toString()).toBe('%PDF-1.4 dois')
+    expect(reads()).toBe(2)
+    // The rest of the store is the wrapped one.
+    expect(await cached.stat(keys[1])).toEqual({ size: 13 })
+    const chunks: Buffer[] = []
+    for await (const chunk of cached.open(keys[1])) chunks.push(chunk as Buffer)
+    expect(Buffer.concat(chunks).toString()).toBe('%PDF-1.4 dois')
+  })
+
+  it('stays within its bytes, evicting the least recently used, and never keeps large files', async () => {
+    const { counted, keys, reads } = await storeWith(['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40), 'd'.repeat(90)])
+    const cached = withReadCache(counted, { maxBytes: 100, maxFileBytes: 50 })
+    await cached.read(keys[0])
+    await cached.read(keys[1])
+    await cached.read(keys[0]) // hit: keys[0] is now the most recently used
+    await cached.read(keys[2]) // 120 bytes: evicts keys[1]
+    expect(reads()).toBe(3)
+    await cached.read(keys[0])
+    await cached.read(keys[2])
+    expect(reads()).toBe(3)
+    await cached.read(keys[1])
+    expect(reads()).toBe(4)
+    expect((await cached.read(keys[3])).toString()).toBe('d'.repeat(90))
+    expect((await cached.read(keys[3])).toString()).toBe('d'.repeat(90))
+    expect(reads()).toBe(6)
+  })
+
+  it('does not remember a failed read', async () => {
+    const { counted, keys } = await storeWith(['%PDF-1.4 volta'])
+    let fail = true
+    const flaky: FileStore = { ...counted, read: (key) => (fail ? Promise.reject(new Error('EIO')) : counted.read(key)) }
+    const cached = withReadCache(flaky)
+    await expect(cached.read(keys[0])).rejects.toThrow('EIO')
+    fail = false
+    expect((await cached.read(keys[0])).toString()).toBe('%PDF-1.4 volta')
   })
 })

@@ -12,6 +12,7 @@ import {
 import { createPasswordPool } from '../../src/core/password-pool.js'
 import { createSession, deleteSession, lookupSession } from '../../src/core/sessions.js'
 import { setClock } from '../../src/core/time.js'
+import { lookupSessionUser } from '../../src/core/users.js'
 import { createPortalWorld, type PortalWorld } from './world.js'
 
 // The security modules the portal stands on: sessions, login throttling, the bcrypt pool and
@@ -59,6 +60,27 @@ describe('sessions', () => {
     } finally {
       restore()
     }
+  })
+
+  it('lookupSessionUser: the session and the user as they are now, in one read, with the same expiry rule', async () => {
+    const client = await w.client('Padaria Ltda')
+    const user = await w.user(client, 'ana', { role: 'admin' })
+    const policy = { idleMinutes: 30, absoluteHours: 1 }
+    const { token, session } = await createSession(w.db, { userId: user.id, scope: 'delivery' }, policy)
+    const found = await lookupSessionUser(w.db, token, policy)
+    expect(found?.session).toEqual(session)
+    expect(found?.user).toEqual(user)
+    await w.db.updateTable('client_users').set({ status: 'disabled', name: 'Ana Nova' }).where('id', '=', user.id).execute()
+    expect((await lookupSessionUser(w.db, token, policy))?.user).toMatchObject({ status: 'disabled', name: 'Ana Nova' })
+    const restore = setClock(() => new Date(Date.now() + 31 * 60_000))
+    try {
+      expect(await lookupSessionUser(w.db, token, policy)).toBeNull()
+      expect(await w.db.selectFrom('sessions').selectAll().execute()).toHaveLength(0)
+    } finally {
+      restore()
+    }
+    expect(await lookupSessionUser(w.db, '', policy)).toBeNull()
+    expect(await lookupSessionUser(w.db, 'x'.repeat(500), policy)).toBeNull()
   })
 
   it('throttles per (username, network) and per network with growing, capped delays and forgets after a while', async () => {
