@@ -357,7 +357,8 @@ function sqlCsvLine(backend: Backend): string {
     'a.channel',
     sqlCsvCell('a.username', backend),
     sqlCsvCell('a.user_name', backend),
-    sqlCsvCell('a.ip', backend),
+    // recordAccess accepts only IP addresses: nothing to quote or neutralise.
+    "coalesce(a.ip, '')",
     sqlCsvCell('a.user_agent', backend),
     'a.action',
     'a.hash',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { isIP } from 'node:net'
 import { takeLock, type Db } from './db.js'
 import { ValidationError } from './errors.js'
 import type { AccessLogTable } from './tables.js'
@@ -144,6 +145,8 @@ function checkEntry(entry: AccessEntry): void {
   if (entry.port != null && !(Number.isInteger(entry.port) && entry.port >= 0 && entry.port <= 65535)) {
     throw new ValidationError(`bad port ${entry.port}`)
   }
+  // Only addresses are recorded (the export writes this column as is, with nothing to escape).
+  if (entry.ip != null && isIP(entry.ip) === 0) throw new ValidationError(`bad IP address '${entry.ip}'`)
 }
 
 // Serialised: under the lock, read the head of the chain and extend it. The ids are given

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net'
+
 /** Where a request came from, as recorded in the access log (Marco Civil, art. 15). */
 export interface ClientAddress {
   ip: string | null
@@ -33,6 +35,9 @@ export function resolveClientAddress(input: {
     .map((hop) => normaliseIp(hop))
     .filter(Boolean)
   for (let i = hops.length - 1; i >= 0; i--) {
+    // Trusted proxies append addresses; anything else reached first means a misconfigured proxy,
+    // and the socket's peer is the only address known for sure.
+    if (isIP(hops[i]) === 0) return { ip: peer, port: null }
     if (!trusted.has(hops[i])) return { ip: hops[i], port: null }
   }
   return { ip: hops[0] ?? peer, port: null }

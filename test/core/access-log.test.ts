@@ -52,6 +52,7 @@ describe('recordAccess', () => {
   it('refuses malformed entries', async () => {
     await expect(recordAccess(t.db, { ...entry, channel: 'fax' as 'portal' })).rejects.toThrow(/bad channel/)
     await expect(recordAccess(t.db, { ...entry, port: 70000 })).rejects.toThrow(/bad port/)
+    await expect(recordAccess(t.db, { ...entry, ip: '=HYPERLINK("x")' })).rejects.toThrow(/bad IP address/)
     await expect(recordAccess(t.db, { ...entry, documentId: 0 })).rejects.toThrow(/document id/)
   })
 })
