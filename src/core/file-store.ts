@@ -165,11 +165,15 @@ async function writeTemporary(
   path: string,
   source: string | Readable,
 ): Promise<{ sha256: string; size: number }> {
-  const input = typeof source === 'string' ? createReadStream(source) : source
   const hash = createHash('sha256')
   let size = 0
   // 'wx': never reuse or follow an existing name.
   const handle = await open(path, 'wx', 0o640)
+  const input = typeof source === 'string' ? createReadStream(source) : source
+  // A source can fail before the loop below asks for its first chunk (a missing file fails while
+  // opening); the iterator still sees that error through the stream's state, but without a
+  // listener meanwhile it would crash the process as an uncaught 'error' event.
+  input.on('error', () => {})
   try {
     const chunks = input[Symbol.asyncIterator]()
     for (;;) {
