@@ -7,20 +7,32 @@ export interface FormValues {
   email?: string
 }
 
+/** The labelled username input both forms share (same name, limits and autocomplete). */
+function UsernameField(props: { id: string; value?: string; hint?: string }) {
+  return (
+    <>
+      <label for={props.id}>
+        {m.fields.username}
+        {props.hint && <span class="hint">{props.hint}</span>}
+      </label>
+      <input
+        id={props.id}
+        name="username"
+        autocomplete="username"
+        required
+        maxlength={64}
+        value={props.value ?? ''}
+      />
+    </>
+  )
+}
+
 /** Username and password, posted to `action`. */
 export function LoginForm(props: { action: string; username?: string; idPrefix?: string }) {
   const p = props.idPrefix ?? 'login'
   return (
     <form method="post" action={props.action}>
-      <label for={`${p}-username`}>{m.fields.username}</label>
-      <input
-        id={`${p}-username`}
-        name="username"
-        autocomplete="username"
-        required
-        maxlength={64}
-        value={props.username ?? ''}
-      />
+      <UsernameField id={`${p}-username`} value={props.username} />
       <label for={`${p}-password`}>{m.fields.password}</label>
       <input
         id={`${p}-password`}
@@ -48,18 +60,7 @@ export function RegisterForm(props: {
     <form method="post" action={props.action}>
       <label for={`${p}-name`}>{m.fields.name}</label>
       <input id={`${p}-name`} name="name" autocomplete="name" required maxlength={200} value={v.name ?? ''} />
-      <label for={`${p}-username`}>
-        {m.fields.username}
-        <span class="hint">{m.fields.usernameHint}</span>
-      </label>
-      <input
-        id={`${p}-username`}
-        name="username"
-        autocomplete="username"
-        required
-        maxlength={64}
-        value={v.username ?? ''}
-      />
+      <UsernameField id={`${p}-username`} value={v.username} hint={m.fields.usernameHint} />
       <label for={`${p}-email`}>{m.fields.email}</label>
       <input id={`${p}-email`} name="email" type="email" autocomplete="email" maxlength={254} value={v.email ?? ''} />
       <label for={`${p}-password`}>
