@@ -1,5 +1,5 @@
 // npm run bench:log — access-log export and append benchmark (issue 3 part 7, issue 5 part 5,
-// SPEC §7).
+// docs/performance.md).
 //
 // For each backend (SQLite always; PostgreSQL too when CONFI_TEST_DATABASE_URL names a server,
 // as under scripts/with-postgres.sh, i.e. `npm run bench:pg`): fill a fresh database with
@@ -20,8 +20,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
 import pg from 'pg'
-import { accessLogHash, GENESIS_HASH, createAccessLogWriter, recordAccess } from '../dist/core/access-log.js'
-import { applySchema, openDatabase } from '../dist/core/db.js'
+import { accessLogHash, GENESIS_HASH, createAccessLogWriter, recordAccess } from '../dist/core/access-log/log.js'
+import { applySchema, openDatabase } from '../dist/core/db/database.js'
 import { BACKEND_NAMES, selectedBackends, smokeNote, updateReport } from './report.mjs'
 import { createBenchDatabase, psqlEnv, psqlPath, serverVersion } from './postgres.mjs'
 
@@ -82,7 +82,7 @@ function benchRow(id) {
   }
 }
 
-/** Rows 1..ROWS with their prev_hash and hash, each hash chained to the previous one (SPEC §4.5). */
+/** Rows 1..ROWS with their prev_hash and hash, each hash chained to the previous one (docs/rules.md#access-log-integrity). */
 function* chainedRows() {
   let prev = GENESIS_HASH
   for (let id = 1; id <= ROWS; id++) {
@@ -96,7 +96,7 @@ function* chainedRows() {
 const LOG_COLUMNS = ['id', 'at', 'document_id', 'attachment_id', 'client_id', 'user_id', 'username', 'user_name',
   'channel', 'delivery_id', 'ip', 'port', 'user_agent', 'action', 'prev_hash', 'hash']
 
-// The export's join and columns (SPEC §5 CSV contract), for the baselines.
+// The export's join and columns (docs/rules.md#command-line CSV contract), for the baselines.
 const BASELINE_SQL = `SELECT a.id, a.at, c.tax_id AS client_tax_id, c.name AS client_name, a.document_id,
   d.title AS document_title, t.file_name AS attachment, a.channel, a.username, a.user_name, a.ip,
   a.user_agent, a.action, a.hash

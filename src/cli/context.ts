@@ -1,8 +1,8 @@
 import type { Readable, Writable } from 'node:stream'
 // Types only: Kysely and better-sqlite3 load when a command first opens the database, so
-// `--help` and usage errors start quickly (SPEC §7).
-import type { Db, OpenDatabase } from '../core/db.js'
-import { resolveConfig, type Config } from '../core/config.js'
+// `--help` and usage errors start quickly (docs/performance.md).
+import type { Db, OpenDatabase } from '../core/db/database.js'
+import { resolveConfig, type Config } from '../core/db/config.js'
 import { loadSecretKey, type SecretKey } from '../core/tokens.js'
 import { Output } from './output.js'
 
@@ -53,7 +53,7 @@ export class CliContext {
   /** Opens the database (once) after checking it is initialised and of this version. */
   async db(): Promise<Db> {
     if (!this.#open) {
-      const { openDatabase, assertSchemaCurrent } = await import('../core/db.js')
+      const { openDatabase, assertSchemaCurrent } = await import('../core/db/database.js')
       const open = await openDatabase(this.config().database)
       try {
         await assertSchemaCurrent(open)
@@ -68,7 +68,7 @@ export class CliContext {
 
   /** Opens or creates the database and applies the schema (`confi init`). */
   async initDatabase(): Promise<{ db: Db; version: number; created: boolean; location: string }> {
-    const { openDatabase, applySchema } = await import('../core/db.js')
+    const { openDatabase, applySchema } = await import('../core/db/database.js')
     const open = await openDatabase(this.config().database, { create: true })
     this.#open = open
     const result = await applySchema(open)

@@ -4,7 +4,7 @@ import { ConfiError } from '../core/errors.js'
 import { createProgram } from './program.js'
 import type { CliDeps } from './context.js'
 
-/** Exit codes of SPEC §5: 0 success, 1 refused by a rule or not found, 2 usage. */
+/** Exit codes of docs/rules.md#command-line: 0 success, 1 refused by a rule or not found, 2 usage. */
 export const EXIT_OK = 0
 export const EXIT_REFUSED = 1
 export const EXIT_USAGE = 2

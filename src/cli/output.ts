@@ -94,7 +94,7 @@ export function displayWidth(text: string): number {
   return width
 }
 
-/** Where people's tables show times unless `--tz` says otherwise (SPEC §3). */
+/** Where people's tables show times unless `--tz` says otherwise (docs/rules.md#data). */
 export const DEFAULT_TIME_ZONE = 'America/Sao_Paulo'
 
 /** Checks an IANA time zone name from `--tz`; returns it, or null when it is unknown. */

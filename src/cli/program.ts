@@ -51,7 +51,7 @@ function commandPath(command: Command): string {
   return names.join(' ')
 }
 
-// SPEC §5: every error is one line `confi: <message>`. Commander's text can span two lines (the
+// docs/rules.md#command-line: every error is one line `confi: <message>`. Commander's text can span two lines (the
 // "Did you mean" suggestion) and does not say which command failed, so each command gets its own
 // outputError naming its help.
 function pointErrorsToHelp(command: Command): void {

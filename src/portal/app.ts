@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
-import { resolveClientAddress } from '../core/client-address.js'
+import { resolveClientAddress } from '../core/clients/client-address.js'
 import {
   ConflictError,
   ForbiddenError,
@@ -13,8 +13,8 @@ import {
   UnavailableError,
   ValidationError,
 } from '../core/errors.js'
-import { withReadCache } from '../core/file-store.js'
-import { getFirmOptions, type FirmOptions } from '../core/firm.js'
+import { withReadCache } from '../core/storage/file-store.js'
+import { getFirmOptions, type FirmOptions } from '../core/clients/firm.js'
 import { render, viewerOf, type PortalContext, type PortalDeps, type PortalEnv } from './env.js'
 import { m, translateError, waitText } from './messages.js'
 import { endSession, loadAuth } from './session.js'

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
-import { decideAreaAccess } from '../core/access.js'
+import { decideAreaAccess } from '../core/documents/access.js'
 import { NotFoundError, UnavailableError } from '../core/errors.js'
-import type { Attachment } from '../core/documents.js'
+import type { Attachment } from '../core/documents/documents.js'
 import { render, viewerOf, type AccessEntry, type Auth, type PortalContext } from './env.js'
 import { m } from './messages.js'
 import { MessagePage } from './views/auth.js'
@@ -16,7 +16,7 @@ export function parseId(value: string | undefined): number {
 /**
  * The user of a client-area page, or the response to send instead: the login page for nobody;
  * a wait-for-activation page for a pending user; for a user activated since its delivery-only
- * session began, the login page with a notice, and the session ends (SPEC §4.4, core's rule).
+ * session began, the login page with a notice, and the session ends (docs/rules.md#document-links-and-login, core's rule).
  */
 export function requireArea(c: PortalContext): Auth | Response {
   const auth = c.var.auth
@@ -82,7 +82,7 @@ export async function recordAccessOrFail(c: PortalContext, entry: AccessEntry): 
   }
 }
 
-// Files up to this size are read whole: faster than a stream for the usual PDFs (SPEC §7).
+// Files up to this size are read whole: faster than a stream for the usual PDFs (docs/performance.md).
 const READ_WHOLE_LIMIT = 1024 * 1024
 
 /** RFC 6266 Content-Disposition: an ASCII fallback name and the exact UTF-8 name in filename*. */

@@ -1,4 +1,4 @@
-import type { Category } from '../core/categories.js'
+import type { Category } from '../core/documents/categories.js'
 import {
   ConfiError,
   ConflictError,

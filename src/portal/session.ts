@@ -1,8 +1,8 @@
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import type { MiddlewareHandler } from 'hono'
-import type { FirmOptions } from '../core/firm.js'
-import { createSession, deleteSession, type SessionScope } from '../core/sessions.js'
-import { authenticateThrottled, lookupSessionUser, type ClientUser, type LoginResult } from '../core/users.js'
+import type { FirmOptions } from '../core/clients/firm.js'
+import { createSession, deleteSession, type SessionScope } from '../core/identity/sessions.js'
+import { authenticateThrottled, lookupSessionUser, type ClientUser, type LoginResult } from '../core/identity/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
@@ -67,7 +67,7 @@ export type LoginOutcome = LoginResult
 
 /**
  * Checks a login under the throttle (core's rule); every failure, throttled or not, gets the
- * same page from the caller (SPEC §4.6).
+ * same page from the caller (docs/rules.md#portal-security).
  */
 export async function attemptLogin(c: PortalContext, username: string, password: string): Promise<LoginOutcome> {
   const { db, hasher } = c.var.deps

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { findClientByLoginToken } from '../../src/core/clients.js'
+import { findClientByLoginToken } from '../../src/core/clients/clients.js'
 import { runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { makeFirm } from '../helpers/factories.js'

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SCHEMA_VERSION } from '../../src/core/db.js'
+import { schemaSteps, schemaVersion } from '../../src/core/db/database.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { runConfi, type CliResult } from '../helpers/cli.js'
 
@@ -101,7 +101,7 @@ describe(`confi against a newer schema (${onPostgres ? 'PostgreSQL' : 'SQLite'})
   it('every command, init included, exits 1 and says to upgrade confi', async () => {
     await t.db
       .insertInto('schema_version')
-      .values({ version: SCHEMA_VERSION + 1, applied_at: '2030-01-01T00:00:00.000Z' })
+      .values({ version: schemaVersion() + 1, applied_at: '2030-01-01T00:00:00.000Z' })
       .execute()
     for (const args of [initArgs, ['clients', 'list'], ['docs', 'verify']]) {
       const result = await runConfi(args, { env: t.env, cwd: t.dir })
@@ -114,7 +114,7 @@ describe(`confi against a newer schema (${onPostgres ? 'PostgreSQL' : 'SQLite'})
     expect(first.code, first.stderr).toBe(0)
     const again = await runConfi(initArgs, { env: t.env, cwd: t.dir })
     expect(again.code, again.stderr).toBe(0)
-    const versions = await t.db.selectFrom('schema_version').select('version').execute()
-    expect(versions).toEqual([{ version: SCHEMA_VERSION }])
+    const versions = await t.db.selectFrom('schema_version').select('version').orderBy('version').execute()
+    expect(versions.map((row) => Number(row.version))).toEqual(schemaSteps().map((step) => step.version))
   })
 })

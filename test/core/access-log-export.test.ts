@@ -15,15 +15,15 @@ import {
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { recordAccess } from '../../src/core/access-log.js'
+import { recordAccess } from '../../src/core/access-log/log.js'
 import {
   CSV_COLUMNS,
   csvCell,
   exportAccessLog,
   parseTimeBound,
   type ExportOptions,
-} from '../../src/core/access-log-export.js'
-import { lockExportState, readExportState } from '../../src/core/export-state.js'
+} from '../../src/core/access-log/export.js'
+import { lockExportState, readExportState } from '../../src/core/access-log/export-state.js'
 import { setClock } from '../../src/core/time.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { makeDocument } from '../helpers/documents.js'

@@ -10,7 +10,7 @@ import {
   recordAccess,
   verifyAccessLog,
   type AccessEntry,
-} from '../../src/core/access-log.js'
+} from '../../src/core/access-log/log.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers, makeDocument } from '../helpers/documents.js'
 import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
@@ -107,8 +107,8 @@ describe('verifyAccessLog finds the first bad row', () => {
 describe('concurrent appends', () => {
   it('two processes appending 1,000 rows each keep one chain', async () => {
     const script = (tag: string) => `
-      import { openDatabase } from ${JSON.stringify(join(dist, 'db.js'))}
-      import { recordAccess } from ${JSON.stringify(join(dist, 'access-log.js'))}
+      import { openDatabase } from ${JSON.stringify(join(dist, 'db/database.js'))}
+      import { recordAccess } from ${JSON.stringify(join(dist, 'access-log/log.js'))}
       const open = await openDatabase(${JSON.stringify(t.config.database)})
       for (let i = 0; i < 1000; i++) {
         await recordAccess(open.db, { ...${JSON.stringify(entry)}, userAgent: '${tag} ' + i })

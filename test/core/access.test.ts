@@ -7,13 +7,13 @@ import {
   findVisibleDocument,
   registerThroughDelivery,
   type AccessViewer,
-} from '../../src/core/access.js'
-import { editClient } from '../../src/core/clients.js'
+} from '../../src/core/documents/access.js'
+import { editClient } from '../../src/core/clients/clients.js'
 import { NotFoundError } from '../../src/core/errors.js'
-import { setFirmOptions } from '../../src/core/firm.js'
-import { addGroupMembers } from '../../src/core/groups.js'
-import { disableUser, type ClientUser } from '../../src/core/users.js'
-import { setVisibility } from '../../src/core/visibility.js'
+import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { addGroupMembers } from '../../src/core/clients/groups.js'
+import { disableUser, type ClientUser } from '../../src/core/identity/users.js'
+import { setVisibility } from '../../src/core/identity/visibility.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { makeDocument } from '../helpers/documents.js'
 import { ACCOUNTANT, makeClient, makeFirm, makeUser, memoHasher } from '../helpers/factories.js'
@@ -49,7 +49,7 @@ async function world() {
   return { head, member, outsider, memberDoc, headDoc, headAdmin, memberAdmin, stranger }
 }
 
-describe('decideDeliveryAccess (SPEC §4.4)', () => {
+describe('decideDeliveryAccess (docs/rules.md#document-links-and-login)', () => {
   it('opens a link whose client does not require login for anyone, also by the firm default', async () => {
     const client = await makeClient(t.db, t.key, { requireLogin: 'off' })
     const doc = await makeDocument(t, client.id)
@@ -103,7 +103,7 @@ describe('decideAreaAccess', () => {
   })
 })
 
-describe('findVisibleDocument (SPEC §4.6)', () => {
+describe('findVisibleDocument (docs/rules.md#portal-security)', () => {
   it('returns what the user may see and null, alike, for another client’s and a missing document', async () => {
     const w = await world()
     expect((await findVisibleDocument(t.db, w.headAdmin, w.memberDoc.id))?.title).toBe('DAS Filial')

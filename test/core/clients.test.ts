@@ -12,10 +12,10 @@ import {
   resolveClient,
   rotateLoginLink,
   setClientRequireLogin,
-} from '../../src/core/clients.js'
+} from '../../src/core/clients/clients.js'
 import { ConflictError, NotFoundError, ValidationError } from '../../src/core/errors.js'
-import { setFirmOptions } from '../../src/core/firm.js'
-import { addGroupMembers } from '../../src/core/groups.js'
+import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { addGroupMembers } from '../../src/core/clients/groups.js'
 import { isTokenShaped } from '../../src/core/tokens.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { ACCOUNTANT, eventActions, makeClient, makeFirm } from '../helpers/factories.js'

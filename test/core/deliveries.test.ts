@@ -5,7 +5,7 @@ import {
   parseDuration,
   resolveDelivery,
   revokeDelivery,
-} from '../../src/core/deliveries.js'
+} from '../../src/core/documents/deliveries.js'
 import { addSeconds, nowIso, setClock } from '../../src/core/time.js'
 import { sha256Hex } from '../../src/core/tokens.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { addDocument, getAttachment, getDocument, listDocuments, resolveDocument } from '../../src/core/documents.js'
-import { detectMediaType } from '../../src/core/media-type.js'
+import { addDocument, getAttachment, getDocument, listDocuments, resolveDocument } from '../../src/core/documents/documents.js'
+import { detectMediaType } from '../../src/core/documents/media-type.js'
 import { setClock } from '../../src/core/time.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { makeDocument, storeOf, writeTestFile } from '../helpers/documents.js'
@@ -108,9 +108,9 @@ describe('addDocument', () => {
     const script = `
       import { createReadStream } from 'node:fs'
       import { Transform } from 'node:stream'
-      import { openDatabase } from ${JSON.stringify(join(dist, 'db.js'))}
-      import { addDocument } from ${JSON.stringify(join(dist, 'documents.js'))}
-      import { createDiskFileStore } from ${JSON.stringify(join(dist, 'file-store.js'))}
+      import { openDatabase } from ${JSON.stringify(join(dist, 'db/database.js'))}
+      import { addDocument } from ${JSON.stringify(join(dist, 'documents/documents.js'))}
+      import { createDiskFileStore } from ${JSON.stringify(join(dist, 'storage/file-store.js'))}
       const disk = createDiskFileStore(${JSON.stringify(join(t.config.dataDir, 'files'))})
       let told = false
       const slow = () => new Transform({ transform(chunk, _e, done) {

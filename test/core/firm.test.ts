@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfiError, ValidationError } from '../../src/core/errors.js'
-import { getFirmOptions, initFirm, normaliseBaseUrl, setFirmOptions } from '../../src/core/firm.js'
+import { getFirmOptions, initFirm, normaliseBaseUrl, setFirmOptions } from '../../src/core/clients/firm.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { ACCOUNTANT, eventActions } from '../helpers/factories.js'
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { getClient } from '../../src/core/clients.js'
+import { getClient } from '../../src/core/clients/clients.js'
 import { ConflictError } from '../../src/core/errors.js'
-import { addGroupMembers, getGroup, removeGroupMembers } from '../../src/core/groups.js'
+import { addGroupMembers, getGroup, removeGroupMembers } from '../../src/core/clients/groups.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { ACCOUNTANT, eventActions, makeClient, makeFirm } from '../helpers/factories.js'
 

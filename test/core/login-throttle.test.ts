@@ -10,9 +10,9 @@ import {
   reserveRegistrationAttempt,
   settleAttempt,
   throttleNetwork,
-} from '../../src/core/login-throttle.js'
+} from '../../src/core/identity/login-throttle.js'
 import { setClock } from '../../src/core/time.js'
-import { authenticateThrottled } from '../../src/core/users.js'
+import { authenticateThrottled } from '../../src/core/identity/users.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { PASSWORD, makeClient, makeFirm, makeUser, memoHasher } from '../helpers/factories.js'
 
@@ -106,7 +106,7 @@ describe('reservation before verification (parallel guesses)', () => {
   })
 })
 
-describe('no targeted lockout (SPEC §4.6)', () => {
+describe('no targeted lockout (docs/rules.md#portal-security)', () => {
   it('throttles the guessing address, not the real user at another one', async () => {
     for (let i = 0; i < PAIR_POLICY.freeFailures; i++) await reserve('ana', '203.0.113.66')
     await expect(reserve('ana', '203.0.113.66')).rejects.toBeInstanceOf(ThrottledError)

@@ -4,9 +4,9 @@ import {
   createPasswordReset,
   findPasswordReset,
   resetPasswordWithToken,
-} from '../../src/core/password-resets.js'
+} from '../../src/core/identity/password-resets.js'
 import { setClock } from '../../src/core/time.js'
-import { authenticate } from '../../src/core/users.js'
+import { authenticate } from '../../src/core/identity/users.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import {
   ACCOUNTANT,

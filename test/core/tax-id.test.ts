@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../src/core/errors.js'
-import { formatTaxId, normaliseTaxId, taxIdKind } from '../../src/core/tax-id.js'
+import { formatTaxId, normaliseTaxId, taxIdKind } from '../../src/core/clients/tax-id.js'
 
 describe('normaliseTaxId', () => {
   it.each([

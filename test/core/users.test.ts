@@ -6,8 +6,8 @@ import {
   ThrottledError,
   ValidationError,
 } from '../../src/core/errors.js'
-import { setFirmOptions } from '../../src/core/firm.js'
-import { hashCost, type PasswordHasher } from '../../src/core/passwords.js'
+import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { hashCost, type PasswordHasher } from '../../src/core/identity/passwords.js'
 import { setClock } from '../../src/core/time.js'
 import {
   activateUser,
@@ -24,7 +24,7 @@ import {
   setUserRole,
   usernameKey,
   validateUsername,
-} from '../../src/core/users.js'
+} from '../../src/core/identity/users.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import {
   ACCOUNTANT,

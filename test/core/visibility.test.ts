@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CATEGORIES } from '../../src/core/categories.js'
+import { CATEGORIES } from '../../src/core/documents/categories.js'
 import { ConflictError, ForbiddenError, ValidationError } from '../../src/core/errors.js'
-import { addGroupMembers, removeGroupMembers } from '../../src/core/groups.js'
-import { disableUser, setUserRole } from '../../src/core/users.js'
-import { canSee, getVisibility, setVisibility, visibleScope } from '../../src/core/visibility.js'
+import { addGroupMembers, removeGroupMembers } from '../../src/core/clients/groups.js'
+import { disableUser, setUserRole } from '../../src/core/identity/users.js'
+import { canSee, getVisibility, setVisibility, visibleScope } from '../../src/core/identity/visibility.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { ACCOUNTANT, makeClient, makeFirm, makeUser } from '../helpers/factories.js'
 

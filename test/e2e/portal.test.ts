@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { createDelivery } from '../../src/core/deliveries.js'
-import { initFirm, setFirmOptions } from '../../src/core/firm.js'
+import { createDelivery } from '../../src/core/documents/deliveries.js'
+import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { confiBin } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { createPortalWorld } from '../portal/world.js'
 
-// Real headless Chromium against a real `confi serve` process (SPEC §6, issue 4 part 7).
+// Real headless Chromium against a real `confi serve` process (docs/rules.md#portal, issue 4 part 7).
 
 const CHROMIUM = process.env.CONFI_CHROMIUM ?? '/usr/bin/chromium'
 const PASSWORD = 'senha-do-navegador-1'

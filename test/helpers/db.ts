@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { applySchema, openDatabase, type Db, type OpenDatabase } from '../../src/core/db.js'
-import { resolveConfig, type Config } from '../../src/core/config.js'
+import { applySchema, openDatabase, type Db, type OpenDatabase } from '../../src/core/db/database.js'
+import { resolveConfig, type Config } from '../../src/core/db/config.js'
 import { loadSecretKey, type SecretKey } from '../../src/core/tokens.js'
 
 export interface TestDatabase {
@@ -23,7 +23,7 @@ export interface TestDatabase {
  * forces a SQLite file, for SQLite-only features (confi backup) that run in both suites.
  */
 export async function createTestDatabase(
-  options: { backend?: 'sqlite' } = {},
+  options: { backend?: 'sqlite'; schemaUpTo?: number } = {},
 ): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'confi-test-'))
   const dbPath = join(dir, 'confi.db')
@@ -39,7 +39,7 @@ export async function createTestDatabase(
   }
   const config = resolveConfig({ env, cwd: dir })
   const open = await openDatabase(config.database, { create: true })
-  await applySchema(open)
+  await applySchema(open, { upTo: options.schemaUpTo })
   const key = loadSecretKey(config.secretFile, { create: true })
   return {
     db: open.db,

@@ -1,11 +1,11 @@
 import { accountant, type Actor } from '../../src/core/actors.js'
-import { addClient, type Client, type NewClient } from '../../src/core/clients.js'
-import type { Db } from '../../src/core/db.js'
-import { initFirm, setFirmOptions } from '../../src/core/firm.js'
-import { inlineHasher, type PasswordHasher } from '../../src/core/passwords.js'
-import { normaliseTaxId } from '../../src/core/tax-id.js'
+import { addClient, type Client, type NewClient } from '../../src/core/clients/clients.js'
+import type { Db } from '../../src/core/db/database.js'
+import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
+import { inlineHasher, type PasswordHasher } from '../../src/core/identity/passwords.js'
+import { normaliseTaxId } from '../../src/core/clients/tax-id.js'
 import type { SecretKey } from '../../src/core/tokens.js'
-import { addUser, type ClientUser, type NewUser } from '../../src/core/users.js'
+import { addUser, type ClientUser, type NewUser } from '../../src/core/identity/users.js'
 
 export const ACCOUNTANT: Actor = accountant('cli:test')
 export const PASSWORD = 'senha-secreta-1'

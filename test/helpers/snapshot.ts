@@ -1,4 +1,4 @@
-import type { Db } from '../../src/core/db.js'
+import type { Db } from '../../src/core/db/database.js'
 
 /** Every row the foundation commands write, to prove a refused command changed nothing. */
 export async function snapshot(db: Db): Promise<unknown> {

@@ -13,7 +13,7 @@ afterEach(async () => {
 const register = (w: PortalWorld, path: string, username: string, extra: Record<string, string> = {}) =>
   w.request(path, { form: { name: `Pessoa ${username}`, username, email: '', password: PASSWORD, ...extra } })
 
-describe('login link and registration (SPEC §4.2)', () => {
+describe('login link and registration (docs/rules.md#registration-and-activation)', () => {
   it('shows login and create-account forms with labelled fields for a valid link', async () => {
     const client = await w.client('Padaria Pão Quente Ltda')
     const response = await w.request(w.loginPath(client))
@@ -71,7 +71,7 @@ describe('login link and registration (SPEC §4.2)', () => {
   })
 })
 
-describe('login and logout (SPEC §4.6)', () => {
+describe('login and logout (docs/rules.md#portal-security)', () => {
   it('logs in, issues a new HttpOnly SameSite=Lax cookie, and logs out', async () => {
     const client = await w.client('Padaria Pão Quente Ltda')
     await w.user(client, 'ana', { role: 'admin' })
@@ -96,7 +96,7 @@ describe('login and logout (SPEC §4.6)', () => {
   })
 
   it('uses a __Host- Secure cookie when the base URL is https', async () => {
-    const { setFirmOptions } = await import('../../src/core/firm.js')
+    const { setFirmOptions } = await import('../../src/core/clients/firm.js')
     await setFirmOptions(w.db, 'cli:test', { baseUrl: 'https://portal.example.com.br' })
     const client = await w.client('Padaria Pão Quente Ltda')
     await w.user(client, 'ana', { role: 'admin' })
@@ -174,7 +174,7 @@ describe('login and logout (SPEC §4.6)', () => {
   })
 })
 
-describe('request hygiene (SPEC §4.6)', () => {
+describe('request hygiene (docs/rules.md#portal-security)', () => {
   it('sets security headers and no-store on every page', async () => {
     const response = await w.request('/login')
     const csp = response.headers.get('content-security-policy') ?? ''

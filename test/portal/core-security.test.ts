@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import bcrypt from 'bcryptjs'
-import { resolveClientAddress } from '../../src/core/client-address.js'
+import { resolveClientAddress } from '../../src/core/clients/client-address.js'
 import { ThrottledError } from '../../src/core/errors.js'
 import {
   IP_POLICY,
@@ -8,11 +8,11 @@ import {
   reserveLoginAttempt,
   settleAttempt,
   throttleDelaySeconds,
-} from '../../src/core/login-throttle.js'
-import { createPasswordPool } from '../../src/core/password-pool.js'
-import { createSession, deleteSession, lookupSession } from '../../src/core/sessions.js'
+} from '../../src/core/identity/login-throttle.js'
+import { createPasswordPool } from '../../src/core/identity/password-pool.js'
+import { createSession, deleteSession, lookupSession } from '../../src/core/identity/sessions.js'
 import { setClock } from '../../src/core/time.js'
-import { lookupSessionUser } from '../../src/core/users.js'
+import { lookupSessionUser } from '../../src/core/identity/users.js'
 import { createPortalWorld, type PortalWorld } from './world.js'
 
 // The security modules the portal stands on: sessions, login throttling, the bcrypt pool and

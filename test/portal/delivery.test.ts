@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { editClient } from '../../src/core/clients.js'
-import { revokeDelivery, resolveDelivery } from '../../src/core/deliveries.js'
-import { setFirmOptions } from '../../src/core/firm.js'
+import { editClient } from '../../src/core/clients/clients.js'
+import { revokeDelivery, resolveDelivery } from '../../src/core/documents/deliveries.js'
+import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
 
 let w: PortalWorld
@@ -19,7 +19,7 @@ async function setup(requireLogin: 'on' | 'off' | 'inherit') {
   return { client, doc, token, file: `/d/${token}/files/${doc.attachments[0].id}` }
 }
 
-describe('document links without login (SPEC §4.4)', () => {
+describe('document links without login (docs/rules.md#document-links-and-login)', () => {
   it('opens the page and the file for anyone and logs them with no user and the delivery channel', async () => {
     const { doc, token, file } = await setup('off')
     const page = await w.request(`/d/${token}`, { headers: { 'user-agent': 'Teste/1.0' } })
@@ -56,7 +56,7 @@ describe('document links without login (SPEC §4.4)', () => {
   })
 })
 
-describe('document links that require login (SPEC §4.4)', () => {
+describe('document links that require login (docs/rules.md#document-links-and-login)', () => {
   it('shows login and create-account forms and no document data without a session', async () => {
     const { doc, token, file } = await setup('on')
     const page = await w.request(`/d/${token}`)

@@ -3,7 +3,7 @@
 // Every rule must hold on the very next request, whatever is cached.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setClock } from '../../src/core/time.js'
-import { disableUser } from '../../src/core/users.js'
+import { disableUser } from '../../src/core/identity/users.js'
 import { createPortalWorld, type PortalWorld } from './world.js'
 
 let w: PortalWorld

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ClientUser } from '../../src/core/users.js'
+import type { ClientUser } from '../../src/core/identity/users.js'
 import { createPortalWorld, type PortalWorld } from './world.js'
 
 // Every (user, document) pair across clients, a group, roles, statuses and visibility: the
-// portal shows exactly what the rules of SPEC §4.3 and §3 allow, and answers 404 (never data)
+// portal shows exactly what the rules of docs/rules.md#company-groups and docs/rules.md#data allow, and answers 404 (never data)
 // for the rest, on the dashboard, the document page and the file download.
 
 type Doc = Awaited<ReturnType<PortalWorld['doc']>>

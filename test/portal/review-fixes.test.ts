@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { setFirmOptions } from '../../src/core/firm.js'
-import { activateUser } from '../../src/core/users.js'
+import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { activateUser } from '../../src/core/identity/users.js'
 import { CSS } from '../../src/portal/views/layout.js'
 import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
 
@@ -24,7 +24,7 @@ async function link(requireLogin: 'on' | 'off' | 'inherit') {
 
 const REGISTRATION = { name: 'Intruso', username: 'intruso', email: '', password: PASSWORD }
 
-describe('login and create-account only on links that require login (SPEC §4.4)', () => {
+describe('login and create-account only on links that require login (docs/rules.md#document-links-and-login)', () => {
   it.each(['off', 'inherit'] as const)(
     'refuses registration on a link with require_login %s: back to the link, nobody created',
     async (requireLogin) => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createPasswordReset } from '../../src/core/password-resets.js'
-import { getUser } from '../../src/core/users.js'
-import { getVisibility } from '../../src/core/visibility.js'
+import { createPasswordReset } from '../../src/core/identity/password-resets.js'
+import { getUser } from '../../src/core/identity/users.js'
+import { getVisibility } from '../../src/core/identity/visibility.js'
 import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
 
 let w: PortalWorld
@@ -20,7 +20,7 @@ async function team() {
   return { client, admin, colab, pending, cookie: await w.cookieFor(admin) }
 }
 
-describe('user administration (SPEC §4.2)', () => {
+describe('user administration (docs/rules.md#registration-and-activation)', () => {
   it('lists the client’s users, pending first, and only to admins', async () => {
     const { colab, cookie } = await team()
     const other = await w.client('Outra SA')

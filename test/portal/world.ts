@@ -1,17 +1,17 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
-import { createAccessLogWriter } from '../../src/core/access-log.js'
-import { addClient, loginLinkToken, type Client } from '../../src/core/clients.js'
-import { createDelivery } from '../../src/core/deliveries.js'
-import { addDocument, type Document } from '../../src/core/documents.js'
-import { createDiskFileStore } from '../../src/core/file-store.js'
-import { initFirm, setFirmOptions } from '../../src/core/firm.js'
-import { addGroupMembers } from '../../src/core/groups.js'
-import { inlineHasher } from '../../src/core/passwords.js'
-import { createSession } from '../../src/core/sessions.js'
-import { addUser, disableUser, type ClientUser } from '../../src/core/users.js'
-import { setVisibility } from '../../src/core/visibility.js'
+import { createAccessLogWriter } from '../../src/core/access-log/log.js'
+import { addClient, loginLinkToken, type Client } from '../../src/core/clients/clients.js'
+import { createDelivery } from '../../src/core/documents/deliveries.js'
+import { addDocument, type Document } from '../../src/core/documents/documents.js'
+import { createDiskFileStore } from '../../src/core/storage/file-store.js'
+import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
+import { addGroupMembers } from '../../src/core/clients/groups.js'
+import { inlineHasher } from '../../src/core/identity/passwords.js'
+import { createSession } from '../../src/core/identity/sessions.js'
+import { addUser, disableUser, type ClientUser } from '../../src/core/identity/users.js'
+import { setVisibility } from '../../src/core/identity/visibility.js'
 import { createApp, type PortalDeps } from '../../src/portal/app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
@@ -19,7 +19,7 @@ export const PASSWORD = 'senha-secreta-1'
 export const ORIGIN = 'http://localhost'
 const ACTOR = 'cli:test'
 
-// Valid tax ids for as many clients as a test needs (check digits of SPEC §4.1).
+// Valid tax ids for as many clients as a test needs (check digits of docs/rules.md#tax-ids).
 function cnpjCheck(body: string): number {
   let sum = 0
   for (let i = 0; i < body.length; i++) sum += (body.charCodeAt(i) - 48) * (((body.length - 1 - i) % 8) + 2)

@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 
-/** `confi backup FILE`: a consistent online copy of the database, checked (SPEC §4.7). */
+/** `confi backup FILE`: a consistent online copy of the database, checked (docs/rules.md#durability). */
 export function registerBackup(program: Command, context: CliContext): void {
   program
     .command('backup')
@@ -23,7 +23,7 @@ Example:
         throw new ValidationError('confi backup copies SQLite databases; for PostgreSQL use pg_dump')
       }
       await context.db()
-      const { backupDatabase } = await import('../../core/backup.js')
+      const { backupDatabase } = await import('../../core/ops/backup.js')
       const result = await backupDatabase(database.path, resolve(context.deps.cwd, file))
       if (!result.accessLog.ok) {
         throw new ConfiError(

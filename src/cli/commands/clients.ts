@@ -1,6 +1,6 @@
 import { Argument, Option, type Command } from 'commander'
-import type { Client, ClientPatch, RequireLogin } from '../../core/clients.js'
-import type { Db } from '../../core/db.js'
+import type { Client, ClientPatch, RequireLogin } from '../../core/clients/clients.js'
+import type { Db } from '../../core/db/database.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../main.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
@@ -11,9 +11,9 @@ const REQUIRE_LOGIN = ['inherit', 'on', 'off']
 
 async function core() {
   const [clients, groups, taxId] = await Promise.all([
-    import('../../core/clients.js'),
-    import('../../core/groups.js'),
-    import('../../core/tax-id.js'),
+    import('../../core/clients/clients.js'),
+    import('../../core/clients/groups.js'),
+    import('../../core/clients/tax-id.js'),
   ])
   return { ...clients, ...groups, ...taxId }
 }
@@ -162,7 +162,7 @@ export function registerClients(program: Command, context: CliContext): void {
         describeClient,
         getClient,
       } = await core()
-      const { listUsers } = await import('../../core/users.js')
+      const { listUsers } = await import('../../core/identity/users.js')
       const db = await context.db()
       const client = await resolveClient(db, ref)
       const group = await getGroup(db, client.id)

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
-import type { DemoResult } from '../../core/demo.js'
+import type { DemoResult } from '../../core/ops/demo.js'
 
 /** The lines `confi demo` and `npm start` print: links, users and the shared password. */
 export function describeDemo(demo: DemoResult): string {
@@ -28,9 +28,9 @@ export function registerDemo(program: Command, context: CliContext): void {
     .option('--json', 'print the links and credentials as JSON')
     .action(async (options: { json?: boolean }) => {
       const [{ fillDemo }, { createDiskFileStore }, { inlineHasher }] = await Promise.all([
-        import('../../core/demo.js'),
-        import('../../core/file-store.js'),
-        import('../../core/passwords.js'),
+        import('../../core/ops/demo.js'),
+        import('../../core/storage/file-store.js'),
+        import('../../core/identity/passwords.js'),
       ])
       const db = await context.db()
       const config = context.config()

@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import type { Delivery } from '../../core/deliveries.js'
-import type { Document } from '../../core/documents.js'
-import type { ExportFormat } from '../../core/access-log-export.js'
+import type { Delivery } from '../../core/documents/deliveries.js'
+import type { Document } from '../../core/documents/documents.js'
+import type { ExportFormat } from '../../core/access-log/export.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../main.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
@@ -13,10 +13,10 @@ const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 
 async function core() {
   const [documents, deliveries, clients, taxId] = await Promise.all([
-    import('../../core/documents.js'),
-    import('../../core/deliveries.js'),
-    import('../../core/clients.js'),
-    import('../../core/tax-id.js'),
+    import('../../core/documents/documents.js'),
+    import('../../core/documents/deliveries.js'),
+    import('../../core/clients/clients.js'),
+    import('../../core/clients/tax-id.js'),
   ])
   return { ...documents, ...deliveries, ...clients, ...taxId }
 }
@@ -51,7 +51,7 @@ function deliveryStatus(delivery: Delivery, now: string): string {
 }
 
 function fileStore(context: CliContext) {
-  return import('../../core/file-store.js').then(({ createDiskFileStore }) =>
+  return import('../../core/storage/file-store.js').then(({ createDiskFileStore }) =>
     createDiskFileStore(join(context.config().dataDir, 'files')),
   )
 }
@@ -161,7 +161,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .addHelpText('after', '\nExample:\n  $ confi docs show 7')
     .action(async (ref: string, options: { tz: string; json?: boolean }) => {
       const { resolveDocument, listDeliveries, formatTaxId, deliveryToken, deliveryUrl } = await core()
-      const { getFirmOptions } = await import('../../core/firm.js')
+      const { getFirmOptions } = await import('../../core/clients/firm.js')
       const { nowIso } = await import('../../core/time.js')
       const db = await context.db()
       const document = await resolveDocument(db, ref)
@@ -258,7 +258,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs verify')
     .action(async (options: { json?: boolean }) => {
-      const { verifyAccessLog } = await import('../../core/access-log.js')
+      const { verifyAccessLog } = await import('../../core/access-log/log.js')
       const { ConfiError } = await import('../../core/errors.js')
       const result = await verifyAccessLog(await context.db())
       if (options.json) context.out.json(result)
@@ -317,10 +317,10 @@ Examples:
       if (options.state && options.afterId !== undefined) {
         throw new UsageError('--state and --after-id cannot be combined: the state file says where to start')
       }
-      const exporter = await import('../../core/access-log-export.js')
-      const { resolveClient } = await import('../../core/clients.js')
-      const { resolveDocument } = await import('../../core/documents.js')
-      const { resolveUser } = await import('../../core/users.js')
+      const exporter = await import('../../core/access-log/export.js')
+      const { resolveClient } = await import('../../core/clients/clients.js')
+      const { resolveDocument } = await import('../../core/documents/documents.js')
+      const { resolveUser } = await import('../../core/identity/users.js')
       const open = await context.openDatabase()
       const db = open.db
       const filters = {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander'
-import type { FirmOptions, FirmOptionsPatch } from '../../core/firm.js'
+import type { FirmOptions, FirmOptionsPatch } from '../../core/clients/firm.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../main.js'
 import { integer } from './parse.js'
@@ -25,7 +25,7 @@ export function registerFirm(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi firm show --json')
     .action(async (options: { json?: boolean }) => {
-      const { getFirmOptions } = await import('../../core/firm.js')
+      const { getFirmOptions } = await import('../../core/clients/firm.js')
       const current = await getFirmOptions(await context.db())
       if (options.json) context.out.json(current)
       else printFirm(context, current)
@@ -77,7 +77,7 @@ export function registerFirm(program: Command, context: CliContext): void {
           "firm set: give at least one option to change, e.g. --base-url URL (see 'confi firm set --help')",
         )
       }
-      const { setFirmOptions } = await import('../../core/firm.js')
+      const { setFirmOptions } = await import('../../core/clients/firm.js')
       const updated = await setFirmOptions(await context.db(), context.actor, patch)
       if (options.json) context.out.json(updated)
       else printFirm(context, updated)

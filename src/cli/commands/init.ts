@@ -21,7 +21,7 @@ Example:
   $ confi init --firm-name "Contabilidade Exemplo" --base-url http://localhost:3000`,
     )
     .action(async (options: { firmName?: string; baseUrl?: string }) => {
-      const { initFirm, normaliseBaseUrl } = await import('../../core/firm.js')
+      const { initFirm, normaliseBaseUrl } = await import('../../core/clients/firm.js')
       // Check the input before anything is created: a refused init leaves no file behind.
       if (options.baseUrl !== undefined) normaliseBaseUrl(options.baseUrl)
       const { secretFile } = context.config()

@@ -17,9 +17,9 @@ export async function servePortal(
 ): Promise<void> {
   const [{ startPortal }, { createPasswordPool }, { createAccessLogWriter }, { createDiskFileStore }] = await Promise.all([
     import('../../portal/server.js'),
-    import('../../core/password-pool.js'),
-    import('../../core/access-log.js'),
-    import('../../core/file-store.js'),
+    import('../../core/identity/password-pool.js'),
+    import('../../core/access-log/log.js'),
+    import('../../core/storage/file-store.js'),
   ])
   const db = await context.db()
   const config = context.config()

@@ -1,6 +1,6 @@
 import { Argument, Option, type Command } from 'commander'
-import type { Db } from '../../core/db.js'
-import type { ClientUser, UserRole, UserStatus } from '../../core/users.js'
+import type { Db } from '../../core/db/database.js'
+import type { ClientUser, UserRole, UserStatus } from '../../core/identity/users.js'
 import type { CliContext } from '../context.js'
 import { DEFAULT_TIME_ZONE, formatTime } from '../output.js'
 import { promptNewPassword, readPasswordFromStdin, requireValue } from '../prompts.js'
@@ -8,10 +8,10 @@ import { timeZone } from './parse.js'
 
 async function core() {
   const [users, clients, resets, taxId] = await Promise.all([
-    import('../../core/users.js'),
-    import('../../core/clients.js'),
-    import('../../core/password-resets.js'),
-    import('../../core/tax-id.js'),
+    import('../../core/identity/users.js'),
+    import('../../core/clients/clients.js'),
+    import('../../core/identity/password-resets.js'),
+    import('../../core/clients/tax-id.js'),
   ])
   return { ...users, ...clients, ...resets, ...taxId }
 }
@@ -143,7 +143,7 @@ Examples:
         const username = await requireValue(context, options.username, '--username', 'Username')
         const name = await requireValue(context, options.name, '--name', 'Name')
         const { resolveClient, addUser, createPasswordReset, validateUsername } = await core()
-        const { validatePassword } = await import('../../core/passwords.js')
+        const { validatePassword } = await import('../../core/identity/passwords.js')
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
         validateUsername(username)

@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { ConflictError, NotFoundError, ThrottledError, ValidationError } from '../../core/errors.js'
-import { findClientByLoginToken, type Client } from '../../core/clients.js'
-import { reserveRegistrationAttempt } from '../../core/login-throttle.js'
-import { registerUser } from '../../core/users.js'
+import { findClientByLoginToken, type Client } from '../../core/clients/clients.js'
+import { reserveRegistrationAttempt } from '../../core/identity/login-throttle.js'
+import { registerUser } from '../../core/identity/users.js'
 import { field, render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
 import { m, translateError, waitText } from '../messages.js'
 import { startSession } from '../session.js'
@@ -68,7 +68,7 @@ export function registrationStatus(error: unknown): number {
   return error instanceof ConflictError ? 409 : 400
 }
 
-/** GET /area/:token and POST /area/:token/register: the client's login link (SPEC §4.2). */
+/** GET /area/:token and POST /area/:token/register: the client's login link (docs/rules.md#registration-and-activation). */
 export function areaRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 

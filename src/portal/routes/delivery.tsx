@@ -4,10 +4,10 @@ import {
   deliverySessionScope,
   deliveryTakesLogins,
   registerThroughDelivery,
-} from '../../core/access.js'
-import type { Delivery } from '../../core/deliveries.js'
-import { resolveDelivery } from '../../core/deliveries.js'
-import type { Document } from '../../core/documents.js'
+} from '../../core/documents/access.js'
+import type { Delivery } from '../../core/documents/deliveries.js'
+import { resolveDelivery } from '../../core/documents/deliveries.js'
+import type { Document } from '../../core/documents/documents.js'
 import { ConflictError, GoneError, NotFoundError, ValidationError } from '../../core/errors.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
@@ -47,7 +47,7 @@ async function gate(c: PortalContext, document: Document): Promise<Gate> {
 
 /**
  * A link whose client does not require login offers no login or registration: the POST lands on
- * the link's page, which simply opens the document (SPEC §4.4).
+ * the link's page, which simply opens the document (docs/rules.md#document-links-and-login).
  */
 async function refuseUnlessLoginLink(
   c: PortalContext,
@@ -104,7 +104,7 @@ function entryOf(c: PortalContext, resolved: Resolved, auth: Auth | null) {
   }
 }
 
-/** GET /d/:token and its files, POST /d/:token/login and /register (SPEC §4.4). */
+/** GET /d/:token and its files, POST /d/:token/login and /register (docs/rules.md#document-links-and-login). */
 export function deliveryRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 

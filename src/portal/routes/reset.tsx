@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { GoneError, NotFoundError, ValidationError } from '../../core/errors.js'
-import { findPasswordReset, resetPasswordWithToken } from '../../core/password-resets.js'
+import { findPasswordReset, resetPasswordWithToken } from '../../core/identity/password-resets.js'
 import { field, render, type PortalContext, type PortalEnv } from '../env.js'
 import { m, translateError } from '../messages.js'
 import { MessagePage } from '../views/auth.js'
@@ -14,7 +14,7 @@ function gonePage(c: PortalContext, status: number): Response {
   )
 }
 
-/** GET and POST /reset/:token: the one-time password reset of SPEC §4.2. */
+/** GET and POST /reset/:token: the one-time password reset of docs/rules.md#registration-and-activation. */
 export function resetRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 

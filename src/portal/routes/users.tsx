@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { Actor } from '../../core/actors.js'
-import { CATEGORIES, type Category } from '../../core/categories.js'
-import { getClient } from '../../core/clients.js'
+import { CATEGORIES, type Category } from '../../core/documents/categories.js'
+import { getClient } from '../../core/clients/clients.js'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../core/errors.js'
 import {
   activateUser,
@@ -13,8 +13,8 @@ import {
   parseRole,
   setUserRole,
   type ClientUser,
-} from '../../core/users.js'
-import { areaClientIds, getVisibility, setVisibility } from '../../core/visibility.js'
+} from '../../core/identity/users.js'
+import { areaClientIds, getVisibility, setVisibility } from '../../core/identity/visibility.js'
 import { field, render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { parseId, requireAdmin } from '../guards.js'
 import { m, translateError } from '../messages.js'
@@ -107,7 +107,7 @@ function userAction(done: string, action: UserAction) {
   }
 }
 
-/** GET /users and the admin actions of SPEC §4.2: create, activate, disable, enable, role, visibility. */
+/** GET /users and the admin actions of docs/rules.md#registration-and-activation: create, activate, disable, enable, role, visibility. */
 export function userRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 

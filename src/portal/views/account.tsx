@@ -1,4 +1,4 @@
-import type { ClientUser } from '../../core/users.js'
+import type { ClientUser } from '../../core/identity/users.js'
 import { m } from '../messages.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 

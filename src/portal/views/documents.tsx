@@ -1,6 +1,6 @@
-import { CATEGORIES } from '../../core/categories.js'
-import type { Document } from '../../core/documents.js'
-import { formatTaxId } from '../../core/tax-id.js'
+import { CATEGORIES } from '../../core/documents/categories.js'
+import type { Document } from '../../core/documents/documents.js'
+import { formatTaxId } from '../../core/clients/tax-id.js'
 import { m } from '../messages.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 

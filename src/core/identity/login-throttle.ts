@@ -1,7 +1,7 @@
 import { isIPv6 } from 'node:net'
-import { takeLock, type Db } from './db.js'
-import { ThrottledError } from './errors.js'
-import { now } from './time.js'
+import { takeLock, type Db } from '../db/database.js'
+import { ThrottledError } from '../errors.js'
+import { now } from '../time.js'
 
 /**
  * Attempts that test a secret (logins, the current password on the account page) or cost a bcrypt
@@ -10,7 +10,7 @@ import { now } from './time.js'
  * as a failure up front in one serialised transaction, and given back when it turns out right.
  * Checking first and counting after the ~100 ms verify let parallel guesses all pass the check.
  * After a number of free failures a key is blocked for a delay that doubles up to a cap; there is
- * no permanent lockout (SPEC §4.6). See docs/decisions.md, "Review fixes (login throttling)".
+ * no permanent lockout (docs/rules.md#portal-security). See docs/decisions.md, "Review fixes (login throttling)".
  */
 export interface ThrottlePolicy {
   /** Failures allowed before the next attempt must wait. */

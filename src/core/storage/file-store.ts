@@ -3,7 +3,7 @@ import { createReadStream, type ReadStream } from 'node:fs'
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { UnavailableError, ValidationError } from './errors.js'
+import { UnavailableError, ValidationError } from '../errors.js'
 
 /** What the store keeps of one file: its key (for reading back), its SHA-256 and size in bytes. */
 export interface StoredFile {
@@ -21,7 +21,7 @@ export interface FileStore {
   put(source: string | Readable): Promise<StoredFile>
   /** A stream of the stored bytes; the key must come from `put` (never from a request). */
   open(key: string): Readable
-  /** The whole content in memory: faster than a stream for small files (SPEC §7). */
+  /** The whole content in memory: faster than a stream for small files (docs/performance.md). */
   read(key: string): Promise<Buffer>
   /** Size of a stored file, or null when the key holds nothing. */
   stat(key: string): Promise<{ size: number } | null>
@@ -128,7 +128,7 @@ export function withReadCache<S extends FileStore>(store: S, options: ReadCacheO
   return Object.assign(Object.create(store) as S, { read })
 }
 
-// The SPEC's order (§4.7): bytes to a temporary file in the store's directory, fsync, rename to
+// The order (docs/rules.md#durability): bytes to a temporary file in the store's directory, fsync, rename to
 // the final name, fsync the directories. A crash leaves either no file at the key or the whole
 // file; a temporary name never looks like a key, so a half-written file is never read.
 async function putFile(dir: string, source: string | Readable): Promise<StoredFile> {

@@ -1,11 +1,11 @@
-import type { Actor } from './actors.js'
-import type { Db } from './db.js'
-import { ConfiError, ValidationError } from './errors.js'
-import { recordEvent } from './events.js'
-import type { FirmOptionsTable } from './tables.js'
-import { nowIso } from './time.js'
+import type { Actor } from '../actors.js'
+import type { Db } from '../db/database.js'
+import { ConfiError, ValidationError } from '../errors.js'
+import { recordEvent } from '../audit/events.js'
+import type { FirmOptionsTable } from '../db/tables.js'
+import { nowIso } from '../time.js'
 
-/** The firm's options: one set per database (SPEC §3). */
+/** The firm's options: one set per database (docs/rules.md#data). */
 export interface FirmOptions {
   firmName: string
   baseUrl: string

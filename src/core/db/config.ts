@@ -1,6 +1,6 @@
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import { ValidationError } from './errors.js'
-import type { DatabaseTarget } from './db.js'
+import { ValidationError } from '../errors.js'
+import type { DatabaseTarget } from './database.js'
 
 export interface Config {
   database: DatabaseTarget

@@ -1,18 +1,18 @@
-import type { Actor } from './actors.js'
-import { normaliseEmail } from './clients.js'
-import type { Db } from './db.js'
-import { ConflictError, NotFoundError, ValidationError } from './errors.js'
-import { actorLabel, recordEvent } from './events.js'
-import { getFirmOptions } from './firm.js'
+import type { Actor } from '../actors.js'
+import { normaliseEmail } from '../clients/clients.js'
+import type { Db } from '../db/database.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { actorLabel, recordEvent } from '../audit/events.js'
+import { getFirmOptions } from '../clients/firm.js'
 import { getDocument, type Document } from './documents.js'
-import type { DeliveriesTable } from './tables.js'
-import { nowIso } from './time.js'
-import { deriveToken, isTokenShaped, sha256Hex, type SecretKey } from './tokens.js'
+import type { DeliveriesTable } from '../db/tables.js'
+import { nowIso } from '../time.js'
+import { deriveToken, isTokenShaped, sha256Hex, type SecretKey } from '../tokens.js'
 
 export type DeliveryChannel = 'email' | 'whatsapp' | 'link'
 export const DELIVERY_CHANNELS: readonly DeliveryChannel[] = ['email', 'whatsapp', 'link']
 
-/** A document sent through a channel (SPEC §3); its token is derived, never stored. */
+/** A document sent through a channel (docs/rules.md#data); its token is derived, never stored. */
 export interface Delivery {
   id: number
   documentId: number
@@ -73,7 +73,7 @@ function parseRecipient(channel: DeliveryChannel, value: string | null | undefin
   return recipient
 }
 
-/** The delivery's token: HMAC of its id under the secret key (SPEC §4.6), 256 bits, url-safe. */
+/** The delivery's token: HMAC of its id under the secret key (docs/rules.md#portal-security), 256 bits, url-safe. */
 export function deliveryToken(key: SecretKey, deliveryId: number): string {
   return deriveToken(key, 'delivery', deliveryId)
 }

@@ -1,13 +1,13 @@
-import { effectiveRequireLogin } from './clients.js'
-import type { Db } from './db.js'
+import { effectiveRequireLogin } from '../clients/clients.js'
+import type { Db } from '../db/database.js'
 import { getDocument, type Document } from './documents.js'
-import { NotFoundError } from './errors.js'
-import type { PasswordHasher } from './passwords.js'
-import type { SessionScope } from './sessions.js'
-import { registerUser, type ClientUser, type Registration } from './users.js'
-import { canSee, scopeOfFreshUser } from './visibility.js'
+import { NotFoundError } from '../errors.js'
+import type { PasswordHasher } from '../identity/passwords.js'
+import type { SessionScope } from '../identity/sessions.js'
+import { registerUser, type ClientUser, type Registration } from '../identity/users.js'
+import { canSee, scopeOfFreshUser } from '../identity/visibility.js'
 
-// Who may open what (SPEC §4.4, §4.6), in one place for every adapter. The user records passed
+// Who may open what (docs/rules.md#document-links-and-login, docs/rules.md#portal-security), in one place for every adapter. The user records passed
 // here must have been read in the same request (see `scopeOfFreshUser`): a status or role
 // changed since must count.
 
@@ -67,7 +67,7 @@ export function deliverySessionScope(
 
 /**
  * The document with this id if `user` may see it, else null: another client's document is
- * indistinguishable from one that does not exist (SPEC §4.6).
+ * indistinguishable from one that does not exist (docs/rules.md#portal-security).
  */
 export async function findVisibleDocument(
   db: Db,

@@ -13,12 +13,10 @@ import {
   type Driver,
   type SqliteDialectConfig,
 } from 'kysely'
-import { ConfiError, ValidationError, UnavailableError } from './errors.js'
+import { ConfiError, ValidationError, UnavailableError } from '../errors.js'
 import type { Database } from './tables.js'
-import { nowIso } from './time.js'
+import { nowIso } from '../time.js'
 
-/** The schema version this build of confi writes and understands. */
-export const SCHEMA_VERSION = 1
 
 export type Db = Kysely<Database>
 export type Backend = 'sqlite' | 'postgres'
@@ -32,15 +30,60 @@ export interface OpenDatabase {
   backend: Backend
   /** Where the database is, safe to print (no credentials). */
   location: string
-  /** Runs a multi-statement SQL script through the driver itself (schema only). */
-  runScript(script: string): Promise<void>
+  /**
+   * Applies one version's multi-statement script and records the version, in one transaction and
+   * only if no other process recorded it first; returns whether it ran.
+   */
+  applySchemaStep(version: number, script: string): Promise<boolean>
   close(): Promise<void>
 }
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
 /** Path of schema.sql shipped with the package. */
 export const schemaPath = resolve(packageRoot, 'schema.sql')
+
+/** One `-- version N` section of schema.sql: portable statements plus each dialect's own. */
+export interface SchemaStep {
+  version: number
+  common: string
+  dialects: Partial<Record<Backend, string>>
+}
+
+/**
+ * The versions of schema.sql, oldest first. Each section holds what that version adds; a new
+ * database runs them all, an older one only those above its recorded version
+ * (docs/decisions.md, "Schema versions").
+ */
+export function schemaSteps(text = readFileSync(schemaPath, 'utf8')): SchemaStep[] {
+  const parts = text.split(/^-- version (\d+)\s*$/m)
+  const steps: SchemaStep[] = []
+  for (let i = 1; i < parts.length; i += 2) {
+    const [common, ...rest] = parts[i + 1].split(/^-- dialect: (\w+)\s*$/m)
+    const dialects: Partial<Record<Backend, string>> = {}
+    for (let j = 0; j < rest.length; j += 2) dialects[rest[j] as Backend] = rest[j + 1]
+    const version = Number(parts[i])
+    if (steps.length > 0 && version <= steps[steps.length - 1].version) {
+      throw new ConfiError(`schema.sql: version ${version} does not follow ${steps[steps.length - 1].version}`)
+    }
+    steps.push({ version, common, dialects })
+  }
+  if (steps.length === 0) throw new ConfiError('schema.sql has no "-- version N" section')
+  return steps
+}
+
+/** The script of one step for `backend`. */
+export function stepScript(step: SchemaStep, backend: Backend): string {
+  return `${step.common}\n${step.dialects[backend] ?? ''}`
+}
+
+let latestVersion: number | undefined
+
+/** The schema version this build of confi writes and understands: the last section of schema.sql. */
+export function schemaVersion(): number {
+  latestVersion ??= schemaSteps().at(-1)!.version
+  return latestVersion
+}
 
 /** Opens the database named by `target`; `create` allows a new SQLite file (only `init` passes it). */
 export async function openDatabase(
@@ -48,13 +91,13 @@ export async function openDatabase(
   options: { create?: boolean } = {},
 ): Promise<OpenDatabase> {
   if (target.kind === 'sqlite') return openSqlite(target.path, options.create ?? false)
-  const { openPostgres } = await import('./db-postgres.js')
+  const { openPostgres } = await import('./postgres.js')
   return openPostgres(target.url, target.poolSize)
 }
 
 // Kysely's SQLite driver opens transactions with a plain BEGIN, which takes the write lock only at
 // the first write and can then fail with SQLITE_BUSY half way. BEGIN IMMEDIATE takes it up front,
-// so busy_timeout applies and a transaction either starts whole or waits (SPEC §4.7).
+// so busy_timeout applies and a transaction either starts whole or waits (docs/rules.md#durability).
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'))
@@ -73,7 +116,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 // Kysely prepares every statement again on every query; caching by SQL text keeps its types
-// without that cost (SPEC §7: 2.9k → 4.1k downloads/s).
+// without that cost (docs/performance.md: 2.9k → 4.1k downloads/s).
 function withStatementCache(raw: BetterSqlite3.Database): BetterSqlite3.Database {
   const cache = new Map<string, BetterSqlite3.Statement>()
   const prepare = (text: string): BetterSqlite3.Statement => {
@@ -94,7 +137,7 @@ function withStatementCache(raw: BetterSqlite3.Database): BetterSqlite3.Database
   })
 }
 
-/** Opens a SQLite file with the pragmas of SPEC §4.7. */
+/** Opens a SQLite file with the pragmas of docs/rules.md#durability. */
 export function openSqliteHandle(path: string, create: boolean): BetterSqlite3.Database {
   if (!create && !existsSync(path)) {
     throw new ConfiError(
@@ -123,8 +166,22 @@ function openSqlite(path: string, create: boolean): OpenDatabase {
     db,
     backend: 'sqlite',
     location: path,
-    async runScript(script) {
-      raw.exec(script)
+    async applySchemaStep(version, script) {
+      raw.exec('begin immediate')
+      try {
+        const done = raw
+          .prepare(`select 1 from sqlite_master where name = 'schema_version'`)
+          .get() && raw.prepare('select 1 from schema_version where version = ?').get(version)
+        if (!done) {
+          raw.exec(script)
+          raw.prepare('insert into schema_version (version, applied_at) values (?, ?)').run(version, nowIso())
+        }
+        raw.exec('commit')
+        return !done
+      } catch (error) {
+        if (raw.inTransaction) raw.exec('rollback')
+        throw error
+      }
     },
     async close() {
       await db.destroy()
@@ -147,16 +204,6 @@ export async function takeLock(trx: Db, key: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx)
 }
 
-/** The part of schema.sql for `backend`: the portable statements plus that dialect's section. */
-export function schemaScript(backend: Backend, text = readFileSync(schemaPath, 'utf8')): string {
-  const sections = text.split(/^-- dialect: (\w+)\s*$/m)
-  const common = sections[0]
-  for (let i = 1; i < sections.length; i += 2) {
-    if (sections[i] === backend) return `${common}\n${sections[i + 1]}`
-  }
-  throw new ConfiError(`schema.sql has no section for ${backend}`)
-}
-
 /** The version recorded in the database, or null when it was never initialised. */
 export async function readSchemaVersion(db: Db): Promise<number | null> {
   try {
@@ -170,19 +217,22 @@ export async function readSchemaVersion(db: Db): Promise<number | null> {
   }
 }
 
-/** Creates or upgrades the schema; safe to run again. Refuses a database newer than this build. */
-export async function applySchema(open: OpenDatabase): Promise<{ version: number; created: boolean }> {
+/**
+ * Creates or upgrades the schema, one version at a time, each in its own transaction; safe to run
+ * again and from several processes at once. Refuses a database newer than this build.
+ */
+export async function applySchema(
+  open: OpenDatabase,
+  options: { upTo?: number } = {},
+): Promise<{ version: number; created: boolean }> {
+  const latest = options.upTo ?? schemaVersion()
   const before = await readSchemaVersion(open.db)
-  if (before !== null && before > SCHEMA_VERSION) throw newerSchemaError(before)
-  await open.runScript(schemaScript(open.backend))
-  if (before === null || before < SCHEMA_VERSION) {
-    await open.db
-      .insertInto('schema_version')
-      .values({ version: SCHEMA_VERSION, applied_at: nowIso() })
-      .onConflict((oc) => oc.column('version').doNothing())
-      .execute()
+  if (before !== null && before > schemaVersion()) throw newerSchemaError(before)
+  for (const step of schemaSteps()) {
+    if (step.version > latest || (before !== null && step.version <= before)) continue
+    await open.applySchemaStep(step.version, stepScript(step, open.backend))
   }
-  return { version: SCHEMA_VERSION, created: before === null }
+  return { version: Math.max(latest, before ?? 0), created: before === null }
 }
 
 /** Refuses to work on a database that was never initialised or is of a newer schema. */
@@ -191,16 +241,16 @@ export async function assertSchemaCurrent(open: OpenDatabase): Promise<void> {
   if (version === null) {
     throw new ConfiError(`the database ${open.location} is not initialised: run 'confi init' first`)
   }
-  if (version > SCHEMA_VERSION) throw newerSchemaError(version)
-  if (version < SCHEMA_VERSION) {
+  if (version > schemaVersion()) throw newerSchemaError(version)
+  if (version < schemaVersion()) {
     throw new ConfiError(
-      `the database ${open.location} has schema version ${version}; run 'confi init' to upgrade it to ${SCHEMA_VERSION}`,
+      `the database ${open.location} has schema version ${version}; run 'confi init' to upgrade it to ${schemaVersion()}`,
     )
   }
 }
 
 function newerSchemaError(version: number): ConfiError {
   return new ValidationError(
-    `the database has schema version ${version}, newer than this confi understands (${SCHEMA_VERSION}): upgrade confi`,
+    `the database has schema version ${version}, newer than this confi understands (${schemaVersion()}): upgrade confi`,
   )
 }

@@ -1,15 +1,15 @@
-import type { Actor } from './actors.js'
-import { describeClient, getClient, normaliseEmail } from './clients.js'
-import { takeLock, type Db } from './db.js'
+import type { Actor } from '../actors.js'
+import { describeClient, getClient, normaliseEmail } from '../clients/clients.js'
+import { takeLock, type Db } from '../db/database.js'
 import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
   ThrottledError,
   ValidationError,
-} from './errors.js'
-import { actorLabel, recordEvent } from './events.js'
-import { getFirmOptions } from './firm.js'
+} from '../errors.js'
+import { actorLabel, recordEvent } from '../audit/events.js'
+import { getFirmOptions } from '../clients/firm.js'
 import {
   reserveLoginAttempt,
   reservePasswordCheck,
@@ -24,8 +24,8 @@ import {
   type PasswordHasher,
 } from './passwords.js'
 import { endUserSessions, liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
-import type { ClientUsersTable } from './tables.js'
-import { nowIso } from './time.js'
+import type { ClientUsersTable } from '../db/tables.js'
+import { nowIso } from '../time.js'
 
 export type UserRole = 'admin' | 'collaborator'
 export type UserStatus = 'pending' | 'active' | 'disabled'
@@ -34,7 +34,7 @@ export type UserOrigin = 'login_link' | 'document_link' | 'portal_admin' | 'cli'
 export const USER_ROLES: readonly UserRole[] = ['admin', 'collaborator']
 export const USER_STATUSES: readonly UserStatus[] = ['pending', 'active', 'disabled']
 
-/** A person of a client company who logs in to the client area (SPEC §3). */
+/** A person of a client company who logs in to the client area (docs/rules.md#data). */
 export interface ClientUser {
   id: number
   clientId: number
@@ -676,7 +676,7 @@ export async function authenticate(
 export type LoginResult = AuthResult | { outcome: 'throttled'; retryAfterSeconds: number }
 
 /**
- * A login under the throttle (SPEC §4.6): the attempt is reserved (counted as a failure) before
+ * A login under the throttle (docs/rules.md#portal-security): the attempt is reserved (counted as a failure) before
  * the password is verified, so parallel guesses cannot all pass, and given back when it is right.
  * A throttled attempt still does one bcrypt verify without testing the password, so it takes as
  * long as any other failure; a full hashing pool answers 'throttled' too.

@@ -1,15 +1,15 @@
-import type { Actor } from './actors.js'
-import type { Db } from './db.js'
-import { GoneError, NotFoundError } from './errors.js'
-import { actorLabel, recordEvent } from './events.js'
-import { getFirmOptions } from './firm.js'
+import type { Actor } from '../actors.js'
+import type { Db } from '../db/database.js'
+import { GoneError, NotFoundError } from '../errors.js'
+import { actorLabel, recordEvent } from '../audit/events.js'
+import { getFirmOptions } from '../clients/firm.js'
 import { inlineHasher, validatePassword, type PasswordHasher } from './passwords.js'
 import { endUserSessions } from './sessions.js'
-import { addSeconds, nowIso } from './time.js'
-import { isTokenShaped, randomToken, sha256Hex } from './tokens.js'
+import { addSeconds, nowIso } from '../time.js'
+import { isTokenShaped, randomToken, sha256Hex } from '../tokens.js'
 import { assertUserAdmin, getUser, storePasswordHash, type ClientUser } from './users.js'
 
-/** How long a reset link works (SPEC §4.2). */
+/** How long a reset link works (docs/rules.md#registration-and-activation). */
 export const RESET_TTL_SECONDS = 24 * 60 * 60
 
 export interface PasswordReset {

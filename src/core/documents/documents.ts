@@ -1,17 +1,17 @@
 import { constants } from 'node:fs'
 import { access, open, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { Actor } from './actors.js'
+import type { Actor } from '../actors.js'
 import { parseCategory, type Category } from './categories.js'
-import type { Db } from './db.js'
-import { NotFoundError, ValidationError } from './errors.js'
-import { actorLabel, recordEvent } from './events.js'
-import type { FileStore, StoredFile } from './file-store.js'
+import type { Db } from '../db/database.js'
+import { NotFoundError, ValidationError } from '../errors.js'
+import { actorLabel, recordEvent } from '../audit/events.js'
+import type { FileStore, StoredFile } from '../storage/file-store.js'
 import { detectMediaType } from './media-type.js'
-import type { AttachmentsTable, DocumentsTable } from './tables.js'
-import { nowIso } from './time.js'
+import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
+import { nowIso } from '../time.js'
 
-/** One file of a document (SPEC §3). */
+/** One file of a document (docs/rules.md#data). */
 export interface Attachment {
   id: number
   documentId: number

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { ValidationError } from './errors.js'
+import { ValidationError } from '../errors.js'
 
 /** Fsyncs a directory, so a rename or a new file in it survives a crash (POSIX). */
 export function syncDirectory(dir: string): void {

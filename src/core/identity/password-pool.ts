@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { ThrottledError } from './errors.js'
+import { ThrottledError } from '../errors.js'
 import type { PasswordHasher } from './passwords.js'
 
 /** A PasswordHasher that runs bcryptjs on worker threads; `close()` stops the workers. */
@@ -54,7 +54,7 @@ const DEFAULT_MAX_QUEUED = 64
 
 /**
  * A small pool of worker threads hashing with bcryptjs. bcryptjs's async API still runs on the
- * main thread and stalls it for the whole hash (SPEC §7: 0.6 s at 8 concurrent logins); two
+ * main thread and stalls it for the whole hash (docs/performance.md: 0.6 s at 8 concurrent logins); two
  * workers keep the event loop free for downloads and double login throughput on 2 cores.
  */
 export function createPasswordPool(size = 2, options: PasswordPoolOptions = {}): PasswordPool {

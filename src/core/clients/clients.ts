@@ -1,18 +1,18 @@
 import { sql, type SqlBool } from 'kysely'
-import type { Actor } from './actors.js'
-import type { Db } from './db.js'
-import { ConflictError, NotFoundError, ValidationError } from './errors.js'
-import { recordEvent } from './events.js'
+import type { Actor } from '../actors.js'
+import type { Db } from '../db/database.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { recordEvent } from '../audit/events.js'
 import { getFirmOptions } from './firm.js'
-import type { ClientsTable } from './tables.js'
+import type { ClientsTable } from '../db/tables.js'
 import { formatTaxId, normaliseTaxId, stripTaxId } from './tax-id.js'
-import { nowIso } from './time.js'
-import { deriveToken, isTokenShaped, sha256Hex, type SecretKey } from './tokens.js'
+import { nowIso } from '../time.js'
+import { deriveToken, isTokenShaped, sha256Hex, type SecretKey } from '../tokens.js'
 
 export type RequireLogin = 'inherit' | 'on' | 'off'
 export const REQUIRE_LOGIN_VALUES: readonly RequireLogin[] = ['inherit', 'on', 'off']
 
-/** A client company of the firm (SPEC §3). */
+/** A client company of the firm (docs/rules.md#data). */
 export interface Client {
   id: number
   name: string

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
-import { takeLock, type Db } from './db.js'
-import { ValidationError } from './errors.js'
-import type { AccessLogTable } from './tables.js'
-import { nowIso } from './time.js'
+import { takeLock, type Db } from '../db/database.js'
+import { ValidationError } from '../errors.js'
+import type { AccessLogTable } from '../db/tables.js'
+import { nowIso } from '../time.js'
 
 export type AccessChannel = 'portal' | 'email' | 'whatsapp' | 'link'
 export type AccessAction = 'view' | 'download'
@@ -23,7 +23,7 @@ export interface AccessEntry {
   action: AccessAction
 }
 
-/** One row of the access log (SPEC §3). */
+/** One row of the access log (docs/rules.md#data). */
 export interface AccessRecord {
   id: number
   at: string
@@ -194,7 +194,7 @@ async function appendRows(trx: Db, entries: readonly AccessEntry[]): Promise<Acc
 
 /**
  * Appends one row to the access log in its own transaction and returns it once committed: the
- * portal calls this before sending the first byte of a document (SPEC §4.5).
+ * portal calls this before sending the first byte of a document (docs/rules.md#access-log-integrity).
  */
 export async function recordAccess(db: Db, entry: AccessEntry): Promise<AccessRecord> {
   checkEntry(entry)
@@ -223,7 +223,7 @@ function isConstraintError(error: unknown): boolean {
 
 /**
  * Group commit: the entries recorded while a transaction is being written wait for it and then
- * go together into the next one, so with synchronous=FULL many requests share one fsync (SPEC §7).
+ * go together into the next one, so with synchronous=FULL many requests share one fsync (docs/performance.md).
  * Each promise resolves only after its row is committed. If a batch fails on a constraint, its
  * entries are retried one by one so one bad entry cannot refuse the others; any other failure
  * (database unavailable) rejects the whole batch.

@@ -1,5 +1,5 @@
 import bcrypt from 'bcryptjs'
-import { ValidationError } from './errors.js'
+import { ValidationError } from '../errors.js'
 
 export const MIN_PASSWORD_BYTES = 8
 // bcrypt reads at most 72 bytes; a longer password is refused rather than silently truncated.
@@ -40,5 +40,5 @@ export function hashCost(hash: string): number {
 }
 
 // Verifying against this when the user does not exist makes "unknown user" take as long as
-// "wrong password" (SPEC §4.6).
+// "wrong password" (docs/rules.md#portal-security).
 export const DUMMY_HASH = '$2b$11$0Calg0mJxwSW8WgCiKXm8eU52agmaqSTUVE7cYJx7maPLGBSwoeqy'

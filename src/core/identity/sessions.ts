@@ -1,6 +1,6 @@
-import type { Db } from './db.js'
-import { addSeconds, now, nowIso } from './time.js'
-import { randomToken, sha256Hex } from './tokens.js'
+import type { Db } from '../db/database.js'
+import { addSeconds, now, nowIso } from '../time.js'
+import { randomToken, sha256Hex } from '../tokens.js'
 
 /** 'area' opens the client area; 'delivery' only delivery links of the user's own client. */
 export type SessionScope = 'area' | 'delivery'

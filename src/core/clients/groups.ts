@@ -1,9 +1,9 @@
-import type { Actor } from './actors.js'
+import type { Actor } from '../actors.js'
 import { describeClient, getClient, toClient, type Client } from './clients.js'
-import { takeLock, type Db } from './db.js'
-import { ConflictError, ValidationError } from './errors.js'
-import { recordEvent } from './events.js'
-import { nowIso } from './time.js'
+import { takeLock, type Db } from '../db/database.js'
+import { ConflictError, ValidationError } from '../errors.js'
+import { recordEvent } from '../audit/events.js'
+import { nowIso } from '../time.js'
 
 /** A company group: the head (matriz) and its members (filiais). */
 export interface Group {
@@ -33,7 +33,7 @@ function uniqueIds(ids: readonly number[]): number[] {
 const GROUPS_LOCK = 'groups'
 
 /**
- * Makes clients members of `headId`'s group (SPEC §4.3): at most one group per client, a head
+ * Makes clients members of `headId`'s group (docs/rules.md#company-groups): at most one group per client, a head
  * is no member, no client is its own member. All or nothing.
  */
 export async function addGroupMembers(

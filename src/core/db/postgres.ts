@@ -1,8 +1,9 @@
+import { nowIso } from '../time.js'
 import pg from 'pg'
 import { Kysely, PostgresDialect } from 'kysely'
-import { UnavailableError, ValidationError } from './errors.js'
+import { UnavailableError, ValidationError } from '../errors.js'
 import type { Database } from './tables.js'
-import type { OpenDatabase } from './db.js'
+import type { OpenDatabase } from './database.js'
 
 // COUNT(*) and other int8 results would otherwise arrive as strings; confi's numbers (ids, counts,
 // sizes) stay far below 2^53, so a JS number is exact and matches what SQLite returns.
@@ -145,15 +146,31 @@ export async function openPostgres(url: string, poolSize: number): Promise<OpenD
     db,
     backend: 'postgres',
     location: where,
-    async runScript(script) {
+    async applySchemaStep(version, script) {
       // `confi init` may run on several machines at once: concurrent CREATE ... IF NOT EXISTS can
-      // still collide in PostgreSQL's catalogs, so schema scripts take turns on one session lock.
-      // The multi-statement script runs as one implicit transaction: all of it or none.
+      // still collide in PostgreSQL's catalogs, so schema steps take turns on one session lock and
+      // each re-checks, under it, whether another machine already applied it.
       const client = await pool.connect()
       try {
         await client.query(`select pg_advisory_lock(hashtext('confi:schema'))`)
         try {
-          await client.query(script)
+          await client.query('begin')
+          const table = await client.query(`select to_regclass('schema_version') is not null as present`)
+          const done =
+            table.rows[0].present &&
+            (await client.query('select 1 from schema_version where version = $1', [version])).rowCount! > 0
+          if (!done) {
+            await client.query(script)
+            await client.query('insert into schema_version (version, applied_at) values ($1, $2)', [
+              version,
+              nowIso(),
+            ])
+          }
+          await client.query('commit')
+          return !done
+        } catch (error) {
+          await client.query('rollback').catch(() => {})
+          throw error
         } finally {
           await client.query(`select pg_advisory_unlock(hashtext('confi:schema'))`)
         }

@@ -1,7 +1,7 @@
-import type { Actor } from './actors.js'
-import type { Db } from './db.js'
-import { NotFoundError } from './errors.js'
-import { nowIso } from './time.js'
+import type { Actor } from '../actors.js'
+import type { Db } from '../db/database.js'
+import { NotFoundError } from '../errors.js'
+import { nowIso } from '../time.js'
 
 export interface EventInput {
   actor: Actor | string

@@ -1,6 +1,6 @@
-import { ValidationError } from './errors.js'
+import { ValidationError } from '../errors.js'
 
-/** Document categories of SPEC §3, in the order people see them. */
+/** Document categories of docs/rules.md#data, in the order people see them. */
 export const CATEGORIES = ['fiscal', 'pessoal', 'contabil', 'societario', 'outros'] as const
 export type Category = (typeof CATEGORIES)[number]
 

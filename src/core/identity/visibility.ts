@@ -1,8 +1,8 @@
-import type { Actor } from './actors.js'
-import { CATEGORIES, parseCategory, type Category } from './categories.js'
-import type { Db } from './db.js'
-import { ConflictError, ValidationError } from './errors.js'
-import { recordEvent } from './events.js'
+import type { Actor } from '../actors.js'
+import { CATEGORIES, parseCategory, type Category } from '../documents/categories.js'
+import type { Db } from '../db/database.js'
+import { ConflictError, ValidationError } from '../errors.js'
+import { recordEvent } from '../audit/events.js'
 import { assertUserAdmin, getUser, type ClientUser } from './users.js'
 
 /** What an admin hid from a collaborator; nothing hidden means everything the client area shows. */
@@ -95,7 +95,7 @@ export async function setVisibility(
 /**
  * What `user` may see. Active users: their client and, if it heads a group, every member,
  * minus what is hidden from a collaborator; access never flows from a member up to the head or
- * sideways. Pending users: only their own client (delivery links, SPEC §4.4; the portal keeps
+ * sideways. Pending users: only their own client (delivery links, docs/rules.md#document-links-and-login; the portal keeps
  * them out of the client area). Disabled users: nothing.
  */
 export async function visibleScope(db: Db, user: ClientUser): Promise<VisibleScope> {

@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js'
+import { ValidationError } from '../errors.js'
 
 export type TaxIdKind = 'cnpj' | 'cpf'
 
@@ -10,7 +10,7 @@ export function stripTaxId(input: string): string {
   return input.replace(/[.\/\-\s]/g, '').toUpperCase()
 }
 
-// SPEC §4.1: each character is worth its ASCII code minus 48, weights 2–9 from the right.
+// docs/rules.md#tax-ids: each character is worth its ASCII code minus 48, weights 2–9 from the right.
 function cnpjCheckDigit(body: string): number {
   let sum = 0
   for (let i = 0; i < body.length; i++) {

@@ -14,9 +14,9 @@ import { dirname } from 'node:path'
 import type { Writable } from 'node:stream'
 import BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'kysely'
-import { backendOf, type Backend, type Db } from './db.js'
-import { ConfiError, ValidationError } from './errors.js'
-import { syncDirectory, tempNameFor, unwritable } from './durable-files.js'
+import { backendOf, type Backend, type Db } from '../db/database.js'
+import { ConfiError, ValidationError } from '../errors.js'
+import { syncDirectory, tempNameFor, unwritable } from '../storage/durable-files.js'
 import {
   identity,
   lockExportState,
@@ -27,12 +27,12 @@ import {
   type ExportState,
   type PendingAppend,
 } from './export-state.js'
-import { formatTaxId } from './tax-id.js'
+import { formatTaxId } from '../clients/tax-id.js'
 
 export type ExportFormat = 'table' | 'csv' | 'json' | 'ndjson'
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['table', 'csv', 'json', 'ndjson']
 
-/** The CSV columns, in order: a contract with the scripts that read the export (SPEC §5). */
+/** The CSV columns, in order: a contract with the scripts that read the export (docs/rules.md#command-line). */
 export const CSV_COLUMNS = [
   'id',
   'at',
@@ -206,7 +206,7 @@ function badTime(value: string, which: string): ValidationError {
 
 const FORMULA_START = /^[=+\-@\t\r]/
 
-/** One CSV cell: formula-leading text neutralised with `'` (SPEC §4.6), then RFC 4180 quoting. */
+/** One CSV cell: formula-leading text neutralised with `'` (docs/rules.md#portal-security), then RFC 4180 quoting. */
 export function csvCell(value: string | number | null): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'number') return String(value)
@@ -458,7 +458,7 @@ const SQL_JSON_COLUMNS: Record<(typeof JSON_KEYS)[number], string> = {
 const SQL_JSON_LINE = `json_object(${JSON_KEYS.map((k) => `'${k}', ${SQL_JSON_COLUMNS[k]}`).join(', ')})`
 
 /**
- * The SQLite fast path (SPEC §7): rows are formatted inside SQL and a whole batch crosses into
+ * The SQLite fast path (docs/performance.md): rows are formatted inside SQL and a whole batch crosses into
  * JavaScript as one string, instead of one object per row; it runs on its own read-only
  * connection. Raw better-sqlite3 here because Kysely cannot aggregate a batch this way cheaply.
  */

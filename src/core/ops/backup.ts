@@ -3,10 +3,10 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkS
 import { basename, dirname, join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
-import { verifyAccessLog, type VerifyResult } from './access-log.js'
-import { openSqliteHandle } from './db.js'
-import { ConflictError, ConfiError, ValidationError } from './errors.js'
-import type { Database } from './tables.js'
+import { verifyAccessLog, type VerifyResult } from '../access-log/log.js'
+import { openSqliteHandle } from '../db/database.js'
+import { ConflictError, ConfiError, ValidationError } from '../errors.js'
+import type { Database } from '../db/tables.js'
 
 export interface BackupResult {
   path: string
@@ -16,7 +16,7 @@ export interface BackupResult {
 }
 
 /**
- * Takes a consistent online copy of a SQLite database (SPEC §4.7): `VACUUM INTO` a temporary
+ * Takes a consistent online copy of a SQLite database (docs/rules.md#durability): `VACUUM INTO` a temporary
  * file beside the target, `integrity_check` and access-log chain verified on the copy, then
  * linked into place, never over an existing file. A copy that fails integrity_check is not kept;
  * one whose chain is broken is (it is evidence), and the result says so. Raw better-sqlite3:

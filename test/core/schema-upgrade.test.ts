@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs'
+import { sql } from 'kysely'
+import { afterEach, describe, expect, it } from 'vitest'
+import { verifyAccessLog } from '../../src/core/access-log/log.js'
+import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../src/core/db/database.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+
+// Rows written by the release at schema version 1, one INSERT a line.
+const fixture = readFileSync(new URL('../fixtures/schema-v1-data.sql', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((line) => line.startsWith('INSERT INTO '))
+
+function expectedCounts(): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const line of fixture) {
+    const table = /^INSERT INTO (\w+)/.exec(line)![1]
+    counts.set(table, (counts.get(table) ?? 0) + 1)
+  }
+  return counts
+}
+
+let t: TestDatabase | undefined
+afterEach(async () => {
+  await t?.close()
+  t = undefined
+})
+
+describe(`schema upgrade on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
+  for (const { version } of schemaSteps()) {
+    it(`upgrades a database at version ${version} to ${schemaVersion()}, keeping every row and the log chain`, async () => {
+      t = await createTestDatabase({ schemaUpTo: version })
+      expect(await readSchemaVersion(t.db)).toBe(version)
+      for (const line of fixture) await sql.raw(line).execute(t.db)
+
+      const result = await applySchema(t.open)
+
+      expect(result).toEqual({ version: schemaVersion(), created: false })
+      expect(await readSchemaVersion(t.db)).toBe(schemaVersion())
+      for (const [table, count] of expectedCounts()) {
+        const row = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(t.db)
+        expect(Number(row.rows[0].n), table).toBe(count)
+      }
+      const titles = await t.db.selectFrom('documents').select('title').orderBy('id').execute()
+      expect(titles.map((row) => row.title)).toContain('DAS — Simples Nacional')
+      const verified = await verifyAccessLog(t.db)
+      expect(verified).toMatchObject({ ok: true, rows: expectedCounts().get('access_log') })
+    })
+  }
+})
