@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream'
 // Types only: Kysely and better-sqlite3 load when a command first opens the database, so
 // `--help` and usage errors start quickly (docs/performance.md).
 import type { Db, OpenDatabase } from '../core/db/database.js'
+import { accountant, type AccountantActor } from '../core/actors.js'
 import { resolveConfig, type Config } from '../core/db/config.js'
 import { loadSecretKey, type SecretKey } from '../core/tokens.js'
 import { Output } from './output.js'
@@ -34,8 +35,9 @@ export class CliContext {
     })
   }
 
-  get actor(): string {
-    return this.deps.actor
+  /** The accountant at this terminal, as core's actor. */
+  get actor(): AccountantActor {
+    return accountant(this.deps.actor)
   }
 
   /** True when prompts are allowed: both stdin and stdout are a terminal. */

@@ -2,7 +2,8 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import type { MiddlewareHandler } from 'hono'
 import type { FirmOptions } from '../core/clients/firm.js'
 import { createSession, deleteSession, type SessionScope } from '../core/identity/sessions.js'
-import { authenticateThrottled, lookupSessionUser, type ClientUser, type LoginResult } from '../core/identity/users.js'
+import { authenticateThrottled, lookupSessionUser, type LoginResult } from '../core/identity/authentication.js'
+import type { ClientUser } from '../core/identity/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */

@@ -125,7 +125,7 @@ describe('login and registration through a delivery link', () => {
   it('refuses to register through a link without login, creating nobody', async () => {
     const client = await makeClient(t.db, t.key, { requireLogin: 'inherit' })
     const doc = await makeDocument(t, client.id)
-    const input = { username: 'intruso', name: 'Intruso', password: 'senha-secreta-1' }
+    const input = { username: 'intruso', name: 'Intruso', password: 'senha-secreta-1', ip: null }
     await expect(registerThroughDelivery(t.db, doc, input, memoHasher)).rejects.toThrow(NotFoundError)
     expect(await t.db.selectFrom('client_users').select('id').execute()).toEqual([])
   })
@@ -133,8 +133,8 @@ describe('login and registration through a delivery link', () => {
   it('registers the first user of a gated link as its admin, with origin document_link', async () => {
     const client = await makeClient(t.db, t.key, { requireLogin: 'on' })
     const doc = await makeDocument(t, client.id)
-    const first = await registerThroughDelivery(t.db, doc, { username: 'ana', name: 'Ana', password: 'senha-secreta-1' }, memoHasher)
-    const second = await registerThroughDelivery(t.db, doc, { username: 'bia', name: 'Bia', password: 'senha-secreta-1' }, memoHasher)
+    const first = await registerThroughDelivery(t.db, doc, { username: 'ana', name: 'Ana', password: 'senha-secreta-1', ip: null }, memoHasher)
+    const second = await registerThroughDelivery(t.db, doc, { username: 'bia', name: 'Bia', password: 'senha-secreta-1', ip: null }, memoHasher)
     expect([first.clientId, first.role, first.status, first.origin]).toEqual([client.id, 'admin', 'active', 'document_link'])
     expect([second.role, second.status]).toEqual(['collaborator', 'pending'])
   })

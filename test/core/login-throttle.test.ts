@@ -12,7 +12,7 @@ import {
   throttleNetwork,
 } from '../../src/core/identity/login-throttle.js'
 import { setClock } from '../../src/core/time.js'
-import { authenticateThrottled } from '../../src/core/identity/users.js'
+import { authenticateThrottled } from '../../src/core/identity/authentication.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { PASSWORD, makeClient, makeFirm, makeUser, memoHasher } from '../helpers/factories.js'
 

@@ -6,7 +6,7 @@ import {
   resetPasswordWithToken,
 } from '../../src/core/identity/password-resets.js'
 import { setClock } from '../../src/core/time.js'
-import { authenticate } from '../../src/core/identity/users.js'
+import { authenticate } from '../../src/core/identity/authentication.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import {
   ACCOUNTANT,

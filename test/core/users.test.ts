@@ -11,20 +11,18 @@ import { hashCost, type PasswordHasher } from '../../src/core/identity/passwords
 import { setClock } from '../../src/core/time.js'
 import {
   activateUser,
-  addUser,
-  authenticate,
-  changePassword,
   disableUser,
   enableUser,
   getUser,
   listUsers,
-  registerUser,
   resolveUser,
-  setPassword,
   setUserRole,
   usernameKey,
   validateUsername,
 } from '../../src/core/identity/users.js'
+import { authenticate } from '../../src/core/identity/authentication.js'
+import { changePassword, setPassword } from '../../src/core/identity/credentials.js'
+import { addUser, registerUser } from '../../src/core/identity/registration.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import {
   ACCOUNTANT,
@@ -70,7 +68,7 @@ async function sessionCount(userId: number): Promise<number> {
 function register(clientId: number, username: string, password = PASSWORD) {
   return registerUser(
     t.db,
-    { clientId, username, name: `Pessoa ${username}`, password, origin: 'login_link' },
+    { clientId, username, name: `Pessoa ${username}`, password, origin: 'login_link', ip: null },
     memoHasher,
   )
 }
@@ -385,7 +383,7 @@ describe('review fixes (login throttling)', () => {
     const attempt = (clientId: number, username: string, password = PASSWORD) =>
       registerUser(
         t.db,
-        { clientId, username, name: 'Pessoa', password, origin: 'login_link' },
+        { clientId, username, name: 'Pessoa', password, origin: 'login_link', ip: null },
         counting.hasher,
       )
     await expect(attempt(client.id, 'ANA')).rejects.toThrow(ConflictError)

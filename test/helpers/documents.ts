@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs'
+import { accountant } from '../../src/core/actors.js'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import type { Insertable } from 'kysely'
@@ -29,7 +30,7 @@ export async function makeDocument(
   clientId: number,
   overrides: Partial<Parameters<typeof addDocument>[3]> = {},
 ): Promise<Document> {
-  return addDocument(t.db, storeOf(t), 'cli:test', {
+  return addDocument(t.db, storeOf(t), accountant('cli:test'), {
     clientId,
     title: 'DAS 10/2026',
     category: 'fiscal',

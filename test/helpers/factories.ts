@@ -5,7 +5,8 @@ import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { inlineHasher, type PasswordHasher } from '../../src/core/identity/passwords.js'
 import { normaliseTaxId } from '../../src/core/clients/tax-id.js'
 import type { SecretKey } from '../../src/core/tokens.js'
-import { addUser, type ClientUser, type NewUser } from '../../src/core/identity/users.js'
+import { addUser, type NewUser } from '../../src/core/identity/registration.js'
+import type { ClientUser } from '../../src/core/identity/users.js'
 
 export const ACCOUNTANT: Actor = accountant('cli:test')
 export const PASSWORD = 'senha-secreta-1'

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { accountant } from '../../src/core/actors.js'
 import { setClock } from '../../src/core/time.js'
 import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
 
@@ -97,7 +98,7 @@ describe('login and logout (docs/rules.md#portal-security)', () => {
 
   it('uses a __Host- Secure cookie when the base URL is https', async () => {
     const { setFirmOptions } = await import('../../src/core/clients/firm.js')
-    await setFirmOptions(w.db, 'cli:test', { baseUrl: 'https://portal.example.com.br' })
+    await setFirmOptions(w.db, accountant('cli:test'), { baseUrl: 'https://portal.example.com.br' })
     const client = await w.client('Padaria Pão Quente Ltda')
     await w.user(client, 'ana', { role: 'admin' })
     const login = await w.request('/login', {

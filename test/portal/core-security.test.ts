@@ -12,7 +12,7 @@ import {
 import { createPasswordPool } from '../../src/core/identity/password-pool.js'
 import { createSession, deleteSession, lookupSession } from '../../src/core/identity/sessions.js'
 import { setClock } from '../../src/core/time.js'
-import { lookupSessionUser } from '../../src/core/identity/users.js'
+import { lookupSessionUser } from '../../src/core/identity/authentication.js'
 import { createPortalWorld, type PortalWorld } from './world.js'
 
 // The security modules the portal stands on: sessions, login throttling, the bcrypt pool and

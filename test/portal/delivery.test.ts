@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { accountant } from '../../src/core/actors.js'
 import { editClient } from '../../src/core/clients/clients.js'
 import { revokeDelivery, resolveDelivery } from '../../src/core/documents/deliveries.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
@@ -51,7 +52,7 @@ describe('document links without login (docs/rules.md#document-links-and-login)'
   it('follows the firm default when the client inherits it', async () => {
     const { token } = await setup('inherit')
     expect((await w.request(`/d/${token}`)).status).toBe(200)
-    await setFirmOptions(w.db, 'cli:test', { requireLogin: true })
+    await setFirmOptions(w.db, accountant('cli:test'), { requireLogin: true })
     expect((await w.request(`/d/${token}`)).status).toBe(401)
   })
 })
@@ -164,7 +165,7 @@ describe('dead links', () => {
     expect(await expired.text()).toContain('expirou ou foi revogado')
     const resolved = await resolveDelivery(w.db, token)
     if (resolved.status !== 'ok') throw new Error('expected ok')
-    await revokeDelivery(w.db, 'cli:test', resolved.delivery.id)
+    await revokeDelivery(w.db, accountant('cli:test'), resolved.delivery.id)
     expect((await w.request(`/d/${token}`)).status).toBe(410)
     expect((await w.request(`/d/${token}/files/${doc.attachments[0].id}`)).status).toBe(410)
     expect(await w.accessRows()).toHaveLength(0)
@@ -172,7 +173,7 @@ describe('dead links', () => {
 
   it('keeps a client setting of on even when the firm default is off', async () => {
     const { client, token } = await setup('inherit')
-    await editClient(w.db, 'cli:test', client.id, { requireLogin: 'on' })
+    await editClient(w.db, accountant('cli:test'), client.id, { requireLogin: 'on' })
     expect((await w.request(`/d/${token}`)).status).toBe(401)
   })
 })

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { accountant } from '../../src/core/actors.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { activateUser } from '../../src/core/identity/users.js'
@@ -60,7 +61,7 @@ describe('login and create-account only on links that require login (docs/rules.
 
   it('still takes registrations once the firm default requires login', async () => {
     const { token } = await link('inherit')
-    await setFirmOptions(w.db, 'cli:test', { requireLogin: true })
+    await setFirmOptions(w.db, accountant('cli:test'), { requireLogin: true })
     const response = await w.request(`/d/${token}/register`, { form: REGISTRATION })
     expect(response.status).toBe(303)
     expect(sessionCookie(response)).toBeDefined()
@@ -102,7 +103,7 @@ describe('a delivery-only session after the user is activated', () => {
     expect((await w.request(`/d/${token}`, { cookie })).status).toBe(200)
     expect((await w.request('/', { cookie })).status).toBe(403)
 
-    await activateUser(w.db, 'cli:test', bruno.id)
+    await activateUser(w.db, accountant('cli:test'), bruno.id)
     const response = await w.request('/', { cookie })
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toBe('/login?aviso=ativada')

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { accountant } from '../../src/core/actors.js'
 import { createPasswordReset } from '../../src/core/identity/password-resets.js'
 import { getUser } from '../../src/core/identity/users.js'
 import { getVisibility } from '../../src/core/identity/visibility.js'
@@ -124,7 +125,7 @@ describe('account and password reset', () => {
 
   it('resets a password through a one-time link', async () => {
     const { admin } = await team()
-    const { token } = await createPasswordReset(w.db, 'cli:test', admin.id)
+    const { token } = await createPasswordReset(w.db, accountant('cli:test'), admin.id)
     const page = await w.request(`/reset/${token}`)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('ana')

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
+import { accountant } from '../../src/core/actors.js'
 import { createAccessLogWriter } from '../../src/core/access-log/log.js'
 import { addClient, loginLinkToken, type Client } from '../../src/core/clients/clients.js'
 import { createDelivery } from '../../src/core/documents/deliveries.js'
@@ -10,14 +11,15 @@ import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { addGroupMembers } from '../../src/core/clients/groups.js'
 import { inlineHasher } from '../../src/core/identity/passwords.js'
 import { createSession } from '../../src/core/identity/sessions.js'
-import { addUser, disableUser, type ClientUser } from '../../src/core/identity/users.js'
+import { addUser } from '../../src/core/identity/registration.js'
+import { disableUser, type ClientUser } from '../../src/core/identity/users.js'
 import { setVisibility } from '../../src/core/identity/visibility.js'
 import { createApp, type PortalDeps } from '../../src/portal/app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
 export const PASSWORD = 'senha-secreta-1'
 export const ORIGIN = 'http://localhost'
-const ACTOR = 'cli:test'
+const ACTOR = accountant('cli:test')
 
 // Valid tax ids for as many clients as a test needs (check digits of docs/rules.md#tax-ids).
 function cnpjCheck(body: string): number {

@@ -7,13 +7,15 @@ import { promptNewPassword, readPasswordFromStdin, requireValue } from '../promp
 import { timeZone } from './parse.js'
 
 async function core() {
-  const [users, clients, resets, taxId] = await Promise.all([
+  const [users, registration, credentials, clients, resets, taxId] = await Promise.all([
     import('../../core/identity/users.js'),
+    import('../../core/identity/registration.js'),
+    import('../../core/identity/credentials.js'),
     import('../../core/clients/clients.js'),
     import('../../core/identity/password-resets.js'),
     import('../../core/clients/tax-id.js'),
   ])
-  return { ...users, ...clients, ...resets, ...taxId }
+  return { ...users, ...registration, ...credentials, ...clients, ...resets, ...taxId }
 }
 
 /** The JSON shape of a user for scripts (camelCase; never the password hash). */
@@ -142,7 +144,7 @@ Examples:
         )
         const username = await requireValue(context, options.username, '--username', 'Username')
         const name = await requireValue(context, options.name, '--name', 'Name')
-        const { resolveClient, addUser, createPasswordReset, validateUsername } = await core()
+        const { resolveClient, addUser, addUserWithResetLink, validateUsername } = await core()
         const { validatePassword } = await import('../../core/identity/passwords.js')
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
@@ -151,17 +153,18 @@ Examples:
         if (options.passwordStdin) password = await readPasswordFromStdin(context.deps.stdin)
         else if (context.interactive) password = await promptNewPassword(context)
         if (password !== undefined) validatePassword(password)
-        const user = await addUser(db, context.actor, {
+        const input = {
           clientId: client.id,
           username,
           name,
           email: options.email,
-          password,
           role: options.role,
           active: options.active,
-        })
-        const reset =
-          password === undefined ? await createPasswordReset(db, context.actor, user.id) : undefined
+        }
+        const { user, reset } =
+          password === undefined
+            ? await addUserWithResetLink(db, context.actor, input)
+            : { user: await addUser(db, context.actor, { ...input, password }), reset: undefined }
         if (options.json) {
           return context.out.json({
             ...userJson(user),

@@ -1,5 +1,5 @@
 import { sql, type SqlBool } from 'kysely'
-import type { Actor } from '../actors.js'
+import { assertAccountant, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
@@ -131,9 +131,10 @@ export interface NewClient {
 export async function addClient(
   db: Db,
   key: SecretKey,
-  actor: Actor | string,
+  actor: Actor,
   input: NewClient,
 ): Promise<Client> {
+  assertAccountant(actor, 'add clients')
   const name = normaliseName(input.name)
   const taxId = normaliseTaxId(input.taxId)
   const email = normaliseEmail(input.email)
@@ -272,10 +273,11 @@ export interface ClientPatch {
 /** Changes a client's name, tax id, e-mail or require-login setting; one event with the changes. */
 export async function editClient(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   id: number,
   patch: ClientPatch,
 ): Promise<Client> {
+  assertAccountant(actor, 'edit clients')
   const name = patch.name === undefined ? undefined : normaliseName(patch.name)
   const taxId = patch.taxId === undefined ? undefined : normaliseTaxId(patch.taxId)
   const email = patch.email === undefined ? undefined : normaliseEmail(patch.email)
@@ -308,7 +310,7 @@ export async function editClient(
 /** Sets whether the client's documents need a login: on, off, or the firm default. */
 export async function setClientRequireLogin(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   id: number,
   value: RequireLogin,
 ): Promise<Client> {
@@ -332,9 +334,10 @@ export function loginLinkUrl(baseUrl: string, token: string): string {
 export async function rotateLoginLink(
   db: Db,
   key: SecretKey,
-  actor: Actor | string,
+  actor: Actor,
   clientId: number,
 ): Promise<Client> {
+  assertAccountant(actor, 'replace login links')
   return db.transaction().execute(async (trx) => {
     const before = await getClient(trx, clientId)
     const version = before.loginLinkVersion + 1

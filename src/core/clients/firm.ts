@@ -1,4 +1,4 @@
-import type { Actor } from '../actors.js'
+import { accountant, assertAccountant, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { ConfiError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
@@ -113,11 +113,12 @@ export interface InitFirmResult {
  */
 export async function initFirm(
   db: Db,
-  input: { firmName?: string; baseUrl?: string; actor?: Actor | string } = {},
+  input: { firmName?: string; baseUrl?: string; actor?: Actor } = {},
 ): Promise<InitFirmResult> {
   const firmName = input.firmName === undefined ? undefined : normaliseFirmName(input.firmName)
   const baseUrl = input.baseUrl === undefined ? undefined : normaliseBaseUrl(input.baseUrl)
-  const actor = input.actor ?? 'init'
+  const actor = input.actor ?? accountant('init')
+  assertAccountant(actor, 'set up the firm')
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
     if (!existing) {
@@ -154,9 +155,10 @@ export interface FirmOptionsPatch {
 /** Changes firm options after validating them; writes one event listing what changed. */
 export async function setFirmOptions(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   patch: FirmOptionsPatch,
 ): Promise<FirmOptions> {
+  assertAccountant(actor, 'change the firm options')
   const clean: FirmOptionsPatch = {
     firmName: patch.firmName === undefined ? undefined : normaliseFirmName(patch.firmName),
     baseUrl: patch.baseUrl === undefined ? undefined : normaliseBaseUrl(patch.baseUrl),
@@ -181,7 +183,7 @@ export async function setFirmOptions(
 
 async function updateFirm(
   trx: Db,
-  actor: Actor | string,
+  actor: Actor,
   existing: FirmOptionsTable,
   patch: FirmOptionsPatch,
 ): Promise<{ options: FirmOptions; changed: string[] }> {

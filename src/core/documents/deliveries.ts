@@ -1,4 +1,4 @@
-import type { Actor } from '../actors.js'
+import { assertAccountant, type Actor } from '../actors.js'
 import { normaliseEmail } from '../clients/clients.js'
 import type { Db } from '../db/database.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
@@ -100,9 +100,10 @@ function toDelivery(row: Omit<DeliveriesTable, 'id'> & { id: number }): Delivery
 export async function createDelivery(
   db: Db,
   key: SecretKey,
-  actor: Actor | string,
+  actor: Actor,
   input: NewDelivery,
 ): Promise<{ delivery: Delivery; token: string; url: string }> {
+  assertAccountant(actor, 'create deliveries')
   const channel = parseChannel(input.channel)
   const recipient = parseRecipient(channel, input.recipient)
   const createdAt = nowIso()
@@ -135,7 +136,7 @@ export async function createDelivery(
       .where('id', '=', deliveryId)
       .execute()
     await recordEvent(trx, {
-      actor: createdBy,
+      actor,
       action: 'delivery.created',
       clientId: document.clientId,
       details: { deliveryId, documentId: document.id, channel, recipient },
@@ -176,8 +177,8 @@ export async function listDeliveries(db: Db, documentId: number): Promise<Delive
 }
 
 /** Revokes a delivery: its link stops working at once. Revoking twice is refused. */
-export async function revokeDelivery(db: Db, actor: Actor | string, id: number): Promise<Delivery> {
-  const label = await actorLabel(db, actor)
+export async function revokeDelivery(db: Db, actor: Actor, id: number): Promise<Delivery> {
+  assertAccountant(actor, 'revoke deliveries')
   await db.transaction().execute(async (trx) => {
     const delivery = await getDelivery(trx, id)
     if (delivery.revokedAt) {
@@ -190,7 +191,7 @@ export async function revokeDelivery(db: Db, actor: Actor | string, id: number):
       .execute()
     const document = await getDocument(trx, delivery.documentId)
     await recordEvent(trx, {
-      actor: label,
+      actor,
       action: 'delivery.revoked',
       clientId: document.clientId,
       details: { deliveryId: id, documentId: document.id },

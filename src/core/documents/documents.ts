@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { access, open, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { Actor } from '../actors.js'
+import { assertAccountant, type Actor } from '../actors.js'
 import { parseCategory, type Category } from './categories.js'
 import type { Db } from '../db/database.js'
 import { NotFoundError, ValidationError } from '../errors.js'
@@ -156,9 +156,10 @@ async function readHead(path: string): Promise<Buffer> {
 export async function addDocument(
   db: Db,
   store: FileStore,
-  actor: Actor | string,
+  actor: Actor,
   input: NewDocument,
 ): Promise<Document> {
+  assertAccountant(actor, 'add documents')
   const title = parseTitle(input.title)
   const category = parseCategory(input.category)
   const competence = input.competence ? parseCompetence(input.competence) : null
@@ -205,7 +206,7 @@ export async function addDocument(
       )
       .execute()
     await recordEvent(trx, {
-      actor: createdBy,
+      actor,
       action: 'document.added',
       clientId: input.clientId,
       details: { documentId, title, files: checked.length },

@@ -12,7 +12,8 @@ import { getFirmOptions, initFirm } from '../clients/firm.js'
 import { addGroupMembers } from '../clients/groups.js'
 import type { PasswordHasher } from '../identity/passwords.js'
 import type { SecretKey } from '../tokens.js'
-import { addUser, disableUser } from '../identity/users.js'
+import { addUser } from '../identity/registration.js'
+import { disableUser } from '../identity/users.js'
 import { setVisibility } from '../identity/visibility.js'
 
 /** The password every demo user shares (printed by `confi demo` and `npm start`). */

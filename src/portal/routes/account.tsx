@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { ForbiddenError, ThrottledError, ValidationError } from '../../core/errors.js'
-import { changePassword, getUser } from '../../core/identity/users.js'
+import { changePassword } from '../../core/identity/credentials.js'
+import { getUser } from '../../core/identity/users.js'
 import { field, render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { requireArea } from '../guards.js'
 import { m, translateError, waitText } from '../messages.js'

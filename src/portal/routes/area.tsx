@@ -1,27 +1,12 @@
 import { Hono } from 'hono'
 import { ConflictError, NotFoundError, ThrottledError, ValidationError } from '../../core/errors.js'
 import { findClientByLoginToken, type Client } from '../../core/clients/clients.js'
-import { reserveRegistrationAttempt } from '../../core/identity/login-throttle.js'
-import { registerUser } from '../../core/identity/users.js'
+import { registerUser } from '../../core/identity/registration.js'
 import { field, render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
 import { m, translateError, waitText } from '../messages.js'
 import { startSession } from '../session.js'
 import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
 
-/**
- * Counts a registration attempt of this address before anything else (every registration may
- * cost a hash or probe a username); when throttled, sets Retry-After and returns the pt-BR text.
- */
-export async function registrationWait(c: PortalContext): Promise<string | null> {
-  try {
-    await reserveRegistrationAttempt(c.var.deps.db, { ip: c.var.address.ip })
-    return null
-  } catch (error) {
-    if (!(error instanceof ThrottledError)) throw error
-    c.header('Retry-After', String(error.retryAfterSeconds))
-    return waitText(error.retryAfterSeconds)
-  }
-}
 
 async function clientOfLink(c: PortalContext): Promise<Client> {
   const client = await findClientByLoginToken(c.var.deps.db, c.req.param('token') ?? '')
@@ -63,9 +48,17 @@ export async function readRegisterForm(c: PortalContext): Promise<FormValues & {
   }
 }
 
-/** The status a refused registration answers with. */
-export function registrationStatus(error: unknown): number {
-  return error instanceof ConflictError ? 409 : 400
+/**
+ * The pt-BR text and status of a refused registration (core counts every attempt under the
+ * registration throttle: 429 with Retry-After); rethrows anything that is not a refusal.
+ */
+export function registrationRefusal(c: PortalContext, error: unknown): { text: string; status: number } {
+  if (error instanceof ThrottledError) {
+    c.header('Retry-After', String(error.retryAfterSeconds))
+    return { text: waitText(error.retryAfterSeconds), status: 429 }
+  }
+  if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error
+  return { text: translateError(error), status: error instanceof ConflictError ? 409 : 400 }
 }
 
 /** GET /area/:token and POST /area/:token/register: the client's login link (docs/rules.md#registration-and-activation). */
@@ -79,17 +72,15 @@ export function areaRoutes(): Hono<PortalEnv> {
     const input = await readRegisterForm(c)
     const values = { name: input.name, username: input.username, email: input.email }
     let user
-    const wait = await registrationWait(c)
-    if (wait) return areaPage(c, client, { registerError: wait, values }, 429)
     try {
       user = await registerUser(
         c.var.deps.db,
-        { clientId: client.id, username: input.username ?? '', name: input.name ?? '', email: input.email, password: input.password, origin: 'login_link' },
+        { clientId: client.id, username: input.username ?? '', name: input.name ?? '', email: input.email, password: input.password, origin: 'login_link', ip: c.var.address.ip },
         c.var.deps.hasher,
       )
     } catch (error) {
-      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error
-      return areaPage(c, client, { registerError: translateError(error), values }, registrationStatus(error))
+      const refusal = registrationRefusal(c, error)
+      return areaPage(c, client, { registerError: refusal.text, values }, refusal.status)
     }
     if (user.status === 'active') {
       await startSession(c, user, 'area')

@@ -16,7 +16,7 @@ import { attemptLogin, startSession } from '../session.js'
 import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
 import { DocumentPage } from '../views/documents.js'
 import { failureStatus, pendingPage, readLoginForm } from './auth.js'
-import { readRegisterForm, registrationStatus, registrationWait } from './area.js'
+import { readRegisterForm, registrationRefusal } from './area.js'
 
 interface Resolved {
   delivery: Delivery
@@ -168,8 +168,6 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     if (refused) return refused
     const input = await readRegisterForm(c)
     const values = { name: input.name, username: input.username, email: input.email }
-    const wait = await registrationWait(c)
-    if (wait) return loginPage(c, { registerError: wait, values }, 429)
     let user
     try {
       user = await registerThroughDelivery(
@@ -180,12 +178,13 @@ export function deliveryRoutes(): Hono<PortalEnv> {
           name: input.name ?? '',
           email: input.email,
           password: input.password,
+          ip: c.var.address.ip,
         },
         c.var.deps.hasher,
       )
     } catch (error) {
-      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error
-      return loginPage(c, { registerError: translateError(error), values }, registrationStatus(error))
+      const refusal = registrationRefusal(c, error)
+      return loginPage(c, { registerError: refusal.text, values }, refusal.status)
     }
     // The user lands on the document, not the client area; a pending user gets a delivery-only session.
     await startSession(c, user, deliverySessionScope(user, resolved.document) ?? 'delivery')

@@ -5,7 +5,6 @@ import { getClient } from '../../core/clients/clients.js'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../core/errors.js'
 import {
   activateUser,
-  addUser,
   disableUser,
   enableUser,
   getUser,
@@ -14,6 +13,7 @@ import {
   setUserRole,
   type ClientUser,
 } from '../../core/identity/users.js'
+import { addUser } from '../../core/identity/registration.js'
 import { areaClientIds, getVisibility, setVisibility } from '../../core/identity/visibility.js'
 import { field, render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { parseId, requireAdmin } from '../guards.js'
