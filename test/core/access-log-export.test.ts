@@ -16,13 +16,9 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
-import {
-  CSV_COLUMNS,
-  csvCell,
-  exportAccessLog,
-  parseTimeBound,
-  type ExportOptions,
-} from '../../src/core/access-log/export.js'
+import { CSV_COLUMNS, csvCell } from '../../src/core/access-log/columns.js'
+import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export.js'
+import { parseTimeBound } from '../../src/core/access-log/filter.js'
 import { lockExportState, readExportState } from '../../src/core/access-log/export-state.js'
 import { setClock } from '../../src/core/time.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
@@ -30,13 +26,10 @@ import { makeDocument } from '../helpers/documents.js'
 import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
 
 let t: TestDatabase
-let dbPath: string | undefined
 let ids: { client: number; other: number; doc: number; otherDoc: number; attachment: number; user: number }
 
 beforeEach(async () => {
   t = await createTestDatabase()
-  // The raw-SQLite fast path exists only on SQLite; on PostgreSQL every run takes the portable one.
-  dbPath = t.config.database.kind === 'sqlite' ? t.config.database.path : undefined
   await makeFirm(t.db)
   const client = await makeClient(t.db, t.key, { name: '=HYPERLINK("http://evil"), "Padaria", Ltda' })
   const other = await makeClient(t.db, t.key, { name: 'Outra Empresa' })
@@ -61,11 +54,10 @@ async function run(options: Partial<ExportOptions> & { fast?: boolean } = {}): P
   const stream = new PassThrough()
   const chunks: Buffer[] = []
   stream.on('data', (c: Buffer) => chunks.push(c))
-  const result = await exportAccessLog(t.db, {
+  const result = await exportAccessLog(t.open, {
     filters: {},
     format: 'csv',
     target: { kind: 'stream', stream },
-    sqlitePath: options.fast === false ? undefined : dbPath,
     portable: options.fast === false,
     ...options,
   })
@@ -291,5 +283,5 @@ describe('--output and --state', () => {
 
 async function exportToFd(fd: number, filters: ExportOptions['filters'], statePath?: string) {
   const stream = createWriteStream('', { fd, autoClose: false })
-  return exportAccessLog(t.db, { filters, format: 'ndjson', target: { kind: 'stream', stream, fd }, statePath, sqlitePath: dbPath })
+  return exportAccessLog(t.open, { filters, format: 'ndjson', target: { kind: 'stream', stream, fd }, statePath })
 }

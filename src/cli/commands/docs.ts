@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import type { Delivery } from '../../core/documents/deliveries.js'
 import type { Document } from '../../core/documents/documents.js'
-import type { ExportFormat } from '../../core/access-log/export.js'
+import type { ExportFormat } from '../../core/access-log/export-format.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../main.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
@@ -318,6 +318,7 @@ Examples:
         throw new UsageError('--state and --after-id cannot be combined: the state file says where to start')
       }
       const exporter = await import('../../core/access-log/export.js')
+      const { parseTimeBound } = await import('../../core/access-log/filter.js')
       const { resolveClient } = await import('../../core/clients/clients.js')
       const { resolveDocument } = await import('../../core/documents/documents.js')
       const { resolveUser } = await import('../../core/identity/users.js')
@@ -327,15 +328,14 @@ Examples:
         clientId: options.client ? (await resolveClient(db, options.client)).id : undefined,
         documentId: options.doc ? (await resolveDocument(db, options.doc)).id : undefined,
         userId: options.user ? (await resolveUser(db, options.user)).id : undefined,
-        since: options.since ? exporter.parseTimeBound(options.since, options.tz, 'since') : undefined,
-        until: options.until ? exporter.parseTimeBound(options.until, options.tz, 'until') : undefined,
+        since: options.since ? parseTimeBound(options.since, options.tz, 'since') : undefined,
+        until: options.until ? parseTimeBound(options.until, options.tz, 'until') : undefined,
         afterId: options.afterId,
       }
       const state = options.state ? resolvePath(context, options.state) : undefined
       const output = options.output ? resolvePath(context, options.output) : undefined
       const stdout = context.deps.stdout as typeof context.deps.stdout & { fd?: number }
-      const database = context.config().database
-      const result = await exporter.exportAccessLog(db, {
+      const result = await exporter.exportAccessLog(open, {
         filters,
         format: options.format,
         target: output ? { kind: 'file', path: output } : { kind: 'stream', stream: stdout, fd: stdout.fd },
@@ -343,7 +343,6 @@ Examples:
         // Unset: core leaves it out when a continued export appends to stdout (see --help).
         header: options.header,
         statePath: state,
-        sqlitePath: database.kind === 'sqlite' ? database.path : undefined,
       })
       for (const note of result.notes) context.out.note(note)
       if (output) context.out.note(`exported ${result.rows} rows to ${output}`)
