@@ -7,7 +7,6 @@ import { m, translateError, waitText } from '../messages.js'
 import { startSession } from '../session.js'
 import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
 
-
 async function clientOfLink(c: PortalContext): Promise<Client> {
   const client = await findClientByLoginToken(c.var.deps.db, c.req.param('token') ?? '')
   // Unknown and rotated links look the same: a 404 that says nothing about any client.
