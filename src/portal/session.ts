@@ -74,3 +74,10 @@ export async function attemptLogin(c: PortalContext, username: string, password:
   const { db, hasher } = c.var.deps
   return authenticateThrottled(db, { username, password, ip: c.var.address.ip }, hasher)
 }
+
+/** Status and headers of a failed login: 401, or 429 with Retry-After; the page is the same. */
+export function loginFailureStatus(c: PortalContext, outcome: LoginOutcome): number {
+  if (outcome.outcome !== 'throttled') return 401
+  c.header('Retry-After', String(outcome.retryAfterSeconds))
+  return 429
+}

@@ -60,7 +60,7 @@ describe('confi docs', () => {
       [confi(['docs', 'send', '42', '--channel', 'link']), /no document with id 42/],
       [confi(['docs', 'revoke', '42']), /no delivery with id 42/],
       [confi(['docs', 'log', '--output', join(t.dir, 'nope', 'x.csv')]), /cannot write --output .*nope.*does not exist/],
-      [confi(['docs', 'log', '--state', join(t.dir, 'nope', 'state')]), /cannot write --state/],
+      [confi(['docs', 'log', '--state', join(t.dir, 'nope', 'state')]), /cannot write the state file .*\(set by --state\)/],
       [confi(['docs', 'log', '--since', 'ontem']), /--since 'ontem' is not a date or time/],
     ]
     for (const [run, message] of cases) {
@@ -121,7 +121,7 @@ describe('confi docs', () => {
     closeSync(fd)
     expect(second).toEqual({
       code: 1,
-      stderr: `confi: another export is using --state ${statePath} (pid ${first.pid}); try again when it finishes\n`,
+      stderr: `confi: another export is using the state file ${statePath} (pid ${first.pid}); try again when it finishes (set by --state)\n`,
     })
     first.stdout.on('data', (chunk: Buffer) => chunks.push(chunk)).resume()
     const firstCode = await new Promise((resolve) => first.once('close', resolve))

@@ -160,7 +160,7 @@ describe('--output and --state', () => {
     // A failure during the export (here: the state cannot be written) leaves the old file intact.
     await expect(
       run({ target: { kind: 'file', path: out }, statePath: join(t.dir, 'missing', 'state') }),
-    ).rejects.toThrow(/cannot write --state/)
+    ).rejects.toThrow(/cannot write the state file/)
     expect(readFileSync(out, 'utf8').split('\r\n').length).toBe(6)
     expect(readdirSync(t.dir).filter((n) => n.includes('.tmp-'))).toEqual([])
   })
@@ -225,7 +225,7 @@ describe('--output and --state', () => {
     // The parent of this test process is alive and is not this process.
     writeFileSync(`${state()}.lock`, JSON.stringify({ pid: process.ppid, started_at: 'x' }))
     await expect(run({ format: 'ndjson', statePath: state() })).rejects.toThrow(
-      `another export is using --state ${state()} (pid ${process.ppid}); try again when it finishes`,
+      `another export is using the state file ${state()} (pid ${process.ppid}); try again when it finishes`,
     )
     expect(readFileSync(state(), 'utf8')).toBe(before)
     expect(existsSync(`${state()}.lock`)).toBe(true)
@@ -260,7 +260,7 @@ describe('--output and --state', () => {
     await expect(run({ statePath: state() })).rejects.toThrow(/corrupt/)
     expect(existsSync(`${state()}.lock`)).toBe(false)
     const release = lockExportState(state())
-    expect(() => lockExportState(state())).toThrow(/another export is using --state/)
+    expect(() => lockExportState(state())).toThrow(/another export is using the state file/)
     release()
     lockExportState(state())()
   })

@@ -351,7 +351,7 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     const cookie = await w.cookieFor(ana)
     const change = (current: string) =>
       w.request('/account/password', { cookie, form: { current_password: current, password: 'nova-senha-123' } })
-    for (let i = 0; i < 5; i++) expect((await change(`errada-${i}`)).status).toBe(400)
+    for (let i = 0; i < 5; i++) expect((await change(`errada-${i}`)).status).toBe(403)
     const throttled = await change(PASSWORD)
     expect(throttled.status).toBe(429)
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)

@@ -113,7 +113,7 @@ describe('account and password reset', () => {
     const { admin, cookie } = await team()
     const other = await w.cookieFor(admin)
     const wrong = await w.request('/account/password', { form: { current_password: 'nao-e-essa', password: 'nova-senha-123' }, cookie })
-    expect(wrong.status).toBe(400)
+    expect(wrong.status).toBe(403)
     expect(await wrong.text()).toContain('senha atual não confere')
     const ok = await w.request('/account/password', { form: { current_password: PASSWORD, password: 'nova-senha-123' }, cookie })
     expect(ok.status).toBe(303)

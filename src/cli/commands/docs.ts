@@ -1,25 +1,15 @@
 import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import type { Delivery } from '../../core/documents/deliveries.js'
 import type { Document } from '../../core/documents/documents.js'
 import type { ExportFormat } from '../../core/access-log/export-format.js'
 import type { CliContext } from '../context.js'
-import { UsageError } from '../main.js'
+import { loadCore } from '../core.js'
+import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
-
-async function core() {
-  const [documents, deliveries, clients, taxId] = await Promise.all([
-    import('../../core/documents/documents.js'),
-    import('../../core/documents/deliveries.js'),
-    import('../../core/clients/clients.js'),
-    import('../../core/clients/tax-id.js'),
-  ])
-  return { ...documents, ...deliveries, ...clients, ...taxId }
-}
 
 /** The JSON shape of a document for scripts. */
 function documentJson(document: Document) {
@@ -44,16 +34,8 @@ function documentJson(document: Document) {
   }
 }
 
-function deliveryStatus(delivery: Delivery, now: string): string {
-  if (delivery.revokedAt) return 'revoked'
-  if (delivery.expiresAt && delivery.expiresAt <= now) return 'expired'
-  return 'active'
-}
-
 function fileStore(context: CliContext) {
-  return import('../../core/storage/file-store.js').then(({ createDiskFileStore }) =>
-    createDiskFileStore(join(context.config().dataDir, 'files')),
-  )
+  return loadCore().then(({ createDiskFileStore }) => createDiskFileStore(join(context.config().dataDir, 'files')))
 }
 
 /** `confi docs ...`: documents, their delivery links and the access log. */
@@ -82,7 +64,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         const clientRef = await requireValue(context, options.client, '--client', 'Client (id or CNPJ/CPF)')
         const title = await requireValue(context, options.title, '--title', 'Title')
         const category = await requireValue(context, options.category, '--category', `Category (${CATEGORY_HELP})`)
-        const { addDocument, resolveClient, formatTaxId } = await core()
+        const { addDocument, resolveClient, formatTaxId } = await loadCore()
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
         const document = await addDocument(db, await fileStore(context), context.actor, {
@@ -121,7 +103,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         tz: string
         json?: boolean
       }) => {
-        const { listDocuments, resolveClient, formatTaxId } = await core()
+        const { listDocuments, resolveClient, formatTaxId } = await loadCore()
         const db = await context.db()
         const clientIds = options.client ? [(await resolveClient(db, options.client)).id] : 'all'
         const page = await listDocuments(db, {
@@ -160,9 +142,8 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs show 7')
     .action(async (ref: string, options: { tz: string; json?: boolean }) => {
-      const { resolveDocument, listDeliveries, formatTaxId, deliveryToken, deliveryUrl } = await core()
-      const { getFirmOptions } = await import('../../core/clients/firm.js')
-      const { nowIso } = await import('../../core/time.js')
+      const { resolveDocument, listDeliveries, deliveryStatus, formatTaxId, deliveryToken, deliveryUrl, getFirmOptions, nowIso } =
+        await loadCore()
       const db = await context.db()
       const document = await resolveDocument(db, ref)
       const deliveries = await listDeliveries(db, document.id)
@@ -220,8 +201,7 @@ export function registerDocs(program: Command, context: CliContext): void {
       '\nExample:\n  $ confi docs send 7 --channel email --to financeiro@cliente.com.br --expires 30d',
     )
     .action(async (ref: string, options: { channel: string; to?: string; expires?: string; json?: boolean }) => {
-      const { resolveDocument, createDelivery, parseDuration } = await core()
-      const { addSeconds, nowIso } = await import('../../core/time.js')
+      const { resolveDocument, createDelivery, parseDuration, addSeconds, nowIso } = await loadCore()
       const expiresAt = options.expires ? addSeconds(nowIso(), parseDuration(options.expires)) : null
       const db = await context.db()
       const document = await resolveDocument(db, ref)
@@ -244,7 +224,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .argument('<delivery>', 'delivery id (printed by docs send and docs show)')
     .addHelpText('after', '\nExample:\n  $ confi docs revoke 12')
     .action(async (ref: string) => {
-      const { resolveDeliveryRef, revokeDelivery } = await core()
+      const { resolveDeliveryRef, revokeDelivery } = await loadCore()
       const db = await context.db()
       const delivery = await revokeDelivery(db, context.actor, (await resolveDeliveryRef(db, ref)).id)
       context.out.line(`revoked delivery ${delivery.id} of document ${delivery.documentId}`)
@@ -258,8 +238,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs verify')
     .action(async (options: { json?: boolean }) => {
-      const { verifyAccessLog } = await import('../../core/access-log/log.js')
-      const { ConfiError } = await import('../../core/errors.js')
+      const { verifyAccessLog, ConfiError } = await loadCore()
       const result = await verifyAccessLog(await context.db())
       if (options.json) context.out.json(result)
       if (!result.ok) {
@@ -317,11 +296,7 @@ Examples:
       if (options.state && options.afterId !== undefined) {
         throw new UsageError('--state and --after-id cannot be combined: the state file says where to start')
       }
-      const exporter = await import('../../core/access-log/export.js')
-      const { parseTimeBound } = await import('../../core/access-log/filter.js')
-      const { resolveClient } = await import('../../core/clients/clients.js')
-      const { resolveDocument } = await import('../../core/documents/documents.js')
-      const { resolveUser } = await import('../../core/identity/users.js')
+      const { resolveClient, resolveDocument, resolveUser, parseTimeBound, exportAccessLog } = await loadCore()
       const open = await context.openDatabase()
       const db = open.db
       const filters = {
@@ -335,7 +310,7 @@ Examples:
       const state = options.state ? resolvePath(context, options.state) : undefined
       const output = options.output ? resolvePath(context, options.output) : undefined
       const stdout = context.deps.stdout as typeof context.deps.stdout & { fd?: number }
-      const result = await exporter.exportAccessLog(open, {
+      const result = await exportAccessLog(open, {
         filters,
         format: options.format,
         target: output ? { kind: 'file', path: output } : { kind: 'stream', stream: stdout, fd: stdout.fd },

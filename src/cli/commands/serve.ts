@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
-import { UsageError } from '../main.js'
+import { loadCore } from '../core.js'
+import { UsageError } from '../errors.js'
 
 /** Parses --port: a whole number from 0 to 65535. */
 export function parsePort(value: string): number {
@@ -15,11 +16,9 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool }, { createAccessLogWriter }, { createDiskFileStore }] = await Promise.all([
+  const [{ startPortal }, { createPasswordPool, createAccessLogWriter, createDiskFileStore }] = await Promise.all([
     import('../../portal/server.js'),
-    import('../../core/identity/password-pool.js'),
-    import('../../core/access-log/log.js'),
-    import('../../core/storage/file-store.js'),
+    loadCore(),
   ])
   const db = await context.db()
   const config = context.config()

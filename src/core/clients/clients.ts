@@ -263,6 +263,15 @@ export async function listClientsByIds(db: Db, ids: readonly number[]): Promise<
   return clients.sort((a, b) => a.id - b.id)
 }
 
+/** Id and name of each of these clients, in the order given, read in one query: for company menus. */
+export async function clientNames(db: Db, ids: readonly number[]): Promise<{ id: number; name: string }[]> {
+  const names = new Map((await listClientsByIds(db, ids)).map((client) => [client.id, client.name]))
+  return ids.flatMap((id) => {
+    const name = names.get(id)
+    return name === undefined ? [] : [{ id, name }]
+  })
+}
+
 export interface ClientPatch {
   name?: string
   taxId?: string

@@ -154,9 +154,9 @@ function withStatementCache(raw: BetterSqlite3.Database): BetterSqlite3.Database
 /** Opens a SQLite file with the pragmas of docs/rules.md#durability. */
 export function openSqliteHandle(path: string, create: boolean): BetterSqlite3.Database {
   if (!create && !existsSync(path)) {
-    throw new ConfiError(
-      `no confi database at ${path}: run 'confi init' first, or point --db (or CONFI_DB) at the right file`,
-    )
+    throw new ConfiError(`no confi database at ${path}: run 'confi init' first, or point to the right file`, {
+      remedy: 'database_location',
+    })
   }
   let raw: BetterSqlite3.Database
   try {

@@ -32,6 +32,16 @@ export interface NewDelivery {
   expiresAt?: string | null
 }
 
+/** Whether a delivery's link works now: revoked wins over expired (docs/rules.md#document-links-and-login). */
+export type DeliveryStatus = 'active' | 'expired' | 'revoked'
+
+/** The status of a delivery at `now` (UTC ISO; default: this moment), for every adapter. */
+export function deliveryStatus(delivery: Pick<Delivery, 'expiresAt' | 'revokedAt'>, now = nowIso()): DeliveryStatus {
+  if (delivery.revokedAt) return 'revoked'
+  if (delivery.expiresAt && Date.parse(delivery.expiresAt) <= Date.parse(now)) return 'expired'
+  return 'active'
+}
+
 /** What a delivery token leads to; expected "no" answers are values, not exceptions. */
 export type DeliveryResolution =
   | { status: 'ok'; delivery: Delivery; document: Document }
@@ -200,7 +210,6 @@ export async function revokeDelivery(db: Db, actor: Actor, id: number): Promise<
   return getDelivery(db, id)
 }
 
-
 /** What a token from a URL leads to: the document, or why not (expired, revoked, unknown). */
 export async function resolveDelivery(db: Db, token: string): Promise<DeliveryResolution> {
   if (!isTokenShaped(token)) return { status: 'unknown' }
@@ -213,9 +222,7 @@ export async function resolveDelivery(db: Db, token: string): Promise<DeliveryRe
     .executeTakeFirst()
   if (!row) return { status: 'unknown' }
   const delivery = toDelivery(row)
-  if (delivery.revokedAt) return { status: 'revoked', delivery }
-  if (delivery.expiresAt && Date.parse(delivery.expiresAt) <= Date.parse(nowIso())) {
-    return { status: 'expired', delivery }
-  }
+  const status = deliveryStatus(delivery)
+  if (status !== 'active') return { status, delivery }
   return { status: 'ok', delivery, document: await getDocument(db, delivery.documentId) }
 }

@@ -79,7 +79,9 @@ export async function fillDemo(
 ): Promise<DemoResult> {
   const existing = await db.selectFrom('clients').select('id').limit(1).executeTakeFirst()
   if (existing) {
-    throw new ConflictError('the database already has clients: demo data goes only into an empty database (use a new --db file)')
+    throw new ConflictError('the database already has clients: demo data goes only into an empty database, such as a new file', {
+      remedy: 'database_location',
+    })
   }
   await initFirm(db, {})
   const firm = await getFirmOptions(db)

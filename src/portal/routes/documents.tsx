@@ -1,14 +1,11 @@
 import { Hono } from 'hono'
-import type { Category } from '../../core/documents/categories.js'
-import { getClient } from '../../core/clients/clients.js'
-import { findVisibleDocument } from '../../core/documents/access.js'
-import { listDocuments, parseCompetence, type Document } from '../../core/documents/documents.js'
-import { NotFoundError, ValidationError } from '../../core/errors.js'
-import { scopeOfFreshUser, type VisibleScope } from '../../core/identity/visibility.js'
+import { findVisibleDocument, listVisibleDocuments } from '../../core/documents/access.js'
+import type { Document } from '../../core/documents/documents.js'
+import { NotFoundError } from '../../core/errors.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { accessOrigin, parseId, recordAccessOrFail, requireArea, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
-import { DashboardPage, DocumentPage, type DashboardFilters } from '../views/documents.js'
+import { DashboardPage, DocumentPage } from '../views/documents.js'
 
 const PAGE_SIZE = 25
 
@@ -21,76 +18,57 @@ async function visibleDocument(c: PortalContext, auth: Auth): Promise<Document> 
   return document
 }
 
-function readFilters(c: PortalContext, scope: VisibleScope): { filters: DashboardFilters; error?: string } {
-  const filters: DashboardFilters = {}
-  let error: string | undefined
+/** The dashboard's filters as typed; core checks them against what the user may see. */
+function readFilters(c: PortalContext) {
   const company = c.req.query('company') ?? ''
-  if (/^\d{1,15}$/.test(company)) filters.company = Number(company)
-  const category = c.req.query('category') ?? ''
-  if ((scope.categories as readonly string[]).includes(category)) filters.category = category
-  const competence = (c.req.query('competence') ?? '').trim()
-  if (competence) {
-    try {
-      filters.competence = parseCompetence(competence)
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e
-      error = m.documents.badCompetence
-    }
+  return {
+    company: /^\d{1,15}$/.test(company) ? Number(company) : undefined,
+    category: c.req.query('category') || undefined,
+    competence: (c.req.query('competence') ?? '').trim() || undefined,
+    after: c.req.query('after') || null,
   }
-  return { filters, error }
 }
 
-/** GET /, GET /documents/:id and its file downloads (channel `portal`). */
-export function documentRoutes(): Hono<PortalEnv> {
+/** GET /: the documents of every company the user may see (core's `listVisibleDocuments`). */
+export function dashboardRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
-    const { db } = c.var.deps
-    const scope = await scopeOfFreshUser(db, auth.user)
-    const { filters, error } = readFilters(c, scope)
-    // A company outside the scope is filtered to nothing, never widened.
-    const clientIds = filters.company ? scope.clientIds.filter((id) => id === filters.company) : scope.clientIds
-    const after = c.req.query('after') || null
-    let page: { items: Document[]; nextCursor: string | null }
-    let pageError = error
-    try {
-      page = await listDocuments(db, {
-        clientIds,
-        categories: scope.categories,
-        category: filters.category as Category | undefined,
-        competence: filters.competence,
-        after,
-        limit: PAGE_SIZE,
-      })
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e
-      page = { items: [], nextCursor: null }
-      pageError = m.documents.badCursor
-    }
-    const companies = await Promise.all(
-      scope.clientIds.map(async (id) => ({ id, name: (await getClient(db, id)).name })),
-    )
+    const filters = readFilters(c)
+    const listing = await listVisibleDocuments(c.var.deps.db, auth.user, { ...filters, limit: PAGE_SIZE })
+    const error = listing.invalid.includes('cursor')
+      ? m.documents.badCursor
+      : listing.invalid.includes('competence')
+        ? m.documents.badCompetence
+        : undefined
     return render(
       c,
       DashboardPage({
         firmName: c.var.firm.firmName,
         viewer: viewerOf(auth)!,
-        companies,
-        categories: scope.categories,
-        filters,
-        items: page.items,
-        nextCursor: page.nextCursor,
-        paged: Boolean(after),
+        companies: listing.companies,
+        categories: listing.categories,
+        filters: listing.filters,
+        items: listing.items,
+        nextCursor: listing.nextCursor,
+        paged: Boolean(filters.after),
         notice: NOTICES[c.req.query('aviso') ?? ''],
-        error: pageError,
+        error,
       }),
-      pageError ? 400 : 200,
+      error ? 400 : 200,
     )
   })
 
-  app.get('/documents/:id', async (c) => {
+  return app
+}
+
+/** GET /documents/:id and its file downloads (channel `portal`). */
+export function documentRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  app.get('/:id', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
@@ -114,7 +92,7 @@ export function documentRoutes(): Hono<PortalEnv> {
     return html
   })
 
-  app.get('/documents/:id/files/:attachmentId', async (c) => {
+  app.get('/:id/files/:attachmentId', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
