@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream'
+import type { PassThrough, Readable } from 'node:stream'
 import yazl from 'yazl'
 import type { Db } from '../db/database.js'
 import { UnavailableError } from '../errors.js'
@@ -117,14 +117,30 @@ export async function openZip(
   }
   await Promise.all(entries.map(record))
   const zip = new yazl.ZipFile()
+  const output = zip.outputStream as PassThrough
+  // yazl leaves errors of its input streams unhandled: end the download instead (the client sees
+  // a failed download, never a truncated archive that looks whole), and close the open file when
+  // the client goes away.
+  let current: Readable | null = null
+  const fail = (error: Error) => output.destroy(error)
+  zip.on('error', fail)
+  output.once('close', () => current?.destroy())
   for (const entry of entries) {
     const options = { compress: false, size: entry.attachment.size, mtime: entry.mtime }
     // Lazy: one file open at a time, however many the archive holds.
-    zip.addReadStreamLazy(entry.path, options, (done) => done(null, store.open(entry.attachment.storageKey)))
+    zip.addReadStreamLazy(entry.path, options, (done) => {
+      current = store.open(entry.attachment.storageKey).once('error', fail)
+      done(null, current)
+    })
   }
   const size = await new Promise<number>((resolve) => {
     const end = zip.end as unknown as (options: object, sized: (size: number) => void) => void
     end.call(zip, {}, resolve)
   })
-  return { stream: zip.outputStream as Readable, size }
+  return { stream: output, size }
+}
+
+/** The name of an archive's download: the title, safe for every file system, and `.zip`. */
+export function zipFileName(title: string): string {
+  return `${safeSegment(title)}.zip`
 }

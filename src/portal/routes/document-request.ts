@@ -1,4 +1,4 @@
-import type { Category } from '../../core/documents/categories.js'
+import { CATEGORIES, type Category } from '../../core/documents/categories.js'
 import { findVisibleDocument } from '../../core/documents/access.js'
 import { areaDocumentQuery } from '../../core/documents/area-list.js'
 import { parseCompetence, type Document } from '../../core/documents/documents.js'
@@ -19,13 +19,14 @@ export async function visibleDocument(c: PortalContext, auth: Auth): Promise<Doc
   return document
 }
 
-function readFilters(c: PortalContext, scope: VisibleScope): { filters: DashboardFilters; error?: string } {
+function readFilters(c: PortalContext): { filters: DashboardFilters; error?: string } {
   const filters: DashboardFilters = {}
   let error: string | undefined
   const company = c.req.query('company') ?? ''
   if (/^\d{1,15}$/.test(company)) filters.company = Number(company)
+  // Like a company, a category outside the scope is kept and lists nothing, never everything.
   const category = c.req.query('category') ?? ''
-  if ((scope.categories as readonly string[]).includes(category)) filters.category = category
+  if ((CATEGORIES as readonly string[]).includes(category)) filters.category = category
   const competence = (c.req.query('competence') ?? '').trim()
   if (competence) {
     try {
@@ -55,7 +56,7 @@ function readFilters(c: PortalContext, scope: VisibleScope): { filters: Dashboar
 
 /** The list query of the request's filters, inside the user's scope (also the list's ZIP). */
 export function readAreaQuery(c: PortalContext, scope: VisibleScope) {
-  const { filters, error } = readFilters(c, scope)
+  const { filters, error } = readFilters(c)
   const query = areaDocumentQuery(scope, {
     ...filters,
     category: filters.category as Category | undefined,

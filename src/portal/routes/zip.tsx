@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import { Hono } from 'hono'
 import { localDate } from '../../core/documents/due-soon.js'
-import { openZip, planDocumentZip, planListZip, type ZipPlan } from '../../core/documents/zip.js'
+import { openZip, planDocumentZip, planListZip, zipFileName, type ZipPlan } from '../../core/documents/zip.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { accessOrigin, contentDisposition, recordAccessOrFail, requireArea } from '../guards.js'
@@ -69,7 +69,7 @@ export function zipRoutes(): Hono<PortalEnv> {
     if (error) return c.redirect(back, 303)
     const plan = await planListZip(c.var.deps.db, query)
     if (!plan.ok) return refusal(c, auth, plan, back)
-    return sendZip(c, auth, plan, `documentos-${localDate()}.zip`)
+    return sendZip(c, auth, plan, zipFileName(`documentos-${localDate()}`))
   })
 
   app.get('/documents/:id/zip', async (c) => {
@@ -78,7 +78,7 @@ export function zipRoutes(): Hono<PortalEnv> {
     const document = await visibleDocument(c, auth)
     const plan = planDocumentZip(document)
     if (!plan.ok) return refusal(c, auth, plan, `/documents/${document.id}`)
-    return sendZip(c, auth, plan, `${document.title}.zip`)
+    return sendZip(c, auth, plan, zipFileName(document.title))
   })
 
   return app
