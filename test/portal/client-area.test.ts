@@ -1,6 +1,6 @@
 // Issue 10 part 7 through the portal's HTTP interface: "A vencer", "Novo", search and sort, who
 // opened a document, and ZIP downloads (docs/decisions.md, "Client area: due soon, new, accesses, ZIP").
-import { writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import yauzl from 'yauzl'
@@ -372,6 +372,23 @@ describe('ZIP downloads', () => {
     expect(text).toContain('Esta lista tem mais de 200 arquivos, e o ZIP aceita no máximo 200 de uma vez.')
     expect(text).toContain('href="/"')
     expect(await w.accessRows()).toHaveLength(0)
+  })
+
+  it('ends the download, without crashing the server, when a file vanishes while it streams', async () => {
+    const client = await w.client('Empresa Instável')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const document = await doc(client, 'Grandes', {
+      files: [
+        { name: 'a.pdf', content: Buffer.alloc(2 << 20, 1) },
+        { name: 'b.pdf', content: Buffer.alloc(2 << 20, 2) },
+      ],
+    })
+    const response = await w.request(`/documents/${document.id}/zip`, { cookie: await w.cookieFor(ana) })
+    expect(response.status).toBe(200)
+    rmSync(join(w.t.config.dataDir, 'files', document.attachments[1].storageKey))
+    await expect(response.arrayBuffer()).rejects.toThrow()
+    // The server goes on serving.
+    expect((await w.request(`/documents/${document.id}`, { cookie: await w.cookieFor(ana) })).status).toBe(200)
   })
 
   it('serves nothing and logs nothing when a stored file is missing', async () => {
