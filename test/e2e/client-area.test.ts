@@ -3,12 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser } from 'playwright-core'
-import yauzl from 'yauzl'
 import { addDocument } from '../../src/core/documents/documents.js'
 import { localDate } from '../../src/core/documents/due-soon.js'
 import { confiBin } from '../helpers/cli.js'
 import type { TestDatabase } from '../helpers/db.js'
 import { createPortalWorld, PASSWORD } from '../portal/world.js'
+import { unzip } from '../helpers/zip.js'
 
 // "A vencer" and "Baixar todos (ZIP)" in real headless Chromium on a 360 px phone, against a real
 // `confi serve` (issue 10 part 7; docs/decisions.md, "Client area: due soon, new, accesses, ZIP").
@@ -18,28 +18,6 @@ const CHROMIUM = process.env.CONFI_CHROMIUM ?? '/usr/bin/chromium'
 function shift(days: number): string {
   const today = localDate()
   return new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
-}
-
-function zipNames(bytes: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error)
-      const files = new Map<string, Buffer>()
-      zip.on('entry', (entry: yauzl.Entry) =>
-        zip.openReadStream(entry, (err, stream) => {
-          if (err || !stream) return reject(err)
-          const chunks: Buffer[] = []
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-          stream.on('end', () => {
-            files.set(entry.fileName, Buffer.concat(chunks))
-            zip.readEntry()
-          })
-        }),
-      )
-      zip.on('end', () => resolve(files))
-      zip.readEntry()
-    })
-  })
 }
 
 describe('the client area on a phone', () => {
@@ -108,10 +86,10 @@ describe('the client area on a phone', () => {
 
     // "A vencer" comes first, above the filters and the list.
     const panel = page.locator('section.due')
-    expect(await page.evaluate(() => document.querySelector('section.due')!.compareDocumentPosition(document.querySelector('form.filters')!) & 4)).toBe(4)
+    expect(await page.evaluate("document.querySelector('section.due').compareDocumentPosition(document.querySelector('form.filters')) & 4")).toBe(4)
     const overdue = panel.locator('li.overdue')
     expect(await overdue.textContent()).toContain('Vencido há 2 dias')
-    expect(await overdue.locator('.due-when').evaluate((el) => getComputedStyle(el).color)).toBe('rgb(179, 38, 30)')
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('li.overdue .due-when')).color`)).toBe('rgb(179, 38, 30)')
     expect(await panel.locator('li', { hasText: 'DAS 11/2026' }).textContent()).toContain('Vence em 3 dias')
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
 
@@ -120,7 +98,7 @@ describe('the client area on a phone', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Baixar todos (ZIP)' }).click()])
     expect(download.suggestedFilename()).toMatch(/^FGTS 10_2026 — competência outubro\.zip$/)
-    const unzipped = await zipNames(readFileSync((await download.path())!))
+    const unzipped = await unzip(readFileSync((await download.path())!))
     expect([...unzipped.keys()]).toEqual(Object.keys(files))
     for (const [name, bytes] of Object.entries(files)) expect(unzipped.get(name)!.equals(bytes)).toBe(true)
 

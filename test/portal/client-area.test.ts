@@ -3,11 +3,11 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import yauzl from 'yauzl'
 import type { Client } from '../../src/core/clients/clients.js'
 import { addDocument, type Document } from '../../src/core/documents/documents.js'
 import { setClock } from '../../src/core/time.js'
 import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { unzip } from '../helpers/zip.js'
 
 let w: PortalWorld
 let restoreClock: () => void = () => {}
@@ -57,29 +57,6 @@ async function html(path: string, cookie: string): Promise<string> {
 function dueSection(page: string): string {
   const match = /<section class="card due"[\s\S]*?<\/section>/.exec(page)
   return (match?.[0] ?? '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')
-}
-
-function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error)
-      const files = new Map<string, Buffer>()
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (err, stream) => {
-          if (err || !stream) return reject(err)
-          const chunks: Buffer[] = []
-          stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-          stream.on('end', () => {
-            files.set(entry.fileName, Buffer.concat(chunks))
-            zip.readEntry()
-          })
-        })
-      })
-      zip.on('end', () => resolve(files))
-      zip.on('error', reject)
-      zip.readEntry()
-    })
-  })
 }
 
 describe('"A vencer" on the documents page', () => {
