@@ -234,3 +234,12 @@ FOR EACH ROW EXECUTE FUNCTION confi_append_only();
 DROP TRIGGER IF EXISTS events_no_truncate ON events;
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 FOR EACH STATEMENT EXECUTE FUNCTION confi_append_only();
+
+-- version 3
+-- The client area's "novos desde sua última visita" (docs/decisions.md, "Client area: due soon,
+-- new, accesses, ZIP"): each login moves last_login_at here first, so the previous visit is
+-- known while the current one goes on. The index serves the documents page sorted by due date and
+-- the "A vencer" panel, both scoped by client.
+
+ALTER TABLE client_users ADD COLUMN previous_login_at TEXT;
+CREATE INDEX IF NOT EXISTS documents_client_due ON documents (client_id, due_date, id);

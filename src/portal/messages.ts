@@ -87,6 +87,60 @@ export const m = {
     badCursor: 'Endereço de página inválido. Volte à primeira página.',
   },
 
+  // Issue 10: search and sort, "Novo", "A vencer", who opened a document, ZIP downloads.
+  search: {
+    label: 'Buscar pelo título',
+    placeholder: 'Ex.: DAS, férias, balancete',
+    sortLabel: 'Ordenar por',
+    sorts: { newest: 'Mais recentes', due: 'Vencimento' } as Record<string, string>,
+    badSearch: 'A busca aceita no máximo 100 caracteres.',
+    newMark: 'Novo',
+    newMarkHint: 'Você ainda não abriu este documento',
+    newSince: (n: number) =>
+      n === 1 ? '1 documento novo desde sua última visita.' : `${n} documentos novos desde sua última visita.`,
+  },
+
+  dueSoon: {
+    heading: 'A vencer',
+    intro: 'Documentos com vencimento nos próximos 7 dias ou vencidos que ninguém da empresa baixou ainda.',
+    empty: 'Nada a vencer nos próximos 7 dias. Tudo em dia.',
+    seeAll: 'Ver todos por vencimento',
+    days: (daysLeft: number) => {
+      if (daysLeft < -1) return `Vencido há ${-daysLeft} dias`
+      if (daysLeft === -1) return 'Vencido há 1 dia'
+      if (daysLeft === 0) return 'Vence hoje'
+      if (daysLeft === 1) return 'Vence amanhã'
+      return `Vence em ${daysLeft} dias`
+    },
+  },
+
+  accesses: {
+    headingCompany: 'Quem acessou',
+    headingOwn: 'Seus acessos',
+    introCompany: 'Aberturas e downloads deste documento por pessoas da empresa (horário de Brasília).',
+    introOwn: 'Quando você abriu ou baixou este documento (horário de Brasília).',
+    empty: 'Nenhum acesso registrado ainda.',
+    anonymous: 'Sem login (link)',
+    opened: 'Abriu',
+    downloaded: (fileName: string | null) => (fileName ? `Baixou ${fileName}` : 'Baixou'),
+    more: (shown: number, total: number) => `Mostrando os ${shown} acessos mais recentes de ${total}.`,
+    columns: { who: 'Quem', what: 'O quê', when: 'Quando', channel: 'Canal' },
+    channels: { portal: 'Área do Cliente', email: 'Link por e-mail', whatsapp: 'Link por WhatsApp', link: 'Link' } as Record<string, string>,
+  },
+
+  zip: {
+    document: 'Baixar todos (ZIP)',
+    list: 'Baixar todos desta lista (ZIP)',
+    listHint: 'Até 200 arquivos ou 200 MB por vez.',
+    refusedTitle: 'Não foi possível montar o ZIP',
+    empty: 'Nenhum documento nesta lista tem arquivos para baixar.',
+    tooManyFiles: (files: number, atLeast: boolean) =>
+      `Esta lista tem ${atLeast ? 'mais de 200' : files} arquivos, e o ZIP aceita no máximo 200 de uma vez. Use os filtros (empresa, categoria, competência ou busca) para diminuir a lista e tente de novo.`,
+    tooLarge: (size: string) =>
+      `Os arquivos desta lista somam ${size}, e o ZIP aceita no máximo 200 MB de uma vez. Use os filtros (empresa, categoria, competência ou busca) para diminuir a lista e tente de novo.`,
+    back: 'Voltar à lista',
+  },
+
   delivery: {
     loginRequired:
       'Este documento exige login. Entre com sua conta da Área do Cliente ou crie uma conta para acessá-lo.',

@@ -46,6 +46,8 @@ export interface ClientUsersTable {
   activated_at: string | null
   activated_by: string | null
   last_login_at: string | null
+  /** The login before the last one (schema version 3): where "since your last visit" starts. */
+  previous_login_at: string | null
   password_changed_at: string | null
 }
 

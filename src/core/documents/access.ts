@@ -1,8 +1,7 @@
-import { clientNames, effectiveRequireLogin } from '../clients/clients.js'
+import { effectiveRequireLogin } from '../clients/clients.js'
 import type { Db } from '../db/database.js'
-import type { Category } from './categories.js'
-import { getDocument, listDocuments, parseCompetence, type Document, type DocumentPage } from './documents.js'
-import { NotFoundError, ValidationError } from '../errors.js'
+import { getDocument, type Document } from './documents.js'
+import { NotFoundError } from '../errors.js'
 import type { PasswordHasher } from '../identity/passwords.js'
 import type { SessionScope } from '../identity/sessions.js'
 import { registerUser, type Registration } from '../identity/registration.js'
@@ -82,75 +81,6 @@ export async function findVisibleDocument(
   })
   if (!document) return null
   return canSee(await scopeOfFreshUser(db, user), document) ? document : null
-}
-
-/** What a client user asks the dashboard for; each value as typed, checked here. */
-export interface VisibleDocumentFilters {
-  /** Only this company: one outside the viewer's scope lists nothing, never widens it. */
-  company?: number
-  /** Only this category: one the viewer may not see is dropped (the visible ones are listed). */
-  category?: string
-  /** Only this month (YYYY-MM): an invalid one is dropped and reported in `invalid`. */
-  competence?: string
-  /** The `nextCursor` of the previous page: an invalid one lists nothing and is reported. */
-  after?: string | null
-  limit: number
-}
-
-/** A page of the documents a client user may see, with the choices for its filters. */
-export interface VisibleDocuments extends DocumentPage {
-  /** The companies the viewer may see, with their names, for a filter menu. */
-  companies: { id: number; name: string }[]
-  categories: readonly Category[]
-  /** The filters applied after the checks above. */
-  filters: { company?: number; category?: Category; competence?: string }
-  /** Inputs that could not be used, for the adapter to explain. */
-  invalid: ('competence' | 'cursor')[]
-}
-
-/**
- * The documents `user` (read in this request) may see, newest first: the dashboard's query, scoped
- * like `findVisibleDocument` (docs/rules.md#portal-security). Bad filters never widen the list.
- */
-export async function listVisibleDocuments(
-  db: Db,
-  user: ClientUser,
-  query: VisibleDocumentFilters,
-): Promise<VisibleDocuments> {
-  const scope = await scopeOfFreshUser(db, user)
-  const invalid: VisibleDocuments['invalid'] = []
-  const filters: VisibleDocuments['filters'] = {}
-  if (query.company) filters.company = query.company
-  if (query.category && (scope.categories as readonly string[]).includes(query.category)) {
-    filters.category = query.category as Category
-  }
-  if (query.competence) {
-    const competence = checked(() => parseCompetence(query.competence as string))
-    if (competence === null) invalid.push('competence')
-    else filters.competence = competence
-  }
-  const clientIds = filters.company ? scope.clientIds.filter((id) => id === filters.company) : scope.clientIds
-  const { category, competence } = filters
-  const list = listDocuments(db, { clientIds, categories: scope.categories, category, competence, after: query.after, limit: query.limit })
-  const [page, companies] = await Promise.all([
-    list.catch((error: unknown) => {
-      // The filters above are checked, so with a cursor a refusal here is the cursor's.
-      if (!(error instanceof ValidationError) || !query.after) throw error
-      invalid.push('cursor')
-      return { items: [], nextCursor: null }
-    }),
-    clientNames(db, scope.clientIds),
-  ])
-  return { ...page, companies, categories: scope.categories, filters, invalid }
-}
-
-function checked<T>(parse: () => T): T | null {
-  try {
-    return parse()
-  } catch (error) {
-    if (error instanceof ValidationError) return null
-    throw error
-  }
 }
 
 /** Whether a delivery link offers login and create-account: only when its client requires login. */

@@ -119,7 +119,8 @@ export async function authenticate(
   const rehash = storedCost < bcryptCost ? await hasher.hash(password, bcryptCost) : undefined
   await db
     .updateTable('client_users')
-    .set({ last_login_at: nowIso(), password_hash: rehash })
+    // The login before this one stays readable: the client area counts what is new since then.
+    .set({ last_login_at: nowIso(), previous_login_at: row.last_login_at, password_hash: rehash })
     .where('id', '=', row.id)
     .execute()
   const user = await getUser(db, Number(row.id))

@@ -1,77 +1,84 @@
 import { Hono } from 'hono'
-import { findVisibleDocument, listVisibleDocuments } from '../../core/documents/access.js'
-import type { Document } from '../../core/documents/documents.js'
-import { NotFoundError } from '../../core/errors.js'
-import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { clientNames } from '../../core/clients/clients.js'
+import { listDocumentAccesses } from '../../core/documents/accesses.js'
+import { listDocuments, type Document } from '../../core/documents/documents.js'
+import { DUE_SOON_LIMIT, listDueSoon } from '../../core/documents/due-soon.js'
+import { newSinceLastVisit, openedBy } from '../../core/documents/unopened.js'
+import { NotFoundError, ValidationError } from '../../core/errors.js'
+import { scopeOfFreshUser } from '../../core/identity/visibility.js'
+import { render, viewerOf, type PortalEnv } from '../env.js'
 import { accessOrigin, parseId, recordAccessOrFail, requireArea, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
+import { AccessesSection } from '../views/accesses.js'
 import { DashboardPage, DocumentPage } from '../views/documents.js'
+import { readAreaQuery, visibleDocument } from './document-request.js'
+import { zipRoutes } from './zip.js'
 
 const PAGE_SIZE = 25
 
 const NOTICES: Record<string, string> = { admin: m.area.createdAdmin }
 
-/** The document of the URL if the user may see it; else the same 404 as a nonexistent one. */
-async function visibleDocument(c: PortalContext, auth: Auth): Promise<Document> {
-  const document = await findVisibleDocument(c.var.deps.db, auth.user, parseId(c.req.param('id')))
-  if (!document) throw new NotFoundError('not found')
-  return document
-}
-
-/** The dashboard's filters as typed; core checks them against what the user may see. */
-function readFilters(c: PortalContext) {
-  const company = c.req.query('company') ?? ''
-  return {
-    company: /^\d{1,15}$/.test(company) ? Number(company) : undefined,
-    category: c.req.query('category') || undefined,
-    competence: (c.req.query('competence') ?? '').trim() || undefined,
-    after: c.req.query('after') || null,
-  }
-}
-
-/** GET /: the documents of every company the user may see (core's `listVisibleDocuments`). */
+/** GET /: the documents of every company the user may see, with "A vencer" and what is new. */
 export function dashboardRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
-    const filters = readFilters(c)
-    const listing = await listVisibleDocuments(c.var.deps.db, auth.user, { ...filters, limit: PAGE_SIZE })
-    const error = listing.invalid.includes('cursor')
-      ? m.documents.badCursor
-      : listing.invalid.includes('competence')
-        ? m.documents.badCompetence
-        : undefined
+    const { db } = c.var.deps
+    const scope = await scopeOfFreshUser(db, auth.user)
+    const { filters, error, query } = readAreaQuery(c, scope)
+    const after = c.req.query('after') || null
+    let page: { items: Document[]; nextCursor: string | null } = { items: [], nextCursor: null }
+    let pageError = error
+    try {
+      page = await listDocuments(db, { ...query, after, limit: PAGE_SIZE })
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e
+      pageError = m.documents.badCursor
+    }
+    const [companies, dueSoon, opened, news] = await Promise.all([
+      clientNames(db, scope.clientIds),
+      after ? null : listDueSoon(db, scope),
+      openedBy(db, auth.user, page.items.map((d) => d.id)),
+      newSinceLastVisit(db, auth.user, scope),
+    ])
     return render(
       c,
       DashboardPage({
         firmName: c.var.firm.firmName,
         viewer: viewerOf(auth)!,
-        companies: listing.companies,
-        categories: listing.categories,
-        filters: listing.filters,
-        items: listing.items,
-        nextCursor: listing.nextCursor,
-        paged: Boolean(filters.after),
+        companies,
+        categories: scope.categories,
+        filters,
+        items: page.items,
+        nextCursor: page.nextCursor,
+        paged: Boolean(after),
+        dueSoon: dueSoon ? { items: dueSoon, full: dueSoon.length >= DUE_SOON_LIMIT } : null,
+        opened,
+        newSinceLastVisit: news.count,
         notice: NOTICES[c.req.query('aviso') ?? ''],
-        error,
+        error: pageError,
       }),
-      error ? 400 : 200,
+      pageError ? 400 : 200,
     )
   })
 
   return app
 }
 
-/** GET /documents/:id and its file downloads (channel `portal`). */
+/** GET /documents/:id, its file downloads (channel `portal`) and the ZIP downloads. */
 export function documentRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
+
+  // Before /:id, which would take `zip` for an id.
+  app.route('/', zipRoutes())
 
   app.get('/:id', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
+    const accesses = await listDocumentAccesses(c.var.deps.db, auth.user, document)
     const html = render(
       c,
       DocumentPage({
@@ -80,6 +87,8 @@ export function documentRoutes(): Hono<PortalEnv> {
         document,
         fileHref: (attachmentId) => `/documents/${document.id}/files/${attachmentId}`,
         back: true,
+        zipHref: `/documents/${document.id}/zip`,
+        children: AccessesSection({ accesses }),
       }),
     )
     await recordAccessOrFail(c, {
