@@ -222,7 +222,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ confi docs send 7 --channel email --to financeiro@cliente.com.br --expires 30d   # queued, then sent\n  $ confi docs send 7 --channel whatsapp --to "(11) 98765-4321"   # prints a wa.me link',
+      '\nExample:\n  $ confi docs send 7 --channel email --to financeiro@cliente.com.br --expires 30d   # queued, then sent\n  $ confi docs send 7 --channel whatsapp --to "(11) 98765-4321"   # prints a wa.me link',
     )
     .action((ref: string, options: SendOptions) => sendDocument(context, ref, options))
 

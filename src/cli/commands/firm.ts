@@ -66,7 +66,7 @@ export function registerFirm(program: Command, context: CliContext): void {
     .option('--json', 'print the options as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n  $ confi firm set --mail-from "Contabilidade Exemplo <avisos@escritorio.com.br>" --phone "+55 11 3333-4444" --reminder-days 3,1,0',
+      '\nExample:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n  $ confi firm set --mail-from "Contabilidade Exemplo <avisos@escritorio.com.br>" --phone "+55 11 3333-4444" --reminder-days 3,1,0',
     )
     .action(async (options: Record<string, string | number | boolean | undefined>) => {
       const patch: FirmOptionsPatch = {
