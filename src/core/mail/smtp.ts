@@ -4,8 +4,8 @@
 import { createTransport } from 'nodemailer'
 import { ValidationError } from '../errors.js'
 
-export const SMTP_HELP =
-  'e-mail is not configured: set CONFI_SMTP_URL, e.g. smtps://avisos%40escritorio.com.br:SENHA@smtp.escritorio.com.br:465'
+const SMTP_EXAMPLE = 'smtps://avisos%40escritorio.com.br:SENHA@smtp.escritorio.com.br:465'
+export const SMTP_HELP = `e-mail is not configured: set CONFI_SMTP_URL, e.g. ${SMTP_EXAMPLE}`
 
 /** Where mail goes: the URL (with its credentials, never printed) and a label safe to print. */
 export interface SmtpSettings {
@@ -23,7 +23,7 @@ export function smtpSettingsFromEnv(env: Readonly<Record<string, string | undefi
     url = new URL(value)
   } catch {
     // The value may hold a password: never echo it.
-    throw new ValidationError(`CONFI_SMTP_URL is not a valid URL: ${SMTP_HELP.replace('e-mail is not configured: set CONFI_SMTP_URL, ', '')}`)
+    throw new ValidationError(`CONFI_SMTP_URL is not a valid URL: write it like ${SMTP_EXAMPLE} (user and password URL-encoded)`)
   }
   if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
     throw new ValidationError('CONFI_SMTP_URL must start with smtp:// (STARTTLS) or smtps:// (TLS) and name the server')
