@@ -159,4 +159,13 @@ describe('outbox and sender (issue 10)', () => {
     expect(await t.db.selectFrom('deliveries').selectAll().execute()).toEqual([])
     expect(await t.db.selectFrom('outbox').selectAll().execute()).toEqual([])
   })
+
+  it('reads CONFI_SMTP_URL without ever printing its credentials', () => {
+    expect(smtpSettingsFromEnv({})).toBeNull()
+    expect(smtpSettingsFromEnv({ CONFI_SMTP_URL: 'smtps://avisos%40x.com.br:SEGREDO@smtp.x.com.br:465' })?.label).toBe('smtps://smtp.x.com.br:465')
+    for (const bad of ['http://u:SEGREDO@smtp.x.com.br', 'smtps://u:SEGREDO@', 'nada SEGREDO']) {
+      expect(() => smtpSettingsFromEnv({ CONFI_SMTP_URL: bad })).toThrow(/CONFI_SMTP_URL/)
+      expect(() => smtpSettingsFromEnv({ CONFI_SMTP_URL: bad })).not.toThrow(/SEGREDO/)
+    }
+  })
 })
