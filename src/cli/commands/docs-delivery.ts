@@ -19,9 +19,10 @@ export async function sendDocument(context: CliContext, ref: string, options: Se
   if (options.channel !== 'link' && !options.to) {
     throw new UsageError(`--channel ${options.channel} needs --to: the ${options.channel === 'email' ? 'e-mail address' : 'phone number'} it goes to`)
   }
-  const { resolveDocument, createDelivery, parseDuration } = await import('../../core/documents/deliveries.js').then(
-    async (deliveries) => ({ ...deliveries, ...(await import('../../core/documents/documents.js')) }),
-  )
+  const [{ createDelivery, parseDuration }, { resolveDocument }] = await Promise.all([
+    import('../../core/documents/deliveries.js'),
+    import('../../core/documents/documents.js'),
+  ])
   const { addSeconds, nowIso } = await import('../../core/time.js')
   const expiresAt = options.expires ? addSeconds(nowIso(), parseDuration(options.expires)) : null
   const db = await context.db()
