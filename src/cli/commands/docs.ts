@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
+import { notifyHook, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 
@@ -51,6 +52,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--category <category>', CATEGORY_HELP)
     .option('--competence <YYYY-MM>', 'the month the document refers to')
     .option('--due <YYYY-MM-DD>', 'due date (for tax guides)')
+    .option('--notify', "e-mail a portal link to the client's people (needs CONFI_SMTP_URL)")
     .option('--json', 'print the new document as JSON')
     .addHelpText(
       'after',
@@ -59,7 +61,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .action(
       async (
         files: string[],
-        options: { client?: string; title?: string; category?: string; competence?: string; due?: string; json?: boolean },
+        options: { client?: string; title?: string; category?: string; competence?: string; due?: string; notify?: boolean; json?: boolean },
       ) => {
         const clientRef = await requireValue(context, options.client, '--client', 'Client (id or CNPJ/CPF)')
         const title = await requireValue(context, options.title, '--title', 'Title')
@@ -67,6 +69,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         const { addDocument, resolveClient, formatTaxId } = await loadCore()
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
+        const notify = options.notify ? await notifyHook(context) : undefined
         const document = await addDocument(db, await fileStore(context), context.actor, {
           clientId: client.id,
           title,
@@ -74,11 +77,13 @@ export function registerDocs(program: Command, context: CliContext): void {
           competence: options.competence,
           dueDate: options.due,
           files: files.map((path) => ({ path: resolvePath(context, path) })),
+          inTransaction: notify?.inTransaction,
         })
-        if (options.json) return context.out.json(documentJson(document))
+        if (options.json) return context.out.json({ ...documentJson(document), notified: notify?.counter.notified })
         context.out.line(
           `added document ${document.id} for ${formatTaxId(client.taxId)} ${client.name}: ${document.title} (${document.attachments.length} file${document.attachments.length === 1 ? '' : 's'})`,
         )
+        if (notify) context.out.note(`queued ${notify.counter.notified} notification e-mail${notify.counter.notified === 1 ? '' : 's'}`)
       },
     )
 
@@ -190,7 +195,7 @@ export function registerDocs(program: Command, context: CliContext): void {
 
   docs
     .command('send')
-    .description('create a delivery link for a document and print its URL')
+    .description('send a document: queue an e-mail, print a WhatsApp link, or print a plain link')
     .argument('<doc>', 'document id')
     .addOption(new Option('--channel <channel>', 'how it is sent').choices(['email', 'whatsapp', 'link']).makeOptionMandatory())
     .option('--to <recipient>', 'e-mail address or phone number it goes to')
@@ -198,25 +203,9 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText(
       'after',
-      '\nExample:\n  $ confi docs send 7 --channel email --to financeiro@cliente.com.br --expires 30d',
+      '\nExample:\n  $ confi docs send 7 --channel email --to financeiro@cliente.com.br --expires 30d   # queued, then sent\n  $ confi docs send 7 --channel whatsapp --to "(11) 98765-4321"   # prints a wa.me link',
     )
-    .action(async (ref: string, options: { channel: string; to?: string; expires?: string; json?: boolean }) => {
-      const { resolveDocument, createDelivery, parseDuration, addSeconds, nowIso } = await loadCore()
-      const expiresAt = options.expires ? addSeconds(nowIso(), parseDuration(options.expires)) : null
-      const db = await context.db()
-      const document = await resolveDocument(db, ref)
-      const { delivery, url } = await createDelivery(db, context.secretKey(), context.actor, {
-        documentId: document.id,
-        channel: options.channel,
-        recipient: options.to,
-        expiresAt,
-      })
-      if (options.json) return context.out.json({ ...delivery, url })
-      context.out.line(url)
-      const to = delivery.recipient ? ` to ${delivery.recipient}` : ''
-      const until = delivery.expiresAt ? `, expires ${formatTime(delivery.expiresAt)}` : ''
-      context.out.note(`delivery ${delivery.id} (${delivery.channel}${to}${until}); revoke with 'confi docs revoke ${delivery.id}'`)
-    })
+    .action((ref: string, options: SendOptions) => sendDocument(context, ref, options))
 
   docs
     .command('revoke')
@@ -231,6 +220,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     })
 
   registerLog(docs, context)
+  registerDocsDelivery(docs, context)
 
   docs
     .command('verify')

@@ -13,6 +13,9 @@ function printFirm(context: CliContext, firm: FirmOptions): void {
     ['Bcrypt cost', firm.bcryptCost],
     ['Session idle', `${firm.sessionIdleMinutes} minutes`],
     ['Session absolute', `${firm.sessionAbsoluteHours} hours`],
+    ['Mail from', firm.mailFrom ?? "not set: confi firm set --mail-from 'Nome <avisos@escritorio.com.br>'"],
+    ['Phone', firm.phone],
+    ['Reminder days', firm.reminderDays.join(',')],
   ])
 }
 
@@ -58,10 +61,13 @@ export function registerFirm(program: Command, context: CliContext): void {
       'portal sessions end this long after login',
       integer('--session-absolute-hours'),
     )
+    .option('--mail-from <sender>', 'sender of the e-mails, "Nome <avisos@escritorio.com.br>"')
+    .option('--phone <phone>', "the firm's phone, shown in e-mails")
+    .option('--reminder-days <days>', 'days before a due date on which reminders go out (default 3,1,0)')
     .option('--json', 'print the options as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on',
+      '\nExample:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n  $ confi firm set --mail-from "Contabilidade Exemplo <avisos@escritorio.com.br>" --phone "+55 11 3333-4444" --reminder-days 3,1,0',
     )
     .action(async (options: Record<string, string | number | boolean | undefined>) => {
       const patch: FirmOptionsPatch = {
@@ -72,6 +78,9 @@ export function registerFirm(program: Command, context: CliContext): void {
         bcryptCost: options.bcryptCost as number | undefined,
         sessionIdleMinutes: options.sessionIdleMinutes as number | undefined,
         sessionAbsoluteHours: options.sessionAbsoluteHours as number | undefined,
+        mailFrom: options.mailFrom as string | undefined,
+        phone: options.phone as string | undefined,
+        reminderDays: options.reminderDays as string | undefined,
       }
       if (Object.values(patch).every((v) => v === undefined)) {
         throw new UsageError(

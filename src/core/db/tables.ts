@@ -16,6 +16,9 @@ export interface FirmOptionsTable {
   session_idle_minutes: number
   session_absolute_hours: number
   updated_at: string
+  mail_from: string | null
+  phone: string | null
+  reminder_days: Generated<string>
 }
 
 export interface ClientsTable {
@@ -147,6 +150,37 @@ export interface EventsTable {
   details: string | null
 }
 
+export interface OutboxTable {
+  id: Generated<number>
+  kind: 'delivery' | 'notification' | 'reminder'
+  document_id: number
+  delivery_id: number | null
+  recipient: string
+  mail_from: string
+  message_id: string
+  subject: string
+  body_text: string
+  body_html: string
+  status: 'queued' | 'sent' | 'failed'
+  attempts: number
+  next_attempt_at: string
+  lease_owner: string | null
+  lease_until: string | null
+  last_error: string | null
+  server_reply: string | null
+  created_at: string
+  created_by: string
+  sent_at: string | null
+}
+
+export interface RemindersSentTable {
+  document_id: number
+  recipient: string
+  days_before: number
+  outbox_id: number | null
+  created_at: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -161,4 +195,6 @@ export interface Database {
   deliveries: DeliveriesTable
   access_log: AccessLogTable
   events: EventsTable
+  outbox: OutboxTable
+  reminders_sent: RemindersSentTable
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { actorLabel, recordEvent } from '../audit/events.js'
 import { getFirmOptions } from '../clients/firm.js'
+import { parseBrazilianPhone } from '../clients/phone.js'
 import { getDocument, type Document } from './documents.js'
 import type { DeliveriesTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
@@ -71,14 +72,8 @@ function parseRecipient(channel: DeliveryChannel, value: string | null | undefin
   const recipient = value?.trim() ?? ''
   if (recipient === '') return null
   if (channel === 'email') return normaliseEmail(recipient)
-  if (channel === 'whatsapp') {
-    const digits = recipient.replace(/[\s().+-]/g, '')
-    if (!/^\d{10,15}$/.test(digits)) {
-      throw new ValidationError(
-        `'${value}' is not a phone number: use 10 to 15 digits with area code, such as +55 11 91234-5678`,
-      )
-    }
-  }
+  // Stored as E.164 (docs/decisions.md, "Brazilian phone numbers").
+  if (channel === 'whatsapp') return parseBrazilianPhone(recipient)
   if (recipient.length > 320) throw new ValidationError('the recipient is too long (over 320 characters)')
   return recipient
 }
@@ -113,6 +108,23 @@ export async function createDelivery(
   actor: Actor,
   input: NewDelivery,
 ): Promise<{ delivery: Delivery; token: string; url: string }> {
+  const id = await db.transaction().execute(async (trx) => (await insertDelivery(trx, key, actor, input)).id)
+  const delivery = await getDelivery(db, id)
+  const token = deliveryToken(key, id)
+  const { baseUrl } = await getFirmOptions(db)
+  return { delivery, token, url: deliveryUrl(baseUrl, token) }
+}
+
+/**
+ * Checks and records a delivery inside the caller's transaction (so an e-mail can be queued in
+ * the same one); returns its id and document.
+ */
+export async function insertDelivery(
+  trx: Db,
+  key: SecretKey,
+  actor: Actor,
+  input: NewDelivery,
+): Promise<{ id: number; document: Document }> {
   assertAccountant(actor, 'create deliveries')
   const channel = parseChannel(input.channel)
   const recipient = parseRecipient(channel, input.recipient)
@@ -120,43 +132,37 @@ export async function createDelivery(
   if (input.expiresAt && !(Date.parse(input.expiresAt) > Date.parse(createdAt))) {
     throw new ValidationError(`the expiry ${input.expiresAt} is not in the future`)
   }
-  const createdBy = await actorLabel(db, actor)
-  const id = await db.transaction().execute(async (trx) => {
-    const document = await getDocument(trx, input.documentId)
-    const row = await trx
-      .insertInto('deliveries')
-      .values({
-        document_id: document.id,
-        channel,
-        recipient,
-        token_digest: null,
-        created_at: createdAt,
-        created_by: createdBy,
-        expires_at: input.expiresAt ?? null,
-        revoked_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const deliveryId = Number(row.id)
-    // The token depends on the id, known only after the insert; the digest lands in the same
-    // transaction, so no delivery is ever visible without it.
-    await trx
-      .updateTable('deliveries')
-      .set({ token_digest: sha256Hex(deliveryToken(key, deliveryId)) })
-      .where('id', '=', deliveryId)
-      .execute()
-    await recordEvent(trx, {
-      actor,
-      action: 'delivery.created',
-      clientId: document.clientId,
-      details: { deliveryId, documentId: document.id, channel, recipient },
+  const createdBy = await actorLabel(trx, actor)
+  const document = await getDocument(trx, input.documentId)
+  const row = await trx
+    .insertInto('deliveries')
+    .values({
+      document_id: document.id,
+      channel,
+      recipient,
+      token_digest: null,
+      created_at: createdAt,
+      created_by: createdBy,
+      expires_at: input.expiresAt ?? null,
+      revoked_at: null,
     })
-    return deliveryId
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const deliveryId = Number(row.id)
+  // The token depends on the id, known only after the insert; the digest lands in the same
+  // transaction, so no delivery is ever visible without it.
+  await trx
+    .updateTable('deliveries')
+    .set({ token_digest: sha256Hex(deliveryToken(key, deliveryId)) })
+    .where('id', '=', deliveryId)
+    .execute()
+  await recordEvent(trx, {
+    actor,
+    action: 'delivery.created',
+    clientId: document.clientId,
+    details: { deliveryId, documentId: document.id, channel, recipient },
   })
-  const delivery = await getDelivery(db, id)
-  const token = deliveryToken(key, id)
-  const { baseUrl } = await getFirmOptions(db)
-  return { delivery, token, url: deliveryUrl(baseUrl, token) }
+  return { id: deliveryId, document }
 }
 
 /** The delivery with this id; NotFoundError otherwise. */

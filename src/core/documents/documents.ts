@@ -47,6 +47,8 @@ export interface NewDocument {
   dueDate?: string | null
   /** Local files; `name` is the file name clients see (default: the path's base name). */
   files: { path: string; name?: string }[]
+  /** Runs inside the transaction that adds the document, e.g. to queue its notifications. */
+  inTransaction?: (trx: Db, document: Document) => Promise<void>
 }
 
 /** Throws unless `value` is a competence `YYYY-MM` naming a real month. */
@@ -212,6 +214,7 @@ export async function addDocument(
       clientId: input.clientId,
       details: { documentId, title, files: checked.length },
     })
+    if (input.inTransaction) await input.inTransaction(trx, await getDocument(trx, documentId))
     return documentId
   })
   return getDocument(db, id)
