@@ -1,18 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { findClientByLoginToken } from '../../src/core/clients/clients.js'
 import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { snapshot } from '../helpers/snapshot.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 const confi = (args: string[], stdin?: string) => runConfi(args, { env: t.env, stdin })
 

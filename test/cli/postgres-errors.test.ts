@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { schemaSteps, schemaVersion } from '../../src/core/db/database.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { runConfi, type CliResult } from '../helpers/cli.js'
 
 // Issue 5, bad input: whatever is wrong with the database, `confi <cmd>` exits 1 with one line that
@@ -10,13 +10,7 @@ const adminUrl = process.env.CONFI_TEST_DATABASE_URL
 const onPostgres = Boolean(adminUrl)
 const secret = 's3cr3t-Pw'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase()
 
 /** Runs confi with DATABASE_URL set to `url` (and no SQLite fallback). */
 function runWithUrl(args: string[], url: string): Promise<CliResult> {

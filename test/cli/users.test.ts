@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { findPasswordReset } from '../../src/core/identity/password-resets.js'
 import { formatTaxId } from '../../src/core/clients/tax-id.js'
 import { authenticate, listUsers } from '../../src/core/identity/users.js'
 import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeClient, makeFirm, makeUser, memoHasher, PASSWORD } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeClient, makeUser, memoHasher, PASSWORD } from '../helpers/factories.js'
 import { snapshot } from '../helpers/snapshot.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 const confi = (args: string[], stdin?: string) => runConfi(args, { env: t.env, stdin })
 

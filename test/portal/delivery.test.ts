@@ -1,16 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { editClient } from '../../src/core/clients/clients.js'
 import { revokeDelivery, resolveDelivery } from '../../src/core/documents/deliveries.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
-import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { usePortalWorld, PASSWORD, sessionCookie } from '../helpers/portal.js'
 
-let w: PortalWorld
-beforeEach(async () => {
-  w = await createPortalWorld()
-})
-afterEach(async () => {
-  await w.close()
-})
+const w = usePortalWorld()
+
+const REGISTRATION = { name: 'Intruso', username: 'intruso', email: '', password: PASSWORD }
 
 async function setup(requireLogin: 'on' | 'off' | 'inherit') {
   const client = await w.client('Padaria Pão Quente Ltda', { requireLogin })
@@ -174,5 +170,67 @@ describe('dead links', () => {
     const { client, token } = await setup('inherit')
     await editClient(w.db, 'cli:test', client.id, { requireLogin: 'on' })
     expect((await w.request(`/d/${token}`)).status).toBe(401)
+  })
+})
+
+describe('login and create-account only on links that require login (docs/rules.md#document-links-and-login)', () => {
+  it.each(['off', 'inherit'] as const)(
+    'refuses registration on a link with require_login %s: back to the link, nobody created',
+    async (requireLogin) => {
+      const { token } = await setup(requireLogin)
+      const response = await w.request(`/d/${token}/register`, { form: REGISTRATION })
+      expect(response.status).toBe(303)
+      expect(response.headers.get('location')).toBe(`/d/${token}`)
+      expect(sessionCookie(response)).toBeUndefined()
+      expect(await w.db.selectFrom('client_users').select('id').execute()).toEqual([])
+    },
+  )
+
+  it('refuses registration through a group member’s open link, so nobody becomes admin of it', async () => {
+    const head = await w.client('Matriz Ltda')
+    const { client, token } = await setup('off')
+    await w.group(head, [client])
+    await w.request(`/d/${token}/register`, { form: REGISTRATION })
+    expect(await w.db.selectFrom('client_users').select('id').execute()).toEqual([])
+  })
+
+  it('refuses login on a link without login: back to the link, no session', async () => {
+    const { client, token } = await setup('off')
+    await w.user(client, 'ana', { role: 'admin' })
+    const response = await w.request(`/d/${token}/login`, { form: { username: 'ana', password: PASSWORD } })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe(`/d/${token}`)
+    expect(sessionCookie(response)).toBeUndefined()
+    expect(await w.db.selectFrom('sessions').select('id').execute()).toEqual([])
+    // A wrong password is not even tried: the same redirect, no failure page.
+    const wrong = await w.request(`/d/${token}/login`, { form: { username: 'ana', password: 'errada-123' } })
+    expect(wrong.status).toBe(303)
+  })
+
+  it('still takes registrations once the firm default requires login', async () => {
+    const { token } = await setup('inherit')
+    await setFirmOptions(w.db, 'cli:test', { requireLogin: true })
+    const response = await w.request(`/d/${token}/register`, { form: REGISTRATION })
+    expect(response.status).toBe(303)
+    expect(sessionCookie(response)).toBeDefined()
+    expect(await w.db.selectFrom('client_users').select('username').execute()).toEqual([{ username: 'intruso' }])
+  })
+})
+
+describe('registration through a delivery link is throttled like the login link', () => {
+  it('answers 429 with Retry-After after 20 attempts from one address, creating nobody', async () => {
+    const { token } = await setup('on')
+    const path = `/d/${token}/register`
+    for (let i = 0; i < 20; i++) {
+      const form = { ...REGISTRATION, username: `pessoa${i}`, password: 'curta' }
+      expect((await w.request(path, { form })).status).toBe(400)
+    }
+    const throttled = await w.request(path, { form: REGISTRATION })
+    expect(throttled.status).toBe(429)
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(await throttled.text()).toContain('Muitas tentativas')
+    expect(await w.db.selectFrom('client_users').select('id').execute()).toEqual([])
+    const elsewhere = await w.request(path, { form: REGISTRATION, ip: '198.51.100.7' })
+    expect(elsewhere.status).toBe(303)
   })
 })

@@ -1,15 +1,11 @@
 import { spawn } from 'node:child_process'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { confiBin, runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 
-let t: TestDatabase
+const t = useTestDatabase()
 beforeEach(async () => {
-  t = await createTestDatabase()
   await runConfi(['init', '--firm-name', 'Contabilidade CLI'], { env: t.env })
-})
-afterEach(async () => {
-  await t.close()
 })
 
 describe('confi demo and confi serve', () => {

@@ -1,42 +1,9 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import type { Insertable } from 'kysely'
 import { accessLogHash, GENESIS_HASH } from '../../src/core/access-log/log.js'
 import { backendOf, type Db } from '../../src/core/db/database.js'
-import { addDocument, type Document } from '../../src/core/documents/documents.js'
-import { createDiskFileStore, type FileStore } from '../../src/core/storage/file-store.js'
 import type { AccessLogTable } from '../../src/core/db/tables.js'
 import type { TestDatabase } from './db.js'
-
-/** The disk store of a test database's data directory. */
-export function storeOf(t: TestDatabase): FileStore & { removeStaleTemporaryFiles(ms: number): Promise<number> } {
-  return createDiskFileStore(join(t.config.dataDir, 'files'))
-}
-
-let fileSeed = 0
-
-/** Writes a small file in the test folder and returns its path. */
-export function writeTestFile(dir: string, name: string, content: string | Buffer = `%PDF-1.4 ${++fileSeed}`): string {
-  const path = join(dir, name)
-  writeFileSync(path, content)
-  return path
-}
-
-/** Adds a document with one PDF for `clientId`; override any field. */
-export async function makeDocument(
-  t: TestDatabase,
-  clientId: number,
-  overrides: Partial<Parameters<typeof addDocument>[3]> = {},
-): Promise<Document> {
-  return addDocument(t.db, storeOf(t), 'cli:test', {
-    clientId,
-    title: 'DAS 10/2026',
-    category: 'fiscal',
-    files: [{ path: writeTestFile(t.dir, `doc-${++fileSeed}.pdf`) }],
-    ...overrides,
-  })
-}
 
 /**
  * Appends `count` valid access-log rows fast (one transaction, precomputed chain) straight into
