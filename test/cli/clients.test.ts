@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { findClientByLoginToken } from '../../src/core/clients/clients.js'
-import { runConfi } from '../helpers/cli.js'
+import { runCli } from '../helpers/cli.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { snapshot } from '../helpers/snapshot.js'
 
 const t = useTestDatabase({ firm: true })
 
-const confi = (args: string[], stdin?: string) => runConfi(args, { env: t.env, stdin })
+const confi = (args: string[], stdin?: string) => runCli(args, { env: t.env, stdin })
 
 async function expectRefused(args: string[], code: number, stderr: RegExp): Promise<void> {
   const before = await snapshot(t.db)
@@ -170,7 +170,7 @@ describe('confi clients', () => {
 
   it('has an example in every help text', async () => {
     for (const sub of ['add', 'list', 'show', 'edit', 'link', 'require-login', 'group']) {
-      const help = await runConfi(['clients', sub, '--help'])
+      const help = await runCli(['clients', sub, '--help'])
       expect(help.code).toBe(0)
       expect(help.stdout, sub).toMatch(/Examples?:\n  \$ confi clients/)
     }

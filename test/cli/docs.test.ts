@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, wri
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
-import { confiBin, runConfi } from '../helpers/cli.js'
+import { confiBin, runCli } from '../helpers/cli.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { fillAccessLog } from '../helpers/access-log.js'
 import { makeClient, writeTestFile } from '../helpers/factories.js'
@@ -14,7 +14,7 @@ beforeEach(async () => {
   taxId = (await makeClient(t.db, t.key, { name: 'Padaria Pão Quente Ltda' })).taxId
 })
 
-const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
+const confi = (args: string[]) => runCli(args, { env: t.env, cwd: t.dir })
 
 async function addDoc(): Promise<number> {
   writeTestFile(t.dir, 'das.pdf', '%PDF-1.4 das')
