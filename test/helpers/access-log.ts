@@ -5,6 +5,28 @@ import { backendOf, type Db } from '../../src/core/db/database.js'
 import type { AccessLogTable } from '../../src/core/db/tables.js'
 import type { TestDatabase } from './db.js'
 
+type FixtureTarget = { documentId: number; clientId: number; attachmentId?: number | null }
+
+/** The access-log row number `id` of a fixture: an anonymous view through a link. */
+function fixtureRow(id: number, row: FixtureTarget) {
+  return {
+    id,
+    at: new Date(Date.UTC(2026, 10, 1) + id * 1000).toISOString(),
+    document_id: row.documentId,
+    attachment_id: row.attachmentId ?? null,
+    client_id: row.clientId,
+    user_id: null,
+    username: null,
+    user_name: null,
+    channel: 'link' as const,
+    delivery_id: null,
+    ip: '203.0.113.7',
+    port: 50000 + (id % 1000),
+    user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko, like Firefox',
+    action: 'view' as const,
+  }
+}
+
 /**
  * Appends `count` valid access-log rows fast (one transaction, precomputed chain) straight into
  * the test database: for tests that need many rows.
@@ -12,7 +34,7 @@ import type { TestDatabase } from './db.js'
 export async function fillAccessLog(
   t: TestDatabase,
   count: number,
-  row: { documentId: number; clientId: number; attachmentId?: number | null },
+  row: FixtureTarget,
 ): Promise<void> {
   if (t.config.database.kind === 'postgres') return fillAccessLogThrough(t.db, count, row)
   const raw = new BetterSqlite3(t.config.database.path)
@@ -29,22 +51,7 @@ export async function fillAccessLog(
     raw.transaction(() => {
       for (let i = 0; i < count; i++) {
         id += 1
-        const values = {
-          id,
-          at: new Date(Date.UTC(2026, 10, 1) + id * 1000).toISOString(),
-          document_id: row.documentId,
-          attachment_id: row.attachmentId ?? null,
-          client_id: row.clientId,
-          user_id: null,
-          username: null,
-          user_name: null,
-          channel: 'link',
-          delivery_id: null,
-          ip: '203.0.113.7',
-          port: 50000 + (id % 1000),
-          user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko, like Firefox',
-          action: 'view',
-        }
+        const values = fixtureRow(id, row)
         const hash = accessLogHash(values, prev)
         insert.run({ ...values, prev_hash: prev, hash })
         prev = hash
@@ -59,7 +66,7 @@ export async function fillAccessLog(
 async function fillAccessLogThrough(
   db: Db,
   count: number,
-  row: { documentId: number; clientId: number; attachmentId?: number | null },
+  row: FixtureTarget,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const head = await trx.selectFrom('access_log').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst()
@@ -68,22 +75,7 @@ async function fillAccessLogThrough(
     let batch: Insertable<AccessLogTable>[] = []
     for (let i = 0; i < count; i++) {
       id += 1
-      const values = {
-        id,
-        at: new Date(Date.UTC(2026, 10, 1) + id * 1000).toISOString(),
-        document_id: row.documentId,
-        attachment_id: row.attachmentId ?? null,
-        client_id: row.clientId,
-        user_id: null,
-        username: null,
-        user_name: null,
-        channel: 'link' as const,
-        delivery_id: null,
-        ip: '203.0.113.7',
-        port: 50000 + (id % 1000),
-        user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko, like Firefox',
-        action: 'view' as const,
-      }
+      const values = fixtureRow(id, row)
       const hash = accessLogHash(values, prev)
       batch.push({ ...values, prev_hash: prev, hash })
       prev = hash

@@ -70,19 +70,30 @@ export async function createTestDatabase(
  * firm options at bcrypt cost 10 (`makeFirm`).
  */
 export function useTestDatabase(options: TestDatabaseOptions & { firm?: boolean } = {}): TestDatabase {
-  let current: TestDatabase | undefined
+  return usePerTest('useTestDatabase', async () => {
+    const t = await createTestDatabase(options)
+    if (options.firm) await makeFirm(t.db)
+    return t
+  })
+}
+
+/**
+ * Registers hooks that make a fresh `T` before each test and close it after, and returns a live
+ * handle to the current one (reading it outside a test throws, naming `what`).
+ */
+export function usePerTest<T extends { close(): Promise<void> }>(what: string, create: () => Promise<T>): T {
+  let current: T | undefined
   beforeEach(async () => {
-    current = await createTestDatabase(options)
-    if (options.firm) await makeFirm(current.db)
+    current = await create()
   })
   afterEach(async () => {
     const closing = current
     current = undefined
     await closing?.close()
   })
-  return new Proxy({} as TestDatabase, {
+  return new Proxy({} as T, {
     get(_, property) {
-      if (!current) throw new Error('useTestDatabase: the database exists only while a test runs')
+      if (!current) throw new Error(`${what}: the value exists only while a test runs`)
       return Reflect.get(current, property)
     },
   })

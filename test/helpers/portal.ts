@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { afterEach, beforeEach } from 'vitest'
 import { createAccessLogWriter } from '../../src/core/access-log/log.js'
 import { loginLinkToken, type Client } from '../../src/core/clients/clients.js'
 import { createDelivery } from '../../src/core/documents/deliveries.js'
@@ -10,7 +9,7 @@ import { createSession } from '../../src/core/identity/sessions.js'
 import { disableUser, type ClientUser } from '../../src/core/identity/users.js'
 import { setVisibility } from '../../src/core/identity/visibility.js'
 import { createApp, type PortalDeps } from '../../src/portal/app.js'
-import { createTestDatabase, type TestDatabase } from './db.js'
+import { createTestDatabase, usePerTest, type TestDatabase } from './db.js'
 import { ACCOUNTANT, makeClient, makeDocument, makeFirm, makeUser, PASSWORD, storeOf, writeTestFile } from './factories.js'
 
 export { PASSWORD }
@@ -102,6 +101,13 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
       const { token } = await createDelivery(t.db, t.key, ACCOUNTANT, { documentId: document.id, channel: 'email', recipient: 'cliente@example.com.br', ...extra })
       return token
     },
+    /** A client with the given login setting, one document and a delivery link to it. */
+    async link(requireLogin: 'on' | 'off' | 'inherit') {
+      const client = await world.client('Padaria Pão Quente Ltda', { requireLogin })
+      const doc = await world.doc(client, 'DAS Março 2026', 'fiscal')
+      const token = await world.deliver(doc)
+      return { client, doc, token, file: `/d/${token}/files/${doc.attachments[0].id}` }
+    },
     async cookieFor(user: ClientUser, scope: 'area' | 'delivery' = 'area'): Promise<string> {
       const { token } = await createSession(t.db, { userId: user.id, scope }, { idleMinutes: 60, absoluteHours: 12 })
       return `confi_session=${token}`
@@ -138,21 +144,7 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
  * each test. Returns a live handle that always reads the current test's world.
  */
 export function usePortalWorld(options: { deps?: Partial<PortalDeps> } = {}): PortalWorld {
-  let current: PortalWorld | undefined
-  beforeEach(async () => {
-    current = await createPortalWorld(options)
-  })
-  afterEach(async () => {
-    const closing = current
-    current = undefined
-    await closing?.close()
-  })
-  return new Proxy({} as PortalWorld, {
-    get(_, property) {
-      if (!current) throw new Error('usePortalWorld: the world exists only while a test runs')
-      return Reflect.get(current, property)
-    },
-  })
+  return usePerTest('usePortalWorld', () => createPortalWorld(options))
 }
 
 /** The session cookie a response set, as a Cookie header value. */

@@ -359,17 +359,9 @@ describe('throttling under concurrency and against targeted lockout (review fixe
   })
 })
 
-/** A client whose document link requires login. */
-async function deliveryLink() {
-  const client = await w.client('Padaria Pão Quente Ltda', { requireLogin: 'on' })
-  const doc = await w.doc(client, 'DAS Março 2026', 'fiscal')
-  const token = await w.deliver(doc)
-  return { client, doc, token }
-}
-
 describe('a delivery-only session after the user is activated', () => {
   it('ends the session and sends the user to log in again with a notice', async () => {
-    const { client, token } = await deliveryLink()
+    const { client, token } = await w.link('on')
     await w.user(client, 'ana', { role: 'admin' })
     const bruno = await w.user(client, 'bruno', { status: 'pending' })
     // The session a pending user gets from a delivery link's login (delivery.test.ts).
@@ -389,7 +381,7 @@ describe('a delivery-only session after the user is activated', () => {
   })
 
   it('does the same on the other client-area pages, and leaves pending users waiting', async () => {
-    const { client } = await deliveryLink()
+    const { client } = await w.link('on')
     await w.user(client, 'ana', { role: 'admin' })
     const carla = await w.user(client, 'carla', { role: 'admin' })
     const pending = await w.user(client, 'davi', { status: 'pending' })

@@ -5,16 +5,9 @@ import { usePortalWorld } from '../helpers/portal.js'
 
 const w = usePortalWorld()
 
-async function link(requireLogin: 'on' | 'off' | 'inherit') {
-  const client = await w.client('Padaria Pão Quente Ltda', { requireLogin })
-  const doc = await w.doc(client, 'DAS Março 2026', 'fiscal')
-  const token = await w.deliver(doc)
-  return { client, doc, token, file: `/d/${token}/files/${doc.attachments[0].id}` }
-}
-
 describe('HEAD on documents and links', () => {
   it('answers 405 with Allow: GET and writes no access-log row', async () => {
-    const { client, doc, token, file } = await link('off')
+    const { client, doc, token, file } = await w.link('off')
     const ana = await w.user(client, 'ana', { role: 'admin' })
     const cookie = await w.cookieFor(ana)
     const paths = [`/d/${token}`, file, `/documents/${doc.id}`, `/documents/${doc.id}/files/${doc.attachments[0].id}`]
@@ -38,7 +31,7 @@ describe('HEAD on documents and links', () => {
 
 describe('dashboard competence filter', () => {
   it('uses core’s rule: a year before 1900 is a competence error, not a page error', async () => {
-    const { client } = await link('off')
+    const { client } = await w.link('off')
     const ana = await w.user(client, 'ana', { role: 'admin' })
     const cookie = await w.cookieFor(ana)
     for (const value of ['1899-03', '2026-13', '2026-3']) {

@@ -9,8 +9,7 @@ const w = usePortalWorld()
 
 describe('narrow screens', () => {
   it('wraps long words and allows the served stylesheet by its hash', async () => {
-    const client = await w.client('Padaria Pão Quente Ltda', { requireLogin: 'off' })
-    await w.doc(client, 'DAS Março 2026', 'fiscal')
+    const { client } = await w.link('off')
     const ana = await w.user(client, 'ana', { role: 'admin' })
     const response = await w.request('/', { cookie: await w.cookieFor(ana) })
     const html = await response.text()
