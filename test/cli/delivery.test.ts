@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addDays, todayInSaoPaulo } from '../../src/core/delivery/calendar.js'
 import { runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { writeTestFile } from '../helpers/documents.js'
+import { writeTestFile } from '../helpers/factories.js'
 import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 

@@ -1,23 +1,20 @@
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
-import { confiBin, runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { fillAccessLog, writeTestFile } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { confiBin, runCli } from '../helpers/cli.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { fillAccessLog } from '../helpers/access-log.js'
+import { makeClient, writeTestFile } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let taxId: string
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   taxId = (await makeClient(t.db, t.key, { name: 'Padaria Pão Quente Ltda' })).taxId
 })
-afterEach(async () => t.close())
 
-const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
+const confi = (args: string[]) => runCli(args, { env: t.env, cwd: t.dir })
 
 async function addDoc(): Promise<number> {
   writeTestFile(t.dir, 'das.pdf', '%PDF-1.4 das')

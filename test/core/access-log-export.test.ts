@@ -14,23 +14,23 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
 import { CSV_COLUMNS, csvCell } from '../../src/core/access-log/columns.js'
 import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export.js'
 import { parseTimeBound } from '../../src/core/access-log/filter.js'
 import { lockExportState, readExportState } from '../../src/core/access-log/export-state.js'
 import { setClock } from '../../src/core/time.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
-import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeDocument, makeClient, makeUser } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
+let dbPath: string | undefined
 let ids: { client: number; other: number; doc: number; otherDoc: number; attachment: number; user: number }
 
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
+  // The raw-SQLite fast path exists only on SQLite; on PostgreSQL every run takes the portable one.
+  dbPath = t.config.database.kind === 'sqlite' ? t.config.database.path : undefined
   const client = await makeClient(t.db, t.key, { name: '=HYPERLINK("http://evil"), "Padaria", Ltda' })
   const other = await makeClient(t.db, t.key, { name: 'Outra Empresa' })
   const doc = await makeDocument(t, client.id, { title: 'DAS\n10/2026' })
@@ -48,7 +48,6 @@ beforeEach(async () => {
     restore()
   }
 })
-afterEach(async () => t.close())
 
 async function run(options: Partial<ExportOptions> & { fast?: boolean } = {}): Promise<{ text: string; rows: number; lastId: number; notes: string[] }> {
   const stream = new PassThrough()

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   decideAreaAccess,
   decideDeliveryAccess,
@@ -14,18 +14,10 @@ import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { addGroupMembers } from '../../src/core/clients/groups.js'
 import { disableUser, type ClientUser } from '../../src/core/identity/users.js'
 import { setVisibility } from '../../src/core/identity/visibility.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
-import { ACCOUNTANT, makeClient, makeFirm, makeUser, memoHasher } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeDocument, ACCOUNTANT, makeClient, makeUser, memoHasher } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 // Later users of a client (its first one is always an active admin).
 const pendingUser = (clientId: number) => makeUser(t.db, { clientId, role: 'collaborator', active: false })

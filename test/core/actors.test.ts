@@ -17,7 +17,7 @@ import { createDelivery, getDelivery, revokeDelivery } from '../../src/core/docu
 import { addDocument, type Document } from '../../src/core/documents/documents.js'
 import { ForbiddenError } from '../../src/core/errors.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument, storeOf, writeTestFile } from '../helpers/documents.js'
+import { makeDocument, storeOf, writeTestFile } from '../helpers/factories.js'
 import { ACCOUNTANT, makeClient, makeFirm, makeUser, nextCnpj } from '../helpers/factories.js'
 
 let t: TestDatabase

@@ -8,7 +8,7 @@ import { daysBetween, listDueSoon, localDate } from '../../src/core/documents/du
 import { planDocumentZip, planListZip, zipFileName } from '../../src/core/documents/zip.js'
 import { CATEGORIES } from '../../src/core/documents/categories.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument, writeTestFile } from '../helpers/documents.js'
+import { makeDocument, writeTestFile } from '../helpers/factories.js'
 import { makeClient, makeFirm } from '../helpers/factories.js'
 
 let t: TestDatabase

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { accountant } from '../../src/core/actors.js'
 import {
   createDelivery,
@@ -9,20 +9,16 @@ import {
 } from '../../src/core/documents/deliveries.js'
 import { addSeconds, nowIso, setClock } from '../../src/core/time.js'
 import { sha256Hex } from '../../src/core/tokens.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
-import { eventActions, makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeDocument, eventActions, makeClient } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let documentId: number
 let clientId: number
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   clientId = (await makeClient(t.db, t.key)).id
   documentId = (await makeDocument(t, clientId)).id
 })
-afterEach(async () => t.close())
 
 describe('deliveries', () => {
   it('creates a link whose token is derived, long and url-safe, and stores only its digest', async () => {

@@ -3,24 +3,20 @@ import { accountant } from '../../src/core/actors.js'
 import { chmodSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { addDocument, getAttachment, getDocument, listDocuments, resolveDocument } from '../../src/core/documents/documents.js'
 import { detectMediaType } from '../../src/core/documents/media-type.js'
 import { setClock } from '../../src/core/time.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument, storeOf, writeTestFile } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeDocument, storeOf, writeTestFile, makeClient } from '../helpers/factories.js'
 
 const dist = fileURLToPath(new URL('../../dist/core/', import.meta.url))
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let clientId: number
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   clientId = (await makeClient(t.db, t.key)).id
 })
-afterEach(async () => t.close())
 
 function storeFiles(): string[] {
   const root = join(t.config.dataDir, 'files')

@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ConfiError, ValidationError } from '../../src/core/errors.js'
 import { getFirmOptions, initFirm, normaliseBaseUrl, setFirmOptions } from '../../src/core/clients/firm.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { ACCOUNTANT, eventActions } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase()
 
 describe('firm options', () => {
   it('tells to run init when the options are missing', async () => {

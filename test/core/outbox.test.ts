@@ -7,7 +7,7 @@ import { runOutbox } from '../../src/core/mail/sender.js'
 import { createSmtpTransport, smtpSettingsFromEnv, type MailTransport } from '../../src/core/mail/smtp.js'
 import { setClock } from '../../src/core/time.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
+import { makeDocument } from '../helpers/factories.js'
 import { ACCOUNTANT, makeClient, makeFirm } from '../helpers/factories.js'
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 

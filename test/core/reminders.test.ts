@@ -9,7 +9,7 @@ import { notifyNewDocument, requireMailReady, sendDocumentByEmail } from '../../
 import { runReminders } from '../../src/core/mail/reminders.js'
 import { smtpSettingsFromEnv } from '../../src/core/mail/smtp.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
+import { makeDocument } from '../helpers/factories.js'
 import { ACCOUNTANT, makeClient, makeFirm, makeUser } from '../helpers/factories.js'
 
 let t: TestDatabase

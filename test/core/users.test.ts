@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   ConflictError,
   ForbiddenError,
@@ -24,25 +24,17 @@ import { authenticate } from '../../src/core/identity/authentication.js'
 import { changePassword, setPassword } from '../../src/core/identity/credentials.js'
 import { findPasswordReset } from '../../src/core/identity/password-resets.js'
 import { addUser, addUserWithResetLink, registerUser } from '../../src/core/identity/registration.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import {
   ACCOUNTANT,
   PASSWORD,
   eventActions,
   makeClient,
-  makeFirm,
   makeUser,
   memoHasher,
 } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 async function addSession(userId: number): Promise<void> {
   const at = new Date().toISOString()

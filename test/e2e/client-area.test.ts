@@ -8,7 +8,7 @@ import { addDocument } from '../../src/core/documents/documents.js'
 import { localDate } from '../../src/core/documents/due-soon.js'
 import { confiBin } from '../helpers/cli.js'
 import type { TestDatabase } from '../helpers/db.js'
-import { createPortalWorld, PASSWORD } from '../portal/world.js'
+import { createPortalWorld, PASSWORD } from '../helpers/portal.js'
 import { unzip } from '../helpers/zip.js'
 
 // "A vencer" and "Baixar todos (ZIP)" in real headless Chromium on a 360 px phone, against a real

@@ -5,7 +5,7 @@ import { chromium, type Browser } from 'playwright-core'
 import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { confiBin, runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
+import { makeDocument } from '../helpers/factories.js'
 import { ACCOUNTANT, makeClient } from '../helpers/factories.js'
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 

@@ -8,7 +8,7 @@ import { createDelivery } from '../../src/core/documents/deliveries.js'
 import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { confiBin } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { createPortalWorld } from '../portal/world.js'
+import { createPortalWorld } from '../helpers/portal.js'
 
 // Real headless Chromium against a real `confi serve` process (docs/rules.md#portal, issue 4 part 7).
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Client } from '../../src/core/clients/clients.js'
 import { addDocument, type Document } from '../../src/core/documents/documents.js'
 import { setClock } from '../../src/core/time.js'
-import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
 import { unzip } from '../helpers/zip.js'
 
 let w: PortalWorld

@@ -5,7 +5,7 @@ import { sendDocumentByEmail } from '../../src/core/mail/document-mail.js'
 import { runOutbox } from '../../src/core/mail/sender.js'
 import { createSmtpTransport, smtpSettingsFromEnv } from '../../src/core/mail/smtp.js'
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
-import { createPortalWorld, type PortalWorld } from './world.js'
+import { createPortalWorld, type PortalWorld } from '../helpers/portal.js'
 import { ACCOUNTANT } from '../helpers/factories.js'
 
 let w: PortalWorld

@@ -1,17 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { accountant } from '../../src/core/actors.js'
 import { createPasswordReset } from '../../src/core/identity/password-resets.js'
 import { getUser } from '../../src/core/identity/users.js'
 import { getVisibility } from '../../src/core/identity/visibility.js'
-import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { usePortalWorld, PASSWORD, sessionCookie } from '../helpers/portal.js'
 
-let w: PortalWorld
-beforeEach(async () => {
-  w = await createPortalWorld()
-})
-afterEach(async () => {
-  await w.close()
-})
+const w = usePortalWorld()
 
 async function team() {
   const client = await w.client('Padaria Pão Quente Ltda')

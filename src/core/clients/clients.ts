@@ -1,3 +1,4 @@
+import { normaliseEmail } from './email-address.js'
 import { sql, type SqlBool } from 'kysely'
 import { assertAccountant, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
@@ -62,20 +63,6 @@ function normaliseName(input: string): string {
     throw new ValidationError(`client name '${input}' must have 1 to 200 characters`)
   }
   return name
-}
-
-/** Trims an e-mail address and checks its shape; empty means none. */
-export function normaliseEmail(input: string | null | undefined): string | null {
-  if (input == null) return null
-  const email = input.trim()
-  if (email === '') return null
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-    throw new ValidationError(
-      `'${input}' is not a valid e-mail address: expected something like nome@empresa.com.br`,
-      { reason: 'email_invalid' },
-    )
-  }
-  return email
 }
 
 // Ids are small integers; CPFs and CNPJs have 11 or 14 characters. A reference of up to 10

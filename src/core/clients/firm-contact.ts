@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js'
-import { normaliseEmail } from './clients.js'
+import { normaliseEmail } from './email-address.js'
 
 // The firm's contact options of the delivery loop (issue 10): the sender of its e-mails and the
 // days before a due date on which reminders go out.

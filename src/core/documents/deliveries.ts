@@ -1,5 +1,5 @@
 import { assertAccountant, type Actor } from '../actors.js'
-import { normaliseEmail } from '../clients/clients.js'
+import { normaliseEmail } from '../clients/email-address.js'
 import type { Db } from '../db/database.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { actorLabel, recordEvent } from '../audit/events.js'

@@ -3,7 +3,8 @@
  * accountant or a client's admin. Both go through one first-user rule (newUserStanding).
  */
 import { clientUser, type Actor } from '../actors.js'
-import { describeClient, getClient, normaliseEmail, type Client } from '../clients/clients.js'
+import { describeClient, getClient, type Client } from '../clients/clients.js'
+import { normaliseEmail } from '../clients/email-address.js'
 import { getFirmOptions } from '../clients/firm.js'
 import { takeLock, type Db } from '../db/database.js'
 import { ConflictError } from '../errors.js'

@@ -1,6 +1,6 @@
 import { assertAccountant, type Actor } from '../actors.js'
 import { actorLabel } from '../audit/events.js'
-import { normaliseEmail } from '../clients/clients.js'
+import { normaliseEmail } from '../clients/email-address.js'
 import { getFirmOptions, type FirmOptions } from '../clients/firm.js'
 import type { Db } from '../db/database.js'
 import { deliveryToken, deliveryUrl, getDelivery, insertDelivery, type Delivery } from '../documents/deliveries.js'
