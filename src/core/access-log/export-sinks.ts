@@ -47,14 +47,14 @@ export interface FileSink extends Sink {
 // renamed over the target.
 export function fileSink(path: string): FileSink {
   if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new ValidationError(`--output ${path} is a directory: give a file name`)
+    throw new ValidationError(`the output file ${path} is a directory: give a file name`, { remedy: 'output_file' })
   }
   const tempPath = tempNameFor(path)
   let fd: number
   try {
     fd = openSync(tempPath, 'wx', 0o640)
   } catch (error) {
-    throw unwritable('--output', path, error)
+    throw unwritable('the output file', path, error, 'output_file')
   }
   let open = true
   return {
