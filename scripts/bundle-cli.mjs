@@ -18,9 +18,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Native addons and the PostgreSQL driver stay in node_modules; bcryptjs is loaded by path in
-  // the hashing worker.
-  external: ['better-sqlite3', 'pg', 'bcryptjs'],
+  // Native addons, the PostgreSQL driver and pdf.js (which loads its worker by path) stay in
+  // node_modules; bcryptjs is loaded by path in the hashing worker.
+  external: ['better-sqlite3', 'pg', 'bcryptjs', 'pdfjs-dist', '@napi-rs/canvas'],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as __confiRequire } from 'node:module'; const require = __confiRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
