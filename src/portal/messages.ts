@@ -1,4 +1,4 @@
-import type { Category } from '../core/documents/categories.js'
+import type { Category } from '../core/categories.js'
 
 // Every user-facing string of the portal, in Brazilian Portuguese, with the words of the CONFI
 // help article (Área do Cliente, administrador, colaborador, Cadastros > Usuários).

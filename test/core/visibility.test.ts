@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CATEGORIES } from '../../src/core/documents/categories.js'
+import { CATEGORIES } from '../../src/core/categories.js'
 import { ConflictError, ForbiddenError, ValidationError } from '../../src/core/errors.js'
 import { addGroupMembers, removeGroupMembers } from '../../src/core/clients/groups.js'
 import { disableUser, setUserRole } from '../../src/core/identity/users.js'

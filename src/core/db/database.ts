@@ -18,39 +18,8 @@ import type { Database } from './tables.js'
 import { nowIso } from '../time.js'
 
 
-export type Db = Kysely<Database>
-export type Backend = 'sqlite' | 'postgres'
-
-export type DatabaseTarget =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; poolSize: number }
-
-export interface OpenDatabase {
-  db: Db
-  backend: Backend
-  /** Where the database is, safe to print (no credentials). */
-  location: string
-  /**
-   * Applies one version's multi-statement script and records the version, in one transaction and
-   * only if no other process recorded it first; returns whether it ran.
-   */
-  applySchemaStep(version: number, script: string): Promise<boolean>
-  /**
-   * SQLite only: a read-only connection of its own, for bulk reads that format rows inside SQL
-   * (the access-log export's fast path, docs/performance.md).
-   */
-  openReader?(): SqliteReader
-  close(): Promise<void>
-}
-
-/** A raw read-only SQLite connection: statements with positional parameters, one snapshot. */
-export interface SqliteReader {
-  /** Starts the read transaction whose snapshot every later read sees. */
-  begin(): void
-  /** Prepares a statement once; `get` runs it and returns its first row. */
-  prepare(text: string): { get(...params: unknown[]): unknown }
-  close(): void
-}
+import type { Backend, DatabaseTarget, Db, OpenDatabase, SqliteReader } from './handle.js'
+export type { Backend, DatabaseTarget, Db, OpenDatabase, SqliteReader } from './handle.js'
 
 /**
  * Path of schema.sql shipped with the package: the nearest folder above this module that holds
@@ -192,6 +161,25 @@ function openSqliteReader(path: string): SqliteReader {
     begin: () => handle.exec('BEGIN'),
     prepare: (text) => handle.prepare(text),
     close: () => handle.close(),
+  }
+}
+
+/** A read-only SQLite file opened to check it (a backup copy): its integrity and its rows. */
+export interface SqliteCheckHandle {
+  db: Db
+  /** `PRAGMA integrity_check`: ['ok'] for a sound file, else the problems found. */
+  integrityCheck(): string[]
+  close(): Promise<void>
+}
+
+/** Opens an existing SQLite file read-only, without the pragmas of a working database. */
+export function openSqliteForCheck(path: string): SqliteCheckHandle {
+  const handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) })
+  return {
+    db,
+    integrityCheck: () => (handle.pragma('integrity_check') as { integrity_check: string }[]).map((p) => p.integrity_check),
+    close: () => db.destroy(),
   }
 }
 

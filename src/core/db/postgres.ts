@@ -3,7 +3,7 @@ import pg from 'pg'
 import { Kysely, PostgresDialect } from 'kysely'
 import { UnavailableError, ValidationError } from '../errors.js'
 import type { Database } from './tables.js'
-import type { OpenDatabase } from './database.js'
+import type { OpenDatabase } from './handle.js'
 
 // COUNT(*) and other int8 results would otherwise arrive as strings; confi's numbers (ids, counts,
 // sizes) stay far below 2^53, so a JS number is exact and matches what SQLite returns.

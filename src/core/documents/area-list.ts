@@ -1,5 +1,5 @@
 import type { VisibleScope } from '../identity/visibility.js'
-import type { Category } from './categories.js'
+import type { Category } from '../categories.js'
 import type { DocumentQuery } from './documents.js'
 import type { DocumentSort } from './list-order.js'
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Db } from '../db/database.js'
 import type { VisibleScope } from '../identity/visibility.js'
 import { now } from '../time.js'
-import type { Category } from './categories.js'
+import type { Category } from '../categories.js'
 import { selectDocuments } from './documents.js'
 
 // "A vencer" in the client area (docs/decisions.md, "Client area: due soon, new, accesses, ZIP"):

@@ -1,5 +1,5 @@
 import type { Actor } from '../actors.js'
-import { CATEGORIES, parseCategory, type Category } from '../documents/categories.js'
+import { CATEGORIES, parseCategory, type Category } from '../categories.js'
 import type { Db } from '../db/database.js'
 import { ConflictError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'

@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
 import { verifyAccessLog, type VerifyResult } from '../access-log/log.js'
-import { openSqliteHandle } from '../db/database.js'
+import { openSqliteForCheck, openSqliteHandle } from '../db/database.js'
 import { ConflictError, ConfiError, ValidationError } from '../errors.js'
-import type { Database } from '../db/tables.js'
 
 export interface BackupResult {
   path: string
@@ -63,18 +60,17 @@ function copyDatabase(sourcePath: string, tempPath: string): void {
 }
 
 async function checkCopy(path: string): Promise<VerifyResult> {
-  const handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) })
+  const copy = openSqliteForCheck(path)
   try {
-    const problems = handle.pragma('integrity_check') as { integrity_check: string }[]
-    if (problems.length !== 1 || problems[0].integrity_check !== 'ok') {
+    const problems = copy.integrityCheck()
+    if (problems.length !== 1 || problems[0] !== 'ok') {
       throw new ConfiError(
-        `the backup failed its integrity check (${problems.map((p) => p.integrity_check).join('; ')}): the source database may be damaged, run 'confi docs verify' and check the disk`,
+        `the backup failed its integrity check (${problems.join('; ')}): the source database may be damaged, run 'confi docs verify' and check the disk`,
       )
     }
-    return await verifyAccessLog(db)
+    return await verifyAccessLog(copy.db)
   } finally {
-    await db.destroy()
+    await copy.close()
   }
 }
 

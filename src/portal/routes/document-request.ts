@@ -1,4 +1,4 @@
-import { CATEGORIES, type Category } from '../../core/documents/categories.js'
+import { CATEGORIES, type Category } from '../../core/categories.js'
 import { findVisibleDocument } from '../../core/documents/access.js'
 import { areaDocumentQuery } from '../../core/documents/area-list.js'
 import { parseCompetence, type Document } from '../../core/documents/documents.js'

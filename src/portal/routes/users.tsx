@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { Actor } from '../../core/actors.js'
-import { CATEGORIES, type Category } from '../../core/documents/categories.js'
+import { CATEGORIES, type Category } from '../../core/categories.js'
 import { clientNames } from '../../core/clients/clients.js'
 import { NotFoundError } from '../../core/errors.js'
 import {

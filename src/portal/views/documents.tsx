@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx'
-import { CATEGORIES } from '../../core/documents/categories.js'
+import { CATEGORIES } from '../../core/categories.js'
 import type { Document } from '../../core/documents/documents.js'
 import type { DueSoonItem } from '../../core/documents/due-soon.js'
 import { DOCUMENT_SORTS } from '../../core/documents/list-order.js'

@@ -1,4 +1,4 @@
-import type { Category } from '../../core/documents/categories.js'
+import type { Category } from '../../core/categories.js'
 import type { ClientUser } from '../../core/identity/users.js'
 import type { Visibility } from '../../core/identity/visibility.js'
 import { m } from '../messages.js'

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js'
+import { ValidationError } from './errors.js'
 
 /** Document categories of docs/rules.md#data, in the order people see them. */
 export const CATEGORIES = ['fiscal', 'pessoal', 'contabil', 'societario', 'outros'] as const

@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely'
+import type { Database } from './tables.js'
+
+// The shapes of an open database, shared by the SQLite code in database.ts and the PostgreSQL
+// code in postgres.ts without either importing the other's module.
+
+export type Db = Kysely<Database>
+export type Backend = 'sqlite' | 'postgres'
+
+export type DatabaseTarget =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; poolSize: number }
+
+export interface OpenDatabase {
+  db: Db
+  backend: Backend
+  /** Where the database is, safe to print (no credentials). */
+  location: string
+  /**
+   * Applies one version's multi-statement script and records the version, in one transaction and
+   * only if no other process recorded it first; returns whether it ran.
+   */
+  applySchemaStep(version: number, script: string): Promise<boolean>
+  /**
+   * SQLite only: a read-only connection of its own, for bulk reads that format rows inside SQL
+   * (the access-log export's fast path, docs/performance.md).
+   */
+  openReader?(): SqliteReader
+  close(): Promise<void>
+}
+
+/** A raw read-only SQLite connection: statements with positional parameters, one snapshot. */
+export interface SqliteReader {
+  /** Starts the read transaction whose snapshot every later read sees. */
+  begin(): void
+  /** Prepares a statement once; `get` runs it and returns its first row. */
+  prepare(text: string): { get(...params: unknown[]): unknown }
+  close(): void
+}
