@@ -16,6 +16,10 @@ import { addGroupMembers, removeGroupMembers } from '../../src/core/clients/grou
 import { createDelivery, getDelivery, revokeDelivery } from '../../src/core/documents/deliveries.js'
 import { addDocument, type Document } from '../../src/core/documents/documents.js'
 import { ForbiddenError } from '../../src/core/errors.js'
+import { sendDocumentByEmail } from '../../src/core/mail/document-mail.js'
+import { getOutboxEntry, retryOutbox } from '../../src/core/mail/outbox.js'
+import { runReminders } from '../../src/core/mail/reminders.js'
+import { smtpSettingsFromEnv } from '../../src/core/mail/smtp.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { makeDocument, storeOf, writeTestFile } from '../helpers/factories.js'
 import { ACCOUNTANT, makeClient, makeFirm, makeUser, nextCnpj } from '../helpers/factories.js'
@@ -109,5 +113,33 @@ describe('operations only accountants may do refuse a client user', () => {
     const { delivery } = await createDelivery(t.db, t.key, ACCOUNTANT, { documentId: document.id, channel: 'link' })
     await expectRefused(() => revokeDelivery(t.db, admin, delivery.id))
     expect((await getDelivery(t.db, delivery.id)).revokedAt).toBeNull()
+  })
+
+  describe('e-mail', () => {
+    // Queued only: nothing is sent until an outbox run, so no server is needed here.
+    const smtp = smtpSettingsFromEnv({ CONFI_SMTP_URL: 'smtp://127.0.0.1:2525' })
+    beforeEach(async () => {
+      await setFirmOptions(t.db, ACCOUNTANT, { mailFrom: 'Contabilidade Teste <avisos@escritorio.com.br>' })
+    })
+
+    it('sendDocumentByEmail', async () => {
+      const input = { documentId: document.id, to: 'financeiro@padaria.com.br', smtp }
+      await expectRefused(() => sendDocumentByEmail(t.db, t.key, admin, input))
+      expect(await t.db.selectFrom('outbox').select('id').execute()).toEqual([])
+      expect(await t.db.selectFrom('deliveries').select('id').execute()).toEqual([])
+    })
+
+    it('retryOutbox', async () => {
+      const input = { documentId: document.id, to: 'financeiro@padaria.com.br', smtp }
+      const { outboxId } = await sendDocumentByEmail(t.db, t.key, ACCOUNTANT, input)
+      const before = await getOutboxEntry(t.db, outboxId)
+      await expectRefused(() => retryOutbox(t.db, admin, outboxId))
+      expect(await getOutboxEntry(t.db, outboxId)).toEqual(before)
+    })
+
+    it('runReminders', async () => {
+      await expectRefused(() => runReminders(t.db, t.key, admin, { smtp }))
+      expect(await t.db.selectFrom('reminders_sent').selectAll().execute()).toEqual([])
+    })
   })
 })
