@@ -1,12 +1,11 @@
 import { ACCOUNTANT } from '../helpers/factories.js'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { addDocument } from '../../src/core/documents/documents.js'
 import { localDate } from '../../src/core/documents/due-soon.js'
-import { confiBin } from '../helpers/cli.js'
+import { launchChromium, startServe, type RunningServe } from '../helpers/browser.js'
 import type { TestDatabase } from '../helpers/db.js'
 import { createPortalWorld, PASSWORD } from '../helpers/portal.js'
 import { unzip } from '../helpers/zip.js'
@@ -14,7 +13,6 @@ import { unzip } from '../helpers/zip.js'
 // "A vencer" and "Baixar todos (ZIP)" in real headless Chromium on a 360 px phone, against a real
 // `confi serve` (issue 10 part 7; docs/decisions.md, "Client area: due soon, new, accesses, ZIP").
 
-const CHROMIUM = process.env.CONFI_CHROMIUM ?? '/usr/bin/chromium'
 
 function shift(days: number): string {
   const today = localDate()
@@ -23,7 +21,7 @@ function shift(days: number): string {
 
 describe('the client area on a phone', () => {
   let t: TestDatabase
-  let server: ChildProcess
+  let server: RunningServe | undefined
   let baseUrl = ''
   let browser: Browser
   let guideId = 0
@@ -45,34 +43,15 @@ describe('the client area on a phone', () => {
     guideId = (await add('FGTS 10/2026 — competência outubro', shift(-2), files)).id
     await add('DAS 11/2026', shift(3), { 'das.pdf': Buffer.from('%PDF-1.4 das\n') })
 
-    server = spawn(process.execPath, [confiBin, 'serve', '--port', '0'], {
-      env: { ...process.env, ...t.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    baseUrl = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        out += chunk
-        const match = /portal at (http:\/\/\S+)/.exec(out)
-        if (match) resolve(match[1])
-      })
-      server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
-      server.once('exit', (code) => reject(new Error(`confi serve exited ${code}: ${out}`)))
-      setTimeout(() => reject(new Error(`confi serve did not start: ${out}`)), 15_000)
-    })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    })
+    const started = await startServe(t.env)
+    server = started.serve
+    baseUrl = started.match[1]
+    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {
     await browser?.close()
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve))
-      server.kill('SIGTERM')
-      await exited
-    }
+    await server?.stop()
     await t?.close()
   })
 

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
-import { confiBin, runConfi } from '../helpers/cli.js'
+import { launchChromium, startServe, type RunningServe } from '../helpers/browser.js'
+import { runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { makeDocument } from '../helpers/factories.js'
 import { ACCOUNTANT, makeClient } from '../helpers/factories.js'
@@ -13,7 +13,6 @@ import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 // sends the e-mail → the test's SMTP server receives it → the link opens → download →
 // `docs status` shows the view and the download.
 
-const CHROMIUM = process.env.CONFI_CHROMIUM ?? '/usr/bin/chromium'
 
 async function freePort(): Promise<number> {
   const probe = createServer()
@@ -26,7 +25,7 @@ async function freePort(): Promise<number> {
 describe('the delivery loop in a real browser', () => {
   let t: TestDatabase
   let smtp: TestSmtp
-  let server: ChildProcess
+  let server: RunningServe | undefined
   let browser: Browser
   let env: Record<string, string>
   let documentId = 0
@@ -40,33 +39,13 @@ describe('the delivery loop in a real browser', () => {
     documentId = (await makeDocument(t, client.id, { title: 'DAS 11/2026', competence: '2026-11', dueDate: '2026-12-21' })).id
     smtp = await startTestSmtp()
     env = { ...t.env, CONFI_SMTP_URL: smtp.url, CONFI_OUTBOX_INTERVAL_MS: '300' }
-    server = spawn(process.execPath, [confiBin, 'serve', '--port', String(port)], {
-      env: { ...process.env, ...env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    await new Promise<void>((resolve, reject) => {
-      let out = ''
-      server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        out += chunk
-        if (/sending e-mail through smtp:\/\/127\.0\.0\.1:\d+\n/.test(out)) resolve()
-      })
-      server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
-      server.once('exit', (code) => reject(new Error(`confi serve exited ${code}: ${out}`)))
-      setTimeout(() => reject(new Error(`confi serve did not start: ${out}`)), 30_000)
-    })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    })
+    server = (await startServe(env, { args: ['--port', String(port)], ready: /sending e-mail through smtp:\/\/127\.0\.0\.1:\d+\n/, timeoutMs: 30_000 })).serve
+    browser = await launchChromium()
   }, 90_000)
 
   afterAll(async () => {
     await browser?.close()
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve))
-      server.kill('SIGTERM')
-      await exited
-    }
+    await server?.stop()
     await smtp?.close()
     await t?.close()
   })

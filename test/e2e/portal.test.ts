@@ -1,24 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { accountant } from '../../src/core/actors.js'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { createDelivery } from '../../src/core/documents/deliveries.js'
 import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
-import { confiBin } from '../helpers/cli.js'
+import { launchChromium, startServe, type RunningServe } from '../helpers/browser.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { createPortalWorld } from '../helpers/portal.js'
 
 // Real headless Chromium against a real `confi serve` process (docs/rules.md#portal, issue 4 part 7).
 
-const CHROMIUM = process.env.CONFI_CHROMIUM ?? '/usr/bin/chromium'
 const PASSWORD = 'senha-do-navegador-1'
 const LONG_NAME = 'DAS_PGDASD_11222333000181_202610_000000000000000000000'
 
 describe('the portal in a real browser', () => {
   let t: TestDatabase
-  let server: ChildProcess
+  let server: RunningServe | undefined
   let baseUrl = ''
   let browser: Browser
   const fixture = {} as {
@@ -57,34 +55,15 @@ describe('the portal in a real browser', () => {
       longDocPath: `/documents/${longDoc.id}`,
     })
 
-    server = spawn(process.execPath, [confiBin, 'serve', '--port', '0'], {
-      env: { ...process.env, ...t.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    baseUrl = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        out += chunk
-        const match = /portal at (http:\/\/\S+)/.exec(out)
-        if (match) resolve(match[1])
-      })
-      server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
-      server.once('exit', (code) => reject(new Error(`confi serve exited ${code}: ${out}`)))
-      setTimeout(() => reject(new Error(`confi serve did not start: ${out}`)), 15_000)
-    })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    })
+    const started = await startServe(t.env)
+    server = started.serve
+    baseUrl = started.match[1]
+    browser = await launchChromium()
   }, 60_000)
 
   afterAll(async () => {
     await browser?.close()
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve))
-      server.kill('SIGTERM')
-      await exited
-    }
+    await server?.stop()
     await t?.close()
   })
 
