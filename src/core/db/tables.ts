@@ -145,6 +145,38 @@ export interface EventsTable {
   details: string | null
 }
 
+export interface AccessLogTreeTable {
+  level: number
+  idx: number
+  hash: string
+}
+
+export interface AccessLogTreeHeadTable {
+  id: number
+  size: number
+  frontier: string
+}
+
+export interface CheckpointsTable {
+  id: Generated<number>
+  tree_size: number
+  root_hash: string
+  at: string
+  key_id: string
+  signature: string
+}
+
+export interface ReceiptsTable {
+  id: Generated<number>
+  public_id: string
+  document_id: number
+  delivery_id: number | null
+  checkpoint_id: number
+  body: string
+  created_at: string
+  created_by: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -159,4 +191,8 @@ export interface Database {
   deliveries: DeliveriesTable
   access_log: AccessLogTable
   events: EventsTable
+  access_log_tree: AccessLogTreeTable
+  access_log_tree_head: AccessLogTreeHeadTable
+  checkpoints: CheckpointsTable
+  receipts: ReceiptsTable
 }
