@@ -44,8 +44,9 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
       const result = await verifyLogWithCheckpoints(await context.db(), keys.all, { expectHead: options.expectHead })
       if (options.json) context.out.json(result)
       if (!result.ok) {
-        if (!options.json) for (const problem of result.problems.slice(1)) context.out.note(`also: ${problem}`)
-        throw new ConfiError(result.problems[0])
+        const more = result.problems.length - 1
+        const rest = more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'}: 'confi docs verify --json' lists them)` : ''
+        throw new ConfiError(`${result.problems[0]}${rest}`)
       }
       if (options.json) return
       const newest = result.newest

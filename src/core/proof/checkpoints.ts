@@ -81,6 +81,8 @@ export function checkSignature(checkpoint: Checkpoint, keys: readonly PublicKeyI
   return null
 }
 
+const idRange = (from: number, to: number) => (from === to ? `row ${from} is` : `rows ${from} to ${to} are`)
+
 export interface LogVerification {
   ok: boolean
   rows: number
@@ -143,7 +145,7 @@ export async function verifyLogWithCheckpoints(
   if (newest && newest.treeSize > lastId) {
     lostTo = newest.treeSize
     problems.push(
-      `rows ${lastId + 1} to ${newest.treeSize} are missing: checkpoint ${newest.id} signed ${newest.at} covers ${newest.treeSize} rows and the log ends at row ${lastId} (its end was cut)`,
+      `${idRange(lastId + 1, newest.treeSize)} missing: checkpoint ${newest.id} signed ${newest.at} covers ${newest.treeSize} rows and the log ends at row ${lastId} (its end was cut)`,
     )
   }
   const expect = options.expectHead
