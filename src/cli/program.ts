@@ -9,6 +9,7 @@ import { registerBackup } from './commands/backup.js'
 import { registerServe } from './commands/serve.js'
 import { registerDemo } from './commands/demo.js'
 import { registerKeys } from './commands/keys.js'
+import { registerReceipts } from './commands/receipts.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
 export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
@@ -42,6 +43,7 @@ Examples:
   registerServe(program, context)
   registerDemo(program, context)
   registerKeys(program, context)
+  registerReceipts(program, context)
   pointErrorsToHelp(program)
   return { program, context }
 }

@@ -1,7 +1,12 @@
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import { ValidationError } from '../../core/errors.js'
+import { tempNameFor, unwritable } from '../../core/storage/durable-files.js'
 import { InvalidArgumentError } from 'commander'
 import type { CliContext } from '../context.js'
 import { formatTime } from '../output.js'
+import { integer } from './parse.js'
 
 /** Parses --expect-head ID:HASH (the hash may be shortened to 8 or more hex digits). */
 function expectHead(value: string): { id: number; hash: string } {
@@ -56,4 +61,45 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
       context.out.line(`access log intact: ${result.rows} rows${covered}`)
       if (result.rows > 0) context.out.note(`head ${result.lastId}:${result.lastHash} (keep it elsewhere for --expect-head)`)
     })
+
+  docs
+    .command('receipt')
+    .description("the receipt (comprovante) of a document's deliveries and accesses: a PDF anyone can verify offline")
+    .argument('<doc>', 'document id')
+    .option('--delivery <id>', 'only this delivery of the document and the accesses through it', integer('--delivery', 1))
+    .option('--output <file>', 'where to write the PDF (default: comprovante-DOC.pdf, never overwritten)')
+    .option('--json', 'print the receipt JSON (the same that the PDF carries as an attachment)')
+    .addHelpText('after', '\nExamples:\n  $ confi docs receipt 7 --output comprovante-7.pdf\n  $ confi docs receipt 7 --delivery 12 --json > comprovante-7.json')
+    .action(async (ref: string, options: { delivery?: number; output?: string; json?: boolean }) => {
+      const { resolveDocument } = await import('../../core/documents/documents.js')
+      const { issueReceipt } = await import('../../core/proof/receipts.js')
+      const { renderReceiptPdf } = await import('../../core/proof/receipt-pdf.js')
+      const db = await context.db()
+      const keys = await context.signingKeys()
+      const document = await resolveDocument(db, ref)
+      const output = options.output ?? (options.json ? undefined : `comprovante-${document.id}.pdf`)
+      const path = output ? resolve(context.deps.cwd, output) : undefined
+      if (path && !options.output && existsSync(path)) {
+        throw new ValidationError(`${path} already exists: choose another file with --output`)
+      }
+      const receipt = await issueReceipt(db, keys, context.actor, { documentId: document.id, deliveryId: options.delivery })
+      if (path) writeAtomically(path, await renderReceiptPdf(receipt))
+      if (options.json) context.out.json(receipt)
+      if (path) {
+        context.out.note(
+          `receipt ${receipt.id}: ${receipt.rows.length} access${receipt.rows.length === 1 ? '' : 'es'} of document ${document.id}, written to ${path}`,
+        )
+      }
+    })
+}
+
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const temp = tempNameFor(path)
+  try {
+    writeFileSync(temp, bytes, { flag: 'wx', mode: 0o644 })
+    renameSync(temp, path)
+  } catch (error) {
+    rmSync(temp, { force: true })
+    throw unwritable('--output', path, error)
+  }
 }
