@@ -26,6 +26,7 @@ import { authRoutes } from './routes/auth.js'
 import { deliveryRoutes } from './routes/delivery.js'
 import { documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
+import { receiptRoutes } from './routes/receipts.js'
 import { resetRoutes } from './routes/reset.js'
 import { userRoutes } from './routes/users.js'
 
@@ -109,6 +110,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/', userRoutes())
   app.route('/', accountRoutes())
   app.route('/', resetRoutes())
+  app.route('/', receiptRoutes())
 
   app.notFound((c) => errorPage(c as PortalContext, 404, m.errors.notFoundTitle, m.errors.notFound))
   app.onError((error, c) => handleError(error, c as PortalContext, deps))

@@ -29,6 +29,17 @@ Example:
       const { ConfiError, ValidationError } = await import('../../core/errors.js')
       const { keyIdOf, loadPublicKeys, publicKeyFromBase64 } = await import('../../core/proof/keys.js')
       const { parseReceipt, verifyReceipt } = await import('../../core/proof/receipts.js')
+      const trusted: PublicKeyInfo[] = options.publicKey.map((key) => {
+        publicKeyFromBase64(key)
+        return { id: keyIdOf(Buffer.from(key, 'base64')), publicKey: key, createdAt: '', retiredAt: null }
+      })
+      if (trusted.length === 0) {
+        const own = loadPublicKeys(context.config().signingKeyFile)
+        if (!own) {
+          throw new ValidationError("no public key to check the signature against: pass --public-key (the firm publishes it; 'confi keys show' prints it)")
+        }
+        trusted.push(...own)
+      }
       const path = resolve(context.deps.cwd, file)
       let bytes: Buffer
       try {
@@ -42,17 +53,6 @@ Example:
         text = await extractReceiptJson(bytes)
       }
       const receipt = parseReceipt(text)
-      const trusted: PublicKeyInfo[] = options.publicKey.map((key) => {
-        publicKeyFromBase64(key)
-        return { id: keyIdOf(Buffer.from(key, 'base64')), publicKey: key, createdAt: '', retiredAt: null }
-      })
-      if (trusted.length === 0) {
-        const own = loadPublicKeys(context.config().signingKeyFile)
-        if (!own) {
-          throw new ValidationError("no public key to check the signature against: pass --public-key (the firm publishes it; 'confi keys show' prints it)")
-        }
-        trusted.push(...own)
-      }
       const check = verifyReceipt(receipt, trusted)
       if (options.json) context.out.json(check)
       if (!check.ok) throw new ConfiError(`the receipt does not verify: ${check.problems.join('; ')}`)

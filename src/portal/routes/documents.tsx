@@ -102,6 +102,7 @@ export function documentRoutes(): Hono<PortalEnv> {
         document,
         fileHref: (attachmentId) => `/documents/${document.id}/files/${attachmentId}`,
         back: true,
+        receiptHref: `/documents/${document.id}/comprovante`,
       }),
     )
     await recordAccessOrFail(c, {

@@ -133,6 +133,8 @@ export function DocumentPage(props: {
   fileHref: (attachmentId: number) => string
   back: boolean
   note?: string
+  /** The receipt download, for users of the client area who may see the document. */
+  receiptHref?: string
 }) {
   const d = props.document
   return (
@@ -183,6 +185,12 @@ export function DocumentPage(props: {
           ))}
         </ul>
       )}
+      {props.receiptHref ? (
+        <p>
+          <a href={props.receiptHref}>Comprovante de acesso</a>{' '}
+          <span class="muted">(PDF assinado com os envios e acessos deste documento)</span>
+        </p>
+      ) : null}
     </Layout>
   )
 }
