@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
@@ -74,6 +75,10 @@ function startCheckpoints(
   db: Awaited<ReturnType<CliContext['db']>>,
   logError: (message: string, error: unknown) => void,
 ): { stop(): Promise<void> } {
+  if (!existsSync(context.config().signingKeyFile)) {
+    context.out.note(`confi: no signing key file ${context.config().signingKeyFile}: checkpoints are off until 'confi init' creates it`)
+    return { stop: async () => {} }
+  }
   const seconds = Number(context.deps.env.CONFI_CHECKPOINT_SECONDS ?? 60)
   const period = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000
   let running: Promise<unknown> = Promise.resolve()
