@@ -36,7 +36,7 @@ export function registerKeys(program: Command, context: CliContext): void {
       if (options.json) return context.out.json({ current: signing.current.id, keys: [...signing.all].reverse() })
       context.out.line(`new signing key ${signing.current.id}: ${signing.current.publicKey}`)
       context.out.note(
-        `publish it beside the old one; restart 'confi serve' on every instance so new checkpoints use it`,
+        `publish it beside the old one; running portals sign their next checkpoint with it (every instance shares this file)`,
       )
     })
 }
