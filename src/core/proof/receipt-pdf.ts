@@ -56,6 +56,8 @@ const printable = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?')
 class Writer {
   page: PDFPage
   y = HEIGHT - MARGIN
+  /** Room kept free on the right (beside the QR code). */
+  inset = 0
   constructor(
     private readonly pdf: PDFDocument,
     private readonly fonts: { regular: PDFFont; bold: PDFFont; mono: PDFFont },
@@ -73,7 +75,7 @@ class Writer {
     const size = options.size ?? 9
     const font = this.fonts[options.font ?? 'regular']
     const x = MARGIN + (options.indent ?? 0)
-    for (const line of wrap(printable(text), font, size, WIDTH - MARGIN - x)) {
+    for (const line of wrap(printable(text), font, size, WIDTH - MARGIN - x - this.inset)) {
       this.room(size + 3)
       this.y -= size + 3
       this.page.drawText(line, { x, y: this.y, size, font, color: rgb(0, 0, 0) })
@@ -129,11 +131,14 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   }
   const w = new Writer(pdf, fonts)
   drawQr(w.page, receipt.url, WIDTH - MARGIN - 110, HEIGHT - MARGIN - 110, 110)
+  w.inset = 120
   w.text('Comprovante de entrega e acesso', { size: 16, font: 'bold' })
   w.field('Escritório', receipt.firm.name)
   w.field('Emitido em', dateTime(receipt.issuedAt))
   w.field('Código', receipt.id)
   w.text(`Confira em ${receipt.url}`, { size: 8 })
+  w.inset = 0
+  w.y = Math.min(w.y, HEIGHT - MARGIN - 115)
   w.heading('Cliente')
   w.field('Nome', receipt.client.name)
   w.field(receipt.client.taxId.length === 11 ? 'CPF' : 'CNPJ', formatTaxId(receipt.client.taxId))
