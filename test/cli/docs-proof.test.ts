@@ -48,7 +48,7 @@ async function dropCheckpointTriggers(db: Db): Promise<void> {
   else await sql`DROP TRIGGER IF EXISTS checkpoints_no_update`.execute(db)
 }
 
-describe(`signed checkpoints on ${backend}`, () => {
+describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
   it('keys show prints the public key; rotate keeps old checkpoints verifiable', async () => {
     const shown = await confi(['keys', 'show', '--json'])
     expect(shown.code, shown.stderr).toBe(0)

@@ -46,7 +46,7 @@ function variant(json: unknown, name: string): string {
 const verifierScript = () =>
   /<!-- verifier:start -->\n```js\n([\s\S]*?)```\n<!-- verifier:end -->/.exec(readFileSync(new URL('../../docs/receipts.md', import.meta.url), 'utf8'))![1]
 
-describe(`receipts on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
+describe(`receipts on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, { timeout: 180_000 }, () => {
   it('issues a PDF with the JSON attached that verifies offline, with confi and with the documented script', { timeout: 180_000 }, async () => {
     const { json, pdf } = await receipt()
     expect(json.rows.map((r: { id: number }) => r.id)).toEqual([41, 62])
