@@ -45,8 +45,10 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
     .action(async (options: { json?: boolean; expectHead?: { id: number; hash: string } }) => {
       const { verifyLogWithCheckpoints } = await import('../../core/proof/checkpoints.js')
       const { ConfiError } = await import('../../core/errors.js')
-      const keys = await context.signingKeys()
-      const result = await verifyLogWithCheckpoints(await context.db(), keys.all, { expectHead: options.expectHead })
+      const { loadPublicKeys } = await import('../../core/proof/keys.js')
+      // Without the key file every checkpoint reports its key as unknown; the chain still verifies.
+      const keys = loadPublicKeys(context.config().signingKeyFile) ?? []
+      const result = await verifyLogWithCheckpoints(await context.db(), keys, { expectHead: options.expectHead })
       if (options.json) context.out.json(result)
       if (!result.ok) {
         const more = result.problems.length - 1
