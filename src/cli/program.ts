@@ -8,6 +8,8 @@ import { registerDocs } from './commands/docs.js'
 import { registerBackup } from './commands/backup.js'
 import { registerServe } from './commands/serve.js'
 import { registerDemo } from './commands/demo.js'
+import { registerOutbox } from './commands/outbox.js'
+import { registerReminders } from './commands/reminders.js'
 import { registerKeys } from './commands/keys.js'
 import { registerReceipts } from './commands/receipts.js'
 
@@ -42,6 +44,8 @@ Examples:
   registerBackup(program, context)
   registerServe(program, context)
   registerDemo(program, context)
+  registerOutbox(program, context)
+  registerReminders(program, context)
   registerKeys(program, context)
   registerReceipts(program, context)
   pointErrorsToHelp(program)

@@ -7,8 +7,8 @@ import { backendOf, type Db } from '../../src/core/db/database.js'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import { runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { dropAccessLogTriggers, makeDocument } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { dropAccessLogTriggers } from '../helpers/access-log.js'
+import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
 
 const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
 

@@ -8,8 +8,9 @@ import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import { extractReceiptJson } from '../../src/core/proof/receipt-pdf.js'
 import { runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { fillAccessLog, makeDocument } from '../helpers/documents.js'
-import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { fillAccessLog } from '../helpers/access-log.js'
+import { makeClient, makeDocument, makeFirm, makeUser } from '../helpers/factories.js'
+import { startTestSmtp } from '../helpers/smtp.js'
 
 let t: TestDatabase
 let doc: number
@@ -102,16 +103,40 @@ describe(`receipts on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQ
     }
   })
 
-  it('a receipt of one delivery', async () => {
-    const send = await confi(['docs', 'send', String(doc), '--channel', 'email', '--to', 'fin@cliente.com.br', '--json'])
-    const delivery = JSON.parse(send.stdout).id
-    const one = await confi(['docs', 'receipt', String(doc), '--delivery', String(delivery), '--json'])
-    expect(one.code, one.stderr).toBe(0)
-    expect(JSON.parse(one.stdout)).toMatchObject({
-      deliveryId: delivery,
-      rows: [],
-      deliveries: [{ id: delivery, channel: 'email', recipient: 'fin@cliente.com.br', acceptedByMailServerAt: null, revokedAt: null }],
-    })
+  it("a receipt of one delivery: its e-mail as the mail server accepted it (the outbox's sent time and reply)", async () => {
+    const smtp = await startTestSmtp()
+    try {
+      const withSmtp = (args: string[]) => confi(args, { CONFI_SMTP_URL: smtp.url })
+      expect((await confi(['firm', 'set', '--mail-from', 'Contabilidade Exemplo <avisos@escritorio.com.br>'])).code).toBe(0)
+      const send = await withSmtp(['docs', 'send', String(doc), '--channel', 'email', '--to', 'fin@cliente.com.br', '--json'])
+      expect(send.code, send.stderr).toBe(0)
+      const delivery = JSON.parse(send.stdout).id
+      const queued = await confi(['docs', 'receipt', String(doc), '--delivery', String(delivery), '--json'])
+      expect(queued.code, queued.stderr).toBe(0)
+      expect(JSON.parse(queued.stdout).deliveries).toMatchObject([{ id: delivery, acceptedByMailServerAt: null, mailServerReply: null }])
+
+      expect((await withSmtp(['outbox', 'run'])).stdout).toBe('sent 1, queued 0, failed 0\n')
+      const sent = await t.db.selectFrom('outbox').select(['sent_at', 'server_reply']).where('delivery_id', '=', delivery).executeTakeFirstOrThrow()
+      expect(sent.server_reply).toMatch(/^250 /)
+      const one = await confi(['docs', 'receipt', String(doc), '--delivery', String(delivery), '--json'])
+      expect(one.code, one.stderr).toBe(0)
+      expect(JSON.parse(one.stdout)).toMatchObject({
+        deliveryId: delivery,
+        rows: [],
+        deliveries: [
+          {
+            id: delivery,
+            channel: 'email',
+            recipient: 'fin@cliente.com.br',
+            acceptedByMailServerAt: sent.sent_at,
+            mailServerReply: sent.server_reply,
+            revokedAt: null,
+          },
+        ],
+      })
+    } finally {
+      await smtp.close()
+    }
   })
 
   it('bad input exits 1 with the reason', async () => {

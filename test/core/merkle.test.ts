@@ -16,8 +16,8 @@ import {
 } from '../../src/core/proof/merkle.js'
 import { recordAccess } from '../../src/core/access-log/log.js'
 import { createTestDatabase } from '../helpers/db.js'
-import { fillAccessLog, makeDocument } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { fillAccessLog } from '../helpers/access-log.js'
+import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
 
 // Independent vectors: the RFC 6962 / RFC 9162 test data of the Go Certificate Transparency
 // libraries (transparency-dev/merkle, testonly/constants.go and proof/verify_test.go).

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import { extractReceiptJson } from '../../src/core/proof/receipt-pdf.js'
 import { parseReceipt, verifyReceipt } from '../../src/core/proof/receipts.js'
-import { dropAccessLogTriggers } from '../helpers/documents.js'
-import { createPortalWorld, type PortalWorld } from './world.js'
+import { dropAccessLogTriggers } from '../helpers/access-log.js'
+import { createPortalWorld, type PortalWorld } from '../helpers/portal.js'
 
 let w: PortalWorld
 beforeEach(async () => {
@@ -19,7 +19,9 @@ describe(`the receipt in the portal on ${process.env.CONFI_TEST_DATABASE_URL ? '
     const doc = await w.doc(client, 'DAS Março 2026')
     const ana = await w.user(client, 'ana', { role: 'admin' })
     const stranger = await w.user(other, 'beto', { role: 'admin' })
+    const caio = await w.user(client, 'caio')
     const cookie = await w.cookieFor(ana)
+    expect((await w.request(`/documents/${doc.id}`, { cookie: await w.cookieFor(caio) })).status).toBe(200)
 
     const page = await w.request(`/documents/${doc.id}`, { cookie })
     expect(await page.text()).toContain(`<a href="/documents/${doc.id}/comprovante">Comprovante de acesso</a>`)
@@ -27,7 +29,14 @@ describe(`the receipt in the portal on ${process.env.CONFI_TEST_DATABASE_URL ? '
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('application/pdf')
     const receipt = parseReceipt(await extractReceiptJson(new Uint8Array(await response.arrayBuffer())))
+    // Caio's view carries his IP and browser: even an admin's receipt holds only her own rows.
+    expect(await w.db.selectFrom('access_log').select('username').where('document_id', '=', doc.id).orderBy('id').execute()).toEqual([
+      { username: 'caio' },
+      { username: 'ana' },
+    ])
     expect(receipt.rows.map((r) => [r.username, r.action, r.channel])).toEqual([['ana', 'view', 'portal']])
+    const created = await w.db.selectFrom('receipts').select('created_by').where('public_id', '=', receipt.id).executeTakeFirstOrThrow()
+    expect(created.created_by).toBe('user:ana')
     const keys = loadSigningKeys(w.t.config.signingKeyFile).all
     expect(verifyReceipt(receipt, keys)).toMatchObject({ ok: true, problems: [] })
 

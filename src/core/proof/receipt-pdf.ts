@@ -157,6 +157,7 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
     w.text(`Envio ${d.id}: ${CHANNELS[d.channel] ?? d.channel}${d.recipient ? ` para ${d.recipient}` : ''}, criado em ${dateTime(d.createdAt)}, ${status}`)
     if (d.channel === 'email') {
       w.text(`Aceito pelo servidor de e-mail: ${d.acceptedByMailServerAt ? dateTime(d.acceptedByMailServerAt) : 'sem registro'}`, { indent: 10 })
+      if (d.mailServerReply) w.text(`Resposta do servidor: ${d.mailServerReply}`, { indent: 10, font: 'mono', size: 7 })
     }
   }
   w.heading('Acessos')

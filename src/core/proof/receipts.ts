@@ -1,8 +1,11 @@
 import { accessLogHash, CANONICAL_FIELDS } from '../access-log/log.js'
+import type { Actor } from '../actors.js'
+import { actorLabel } from '../audit/events.js'
 import type { Db } from '../db/database.js'
 import { getFirmOptions } from '../clients/firm.js'
-import { getDocument } from '../documents/documents.js'
-import { listDeliveries } from '../documents/deliveries.js'
+import { documentStatus, type DeliveryTimeline } from '../delivery/timeline.js'
+import { findVisibleDocument } from '../documents/access.js'
+import { getUser } from '../identity/users.js'
 import { ConfiError, NotFoundError, ValidationError } from '../errors.js'
 import { nowIso } from '../time.js'
 import { randomToken } from '../tokens.js'
@@ -29,8 +32,10 @@ export interface ReceiptDelivery {
   createdAt: string
   expiresAt: string | null
   revokedAt: string | null
-  /** When the mail server accepted the message; null until the e-mail outbox records it. */
+  /** When the mail server accepted the delivery's first e-mail (outbox status 'sent'); else null. */
   acceptedByMailServerAt: string | null
+  /** The mail server's reply to that e-mail (e.g. `250 2.0.0 Ok: queued as …`); else null. */
+  mailServerReply: string | null
 }
 
 export interface Receipt {
@@ -61,10 +66,38 @@ export function receiptUrl(baseUrl: string, id: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/comprovantes/${id}`
 }
 
-async function rowsOf(db: Db, documentId: number, deliveryId: number | null) {
+// A client user's receipt holds only their own accesses: each row carries an IP address and a
+// browser, which the client area shows nobody but the firm (docs/decisions.md, "A client user's
+// receipt holds their own accesses").
+async function rowsOf(db: Db, documentId: number, deliveryId: number | null, userId: number | null) {
   let query = db.selectFrom('access_log').selectAll().where('document_id', '=', documentId)
   if (deliveryId !== null) query = query.where('delivery_id', '=', deliveryId)
+  if (userId !== null) query = query.where('user_id', '=', userId)
   return query.orderBy('id').execute()
+}
+
+/** The delivery's e-mail the mail server accepted first (docs/decisions.md, "Accepted by the mail server"). */
+function receiptDelivery(d: DeliveryTimeline): ReceiptDelivery {
+  const accepted = d.mails.find((mail) => mail.kind === 'delivery' && mail.status === 'sent' && mail.sentAt !== null)
+  return {
+    id: d.id,
+    channel: d.channel,
+    recipient: d.recipient,
+    createdAt: d.createdAt,
+    expiresAt: d.expiresAt,
+    revokedAt: d.revokedAt,
+    acceptedByMailServerAt: accepted?.sentAt ?? null,
+    mailServerReply: accepted?.serverReply ?? null,
+  }
+}
+
+// A client user gets a receipt only for a document they may see, re-checked here; the same
+// NotFoundError as a missing document keeps other clients' documents indistinguishable.
+async function checkActor(db: Db, actor: Actor, documentId: number): Promise<number | null> {
+  if (actor.kind === 'accountant') return null
+  const user = await getUser(db, actor.userId)
+  if (!(await findVisibleDocument(db, user, documentId))) throw new NotFoundError(`no document with id ${documentId}`)
+  return user.id
 }
 
 function canonical(row: Awaited<ReturnType<typeof rowsOf>>[number]) {
@@ -84,16 +117,16 @@ function canonical(row: Awaited<ReturnType<typeof rowsOf>>[number]) {
 export async function issueReceipt(
   db: Db,
   keys: SigningKeys,
-  actor: string,
+  actor: Actor,
   input: { documentId: number; deliveryId?: number | null },
 ): Promise<Receipt> {
-  const document = await getDocument(db, input.documentId)
-  const allDeliveries = await listDeliveries(db, document.id)
+  const ownRowsOf = await checkActor(db, actor, input.documentId)
+  const { document, deliveries: allDeliveries } = await documentStatus(db, input.documentId)
   const deliveryId = input.deliveryId ?? null
   if (deliveryId !== null && !allDeliveries.some((d) => d.id === deliveryId)) {
     throw new NotFoundError(`document ${document.id} has no delivery ${deliveryId}: 'confi docs show ${document.id}' lists them`)
   }
-  const rows = await rowsOf(db, document.id, deliveryId)
+  const rows = await rowsOf(db, document.id, deliveryId, ownRowsOf)
   const lastId = rows.length > 0 ? Number(rows.at(-1)!.id) : 0
   let checkpoint = await checkpointCovering(db, lastId)
   checkpoint ??= await createCheckpoint(db, keys)
@@ -130,17 +163,7 @@ export async function issueReceipt(
       files: document.attachments.map((a) => ({ id: a.id, name: a.fileName, mediaType: a.mediaType, size: a.size, sha256: a.sha256 })),
     },
     deliveryId,
-    deliveries: allDeliveries
-      .filter((d) => deliveryId === null || d.id === deliveryId)
-      .map((d) => ({
-        id: d.id,
-        channel: d.channel,
-        recipient: d.recipient,
-        createdAt: d.createdAt,
-        expiresAt: d.expiresAt,
-        revokedAt: d.revokedAt,
-        acceptedByMailServerAt: null,
-      })),
+    deliveries: allDeliveries.filter((d) => deliveryId === null || d.id === deliveryId).map(receiptDelivery),
     rows: receiptRows,
     checkpoint: { ...checkpoint },
     publicKey: { id: key.id, publicKey: key.publicKey },
@@ -154,7 +177,7 @@ export async function issueReceipt(
       checkpoint_id: checkpoint.id,
       body: JSON.stringify(receipt),
       created_at: receipt.issuedAt,
-      created_by: actor,
+      created_by: await actorLabel(db, actor),
     })
     .execute()
   return receipt

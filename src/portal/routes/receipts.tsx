@@ -1,25 +1,25 @@
 import { Hono } from 'hono'
-import { findVisibleDocument } from '../../core/documents/access.js'
+import { clientUser } from '../../core/actors.js'
 import { NotFoundError } from '../../core/errors.js'
 import { loadPublicKeys, loadSigningKeys } from '../../core/proof/keys.js'
 import { renderReceiptPdf } from '../../core/proof/receipt-pdf.js'
 import { issueReceipt, recheckReceipt } from '../../core/proof/receipts.js'
 import { render, viewerOf, type PortalEnv } from '../env.js'
-import { parseId, requireArea } from '../guards.js'
+import { requireArea } from '../guards.js'
 import { m } from '../messages.js'
 import { Layout, Notice } from '../views/layout.js'
+import { visibleDocument } from './document-request.js'
 
-/** GET /documents/:id/comprovante (the receipt PDF) and GET /comprovantes/:id (its public re-check). */
-export function receiptRoutes(): Hono<PortalEnv> {
+/** GET /:id/comprovante under /documents: the receipt PDF of a document the user may see. */
+export function documentReceiptRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/documents/:id/comprovante', async (c) => {
+  app.get('/:id/comprovante', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const { db, config } = c.var.deps
-    const document = await findVisibleDocument(db, auth.user, parseId(c.req.param('id')))
-    if (!document) throw new NotFoundError('not found')
-    const receipt = await issueReceipt(db, loadSigningKeys(config.signingKeyFile), `portal:${auth.user.username}`, {
+    const document = await visibleDocument(c, auth)
+    const receipt = await issueReceipt(db, loadSigningKeys(config.signingKeyFile), clientUser(auth.user.id), {
       documentId: document.id,
     })
     const pdf = await renderReceiptPdf(receipt)
@@ -30,8 +30,15 @@ export function receiptRoutes(): Hono<PortalEnv> {
     })
   })
 
+  return app
+}
+
+/** GET /:code under /comprovantes: the public re-check of a receipt, where its QR code points. */
+export function receiptCheckRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
   // Public by design: the receipt's 128-bit code is what its holder shows (docs/decisions.md).
-  app.get('/comprovantes/:code', async (c) => {
+  app.get('/:code', async (c) => {
     const { db, config } = c.var.deps
     const found = await recheckReceipt(db, loadPublicKeys(config.signingKeyFile) ?? [], c.req.param('code'))
     if (!found) throw new NotFoundError('not found')
