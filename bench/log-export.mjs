@@ -13,6 +13,10 @@
 // Knobs: BENCH_ROWS (default 1,000,000; fewer marks the run as a smoke run), BENCH_RUNS (3),
 // BENCH_BACKENDS=sqlite|postgres, BENCH_KEEP=1 keeps the SQLite folder for profiling,
 // BENCH_SKIP_APPENDS=1 skips the append rates, BENCH_REPORT=0 writes no report.
+//
+// Issue 11: before the exports, the Merkle tree is built over the filled log (what `confi init`
+// does once after the upgrade), then checkpoint cost and inclusion/consistency proof times at
+// that size are measured (docs/receipts.md); the append rates include the tree's upkeep.
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -22,6 +26,9 @@ import BetterSqlite3 from 'better-sqlite3'
 import pg from 'pg'
 import { accessLogHash, GENESIS_HASH, createAccessLogWriter, recordAccess } from '../dist/core/access-log/log.js'
 import { applySchema, openDatabase } from '../dist/core/db/database.js'
+import { consistencyProof, databaseSource, inclusionProof, syncTree } from '../dist/core/proof/merkle.js'
+import { createCheckpoint } from '../dist/core/proof/checkpoints.js'
+import { loadSigningKeys } from '../dist/core/proof/keys.js'
 import { BACKEND_NAMES, selectedBackends, smokeNote, updateReport } from './report.mjs'
 import { createBenchDatabase, psqlEnv, psqlPath, serverVersion } from './postgres.mjs'
 
@@ -173,6 +180,46 @@ async function appendRates(target) {
   }
 }
 
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** Builds the tree over the filled log, then times checkpoints and proofs at ROWS leaves. */
+async function proofCosts(target, dir) {
+  const open = await openDatabase(target)
+  try {
+    let started = performance.now()
+    await syncTree(open.db)
+    const treeBuild = (performance.now() - started) / 1000
+    const keys = loadSigningKeys(join(dir, 'signing-keys.json'), { create: true })
+    const checkpoints = []
+    for (let i = 0; i < 20; i++) {
+      started = performance.now()
+      await createCheckpoint(open.db, keys)
+      checkpoints.push(performance.now() - started)
+    }
+    const inclusion = []
+    const consistency = []
+    let hashes = 0
+    for (let i = 0; i < 200; i++) {
+      const leaf = Math.floor(Math.random() * ROWS)
+      started = performance.now()
+      hashes = Math.max(hashes, (await inclusionProof(databaseSource(open.db), leaf, ROWS)).length)
+      inclusion.push(performance.now() - started)
+      started = performance.now()
+      await consistencyProof(databaseSource(open.db), leaf + 1, ROWS)
+      consistency.push(performance.now() - started)
+    }
+    return {
+      treeBuild,
+      checkpoint: median(checkpoints),
+      inclusion: { median: median(inclusion), max: Math.max(...inclusion) },
+      consistency: { median: median(consistency), max: Math.max(...consistency) },
+      hashes,
+    }
+  } finally {
+    await open.close()
+  }
+}
+
 // --- SQLite --------------------------------------------------------------------------------
 
 async function sqliteBench() {
@@ -209,12 +256,14 @@ async function sqliteBench() {
     const version = raw.prepare('SELECT sqlite_version() AS v').get().v
     raw.close()
     const fillSeconds = (performance.now() - started) / 1000
-    console.log(`bench:log sqlite: filled in ${fillSeconds.toFixed(1)} s; exporting (${RUNS} runs each)`)
+    console.log(`bench:log sqlite: filled in ${fillSeconds.toFixed(1)} s; building the Merkle tree, timing checkpoints and proofs`)
+    const proofs = await proofCosts({ kind: 'sqlite', path: dbPath }, dir)
+    console.log(`bench:log sqlite: exporting (${RUNS} runs each)`)
     const load = loadavg()[0]
     const exp = await exportRuns(dir, env, { command: 'sqlite3', args: ['-readonly', '-csv', '-header', dbPath, `${BASELINE_SQL};`] })
     console.log('bench:log sqlite: measuring append rates (synchronous=FULL)')
     const appends = await appendRates({ kind: 'sqlite', path: dbPath })
-    return { exp, appends, load, fillSeconds, baselineName: `\`sqlite3 -readonly -csv -header\` ${spawnSync('sqlite3', ['-version']).stdout.toString().split(' ')[0]} (same join and columns)`, version }
+    return { exp, appends, proofs, load, fillSeconds, baselineName: `\`sqlite3 -readonly -csv -header\` ${spawnSync('sqlite3', ['-version']).stdout.toString().split(' ')[0]} (same join and columns)`, version }
   } finally {
     if (process.env.BENCH_KEEP) console.log(`bench: kept ${dir}`)
     else rmSync(dir, { recursive: true, force: true })
@@ -291,7 +340,9 @@ async function postgresBench() {
       await client.end()
     }
     const fillSeconds = (performance.now() - started) / 1000
-    console.log(`bench:log postgres: filled in ${fillSeconds.toFixed(1)} s; exporting (${RUNS} runs each)`)
+    console.log(`bench:log postgres: filled in ${fillSeconds.toFixed(1)} s; building the Merkle tree, timing checkpoints and proofs`)
+    const proofs = await proofCosts({ kind: 'postgres', url: database.url, poolSize: 2 }, dir)
+    console.log(`bench:log postgres: exporting (${RUNS} runs each)`)
     const load = loadavg()[0]
     const sqlOneLine = BASELINE_SQL.replace(/\s+/g, ' ')
     const exp = await exportRuns(dir, env, {
@@ -301,7 +352,7 @@ async function postgresBench() {
     })
     console.log('bench:log postgres: measuring append rates')
     const appends = await appendRates({ kind: 'postgres', url: database.url, poolSize: 10 })
-    return { exp, appends, load, fillSeconds, baselineName: '`psql -c "\\copy (SELECT …) TO STDOUT WITH CSV HEADER"` (same join and columns)', version: await serverVersion(database.url) }
+    return { exp, appends, proofs, load, fillSeconds, baselineName: '`psql -c "\\copy (SELECT …) TO STDOUT WITH CSV HEADER"` (same join and columns)', version: await serverVersion(database.url) }
   } finally {
     rmSync(dir, { recursive: true, force: true })
     await database.drop()
@@ -335,7 +386,19 @@ ${r.fillSeconds.toFixed(1)} s), best of ${RUNS} runs; load average at the start 
 | \`recordAccess\`, one transaction per row | ${appends ? appends.single.toFixed(0) : 'skipped'} |
 | \`createAccessLogWriter\`, ${appends?.concurrency ?? 64} concurrent callers (group commit) | ${appends ? appends.grouped.toFixed(0) : 'skipped'} |
 
+${proofTable(r.proofs)}
+
 Durability: ${durability}`
+}
+
+function proofTable(p) {
+  const ms = (v) => `${v.toFixed(2)} ms`
+  return `| Signed checkpoints and proofs (docs/receipts.md), ${ROWS.toLocaleString('en')} rows | time |
+| --- | --- |
+| Building the Merkle tree over the existing log (once, \`confi init\` after the upgrade) | ${p.treeBuild.toFixed(1)} s |
+| \`createCheckpoint\` (lock, tree head, Ed25519 signature, insert), median of 20 | ${ms(p.checkpoint)} |
+| Inclusion proof of a random row (${p.hashes} hashes), median / max of 200 | ${ms(p.inclusion.median)} / ${ms(p.inclusion.max)} (target < 50 ms: ${p.inclusion.max < 50 ? 'meets the target' : 'MISSES the target'}) |
+| Consistency proof from a random size, median / max of 200 | ${ms(p.consistency.median)} / ${ms(p.consistency.max)} |`
 }
 
 for (const backend of backends) {
@@ -351,6 +414,7 @@ for (const backend of backends) {
       baseline: { seconds: r.exp.baseline.seconds, rss: r.exp.baseline.rss },
       ratio: r.exp.ratio,
       appends: r.appends && { single: r.appends.single, grouped: r.appends.grouped },
+      proofs: r.proofs,
     })
   }
 }

@@ -88,6 +88,12 @@ export class CliContext {
     return loadSecretKey(this.config().secretFile, options)
   }
 
+  /** The firm's Ed25519 signing keys (core/proof/keys.ts); `create` only for `confi init`. */
+  async signingKeys(options: { create?: boolean } = {}) {
+    const { loadSigningKeys } = await import('../core/proof/keys.js')
+    return loadSigningKeys(this.config().signingKeyFile, options)
+  }
+
   async close(): Promise<void> {
     await this.#open?.close()
     this.#open = undefined

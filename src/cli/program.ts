@@ -11,6 +11,8 @@ import { registerDemo } from './commands/demo.js'
 import { registerOutbox } from './commands/outbox.js'
 import { registerReminders } from './commands/reminders.js'
 import { confiVersion } from './version.js'
+import { registerKeys } from './commands/keys.js'
+import { registerReceipts } from './commands/receipts.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
 export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
@@ -46,6 +48,8 @@ Examples:
   registerDemo(program, context)
   registerOutbox(program, context)
   registerReminders(program, context)
+  registerKeys(program, context)
+  registerReceipts(program, context)
   pointErrorsToHelp(program)
   return { program, context }
 }

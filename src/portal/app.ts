@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js'
 import { deliveryRoutes } from './routes/delivery.js'
 import { dashboardRoutes, documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
+import { receiptCheckRoutes } from './routes/receipts.js'
 import { resetRoutes } from './routes/reset.js'
 import { userRoutes } from './routes/users.js'
 
@@ -104,6 +105,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/users', userRoutes())
   app.route('/account', accountRoutes())
   app.route('/reset', resetRoutes())
+  app.route('/comprovantes', receiptCheckRoutes())
 
   app.notFound((c) => notFoundPage(c as PortalContext))
   app.onError((error, c) => handleError(error, c as PortalContext, deps))

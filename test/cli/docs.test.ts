@@ -84,7 +84,7 @@ describe('confi docs', () => {
     const id = await addDoc()
     const client = await t.db.selectFrom('clients').select('id').executeTakeFirstOrThrow()
     for (let i = 0; i < 3; i++) await recordAccess(t.db, { documentId: id, clientId: client.id, channel: 'portal', action: 'view', userAgent: `a,${i}` })
-    expect((await confi(['docs', 'verify'])).stdout).toBe('access log intact: 3 rows\n')
+    expect((await confi(['docs', 'verify'])).stdout).toBe("access log intact: 3 rows; no checkpoint yet: 'confi docs checkpoint' signs one\n")
     const csv = await confi(['docs', 'log', '--format', 'csv'])
     expect(csv.stdout.split('\r\n').slice(0, 2)).toEqual([
       'id,at,client_tax_id,client_name,document_id,document_title,attachment,channel,username,user_name,ip,user_agent,action,hash',

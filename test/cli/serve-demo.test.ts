@@ -42,6 +42,27 @@ describe('confi demo and confi serve', () => {
     expect(out).toContain('stopping the portal')
   }, 30_000)
 
+  it('signs a checkpoint every period when the log grew, and once more on SIGTERM', async () => {
+    const { recordAccess } = await import('../../src/core/access-log/log.js')
+    await runCli(['demo'], { env: t.env })
+    const env = { ...process.env, ...t.env, CONFI_CHECKPOINT_SECONDS: '1' }
+    const child = spawn(process.execPath, [confiBin, 'serve', '--port', '0'], { env })
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    const sizes = async () => (await t.db.selectFrom('checkpoints').select('tree_size').orderBy('id').execute()).map((r) => Number(r.tree_size))
+    const doc = await t.db.selectFrom('documents').select(['id', 'client_id']).limit(1).executeTakeFirstOrThrow()
+    await recordAccess(t.db, { documentId: doc.id, clientId: doc.client_id, channel: 'link', action: 'view' })
+    const head = Number((await t.db.selectFrom('access_log').select('id').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()).id)
+    for (let i = 0; i < 100 && (await sizes()).at(-1) !== head; i++) await new Promise((r) => setTimeout(r, 200))
+    expect((await sizes()).at(-1)).toBe(head)
+    const before = (await sizes()).length
+    await new Promise((r) => setTimeout(r, 2500))
+    expect((await sizes()).length).toBe(before) // nothing new to sign
+    await recordAccess(t.db, { documentId: doc.id, clientId: doc.client_id, channel: 'link', action: 'download' })
+    child.kill('SIGTERM')
+    expect(await exit).toBe(0)
+    expect((await sizes()).at(-1)).toBe(head + 1)
+  }, 60_000)
+
   it('refuses a bad port with exit 2', async () => {
     const result = await runCli(['serve', '--port', 'abc'], { env: t.env })
     expect(result.code).toBe(2)

@@ -167,7 +167,7 @@ describe('--output and --state', () => {
   it('exports only new rows on each run', async () => {
     const first = await run({ format: 'ndjson', statePath: state() })
     expect(first.rows).toBe(4)
-    expect(readExportState(state())).toEqual({ lastId: 4, pending: null })
+    expect(readExportState(state())).toEqual({ lastId: 4, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
     expect((await run({ format: 'ndjson', statePath: state() })).rows).toBe(0)
     await recordAccess(t.db, { documentId: ids.doc, clientId: ids.client, channel: 'portal', action: 'view' })
     const third = await run({ format: 'ndjson', statePath: state() })
@@ -198,7 +198,7 @@ describe('--output and --state', () => {
       expect(result.notes.join()).toMatch(/interrupted/)
       const all = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)
       expect(all).toEqual([1, 2, 3, 4])
-      expect(readExportState(state())).toEqual({ lastId: 4, pending: null })
+      expect(readExportState(state())).toEqual({ lastId: 4, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
     } finally {
       closeSync(fd)
     }
@@ -215,7 +215,7 @@ describe('--output and --state', () => {
     )
     const again = await run({ target: { kind: 'file', path: out }, statePath: state() })
     expect(again.rows).toBe(0)
-    expect(readExportState(state())).toEqual({ lastId: 4, pending: null })
+    expect(readExportState(state())).toEqual({ lastId: 4, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
   })
 
   it('refuses while a live process holds the state lock, and changes nothing', async () => {

@@ -9,6 +9,7 @@ import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
 import { notifyHook, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
+import { registerDocsProof } from './docs-proof.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 
@@ -222,20 +223,7 @@ export function registerDocs(program: Command, context: CliContext): void {
   registerLog(docs, context)
   registerDocsDelivery(docs, context)
 
-  docs
-    .command('verify')
-    .description('check the access log hash chain; exit 1 naming the first bad row')
-    .option('--json', 'print JSON for scripts')
-    .addHelpText('after', '\nExample:\n  $ confi docs verify')
-    .action(async (options: { json?: boolean }) => {
-      const { verifyAccessLog, ConfiError } = await loadCore()
-      const result = await verifyAccessLog(await context.db())
-      if (options.json) context.out.json(result)
-      if (!result.ok) {
-        throw new ConfiError(`access log broken at row ${result.rowId}: ${result.reason} (${result.rows} rows before it verify)`)
-      }
-      if (!options.json) context.out.line(`access log intact: ${result.rows} rows`)
-    })
+  registerDocsProof(docs, context)
 }
 
 function resolvePath(context: CliContext, path: string): string {

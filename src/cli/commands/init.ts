@@ -29,12 +29,16 @@ Example:
       const keyExisted = existsSync(secretFile)
       const { db, created, version, location } = await context.initDatabase()
       context.secretKey({ create: true })
+      const signing = await context.signingKeys({ create: true })
+      const { syncTree } = await import('../../core/proof/merkle.js')
+      await syncTree(db)
       const firm = await initFirm(db, { ...options, actor: context.actor })
       const out = context.out
       out.line(
         `${created ? 'created' : 'checked'} the database ${location} (schema version ${version})`,
       )
       out.line(`${keyExisted ? 'kept' : 'created'} the secret key file ${secretFile}`)
+      out.line(`${signing.created ? 'created' : 'kept'} the signing key file ${signing.path} (key ${signing.current.id})`)
       if (!keyExisted && !created) {
         out.note(
           'warning: a new secret key was created for an existing database: earlier login and document links no longer work',

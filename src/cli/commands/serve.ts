@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
@@ -26,6 +27,12 @@ export async function servePortal(
   const hasher = createPasswordPool(2)
   const accessLog = createAccessLogWriter(db)
   const stderr = context.deps.stderr
+  const logger = {
+    error(message: string, error: unknown) {
+      const detail = error instanceof Error ? (config.debug ? error.stack : error.message) : ''
+      stderr.write(`confi: ${message}${detail ? `: ${detail}` : ''}\n`)
+    },
+  }
   const server = await startPortal(
     {
       db,
@@ -34,15 +41,11 @@ export async function servePortal(
       hasher,
       accessLog,
       store: createDiskFileStore(join(config.dataDir, 'files')),
-      logger: {
-        error(message, error) {
-          const detail = error instanceof Error ? (config.debug ? error.stack : error.message) : ''
-          stderr.write(`confi: ${message}${detail ? `: ${detail}` : ''}\n`)
-        },
-      },
+      logger,
     },
     options,
   )
+  const checkpoints = startCheckpoints(context, db, logger.error)
   context.deps.stdout.write(`confi: portal at ${server.url}\n`)
   const sender = await startMailSender(context)
   await options.onListening?.(server.url)
@@ -59,7 +62,46 @@ export async function servePortal(
   await server.close()
   await sender?.stop()
   await accessLog.flush()
+  await checkpoints.stop()
   await hasher.close()
+}
+
+/**
+ * Signs the log's head every minute when it grew (CONFI_CHECKPOINT_SECONDS changes the period),
+ * and once more on shutdown. The key file is read each time, so `confi keys rotate` takes effect
+ * without a restart.
+ */
+function startCheckpoints(
+  context: CliContext,
+  db: Awaited<ReturnType<CliContext['db']>>,
+  logError: (message: string, error: unknown) => void,
+): { stop(): Promise<void> } {
+  if (!existsSync(context.config().signingKeyFile)) {
+    context.out.note(`confi: no signing key file ${context.config().signingKeyFile}: checkpoints are off until 'confi init' creates it`)
+    return { stop: async () => {} }
+  }
+  const seconds = Number(context.deps.env.CONFI_CHECKPOINT_SECONDS ?? 60)
+  const period = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000
+  let running: Promise<unknown> = Promise.resolve()
+  const tick = () => {
+    running = running.then(async () => {
+      try {
+        const { createCheckpoint } = await import('../../core/proof/checkpoints.js')
+        await createCheckpoint(db, await context.signingKeys(), { onlyIfGrown: true })
+      } catch (error) {
+        logError('cannot write the access-log checkpoint', error)
+      }
+    })
+  }
+  const timer = setInterval(tick, period)
+  timer.unref()
+  return {
+    async stop() {
+      clearInterval(timer)
+      tick()
+      await running
+    },
+  }
 }
 
 /** Sends the outbox continuously while the portal runs, when CONFI_SMTP_URL is set. */

@@ -39,10 +39,18 @@ interface PendingReplace {
   dev: string
   ino: string
   to: number
+  /** The hash of row `to` (absent in state files written before issue 11). */
+  toHash?: string | null
 }
 
 export interface ExportState {
   lastId: number
+  /**
+   * The hash of row `lastId` when it was exported: a later run refuses when the database no
+   * longer holds that row with that hash (docs/decisions.md, "The export state keeps the last hash").
+   * Null in state files written before it was recorded.
+   */
+  lastHash: string | null
   pending: PendingAppend | PendingReplace | null
 }
 
@@ -78,7 +86,11 @@ export function readExportState(path: string): ExportState | null {
   }
   const lastId = value.last_id
   if (!Number.isSafeInteger(lastId) || (lastId as number) < 0) throw corruptState(path, 'bad last_id')
-  return { lastId: lastId as number, pending: parsePending(path, value.pending) }
+  const lastHash = value.last_hash ?? null
+  if (lastHash !== null && !(typeof lastHash === 'string' && /^[0-9a-f]{64}$/.test(lastHash))) {
+    throw corruptState(path, 'bad last_hash')
+  }
+  return { lastId: lastId as number, lastHash, pending: parsePending(path, value.pending) }
 }
 
 function parsePending(path: string, value: unknown): ExportState['pending'] {
@@ -103,6 +115,7 @@ export function writeExportState(path: string, state: ExportState): void {
   const text = `${JSON.stringify({
     version: 1,
     last_id: state.lastId,
+    last_hash: state.lastHash,
     pending: state.pending,
     updated_at: new Date().toISOString(),
   })}\n`
@@ -158,9 +171,9 @@ export function recoverPending(state: ExportState, target: ExportTarget, notes: 
     }
     if (renamed) {
       notes.push(`the previous export to ${pending.path} completed; continuing after id ${pending.to}`)
-      return { lastId: pending.to, pending: null }
+      return { lastId: pending.to, lastHash: pending.toHash ?? null, pending: null }
     }
-    return { lastId: state.lastId, pending: null }
+    return { lastId: state.lastId, lastHash: state.lastHash, pending: null }
   }
   if (target.kind === 'stream' && target.fd !== undefined) {
     const stats = safeFstat(target.fd)
@@ -173,7 +186,7 @@ export function recoverPending(state: ExportState, target: ExportTarget, notes: 
       }
     }
   }
-  return { lastId: state.lastId, pending: null }
+  return { lastId: state.lastId, lastHash: state.lastHash, pending: null }
 }
 
 export function safeFstat(fd: number): BigIntStats | null {

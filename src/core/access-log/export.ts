@@ -9,6 +9,7 @@ import { renameSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { sql } from 'kysely'
 import { backendOf, type Db, type OpenDatabase, type SqliteReader } from '../db/database.js'
+import { ConflictError } from '../errors.js'
 import { syncDirectory, unwritable } from '../storage/durable-files.js'
 import { CSV_COLUMNS } from './columns.js'
 import { keysetBatches, kyselyReader, type Batch } from './export-batches.js'
@@ -91,7 +92,8 @@ async function exportLocked(
   const notes: string[] = []
   let state: ExportState | null = null
   if (options.statePath) {
-    state = recoverPending(saved ?? { lastId: 0, pending: null }, options.target, notes)
+    state = recoverPending(saved ?? { lastId: 0, lastHash: null, pending: null }, options.target, notes)
+    await checkStillThere(open.db, state, options.statePath)
   }
   const header = options.header ?? !(saved !== null && options.target.kind === 'stream')
   const afterId = Math.max(options.filters.afterId ?? 0, state?.lastId ?? 0)
@@ -111,8 +113,9 @@ async function exportLocked(
       const rows = await writeRows(open.db, reader, sink, { ...options, header }, zone, range)
       await sink.finish()
       const lastId = Math.max(afterId, upperBound)
-      await placeOutput(options, sink, state, lastId)
-      if (options.statePath) writeExportState(options.statePath, { lastId, pending: null })
+      const lastHash = options.statePath ? await hashOf(open.db, lastId) : null
+      await placeOutput(options, sink, state, lastId, lastHash)
+      if (options.statePath) writeExportState(options.statePath, { lastId, lastHash, pending: null })
       return { rows, lastId, notes }
     } catch (error) {
       sink.abort()
@@ -132,7 +135,13 @@ function appendPending(target: ExportTarget): PendingAppend | null {
 
 // For --output: record where the finished rows go before renaming, so a kill right after the
 // rename still counts them as exported.
-async function placeOutput(options: ExportOptions, sink: Sink, state: ExportState | null, lastId: number): Promise<void> {
+async function placeOutput(
+  options: ExportOptions,
+  sink: Sink,
+  state: ExportState | null,
+  lastId: number,
+  lastHash: string | null,
+): Promise<void> {
   if (options.target.kind !== 'file') return
   const { tempPath } = sink as FileSink
   const path = options.target.path
@@ -140,7 +149,8 @@ async function placeOutput(options: ExportOptions, sink: Sink, state: ExportStat
     const stats = statSync(tempPath, { bigint: true })
     writeExportState(options.statePath, {
       lastId: state.lastId,
-      pending: { kind: 'replace', path, tempPath, ...identity(stats), to: lastId },
+      lastHash: state.lastHash,
+      pending: { kind: 'replace', path, tempPath, ...identity(stats), to: lastId, toHash: lastHash },
     })
   }
   try {
@@ -149,6 +159,24 @@ async function placeOutput(options: ExportOptions, sink: Sink, state: ExportStat
     throw unwritable('the output file', path, error, 'output_file')
   }
   syncDirectory(dirname(path))
+}
+
+async function hashOf(db: Db, id: number): Promise<string | null> {
+  if (id === 0) return null
+  const row = await db.selectFrom('access_log').select('hash').where('id', '=', id).executeTakeFirst()
+  return row?.hash ?? null
+}
+
+// Rows the last run exported must still be there, unchanged: otherwise the ids after them may be
+// reused by new rows, and continuing after the old id would silently skip those.
+async function checkStillThere(db: Db, state: ExportState, statePath: string): Promise<void> {
+  if (state.lastId === 0 || state.lastHash === null) return
+  const hash = await hashOf(db, state.lastId)
+  if (hash === state.lastHash) return
+  const what = hash === null ? `row ${state.lastId} is gone` : `row ${state.lastId} has another hash`
+  throw new ConflictError(
+    `the access log was cut or restored from an older copy since the last export (${what}; ${statePath} records it): run 'confi docs verify' and keep the exports made so far`,
+  )
 }
 
 async function headId(db: Db): Promise<number> {

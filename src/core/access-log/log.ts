@@ -4,6 +4,7 @@ import { takeLock, type Db } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import type { AccessLogTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
+import { appendToTree } from '../proof/merkle.js'
 
 export type AccessChannel = 'portal' | 'email' | 'whatsapp' | 'link'
 export type AccessAction = 'view' | 'download'
@@ -160,7 +161,8 @@ async function appendRows(trx: Db, entries: readonly AccessEntry[]): Promise<Acc
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst()
-  let id = head ? Number(head.id) : 0
+  const size = head ? Number(head.id) : 0
+  let id = size
   let prevHash = head ? head.hash : GENESIS_HASH
   const rows: AccessLogRow[] = []
   for (const entry of entries) {
@@ -189,6 +191,8 @@ async function appendRows(trx: Db, entries: readonly AccessEntry[]): Promise<Acc
   for (let i = 0; i < rows.length; i += 500) {
     await trx.insertInto('access_log').values(rows.slice(i, i + 500)).execute()
   }
+  // The Merkle tree grows in the same transaction, so a checkpoint never sees rows without it.
+  await appendToTree(trx, size, rows.map((row) => row.hash))
   return rows.map(toRecord)
 }
 
@@ -287,7 +291,10 @@ export type VerifyResult =
  * that does not match: edited rows fail their own hash, deleted, inserted or moved rows break
  * the link to the row before.
  */
-export async function verifyAccessLog(db: Db, options: { batchSize?: number } = {}): Promise<VerifyResult> {
+export async function verifyAccessLog(
+  db: Db,
+  options: { batchSize?: number; onRow?: (id: number, hash: string) => void } = {},
+): Promise<VerifyResult> {
   const batchSize = options.batchSize ?? 5000
   let prevHash = GENESIS_HASH
   let lastId = 0
@@ -314,6 +321,7 @@ export async function verifyAccessLog(db: Db, options: { batchSize?: number } = 
       if (accessLogHash(canonical, prevHash) !== row.hash) {
         return { ok: false, rowId: id, reason: 'its contents do not match its hash: the row was edited', rows }
       }
+      options.onRow?.(id, row.hash)
       prevHash = row.hash
       lastId = id
       rows += 1

@@ -7,6 +7,8 @@ export interface Config {
   /** Holds the attachment store (`files/`) and, by default, the secret key file. */
   dataDir: string
   secretFile: string
+  /** The firm's Ed25519 signing keys (core/proof/keys.ts), beside the secret key file by default. */
+  signingKeyFile: string
   /** Proxies whose X-Forwarded-For is believed (exact IP addresses). */
   trustedProxies: readonly string[]
   debug: boolean
@@ -31,10 +33,14 @@ export function resolveConfig(input: ConfigInput): Readonly<Config> {
   const secretFile = env.CONFI_SECRET_FILE
     ? resolve(cwd, env.CONFI_SECRET_FILE)
     : join(dataDir, 'secret.key')
+  const signingKeyFile = env.CONFI_SIGNING_KEY_FILE
+    ? resolve(cwd, env.CONFI_SIGNING_KEY_FILE)
+    : join(dirname(secretFile), 'signing-keys.json')
   return Object.freeze({
     database,
     dataDir,
     secretFile,
+    signingKeyFile,
     trustedProxies: Object.freeze(
       (env.CONFI_TRUSTED_PROXIES ?? '')
         .split(',')

@@ -181,6 +181,38 @@ export interface RemindersSentTable {
   created_at: string
 }
 
+export interface AccessLogTreeTable {
+  level: number
+  idx: number
+  hash: string
+}
+
+export interface AccessLogTreeHeadTable {
+  id: number
+  size: number
+  frontier: string
+}
+
+export interface CheckpointsTable {
+  id: Generated<number>
+  tree_size: number
+  root_hash: string
+  at: string
+  key_id: string
+  signature: string
+}
+
+export interface ReceiptsTable {
+  id: Generated<number>
+  public_id: string
+  document_id: number
+  delivery_id: number | null
+  checkpoint_id: number
+  body: string
+  created_at: string
+  created_by: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -197,4 +229,8 @@ export interface Database {
   events: EventsTable
   outbox: OutboxTable
   reminders_sent: RemindersSentTable
+  access_log_tree: AccessLogTreeTable
+  access_log_tree_head: AccessLogTreeHeadTable
+  checkpoints: CheckpointsTable
+  receipts: ReceiptsTable
 }

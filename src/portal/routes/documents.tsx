@@ -12,6 +12,7 @@ import { m } from '../messages.js'
 import { AccessesSection } from '../views/accesses.js'
 import { DashboardPage, DocumentPage } from '../views/documents.js'
 import { readAreaQuery, visibleDocument } from './document-request.js'
+import { documentReceiptRoutes } from './receipts.js'
 import { zipRoutes } from './zip.js'
 
 const PAGE_SIZE = 25
@@ -73,6 +74,7 @@ export function documentRoutes(): Hono<PortalEnv> {
 
   // Before /:id, which would take `zip` for an id.
   app.route('/', zipRoutes())
+  app.route('/', documentReceiptRoutes())
 
   app.get('/:id', async (c) => {
     const auth = requireArea(c)
@@ -89,6 +91,7 @@ export function documentRoutes(): Hono<PortalEnv> {
         back: true,
         zipHref: `/documents/${document.id}/zip`,
         children: AccessesSection({ accesses }),
+        receiptHref: `/documents/${document.id}/comprovante`,
       }),
     )
     await recordAccessOrFail(c, {

@@ -182,6 +182,8 @@ export function DocumentPage(props: {
   zipHref?: string
   /** Shown after the files (the client area's access list). */
   children?: Child
+  /** The receipt download, for users of the client area who may see the document. */
+  receiptHref?: string
 }) {
   const d = props.document
   return (
@@ -237,6 +239,12 @@ export function DocumentPage(props: {
           <a class="button" href={props.zipHref}>
             {m.zip.document}
           </a>
+        </p>
+      ) : null}
+      {props.receiptHref ? (
+        <p>
+          <a href={props.receiptHref}>Comprovante de acesso</a>{' '}
+          <span class="muted">(PDF assinado com os envios e acessos deste documento)</span>
         </p>
       ) : null}
       {props.children}

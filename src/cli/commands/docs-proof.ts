@@ -1,0 +1,107 @@
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { ValidationError } from '../../core/errors.js'
+import { tempNameFor, unwritable } from '../../core/storage/durable-files.js'
+import { InvalidArgumentError } from 'commander'
+import type { CliContext } from '../context.js'
+import { formatTime } from '../output.js'
+import { integer } from './parse.js'
+
+/** Parses --expect-head ID:HASH (the hash may be shortened to 8 or more hex digits). */
+function expectHead(value: string): { id: number; hash: string } {
+  const match = /^(\d+):([0-9a-fA-F]{8,64})$/.exec(value)
+  if (!match || !Number.isSafeInteger(Number(match[1])) || Number(match[1]) < 1) {
+    throw new InvalidArgumentError(`--expect-head takes ID:HASH (a row id and its hash, 8 to 64 hex digits), not '${value}'`)
+  }
+  return { id: Number(match[1]), hash: match[2].toLowerCase() }
+}
+
+/** `confi docs checkpoint`, `docs verify`, `docs receipt`: the evidence side of the access log. */
+export function registerDocsProof(docs: Command, context: CliContext): void {
+  docs
+    .command('checkpoint')
+    .description('sign the current head of the access log now (confi serve does it every minute)')
+    .option('--json', 'print JSON for scripts')
+    .addHelpText('after', '\nExample:\n  $ confi docs checkpoint --json')
+    .action(async (options: { json?: boolean }) => {
+      const { createCheckpoint, checkpointText } = await import('../../core/proof/checkpoints.js')
+      const checkpoint = (await createCheckpoint(await context.db(), await context.signingKeys()))!
+      if (options.json) return context.out.json({ ...checkpoint, signedText: checkpointText(checkpoint) })
+      context.out.line(
+        `checkpoint ${checkpoint.id}: ${checkpoint.treeSize} rows, root ${checkpoint.rootHash}, key ${checkpoint.keyId}`,
+      )
+    })
+
+  docs
+    .command('verify')
+    .description('check the access log chain and every signed checkpoint; exit 1 naming what is wrong')
+    .option('--expect-head <id:hash>', 'also require this row with this hash (a head kept outside the database)', expectHead)
+    .option('--json', 'print JSON for scripts')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ confi docs verify\n  $ confi docs verify --expect-head 48213:9f2c41d07a5be3e1',
+    )
+    .action(async (options: { json?: boolean; expectHead?: { id: number; hash: string } }) => {
+      const { verifyLogWithCheckpoints } = await import('../../core/proof/checkpoints.js')
+      const { ConfiError } = await import('../../core/errors.js')
+      const { loadPublicKeys } = await import('../../core/proof/keys.js')
+      // Without the key file every checkpoint reports its key as unknown; the chain still verifies.
+      const keys = loadPublicKeys(context.config().signingKeyFile) ?? []
+      const result = await verifyLogWithCheckpoints(await context.db(), keys, { expectHead: options.expectHead })
+      if (options.json) context.out.json(result)
+      if (!result.ok) {
+        const more = result.problems.length - 1
+        const rest = more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'}: 'confi docs verify --json' lists them)` : ''
+        throw new ConfiError(`${result.problems[0]}${rest}`)
+      }
+      if (options.json) return
+      const newest = result.newest
+      const covered = newest
+        ? `; ${result.checkpoints} checkpoint${result.checkpoints === 1 ? '' : 's'} verified, the newest covering ${newest.treeSize} rows (${formatTime(newest.at)})`
+        : "; no checkpoint yet: 'confi docs checkpoint' signs one"
+      context.out.line(`access log intact: ${result.rows} rows${covered}`)
+      if (result.rows > 0) context.out.note(`head ${result.lastId}:${result.lastHash} (keep it elsewhere for --expect-head)`)
+    })
+
+  docs
+    .command('receipt')
+    .description("the receipt (comprovante) of a document's deliveries and accesses: a PDF anyone can verify offline")
+    .argument('<doc>', 'document id')
+    .option('--delivery <id>', 'only this delivery of the document and the accesses through it', integer('--delivery', 1))
+    .option('--output <file>', 'where to write the PDF (default: comprovante-DOC.pdf, never overwritten)')
+    .option('--json', 'print the receipt JSON (the same that the PDF carries as an attachment)')
+    .addHelpText('after', '\nExamples:\n  $ confi docs receipt 7 --output comprovante-7.pdf\n  $ confi docs receipt 7 --delivery 12 --json > comprovante-7.json')
+    .action(async (ref: string, options: { delivery?: number; output?: string; json?: boolean }) => {
+      const { resolveDocument } = await import('../../core/documents/documents.js')
+      const { issueReceipt } = await import('../../core/proof/receipts.js')
+      const { renderReceiptPdf } = await import('../../core/proof/receipt-pdf.js')
+      const db = await context.db()
+      const keys = await context.signingKeys()
+      const document = await resolveDocument(db, ref)
+      const output = options.output ?? (options.json ? undefined : `comprovante-${document.id}.pdf`)
+      const path = output ? resolve(context.deps.cwd, output) : undefined
+      if (path && !options.output && existsSync(path)) {
+        throw new ValidationError(`${path} already exists: choose another file with --output`)
+      }
+      const receipt = await issueReceipt(db, keys, context.actor, { documentId: document.id, deliveryId: options.delivery })
+      if (path) writeAtomically(path, await renderReceiptPdf(receipt))
+      if (options.json) context.out.json(receipt)
+      if (path) {
+        context.out.note(
+          `receipt ${receipt.id}: ${receipt.rows.length} access${receipt.rows.length === 1 ? '' : 'es'} of document ${document.id}, written to ${path}`,
+        )
+      }
+    })
+}
+
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const temp = tempNameFor(path)
+  try {
+    writeFileSync(temp, bytes, { flag: 'wx', mode: 0o644 })
+    renameSync(temp, path)
+  } catch (error) {
+    rmSync(temp, { force: true })
+    throw unwritable('--output', path, error)
+  }
+}

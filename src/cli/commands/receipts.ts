@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import type { CliContext } from '../context.js'
+import type { PublicKeyInfo } from '../../core/proof/keys.js'
+
+const collect = (value: string, previous: string[]) => [...previous, value]
+
+/** `confi receipts verify FILE`: checks a receipt offline, with no database. */
+export function registerReceipts(program: Command, context: CliContext): void {
+  const receipts = program.command('receipts').description('receipts (comprovantes) of deliveries and accesses')
+
+  receipts
+    .command('verify')
+    .description('check a receipt (PDF or JSON) offline: row hashes, inclusion proofs, checkpoint signature')
+    .argument('<file>', 'the receipt: comprovante-N.pdf or its JSON')
+    .option('--public-key <key>', "a public key to trust (base64, from 'confi keys show'); repeat for several", collect, [])
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Without --public-key, the keys of the firm's signing key file are trusted (on the firm's machine).
+The key embedded in the receipt is never trusted by itself.
+
+Example:
+  $ confi receipts verify comprovante-7.pdf --public-key 3n1Qb2sX0v9mJq8w7YH4tR6eLkA5cZ2uVfP0gN1iOyE=`,
+    )
+    .action(async (file: string, options: { publicKey: string[]; json?: boolean }) => {
+      const { ConfiError, ValidationError } = await import('../../core/errors.js')
+      const { keyIdOf, loadPublicKeys, publicKeyFromBase64 } = await import('../../core/proof/keys.js')
+      const { parseReceipt, verifyReceipt } = await import('../../core/proof/receipts.js')
+      const trusted: PublicKeyInfo[] = options.publicKey.map((key) => {
+        publicKeyFromBase64(key)
+        return { id: keyIdOf(Buffer.from(key, 'base64')), publicKey: key, createdAt: '', retiredAt: null }
+      })
+      if (trusted.length === 0) {
+        const own = loadPublicKeys(context.config().signingKeyFile)
+        if (!own) {
+          throw new ValidationError("no public key to check the signature against: pass --public-key (the firm publishes it; 'confi keys show' prints it)")
+        }
+        trusted.push(...own)
+      }
+      const path = resolve(context.deps.cwd, file)
+      let bytes: Buffer
+      try {
+        bytes = readFileSync(path)
+      } catch (error) {
+        throw new ValidationError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code}): check the path`)
+      }
+      let text = bytes.toString('utf8')
+      if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
+        const { extractReceiptJson } = await import('../../core/proof/receipt-pdf.js')
+        text = await extractReceiptJson(bytes)
+      }
+      const receipt = parseReceipt(text)
+      const check = verifyReceipt(receipt, trusted)
+      if (options.json) context.out.json(check)
+      if (!check.ok) throw new ConfiError(`the receipt does not verify: ${check.problems.join('; ')}`)
+      if (!options.json) context.out.line(`receipt ${receipt.id} verified: ${check.summary}`)
+    })
+}

@@ -1,0 +1,209 @@
+import QRCode from 'qrcode'
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFRawStream,
+  PDFString,
+  StandardFonts,
+  decodePDFRawStream,
+  rgb,
+  type PDFFont,
+  type PDFPage,
+} from 'pdf-lib'
+import { formatTaxId } from '../clients/tax-id.js'
+import { ValidationError } from '../errors.js'
+import type { Receipt } from './receipts.js'
+
+// The receipt as a PDF in pt-BR for people, with the receipt's JSON attached for machines
+// (docs/receipts.md). Standard PDF fonts only: no font file to ship.
+
+const ZONE = 'America/Sao_Paulo'
+const MARGIN = 40
+const WIDTH = 595.28 // A4
+const HEIGHT = 841.89
+
+const CHANNELS: Record<string, string> = { portal: 'portal', email: 'e-mail', whatsapp: 'WhatsApp', link: 'link' }
+const ACTIONS: Record<string, string> = { view: 'visualização', download: 'download' }
+
+/** The name of the JSON attachment inside the PDF. */
+export function receiptAttachmentName(receipt: Pick<Receipt, 'id'>): string {
+  return `comprovante-${receipt.id}.json`
+}
+
+function dateTime(iso: string | null | undefined): string {
+  if (!iso) return '-'
+  const text = new Intl.DateTimeFormat('pt-BR', { timeZone: ZONE, dateStyle: 'short', timeStyle: 'medium' }).format(new Date(iso))
+  return `${text} (Brasília)`
+}
+
+function date(day: string | null): string {
+  return day ? day.split('-').reverse().join('/') : '-'
+}
+
+function bytes(size: number): string {
+  if (size < 1024) return `${size} bytes`
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1).replace('.', ',')} KB`
+  return `${(size / 1024 / 1024).toFixed(1).replace('.', ',')} MB`
+}
+
+// The standard fonts encode WinAnsi (Latin-1 and a few more): anything else prints as '?'.
+const printable = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?')
+
+/** Writes lines top to bottom, starting a new page when one is full. */
+class Writer {
+  page: PDFPage
+  y = HEIGHT - MARGIN
+  /** Room kept free on the right (beside the QR code). */
+  inset = 0
+  constructor(
+    private readonly pdf: PDFDocument,
+    private readonly fonts: { regular: PDFFont; bold: PDFFont; mono: PDFFont },
+  ) {
+    this.page = pdf.addPage([WIDTH, HEIGHT])
+  }
+
+  private room(height: number): void {
+    if (this.y - height >= MARGIN) return
+    this.page = this.pdf.addPage([WIDTH, HEIGHT])
+    this.y = HEIGHT - MARGIN
+  }
+
+  text(text: string, options: { size?: number; font?: 'regular' | 'bold' | 'mono'; indent?: number } = {}): void {
+    const size = options.size ?? 9
+    const font = this.fonts[options.font ?? 'regular']
+    const x = MARGIN + (options.indent ?? 0)
+    for (const line of wrap(printable(text), font, size, WIDTH - MARGIN - x - this.inset)) {
+      this.room(size + 3)
+      this.y -= size + 3
+      this.page.drawText(line, { x, y: this.y, size, font, color: rgb(0, 0, 0) })
+    }
+  }
+
+  heading(text: string): void {
+    this.y -= 6
+    this.text(text, { size: 11, font: 'bold' })
+  }
+
+  field(label: string, value: string): void {
+    this.text(`${label}: ${value}`)
+  }
+}
+
+function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word
+    if (font.widthOfTextAtSize(next, size) <= width || !line) line = next
+    else {
+      lines.push(line)
+      line = word
+    }
+  }
+  lines.push(line)
+  return lines
+}
+
+function drawQr(page: PDFPage, url: string, x: number, y: number, size: number): void {
+  const modules = QRCode.create(url, { errorCorrectionLevel: 'M' }).modules
+  const cell = size / (modules.size + 8)
+  for (let row = 0; row < modules.size; row++) {
+    for (let col = 0; col < modules.size; col++) {
+      if (!modules.data[row * modules.size + col]) continue
+      page.drawRectangle({ x: x + (col + 4) * cell, y: y + size - (row + 5) * cell, width: cell, height: cell, color: rgb(0, 0, 0) })
+    }
+  }
+}
+
+/** The receipt as a PDF: what it proves in pt-BR, a QR code to its portal page, its JSON attached. */
+export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create()
+  pdf.setTitle(printable(`Comprovante de entrega e acesso - ${receipt.document.title}`))
+  pdf.setProducer('confi')
+  pdf.setCreationDate(new Date(receipt.issuedAt))
+  const fonts = {
+    regular: await pdf.embedFont(StandardFonts.Helvetica),
+    bold: await pdf.embedFont(StandardFonts.HelveticaBold),
+    mono: await pdf.embedFont(StandardFonts.Courier),
+  }
+  const w = new Writer(pdf, fonts)
+  drawQr(w.page, receipt.url, WIDTH - MARGIN - 110, HEIGHT - MARGIN - 110, 110)
+  w.inset = 120
+  w.text('Comprovante de entrega e acesso', { size: 16, font: 'bold' })
+  w.field('Escritório', receipt.firm.name)
+  w.field('Emitido em', dateTime(receipt.issuedAt))
+  w.field('Código', receipt.id)
+  w.text(`Confira em ${receipt.url}`, { size: 8 })
+  w.inset = 0
+  w.y = Math.min(w.y, HEIGHT - MARGIN - 115)
+  w.heading('Cliente')
+  w.field('Nome', receipt.client.name)
+  w.field(receipt.client.taxId.length === 11 ? 'CPF' : 'CNPJ', formatTaxId(receipt.client.taxId))
+  w.heading('Documento')
+  w.field('Título', receipt.document.title)
+  w.field('Competência', receipt.document.competence ? receipt.document.competence.split('-').reverse().join('/') : '-')
+  w.field('Vencimento', date(receipt.document.dueDate))
+  for (const file of receipt.document.files) {
+    w.text(`${file.name} (${bytes(file.size)})`, { indent: 10 })
+    w.text(`SHA-256 ${file.sha256}`, { indent: 10, font: 'mono', size: 7 })
+  }
+  w.heading(receipt.deliveryId === null ? 'Envios' : `Envio ${receipt.deliveryId}`)
+  if (receipt.deliveries.length === 0) w.text('Nenhum envio por link, e-mail ou WhatsApp.')
+  for (const d of receipt.deliveries) {
+    const status = d.revokedAt ? `revogado em ${dateTime(d.revokedAt)}` : d.expiresAt ? `válido até ${dateTime(d.expiresAt)}` : 'sem prazo'
+    w.text(`Envio ${d.id}: ${CHANNELS[d.channel] ?? d.channel}${d.recipient ? ` para ${d.recipient}` : ''}, criado em ${dateTime(d.createdAt)}, ${status}`)
+    if (d.channel === 'email') {
+      w.text(`Aceito pelo servidor de e-mail: ${d.acceptedByMailServerAt ? dateTime(d.acceptedByMailServerAt) : 'sem registro'}`, { indent: 10 })
+      if (d.mailServerReply) w.text(`Resposta do servidor: ${d.mailServerReply}`, { indent: 10, font: 'mono', size: 7 })
+    }
+  }
+  w.heading('Acessos')
+  if (receipt.rows.length === 0) w.text('Nenhum acesso registrado até a emissão.')
+  for (const row of receipt.rows) {
+    const who = row.user_name ? `${row.user_name} (${row.username})` : 'sem login'
+    const channel = CHANNELS[String(row.channel)] ?? String(row.channel)
+    w.text(`Registro ${row.id}: ${dateTime(String(row.at))}, ${ACTIONS[String(row.action)] ?? row.action} por ${who}, IP ${row.ip ?? '-'}, canal ${channel}`)
+  }
+  w.heading('Prova criptográfica')
+  const c = receipt.checkpoint
+  w.text(
+    `Os registros acima estão no registro de acessos encadeado do escritório, assinado (Ed25519) em ${dateTime(c.at)} com ${c.treeSize} registros. ` +
+      'O arquivo JSON anexado a este PDF traz cada registro, sua prova de inclusão (RFC 9162), o ponto de verificação assinado e a chave pública.',
+  )
+  w.text(`Raiz: ${c.rootHash}`, { font: 'mono', size: 7 })
+  w.text(`Chave ${receipt.publicKey.id}: ${receipt.publicKey.publicKey}`, { font: 'mono', size: 7 })
+  w.text('Verifique sem depender do escritório: confi receipts verify ARQUIVO.pdf --public-key CHAVE', { size: 8 })
+  await pdf.attach(Buffer.from(JSON.stringify(receipt, null, 2), 'utf8'), receiptAttachmentName(receipt), {
+    mimeType: 'application/json',
+    description: 'Comprovante em formato verificável por máquina',
+    creationDate: new Date(receipt.issuedAt),
+    modificationDate: new Date(receipt.issuedAt),
+  })
+  return pdf.save()
+}
+
+/** The receipt JSON attached to a receipt PDF. */
+export async function extractReceiptJson(pdfBytes: Uint8Array): Promise<string> {
+  let pdf: PDFDocument
+  try {
+    pdf = await PDFDocument.load(pdfBytes, { updateMetadata: false })
+  } catch {
+    throw new ValidationError('not a PDF file, or a damaged one')
+  }
+  const names = pdf.catalog.lookupMaybe(PDFName.of('Names'), PDFDict)
+  const files = names?.lookupMaybe(PDFName.of('EmbeddedFiles'), PDFDict)
+  const list = files?.lookupMaybe(PDFName.of('Names'), PDFArray)
+  for (let i = 0; list && i + 1 < list.size(); i += 2) {
+    const name = list.lookup(i)
+    const text = name instanceof PDFString || name instanceof PDFHexString ? name.decodeText() : ''
+    if (!/^comprovante-[A-Za-z0-9_-]+\.json$/.test(text)) continue
+    const spec = list.lookup(i + 1, PDFDict)
+    const stream = spec.lookup(PDFName.of('EF'), PDFDict).lookup(PDFName.of('F'))
+    if (!(stream instanceof PDFRawStream)) break
+    return Buffer.from(decodePDFRawStream(stream).decode()).toString('utf8')
+  }
+  throw new ValidationError('the PDF has no receipt attached (comprovante-<id>.json): it is not a confi receipt')
+}

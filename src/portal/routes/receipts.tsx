@@ -1,0 +1,78 @@
+import { Hono } from 'hono'
+import { clientUser } from '../../core/actors.js'
+import { NotFoundError } from '../../core/errors.js'
+import { loadPublicKeys, loadSigningKeys } from '../../core/proof/keys.js'
+import { renderReceiptPdf } from '../../core/proof/receipt-pdf.js'
+import { issueReceipt, recheckReceipt } from '../../core/proof/receipts.js'
+import { render, viewerOf, type PortalEnv } from '../env.js'
+import { requireArea } from '../guards.js'
+import { m } from '../messages.js'
+import { Layout, Notice } from '../views/layout.js'
+import { visibleDocument } from './document-request.js'
+
+/** GET /:id/comprovante under /documents: the receipt PDF of a document the user may see. */
+export function documentReceiptRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  app.get('/:id/comprovante', async (c) => {
+    const auth = requireArea(c)
+    if (auth instanceof Response) return auth
+    const { db, config } = c.var.deps
+    const document = await visibleDocument(c, auth)
+    const receipt = await issueReceipt(db, loadSigningKeys(config.signingKeyFile), clientUser(auth.user.id), {
+      documentId: document.id,
+    })
+    const pdf = await renderReceiptPdf(receipt)
+    return c.body(pdf as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': 'application/pdf',
+      'content-disposition': `attachment; filename="comprovante-${document.id}.pdf"`,
+      'cache-control': 'no-store',
+    })
+  })
+
+  return app
+}
+
+/** GET /:code under /comprovantes: the public re-check of a receipt, where its QR code points. */
+export function receiptCheckRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  // Public by design: the receipt's 128-bit code is what its holder shows (docs/decisions.md).
+  app.get('/:code', async (c) => {
+    const { db, config } = c.var.deps
+    const found = await recheckReceipt(db, loadPublicKeys(config.signingKeyFile) ?? [], c.req.param('code'))
+    if (!found) throw new NotFoundError('not found')
+    const { receipt, check } = found
+    const status = check.ok ? 200 : 409
+    return render(
+      c,
+      <Layout title="Comprovante de acesso" firmName={c.var.firm.firmName} viewer={viewerOf(c.var.auth ?? null)}>
+        <h1>Comprovante de acesso</h1>
+        {check.ok ? (
+          <Notice kind="ok">Comprovante válido: os registros conferem com o registro de acessos assinado do escritório.</Notice>
+        ) : (
+          <Notice kind="error">Comprovante não confere: {check.problems.join('; ')}</Notice>
+        )}
+        <div class="card">
+          <dl>
+            <dt>Código</dt>
+            <dd>{receipt.id}</dd>
+            <dt>Emitido em</dt>
+            <dd>{m.dateTime(receipt.issuedAt)}</dd>
+            <dt>Documento</dt>
+            <dd>{receipt.document.title}</dd>
+            <dt>Acessos</dt>
+            <dd>{receipt.rows.length}</dd>
+            <dt>Assinado em</dt>
+            <dd>
+              {m.dateTime(receipt.checkpoint.at)} <span class="muted">(chave {receipt.checkpoint.keyId})</span>
+            </dd>
+          </dl>
+        </div>
+      </Layout>,
+      status,
+    )
+  })
+
+  return app
+}

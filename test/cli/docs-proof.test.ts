@@ -1,0 +1,181 @@
+import { copyFileSync, existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { accessLogHash, recordAccess, verifyAccessLog } from '../../src/core/access-log/log.js'
+import { backendOf, type Db } from '../../src/core/db/database.js'
+import { loadSigningKeys } from '../../src/core/proof/keys.js'
+import { runConfi } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { dropAccessLogTriggers } from '../helpers/access-log.js'
+import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
+
+const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
+
+let t: TestDatabase
+let ids: { doc: number; client: number }
+beforeEach(async () => {
+  t = await createTestDatabase()
+  loadSigningKeys(t.config.signingKeyFile, { create: true })
+  await makeFirm(t.db)
+  const client = await makeClient(t.db, t.key)
+  ids = { doc: (await makeDocument(t, client.id)).id, client: client.id }
+})
+afterEach(async () => t.close())
+
+const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
+
+async function access(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await recordAccess(t.db, { documentId: ids.doc, clientId: ids.client, channel: 'link', action: 'download', ip: '203.0.113.9' })
+  }
+}
+
+async function checkpoint(): Promise<{ id: number; treeSize: number; rootHash: string }> {
+  const result = await confi(['docs', 'checkpoint', '--json'])
+  expect(result.code, result.stderr).toBe(0)
+  return JSON.parse(result.stdout)
+}
+
+/** Removes the rows after `keep`, as an insider who dropped the triggers could. */
+async function cutTail(db: Db, keep: number): Promise<void> {
+  await dropAccessLogTriggers(db)
+  await db.deleteFrom('access_log').where('id', '>', keep).execute()
+}
+
+async function dropCheckpointTriggers(db: Db): Promise<void> {
+  if (backendOf(db) === 'postgres') await sql`DROP TRIGGER IF EXISTS checkpoints_append_only ON checkpoints`.execute(db)
+  else await sql`DROP TRIGGER IF EXISTS checkpoints_no_update`.execute(db)
+}
+
+describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
+  it('keys show prints the public key; rotate keeps old checkpoints verifiable', async () => {
+    const shown = await confi(['keys', 'show', '--json'])
+    expect(shown.code, shown.stderr).toBe(0)
+    const before = JSON.parse(shown.stdout)
+    expect(before.keys).toEqual([expect.objectContaining({ id: before.current, publicKey: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/) })])
+    await access(3)
+    const first = await checkpoint()
+    const rotated = await confi(['keys', 'rotate', '--json'])
+    expect(rotated.code, rotated.stderr).toBe(0)
+    const after = JSON.parse(rotated.stdout)
+    expect(after.current).not.toBe(before.current)
+    expect(after.keys.map((k: { id: string }) => k.id)).toEqual([after.current, before.current])
+    await access(2)
+    const second = await checkpoint()
+    expect([first.treeSize, second.treeSize]).toEqual([3, 5])
+    const verify = await confi(['docs', 'verify'])
+    expect(verify.code, verify.stderr).toBe(0)
+    expect(verify.stdout).toMatch(/^access log intact: 5 rows; 2 checkpoints verified/)
+    const text = await confi(['keys', 'show'])
+    expect(text.stdout).toContain(`current key ${after.current}`)
+  })
+
+  it('detects a tail cut by one row, by many rows and the whole log deleted (exit 1, naming the lost ids)', { timeout: 180_000 }, async () => {
+    await access(10)
+    await checkpoint()
+    const cases: [number, RegExp][] = [
+      [9, /^confi: row 10 is missing: checkpoint 1 signed .* covers 10 rows and the log ends at row 9/],
+      [5, /^confi: rows 6 to 10 are missing/],
+      [0, /^confi: rows 1 to 10 are missing/],
+    ]
+    for (const [keep, message] of cases) {
+      await cutTail(t.db, keep)
+      const verify = await confi(['docs', 'verify'])
+      expect([verify.code, verify.stderr]).toEqual([1, expect.stringMatching(message)])
+      const json = JSON.parse((await confi(['docs', 'verify', '--json'])).stdout)
+      expect(json).toMatchObject({ ok: false, lostIds: { from: keep + 1, to: 10 } })
+    }
+  })
+
+  it('a row edited with the whole chain after it recomputed: the chain says intact, the checkpoint does not', async () => {
+    await access(6)
+    await checkpoint()
+    await dropAccessLogTriggers(t.db)
+    const rows = await t.db.selectFrom('access_log').selectAll().orderBy('id').execute()
+    let prev = rows[2].prev_hash
+    for (const row of rows.slice(2)) {
+      const changed = { ...row, ip: row.id === 3 ? '198.51.100.1' : row.ip }
+      const hash = accessLogHash({ ...changed, port: changed.port }, prev)
+      await t.db.updateTable('access_log').set({ ip: changed.ip, prev_hash: prev, hash }).where('id', '=', row.id).execute()
+      prev = hash
+    }
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 6 })
+    const verify = await confi(['docs', 'verify'])
+    expect([verify.code, verify.stderr]).toEqual([1, expect.stringMatching(/^confi: checkpoint 1 \(6 rows, signed .*\) does not match the rows/)])
+  })
+
+  it('refuses a checkpoint whose signature was altered or made with a key the firm does not have', async () => {
+    await access(2)
+    await checkpoint()
+    await dropCheckpointTriggers(t.db)
+    await t.db.updateTable('checkpoints').set({ tree_size: 1 }).execute()
+    const altered = await confi(['docs', 'verify'])
+    expect([altered.code, altered.stderr]).toEqual([1, expect.stringMatching(/^confi: checkpoint 1 has a bad signature/)])
+    await t.db.updateTable('checkpoints').set({ tree_size: 2, key_id: 'ffffffffffffffff' }).execute()
+    const unknown = await confi(['docs', 'verify'])
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/^confi: checkpoint 1 is signed by key ffffffffffffffff, which is not in the signing key file/)])
+  })
+
+  it('a restore from an older backup: --expect-head and the export state see it', async () => {
+    await access(4)
+    await checkpoint()
+    const state = join(t.dir, 'export.state')
+    const backup = join(t.dir, 'old.db')
+    if (backend === 'SQLite') expect((await confi(['backup', backup])).code).toBe(0)
+    await access(3)
+    await checkpoint()
+    const exported = await confi(['docs', 'log', '--format', 'ndjson', '--state', state])
+    expect(exported.code, exported.stderr).toBe(0)
+    const verified = await confi(['docs', 'verify'])
+    const head = /head (\d+:[0-9a-f]{64})/.exec(verified.stderr)![1]
+    expect(head).toMatch(/^7:/)
+
+    if (backend === 'SQLite') {
+      await t.open.close()
+      for (const suffix of ['-wal', '-shm']) rmSync(`${t.config.database.kind === 'sqlite' ? t.config.database.path : ''}${suffix}`, { force: true })
+      copyFileSync(backup, (t.config.database as { path: string }).path)
+      t = { ...t, ...(await reopen(t)) }
+    } else {
+      // The same effect on PostgreSQL: the rows and checkpoints written after the copy are gone.
+      await cutTail(t.db, 4)
+      await dropCheckpointTriggers(t.db)
+      await sql`DROP TRIGGER IF EXISTS checkpoints_append_only ON checkpoints`.execute(t.db)
+      await t.db.deleteFrom('checkpoints').where('tree_size', '>', 4).execute()
+    }
+    const plain = await confi(['docs', 'verify'])
+    expect(plain.code, plain.stderr).toBe(0) // nothing in the database itself can tell
+    const expect7 = await confi(['docs', 'verify', '--expect-head', head])
+    expect([expect7.code, expect7.stderr]).toEqual([1, expect.stringMatching(/^confi: row 7 of the expected head is missing: rows 5 to 7 were cut, or the database was restored from an older copy/)])
+    await access(3) // new rows take the ids 5 to 7 again
+    const again = await confi(['docs', 'log', '--format', 'ndjson', '--state', state])
+    expect([again.code, again.stdout, again.stderr]).toEqual([
+      1,
+      '',
+      expect.stringMatching(/^confi: the access log was cut or restored from an older copy since the last export \(row 7 has another hash/),
+    ])
+    const short = await confi(['docs', 'verify', '--expect-head', head.slice(0, 14)])
+    expect(short.code).toBe(1)
+  }, 180_000) // ten spawned commands: slow on a loaded machine
+
+  it('docs log --state refuses after a tail cut instead of skipping reused ids', async () => {
+    await access(5)
+    const state = join(t.dir, 'export.state')
+    expect((await confi(['docs', 'log', '--format', 'ndjson', '--state', state])).code).toBe(0)
+    await cutTail(t.db, 3)
+    const result = await confi(['docs', 'log', '--format', 'ndjson', '--state', state])
+    expect([result.code, result.stderr]).toEqual([1, expect.stringMatching(/^confi: the access log was cut or restored from an older copy since the last export \(row 5 is gone/)])
+    expect(existsSync(state)).toBe(true)
+  })
+
+  it('rejects a malformed --expect-head as a usage error', async () => {
+    const result = await confi(['docs', 'verify', '--expect-head', 'abc'])
+    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^confi: .*--expect-head takes ID:HASH/)])
+  })
+})
+
+async function reopen(old: TestDatabase): Promise<Pick<TestDatabase, 'db' | 'open'>> {
+  const { openDatabase } = await import('../../src/core/db/database.js')
+  const open = await openDatabase(old.config.database)
+  return { db: open.db, open }
+}
