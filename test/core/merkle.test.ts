@@ -13,7 +13,7 @@ import {
   subtreeHash,
   syncTree,
   verifyConsistency,
-} from '../../src/core/proof/merkle.js'
+} from '../../src/core/access-log/merkle.js'
 import { recordAccess } from '../../src/core/access-log/log.js'
 import { createTestDatabase } from '../helpers/db.js'
 import { fillAccessLog } from '../helpers/access-log.js'

@@ -30,7 +30,7 @@ Example:
       const { db, created, version, location } = await context.initDatabase()
       context.secretKey({ create: true })
       const signing = await context.signingKeys({ create: true })
-      const { syncTree } = await import('../../core/proof/merkle.js')
+      const { syncTree } = await import('../../core/access-log/merkle.js')
       await syncTree(db)
       const firm = await initFirm(db, { ...options, actor: context.actor })
       const out = context.out

@@ -4,7 +4,7 @@ import { takeLock, type Db } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import type { AccessLogTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
-import { appendToTree } from '../proof/merkle.js'
+import { appendToTree } from './merkle.js'
 
 export type AccessChannel = 'portal' | 'email' | 'whatsapp' | 'link'
 export type AccessAction = 'view' | 'download'

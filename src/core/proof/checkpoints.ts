@@ -1,7 +1,7 @@
 import { takeLock, type Db } from '../db/database.js'
 import { nowIso } from '../time.js'
 import { verifyAccessLog } from '../access-log/log.js'
-import { emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, syncTreeIn } from './merkle.js'
+import { emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, syncTreeIn } from '../access-log/merkle.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
 
 // Checkpoints: signed tree heads of the access log (docs/receipts.md#checkpoints), and the

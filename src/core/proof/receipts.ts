@@ -11,7 +11,7 @@ import { nowIso } from '../time.js'
 import { randomToken } from '../tokens.js'
 import { checkpointCovering, checkpointText, createCheckpoint, type Checkpoint } from './checkpoints.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
-import { databaseSource, inclusionProof, rootFromInclusionProof, rowLeafHash } from './merkle.js'
+import { databaseSource, inclusionProof, rootFromInclusionProof, rowLeafHash } from '../access-log/merkle.js'
 
 // Receipts ("comprovantes"): a document's deliveries and accesses, with everything a third party
 // needs to check them offline — the rows in canonical form, an inclusion proof for each to a
