@@ -90,6 +90,7 @@ export interface DocumentsTable {
   category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros'
   competence: string | null
   due_date: string | null
+  amount_cents: number | null
   created_at: string
   created_by: string
 }
@@ -145,6 +146,30 @@ export interface EventsTable {
   details: string | null
 }
 
+export interface ImportFilesTable {
+  id: Generated<number>
+  client_id: number
+  source_sha256: string
+  pages: string
+  document_id: number
+  created_at: string
+}
+
+export interface ImportQueueTable {
+  id: Generated<number>
+  file_name: string
+  source_path: string
+  source_sha256: string
+  pages: string
+  reason: string
+  recognised: string
+  storage_key: string
+  size: number
+  sha256: string
+  created_at: string
+  created_by: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -159,4 +184,6 @@ export interface Database {
   deliveries: DeliveriesTable
   access_log: AccessLogTable
   events: EventsTable
+  import_files: ImportFilesTable
+  import_queue: ImportQueueTable
 }
