@@ -13,7 +13,8 @@ export type PdfText = { ok: true; pages: string[] } | { ok: false; reason: strin
 interface TextItem {
   str: string
   transform: number[]
-  hasEOL?: boolean
+  width?: number
+  height?: number
 }
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs')
@@ -86,7 +87,13 @@ const ROW_TOLERANCE = 3
 export function layoutText(items: readonly TextItem[]): string {
   const pieces = items
     .filter((item) => typeof item.str === 'string' && item.str.trim() !== '')
-    .map((item) => ({ text: item.str, x: item.transform[4], y: item.transform[5] }))
+    .map((item) => ({
+      text: item.str,
+      x: item.transform[4],
+      y: item.transform[5],
+      width: item.width ?? 0,
+      height: item.height || Math.abs(item.transform[3]) || 10,
+    }))
     .sort((a, b) => b.y - a.y || a.x - b.x)
   const rows: { y: number; pieces: typeof pieces }[] = []
   for (const piece of pieces) {
@@ -94,12 +101,18 @@ export function layoutText(items: readonly TextItem[]): string {
     if (row && Math.abs(row.y - piece.y) <= ROW_TOLERANCE) row.pieces.push(piece)
     else rows.push({ y: piece.y, pieces: [piece] })
   }
-  return rows
-    .map((row) =>
-      row.pieces
-        .sort((a, b) => a.x - b.x)
-        .map((p) => p.text.trim())
-        .join(' '),
-    )
-    .join('\n')
+  return rows.map((row) => joinRow(row.pieces.sort((a, b) => a.x - b.x))).join('\n')
+}
+
+// Pieces that touch are one word cut in pieces ("11.2" "22.333"); a gap wider than a fifth of
+// the font size is a space between words or fields.
+function joinRow(pieces: readonly { text: string; x: number; width: number; height: number }[]): string {
+  let line = ''
+  let end = -Infinity
+  for (const piece of pieces) {
+    const gap = piece.x - end
+    line += line === '' ? piece.text.trim() : `${gap > piece.height / 5 ? ' ' : ''}${piece.text.trim()}`
+    end = piece.x + piece.width
+  }
+  return line
 }
