@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { formatAmount, parseAmountValue, parseCompetenceValue, parseDateValue, recogniseAmount, recogniseCompetence, recogniseDueDate } from '../../src/core/import/fields.js'
+import { formatAmount } from '../../src/core/documents/amount.js'
+import { parseAmountValue, parseCompetenceValue, parseDateValue, recogniseAmount, recogniseCompetence, recogniseDueDate } from '../../src/core/import/fields.js'
 import { groupPages, pageLabel } from '../../src/core/import/pages.js'
 import { guideTitle, recognisePage } from '../../src/core/import/recognise.js'
 import { recogniseTaxId } from '../../src/core/import/tax-ids.js'

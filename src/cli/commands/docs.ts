@@ -6,8 +6,10 @@ import type { ExportFormat } from '../../core/access-log/export.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../main.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
+import { formatAmount } from '../../core/documents/amount.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
+import { registerDocsImport } from './docs-import.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 
@@ -32,6 +34,7 @@ function documentJson(document: Document) {
     category: document.category,
     competence: document.competence,
     dueDate: document.dueDate,
+    amountCents: document.amountCents,
     createdAt: document.createdAt,
     createdBy: document.createdBy,
     attachments: document.attachments.map((a) => ({
@@ -142,6 +145,7 @@ export function registerDocs(program: Command, context: CliContext): void {
               { header: 'Category', value: (d) => d.category },
               { header: 'Competence', value: (d) => d.competence },
               { header: 'Due', value: (d) => d.dueDate },
+              { header: 'Amount', value: (d) => amountText(d.amountCents) },
               { header: 'Files', value: (d) => d.attachments.length },
               { header: 'Added', value: (d) => formatTime(d.createdAt, options.tz) },
             ],
@@ -182,6 +186,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         ['Category', document.category],
         ['Competence', document.competence],
         ['Due', document.dueDate],
+        ['Amount', amountText(document.amountCents)],
         ['Added', `${formatTime(document.createdAt, options.tz)} by ${document.createdBy}`],
       ])
       context.out.line()
@@ -251,6 +256,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     })
 
   registerLog(docs, context)
+  registerDocsImport(docs, context)
 
   docs
     .command('verify')
@@ -267,6 +273,10 @@ export function registerDocs(program: Command, context: CliContext): void {
       }
       if (!options.json) context.out.line(`access log intact: ${result.rows} rows`)
     })
+}
+
+function amountText(cents: number | null): string {
+  return cents === null ? '' : formatAmount(cents)
 }
 
 function resolvePath(context: CliContext, path: string): string {

@@ -74,11 +74,3 @@ export function recogniseAmount(folded: string): number | null {
   const money = /R\s?\$\s?[\d.\s]+,\s?\d{2}/.exec(folded)
   return money ? parseAmountValue(money[0]) : null
 }
-
-/** `R$ 1.234,56` for people. */
-export function formatAmount(cents: number): string {
-  const reais = Math.floor(cents / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, '.')
-  return `R$ ${reais},${String(cents % 100).padStart(2, '0')}`
-}

@@ -1,0 +1,92 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runConfi } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { makeClient, makeFirm } from '../helpers/factories.js'
+import { das, encryptedPdf, fgts, writeGuide } from '../helpers/guides.js'
+
+const A = '11.222.333/0001-81'
+const B = '45.723.174/0001-10'
+
+let t: TestDatabase
+beforeEach(async () => {
+  t = await createTestDatabase()
+  await makeFirm(t.db)
+  await makeClient(t.db, t.key, { taxId: A, name: 'Alfa Ltda' })
+  await makeClient(t.db, t.key, { taxId: B, name: 'Beta ME' })
+  mkdirSync(join(t.dir, 'guias'))
+})
+afterEach(async () => t.close())
+
+const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
+
+describe('confi docs import', () => {
+  it('previews, imports, reports duplicates, queues the rest and shows the amount', async () => {
+    await writeGuide(t.dir, 'guias/das.pdf', [das(A, { amount: 'R$ 1.234,56' })])
+    await writeGuide(t.dir, 'guias/duas-empresas.pdf', [fgts(B), das('06.990.590/0001-23')])
+    writeFileSync(join(t.dir, 'guias/protegido.pdf'), await encryptedPdf([das(A)]))
+
+    const dry = await confi(['docs', 'import', 'guias', '--dry-run'])
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toMatch(/guias\/das\.pdf\s+│ 1\s+│ 11\.222\.333\/0001-81 Alfa Ltda │ DAS 10\/2026\s+│ 10\/2026\s+│ 2026-11-20 │ R\$ 1\.234,56 │ added/)
+    expect(dry.stderr).toMatch(/^dry run, nothing was written: 2 added, 1 queued, 1 unreadable\n$/)
+    expect(JSON.parse((await confi(['docs', 'list', '--json'])).stdout)).toEqual([])
+
+    const run = await confi(['docs', 'import', 'guias', '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toBe('')
+    const report = JSON.parse(run.stdout)
+    expect(report.summary).toEqual({ added: 2, duplicate: 0, queued: 1, unreadable: 1, skipped: 0 })
+    expect(report.rows.map((r: { pages: string; outcome: string }) => [r.pages, r.outcome])).toEqual([
+      ['1', 'added'],
+      ['1', 'added'],
+      ['2', 'queued'],
+      [null, 'unreadable'],
+    ])
+
+    const again = await confi(['docs', 'import', 'guias'])
+    expect(again.code).toBe(0)
+    expect(again.stderr).toContain('2 duplicate, 1 queued, 1 unreadable')
+    expect(again.stdout).toContain('queued: no client with tax id 06.990.590/0001-23 (item 1)')
+    expect(again.stdout).toContain('unreadable: encrypted PDF (password protected) (queued as item 2)')
+
+    const list = await confi(['docs', 'list'])
+    expect(list.stdout).toContain('R$ 1.234,56')
+    const docs = JSON.parse((await confi(['docs', 'list', '--json'])).stdout)
+    expect(docs.map((d: { amountCents: number }) => d.amountCents).sort()).toEqual([123456, 321000])
+    expect((await confi(['docs', 'show', String(docs[0].id)])).stdout).toMatch(/Amount\s+R\$/)
+
+    const queue = await confi(['docs', 'queue', 'list'])
+    expect(queue.stdout).toContain('duas-empresas-p2.pdf')
+    expect(queue.stdout).toContain('06.990.590/0001-23')
+    const assign = await confi(['docs', 'queue', 'assign', '1', '--client', A, '--title', 'DAS filial 10/2026'])
+    expect(assign.code, assign.stderr).toBe(0)
+    expect(assign.stdout).toMatch(/^filed queue item 1 as document \d+ for 11\.222\.333\/0001-81 Alfa Ltda: DAS filial 10\/2026\n$/)
+    expect((await confi(['docs', 'queue', 'drop', '2'])).stdout).toBe('dropped queue item 2 (protegido.pdf, pages all)\n')
+    expect(JSON.parse((await confi(['docs', 'queue', 'list', '--json'])).stdout)).toEqual([])
+    const missing = await confi(['docs', 'queue', 'drop', '2'])
+    expect([missing.code, missing.stderr]).toEqual([1, "confi: no queue item 2: see 'confi docs queue list'\n"])
+  })
+
+  it('exits 1 with one line when nothing could be read', async () => {
+    writeFileSync(join(t.dir, 'guias/texto.pdf'), 'não é PDF')
+    const result = await confi(['docs', 'import', 'guias'])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain('unreadable: not a PDF (no %PDF header)')
+    expect(result.stderr.trim().split('\n').at(-1)).toBe('confi: nothing could be read: none of the 1 files is a readable PDF (see the report above)')
+    const empty = await confi(['docs', 'import', 'guias/nada'])
+    expect(empty.code).toBe(1)
+  })
+
+  it('refuses --notify before filing anything, and has help with an example', async () => {
+    await writeGuide(t.dir, 'guias/das.pdf', [das(A)])
+    const notify = await confi(['docs', 'import', 'guias', '--notify'])
+    expect(notify.code).toBe(2)
+    expect(notify.stderr).toMatch(/^confi: --notify is not available/)
+    expect(JSON.parse((await confi(['docs', 'list', '--json'])).stdout)).toEqual([])
+    for (const args of [['docs', 'import'], ['docs', 'queue', 'assign'], ['docs', 'queue', 'list'], ['docs', 'queue', 'drop']]) {
+      expect((await confi([...args, '--help'])).stdout).toContain('Example')
+    }
+  })
+})
