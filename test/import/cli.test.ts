@@ -90,3 +90,33 @@ describe('confi docs import', () => {
     }
   })
 })
+
+describe('progress line', () => {
+  async function inProcess(args: string[], tty: boolean) {
+    const { PassThrough } = await import('node:stream')
+    const { run } = await import('../../src/cli/main.js')
+    const collect = (isTTY: boolean) => {
+      const stream = Object.assign(new PassThrough(), { isTTY, text: '' })
+      stream.on('data', (d: Buffer) => (stream.text += d.toString()))
+      return stream
+    }
+    const stdout = collect(false)
+    const stderr = collect(tty)
+    const code = await run(args, { env: { ...t.env, NO_COLOR: '1' }, cwd: t.dir, stdin: new PassThrough(), stdout, stderr, actor: 'cli:test' })
+    return { code, stdout: stdout.text, stderr: stderr.text }
+  }
+
+  it('is written to stderr on a terminal only, never to stdout nor with --json', async () => {
+    await writeGuide(t.dir, 'guias/a.pdf', [das(A)])
+    await writeGuide(t.dir, 'guias/b.pdf', [das(B)])
+    const tty = await inProcess(['docs', 'import', 'guias', '--dry-run'], true)
+    expect(tty.code).toBe(0)
+    expect(tty.stderr).toMatch(/\r\x1b\[K1\/2 files · [\d.]+ pages\/s · \d+ s left/)
+    expect(tty.stderr).toMatch(/2\/2 files/)
+    expect(tty.stdout).not.toContain('files ·')
+    const json = await inProcess(['docs', 'import', 'guias', '--dry-run', '--json'], true)
+    expect(json.stderr).toBe('')
+    const pipe = await inProcess(['docs', 'import', 'guias', '--dry-run'], false)
+    expect(pipe.stderr).not.toContain('files ·')
+  })
+})

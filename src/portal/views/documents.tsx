@@ -1,6 +1,7 @@
 import { CATEGORIES } from '../../core/documents/categories.js'
 import type { Document } from '../../core/documents/documents.js'
 import { formatTaxId } from '../../core/clients/tax-id.js'
+import { formatAmount } from '../../core/documents/amount.js'
 import { m } from '../messages.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
@@ -98,6 +99,7 @@ export function DashboardPage(props: {
               <th scope="col">{m.documents.columns.category}</th>
               <th scope="col">{m.documents.columns.competence}</th>
               <th scope="col">{m.documents.columns.due}</th>
+              <th scope="col">{m.documents.columns.amount}</th>
               <th scope="col">{m.documents.columns.date}</th>
             </tr>
           </thead>
@@ -111,6 +113,7 @@ export function DashboardPage(props: {
                 <td data-label={m.documents.columns.category}>{m.categories[d.category]}</td>
                 <td data-label={m.documents.columns.competence}>{d.competence ? m.competence(d.competence) : '—'}</td>
                 <td data-label={m.documents.columns.due}>{d.dueDate ? m.date(d.dueDate) : '—'}</td>
+                <td data-label={m.documents.columns.amount}>{d.amountCents === null ? '—' : formatAmount(d.amountCents)}</td>
                 <td data-label={m.documents.columns.date}>{m.dateTime(d.createdAt)}</td>
               </tr>
             ))}
@@ -162,6 +165,12 @@ export function DocumentPage(props: {
             <>
               <dt>{m.documents.due}</dt>
               <dd>{m.date(d.dueDate)}</dd>
+            </>
+          ) : null}
+          {d.amountCents !== null ? (
+            <>
+              <dt>{m.documents.amount}</dt>
+              <dd>{formatAmount(d.amountCents)}</dd>
             </>
           ) : null}
           <dt>{m.documents.sentAt}</dt>
