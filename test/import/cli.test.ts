@@ -45,11 +45,15 @@ describe('confi docs import', () => {
       [null, 'unreadable'],
     ])
 
+    const items = JSON.parse((await confi(['docs', 'queue', 'list', '--json'])).stdout) as { id: number; fileName: string; storageKey?: string }[]
+    expect(items.every((i) => i.storageKey === undefined)).toBe(true)
+    const unknown = items.find((i) => i.fileName === 'duas-empresas-p2.pdf')!.id
+    const locked = items.find((i) => i.fileName === 'protegido.pdf')!.id
     const again = await confi(['docs', 'import', 'guias'])
     expect(again.code).toBe(0)
     expect(again.stderr).toContain('2 duplicate, 1 queued, 1 unreadable')
-    expect(again.stdout).toContain('queued: no client with tax id 06.990.590/0001-23 (item 1)')
-    expect(again.stdout).toContain('unreadable: encrypted PDF (password protected) (queued as item 2)')
+    expect(again.stdout).toContain(`queued: no client with tax id 06.990.590/0001-23 (item ${unknown})`)
+    expect(again.stdout).toContain(`unreadable: encrypted PDF (password protected) (queued as item ${locked})`)
 
     const list = await confi(['docs', 'list'])
     expect(list.stdout).toContain('R$ 1.234,56')
@@ -60,13 +64,13 @@ describe('confi docs import', () => {
     const queue = await confi(['docs', 'queue', 'list'])
     expect(queue.stdout).toContain('duas-empresas-p2.pdf')
     expect(queue.stdout).toContain('06.990.590/0001-23')
-    const assign = await confi(['docs', 'queue', 'assign', '1', '--client', A, '--title', 'DAS filial 10/2026'])
+    const assign = await confi(['docs', 'queue', 'assign', String(unknown), '--client', A, '--title', 'DAS filial 10/2026'])
     expect(assign.code, assign.stderr).toBe(0)
-    expect(assign.stdout).toMatch(/^filed queue item 1 as document \d+ for 11\.222\.333\/0001-81 Alfa Ltda: DAS filial 10\/2026\n$/)
-    expect((await confi(['docs', 'queue', 'drop', '2'])).stdout).toBe('dropped queue item 2 (protegido.pdf, pages all)\n')
+    expect(assign.stdout).toMatch(/^filed queue item \d+ as document \d+ for 11\.222\.333\/0001-81 Alfa Ltda: DAS filial 10\/2026\n$/)
+    expect((await confi(['docs', 'queue', 'drop', String(locked)])).stdout).toBe(`dropped queue item ${locked} (protegido.pdf, pages all)\n`)
     expect(JSON.parse((await confi(['docs', 'queue', 'list', '--json'])).stdout)).toEqual([])
-    const missing = await confi(['docs', 'queue', 'drop', '2'])
-    expect([missing.code, missing.stderr]).toEqual([1, "confi: no queue item 2: see 'confi docs queue list'\n"])
+    const missing = await confi(['docs', 'queue', 'drop', String(locked)])
+    expect([missing.code, missing.stderr]).toEqual([1, `confi: no queue item ${locked}: see 'confi docs queue list'\n`])
   })
 
   it('exits 1 with one line when nothing could be read', async () => {

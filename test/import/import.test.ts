@@ -82,6 +82,17 @@ describe('importFiles', () => {
     expect(await documents()).toHaveLength(4)
   })
 
+  it('files two copies of one guide in the same run once', async () => {
+    await writeGuide(dir, 'a.pdf', [das(A)])
+    await writeGuide(dir, 'b.pdf', [das(A)])
+    await writeGuide(dir, 'c.pdf', [das('06.990.590/0001-23')])
+    await writeGuide(dir, 'd.pdf', [das('06.990.590/0001-23')])
+    const rows = (await run()).rows
+    expect(rows.map((r) => r.outcome).sort()).toEqual(['added', 'duplicate', 'queued', 'queued'])
+    expect(await documents()).toHaveLength(1)
+    expect(await listQueue(t.db)).toHaveLength(1)
+  })
+
   it('keeps a two-page guide as one document and splits a three-company PDF by page', async () => {
     const continuation = { heading: ['Documento de Arrecadação do Simples Nacional - continuação'], lines: ['Composição do documento de arrecadação'] }
     await writeGuide(dir, 'duas.pdf', [das(A), continuation])
@@ -115,7 +126,7 @@ describe('importFiles', () => {
       ['escaneado.pdf', 'queued', 'no text on the page (a scanned image?)'],
       ['sem-id.pdf', 'queued', 'no CNPJ or CPF found'],
     ])
-    const queue = await listQueue(t.db)
+    const queue = (await listQueue(t.db)).sort((x, y) => x.fileName.localeCompare(y.fileName))
     expect(queue.map((q) => q.fileName)).toEqual(['desconhecido.pdf', 'dois.pdf', 'escaneado.pdf', 'sem-id.pdf'])
     expect(queue[0].recognised).toMatchObject({ title: 'DAS 10/2026', taxId: '06990590000123', amountCents: 123456 })
     // A second run queues nothing twice.
@@ -167,7 +178,9 @@ describe('queue', () => {
     await writeGuide(dir, 'desconhecido.pdf', [das('06.990.590/0001-23')])
     await writeGuide(dir, 'escaneado.pdf', [{ heading: [], blank: true }])
     await run()
-    const [unknown, scanned] = await listQueue(t.db)
+    const queue = await listQueue(t.db)
+    const unknown = queue.find((q) => q.fileName === 'desconhecido.pdf')!
+    const scanned = queue.find((q) => q.fileName === 'escaneado.pdf')!
     const { document } = await assignQueueItem(t.db, storeOf(t), 'cli:test', String(unknown.id), { clientId: ids.a, title: 'DAS da filial' })
     expect(document).toMatchObject({ clientId: ids.a, title: 'DAS da filial', competence: '2026-10', dueDate: '2026-11-20', amountCents: 123456, category: 'fiscal' })
     await expect(assignQueueItem(t.db, storeOf(t), 'cli:test', scanned.id, { clientId: ids.a })).rejects.toThrow(/give --title/)

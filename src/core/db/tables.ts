@@ -146,15 +146,6 @@ export interface EventsTable {
   details: string | null
 }
 
-export interface ImportFilesTable {
-  id: Generated<number>
-  client_id: number
-  source_sha256: string
-  pages: string
-  document_id: number
-  created_at: string
-}
-
 export interface ImportQueueTable {
   id: Generated<number>
   file_name: string
@@ -184,6 +175,5 @@ export interface Database {
   deliveries: DeliveriesTable
   access_log: AccessLogTable
   events: EventsTable
-  import_files: ImportFilesTable
   import_queue: ImportQueueTable
 }

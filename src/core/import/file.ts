@@ -8,7 +8,6 @@ import type { Db } from '../db/database.js'
 import { addDocument } from '../documents/documents.js'
 import type { FileStore } from '../storage/file-store.js'
 import { formatTaxId } from '../clients/tax-id.js'
-import { nowIso } from '../time.js'
 import { groupPages, pageLabel, type PageGroup } from './pages.js'
 import { MAX_PDF_BYTES, readPdfText } from './pdf-text.js'
 import { clientHasFile, enqueue, withTemporaryFile } from './queue.js'
@@ -85,17 +84,40 @@ export async function importFiles(
 ): Promise<ImportReport> {
   const files = await collectFiles(paths)
   const forced = options.clientId === undefined ? null : await clientById(db, options.clientId)
-  const rows: ImportRow[] = []
-  let readFiles = 0
+  const run: Run = { db, store, actor, options, forced, claimed: new Set() }
+  const results: { rows: ImportRow[]; pages: number }[] = new Array(files.length)
+  let next = 0
+  let filesDone = 0
   let pagesDone = 0
-  for (const [i, path] of files.entries()) {
-    const result = await importOne(db, store, actor, path, options, forced)
-    rows.push(...result.rows)
-    if (result.pages > 0) readFiles += 1
-    pagesDone += result.pages
-    options.onProgress?.({ filesDone: i + 1, filesTotal: files.length, pagesDone })
+  // A few files in flight: while one waits for its fsyncs, the next is read (docs/performance.md).
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++
+      results[i] = await importOne(run, files[i])
+      filesDone += 1
+      pagesDone += results[i].pages
+      options.onProgress?.({ filesDone, filesTotal: files.length, pagesDone })
+    }
   }
-  return { rows, readFiles, files: files.length }
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker))
+  return {
+    rows: results.flatMap((r) => r.rows),
+    readFiles: results.filter((r) => r.pages > 0).length,
+    files: files.length,
+  }
+}
+
+const CONCURRENCY = 4
+
+/** What every file of one import shares. */
+interface Run {
+  db: Db
+  store: FileStore
+  actor: Actor | string
+  options: ImportOptions
+  forced: Client | null
+  /** `client:sha256` of every guide this run files, so two copies in one folder file once. */
+  claimed: Set<string>
 }
 
 function emptyRow(file: string, outcome: Outcome, reason: string | null): ImportRow {
@@ -131,45 +153,30 @@ async function readSource(path: string): Promise<{ bytes: Uint8Array } | { reaso
   }
 }
 
-async function importOne(
-  db: Db,
-  store: FileStore,
-  actor: Actor | string,
-  path: string,
-  options: ImportOptions,
-  forced: Client | null,
-): Promise<{ rows: ImportRow[]; pages: number }> {
+async function importOne(run: Run, path: string): Promise<{ rows: ImportRow[]; pages: number }> {
+  const { forced } = run
   if (extname(path).toLowerCase() !== '.pdf') return { rows: [emptyRow(path, 'skipped', 'not a PDF file')], pages: 0 }
   const source = await readSource(path)
   if ('reason' in source) return { rows: [emptyRow(path, 'unreadable', source.reason)], pages: 0 }
   const sourceSha256 = createHash('sha256').update(source.bytes).digest('hex')
   const text = await readPdfText(source.bytes)
-  if (!text.ok) return { rows: [await unreadable(db, store, actor, path, source.bytes, sourceSha256, text.reason, options)], pages: 0 }
+  if (!text.ok) return { rows: [await unreadable(run, path, source.bytes, sourceSha256, text.reason)], pages: 0 }
   const recognised = text.pages.map(recognisePage)
   const groups: PageGroup[] = forced
     ? [{ pages: recognised.map((_, i) => i + 1), recognised: groupPages(recognised)[0].recognised }]
     : groupPages(recognised)
   const part: Part = { path, bytes: source.bytes, sourceSha256, pageCount: text.pages.length }
   const rows: ImportRow[] = []
-  for (const group of groups) rows.push(await fileGroup(db, store, actor, part, group, options, forced))
+  for (const group of groups) rows.push(await fileGroup(run, part, group))
   return { rows, pages: text.pages.length }
 }
 
 // A PDF that pdf.js cannot read (encrypted, damaged) is still a guide someone may need: it is
 // queued whole; what is not a PDF at all is only reported (docs/decisions.md, "Unreadable files").
-async function unreadable(
-  db: Db,
-  store: FileStore,
-  actor: Actor | string,
-  path: string,
-  bytes: Uint8Array,
-  sourceSha256: string,
-  reason: string,
-  options: ImportOptions,
-): Promise<ImportRow> {
+async function unreadable(run: Run, path: string, bytes: Uint8Array, sourceSha256: string, reason: string): Promise<ImportRow> {
   const row = emptyRow(path, 'unreadable', reason)
-  if (options.dryRun || reason === 'empty file' || reason.startsWith('not a PDF')) return row
-  const { item } = await enqueue(db, store, actor, {
+  if (run.options.dryRun || reason === 'empty file' || reason.startsWith('not a PDF')) return row
+  const { item } = await enqueue(run.db, run.store, run.actor, {
     fileName: basename(path),
     sourcePath: path,
     sourceSha256,
@@ -215,15 +222,8 @@ function partName(path: string, pages: number[], pageCount: number): string {
   return `${stem}-p${pageLabel(pages).replace(',', '_')}.pdf`
 }
 
-async function fileGroup(
-  db: Db,
-  store: FileStore,
-  actor: Actor | string,
-  part: Part,
-  group: PageGroup,
-  options: ImportOptions,
-  forced: Client | null,
-): Promise<ImportRow> {
+async function fileGroup(run: Run, part: Part, group: PageGroup): Promise<ImportRow> {
+  const { db, store, actor, options, forced } = run
   const seen = group.recognised
   const pages = pageLabel(group.pages)
   const base: ImportRow = {
@@ -255,7 +255,11 @@ async function fileGroup(
     return { ...row, queueItemId: item.id }
   }
   const row = { ...base, clientId: client.id, clientName: client.name, clientTaxId: client.taxId }
-  if (await isDuplicate(db, client.id, sha256, part.sourceSha256, pages)) return { ...row, outcome: 'duplicate' }
+  const key = `${client.id}:${sha256}`
+  if (run.claimed.has(key)) return { ...row, outcome: 'duplicate' }
+  run.claimed.add(key)
+  // Split parts are cut deterministically (./split.ts), so a re-run yields the same SHA-256.
+  if (await clientHasFile(db, client.id, sha256)) return { ...row, outcome: 'duplicate' }
   if (options.dryRun) return row
   const document = await withTemporaryFile(name, bytes, (path) =>
     addDocument(db, store, actor, {
@@ -268,23 +272,5 @@ async function fileGroup(
       files: [{ path, name }],
     }),
   )
-  await db
-    .insertInto('import_files')
-    .values({ client_id: client.id, source_sha256: part.sourceSha256, pages, document_id: document.id, created_at: nowIso() })
-    .execute()
   return { ...row, documentId: document.id }
-}
-
-// By the filed bytes (also catches a file added before with `docs add`) and by source and pages
-// (catches a re-run even if the cut-out bytes ever differ): docs/decisions.md, "Duplicates".
-async function isDuplicate(db: Db, clientId: number, sha256: string, sourceSha256: string, pages: string): Promise<boolean> {
-  if (await clientHasFile(db, clientId, sha256)) return true
-  const row = await db
-    .selectFrom('import_files')
-    .select('id')
-    .where('client_id', '=', clientId)
-    .where('source_sha256', '=', sourceSha256)
-    .where('pages', '=', pages)
-    .executeTakeFirst()
-  return row !== undefined
 }

@@ -8,7 +8,7 @@ import { actorLabel, recordEvent } from '../audit/events.js'
 import type { Db } from '../db/database.js'
 import { addDocument, type Document } from '../documents/documents.js'
 import { NotFoundError, ValidationError } from '../errors.js'
-import type { FileStore } from '../storage/file-store.js'
+import type { FileStore, StoredFile } from '../storage/file-store.js'
 import { nowIso } from '../time.js'
 import type { Recognised } from './recognise.js'
 
@@ -64,7 +64,18 @@ export async function enqueue(
   if (found) return { item: found, existing: true }
   const stored = await withTemporaryFile('part.pdf', input.bytes, (path) => store.put(path))
   const createdBy = await actorLabel(db, actor)
-  const id = await db.transaction().execute(async (trx) => {
+  const id = await insertItem(db, createdBy, input, stored).catch(async (error: unknown) => {
+    // The same part queued by a concurrent file of this run (two copies in one folder).
+    const raced = await findQueued(db, input.sourceSha256, input.pages)
+    if (raced) return null
+    throw error
+  })
+  if (id === null) return { item: (await findQueued(db, input.sourceSha256, input.pages))!, existing: true }
+  return { item: await getQueueItem(db, id), existing: false }
+}
+
+async function insertItem(db: Db, createdBy: string, input: NewQueueItem, stored: StoredFile): Promise<number> {
+  return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('import_queue')
       .values({
@@ -90,7 +101,6 @@ export async function enqueue(
     })
     return Number(row.id)
   })
-  return { item: await getQueueItem(db, id), existing: false }
 }
 
 async function findQueued(db: Db, sourceSha256: string, pages: string): Promise<QueueItem | null> {
