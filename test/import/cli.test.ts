@@ -71,7 +71,8 @@ describe('confi docs import', () => {
     expect(JSON.parse((await confi(['docs', 'queue', 'list', '--json'])).stdout)).toEqual([])
     const missing = await confi(['docs', 'queue', 'drop', String(locked)])
     expect([missing.code, missing.stderr]).toEqual([1, `confi: no queue item ${locked}: see 'confi docs queue list'\n`])
-  })
+    // Fifteen spawned commands: on a loaded shared machine this takes longer than one default timeout.
+  }, 180_000)
 
   it('exits 1 with one line when nothing could be read', async () => {
     writeFileSync(join(t.dir, 'guias/texto.pdf'), 'não é PDF')
