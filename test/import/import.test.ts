@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { listDocuments } from '../../src/core/documents/documents.js'
@@ -141,11 +141,14 @@ describe('importFiles', () => {
     writeFileSync(join(dir, 'protegido.pdf'), await encryptedPdf([das(A)]))
     writeFileSync(join(dir, 'cortado.pdf'), (await guidePdf([das(A)])).subarray(0, 300))
     writeFileSync(join(dir, 'notas.txt'), 'x')
+    writeFileSync(join(dir, 'enorme.pdf'), '%PDF-1.7\n')
+    truncateSync(join(dir, 'enorme.pdf'), 21 * 1024 * 1024)
     await writeGuide(dir, 'bom.pdf', [das(B)])
     const report = await run()
     expect(report.rows.map((r) => [r.file.slice(dir.length + 1), r.outcome, r.reason, r.queueItemId !== null])).toEqual([
       ['bom.pdf', 'added', null, false],
       ['cortado.pdf', 'unreadable', expect.stringMatching(/damaged|truncated/), true],
+      ['enorme.pdf', 'unreadable', 'file of 21 MB is over the 20 MB limit', false],
       ['notas.txt', 'skipped', 'not a PDF file', false],
       ['protegido.pdf', 'unreadable', 'encrypted PDF (password protected)', true],
       ['texto.pdf', 'unreadable', 'not a PDF (no %PDF header)', false],
@@ -171,6 +174,13 @@ describe('importFiles', () => {
     expect(report.rows.map((r) => [r.pages, r.clientId, r.outcome])).toEqual([['1-3', ids.b, 'added']])
     expect((await documents())[0]).toMatchObject({ clientId: ids.b, title: 'Guias de outubro', category: 'contabil' })
   })
+})
+
+it('refuses a bad --category or --title before reading anything', async () => {
+  await writeGuide(dir, 'das.pdf', [das(A)])
+  await expect(run([dir], { category: 'impostos' })).rejects.toThrow(/unknown category 'impostos'/)
+  await expect(run([dir], { title: ' ' })).rejects.toThrow(/--title must have/)
+  expect(await documents()).toHaveLength(0)
 })
 
 describe('queue', () => {

@@ -5,7 +5,9 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import type { Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
+import { parseCategory } from '../documents/categories.js'
 import { addDocument } from '../documents/documents.js'
+import { ValidationError } from '../errors.js'
 import type { FileStore } from '../storage/file-store.js'
 import { formatTaxId } from '../clients/tax-id.js'
 import { groupPages, pageLabel, type PageGroup } from './pages.js'
@@ -82,6 +84,10 @@ export async function importFiles(
   paths: readonly string[],
   options: ImportOptions = {},
 ): Promise<ImportReport> {
+  if (options.category) parseCategory(options.category)
+  if (options.title !== undefined && (options.title.trim() === '' || options.title.length > 200)) {
+    throw new ValidationError('--title must have 1 to 200 characters')
+  }
   const files = await collectFiles(paths)
   const forced = options.clientId === undefined ? null : await clientById(db, options.clientId)
   const run: Run = { db, store, actor, options, forced, claimed: new Set() }
@@ -161,6 +167,7 @@ async function importOne(run: Run, path: string): Promise<{ rows: ImportRow[]; p
   const sourceSha256 = createHash('sha256').update(source.bytes).digest('hex')
   const text = await readPdfText(source.bytes)
   if (!text.ok) return { rows: [await unreadable(run, path, source.bytes, sourceSha256, text.reason)], pages: 0 }
+  if (text.pages.length === 0) return { rows: [await unreadable(run, path, source.bytes, sourceSha256, 'the PDF has no pages')], pages: 0 }
   const recognised = text.pages.map(recognisePage)
   const groups: PageGroup[] = forced
     ? [{ pages: recognised.map((_, i) => i + 1), recognised: groupPages(recognised)[0].recognised }]
@@ -236,7 +243,8 @@ async function fileGroup(run: Run, part: Part, group: PageGroup): Promise<Import
     amountCents: seen.amountCents,
   }
   const whole = group.pages.length === part.pageCount
-  const bytes = whole ? part.bytes : await extractPages(part.bytes, group.pages)
+  const bytes = whole ? part.bytes : await extractPages(part.bytes, group.pages).catch(() => null)
+  if (bytes === null) return unreadable(run, part.path, part.bytes, part.sourceSha256, `cannot cut pages ${pages} out of it`)
   const sha256 = whole ? part.sourceSha256 : createHash('sha256').update(bytes).digest('hex')
   const name = partName(part.path, group.pages, part.pageCount)
   const client = forced ?? (await matchClient(db, seen))
