@@ -83,10 +83,12 @@ describe('importFiles', () => {
   })
 
   it('files two copies of one guide in the same run once', async () => {
-    await writeGuide(dir, 'a.pdf', [das(A)])
-    await writeGuide(dir, 'b.pdf', [das(A)])
-    await writeGuide(dir, 'c.pdf', [das('06.990.590/0001-23')])
-    await writeGuide(dir, 'd.pdf', [das('06.990.590/0001-23')])
+    // The same bytes twice (pdf-lib writes the time into each PDF it makes).
+    const known = await guidePdf([das(A)])
+    const unknown = await guidePdf([das('06.990.590/0001-23')])
+    for (const [name, bytes] of [['a.pdf', known], ['b.pdf', known], ['c.pdf', unknown], ['d.pdf', unknown]] as const) {
+      writeFileSync(join(dir, name), bytes)
+    }
     const rows = (await run()).rows
     expect(rows.map((r) => r.outcome).sort()).toEqual(['added', 'duplicate', 'queued', 'queued'])
     expect(await documents()).toHaveLength(1)
