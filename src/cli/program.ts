@@ -8,6 +8,8 @@ import { registerDocs } from './commands/docs.js'
 import { registerBackup } from './commands/backup.js'
 import { registerServe } from './commands/serve.js'
 import { registerDemo } from './commands/demo.js'
+import { registerOutbox } from './commands/outbox.js'
+import { registerReminders } from './commands/reminders.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
 export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
@@ -40,6 +42,8 @@ Examples:
   registerBackup(program, context)
   registerServe(program, context)
   registerDemo(program, context)
+  registerOutbox(program, context)
+  registerReminders(program, context)
   pointErrorsToHelp(program)
   return { program, context }
 }

@@ -2,7 +2,8 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import type { MiddlewareHandler } from 'hono'
 import type { FirmOptions } from '../core/clients/firm.js'
 import { createSession, deleteSession, type SessionScope } from '../core/identity/sessions.js'
-import { authenticateThrottled, lookupSessionUser, type ClientUser, type LoginResult } from '../core/identity/users.js'
+import { authenticateThrottled, lookupSessionUser, type LoginResult } from '../core/identity/authentication.js'
+import type { ClientUser } from '../core/identity/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
@@ -72,4 +73,11 @@ export type LoginOutcome = LoginResult
 export async function attemptLogin(c: PortalContext, username: string, password: string): Promise<LoginOutcome> {
   const { db, hasher } = c.var.deps
   return authenticateThrottled(db, { username, password, ip: c.var.address.ip }, hasher)
+}
+
+/** Status and headers of a failed login: 401, or 429 with Retry-After; the page is the same. */
+export function loginFailureStatus(c: PortalContext, outcome: LoginOutcome): number {
+  if (outcome.outcome !== 'throttled') return 401
+  c.header('Retry-After', String(outcome.retryAfterSeconds))
+  return 429
 }

@@ -3,8 +3,9 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { ACCOUNTANT, makeClient, makeFirm } from '../helpers/factories.js'
 import { das, encryptedPdf, fgts, writeGuide } from '../helpers/guides.js'
+import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 
 const A = '11.222.333/0001-81'
 const B = '45.723.174/0001-10'
@@ -63,8 +64,8 @@ describe('confi docs import', () => {
   it('shows amounts in docs list and show, and lists, assigns and drops queue items', async () => {
     await guides()
     const { importFiles } = await import('../../src/core/import/file.js')
-    const { storeOf } = await import('../helpers/documents.js')
-    await importFiles(t.db, storeOf(t), 'cli:test', [join(t.dir, 'guias')])
+    const { storeOf } = await import('../helpers/factories.js')
+    await importFiles(t.db, storeOf(t), ACCOUNTANT, [join(t.dir, 'guias')])
 
     const list = await confi(['docs', 'list'])
     expect(list.stdout).toContain('R$ 1.234,56')
@@ -96,15 +97,63 @@ describe('confi docs import', () => {
     expect(empty.code).toBe(1)
   }, SLOW)
 
-  it('refuses --notify before filing anything, and has help with an example', async () => {
-    await writeGuide(t.dir, 'guias/das.pdf', [das(A)])
-    const notify = await confi(['docs', 'import', 'guias', '--notify'])
-    expect(notify.code).toBe(2)
-    expect(notify.stderr).toMatch(/^confi: --notify is not available/)
-    expect(JSON.parse((await confi(['docs', 'list', '--json'])).stdout)).toEqual([])
+  it('has help with an example for every command', async () => {
     for (const args of [['docs', 'import'], ['docs', 'queue', 'assign'], ['docs', 'queue', 'list'], ['docs', 'queue', 'drop']]) {
       expect((await confi([...args, '--help'])).stdout).toContain('Example')
     }
+  }, SLOW)
+})
+
+describe('confi docs import --notify', () => {
+  let smtp: TestSmtp
+  beforeEach(async () => {
+    smtp = await startTestSmtp()
+  })
+  afterEach(async () => smtp.close())
+  const withSmtp = (args: string[]) => runConfi(args, { env: { ...t.env, CONFI_SMTP_URL: smtp.url }, cwd: t.dir })
+  const filed = async () => ({
+    documents: (await t.db.selectFrom('documents').select('id').execute()).length,
+    queued: (await t.db.selectFrom('import_queue').select('id').execute()).length,
+    outbox: (await t.db.selectFrom('outbox').select('id').execute()).length,
+  })
+
+  it('refuses with one line, filing nothing, until SMTP and the sender are set', async () => {
+    await guides()
+    const noSmtp = await confi(['docs', 'import', 'guias', '--notify'])
+    expect([noSmtp.code, noSmtp.stderr]).toEqual([1, expect.stringMatching(/^confi: e-mail is not configured: set CONFI_SMTP_URL[^\n]+\n$/)])
+    const noFrom = await withSmtp(['docs', 'import', 'guias', '--notify', '--dry-run'])
+    expect([noFrom.code, noFrom.stderr]).toEqual([1, expect.stringMatching(/^confi: set the sender of the firm's e-mails first: confi firm set --mail-from[^\n]+\n$/)])
+    expect(await filed()).toEqual({ documents: 0, queued: 0, outbox: 0 })
+  }, SLOW)
+
+  it("queues one e-mail per new document to the client's people and sends it; a re-run sends nothing", async () => {
+    await guides()
+    const { makeUser } = await import('../helpers/factories.js')
+    const ids = await t.db.selectFrom('clients').select(['id', 'tax_id']).orderBy('id').execute()
+    await makeUser(t.db, { clientId: Number(ids[0].id), email: 'ana@alfa.com.br', role: 'admin', active: true })
+    await makeUser(t.db, { clientId: Number(ids[1].id), email: 'bia@beta.com.br', role: 'admin', active: true })
+    await makeUser(t.db, { clientId: Number(ids[1].id), email: 'ex@beta.com.br', role: 'admin', active: false })
+    expect((await confi(['firm', 'set', '--mail-from', 'Contabilidade Exemplo <avisos@escritorio.com.br>'])).code).toBe(0)
+
+    const run = await withSmtp(['docs', 'import', 'guias', '--notify', '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    const report = JSON.parse(run.stdout)
+    expect([report.summary.added, report.notified]).toEqual([2, 2])
+    expect(await filed()).toEqual({ documents: 2, queued: 2, outbox: 2 })
+    const sent = await withSmtp(['outbox', 'run'])
+    expect([sent.code, sent.stdout]).toEqual([0, 'sent 2, queued 0, failed 0\n'])
+    const mails = smtp.messages.map((m) => [[m.to].flat()[0]?.text, m.subject]).sort()
+    expect(mails).toEqual([
+      ['ana@alfa.com.br', expect.stringMatching(/^DAS 10\/2026 – Alfa Ltda/)],
+      ['bia@beta.com.br', expect.stringMatching(/Beta ME/)],
+    ])
+    expect(smtp.messages[0].text).toMatch(/http:\/\/localhost:3000\/documents\/\d+/)
+
+    const again = await withSmtp(['docs', 'import', 'guias', '--notify'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toContain('2 duplicate')
+    expect(again.stderr).toContain('queued 0 notification e-mails')
+    expect((await filed()).outbox).toBe(2)
   }, SLOW)
 })
 

@@ -6,8 +6,8 @@ import { importFiles } from '../../src/core/import/file.js'
 import { readPdfText } from '../../src/core/import/pdf-text.js'
 import { assignQueueItem, dropQueueItem, listQueue } from '../../src/core/import/queue.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { storeOf } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { storeOf } from '../helpers/factories.js'
+import { ACCOUNTANT, makeClient, makeFirm } from '../helpers/factories.js'
 import { darf, das, encryptedPdf, fgts, guidePdf, writeGuide } from '../helpers/guides.js'
 
 const A = '11.222.333/0001-81'
@@ -29,7 +29,7 @@ beforeEach(async () => {
 })
 afterEach(async () => t.close())
 
-const run = (paths: string[] = [dir], options = {}) => importFiles(t.db, storeOf(t), 'cli:test', paths, options)
+const run = (paths: string[] = [dir], options = {}) => importFiles(t.db, storeOf(t), ACCOUNTANT, paths, options)
 const documents = async () => (await listDocuments(t.db, { clientIds: 'all', limit: 500 })).items
 
 describe('reading PDFs', () => {
@@ -193,12 +193,12 @@ describe('queue', () => {
     const queue = await listQueue(t.db)
     const unknown = queue.find((q) => q.fileName === 'desconhecido.pdf')!
     const scanned = queue.find((q) => q.fileName === 'escaneado.pdf')!
-    const { document } = await assignQueueItem(t.db, storeOf(t), 'cli:test', String(unknown.id), { clientId: ids.a, title: 'DAS da filial' })
+    const { document } = await assignQueueItem(t.db, storeOf(t), ACCOUNTANT, String(unknown.id), { clientId: ids.a, title: 'DAS da filial' })
     expect(document).toMatchObject({ clientId: ids.a, title: 'DAS da filial', competence: '2026-10', dueDate: '2026-11-20', amountCents: 123456, category: 'fiscal' })
-    await expect(assignQueueItem(t.db, storeOf(t), 'cli:test', scanned.id, { clientId: ids.a })).rejects.toThrow(/give --title/)
-    expect((await dropQueueItem(t.db, 'cli:test', scanned.id)).fileName).toBe('escaneado.pdf')
+    await expect(assignQueueItem(t.db, storeOf(t), ACCOUNTANT, scanned.id, { clientId: ids.a })).rejects.toThrow(/give --title/)
+    expect((await dropQueueItem(t.db, ACCOUNTANT, scanned.id)).fileName).toBe('escaneado.pdf')
     expect(await listQueue(t.db)).toEqual([])
-    await expect(dropQueueItem(t.db, 'cli:test', scanned.id)).rejects.toThrow(/no queue item/)
-    await expect(dropQueueItem(t.db, 'cli:test', 'x')).rejects.toThrow(/not a queue item/)
+    await expect(dropQueueItem(t.db, ACCOUNTANT, scanned.id)).rejects.toThrow(/no queue item/)
+    await expect(dropQueueItem(t.db, ACCOUNTANT, 'x')).rejects.toThrow(/not a queue item/)
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { createPortalWorld, type PortalWorld } from '../portal/world.js'
+import { createPortalWorld, type PortalWorld } from '../helpers/portal.js'
 
 let w: PortalWorld
 beforeEach(async () => {

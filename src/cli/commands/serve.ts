@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
-import { UsageError } from '../main.js'
+import { loadCore } from '../core.js'
+import { UsageError } from '../errors.js'
 
 /** Parses --port: a whole number from 0 to 65535. */
 export function parsePort(value: string): number {
@@ -15,11 +16,9 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool }, { createAccessLogWriter }, { createDiskFileStore }] = await Promise.all([
+  const [{ startPortal }, { createPasswordPool, createAccessLogWriter, createDiskFileStore }] = await Promise.all([
     import('../../portal/server.js'),
-    import('../../core/identity/password-pool.js'),
-    import('../../core/access-log/log.js'),
-    import('../../core/storage/file-store.js'),
+    loadCore(),
   ])
   const db = await context.db()
   const config = context.config()
@@ -45,6 +44,7 @@ export async function servePortal(
     options,
   )
   context.deps.stdout.write(`confi: portal at ${server.url}\n`)
+  const sender = await startMailSender(context)
   await options.onListening?.(server.url)
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -57,8 +57,26 @@ export async function servePortal(
     process.once('SIGINT', stop)
   })
   await server.close()
+  await sender?.stop()
   await accessLog.flush()
   await hasher.close()
+}
+
+/** Sends the outbox continuously while the portal runs, when CONFI_SMTP_URL is set. */
+async function startMailSender(context: CliContext) {
+  const { smtpSettingsFromEnv, createSmtpTransport } = await import('../../core/mail/smtp.js')
+  const settings = smtpSettingsFromEnv(context.deps.env)
+  if (!settings) {
+    context.deps.stdout.write('confi: e-mail is not configured (CONFI_SMTP_URL): queued e-mails wait\n')
+    return null
+  }
+  const { startSender } = await import('../../core/mail/sender.js')
+  const stderr = context.deps.stderr
+  context.deps.stdout.write(`confi: sending e-mail through ${settings.label}\n`)
+  return startSender(await context.db(), createSmtpTransport(settings), {
+    intervalMs: Number(context.deps.env.CONFI_OUTBOX_INTERVAL_MS) || undefined,
+    onError: (error) => stderr.write(`confi: the e-mail sender failed: ${error instanceof Error ? error.message : String(error)}\n`),
+  })
 }
 
 /** `confi serve [--port 3000] [--host 127.0.0.1]`. */

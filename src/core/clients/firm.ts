@@ -1,9 +1,14 @@
-import type { Actor } from '../actors.js'
+import { accountant, assertAccountant, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { ConfiError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
-import type { FirmOptionsTable } from '../db/tables.js'
+import type { Selectable } from 'kysely'
+import type { FirmOptionsTable as FirmOptionsColumns } from '../db/tables.js'
+
+type FirmOptionsTable = Selectable<FirmOptionsColumns>
 import { nowIso } from '../time.js'
+import { parseMailFrom, parseReminderDays } from './firm-contact.js'
+import { parseBrazilianPhone } from './phone.js'
 
 /** The firm's options: one set per database (docs/rules.md#data). */
 export interface FirmOptions {
@@ -14,6 +19,12 @@ export interface FirmOptions {
   bcryptCost: number
   sessionIdleMinutes: number
   sessionAbsoluteHours: number
+  /** The sender of the firm's e-mails, `Name <address>`; null until set. */
+  mailFrom: string | null
+  /** E.164. */
+  phone: string | null
+  /** Days before a due date on which reminders go out, largest first. */
+  reminderDays: number[]
 }
 
 export const DEFAULT_FIRM_NAME = 'Escritório de Contabilidade'
@@ -30,6 +41,9 @@ function toFirmOptions(row: FirmOptionsTable): FirmOptions {
     bcryptCost: Number(row.bcrypt_cost),
     sessionIdleMinutes: Number(row.session_idle_minutes),
     sessionAbsoluteHours: Number(row.session_absolute_hours),
+    mailFrom: row.mail_from ?? null,
+    phone: row.phone ?? null,
+    reminderDays: parseReminderDays(row.reminder_days ?? '3,1,0'),
   }
 }
 
@@ -113,11 +127,12 @@ export interface InitFirmResult {
  */
 export async function initFirm(
   db: Db,
-  input: { firmName?: string; baseUrl?: string; actor?: Actor | string } = {},
+  input: { firmName?: string; baseUrl?: string; actor?: Actor } = {},
 ): Promise<InitFirmResult> {
   const firmName = input.firmName === undefined ? undefined : normaliseFirmName(input.firmName)
   const baseUrl = input.baseUrl === undefined ? undefined : normaliseBaseUrl(input.baseUrl)
-  const actor = input.actor ?? 'init'
+  const actor = input.actor ?? accountant('init')
+  assertAccountant(actor, 'set up the firm')
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
     if (!existing) {
@@ -149,14 +164,19 @@ export interface FirmOptionsPatch {
   bcryptCost?: number
   sessionIdleMinutes?: number
   sessionAbsoluteHours?: number
+  mailFrom?: string
+  phone?: string
+  /** Comma-separated, such as `3,1,0`. */
+  reminderDays?: string
 }
 
 /** Changes firm options after validating them; writes one event listing what changed. */
 export async function setFirmOptions(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   patch: FirmOptionsPatch,
 ): Promise<FirmOptions> {
+  assertAccountant(actor, 'change the firm options')
   const clean: FirmOptionsPatch = {
     firmName: patch.firmName === undefined ? undefined : normaliseFirmName(patch.firmName),
     baseUrl: patch.baseUrl === undefined ? undefined : normaliseBaseUrl(patch.baseUrl),
@@ -170,6 +190,9 @@ export async function setFirmOptions(
       patch.sessionAbsoluteHours === undefined
         ? undefined
         : checkPositive(patch.sessionAbsoluteHours, 'session absolute hours', 24 * 365),
+    mailFrom: patch.mailFrom === undefined ? undefined : parseMailFrom(patch.mailFrom),
+    phone: patch.phone === undefined ? undefined : parseBrazilianPhone(patch.phone),
+    reminderDays: patch.reminderDays === undefined ? undefined : parseReminderDays(patch.reminderDays).join(','),
   }
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
@@ -181,17 +204,17 @@ export async function setFirmOptions(
 
 async function updateFirm(
   trx: Db,
-  actor: Actor | string,
+  actor: Actor,
   existing: FirmOptionsTable,
   patch: FirmOptionsPatch,
 ): Promise<{ options: FirmOptions; changed: string[] }> {
-  const before = toFirmOptions(existing)
-  const changes: Partial<FirmOptions> = {}
+  const before: Record<string, unknown> = { ...toFirmOptions(existing), reminderDays: existing.reminder_days }
+  const changes: Partial<Omit<FirmOptions, 'reminderDays'> & { reminderDays: string }> = {}
   for (const [name, value] of Object.entries(patch) as [keyof FirmOptions, never][]) {
     if (value !== undefined && before[name] !== value) changes[name] = value
   }
   const changed = Object.keys(changes)
-  if (changed.length === 0) return { options: before, changed }
+  if (changed.length === 0) return { options: toFirmOptions(existing), changed }
   await trx
     .updateTable('firm_options')
     .set({
@@ -201,6 +224,9 @@ async function updateFirm(
       bcrypt_cost: changes.bcryptCost,
       session_idle_minutes: changes.sessionIdleMinutes,
       session_absolute_hours: changes.sessionAbsoluteHours,
+      mail_from: changes.mailFrom,
+      phone: changes.phone,
+      reminder_days: changes.reminderDays,
       updated_at: nowIso(),
     })
     .where('id', '=', 1)
@@ -208,8 +234,8 @@ async function updateFirm(
   const details: Record<string, unknown> = {}
   for (const name of changed) {
     details[name] = {
-      from: before[name as keyof FirmOptions],
-      to: changes[name as keyof FirmOptions],
+      from: before[name],
+      to: changes[name as keyof typeof changes],
     }
   }
   await recordEvent(trx, { actor, action: 'firm.options_changed', details })

@@ -16,6 +16,9 @@ export interface FirmOptionsTable {
   session_idle_minutes: number
   session_absolute_hours: number
   updated_at: string
+  mail_from: string | null
+  phone: string | null
+  reminder_days: Generated<string>
 }
 
 export interface ClientsTable {
@@ -46,6 +49,8 @@ export interface ClientUsersTable {
   activated_at: string | null
   activated_by: string | null
   last_login_at: string | null
+  /** The login before the last one (schema version 3): where "since your last visit" starts. */
+  previous_login_at: string | null
   password_changed_at: string | null
 }
 
@@ -161,6 +166,37 @@ export interface ImportQueueTable {
   created_by: string
 }
 
+export interface OutboxTable {
+  id: Generated<number>
+  kind: 'delivery' | 'notification' | 'reminder'
+  document_id: number
+  delivery_id: number | null
+  recipient: string
+  mail_from: string
+  message_id: string
+  subject: string
+  body_text: string
+  body_html: string
+  status: 'queued' | 'sent' | 'failed'
+  attempts: number
+  next_attempt_at: string
+  lease_owner: string | null
+  lease_until: string | null
+  last_error: string | null
+  server_reply: string | null
+  created_at: string
+  created_by: string
+  sent_at: string | null
+}
+
+export interface RemindersSentTable {
+  document_id: number
+  recipient: string
+  days_before: number
+  outbox_id: number | null
+  created_at: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -176,4 +212,6 @@ export interface Database {
   access_log: AccessLogTable
   events: EventsTable
   import_queue: ImportQueueTable
+  outbox: OutboxTable
+  reminders_sent: RemindersSentTable
 }

@@ -3,10 +3,10 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
-import type { Actor } from '../actors.js'
+import { assertAccountant, type AccountantActor, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { parseCategory } from '../documents/categories.js'
-import { addDocument } from '../documents/documents.js'
+import { addDocument, type NewDocument } from '../documents/documents.js'
 import { ValidationError } from '../errors.js'
 import type { FileStore } from '../storage/file-store.js'
 import { formatTaxId } from '../clients/tax-id.js'
@@ -45,6 +45,8 @@ export interface ImportOptions {
   title?: string
   category?: string
   onProgress?: (progress: { filesDone: number; filesTotal: number; pagesDone: number }) => void
+  /** Runs inside the transaction that adds each document, e.g. to queue its notifications. */
+  inTransaction?: NewDocument['inTransaction']
 }
 
 export interface ImportReport {
@@ -80,10 +82,11 @@ interface Client {
 export async function importFiles(
   db: Db,
   store: FileStore,
-  actor: Actor | string,
+  actor: Actor,
   paths: readonly string[],
   options: ImportOptions = {},
 ): Promise<ImportReport> {
+  assertAccountant(actor, 'import documents')
   if (options.category) parseCategory(options.category)
   if (options.title !== undefined && (options.title.trim() === '' || options.title.length > 200)) {
     throw new ValidationError('--title must have 1 to 200 characters')
@@ -119,7 +122,7 @@ const CONCURRENCY = 4
 interface Run {
   db: Db
   store: FileStore
-  actor: Actor | string
+  actor: AccountantActor
   options: ImportOptions
   forced: Client | null
   /** `client:sha256` of every guide this run files, so two copies in one folder file once. */
@@ -278,6 +281,7 @@ async function fileGroup(run: Run, part: Part, group: PageGroup): Promise<Import
       dueDate: seen.dueDate,
       amountCents: seen.amountCents,
       files: [{ path, name }],
+      inTransaction: options.inTransaction,
     }),
   )
   return { ...row, documentId: document.id }

@@ -3,8 +3,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Actor } from '../actors.js'
-import { actorLabel, recordEvent } from '../audit/events.js'
+import { assertAccountant, type AccountantActor, type Actor } from '../actors.js'
+import { recordEvent } from '../audit/events.js'
 import type { Db } from '../db/database.js'
 import { addDocument, type Document } from '../documents/documents.js'
 import { NotFoundError, ValidationError } from '../errors.js'
@@ -57,14 +57,13 @@ export async function withTemporaryFile<T>(name: string, bytes: Uint8Array, use:
 export async function enqueue(
   db: Db,
   store: FileStore,
-  actor: Actor | string,
+  actor: AccountantActor,
   input: NewQueueItem,
 ): Promise<{ item: QueueItem; existing: boolean }> {
   const found = await findQueued(db, input.sourceSha256, input.pages)
   if (found) return { item: found, existing: true }
   const stored = await withTemporaryFile('part.pdf', input.bytes, (path) => store.put(path))
-  const createdBy = await actorLabel(db, actor)
-  const id = await insertItem(db, createdBy, input, stored).catch(async (error: unknown) => {
+  const id = await insertItem(db, actor, input, stored).catch(async (error: unknown) => {
     // The same part queued by a concurrent file of this run (two copies in one folder).
     const raced = await findQueued(db, input.sourceSha256, input.pages)
     if (raced) return null
@@ -74,7 +73,7 @@ export async function enqueue(
   return { item: await getQueueItem(db, id), existing: false }
 }
 
-async function insertItem(db: Db, createdBy: string, input: NewQueueItem, stored: StoredFile): Promise<number> {
+async function insertItem(db: Db, actor: AccountantActor, input: NewQueueItem, stored: StoredFile): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('import_queue')
@@ -89,12 +88,12 @@ async function insertItem(db: Db, createdBy: string, input: NewQueueItem, stored
         size: stored.size,
         sha256: stored.sha256,
         created_at: nowIso(),
-        created_by: createdBy,
+        created_by: actor.label,
       })
       .returning('id')
       .executeTakeFirstOrThrow()
     await recordEvent(trx, {
-      actor: createdBy,
+      actor,
       action: 'import.queued',
       clientId: null,
       details: { item: Number(row.id), file: input.fileName, pages: input.pages, reason: input.reason },
@@ -163,10 +162,11 @@ export interface Assignment {
 export async function assignQueueItem(
   db: Db,
   store: FileStore,
-  actor: Actor | string,
+  actor: Actor,
   ref: string | number,
   assignment: Assignment,
 ): Promise<{ item: QueueItem; document: Document | null }> {
+  assertAccountant(actor, 'file queued imports')
   const item = await getQueueItem(db, ref)
   const seen = item.recognised
   const title = assignment.title ?? (seen.hasText ? seen.title : undefined)
@@ -191,18 +191,18 @@ export async function assignQueueItem(
 }
 
 /** Removes an item from the queue without filing it (its bytes stay in the store). */
-export async function dropQueueItem(db: Db, actor: Actor | string, ref: string | number): Promise<QueueItem> {
+export async function dropQueueItem(db: Db, actor: Actor, ref: string | number): Promise<QueueItem> {
+  assertAccountant(actor, 'drop queued imports')
   const item = await getQueueItem(db, ref)
   await removeItem(db, actor, item, 'import.dropped', null)
   return item
 }
 
-async function removeItem(db: Db, actor: Actor | string, item: QueueItem, action: string, clientId: number | null) {
-  const createdBy = await actorLabel(db, actor)
+async function removeItem(db: Db, actor: AccountantActor, item: QueueItem, action: string, clientId: number | null) {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('import_queue').where('id', '=', item.id).execute()
     await recordEvent(trx, {
-      actor: createdBy,
+      actor,
       action,
       clientId,
       details: { item: item.id, file: item.fileName, pages: item.pages, reason: item.reason },
