@@ -154,6 +154,12 @@ describe('confi docs import --notify', () => {
     expect(again.stderr).toContain('2 duplicate')
     expect(again.stderr).toContain('queued 0 notification e-mails')
     expect((await filed()).outbox).toBe(2)
+
+    const item = report.rows.find((r: { outcome: string }) => r.outcome === 'queued').queueItemId
+    const assign = await withSmtp(['docs', 'queue', 'assign', String(item), '--client', A, '--title', 'DAS filial', '--notify'])
+    expect([assign.code, assign.stderr]).toEqual([0, 'queued 1 notification e-mail\n'])
+    expect((await withSmtp(['outbox', 'run'])).stdout).toBe('sent 1, queued 0, failed 0\n')
+    expect(smtp.messages.at(-1)?.subject).toMatch(/^DAS filial – Alfa Ltda/)
   }, SLOW)
 })
 

@@ -84,6 +84,11 @@ export async function notifyHook(context: CliContext) {
   }
 }
 
+/** The note after filing with --notify: how many e-mails wait in the outbox. */
+export function notifiedNote(notified: number): string {
+  return `queued ${notified} notification e-mail${notified === 1 ? '' : 's'}`
+}
+
 /** `docs pending` and `docs status`. */
 export function registerDocsDelivery(docs: Command, context: CliContext): void {
   docs

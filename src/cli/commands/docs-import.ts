@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import type { ImportReport, ImportRow } from '../../core/import/file.js'
 import type { QueueItem } from '../../core/import/queue.js'
 import type { CliContext } from '../context.js'
-import { notifyHook } from './docs-delivery.js'
+import { notifiedNote, notifyHook } from './docs-delivery.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { timeZone } from './parse.js'
 
@@ -119,7 +119,7 @@ async function printReport(context: CliContext, report: ImportReport, options: I
   const parts = Object.entries(summary).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`)
   if (options.dryRun) context.out.note(`dry run, nothing was written: ${parts.join(', ')}`)
   else if (parts.length > 0) context.out.note(parts.join(', '))
-  if (!options.dryRun && notified !== undefined) context.out.note(`queued ${notified} notification e-mail${notified === 1 ? '' : 's'}`)
+  if (!options.dryRun && notified !== undefined) context.out.note(notifiedNote(notified))
   if (!options.dryRun && summary.queued + summary.unreadable > 0) context.out.note("see what could not be filed: 'confi docs queue list'")
 }
 
@@ -182,13 +182,18 @@ function registerQueue(docs: Command, context: CliContext): void {
     .option('--category <category>', CATEGORY_HELP)
     .option('--competence <YYYY-MM>', 'the month the document refers to')
     .option('--due <YYYY-MM-DD>', 'due date')
+    .option('--notify', "e-mail a portal link to the client's people (needs CONFI_SMTP_URL)")
     .option('--json', 'print the new document as JSON')
     .addHelpText('after', '\nExample:\n  $ confi docs queue assign 3 --client 11222333000181 --title "DARF IRPJ 3T/2026"')
     .action(
-      async (ref: string, options: { client: string; title?: string; category?: string; competence?: string; due?: string; json?: boolean }) => {
+      async (
+        ref: string,
+        options: { client: string; title?: string; category?: string; competence?: string; due?: string; notify?: boolean; json?: boolean },
+      ) => {
         const { assignQueueItem, resolveClient, formatTaxId, createDiskFileStore } = await core()
         const db = await context.db()
         const client = await resolveClient(db, options.client)
+        const notify = options.notify ? await notifyHook(context) : undefined
         const store = createDiskFileStore(join(context.config().dataDir, 'files'))
         const { item, document } = await assignQueueItem(db, store, context.actor, ref, {
           clientId: client.id,
@@ -196,10 +201,13 @@ function registerQueue(docs: Command, context: CliContext): void {
           category: options.category,
           competence: options.competence,
           dueDate: options.due,
+          inTransaction: notify?.inTransaction,
         })
-        if (options.json) return context.out.json({ item: item.id, documentId: document?.id ?? null, duplicate: document === null })
+        const notified = notify?.counter.notified
+        if (options.json) return context.out.json({ item: item.id, documentId: document?.id ?? null, duplicate: document === null, notified })
         if (!document) return context.out.line(`queue item ${item.id} was already filed for ${formatTaxId(client.taxId)} ${client.name}: removed from the queue`)
         context.out.line(`filed queue item ${item.id} as document ${document.id} for ${formatTaxId(client.taxId)} ${client.name}: ${document.title}`)
+        if (notified !== undefined) context.out.note(notifiedNote(notified))
       },
     )
 

@@ -10,7 +10,7 @@ import { formatAmount } from '../../core/documents/amount.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
 import { registerDocsImport } from './docs-import.js'
-import { notifyHook, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
+import { notifiedNote, notifyHook, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 
@@ -86,7 +86,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         context.out.line(
           `added document ${document.id} for ${formatTaxId(client.taxId)} ${client.name}: ${document.title} (${document.attachments.length} file${document.attachments.length === 1 ? '' : 's'})`,
         )
-        if (notify) context.out.note(`queued ${notify.counter.notified} notification e-mail${notify.counter.notified === 1 ? '' : 's'}`)
+        if (notify) context.out.note(notifiedNote(notify.counter.notified))
       },
     )
 

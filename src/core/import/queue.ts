@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { assertAccountant, type AccountantActor, type Actor } from '../actors.js'
 import { recordEvent } from '../audit/events.js'
 import type { Db } from '../db/database.js'
-import { addDocument, type Document } from '../documents/documents.js'
+import { addDocument, type Document, type NewDocument } from '../documents/documents.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { FileStore, StoredFile } from '../storage/file-store.js'
 import { nowIso } from '../time.js'
@@ -152,6 +152,8 @@ export interface Assignment {
   category?: string
   competence?: string
   dueDate?: string
+  /** Runs inside the transaction that adds the document, e.g. to queue its notifications. */
+  inTransaction?: NewDocument['inTransaction']
 }
 
 /**
@@ -183,6 +185,7 @@ export async function assignQueueItem(
         dueDate: assignment.dueDate ?? seen.dueDate ?? null,
         amountCents: seen.amountCents ?? null,
         files: [{ path, name: item.fileName }],
+        inTransaction: assignment.inTransaction,
       }),
     )
   }
