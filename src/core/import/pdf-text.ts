@@ -38,11 +38,23 @@ export function precheckPdf(bytes: Uint8Array): string | null {
   return null
 }
 
+// pdf.js in Node reads every document through one in-process worker; two documents read at the
+// same time sometimes fail with "Invalid page request." (seen when the database's awaits let the
+// import's files interleave). Reading is CPU-bound on one thread anyway, so one at a time costs
+// nothing while the other files in flight wait on fsyncs (docs/decisions.md, "Four files in flight").
+let reading: Promise<unknown> = Promise.resolve()
+
 /**
  * The text of every page, each page's pieces put back in reading order (top to bottom, left to
  * right) with one line per row; a page without text (a scanned image) is ''.
  */
-export async function readPdfText(bytes: Uint8Array): Promise<PdfText> {
+export function readPdfText(bytes: Uint8Array): Promise<PdfText> {
+  const next = reading.then(() => readNow(bytes))
+  reading = next.catch(() => undefined)
+  return next
+}
+
+async function readNow(bytes: Uint8Array): Promise<PdfText> {
   const problem = precheckPdf(bytes)
   if (problem) return { ok: false, reason: problem }
   const { getDocument } = await loadPdfJs()
