@@ -147,7 +147,8 @@ describe('confi docs import --notify', () => {
       ['ana@alfa.com.br', expect.stringMatching(/^DAS 10\/2026 – Alfa Ltda/)],
       ['bia@beta.com.br', expect.stringMatching(/Beta ME/)],
     ])
-    expect(smtp.messages[0].text).toMatch(/http:\/\/localhost:3000\/documents\/\d+/)
+    const alfa = smtp.messages.find((m) => m.subject?.includes('Alfa Ltda'))
+    expect(alfa?.text).toMatch(/Valor: R\$ 1\.234,56\n[\s\S]*http:\/\/localhost:3000\/documents\/\d+/)
 
     const again = await withSmtp(['docs', 'import', 'guias', '--notify'])
     expect(again.code, again.stderr).toBe(0)
