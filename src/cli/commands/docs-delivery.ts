@@ -79,9 +79,14 @@ export async function notifyHook(context: CliContext) {
   return {
     counter,
     inTransaction: async (trx: typeof db, document: Parameters<typeof notifyNewDocument>[2]) => {
-      counter.notified = await notifyNewDocument(trx, firm, document, createdBy)
+      counter.notified += await notifyNewDocument(trx, firm, document, createdBy)
     },
   }
+}
+
+/** The note after filing with --notify: how many e-mails wait in the outbox. */
+export function notifiedNote(notified: number): string {
+  return `queued ${notified} notification e-mail${notified === 1 ? '' : 's'}`
 }
 
 /** `docs pending` and `docs status`. */

@@ -6,9 +6,11 @@ import type { CliContext } from '../context.js'
 import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
+import { formatAmount } from '../../core/documents/amount.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
-import { notifyHook, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
+import { registerDocsImport } from './docs-import.js'
+import { notifiedNote, notifyHook, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
 import { registerDocsProof } from './docs-proof.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
@@ -24,6 +26,7 @@ function documentJson(document: Document) {
     category: document.category,
     competence: document.competence,
     dueDate: document.dueDate,
+    amountCents: document.amountCents,
     createdAt: document.createdAt,
     createdBy: document.createdBy,
     attachments: document.attachments.map((a) => ({
@@ -84,7 +87,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         context.out.line(
           `added document ${document.id} for ${formatTaxId(client.taxId)} ${client.name}: ${document.title} (${document.attachments.length} file${document.attachments.length === 1 ? '' : 's'})`,
         )
-        if (notify) context.out.note(`queued ${notify.counter.notified} notification e-mail${notify.counter.notified === 1 ? '' : 's'}`)
+        if (notify) context.out.note(notifiedNote(notify.counter.notified))
       },
     )
 
@@ -130,6 +133,7 @@ export function registerDocs(program: Command, context: CliContext): void {
               { header: 'Category', value: (d) => d.category },
               { header: 'Competence', value: (d) => d.competence },
               { header: 'Due', value: (d) => d.dueDate },
+              { header: 'Amount', value: (d) => amountText(d.amountCents) },
               { header: 'Files', value: (d) => d.attachments.length },
               { header: 'Added', value: (d) => formatTime(d.createdAt, options.tz) },
             ],
@@ -169,6 +173,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         ['Category', document.category],
         ['Competence', document.competence],
         ['Due', document.dueDate],
+        ['Amount', amountText(document.amountCents)],
         ['Added', `${formatTime(document.createdAt, options.tz)} by ${document.createdBy}`],
       ])
       context.out.line()
@@ -221,9 +226,13 @@ export function registerDocs(program: Command, context: CliContext): void {
     })
 
   registerLog(docs, context)
+  registerDocsImport(docs, context)
   registerDocsDelivery(docs, context)
-
   registerDocsProof(docs, context)
+}
+
+function amountText(cents: number | null): string {
+  return cents === null ? '' : formatAmount(cents)
 }
 
 function resolvePath(context: CliContext, path: string): string {

@@ -95,6 +95,7 @@ export interface DocumentsTable {
   category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros'
   competence: string | null
   due_date: string | null
+  amount_cents: number | null
   created_at: string
   created_by: string
 }
@@ -148,6 +149,21 @@ export interface EventsTable {
   client_id: number | null
   user_id: number | null
   details: string | null
+}
+
+export interface ImportQueueTable {
+  id: Generated<number>
+  file_name: string
+  source_path: string
+  source_sha256: string
+  pages: string
+  reason: string
+  recognised: string
+  storage_key: string
+  size: number
+  sha256: string
+  created_at: string
+  created_by: string
 }
 
 export interface OutboxTable {
@@ -227,6 +243,7 @@ export interface Database {
   deliveries: DeliveriesTable
   access_log: AccessLogTable
   events: EventsTable
+  import_queue: ImportQueueTable
   outbox: OutboxTable
   reminders_sent: RemindersSentTable
   access_log_tree: AccessLogTreeTable

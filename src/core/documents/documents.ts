@@ -34,6 +34,8 @@ export interface Document {
   category: Category
   competence: string | null
   dueDate: string | null
+  /** Amount of a guide in centavos (from `confi docs import`), or null. */
+  amountCents: number | null
   createdAt: string
   createdBy: string
   attachments: Attachment[]
@@ -45,6 +47,7 @@ export interface NewDocument {
   category: Category | string
   competence?: string | null
   dueDate?: string | null
+  amountCents?: number | null
   /** Local files; `name` is the file name clients see (default: the path's base name). */
   files: { path: string; name?: string }[]
   /** Runs inside the transaction that adds the document, e.g. to queue its notifications. */
@@ -78,6 +81,14 @@ export function parseDueDate(value: string): string {
     )
   }
   return match[0]
+}
+
+function parseAmountCents(value: number | null | undefined): number | null {
+  if (value === null || value === undefined) return null
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(`amount ${value} is not valid: give whole centavos, 0 or more`)
+  }
+  return value
 }
 
 function parseTitle(value: string): string {
@@ -167,6 +178,7 @@ export async function addDocument(
   const category = parseCategory(input.category)
   const competence = input.competence ? parseCompetence(input.competence) : null
   const dueDate = input.dueDate ? parseDueDate(input.dueDate) : null
+  const amountCents = parseAmountCents(input.amountCents)
   if (input.files.length === 0) throw new ValidationError('a document needs at least one file')
   await assertClientExists(db, input.clientId)
   const checked: CheckedFile[] = []
@@ -189,6 +201,7 @@ export async function addDocument(
         category,
         competence,
         due_date: dueDate,
+        amount_cents: amountCents,
         created_at: nowIso(),
         created_by: createdBy,
       })
@@ -238,6 +251,7 @@ export function toDocument(row: DocumentRow, attachments: Attachment[]): Documen
     category: row.category,
     competence: row.competence,
     dueDate: row.due_date,
+    amountCents: row.amount_cents === null ? null : Number(row.amount_cents),
     createdAt: row.created_at,
     createdBy: row.created_by,
     attachments,

@@ -26,6 +26,8 @@ export interface DueSoonItem {
   dueDate: string
   /** Days from today to the due date: 0 today, negative when overdue. */
   daysLeft: number
+  /** The guide's amount in centavos, when known (imported guides). */
+  amountCents: number | null
 }
 
 /** Today's date (`YYYY-MM-DD`) in `zone`. */
@@ -77,5 +79,6 @@ export async function listDueSoon(db: Db, scope: VisibleScope, today = localDate
     category: row.category,
     dueDate: row.due_date!,
     daysLeft: daysBetween(today, row.due_date!),
+    amountCents: row.amount_cents === null ? null : Number(row.amount_cents),
   }))
 }

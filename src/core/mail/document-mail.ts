@@ -53,6 +53,7 @@ export async function queueDocumentMail(trx: Db, input: QueueInput): Promise<num
     title: document.title,
     competence: document.competence,
     dueDate: document.dueDate,
+    amountCents: document.amountCents,
     link: input.link,
     daysLeft: input.daysLeft,
   })

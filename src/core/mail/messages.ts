@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mailFromAddress } from '../clients/firm-contact.js'
 import { formatBrazilianPhone } from '../clients/phone.js'
+import { formatAmount } from '../documents/amount.js'
 
 // The wording of the firm's e-mails and WhatsApp texts, in pt-BR. Plain text and HTML say the
 // same; no images and no tracking pixel: the link itself is the tracking (docs/decisions.md,
@@ -16,6 +17,8 @@ export interface MessageFacts {
   title: string
   competence: string | null
   dueDate: string | null
+  /** A guide's amount in centavos (imported guides), when known. */
+  amountCents?: number | null
   link: string
   /** Days left until the due date (reminders). */
   daysLeft?: number
@@ -61,6 +64,7 @@ function factLines(facts: MessageFacts): [string, string][] {
   ]
   if (facts.competence) lines.push(['Competência', formatCompetenceBr(facts.competence)])
   if (facts.dueDate) lines.push(['Vencimento', formatDateBr(facts.dueDate)])
+  if (facts.amountCents != null) lines.push(['Valor', formatAmount(facts.amountCents)])
   return lines
 }
 

@@ -4,6 +4,7 @@ import type { Document } from '../../core/documents/documents.js'
 import type { DueSoonItem } from '../../core/documents/due-soon.js'
 import { DOCUMENT_SORTS } from '../../core/documents/list-order.js'
 import { formatTaxId } from '../../core/clients/tax-id.js'
+import { formatAmount } from '../../core/documents/amount.js'
 import { m } from '../messages.js'
 import { DueSoonPanel } from './due-soon.js'
 import { Layout, Notice, type Viewer } from './layout.js'
@@ -130,6 +131,7 @@ export function DashboardPage(props: {
               <th scope="col">{m.documents.columns.category}</th>
               <th scope="col">{m.documents.columns.competence}</th>
               <th scope="col">{m.documents.columns.due}</th>
+              <th scope="col">{m.documents.columns.amount}</th>
               <th scope="col">{m.documents.columns.date}</th>
             </tr>
           </thead>
@@ -151,6 +153,7 @@ export function DashboardPage(props: {
                 <td data-label={m.documents.columns.category}>{m.categories[d.category]}</td>
                 <td data-label={m.documents.columns.competence}>{d.competence ? m.competence(d.competence) : '—'}</td>
                 <td data-label={m.documents.columns.due}>{d.dueDate ? m.date(d.dueDate) : '—'}</td>
+                <td data-label={m.documents.columns.amount}>{d.amountCents === null ? '—' : formatAmount(d.amountCents)}</td>
                 <td data-label={m.documents.columns.date}>{m.dateTime(d.createdAt)}</td>
               </tr>
             ))}
@@ -213,6 +216,12 @@ export function DocumentPage(props: {
             <>
               <dt>{m.documents.due}</dt>
               <dd>{m.date(d.dueDate)}</dd>
+            </>
+          ) : null}
+          {d.amountCents !== null ? (
+            <>
+              <dt>{m.documents.amount}</dt>
+              <dd>{formatAmount(d.amountCents)}</dd>
             </>
           ) : null}
           <dt>{m.documents.sentAt}</dt>

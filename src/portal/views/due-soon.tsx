@@ -1,4 +1,5 @@
 import type { DueSoonItem } from '../../core/documents/due-soon.js'
+import { formatAmount } from '../../core/documents/amount.js'
 import { m } from '../messages.js'
 
 /** "A vencer": the top of the documents page; overdue in red and in words ("Vencido há 2 dias"). */
@@ -18,6 +19,7 @@ export function DueSoonPanel(props: { items: DueSoonItem[]; showCompany: boolean
               <br />
               <strong class="due-when">{m.dueSoon.days(item.daysLeft)}</strong>{' '}
               <span class="muted">({m.date(item.dueDate)})</span>
+              {item.amountCents === null ? null : <span> · {formatAmount(item.amountCents)}</span>}
             </li>
           ))}
         </ul>
