@@ -18,6 +18,7 @@ export type RefusalReason =
   | 'user_is_pending'
   | 'visibility_of_admin'
   | 'company_outside_area'
+  | 'control_character'
 
 /** Base of every refusal core makes on purpose; adapters turn `code` into an exit code or status. */
 export class ConfiError extends Error {

@@ -101,10 +101,24 @@ export const m = {
     notAllowedTitle: 'Sem acesso a este documento',
     notAllowed:
       'A conta com que você entrou não tem acesso a este documento. Saia e entre com uma conta da empresa destinatária.',
+    restricted:
+      'Seu acesso a esta categoria foi restrito pelo administrador da Área do Cliente da sua empresa. Se precisar deste documento, peça a ele.',
     pendingNote:
       'Sua conta aguarda ativação por um administrador: por enquanto você pode abrir os documentos enviados por link, mas não a Área do Cliente.',
     registeredPending:
       'Conta criada. Você já pode abrir este documento; para entrar na Área do Cliente, um administrador precisa ativar sua conta.',
+  },
+
+  pending: {
+    admins: (names: string[]) =>
+      names.length === 1
+        ? `Quem pode ativar sua conta: ${names[0]}, administrador da Área do Cliente da sua empresa.`
+        : `Quem pode ativar sua conta: ${names.slice(0, -1).join(', ')} ou ${names.at(-1)}, administradores da Área do Cliente da sua empresa.`,
+    noAdmins: 'Sua empresa ainda não tem um administrador ativo: fale com o seu escritório de contabilidade.',
+    firmContact: (firm: string, contact: string[]) => `Contato do escritório ${firm}: ${contact.join(' · ')}.`,
+    documentTitle: 'Documento disponível após a ativação',
+    document:
+      'Este documento é da categoria Pessoal e só pode ser aberto depois que um administrador da sua empresa ativar sua conta.',
   },
 
   users: {
@@ -129,7 +143,20 @@ export const m = {
     visibilitySave: 'Salvar visibilidade',
     visibilityAdmin: 'Administradores veem todos os documentos; não há o que restringir.',
     you: '(você)',
-    columns: { name: 'Nome', username: 'Usuário', role: 'Perfil', status: 'Situação', actions: 'Ações' },
+    columns: { name: 'Nome', username: 'Usuário', role: 'Perfil', status: 'Situação', arrival: 'Chegada', actions: 'Ações' },
+    cameIn: (origin: string, document: { title: string; competence: string | null } | null): string => {
+      if (origin === 'document_link') {
+        if (!document) return 'pelo link de um documento'
+        const month = document.competence ? m.competence(document.competence) : ''
+        const title = month && !document.title.includes(month) ? `${document.title} ${month}` : document.title
+        return `pelo link do documento ${title}`
+      }
+      if (origin === 'login_link') return 'pelo link de acesso da empresa'
+      if (origin === 'portal_admin') return 'cadastrado por um administrador'
+      return 'cadastrado pelo escritório'
+    },
+    firstOpened: (when: string) => `primeiro acesso a um documento em ${when}`,
+    neverOpened: 'ainda não abriu nenhum documento',
     onlyAdmins: 'Apenas administradores podem gerenciar usuários.',
     done: {
       created: 'Usuário cadastrado e ativo.',
@@ -217,6 +244,7 @@ export const m = {
 // sentence of its class.
 const REASONS: Record<RefusalReason, string> = {
   username_taken: 'Este nome de usuário já está em uso. Escolha outro.',
+  control_character: 'O texto contém um caractere de controle invisível. Digite-o novamente, sem colar.',
   username_invalid:
     'Usuário inválido: use de 3 a 64 caracteres (letras, números, ponto, hífen, sublinhado ou @), sem espaços.',
   name_invalid: 'Nome inválido: use de 1 a 200 caracteres.',

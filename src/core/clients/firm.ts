@@ -2,7 +2,9 @@ import type { Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { ConfiError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
-import type { FirmOptionsTable } from '../db/tables.js'
+import type { Selectable } from 'kysely'
+import type { FirmOptionsTable as FirmOptionsColumns } from '../db/tables.js'
+import { checkPlainText } from '../text-input.js'
 import { nowIso } from '../time.js'
 
 /** The firm's options: one set per database (docs/rules.md#data). */
@@ -14,7 +16,17 @@ export interface FirmOptions {
   bcryptCost: number
   sessionIdleMinutes: number
   sessionAbsoluteHours: number
+  /** The firm's contact shown on pending pages (docs/rules.md#document-links-and-login). */
+  contactEmail: string | null
+  // MERGE: phone comes from version 2
+  phone: string | null
+  /** Who must use two-factor login (docs/security.md). */
+  require2fa: TwoFactorPolicy
 }
+
+export type TwoFactorPolicy = 'off' | 'admins' | 'all'
+
+type FirmOptionsTable = Selectable<FirmOptionsColumns>
 
 export const DEFAULT_FIRM_NAME = 'Escritório de Contabilidade'
 export const DEFAULT_BASE_URL = 'http://localhost:3000'
@@ -30,6 +42,9 @@ function toFirmOptions(row: FirmOptionsTable): FirmOptions {
     bcryptCost: Number(row.bcrypt_cost),
     sessionIdleMinutes: Number(row.session_idle_minutes),
     sessionAbsoluteHours: Number(row.session_absolute_hours),
+    contactEmail: row.contact_email,
+    phone: row.phone,
+    require2fa: row.require_2fa,
   }
 }
 
@@ -100,6 +115,35 @@ function checkPositive(value: number, what: string, max: number): number {
   return value
 }
 
+/** The contact and two-factor fields of a patch, checked ('' clears a contact). */
+function checkContact(patch: FirmOptionsPatch): FirmOptionsPatch {
+  const clean = (value: string | null | undefined, check: (v: string) => string) =>
+    value === undefined ? undefined : value === null || value.trim() === '' ? null : check(value.trim())
+  if (patch.require2fa !== undefined && !['off', 'admins', 'all'].includes(patch.require2fa)) {
+    throw new ValidationError(`two-factor policy '${patch.require2fa}' is not valid: use off, admins or all`)
+  }
+  return {
+    contactEmail: clean(patch.contactEmail, checkEmail),
+    phone: clean(patch.phone, checkPhone),
+    require2fa: patch.require2fa,
+  }
+}
+
+function checkEmail(value: string): string {
+  if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+    throw new ValidationError(`'${value}' is not a valid e-mail address: expected something like contato@escritorio.com.br`)
+  }
+  return value
+}
+
+function checkPhone(value: string): string {
+  const text = checkPlainText(value, 'phone')
+  if (!/^\+?[\d\s().-]{8,30}$/.test(text)) {
+    throw new ValidationError(`'${value}' is not a phone number: use digits with area code, such as (11) 3333-4444`)
+  }
+  return text
+}
+
 export interface InitFirmResult {
   created: boolean
   /** The names of the options that changed when the firm already existed. */
@@ -149,6 +193,10 @@ export interface FirmOptionsPatch {
   bcryptCost?: number
   sessionIdleMinutes?: number
   sessionAbsoluteHours?: number
+  contactEmail?: string | null
+  // MERGE: phone comes from version 2
+  phone?: string | null
+  require2fa?: TwoFactorPolicy
 }
 
 /** Changes firm options after validating them; writes one event listing what changed. */
@@ -170,6 +218,7 @@ export async function setFirmOptions(
       patch.sessionAbsoluteHours === undefined
         ? undefined
         : checkPositive(patch.sessionAbsoluteHours, 'session absolute hours', 24 * 365),
+    ...checkContact(patch),
   }
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
@@ -201,6 +250,9 @@ async function updateFirm(
       bcrypt_cost: changes.bcryptCost,
       session_idle_minutes: changes.sessionIdleMinutes,
       session_absolute_hours: changes.sessionAbsoluteHours,
+      contact_email: changes.contactEmail,
+      phone: changes.phone,
+      require_2fa: changes.require2fa,
       updated_at: nowIso(),
     })
     .where('id', '=', 1)

@@ -16,6 +16,11 @@ export interface FirmOptionsTable {
   session_idle_minutes: number
   session_absolute_hours: number
   updated_at: string
+  // version 6 (issue 9); absent from inserts, so they take the column defaults.
+  contact_email: Generated<string | null>
+  // MERGE: phone comes from version 2
+  phone: Generated<string | null>
+  require_2fa: Generated<'off' | 'admins' | 'all'>
 }
 
 export interface ClientsTable {
@@ -145,6 +150,36 @@ export interface EventsTable {
   details: string | null
 }
 
+export interface UserArrivalsTable {
+  user_id: number
+  document_id: number
+  delivery_id: number | null
+}
+
+export interface TwoFactorTable {
+  user_id: number
+  secret_sealed: string
+  enabled_at: string | null
+  last_step: Generated<number>
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<number>
+  user_id: number
+  code_hash: string
+  used_at: string | null
+}
+
+export interface PendingLoginsTable {
+  id: Generated<number>
+  token_hash: string
+  user_id: number
+  scope: 'area' | 'delivery'
+  next_path: string | null
+  created_at: string
+  expires_at: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -159,4 +194,8 @@ export interface Database {
   deliveries: DeliveriesTable
   access_log: AccessLogTable
   events: EventsTable
+  user_arrivals: UserArrivalsTable
+  two_factor: TwoFactorTable
+  recovery_codes: RecoveryCodesTable
+  pending_logins: PendingLoginsTable
 }

@@ -2,7 +2,10 @@ import { Hono } from 'hono'
 import { field, render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
 import { FormError, m } from '../messages.js'
 import { attemptLogin, endSession, startSession, type LoginOutcome } from '../session.js'
-import { LoginPage, MessagePage } from '../views/auth.js'
+import { activeAdminNames } from '../../core/documents/arrivals.js'
+import type { ClientUser } from '../../core/identity/users.js'
+import { LoginPage } from '../views/auth.js'
+import { PendingPage } from '../views/pending.js'
 
 const NOTICES: Record<string, string> = {
   saiu: m.login.loggedOut,
@@ -34,20 +37,17 @@ export function failureStatus(c: PortalContext, outcome: LoginOutcome): number {
   return 429
 }
 
-/** The page a pending user gets after the correct password: wait for an admin, no session. */
-export function pendingPage(c: PortalContext): Response {
-  return render(
-    c,
-    MessagePage({
-      firmName: c.var.firm.firmName,
-      viewer: null,
-      title: m.login.pendingTitle,
-      message: m.login.pending,
-      kind: 'info',
-      link: null,
-    }),
-    403,
-  )
+/**
+ * The page a pending user gets after the correct password, or on a document it may not open yet:
+ * wait for an admin (named, with the firm's contact), no session.
+ */
+export async function pendingPage(
+  c: PortalContext,
+  user: ClientUser,
+  text: { title: string; message: string } = { title: m.login.pendingTitle, message: m.login.pending },
+): Promise<Response> {
+  const admins = await activeAdminNames(c.var.deps.db, user.clientId)
+  return render(c, PendingPage({ firm: c.var.firm, viewer: viewerOf(c.var.auth), admins, ...text }), 403)
 }
 
 /** GET/POST /login and POST /logout. */
@@ -67,7 +67,7 @@ export function authRoutes(): Hono<PortalEnv> {
       await startSession(c, outcome.user, 'area')
       return c.redirect('/', 303)
     }
-    if (outcome.outcome === 'pending') return pendingPage(c)
+    if (outcome.outcome === 'pending') return pendingPage(c, outcome.user)
     const status = failureStatus(c, outcome)
     return render(
       c,

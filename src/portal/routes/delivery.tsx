@@ -26,7 +26,7 @@ interface Resolved {
 type Gate =
   | { kind: 'open'; auth: Auth | null }
   | { kind: 'login' }
-  | { kind: 'denied'; auth: Auth }
+  | { kind: 'denied' | 'awaiting_activation' | 'restricted'; auth: Auth }
 
 async function resolveToken(c: PortalContext): Promise<Resolved> {
   const result = await resolveDelivery(c.var.deps.db, c.req.param('token') ?? '')
@@ -41,8 +41,8 @@ async function gate(c: PortalContext, document: Document): Promise<Gate> {
   const decision = await decideDeliveryAccess(c.var.deps.db, viewer, document)
   // Open: a logged-in visitor is recorded even where no login is required.
   if (decision === 'open') return { kind: 'open', auth }
-  if (decision === 'denied' && auth) return { kind: 'denied', auth }
-  return { kind: 'login' }
+  if (decision === 'login' || !auth) return { kind: 'login' }
+  return { kind: decision, auth }
 }
 
 /**
@@ -79,14 +79,22 @@ function loginPage(
   )
 }
 
-function deniedPage(c: PortalContext, auth: Auth): Response {
+/** The refusal of a gated link to a logged-in user, saying why when it is of the right company. */
+async function refusalPage(c: PortalContext, access: Gate & { auth: Auth }): Promise<Response> {
+  if (access.kind === 'awaiting_activation') {
+    return pendingPage(c, access.auth.user, { title: m.pending.documentTitle, message: m.pending.document })
+  }
+  return deniedPage(c, access.auth, access.kind === 'restricted' ? m.delivery.restricted : m.delivery.notAllowed)
+}
+
+function deniedPage(c: PortalContext, auth: Auth, message: string): Response {
   return render(
     c,
     MessagePage({
       firmName: c.var.firm.firmName,
       viewer: viewerOf(auth),
       title: m.delivery.notAllowedTitle,
-      message: m.delivery.notAllowed,
+      message,
       kind: 'error',
       link: null,
     }),
@@ -112,7 +120,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     const resolved = await resolveToken(c)
     const access = await gate(c, resolved.document)
     if (access.kind === 'login') return loginPage(c)
-    if (access.kind === 'denied') return deniedPage(c, access.auth)
+    if (access.kind !== 'open') return refusalPage(c, access)
     const token = c.req.param('token')
     const auth = access.auth
     const html = render(
@@ -135,7 +143,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     const access = await gate(c, resolved.document)
     // The file URL of a gated link leads to the link's page, which asks for the login.
     if (access.kind === 'login') return c.redirect(`/d/${c.req.param('token')}`, 303)
-    if (access.kind === 'denied') return deniedPage(c, access.auth)
+    if (access.kind !== 'open') return refusalPage(c, access)
     const attachmentId = parseId(c.req.param('attachmentId'))
     const attachment = resolved.document.attachments.find((a) => a.id === attachmentId)
     if (!attachment) throw new NotFoundError('not found')
@@ -155,7 +163,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     if (outcome.outcome === 'ok' || outcome.outcome === 'pending') {
       const scope = deliverySessionScope(outcome.user, resolved.document)
       // A pending user of another client learns only that its account awaits activation.
-      if (!scope) return pendingPage(c)
+      if (!scope) return pendingPage(c, outcome.user)
       await startSession(c, outcome.user, scope)
       return c.redirect(`/d/${c.req.param('token')}`, 303)
     }
@@ -182,6 +190,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
           password: input.password,
         },
         c.var.deps.hasher,
+        resolved.delivery.id,
       )
     } catch (error) {
       if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error

@@ -14,6 +14,7 @@ import {
   setUserRole,
   type ClientUser,
 } from '../../core/identity/users.js'
+import { arrivalsOf } from '../../core/documents/arrivals.js'
 import { areaClientIds, getVisibility, setVisibility } from '../../core/identity/visibility.js'
 import { field, render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { parseId, requireAdmin } from '../guards.js'
@@ -60,6 +61,7 @@ async function usersPage(
       viewer: viewerOf(auth)!,
       selfId: auth.user.id,
       users,
+      arrivals: await arrivalsOf(c.var.deps.db, users.map((u) => u.id)),
       notice: m.users.done[c.req.query('feito') ?? ''],
       ...extra,
     }),
