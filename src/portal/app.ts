@@ -1,6 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { resolveClientAddress } from '../core/clients/client-address.js'
@@ -17,7 +16,8 @@ import { withReadCache } from '../core/storage/file-store.js'
 import { getFirmOptions, type FirmOptions } from '../core/clients/firm.js'
 import { render, viewerOf, type PortalContext, type PortalDeps, type PortalEnv } from './env.js'
 import { m, translateError, waitText } from './messages.js'
-import { endSession, loadAuth } from './session.js'
+import { requireSameOrigin } from './origin-check.js'
+import { endSession, isHttps, loadAuth } from './session.js'
 import { MessagePage } from './views/auth.js'
 import { CSS_HASH } from './views/layout.js'
 import { accountRoutes } from './routes/account.js'
@@ -54,8 +54,12 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
       },
-      referrerPolicy: 'no-referrer',
+      // Keeps tokens in our URLs from other sites, yet lets forms carry the real Origin.
+      referrerPolicy: 'same-origin',
       xFrameOptions: 'DENY',
+      // Set below, and only over https: over plain http it is meaningless and, on a host that
+      // later moves to https elsewhere, a trap.
+      strictTransportSecurity: false,
     }),
   )
   app.use(async (c, next) => {
@@ -79,6 +83,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.use(async (c, next) => {
     c.set('firm', await loadFirm())
     await next()
+    if (isHttps(c.var.firm)) c.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
   })
   app.use(
     bodyLimit({
@@ -88,13 +93,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
       },
     }),
   )
-  app.use(
-    csrf({
-      // The request's own origin, or the configured base URL's when a proxy rewrites the host.
-      origin: (origin, c) =>
-        origin === new URL(c.req.url).origin || origin === new URL((c as PortalContext).var.firm.baseUrl).origin,
-    }),
-  )
+  app.use(requireSameOrigin())
   app.use(loadAuth())
   app.use(async (c, next) => {
     await next()

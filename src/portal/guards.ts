@@ -3,6 +3,7 @@ import { decideAreaAccess } from '../core/documents/access.js'
 import { NotFoundError, UnavailableError } from '../core/errors.js'
 import type { Attachment } from '../core/documents/documents.js'
 import { render, viewerOf, type AccessEntry, type Auth, type PortalContext } from './env.js'
+import { crossSiteDownloadPage } from './cross-site.js'
 import { m } from './messages.js'
 import { MessagePage } from './views/auth.js'
 
@@ -97,6 +98,8 @@ export function contentDisposition(fileName: string): string {
  * nothing), then commits the access-log row, then sends the first byte.
  */
 export async function sendAttachment(c: PortalContext, attachment: Attachment, entry: AccessEntry): Promise<Response> {
+  const confirm = crossSiteDownloadPage(c, attachment)
+  if (confirm) return confirm
   const { store } = c.var.deps
   let body: Buffer | Readable
   try {

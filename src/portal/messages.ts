@@ -109,6 +109,12 @@ export const m = {
       'Conta criada. Você já pode abrir este documento; para entrar na Área do Cliente, um administrador precisa ativar sua conta.',
   },
 
+  crossSite: {
+    title: 'Confirmar download',
+    intro: (file: string) => `Você chegou aqui por um link de outro site. Para baixar o arquivo ${file}, use o botão abaixo.`,
+    download: 'Baixar o arquivo',
+  },
+
   pending: {
     admins: (names: string[]) =>
       names.length === 1
