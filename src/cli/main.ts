@@ -3,6 +3,7 @@ import { CommanderError } from 'commander'
 import { ConfiError } from '../core/errors.js'
 import { createProgram } from './program.js'
 import type { CliDeps } from './context.js'
+import { escapeUnsafe } from '../core/text-input.js'
 
 /** Exit codes of docs/rules.md#command-line: 0 success, 1 refused by a rule or not found, 2 usage. */
 export const EXIT_OK = 0
@@ -39,11 +40,11 @@ function reportError(error: unknown, deps: CliDeps): number {
     return EXIT_USAGE
   }
   if (error instanceof UsageError) {
-    deps.stderr.write(`confi: ${error.message}\n`)
+    deps.stderr.write(`confi: ${escapeUnsafe(error.message)}\n`)
     return EXIT_USAGE
   }
   if (error instanceof ConfiError) {
-    deps.stderr.write(`confi: ${error.message}\n`)
+    deps.stderr.write(`confi: ${escapeUnsafe(error.message)}\n`)
     if (deps.env.CONFI_DEBUG === '1') deps.stderr.write(`${error.stack}\n`)
     return EXIT_REFUSED
   }

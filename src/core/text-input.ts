@@ -26,6 +26,11 @@ export function checkPlainText(value: string, what: string): string {
   )
 }
 
+/** `value` without any of the characters `checkPlainText` refuses (for names taken from files). */
+export function stripUnsafe(value: string): string {
+  return value.replace(UNSAFE_ALL, '')
+}
+
 /**
  * `value` with each unsafe character shown as a visible escape (`\u001b`), for a terminal: a
  * name stored before these checks must not clear or retitle the accountant's screen.

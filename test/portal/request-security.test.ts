@@ -12,7 +12,7 @@ afterEach(async () => {
   await w.close()
 })
 
-function rawPost(path: string, headers: Record<string, string>, body: string): Promise<Response> {
+async function rawPost(path: string, headers: Record<string, string>, body: string): Promise<Response> {
   return w.app.request(path, { method: 'POST', headers, body, redirect: 'manual' }, {
     incoming: { socket: { remoteAddress: '127.0.0.1', remotePort: 40000 } },
   } as never)

@@ -7,6 +7,7 @@ import type { FirmOptionsTable as FirmOptionsColumns } from '../db/tables.js'
 import { checkPlainText } from '../text-input.js'
 import { nowIso } from '../time.js'
 
+
 /** The firm's options: one set per database (docs/rules.md#data). */
 export interface FirmOptions {
   firmName: string
@@ -90,9 +91,9 @@ export function normaliseBaseUrl(input: string): string {
 }
 
 function normaliseFirmName(input: string): string {
-  const name = input.trim()
+  const name = checkPlainText(input.trim(), 'firm name')
   if (name === '' || name.length > 200) {
-    throw new ValidationError(`firm name '${input}' must have 1 to 200 characters`)
+    throw new ValidationError(`firm name '${name}' must have 1 to 200 characters`)
   }
   return name
 }

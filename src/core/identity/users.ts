@@ -26,6 +26,7 @@ import {
 import { endUserSessions, liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
 import type { ClientUsersTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
+import { checkPlainText } from '../text-input.js'
 
 export type UserRole = 'admin' | 'collaborator'
 export type UserStatus = 'pending' | 'active' | 'disabled'
@@ -97,9 +98,9 @@ export function validateUsername(input: string): string {
 }
 
 function normaliseDisplayName(input: string): string {
-  const name = input.trim().replace(/\s+/g, ' ')
+  const name = checkPlainText(input.trim().replace(/\s+/g, ' '), 'name')
   if (name === '' || name.length > 200) {
-    throw new ValidationError(`name '${input}' must have 1 to 200 characters`, {
+    throw new ValidationError(`name '${name}' must have 1 to 200 characters`, {
       reason: 'name_invalid',
     })
   }
