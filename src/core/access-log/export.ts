@@ -28,6 +28,7 @@ import {
   type PendingAppend,
 } from './export-state.js'
 import { formatTaxId } from '../clients/tax-id.js'
+import { csvDialect, type CsvDialect } from './csv-dialect.js'
 
 export type ExportFormat = 'table' | 'csv' | 'json' | 'ndjson'
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['table', 'csv', 'json', 'ndjson']
@@ -110,6 +111,8 @@ export interface ExportOptions {
   batchSize?: number
   /** Format every row in JavaScript even where the database could (tests compare both paths). */
   portable?: boolean
+  /** CSV for Excel pt-BR: `;` between cells and a UTF-8 byte-order mark (csv-dialect.ts). */
+  excel?: boolean
 }
 
 export interface ExportResult {
@@ -211,11 +214,12 @@ export function csvCell(value: string | number | null): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'number') return String(value)
   const text = FORMULA_START.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+  // `;` too: Excel pt-BR splits on it, so `Mozilla/5.0;=1+1` would become a formula cell.
+  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-function csvLine(row: ExportRow): string {
-  return CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')
+function csvLine(row: ExportRow, delimiter: string): string {
+  return CSV_COLUMNS.map((column) => csvCell(row[column])).join(delimiter)
 }
 
 function jsonLine(row: ExportRow): string {
@@ -340,11 +344,11 @@ function sqlCsvCell(column: string, backend: Backend): string {
   const has = (needle: string) =>
     backend === 'postgres' ? `strpos(${column}, ${needle}) > 0` : `instr(${column}, ${needle})`
   const neutral = `(CASE WHEN substr(${column}, 1, 1) IN ('=', '+', '-', '@', ${chr}(9), ${chr}(13)) THEN '''' || ${column} ELSE ${column} END)`
-  const quoted = [has("','"), has(`'"'`), has(`${chr}(10)`), has(`${chr}(13)`)].join(' OR ')
+  const quoted = [has("','"), has("';'"), has(`'"'`), has(`${chr}(10)`), has(`${chr}(13)`)].join(' OR ')
   return `(CASE WHEN ${column} IS NULL THEN '' WHEN ${quoted} THEN '"' || replace(${neutral}, '"', '""') || '"' ELSE ${neutral} END)`
 }
 
-function sqlCsvLine(backend: Backend): string {
+function sqlCsvLine(backend: Backend, delimiter: string): string {
   return [
     'CAST(a.id AS TEXT)',
     'a.at',
@@ -362,11 +366,11 @@ function sqlCsvLine(backend: Backend): string {
     sqlCsvCell('a.user_agent', backend),
     'a.action',
     'a.hash',
-  ].join(` || ',' || `)
+  ].join(` || '${delimiter}' || `)
 }
 
-const SQL_CSV_LINE = sqlCsvLine('sqlite')
-const PG_CSV_LINE = sqlCsvLine('postgres')
+const SQL_CSV_LINES = { ',': sqlCsvLine('sqlite', ','), ';': sqlCsvLine('sqlite', ';') }
+const PG_CSV_LINES = { ',': sqlCsvLine('postgres', ','), ';': sqlCsvLine('postgres', ';') }
 
 /**
  * The PostgreSQL counterpart of the SQLite fast path for CSV: lines formatted by the server and
@@ -381,6 +385,7 @@ async function* postgresCsvBatches(
   upperBound: number,
   separator: string,
   batchSize: number,
+  delimiter: CsvDialect['delimiter'],
 ): AsyncGenerator<Batch> {
   const where = [sql`a.id > ${afterId}`, sql`a.id <= ${upperBound}`]
   if (filters.clientId !== undefined) where.push(sql`a.client_id = ${filters.clientId}`)
@@ -393,7 +398,7 @@ async function* postgresCsvBatches(
   let committed = false
   try {
     await sql`DECLARE confi_export NO SCROLL CURSOR FOR
-      SELECT ${sql.raw(PG_CSV_LINE)} AS line
+      SELECT ${sql.raw(PG_CSV_LINES[delimiter])} AS line
       FROM access_log a
       JOIN clients c ON c.id = a.client_id
       JOIN documents d ON d.id = a.document_id
@@ -468,6 +473,7 @@ function sqliteReader(
   upperBound: number,
   format: 'csv' | 'json' | 'ndjson',
   separator: string,
+  delimiter: CsvDialect['delimiter'],
 ): BatchReader {
   const where = ['a.id > @afterId', 'a.id <= @upperBound']
   if (filters.clientId !== undefined) where.push('a.client_id = @clientId')
@@ -475,7 +481,7 @@ function sqliteReader(
   if (filters.userId !== undefined) where.push('a.user_id = @userId')
   if (filters.since) where.push('a.at >= @since')
   if (filters.until) where.push('a.at < @until')
-  const line = format === 'csv' ? SQL_CSV_LINE : SQL_JSON_LINE
+  const line = format === 'csv' ? SQL_CSV_LINES[delimiter] : SQL_JSON_LINE
   const statement = handle.prepare(`
     SELECT count(*) AS rows, max(id) AS lastId, group_concat(line, @separator ORDER BY id) AS text
     FROM (
@@ -705,7 +711,10 @@ async function writeRows(
   // cheap scavenges and RSS stays flat; fewer, larger batches measured no faster.
   const batchSize = options.batchSize ?? (handle ? 400 : 1000)
   const batches = readBatches(db, handle, options, zone, afterId, upperBound, batchSize)
-  if (format === 'csv' && options.header !== false) await sink.write(`${CSV_COLUMNS.join(',')}\r\n`)
+  const dialect = csvDialect(options.excel)
+  if (format === 'csv' && options.header !== false) {
+    await sink.write(`${dialect.prefix}${CSV_COLUMNS.join(dialect.delimiter)}\r\n`)
+  }
   if (format === 'table') await sink.write(`${tableLine(TABLE_COLUMNS.map((c) => c.header))}\n`)
   if (format === 'json') await sink.write('[\n')
   let rows = 0
@@ -730,19 +739,20 @@ function readBatches(
 ): AsyncIterable<Batch> {
   const { format, filters } = options
   const separator = SEPARATORS[format]
+  const { delimiter } = csvDialect(options.excel)
   if (handle && format !== 'table') {
-    return keysetBatches(sqliteReader(handle, filters, upperBound, format, separator), afterId, batchSize)
+    return keysetBatches(sqliteReader(handle, filters, upperBound, format, separator, delimiter), afterId, batchSize)
   }
   // JSON stays formatted in JavaScript on PostgreSQL: its json text differs from JSON.stringify.
   if (format === 'csv' && !options.portable && backendOf(db) === 'postgres') {
-    return postgresCsvBatches(db, filters, afterId, upperBound, separator, batchSize)
+    return postgresCsvBatches(db, filters, afterId, upperBound, separator, batchSize, delimiter)
   }
-  const read = kyselyReader(db, filters, upperBound, rowFormatter(format, zone), separator)
+  const read = kyselyReader(db, filters, upperBound, rowFormatter(format, zone, delimiter), separator)
   return keysetBatches(read, afterId, batchSize)
 }
 
-function rowFormatter(format: ExportFormat, zone: string): (row: ExportRow) => string {
-  if (format === 'csv') return csvLine
+function rowFormatter(format: ExportFormat, zone: string, delimiter: string): (row: ExportRow) => string {
+  if (format === 'csv') return (row) => csvLine(row, delimiter)
   if (format === 'table') return (row) => tableLine(TABLE_COLUMNS.map((c) => c.value(row, zone)))
   return jsonLine
 }
