@@ -26,6 +26,8 @@ Example:
       if (options.baseUrl !== undefined) normaliseBaseUrl(options.baseUrl)
       const { secretFile } = context.config()
       const keyExisted = existsSync(secretFile)
+      const { ensurePrivateDir } = await import('../../core/storage/file-modes.js')
+      ensurePrivateDir(context.config().dataDir)
       const { db, created, version, location } = await context.initDatabase()
       context.secretKey({ create: true })
       const firm = await initFirm(db, { ...options, actor: context.actor })

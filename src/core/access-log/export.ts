@@ -4,6 +4,7 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
+  fchmodSync,
   openSync,
   renameSync,
   statSync,
@@ -29,6 +30,7 @@ import {
 } from './export-state.js'
 import { formatTaxId } from '../clients/tax-id.js'
 import { csvDialect, type CsvDialect } from './csv-dialect.js'
+import { PRIVATE_FILE_MODE } from '../storage/file-modes.js'
 
 export type ExportFormat = 'table' | 'csv' | 'json' | 'ndjson'
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['table', 'csv', 'json', 'ndjson']
@@ -556,7 +558,8 @@ function fileSink(path: string): FileSink {
   const tempPath = tempNameFor(path)
   let fd: number
   try {
-    fd = openSync(tempPath, 'wx', 0o640)
+    fd = openSync(tempPath, 'wx', PRIVATE_FILE_MODE)
+    fchmodSync(fd, PRIVATE_FILE_MODE)
   } catch (error) {
     throw unwritable('--output', path, error)
   }

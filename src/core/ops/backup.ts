@@ -7,6 +7,7 @@ import { verifyAccessLog, type VerifyResult } from '../access-log/log.js'
 import { openSqliteHandle } from '../db/database.js'
 import { ConflictError, ConfiError, ValidationError } from '../errors.js'
 import type { Database } from '../db/tables.js'
+import { makePrivate } from '../storage/file-modes.js'
 
 export interface BackupResult {
   path: string
@@ -27,6 +28,7 @@ export async function backupDatabase(sourcePath: string, targetPath: string): Pr
   const tempPath = join(dirname(targetPath), `.${basename(targetPath)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
   try {
     copyDatabase(sourcePath, tempPath)
+    makePrivate(tempPath)
     const accessLog = await checkCopy(tempPath)
     syncFile(tempPath)
     placeCopy(tempPath, targetPath)
