@@ -28,6 +28,7 @@ import { documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { resetRoutes } from './routes/reset.js'
 import { userRoutes } from './routes/users.js'
+import { redactTokens } from '../core/tokens.js'
 
 export type { PortalDeps } from './env.js'
 
@@ -169,9 +170,9 @@ function handleError(error: unknown, c: PortalContext, deps: PortalDeps): Respon
   if (error instanceof ForbiddenError) return errorPage(c, 403, m.errors.forbiddenTitle, translateError(error))
   if (error instanceof ConflictError) return errorPage(c, 409, m.errors.conflictTitle, translateError(error))
   if (error instanceof UnavailableError) {
-    deps.logger.error(`portal: ${c.req.method} ${c.req.path}: ${error.message}`, error)
+    deps.logger.error(redactTokens(`portal: ${c.req.method} ${c.req.path}: ${error.message}`), error)
     return errorPage(c, 503, m.errors.unavailableTitle, m.errors.unavailable)
   }
-  deps.logger.error(`portal: ${c.req.method} ${c.req.path}: unexpected error`, error)
+  deps.logger.error(redactTokens(`portal: ${c.req.method} ${c.req.path}: unexpected error`), error)
   return errorPage(c, 500, m.errors.serverTitle, m.errors.server)
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../main.js'
+import { redactTokens } from '../../core/tokens.js'
 
 /** Parses --port: a whole number from 0 to 65535. */
 export function parsePort(value: string): number {
@@ -38,7 +39,7 @@ export async function servePortal(
       logger: {
         error(message, error) {
           const detail = error instanceof Error ? (config.debug ? error.stack : error.message) : ''
-          stderr.write(`confi: ${message}${detail ? `: ${detail}` : ''}\n`)
+          stderr.write(redactTokens(`confi: ${message}${detail ? `: ${detail}` : ''}\n`))
         },
       },
     },

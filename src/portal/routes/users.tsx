@@ -21,6 +21,7 @@ import { parseId, requireAdmin } from '../guards.js'
 import { m, translateError } from '../messages.js'
 import type { FormValues } from '../views/auth.js'
 import { UserPage, UsersPage } from '../views/users.js'
+import { registrationWait } from './area.js'
 
 function actorOf(auth: Auth): Actor {
   return { kind: 'client_user', userId: auth.user.id }
@@ -124,6 +125,10 @@ export function userRoutes(): Hono<PortalEnv> {
     if (auth instanceof Response) return auth
     const form = await c.req.parseBody()
     const values = { name: field(form, 'name'), username: field(form, 'username'), email: field(form, 'email') }
+    // Each try answers whether a username is taken and costs a bcrypt hash: the same budget as
+    // registration (docs/security.md, "Throttling").
+    const wait = await registrationWait(c)
+    if (wait) return usersPage(c, auth, { error: wait, values }, 429)
     try {
       const role = parseRole(field(form, 'role') || 'collaborator')
       await addUser(
