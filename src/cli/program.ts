@@ -8,6 +8,7 @@ import { registerDocs } from './commands/docs.js'
 import { registerBackup } from './commands/backup.js'
 import { registerServe } from './commands/serve.js'
 import { registerDemo } from './commands/demo.js'
+import { registerMaintenance } from './commands/maintenance.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
 export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
@@ -40,6 +41,7 @@ Examples:
   registerBackup(program, context)
   registerServe(program, context)
   registerDemo(program, context)
+  registerMaintenance(program, context)
   pointErrorsToHelp(program)
   return { program, context }
 }

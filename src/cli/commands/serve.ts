@@ -46,6 +46,11 @@ export async function servePortal(
     options,
   )
   context.deps.stdout.write(`confi: portal at ${server.url}\n`)
+  const { pruneExpired, prunedTotal } = await import('../../core/ops/maintenance.js')
+  const pruning = startHourlyPrune(
+    async () => `pruned ${prunedTotal(await pruneExpired(db))} expired rows`,
+    (line) => context.deps.stdout.write(line),
+  )
   await options.onListening?.(server.url)
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -57,9 +62,24 @@ export async function servePortal(
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)
   })
+  clearInterval(pruning)
   await server.close()
   await accessLog.flush()
   await hasher.close()
+}
+
+const PRUNE_EVERY_MS = 3_600_000
+
+// Hourly housekeeping (docs/security.md, "Housekeeping"); a failure is reported and retried next hour.
+function startHourlyPrune(prune: () => Promise<string>, write: (line: string) => void): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    prune().then(
+      (summary) => write(`confi: ${summary}\n`),
+      (error: unknown) => write(`confi: pruning failed: ${(error as Error).message}\n`),
+    )
+  }, PRUNE_EVERY_MS)
+  timer.unref()
+  return timer
 }
 
 /** `confi serve [--port 3000] [--host 127.0.0.1]`. */
