@@ -12,6 +12,10 @@ function printFirm(context: CliContext, firm: FirmOptions): void {
     ['Bcrypt cost', firm.bcryptCost],
     ['Session idle', `${firm.sessionIdleMinutes} minutes`],
     ['Session absolute', `${firm.sessionAbsoluteHours} hours`],
+    ['Contact e-mail', firm.contactEmail],
+    // MERGE: phone comes from version 2
+    ['Phone', firm.phone],
+    ['Require 2FA', firm.require2fa],
   ])
 }
 
@@ -57,10 +61,17 @@ export function registerFirm(program: Command, context: CliContext): void {
       'portal sessions end this long after login',
       integer('--session-absolute-hours'),
     )
+    .option('--email <address>', "the firm's contact e-mail shown to clients ('' clears it)")
+    // MERGE: phone comes from version 2
+    .option('--phone <number>', "the firm's contact phone shown to clients ('' clears it)")
+    .addOption(
+      new Option('--require-2fa <who>', 'who must use two-factor login').choices(['off', 'admins', 'all']),
+    )
     .option('--json', 'print the options as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on',
+      '\nExamples:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n' +
+        '  $ confi firm set --phone "(11) 3333-4444" --email contato@contabilidade.com.br',
     )
     .action(async (options: Record<string, string | number | boolean | undefined>) => {
       const patch: FirmOptionsPatch = {
@@ -71,6 +82,9 @@ export function registerFirm(program: Command, context: CliContext): void {
         bcryptCost: options.bcryptCost as number | undefined,
         sessionIdleMinutes: options.sessionIdleMinutes as number | undefined,
         sessionAbsoluteHours: options.sessionAbsoluteHours as number | undefined,
+        contactEmail: options.email as string | undefined,
+        phone: options.phone as string | undefined,
+        require2fa: options.require2fa as FirmOptionsPatch['require2fa'],
       }
       if (Object.values(patch).every((v) => v === undefined)) {
         throw new UsageError(
