@@ -19,6 +19,8 @@ export type RefusalReason =
   | 'visibility_of_admin'
   | 'company_outside_area'
   | 'control_character'
+  | 'link_revoked'
+  | 'link_expired'
 
 /** Base of every refusal core makes on purpose; adapters turn `code` into an exit code or status. */
 export class ConfiError extends Error {

@@ -159,7 +159,10 @@ function handleError(error: unknown, c: PortalContext, deps: PortalDeps): Respon
     if (error.status < 500) return errorPage(c, error.status, m.errors.badRequestTitle, m.errors.badRequest)
   }
   if (error instanceof NotFoundError) return errorPage(c, 404, m.errors.notFoundTitle, m.errors.notFound)
-  if (error instanceof GoneError) return errorPage(c, 410, m.errors.goneTitle, m.errors.gone)
+  if (error instanceof GoneError) {
+    const title = error.reason === 'link_revoked' ? m.errors.revokedTitle : m.errors.goneTitle
+    return errorPage(c, 410, title, error.reason ? translateError(error) : m.errors.gone)
+  }
   if (error instanceof ThrottledError) {
     c.header('Retry-After', String(error.retryAfterSeconds))
     return errorPage(c, 429, m.errors.throttledTitle, waitText(error.retryAfterSeconds))

@@ -26,7 +26,11 @@ export const m = {
 
   fields: {
     username: 'Usuário',
-    usernameHint: 'O nome que você usará para entrar (letras, números, ponto, hífen ou sublinhado).',
+    usernameHint:
+      'O nome que você usará para entrar: de 3 a 64 letras, números, ponto (.), hífen (-), sublinhado (_) ou arroba (@), sem espaços.',
+    newUsernameHint:
+      'O nome que a pessoa usará para entrar: de 3 a 64 letras, números, ponto (.), hífen (-), sublinhado (_) ou arroba (@), sem espaços.',
+    newPasswordHint: 'A senha inicial da pessoa, de 8 a 72 caracteres. Ela poderá trocá-la em Minha conta.',
     password: 'Senha',
     passwordHint: 'De 8 a 72 caracteres (letras acentuadas contam como 2).',
     currentPassword: 'Senha atual',
@@ -74,7 +78,7 @@ export const m = {
     filters: 'Filtrar documentos',
     allCompanies: 'Todas as empresas',
     allCategories: 'Todas as categorias',
-    competencePlaceholder: 'AAAA-MM',
+    competencePlaceholder: 'MM/AAAA',
     apply: 'Filtrar',
     clear: 'Limpar filtros',
     empty: 'Nenhum documento encontrado.',
@@ -91,7 +95,7 @@ export const m = {
     sentAt: 'Enviado em',
     company: 'Empresa',
     category: 'Categoria',
-    badCompetence: 'A competência deve estar no formato AAAA-MM, por exemplo 2026-03.',
+    badCompetence: 'A competência deve estar no formato AAAA-MM ou MM/AAAA, por exemplo 2026-03 ou 03/2026.',
     badCursor: 'Endereço de página inválido. Volte à primeira página.',
   },
 
@@ -132,7 +136,8 @@ export const m = {
     intro: 'Gerencie quem acessa a Área do Cliente da sua empresa.',
     newHeading: 'Novo usuário',
     newSubmit: 'Cadastrar',
-    newNote: 'Usuários cadastrados aqui já ficam ativos. Compartilhe o usuário e a senha com a pessoa.',
+    newNote:
+      'A pessoa cadastrada aqui já fica ativa. Informe a ela o usuário e entregue a senha inicial pessoalmente; ela deve trocá-la no primeiro acesso, em Minha conta.',
     empty: 'Nenhum usuário cadastrado.',
     pendingHeading: 'Aguardando ativação',
     activate: 'Ativar',
@@ -205,6 +210,7 @@ export const m = {
     notFoundTitle: 'Página não encontrada',
     notFound: 'Não encontramos o que você procurou. O link pode estar incorreto ou ter sido substituído.',
     goneTitle: 'Link expirado',
+    revokedTitle: 'Link revogado',
     gone: 'Este link expirou ou foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
     forbiddenTitle: 'Acesso negado',
     forbidden: 'Você não tem permissão para fazer isso.',
@@ -250,6 +256,8 @@ export const m = {
 // sentence of its class.
 const REASONS: Record<RefusalReason, string> = {
   username_taken: 'Este nome de usuário já está em uso. Escolha outro.',
+  link_revoked: 'Este link foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
+  link_expired: 'Este link expirou. Peça um novo link ao seu escritório de contabilidade.',
   control_character: 'O texto contém um caractere de controle invisível. Digite-o novamente, sem colar.',
   username_invalid:
     'Usuário inválido: use de 3 a 64 caracteres (letras, números, ponto, hífen, sublinhado ou @), sem espaços.',

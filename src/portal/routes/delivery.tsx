@@ -31,7 +31,7 @@ type Gate =
 async function resolveToken(c: PortalContext): Promise<Resolved> {
   const result = await resolveDelivery(c.var.deps.db, c.req.param('token') ?? '')
   if (result.status === 'unknown') throw new NotFoundError('unknown delivery')
-  if (result.status !== 'ok') throw new GoneError(`delivery ${result.status}`)
+  if (result.status !== 'ok') throw new GoneError(`delivery ${result.status}`, { reason: `link_${result.status}` })
   return { delivery: result.delivery, document: result.document }
 }
 

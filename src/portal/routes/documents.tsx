@@ -9,6 +9,7 @@ import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from 
 import { accessOrigin, parseId, recordAccessOrFail, requireArea, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
 import { DashboardPage, DocumentPage, type DashboardFilters } from '../views/documents.js'
+import { competenceFromInput } from '../form-values.js'
 
 const PAGE_SIZE = 25
 
@@ -31,7 +32,7 @@ function readFilters(c: PortalContext, scope: VisibleScope): { filters: Dashboar
   const competence = (c.req.query('competence') ?? '').trim()
   if (competence) {
     try {
-      filters.competence = parseCompetence(competence)
+      filters.competence = parseCompetence(competenceFromInput(competence))
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e
       error = m.documents.badCompetence

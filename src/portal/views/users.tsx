@@ -134,14 +134,14 @@ function NewUserForm(props: { values?: FormValues }) {
       <input id="new-name" name="name" required maxlength={200} value={v.name ?? ''} />
       <label for="new-username">
         {m.fields.username}
-        <span class="hint">{m.fields.usernameHint}</span>
+        <span class="hint">{m.fields.newUsernameHint}</span>
       </label>
       <input id="new-username" name="username" required maxlength={64} autocomplete="off" value={v.username ?? ''} />
       <label for="new-email">{m.fields.email}</label>
       <input id="new-email" name="email" type="email" maxlength={254} value={v.email ?? ''} />
       <label for="new-password">
         {m.fields.password}
-        <span class="hint">{m.fields.passwordHint}</span>
+        <span class="hint">{m.fields.newPasswordHint}</span>
       </label>
       <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength={8} maxlength={200} />
       <label for="new-role">{m.fields.role}</label>
