@@ -28,6 +28,10 @@ describe('firm options', () => {
       bcryptCost: 11,
       sessionIdleMinutes: 60,
       sessionAbsoluteHours: 12,
+      contactEmail: null,
+      // MERGE: phone comes from version 2
+      phone: null,
+      require2fa: 'off',
     })
     const again = await initFirm(t.db)
     expect(again).toMatchObject({ created: false, changed: [] })
