@@ -24,7 +24,8 @@ import { resolveConfig } from '../dist/core/db/config.js'
 import { loadSecretKey } from '../dist/core/tokens.js'
 import { initFirm } from '../dist/core/clients/firm.js'
 import { addClient } from '../dist/core/clients/clients.js'
-import { addUser } from '../dist/core/identity/users.js'
+import { addUser } from '../dist/core/identity/registration.js'
+import { accountant } from '../dist/core/actors.js'
 import { addDocument } from '../dist/core/documents/documents.js'
 import { createDiskFileStore } from '../dist/core/storage/file-store.js'
 import { createAccessLogWriter } from '../dist/core/access-log/log.js'
@@ -41,6 +42,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? FULL_SECONDS)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const SMOKE = SECONDS < FULL_SECONDS
 const PASSWORD = 'senha-do-bench-1'
+const BENCH = accountant('cli:bench')
 const LOGIN_CONCURRENCY = 8
 
 async function load(url, { seconds = SECONDS, concurrency = CONCURRENCY, method = 'GET', cookie = '', body = '' } = {}) {
@@ -72,19 +74,19 @@ async function portalBench(backend) {
     const store = createDiskFileStore(join(config.dataDir, 'files'))
     const hasher = createPasswordPool(2)
     cleanups.unshift(() => hasher.close())
-    const client = await addClient(db, key, 'cli:bench', { name: 'Bench Ltda', taxId: '11.222.333/0001-81' })
-    const user = await addUser(db, 'cli:bench', { clientId: client.id, username: 'bench', name: 'Bench', password: PASSWORD, role: 'admin', active: true }, hasher)
+    const client = await addClient(db, key, BENCH, { name: 'Bench Ltda', taxId: '11.222.333/0001-81' })
+    const user = await addUser(db, BENCH, { clientId: client.id, username: 'bench', name: 'Bench', password: PASSWORD, role: 'admin', active: true }, hasher)
     // One user per login connection (load-client's {worker}): the throttle reserves each attempt
     // per user and address, so eight parallel logins of one user would mostly get 429 without
     // hashing anything, and the burst would not load bcrypt as a real morning rush does.
     await Promise.all(
       Array.from({ length: LOGIN_CONCURRENCY }, (_, i) =>
-        addUser(db, 'cli:bench', { clientId: client.id, username: `login${i}`, name: `Login ${i}`, password: PASSWORD, role: 'collaborator', active: true }, hasher),
+        addUser(db, BENCH, { clientId: client.id, username: `login${i}`, name: `Login ${i}`, password: PASSWORD, role: 'collaborator', active: true }, hasher),
       ),
     )
     const filePath = join(dir, 'file.pdf')
     writeFileSync(filePath, Buffer.alloc(100 * 1024, 0x41))
-    const doc = await addDocument(db, store, 'cli:bench', { clientId: client.id, title: 'Arquivo', category: 'fiscal', files: [{ path: filePath }] })
+    const doc = await addDocument(db, store, BENCH, { clientId: client.id, title: 'Arquivo', category: 'fiscal', files: [{ path: filePath }] })
     const attachment = doc.attachments[0]
     const { token } = await createSession(db, { userId: user.id, scope: 'area' }, { idleMinutes: 60, absoluteHours: 12 })
     const cookie = `confi_session=${token}`

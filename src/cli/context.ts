@@ -2,8 +2,10 @@ import type { Readable, Writable } from 'node:stream'
 // Types only: Kysely and better-sqlite3 load when a command first opens the database, so
 // `--help` and usage errors start quickly (docs/performance.md).
 import type { Db, OpenDatabase } from '../core/db/database.js'
+import { accountant, type AccountantActor } from '../core/actors.js'
 import { resolveConfig, type Config } from '../core/db/config.js'
 import { loadSecretKey, type SecretKey } from '../core/tokens.js'
+import { loadCore } from './core.js'
 import { Output } from './output.js'
 
 /** What the CLI takes from the process; tests pass their own. */
@@ -34,8 +36,9 @@ export class CliContext {
     })
   }
 
-  get actor(): string {
-    return this.deps.actor
+  /** The accountant at this terminal, as core's actor. */
+  get actor(): AccountantActor {
+    return accountant(this.deps.actor)
   }
 
   /** True when prompts are allowed: both stdin and stdout are a terminal. */
@@ -53,7 +56,7 @@ export class CliContext {
   /** Opens the database (once) after checking it is initialised and of this version. */
   async db(): Promise<Db> {
     if (!this.#open) {
-      const { openDatabase, assertSchemaCurrent } = await import('../core/db/database.js')
+      const { openDatabase, assertSchemaCurrent } = await loadCore()
       const open = await openDatabase(this.config().database)
       try {
         await assertSchemaCurrent(open)
@@ -68,7 +71,7 @@ export class CliContext {
 
   /** Opens or creates the database and applies the schema (`confi init`). */
   async initDatabase(): Promise<{ db: Db; version: number; created: boolean; location: string }> {
-    const { openDatabase, applySchema } = await import('../core/db/database.js')
+    const { openDatabase, applySchema } = await loadCore()
     const open = await openDatabase(this.config().database, { create: true })
     this.#open = open
     const result = await applySchema(open)

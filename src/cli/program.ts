@@ -8,6 +8,8 @@ import { registerDocs } from './commands/docs.js'
 import { registerBackup } from './commands/backup.js'
 import { registerServe } from './commands/serve.js'
 import { registerDemo } from './commands/demo.js'
+import { registerOutbox } from './commands/outbox.js'
+import { registerReminders } from './commands/reminders.js'
 import { registerMaintenance } from './commands/maintenance.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
@@ -41,6 +43,8 @@ Examples:
   registerBackup(program, context)
   registerServe(program, context)
   registerDemo(program, context)
+  registerOutbox(program, context)
+  registerReminders(program, context)
   registerMaintenance(program, context)
   pointErrorsToHelp(program)
   return { program, context }

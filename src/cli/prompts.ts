@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import { UsageError } from './main.js'
+import { UsageError } from './errors.js'
 import type { CliContext } from './context.js'
 
 /** Reads a password from stdin (`--password-stdin`): the first line, without its line ending. */

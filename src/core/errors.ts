@@ -22,14 +22,22 @@ export type RefusalReason =
   | 'link_revoked'
   | 'link_expired'
 
+/**
+ * What the operator changes to get past a refusal about the installation, in core's words: the
+ * CLI names the flag or variable that sets it, so core's messages name no CLI flags.
+ */
+export type Remedy = 'database_location' | 'state_file'
+
 /** Base of every refusal core makes on purpose; adapters turn `code` into an exit code or status. */
 export class ConfiError extends Error {
   readonly code: string = 'error'
   readonly reason?: RefusalReason
-  constructor(message: string, options: { reason?: RefusalReason } = {}) {
+  readonly remedy?: Remedy
+  constructor(message: string, options: { reason?: RefusalReason; remedy?: Remedy } = {}) {
     super(message)
     this.name = new.target.name
     this.reason = options.reason
+    this.remedy = options.remedy
   }
 }
 

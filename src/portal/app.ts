@@ -3,28 +3,21 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { resolveClientAddress } from '../core/clients/client-address.js'
-import {
-  ConflictError,
-  ForbiddenError,
-  GoneError,
-  NotFoundError,
-  ThrottledError,
-  UnavailableError,
-  ValidationError,
-} from '../core/errors.js'
+import { UnavailableError } from '../core/errors.js'
 import { withReadCache } from '../core/storage/file-store.js'
 import { getFirmOptions, type FirmOptions } from '../core/clients/firm.js'
-import { render, viewerOf, type PortalContext, type PortalDeps, type PortalEnv } from './env.js'
-import { m, translateError, waitText } from './messages.js'
+import type { PortalContext, PortalDeps, PortalEnv } from './env.js'
+import { m } from './messages.js'
+import { notFoundPage, errorPage } from './pages.js'
+import { refusalOf } from './refusals.js'
 import { requireSameOrigin } from './origin-check.js'
 import { endSession, isHttps, loadAuth } from './session.js'
-import { MessagePage } from './views/auth.js'
 import { CSS_HASH } from './views/layout.js'
 import { accountRoutes } from './routes/account.js'
 import { areaRoutes } from './routes/area.js'
 import { authRoutes } from './routes/auth.js'
 import { deliveryRoutes } from './routes/delivery.js'
-import { documentRoutes } from './routes/documents.js'
+import { dashboardRoutes, documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { resetRoutes } from './routes/reset.js'
 import { userRoutes } from './routes/users.js'
@@ -79,7 +72,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     // Every page and file of the portal is private to its viewer: never cache them.
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
   })
-  app.route('/', healthRoutes())
+  app.route('/healthz', healthRoutes())
   app.use(refuseHeadOnDocuments())
   app.use(async (c, next) => {
     c.set('firm', await loadFirm())
@@ -102,15 +95,17 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     if (c.var.endSession) await endSession(c)
   })
 
-  app.route('/', areaRoutes())
+  // Each sub-app answers under its own prefix; the client area's home and the login pair sit at the root.
+  app.route('/', dashboardRoutes())
   app.route('/', authRoutes())
-  app.route('/', documentRoutes())
-  app.route('/', deliveryRoutes())
-  app.route('/', userRoutes())
-  app.route('/', accountRoutes())
-  app.route('/', resetRoutes())
+  app.route('/area', areaRoutes())
+  app.route('/documents', documentRoutes())
+  app.route('/d', deliveryRoutes())
+  app.route('/users', userRoutes())
+  app.route('/account', accountRoutes())
+  app.route('/reset', resetRoutes())
 
-  app.notFound((c) => errorPage(c as PortalContext, 404, m.errors.notFoundTitle, m.errors.notFound))
+  app.notFound((c) => notFoundPage(c as PortalContext))
   app.onError((error, c) => handleError(error, c as PortalContext, deps))
   return app
 }
@@ -140,42 +135,14 @@ function firmOptionsLoader(deps: PortalDeps): () => Promise<FirmOptions> {
   }
 }
 
-function errorPage(c: PortalContext, status: number, title: string, message: string): Response {
-  c.header('Cache-Control', 'no-store')
-  const firmName = c.var.firm?.firmName ?? m.appName
-  return render(
-    c,
-    MessagePage({ firmName, viewer: viewerOf(c.var.auth ?? null), title, message, kind: 'error' }),
-    status,
-  )
-}
-
-/** The one place where errors become statuses and pages; unexpected ones are logged, never shown. */
+/** Refusals get their page from the one refusal map; the rest are logged, never shown. */
 function handleError(error: unknown, c: PortalContext, deps: PortalDeps): Response {
-  if (error instanceof HTTPException) {
-    if (error.status === 413) return errorPage(c, 413, m.errors.tooLargeTitle, m.errors.tooLarge)
-    if (error.status === 403) return errorPage(c, 403, m.errors.csrfTitle, m.errors.csrf)
-    if (error.status === 400) return errorPage(c, 400, m.errors.badRequestTitle, m.errors.badRequest)
-    if (error.status < 500) return errorPage(c, error.status, m.errors.badRequestTitle, m.errors.badRequest)
-  }
-  if (error instanceof NotFoundError) return errorPage(c, 404, m.errors.notFoundTitle, m.errors.notFound)
-  if (error instanceof GoneError) {
-    const title = error.reason === 'link_revoked' ? m.errors.revokedTitle : m.errors.goneTitle
-    return errorPage(c, 410, title, error.reason ? translateError(error) : m.errors.gone)
-  }
-  if (error instanceof ThrottledError) {
-    c.header('Retry-After', String(error.retryAfterSeconds))
-    return errorPage(c, 429, m.errors.throttledTitle, waitText(error.retryAfterSeconds))
-  }
-  if (error instanceof ValidationError) {
-    return errorPage(c, 400, m.errors.badRequestTitle, translateError(error))
-  }
-  if (error instanceof ForbiddenError) return errorPage(c, 403, m.errors.forbiddenTitle, translateError(error))
-  if (error instanceof ConflictError) return errorPage(c, 409, m.errors.conflictTitle, translateError(error))
+  const refusal = refusalOf(error)
+  if (refusal) return errorPage(c, refusal)
   if (error instanceof UnavailableError) {
     deps.logger.error(redactTokens(`portal: ${c.req.method} ${c.req.path}: ${error.message}`), error)
-    return errorPage(c, 503, m.errors.unavailableTitle, m.errors.unavailable)
+    return errorPage(c, { status: 503, title: m.errors.unavailableTitle, message: m.errors.unavailable })
   }
   deps.logger.error(redactTokens(`portal: ${c.req.method} ${c.req.path}: unexpected error`), error)
-  return errorPage(c, 500, m.errors.serverTitle, m.errors.server)
+  return errorPage(c, { status: 500, title: m.errors.serverTitle, message: m.errors.server })
 }

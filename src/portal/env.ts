@@ -73,9 +73,3 @@ export function viewerOf(auth: Auth | null): Viewer | null {
   if (!auth) return null
   return { name: auth.user.name, role: auth.user.role, area: auth.session.scope === 'area' }
 }
-
-/** Reads a form field as a trimmed-at-nothing string ('' when absent or a file). */
-export function field(form: Record<string, unknown>, name: string): string {
-  const value = form[name]
-  return typeof value === 'string' ? value : ''
-}

@@ -2,10 +2,9 @@ import { Readable } from 'node:stream'
 import { decideAreaAccess } from '../core/documents/access.js'
 import { NotFoundError, UnavailableError } from '../core/errors.js'
 import type { Attachment } from '../core/documents/documents.js'
-import { render, viewerOf, type AccessEntry, type Auth, type PortalContext } from './env.js'
+import type { AccessEntry, Auth, PortalContext } from './env.js'
 import { crossSiteDownloadPage } from './cross-site.js'
-import { m } from './messages.js'
-import { MessagePage } from './views/auth.js'
+import { onlyAdminsPage, pendingPage } from './pages.js'
 
 /** A numeric id from a URL segment; anything else is a 404 like an unknown id. */
 export function parseId(value: string | undefined): number {
@@ -30,37 +29,14 @@ export function requireArea(c: PortalContext): Auth | Response {
     c.set('endSession', true)
     return c.redirect('/login?aviso=ativada', 303)
   }
-  return render(
-    c,
-    MessagePage({
-      firmName: c.var.firm.firmName,
-      viewer: viewerOf(auth),
-      title: m.login.pendingTitle,
-      message: m.login.pending,
-      kind: 'info',
-      link: null,
-    }),
-    403,
-  )
+  return pendingPage(c, auth)
 }
 
 /** Like requireArea, and the user must be an admin of its client. */
 export function requireAdmin(c: PortalContext): Auth | Response {
   const auth = requireArea(c)
   if (auth instanceof Response) return auth
-  if (auth.user.role !== 'admin') {
-    return render(
-      c,
-      MessagePage({
-        firmName: c.var.firm.firmName,
-        viewer: viewerOf(auth),
-        title: m.errors.forbiddenTitle,
-        message: m.users.onlyAdmins,
-        kind: 'error',
-      }),
-      403,
-    )
-  }
+  if (auth.user.role !== 'admin') return onlyAdminsPage(c, auth)
   return auth
 }
 

@@ -1,12 +1,4 @@
 import type { Category } from '../core/documents/categories.js'
-import {
-  ConfiError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  type RefusalReason,
-} from '../core/errors.js'
 
 // Every user-facing string of the portal, in Brazilian Portuguese, with the words of the CONFI
 // help article (Área do Cliente, administrador, colaborador, Cadastros > Usuários).
@@ -97,6 +89,60 @@ export const m = {
     category: 'Categoria',
     badCompetence: 'A competência deve estar no formato AAAA-MM ou MM/AAAA, por exemplo 2026-03 ou 03/2026.',
     badCursor: 'Endereço de página inválido. Volte à primeira página.',
+  },
+
+  // Issue 10: search and sort, "Novo", "A vencer", who opened a document, ZIP downloads.
+  search: {
+    label: 'Buscar pelo título',
+    placeholder: 'Ex.: DAS, férias, balancete',
+    sortLabel: 'Ordenar por',
+    sorts: { newest: 'Mais recentes', due: 'Vencimento' } as Record<string, string>,
+    badSearch: 'A busca aceita no máximo 100 caracteres.',
+    newMark: 'Novo',
+    newMarkHint: 'Você ainda não abriu este documento',
+    newSince: (n: number) =>
+      n === 1 ? '1 documento novo desde sua última visita.' : `${n} documentos novos desde sua última visita.`,
+  },
+
+  dueSoon: {
+    heading: 'A vencer',
+    intro: 'Documentos com vencimento nos próximos 7 dias ou vencidos que ninguém da empresa baixou ainda.',
+    empty: 'Nada a vencer nos próximos 7 dias. Tudo em dia.',
+    seeAll: 'Ver todos por vencimento',
+    days: (daysLeft: number) => {
+      if (daysLeft < -1) return `Vencido há ${-daysLeft} dias`
+      if (daysLeft === -1) return 'Vencido há 1 dia'
+      if (daysLeft === 0) return 'Vence hoje'
+      if (daysLeft === 1) return 'Vence amanhã'
+      return `Vence em ${daysLeft} dias`
+    },
+  },
+
+  accesses: {
+    headingCompany: 'Quem acessou',
+    headingOwn: 'Seus acessos',
+    introCompany: 'Aberturas e downloads deste documento por pessoas da empresa (horário de Brasília).',
+    introOwn: 'Quando você abriu ou baixou este documento (horário de Brasília).',
+    empty: 'Nenhum acesso registrado ainda.',
+    anonymous: 'Sem login (link)',
+    opened: 'Abriu',
+    downloaded: (fileName: string | null) => (fileName ? `Baixou ${fileName}` : 'Baixou'),
+    more: (shown: number, total: number) => `Mostrando os ${shown} acessos mais recentes de ${total}.`,
+    columns: { who: 'Quem', what: 'O quê', when: 'Quando', channel: 'Canal' },
+    channels: { portal: 'Área do Cliente', email: 'Link por e-mail', whatsapp: 'Link por WhatsApp', link: 'Link' } as Record<string, string>,
+  },
+
+  zip: {
+    document: 'Baixar todos (ZIP)',
+    list: 'Baixar todos desta lista (ZIP)',
+    listHint: 'Até 200 arquivos ou 200 MB por vez.',
+    refusedTitle: 'Não foi possível montar o ZIP',
+    empty: 'Nenhum documento nesta lista tem arquivos para baixar.',
+    tooManyFiles: (files: number, atLeast: boolean) =>
+      `Esta lista tem ${atLeast ? 'mais de 200' : files} arquivos, e o ZIP aceita no máximo 200 de uma vez. Use os filtros (empresa, categoria, competência ou busca) para diminuir a lista e tente de novo.`,
+    tooLarge: (size: string) =>
+      `Os arquivos desta lista somam ${size}, e o ZIP aceita no máximo 200 MB de uma vez. Use os filtros (empresa, categoria, competência ou busca) para diminuir a lista e tente de novo.`,
+    back: 'Voltar à lista',
   },
 
   delivery: {
@@ -217,6 +263,7 @@ export const m = {
     badRequestTitle: 'Dados inválidos',
     badRequest: 'Os dados enviados não são válidos. Volte e confira o formulário.',
     conflictTitle: 'Não foi possível concluir',
+    conflict: 'Não foi possível concluir: a situação mudou. Recarregue a página.',
     tooLargeTitle: 'Envio grande demais',
     tooLarge: 'Os dados enviados passam do limite permitido. Volte e confira o formulário.',
     throttledTitle: 'Muitas tentativas',
@@ -249,45 +296,6 @@ export const m = {
     const [y, mo] = value.split('-')
     return mo ? `${mo}/${y}` : value
   },
-}
-
-// Core speaks English to accountants at the terminal; the portal shows people pt-BR. Refusals a
-// client user can meet carry a stable `reason` from core; anything else falls back to a general
-// sentence of its class.
-const REASONS: Record<RefusalReason, string> = {
-  username_taken: 'Este nome de usuário já está em uso. Escolha outro.',
-  link_revoked: 'Este link foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
-  link_expired: 'Este link expirou. Peça um novo link ao seu escritório de contabilidade.',
-  control_character: 'O texto contém um caractere de controle invisível. Digite-o novamente, sem colar.',
-  username_invalid:
-    'Usuário inválido: use de 3 a 64 caracteres (letras, números, ponto, hífen, sublinhado ou @), sem espaços.',
-  name_invalid: 'Nome inválido: use de 1 a 200 caracteres.',
-  email_invalid: 'E-mail inválido: use algo como nome@empresa.com.br.',
-  password_too_short: m.errors.passwordShort,
-  password_too_long: m.errors.passwordLong,
-  wrong_current_password: m.account.wrongCurrent,
-  admin_required: 'Apenas administradores ativos da empresa podem fazer isso.',
-  last_admin:
-    'A empresa precisa manter pelo menos um administrador ativo: promova outro usuário antes.',
-  first_user_must_be_admin: 'O primeiro usuário da empresa precisa ser um administrador ativo.',
-  user_is_disabled: `Este usuário está desativado: use "${m.users.enable}" para liberar o acesso de novo.`,
-  user_is_pending: `Este usuário ainda aguarda ativação: use "${m.users.activate}".`,
-  visibility_of_admin: 'Administradores sempre veem tudo; a visibilidade vale só para colaboradores.',
-  company_outside_area: 'Esta empresa não faz parte da Área do Cliente deste usuário.',
-}
-
-/** A refusal the portal itself makes, already written in pt-BR for the person. */
-export class FormError extends ValidationError {}
-
-/** The pt-BR sentence for a refusal from core. */
-export function translateError(error: unknown): string {
-  if (error instanceof FormError) return error.message
-  if (error instanceof ConfiError && error.reason) return REASONS[error.reason]
-  if (error instanceof ValidationError) return m.errors.badRequest
-  if (error instanceof ForbiddenError) return m.errors.forbidden
-  if (error instanceof NotFoundError) return m.errors.notFound
-  if (error instanceof ConflictError) return 'Não foi possível concluir: a situação mudou. Recarregue a página.'
-  return m.errors.server
 }
 
 /** "Aguarde 2 minutos" style wait text for a Retry-After. */

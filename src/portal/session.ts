@@ -3,7 +3,8 @@ import type { MiddlewareHandler } from 'hono'
 import type { FirmOptions } from '../core/clients/firm.js'
 import { createSession, deleteSession, type SessionScope } from '../core/identity/sessions.js'
 import { issueDeviceCookie, trustedDeviceOf } from '../core/identity/device-cookies.js'
-import { authenticateThrottled, lookupSessionUser, usernameKey, type ClientUser, type LoginResult } from '../core/identity/users.js'
+import { authenticateThrottled, lookupSessionUser, type LoginResult } from '../core/identity/authentication.js'
+import { usernameKey, type ClientUser } from '../core/identity/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
@@ -94,4 +95,11 @@ function setDeviceCookie(c: PortalContext, value: string): void {
     secure: isHttps(c.var.firm),
     maxAge: DEVICE_COOKIE_DAYS * 86_400,
   })
+}
+
+/** Status and headers of a failed login: 401, or 429 with Retry-After; the page is the same. */
+export function loginFailureStatus(c: PortalContext, outcome: LoginOutcome): number {
+  if (outcome.outcome !== 'throttled') return 401
+  c.header('Retry-After', String(outcome.retryAfterSeconds))
+  return 429
 }

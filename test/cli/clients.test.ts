@@ -1,20 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { findClientByLoginToken } from '../../src/core/clients/clients.js'
-import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeFirm } from '../helpers/factories.js'
+import { runCli } from '../helpers/cli.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { snapshot } from '../helpers/snapshot.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
-const confi = (args: string[], stdin?: string) => runConfi(args, { env: t.env, stdin })
+const confi = (args: string[], stdin?: string) => runCli(args, { env: t.env, stdin })
 
 async function expectRefused(args: string[], code: number, stderr: RegExp): Promise<void> {
   const before = await snapshot(t.db)
@@ -178,7 +170,7 @@ describe('confi clients', () => {
 
   it('has an example in every help text', async () => {
     for (const sub of ['add', 'list', 'show', 'edit', 'link', 'require-login', 'group']) {
-      const help = await runConfi(['clients', sub, '--help'])
+      const help = await runCli(['clients', sub, '--help'])
       expect(help.code).toBe(0)
       expect(help.stdout, sub).toMatch(/Examples?:\n  \$ confi clients/)
     }

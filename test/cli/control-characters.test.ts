@@ -3,10 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { run } from '../../src/cli/main.js'
 import { addClient } from '../../src/core/clients/clients.js'
 import { ValidationError } from '../../src/core/errors.js'
-import { addUser } from '../../src/core/identity/users.js'
+import { addUser } from '../../src/core/identity/registration.js'
 import { inlineHasher } from '../../src/core/identity/passwords.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { ACCOUNTANT, makeClient, makeFirm } from '../helpers/factories.js'
 
 // docs/rules.md#text-input: controls, bidi overrides and separators refused at input, and any
 // already stored shown escaped by the CLI.
@@ -37,15 +37,15 @@ describe('control characters at input', () => {
   it('refuses them in client names and user names', async () => {
     const client = await makeClient(t.db, t.key, { name: 'Padaria Pão Quente Ltda' })
     for (const bad of NASTY) {
-      await expect(addClient(t.db, t.key, 'cli:test', { name: `Padaria${bad}`, taxId: '11222333000181' })).rejects.toThrow(ValidationError)
+      await expect(addClient(t.db, t.key, ACCOUNTANT, { name: `Padaria${bad}`, taxId: '11222333000181' })).rejects.toThrow(ValidationError)
       await expect(
-        addUser(t.db, 'cli:test', { clientId: client.id, username: 'ana', name: `Ana${bad}`, password: 'senha-secreta-1', role: 'admin', active: true }, inlineHasher),
+        addUser(t.db, ACCOUNTANT, { clientId: client.id, username: 'ana', name: `Ana${bad}`, password: 'senha-secreta-1', role: 'admin', active: true }, inlineHasher),
       ).rejects.toThrow(/control character/)
     }
   })
 
   it('turns line and paragraph separators into plain spaces, like other whitespace', async () => {
-    const client = await addClient(t.db, t.key, 'cli:test', { name: 'Padaria\u2028Pão\u2029Quente', taxId: '11222333000181' })
+    const client = await addClient(t.db, t.key, ACCOUNTANT, { name: 'Padaria\u2028Pão\u2029Quente', taxId: '11222333000181' })
     expect(client.name).toBe('Padaria Pão Quente')
   })
 

@@ -1,23 +1,20 @@
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
-import { confiBin, runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { fillAccessLog, writeTestFile } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { confiBin, runCli } from '../helpers/cli.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { fillAccessLog } from '../helpers/access-log.js'
+import { makeClient, writeTestFile } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let taxId: string
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   taxId = (await makeClient(t.db, t.key, { name: 'Padaria Pão Quente Ltda' })).taxId
 })
-afterEach(async () => t.close())
 
-const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
+const confi = (args: string[]) => runCli(args, { env: t.env, cwd: t.dir })
 
 async function addDoc(): Promise<number> {
   writeTestFile(t.dir, 'das.pdf', '%PDF-1.4 das')
@@ -31,10 +28,10 @@ describe('confi docs', () => {
     const id = await addDoc()
     const list = await confi(['docs', 'list', '--client', taxId, '--json'])
     expect(JSON.parse(list.stdout)).toMatchObject([{ id, title: 'DAS 10/2026', competence: '2026-10', attachments: [{ fileName: 'das.pdf', mediaType: 'application/pdf' }] }])
-    const send = await confi(['docs', 'send', String(id), '--channel', 'email', '--to', 'financeiro@cliente.com.br', '--expires', '30d'])
+    const send = await confi(['docs', 'send', String(id), '--channel', 'link', '--to', 'financeiro@cliente.com.br', '--expires', '30d'])
     expect(send.code, send.stderr).toBe(0)
     expect(send.stdout).toMatch(/^http:\/\/localhost:3000\/d\/[A-Za-z0-9_-]{43}\n$/)
-    expect(send.stderr).toMatch(/delivery 1 \(email to financeiro@cliente.com.br, expires/)
+    expect(send.stderr).toMatch(/delivery 1 \(link to financeiro@cliente.com.br, expires/)
     const show = await confi(['docs', 'show', String(id), '--json'])
     expect(JSON.parse(show.stdout).deliveries).toMatchObject([{ id: 1, status: 'active', url: send.stdout.trim() }])
     expect((await confi(['docs', 'revoke', '1'])).stdout).toBe('revoked delivery 1 of document 1\n')
@@ -60,7 +57,7 @@ describe('confi docs', () => {
       [confi(['docs', 'send', '42', '--channel', 'link']), /no document with id 42/],
       [confi(['docs', 'revoke', '42']), /no delivery with id 42/],
       [confi(['docs', 'log', '--output', join(t.dir, 'nope', 'x.csv')]), /cannot write --output .*nope.*does not exist/],
-      [confi(['docs', 'log', '--state', join(t.dir, 'nope', 'state')]), /cannot write --state/],
+      [confi(['docs', 'log', '--state', join(t.dir, 'nope', 'state')]), /cannot write the state file .*\(set by --state\)/],
       [confi(['docs', 'log', '--since', 'ontem']), /--since 'ontem' is not a date or time/],
     ]
     for (const [run, message] of cases) {
@@ -121,7 +118,7 @@ describe('confi docs', () => {
     closeSync(fd)
     expect(second).toEqual({
       code: 1,
-      stderr: `confi: another export is using --state ${statePath} (pid ${first.pid}); try again when it finishes\n`,
+      stderr: `confi: another export is using the state file ${statePath} (pid ${first.pid}); try again when it finishes (set by --state)\n`,
     })
     first.stdout.on('data', (chunk: Buffer) => chunks.push(chunk)).resume()
     const firstCode = await new Promise((resolve) => first.once('close', resolve))

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { accountant } from '../../src/core/actors.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findClientByLoginToken } from '../../src/core/clients/clients.js'
 import { openDatabase, type OpenDatabase } from '../../src/core/db/database.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
-import { registerUser } from '../../src/core/identity/users.js'
+import { registerUser } from '../../src/core/identity/registration.js'
 import { runConfi } from '../helpers/cli.js'
 import { memoHasher, PASSWORD } from '../helpers/factories.js'
 
@@ -73,7 +74,7 @@ describe('the example session of issue 2', () => {
     expect(match).not.toBeNull()
 
     open = await openDatabase({ kind: 'sqlite', path: join(dir, 'confi.db') })
-    await setFirmOptions(open.db, 'cli:test', { bcryptCost: 10 })
+    await setFirmOptions(open.db, accountant('cli:test'), { bcryptCost: 10 })
     const client = await findClientByLoginToken(open.db, match![1])
     expect(client?.taxId).toBe('11222333000181')
     for (const username of ['ana', 'bruno']) {
@@ -85,6 +86,7 @@ describe('the example session of issue 2', () => {
           name: username,
           password: PASSWORD,
           origin: 'login_link',
+          ip: null,
         },
         memoHasher,
       )

@@ -1,17 +1,14 @@
 import { PassThrough } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { run } from '../../src/cli/main.js'
 import { displayWidth } from '../../src/cli/output.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeClient } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   await makeClient(t.db, t.key, { name: 'Padaria Pão Quente Ltda' })
 })
-afterEach(async () => t.close())
 
 /** Runs confi in-process; stdout is a terminal unless `tty` is false. */
 async function confi(args: string[], options: { env?: Record<string, string>; tty?: boolean } = {}) {

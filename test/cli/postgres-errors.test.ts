@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { schemaSteps, schemaVersion } from '../../src/core/db/database.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { runConfi, type CliResult } from '../helpers/cli.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { runCli, type CliResult } from '../helpers/cli.js'
 
 // Issue 5, bad input: whatever is wrong with the database, `confi <cmd>` exits 1 with one line that
 // says what, and never prints a credential. Cases that need no server run on every backend; the
@@ -10,17 +10,11 @@ const adminUrl = process.env.CONFI_TEST_DATABASE_URL
 const onPostgres = Boolean(adminUrl)
 const secret = 's3cr3t-Pw'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase()
 
 /** Runs confi with DATABASE_URL set to `url` (and no SQLite fallback). */
 function runWithUrl(args: string[], url: string): Promise<CliResult> {
-  return runConfi(args, { env: { ...t.env, DATABASE_URL: url }, cwd: t.dir })
+  return runCli(args, { env: { ...t.env, DATABASE_URL: url }, cwd: t.dir })
 }
 
 function expectOneLineRefusal(result: CliResult, pattern: RegExp): void {
@@ -104,15 +98,15 @@ describe(`confi against a newer schema (${onPostgres ? 'PostgreSQL' : 'SQLite'})
       .values({ version: schemaVersion() + 1, applied_at: '2030-01-01T00:00:00.000Z' })
       .execute()
     for (const args of [initArgs, ['clients', 'list'], ['docs', 'verify']]) {
-      const result = await runConfi(args, { env: t.env, cwd: t.dir })
+      const result = await runCli(args, { env: t.env, cwd: t.dir })
       expectOneLineRefusal(result, /newer than this confi understands .*: upgrade confi/)
     }
   })
 
   it('init again on a current database succeeds and changes nothing', async () => {
-    const first = await runConfi(initArgs, { env: t.env, cwd: t.dir })
+    const first = await runCli(initArgs, { env: t.env, cwd: t.dir })
     expect(first.code, first.stderr).toBe(0)
-    const again = await runConfi(initArgs, { env: t.env, cwd: t.dir })
+    const again = await runCli(initArgs, { env: t.env, cwd: t.dir })
     expect(again.code, again.stderr).toBe(0)
     const versions = await t.db.selectFrom('schema_version').select('version').orderBy('version').execute()
     expect(versions.map((row) => Number(row.version))).toEqual(schemaSteps().map((step) => step.version))

@@ -1,22 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { findPasswordReset } from '../../src/core/identity/password-resets.js'
 import { formatTaxId } from '../../src/core/clients/tax-id.js'
-import { authenticate, listUsers } from '../../src/core/identity/users.js'
-import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeClient, makeFirm, makeUser, memoHasher, PASSWORD } from '../helpers/factories.js'
+import { authenticate } from '../../src/core/identity/authentication.js'
+import { listUsers } from '../../src/core/identity/users.js'
+import { runCli, runConfi } from '../helpers/cli.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeClient, makeUser, memoHasher, PASSWORD } from '../helpers/factories.js'
 import { snapshot } from '../helpers/snapshot.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
-const confi = (args: string[], stdin?: string) => runConfi(args, { env: t.env, stdin })
+const confi = (args: string[], stdin?: string) => runCli(args, { env: t.env, stdin })
+// Real processes, for the rules that must hold between them.
+const confiProcess = (args: string[]) => runConfi(args, { env: t.env })
 
 async function expectRefused(
   args: string[],
@@ -163,7 +159,7 @@ describe('confi users add', () => {
     await makeClient(t.db, t.key)
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        confi([
+        confiProcess([
           'users',
           'add',
           '--client',
@@ -266,7 +262,7 @@ describe('confi users list and status changes', () => {
     expect((await confi(['users', 'enable', 'carla'])).stdout).toContain('enabled carla')
     expect((await confi(['users', 'role', 'bruno', 'admin'])).stdout).toBe('bruno is now admin\n')
     expect((await confi(['users', 'role', 'ana', 'collaborator'])).code).toBe(0)
-    // The factory acts as 'cli:test'; the spawned CLI as 'cli:<os user>'.
+    // The factory acts as 'cli:test'; the CLI as 'cli:<os user>'.
     const events = await t.db
       .selectFrom('events')
       .select(['actor', 'action'])
@@ -310,7 +306,7 @@ describe('confi users list and status changes', () => {
 
   it('has an example in every help text', async () => {
     for (const sub of ['list', 'add', 'activate', 'disable', 'enable', 'role', 'reset-password']) {
-      const help = await runConfi(['users', sub, '--help'])
+      const help = await runCli(['users', sub, '--help'])
       expect(help.code).toBe(0)
       expect(help.stdout, sub).toMatch(/Examples?:\n  \$ /)
     }

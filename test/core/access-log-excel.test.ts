@@ -1,34 +1,29 @@
 import { PassThrough } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
-import { CSV_COLUMNS, csvCell, exportAccessLog, type ExportOptions } from '../../src/core/access-log/export.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { CSV_COLUMNS, csvCell } from '../../src/core/access-log/columns.js'
+import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
 
 // docs/access-log.md, "CSV for Excel": `;` always quoted; --excel writes `;`, a BOM and CRLF.
 
-let t: TestDatabase
-let dbPath: string | undefined
+const t = useTestDatabase()
 beforeEach(async () => {
-  t = await createTestDatabase()
-  dbPath = t.config.database.kind === 'sqlite' ? t.config.database.path : undefined
   await makeFirm(t.db)
   const client = await makeClient(t.db, t.key, { name: 'Padaria; Confeitaria Ltda' })
   const doc = await makeDocument(t, client.id, { title: 'DAS, outubro' })
   await recordAccess(t.db, { documentId: doc.id, clientId: client.id, channel: 'link', action: 'view', userAgent: 'Mozilla/5.0;=1+1' })
 })
-afterEach(async () => t.close())
 
 async function run(options: Partial<ExportOptions> & { fast?: boolean } = {}): Promise<string> {
   const stream = new PassThrough()
   const chunks: Buffer[] = []
   stream.on('data', (c: Buffer) => chunks.push(c))
-  await exportAccessLog(t.db, {
+  await exportAccessLog(t.open, {
     filters: {},
     format: 'csv',
     target: { kind: 'stream', stream },
-    sqlitePath: options.fast === false ? undefined : dbPath,
     portable: options.fast === false,
     ...options,
   })

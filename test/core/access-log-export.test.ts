@@ -14,30 +14,23 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
-import {
-  CSV_COLUMNS,
-  csvCell,
-  exportAccessLog,
-  parseTimeBound,
-  type ExportOptions,
-} from '../../src/core/access-log/export.js'
+import { CSV_COLUMNS, csvCell } from '../../src/core/access-log/columns.js'
+import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export.js'
+import { parseTimeBound } from '../../src/core/access-log/filter.js'
 import { lockExportState, readExportState } from '../../src/core/access-log/export-state.js'
 import { setClock } from '../../src/core/time.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
-import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeDocument, makeClient, makeUser } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let dbPath: string | undefined
 let ids: { client: number; other: number; doc: number; otherDoc: number; attachment: number; user: number }
 
 beforeEach(async () => {
-  t = await createTestDatabase()
   // The raw-SQLite fast path exists only on SQLite; on PostgreSQL every run takes the portable one.
   dbPath = t.config.database.kind === 'sqlite' ? t.config.database.path : undefined
-  await makeFirm(t.db)
   const client = await makeClient(t.db, t.key, { name: '=HYPERLINK("http://evil"), "Padaria", Ltda' })
   const other = await makeClient(t.db, t.key, { name: 'Outra Empresa' })
   const doc = await makeDocument(t, client.id, { title: 'DAS\n10/2026' })
@@ -55,17 +48,15 @@ beforeEach(async () => {
     restore()
   }
 })
-afterEach(async () => t.close())
 
 async function run(options: Partial<ExportOptions> & { fast?: boolean } = {}): Promise<{ text: string; rows: number; lastId: number; notes: string[] }> {
   const stream = new PassThrough()
   const chunks: Buffer[] = []
   stream.on('data', (c: Buffer) => chunks.push(c))
-  const result = await exportAccessLog(t.db, {
+  const result = await exportAccessLog(t.open, {
     filters: {},
     format: 'csv',
     target: { kind: 'stream', stream },
-    sqlitePath: options.fast === false ? undefined : dbPath,
     portable: options.fast === false,
     ...options,
   })
@@ -168,7 +159,7 @@ describe('--output and --state', () => {
     // A failure during the export (here: the state cannot be written) leaves the old file intact.
     await expect(
       run({ target: { kind: 'file', path: out }, statePath: join(t.dir, 'missing', 'state') }),
-    ).rejects.toThrow(/cannot write --state/)
+    ).rejects.toThrow(/cannot write the state file/)
     expect(readFileSync(out, 'utf8').split('\r\n').length).toBe(6)
     expect(readdirSync(t.dir).filter((n) => n.includes('.tmp-'))).toEqual([])
   })
@@ -233,7 +224,7 @@ describe('--output and --state', () => {
     // The parent of this test process is alive and is not this process.
     writeFileSync(`${state()}.lock`, JSON.stringify({ pid: process.ppid, started_at: 'x' }))
     await expect(run({ format: 'ndjson', statePath: state() })).rejects.toThrow(
-      `another export is using --state ${state()} (pid ${process.ppid}); try again when it finishes`,
+      `another export is using the state file ${state()} (pid ${process.ppid}); try again when it finishes`,
     )
     expect(readFileSync(state(), 'utf8')).toBe(before)
     expect(existsSync(`${state()}.lock`)).toBe(true)
@@ -268,7 +259,7 @@ describe('--output and --state', () => {
     await expect(run({ statePath: state() })).rejects.toThrow(/corrupt/)
     expect(existsSync(`${state()}.lock`)).toBe(false)
     const release = lockExportState(state())
-    expect(() => lockExportState(state())).toThrow(/another export is using --state/)
+    expect(() => lockExportState(state())).toThrow(/another export is using the state file/)
     release()
     lockExportState(state())()
   })
@@ -291,5 +282,5 @@ describe('--output and --state', () => {
 
 async function exportToFd(fd: number, filters: ExportOptions['filters'], statePath?: string) {
   const stream = createWriteStream('', { fd, autoClose: false })
-  return exportAccessLog(t.db, { filters, format: 'ndjson', target: { kind: 'stream', stream, fd }, statePath, sqlitePath: dbPath })
+  return exportAccessLog(t.open, { filters, format: 'ndjson', target: { kind: 'stream', stream, fd }, statePath })
 }

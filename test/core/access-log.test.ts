@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import {
   accessLogHash,
   createAccessLogWriter,
@@ -11,22 +11,19 @@ import {
   verifyAccessLog,
   type AccessEntry,
 } from '../../src/core/access-log/log.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { dropAccessLogTriggers, makeDocument } from '../helpers/documents.js'
-import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { dropAccessLogTriggers } from '../helpers/access-log.js'
+import { makeClient, makeUser, makeDocument } from '../helpers/factories.js'
 
 const dist = fileURLToPath(new URL('../../dist/core/', import.meta.url))
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let entry: AccessEntry
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   const client = await makeClient(t.db, t.key)
   const doc = await makeDocument(t, client.id)
   entry = { documentId: doc.id, clientId: client.id, channel: 'portal', action: 'view', ip: '203.0.113.9', port: 51000 }
 })
-afterEach(async () => t.close())
 
 async function record(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await recordAccess(t.db, { ...entry, userAgent: `agent ${i}` })

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   decideAreaAccess,
   decideDeliveryAccess,
@@ -14,18 +14,10 @@ import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { addGroupMembers } from '../../src/core/clients/groups.js'
 import { disableUser, type ClientUser } from '../../src/core/identity/users.js'
 import { setVisibility } from '../../src/core/identity/visibility.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
-import { ACCOUNTANT, makeClient, makeFirm, makeUser, memoHasher } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeDocument, ACCOUNTANT, makeClient, makeUser, memoHasher } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 // Later users of a client (its first one is always an active admin).
 const pendingUser = (clientId: number) => makeUser(t.db, { clientId, role: 'collaborator', active: false })
@@ -125,7 +117,7 @@ describe('login and registration through a delivery link', () => {
   it('refuses to register through a link without login, creating nobody', async () => {
     const client = await makeClient(t.db, t.key, { requireLogin: 'inherit' })
     const doc = await makeDocument(t, client.id)
-    const input = { username: 'intruso', name: 'Intruso', password: 'senha-secreta-1' }
+    const input = { username: 'intruso', name: 'Intruso', password: 'senha-secreta-1', ip: null }
     await expect(registerThroughDelivery(t.db, doc, input, memoHasher)).rejects.toThrow(NotFoundError)
     expect(await t.db.selectFrom('client_users').select('id').execute()).toEqual([])
   })
@@ -133,8 +125,8 @@ describe('login and registration through a delivery link', () => {
   it('registers the first user of a gated link as its admin, with origin document_link', async () => {
     const client = await makeClient(t.db, t.key, { requireLogin: 'on' })
     const doc = await makeDocument(t, client.id)
-    const first = await registerThroughDelivery(t.db, doc, { username: 'ana', name: 'Ana', password: 'senha-secreta-1' }, memoHasher)
-    const second = await registerThroughDelivery(t.db, doc, { username: 'bia', name: 'Bia', password: 'senha-secreta-1' }, memoHasher)
+    const first = await registerThroughDelivery(t.db, doc, { username: 'ana', name: 'Ana', password: 'senha-secreta-1', ip: null }, memoHasher)
+    const second = await registerThroughDelivery(t.db, doc, { username: 'bia', name: 'Bia', password: 'senha-secreta-1', ip: null }, memoHasher)
     expect([first.clientId, first.role, first.status, first.origin]).toEqual([client.id, 'admin', 'active', 'document_link'])
     expect([second.role, second.status]).toEqual(['collaborator', 'pending'])
   })

@@ -2,25 +2,22 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { sql } from 'kysely'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
 import { backupDatabase } from '../../src/core/ops/backup.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { dropAccessLogTriggers, makeDocument } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { dropAccessLogTriggers } from '../helpers/access-log.js'
+import { makeClient, makeDocument } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ backend: 'sqlite', firm: true })
 let dbPath: string
 beforeEach(async () => {
   // confi backup copies SQLite files (PostgreSQL uses pg_dump): SQLite in both suites.
-  t = await createTestDatabase({ backend: 'sqlite' })
   dbPath = join(t.dir, 'confi.db')
-  await makeFirm(t.db)
   const client = await makeClient(t.db, t.key)
   const doc = await makeDocument(t, client.id)
   for (let i = 0; i < 3; i++) await recordAccess(t.db, { documentId: doc.id, clientId: client.id, channel: 'portal', action: 'view' })
 })
-afterEach(async () => t.close())
 
 describe('backupDatabase', () => {
   it('copies the database while it is open, checks it and verifies the chain', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   addClient,
   editClient,
@@ -17,17 +17,10 @@ import { ConflictError, NotFoundError, ValidationError } from '../../src/core/er
 import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { addGroupMembers } from '../../src/core/clients/groups.js'
 import { isTokenShaped } from '../../src/core/tokens.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { ACCOUNTANT, eventActions, makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { ACCOUNTANT, eventActions, makeClient } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 describe('clients', () => {
   it('adds a client with a normalised tax id and an event', async () => {

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { accountant } from '../../src/core/actors.js'
 import {
   createDelivery,
   deliveryUrl,
@@ -8,24 +9,20 @@ import {
 } from '../../src/core/documents/deliveries.js'
 import { addSeconds, nowIso, setClock } from '../../src/core/time.js'
 import { sha256Hex } from '../../src/core/tokens.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/documents.js'
-import { eventActions, makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeDocument, eventActions, makeClient } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let documentId: number
 let clientId: number
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   clientId = (await makeClient(t.db, t.key)).id
   documentId = (await makeDocument(t, clientId)).id
 })
-afterEach(async () => t.close())
 
 describe('deliveries', () => {
   it('creates a link whose token is derived, long and url-safe, and stores only its digest', async () => {
-    const { delivery, token, url } = await createDelivery(t.db, t.key, 'cli:ana', {
+    const { delivery, token, url } = await createDelivery(t.db, t.key, accountant('cli:ana'), {
       documentId,
       channel: 'email',
       recipient: 'financeiro@cliente.com.br',
@@ -43,15 +40,15 @@ describe('deliveries', () => {
   })
 
   it('answers revoked, expired and unknown', async () => {
-    const expiring = await createDelivery(t.db, t.key, 'cli:ana', {
+    const expiring = await createDelivery(t.db, t.key, accountant('cli:ana'), {
       documentId,
       channel: 'link',
       expiresAt: addSeconds(nowIso(), parseDuration('1h')),
     })
-    const revoked = await createDelivery(t.db, t.key, 'cli:ana', { documentId, channel: 'whatsapp', recipient: '+55 11 91234-5678' })
-    await revokeDelivery(t.db, 'cli:ana', revoked.delivery.id)
+    const revoked = await createDelivery(t.db, t.key, accountant('cli:ana'), { documentId, channel: 'whatsapp', recipient: '+55 11 91234-5678' })
+    await revokeDelivery(t.db, accountant('cli:ana'), revoked.delivery.id)
     expect((await resolveDelivery(t.db, revoked.token)).status).toBe('revoked')
-    await expect(revokeDelivery(t.db, 'cli:ana', revoked.delivery.id)).rejects.toThrow(/already revoked/)
+    await expect(revokeDelivery(t.db, accountant('cli:ana'), revoked.delivery.id)).rejects.toThrow(/already revoked/)
     expect((await resolveDelivery(t.db, expiring.token)).status).toBe('ok')
     const restore = setClock(() => new Date(Date.now() + 3601_000))
     try {
@@ -64,14 +61,14 @@ describe('deliveries', () => {
   })
 
   it('refuses bad input', async () => {
-    await expect(createDelivery(t.db, t.key, 'cli:a', { documentId: 999, channel: 'link' })).rejects.toThrow(/no document with id 999/)
-    await expect(createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'fax' })).rejects.toThrow(/unknown channel/)
-    await expect(createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'email', recipient: 'nope' })).rejects.toThrow(/not a valid e-mail address/)
-    await expect(createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'whatsapp', recipient: '123' })).rejects.toThrow(/not a phone/)
+    await expect(createDelivery(t.db, t.key, accountant('cli:a'), { documentId: 999, channel: 'link' })).rejects.toThrow(/no document with id 999/)
+    await expect(createDelivery(t.db, t.key, accountant('cli:a'), { documentId, channel: 'fax' })).rejects.toThrow(/unknown channel/)
+    await expect(createDelivery(t.db, t.key, accountant('cli:a'), { documentId, channel: 'email', recipient: 'nope' })).rejects.toThrow(/not a valid e-mail address/)
+    await expect(createDelivery(t.db, t.key, accountant('cli:a'), { documentId, channel: 'whatsapp', recipient: '123' })).rejects.toThrow(/not a phone/)
     await expect(
-      createDelivery(t.db, t.key, 'cli:a', { documentId, channel: 'link', expiresAt: '2000-01-01T00:00:00.000Z' }),
+      createDelivery(t.db, t.key, accountant('cli:a'), { documentId, channel: 'link', expiresAt: '2000-01-01T00:00:00.000Z' }),
     ).rejects.toThrow(/not in the future/)
-    await expect(revokeDelivery(t.db, 'cli:a', 999)).rejects.toThrow(/no delivery with id 999/)
+    await expect(revokeDelivery(t.db, accountant('cli:a'), 999)).rejects.toThrow(/no delivery with id 999/)
     expect(await t.db.selectFrom('deliveries').selectAll().execute()).toEqual([])
   })
 

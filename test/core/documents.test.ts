@@ -1,25 +1,22 @@
 import { spawn } from 'node:child_process'
+import { accountant } from '../../src/core/actors.js'
 import { chmodSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { addDocument, getAttachment, getDocument, listDocuments, resolveDocument } from '../../src/core/documents/documents.js'
 import { detectMediaType } from '../../src/core/documents/media-type.js'
 import { setClock } from '../../src/core/time.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument, storeOf, writeTestFile } from '../helpers/documents.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeDocument, storeOf, writeTestFile, makeClient } from '../helpers/factories.js'
 
 const dist = fileURLToPath(new URL('../../dist/core/', import.meta.url))
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let clientId: number
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   clientId = (await makeClient(t.db, t.key)).id
 })
-afterEach(async () => t.close())
 
 function storeFiles(): string[] {
   const root = join(t.config.dataDir, 'files')
@@ -37,7 +34,7 @@ describe('addDocument', () => {
   it('stores the files and rows: media type from content, size and SHA-256 kept', async () => {
     const pdf = writeTestFile(t.dir, 'guia.txt', '%PDF-1.7 conteúdo')
     const xml = writeTestFile(t.dir, 'nfe.xml', '<?xml version="1.0"?><nfe/>')
-    const doc = await addDocument(t.db, storeOf(t), 'cli:ana', {
+    const doc = await addDocument(t.db, storeOf(t), accountant('cli:ana'), {
       clientId,
       title: '  DAS   10/2026 ',
       category: 'Fiscal',
@@ -83,7 +80,7 @@ describe('addDocument', () => {
       const good = writeTestFile(t.dir, 'good.pdf', '%PDF good')
       const overrides = input()
       await expect(
-        addDocument(t.db, storeOf(t), 'cli:test', {
+        addDocument(t.db, storeOf(t), accountant('cli:test'), {
           clientId,
           title: 'T',
           category: 'fiscal',
@@ -119,7 +116,7 @@ describe('addDocument', () => {
       } })
       const store = { ...disk, put: (path) => disk.put(createReadStream(path, { highWaterMark: 65536 }).pipe(slow())) }
       const open = await openDatabase(${JSON.stringify(t.config.database)})
-      await addDocument(open.db, store, 'cli:test', { clientId: ${clientId}, title: 'T', category: 'fiscal', files: [{ path: ${JSON.stringify(big)} }] })
+      await addDocument(open.db, store, { kind: 'accountant', label: 'cli:test' }, { clientId: ${clientId}, title: 'T', category: 'fiscal', files: [{ path: ${JSON.stringify(big)} }] })
       process.stdout.write('done\\n')`
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))

@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ConfiError, ValidationError } from '../../src/core/errors.js'
 import { getFirmOptions, initFirm, normaliseBaseUrl, setFirmOptions } from '../../src/core/clients/firm.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { ACCOUNTANT, eventActions } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase()
 
 describe('firm options', () => {
   it('tells to run init when the options are missing', async () => {
@@ -28,9 +22,10 @@ describe('firm options', () => {
       bcryptCost: 11,
       sessionIdleMinutes: 60,
       sessionAbsoluteHours: 12,
-      contactEmail: null,
-      // MERGE: phone comes from version 2
+      mailFrom: null,
       phone: null,
+      reminderDays: [3, 1, 0],
+      contactEmail: null,
       require2fa: 'off',
     })
     const again = await initFirm(t.db)
@@ -42,6 +37,18 @@ describe('firm options', () => {
     expect(renamed.changed.sort()).toEqual(['baseUrl', 'firmName'])
     expect(renamed.options.baseUrl).toBe('https://x.com.br')
     expect(await eventActions(t.db)).toEqual(['firm.created', 'firm.options_changed'])
+  })
+
+  it('sets the sender, phone and reminder days (issue 10)', async () => {
+    await initFirm(t.db)
+    const set = await setFirmOptions(t.db, ACCOUNTANT, { mailFrom: ' "Contabilidade X" <Avisos@X.com.br> ', phone: '(11) 3333-4444', reminderDays: '0, 5,1,5' })
+    expect([set.mailFrom, set.phone, set.reminderDays]).toEqual(['Contabilidade X <Avisos@X.com.br>', '+551133334444', [5, 1, 0]])
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { mailFrom: 'Nome <sem-arroba>' })).rejects.toThrow(/not a valid e-mail address/)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { mailFrom: 'A\r\nBcc: x <a@b.com.br>' })).rejects.toThrow(/is not a valid e-mail/)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { mailFrom: 'A<B <a@b.com.br>' })).rejects.toThrow(/unusable name/)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { reminderDays: '3,-1' })).rejects.toThrow(/reminder days '3,-1' are not valid/)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { phone: '3333-4444' })).rejects.toThrow(/no area code/)
+    expect((await getFirmOptions(t.db)).reminderDays).toEqual([5, 1, 0])
   })
 
   it('validates and records changes', async () => {

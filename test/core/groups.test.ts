@@ -1,18 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { getClient } from '../../src/core/clients/clients.js'
 import { ConflictError } from '../../src/core/errors.js'
 import { addGroupMembers, getGroup, removeGroupMembers } from '../../src/core/clients/groups.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { ACCOUNTANT, eventActions, makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { ACCOUNTANT, eventActions, makeClient } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 async function heads(): Promise<(number | null)[]> {
   const rows = await t.db.selectFrom('clients').select('group_head_id').orderBy('id').execute()

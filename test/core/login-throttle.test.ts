@@ -9,25 +9,23 @@ import {
   reservePasswordCheck,
   reserveRegistrationAttempt,
   settleAttempt,
+  throttleDelaySeconds,
   throttleNetwork,
 } from '../../src/core/identity/login-throttle.js'
 import { setClock } from '../../src/core/time.js'
-import { authenticateThrottled } from '../../src/core/identity/users.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { PASSWORD, makeClient, makeFirm, makeUser, memoHasher } from '../helpers/factories.js'
+import { authenticateThrottled } from '../../src/core/identity/authentication.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { PASSWORD, makeClient, makeUser, memoHasher } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let current: number
 let restoreClock: () => void
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   current = Date.now()
   restoreClock = setClock(() => new Date(current))
 })
 afterEach(async () => {
   restoreClock()
-  await t.close()
 })
 
 const reserve = (usernameKey: string, ip: string | null) =>
@@ -201,4 +199,34 @@ it('answers a login with the same outcome whether the user exists or not when th
   const unknown = await authenticateThrottled(t.db, { username: 'nobody', password: PASSWORD, ip: null }, memoHasher)
   expect(known).toEqual({ outcome: 'throttled', retryAfterSeconds: PAIR_POLICY.firstDelaySeconds })
   expect(unknown).toEqual(known)
+})
+
+describe('delays', () => {
+  it('throttles per (username, network) and per network with growing, capped delays and forgets after a while', async () => {
+    expect(throttleDelaySeconds(4, PAIR_POLICY)).toBe(0)
+    expect(throttleDelaySeconds(5, PAIR_POLICY)).toBe(2)
+    expect(throttleDelaySeconds(6, PAIR_POLICY)).toBe(4)
+    expect(throttleDelaySeconds(1000, PAIR_POLICY)).toBe(PAIR_POLICY.maxDelaySeconds)
+    let current = Date.now()
+    const restore = setClock(() => new Date(current))
+    const reserve = (usernameKey: string, ip: string | null) => reserveLoginAttempt(t.db, { usernameKey, ip })
+    try {
+      // Per IP: many usernames from one address.
+      for (let i = 0; i < IP_POLICY.freeFailures; i++) await reserve(`u${i}`, '203.0.113.7')
+      await expect(reserve('someone', '203.0.113.7')).rejects.toBeInstanceOf(ThrottledError)
+      await reserve('someone', '203.0.113.8')
+      // Per pair: one username from one address.
+      for (let i = 0; i < PAIR_POLICY.freeFailures; i++) await reserve('ana', '198.51.100.1')
+      const error = await reserve('ana', '198.51.100.1').then(() => null, (e: unknown) => e)
+      expect(error).toBeInstanceOf(ThrottledError)
+      expect((error as ThrottledError).retryAfterSeconds).toBe(2)
+      current += 3000
+      const ok = await reserve('ana', '198.51.100.1')
+      await settleAttempt(t.db, ok, 'succeeded')
+      await reserve('ana', '198.51.100.1')
+      await reserve('ana', '198.51.100.1')
+    } finally {
+      restore()
+    }
+  })
 })

@@ -4,7 +4,7 @@ import { createPasswordReset } from '../../src/core/identity/password-resets.js'
 import { createSession } from '../../src/core/identity/sessions.js'
 import { setClock } from '../../src/core/time.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { ACCOUNTANT, makeClient, makeFirm, makeUser } from '../helpers/factories.js'
 import { runConfi } from '../helpers/cli.js'
 
 // docs/security.md, "Housekeeping".
@@ -36,10 +36,10 @@ describe('pruning', () => {
     const restore = setClock(() => new Date(clock))
     try {
       await createSession(t.db, { userId: user.id, scope: 'area' }, { idleMinutes: 60, absoluteHours: 12 })
-      await createPasswordReset(t.db, 'cli:test', other.id)
+      await createPasswordReset(t.db, ACCOUNTANT, other.id)
       clock = start
       await createSession(t.db, { userId: user.id, scope: 'area' }, { idleMinutes: 60, absoluteHours: 12 })
-      await createPasswordReset(t.db, 'cli:test', other.id)
+      await createPasswordReset(t.db, ACCOUNTANT, other.id)
     } finally {
       restore()
     }

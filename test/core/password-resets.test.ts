@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { GoneError, NotFoundError } from '../../src/core/errors.js'
 import {
   createPasswordReset,
@@ -6,27 +6,21 @@ import {
   resetPasswordWithToken,
 } from '../../src/core/identity/password-resets.js'
 import { setClock } from '../../src/core/time.js'
-import { authenticate } from '../../src/core/identity/users.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { authenticate } from '../../src/core/identity/authentication.js'
+import { useTestDatabase } from '../helpers/db.js'
 import {
   ACCOUNTANT,
   PASSWORD,
   makeClient,
-  makeFirm,
   makeUser,
   memoHasher,
 } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let restoreClock: (() => void) | undefined
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
 afterEach(async () => {
   restoreClock?.()
   restoreClock = undefined
-  await t.close()
 })
 
 async function setup() {

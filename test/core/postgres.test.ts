@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
 import {
   schemaSteps,
@@ -12,7 +12,7 @@ import {
 } from '../../src/core/db/database.js'
 import { resolveConfig } from '../../src/core/db/config.js'
 import { ConfiError, UnavailableError, ValidationError } from '../../src/core/errors.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 
 // The same checks run on the backend the suite runs on: SQLite by default, PostgreSQL under
 // `npm run test:pg` (CONFI_TEST_DATABASE_URL set). Where the backends differ, each asserts its own
@@ -21,13 +21,7 @@ const adminUrl = process.env.CONFI_TEST_DATABASE_URL
 const onPostgres = Boolean(adminUrl)
 const at = '2026-11-29T12:00:00.000Z'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase()
 
 async function addClient(db: Db, taxId: string): Promise<number> {
   const row = await db

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   ConflictError,
   ForbiddenError,
@@ -11,39 +11,30 @@ import { hashCost, type PasswordHasher } from '../../src/core/identity/passwords
 import { setClock } from '../../src/core/time.js'
 import {
   activateUser,
-  addUser,
-  authenticate,
-  changePassword,
   disableUser,
   enableUser,
   getUser,
   listUsers,
-  registerUser,
   resolveUser,
-  setPassword,
   setUserRole,
   usernameKey,
   validateUsername,
 } from '../../src/core/identity/users.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { authenticate } from '../../src/core/identity/authentication.js'
+import { changePassword, setPassword } from '../../src/core/identity/credentials.js'
+import { findPasswordReset } from '../../src/core/identity/password-resets.js'
+import { addUser, addUserWithResetLink, registerUser } from '../../src/core/identity/registration.js'
+import { useTestDatabase } from '../helpers/db.js'
 import {
   ACCOUNTANT,
   PASSWORD,
   eventActions,
   makeClient,
-  makeFirm,
   makeUser,
   memoHasher,
 } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 async function addSession(userId: number): Promise<void> {
   const at = new Date().toISOString()
@@ -70,7 +61,7 @@ async function sessionCount(userId: number): Promise<number> {
 function register(clientId: number, username: string, password = PASSWORD) {
   return registerUser(
     t.db,
-    { clientId, username, name: `Pessoa ${username}`, password, origin: 'login_link' },
+    { clientId, username, name: `Pessoa ${username}`, password, origin: 'login_link', ip: null },
     memoHasher,
   )
 }
@@ -135,6 +126,18 @@ describe('registration (first-user rule)', () => {
     await expect(register(999, 'ninguem')).rejects.toThrow(NotFoundError)
     expect(await listUsers(t.db)).toHaveLength(1)
   })
+
+  it('counts every attempt, refused or not, under the registration throttle of its address', async () => {
+    const client = await makeClient(t.db, t.key)
+    const from = (ip: string, username: string, password = PASSWORD) =>
+      registerUser(t.db, { clientId: client.id, username, name: 'Pessoa', password, origin: 'login_link', ip }, memoHasher)
+    for (let i = 0; i < 20; i++) {
+      await expect(from('203.0.113.5', `p${i}`, 'curta')).rejects.toThrow(ValidationError)
+    }
+    await expect(from('203.0.113.5', 'ana')).rejects.toThrow(ThrottledError)
+    expect(await listUsers(t.db)).toHaveLength(0)
+    expect(await from('198.51.100.7', 'ana')).toMatchObject({ role: 'admin', status: 'active' })
+  })
 })
 
 describe('accountant-created users', () => {
@@ -176,6 +179,27 @@ describe('accountant-created users', () => {
     expect((await authenticate(t.db, user.username, 'nova-senha-123', memoHasher)).outcome).toBe(
       'ok',
     )
+  })
+})
+
+describe('users added with a reset link', () => {
+  it('creates the user and their one-time link together, or neither', async () => {
+    const client = await makeClient(t.db, t.key)
+    const input = { clientId: client.id, username: 'ana', name: 'Ana' }
+    await expect(
+      addUserWithResetLink(t.db, ACCOUNTANT, { ...input, role: 'collaborator' }),
+    ).rejects.toThrow(ConflictError)
+    expect(await listUsers(t.db)).toHaveLength(0)
+    expect(await t.db.selectFrom('password_resets').select('id').execute()).toEqual([])
+    const { user, reset } = await addUserWithResetLink(t.db, ACCOUNTANT, input)
+    expect(user).toMatchObject({ username: 'ana', role: 'admin', status: 'active' })
+    expect(reset.url).toBe(`http://localhost:3000/reset/${reset.token}`)
+    expect(await findPasswordReset(t.db, reset.token)).toEqual({ userId: user.id, username: 'ana' })
+    expect(await eventActions(t.db, client.id)).toEqual([
+      'client.added',
+      'user.added',
+      'user.reset_link_created',
+    ])
   })
 })
 
@@ -385,7 +409,7 @@ describe('review fixes (login throttling)', () => {
     const attempt = (clientId: number, username: string, password = PASSWORD) =>
       registerUser(
         t.db,
-        { clientId, username, name: 'Pessoa', password, origin: 'login_link' },
+        { clientId, username, name: 'Pessoa', password, origin: 'login_link', ip: null },
         counting.hasher,
       )
     await expect(attempt(client.id, 'ANA')).rejects.toThrow(ConflictError)

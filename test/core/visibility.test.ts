@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CATEGORIES } from '../../src/core/documents/categories.js'
 import { ConflictError, ForbiddenError, ValidationError } from '../../src/core/errors.js'
 import { addGroupMembers, removeGroupMembers } from '../../src/core/clients/groups.js'
 import { disableUser, setUserRole } from '../../src/core/identity/users.js'
 import { canSee, getVisibility, setVisibility, visibleScope } from '../../src/core/identity/visibility.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { ACCOUNTANT, makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { ACCOUNTANT, makeClient, makeUser } from '../helpers/factories.js'
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => {
-  await t.close()
-})
+const t = useTestDatabase({ firm: true })
 
 async function group() {
   const head = await makeClient(t.db, t.key, { name: 'Matriz' })

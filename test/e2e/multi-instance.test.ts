@@ -5,7 +5,7 @@ import http from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confiBin, runConfi } from '../helpers/cli.js'
-import { createPortalWorld, PASSWORD, type PortalWorld } from '../portal/world.js'
+import { createPortalWorld, PASSWORD, type PortalWorld } from '../helpers/portal.js'
 
 // Issue 5 part 4: two `confi serve` processes on one PostgreSQL database behave as one portal.
 // Sessions, the access-log chain and the first-user/login rules live in the database, so a

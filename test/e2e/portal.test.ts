@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { accountant } from '../../src/core/actors.js'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,7 +8,7 @@ import { createDelivery } from '../../src/core/documents/deliveries.js'
 import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { confiBin } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { createPortalWorld } from '../portal/world.js'
+import { createPortalWorld } from '../helpers/portal.js'
 
 // Real headless Chromium against a real `confi serve` process (docs/rules.md#portal, issue 4 part 7).
 
@@ -35,7 +36,7 @@ describe('the portal in a real browser', () => {
     const w = await createPortalWorld()
     t = w.t
     await initFirm(t.db, { firmName: 'Contabilidade Navegador' })
-    await setFirmOptions(t.db, 'cli:test', { bcryptCost: 10 })
+    await setFirmOptions(t.db, accountant('cli:test'), { bcryptCost: 10 })
     const head = await w.client('Matriz Navegador Ltda')
     const member = await w.client('Filial Navegador Ltda', { requireLogin: 'on' })
     const other = await w.client('Estranha SA')
@@ -45,7 +46,7 @@ describe('the portal in a real browser', () => {
     const otherDoc = await w.doc(other, 'Documento Alheio', 'fiscal')
     // An unbreakable name as the tax authority's systems produce them: title and file name.
     const longDoc = await w.doc(head, LONG_NAME, 'fiscal')
-    const { token } = await createDelivery(t.db, t.key, 'cli:test', { documentId: memberDoc.id, channel: 'whatsapp' })
+    const { token } = await createDelivery(t.db, t.key, accountant('cli:test'), { documentId: memberDoc.id, channel: 'whatsapp' })
     Object.assign(fixture, {
       loginPath: w.loginPath(head),
       gatedPath: `/d/${token}`,

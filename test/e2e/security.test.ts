@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core'
 import { initFirm } from '../../src/core/clients/firm.js'
 import type { TestDatabase } from '../helpers/db.js'
 import { launchChromium, startServe, stopServe } from '../helpers/serve.js'
-import { createPortalWorld, PASSWORD } from '../portal/world.js'
+import { createPortalWorld, PASSWORD } from '../helpers/portal.js'
 
 // Issue 9 §3 in a real browser: with Referrer-Policy same-origin, our forms post a real Origin.
 

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach, beforeEach } from 'vitest'
 import { applySchema, openDatabase, type Db, type OpenDatabase } from '../../src/core/db/database.js'
 import { resolveConfig, type Config } from '../../src/core/db/config.js'
 import { loadSecretKey, type SecretKey } from '../../src/core/tokens.js'
+import { makeFirm } from './factories.js'
 
 export interface TestDatabase {
   db: Db
@@ -17,13 +19,18 @@ export interface TestDatabase {
   close(): Promise<void>
 }
 
+export interface TestDatabaseOptions {
+  backend?: 'sqlite'
+  schemaUpTo?: number
+}
+
 /**
  * A fresh, initialised database in a temporary folder: a real SQLite file, or, when
  * CONFI_TEST_DATABASE_URL is set, a fresh database on that PostgreSQL server. `backend: 'sqlite'`
  * forces a SQLite file, for SQLite-only features (confi backup) that run in both suites.
  */
 export async function createTestDatabase(
-  options: { backend?: 'sqlite'; schemaUpTo?: number } = {},
+  options: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'confi-test-'))
   const dbPath = join(dir, 'confi.db')
@@ -54,4 +61,40 @@ export async function createTestDatabase(
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * A fresh test database for every test of the file (or describe block) that calls it, closed
+ * after each test. Returns a live handle: `t.db`, `t.key`, … always read the current test's
+ * database, so the handle can be taken once at the top of the file. `firm: true` also creates the
+ * firm options at bcrypt cost 10 (`makeFirm`).
+ */
+export function useTestDatabase(options: TestDatabaseOptions & { firm?: boolean } = {}): TestDatabase {
+  return usePerTest('useTestDatabase', async () => {
+    const t = await createTestDatabase(options)
+    if (options.firm) await makeFirm(t.db)
+    return t
+  })
+}
+
+/**
+ * Registers hooks that make a fresh `T` before each test and close it after, and returns a live
+ * handle to the current one (reading it outside a test throws, naming `what`).
+ */
+export function usePerTest<T extends { close(): Promise<void> }>(what: string, create: () => Promise<T>): T {
+  let current: T | undefined
+  beforeEach(async () => {
+    current = await create()
+  })
+  afterEach(async () => {
+    const closing = current
+    current = undefined
+    await closing?.close()
+  })
+  return new Proxy({} as T, {
+    get(_, property) {
+      if (!current) throw new Error(`${what}: the value exists only while a test runs`)
+      return Reflect.get(current, property)
+    },
+  })
 }

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { accountant, type Actor } from '../../src/core/actors.js'
 import { addClient, type Client, type NewClient } from '../../src/core/clients/clients.js'
 import type { Db } from '../../src/core/db/database.js'
@@ -5,7 +7,11 @@ import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { inlineHasher, type PasswordHasher } from '../../src/core/identity/passwords.js'
 import { normaliseTaxId } from '../../src/core/clients/tax-id.js'
 import type { SecretKey } from '../../src/core/tokens.js'
-import { addUser, type ClientUser, type NewUser } from '../../src/core/identity/users.js'
+import { addUser, type NewUser } from '../../src/core/identity/registration.js'
+import type { ClientUser } from '../../src/core/identity/users.js'
+import { addDocument, type Document } from '../../src/core/documents/documents.js'
+import { createDiskFileStore, type FileStore } from '../../src/core/storage/file-store.js'
+import type { TestDatabase } from './db.js'
 
 export const ACCOUNTANT: Actor = accountant('cli:test')
 export const PASSWORD = 'senha-secreta-1'
@@ -28,8 +34,11 @@ export const memoHasher: PasswordHasher = (() => {
 })()
 
 /** Creates the firm options with the cheapest bcrypt cost (10) so tests hash quickly. */
-export async function makeFirm(db: Db, options: { requireLogin?: boolean } = {}): Promise<void> {
-  await initFirm(db, { firmName: 'Contabilidade Teste', baseUrl: 'http://localhost:3000' })
+export async function makeFirm(
+  db: Db,
+  options: { requireLogin?: boolean; baseUrl?: string } = {},
+): Promise<void> {
+  await initFirm(db, { firmName: 'Contabilidade Teste', baseUrl: options.baseUrl ?? 'http://localhost:3000' })
   await setFirmOptions(db, ACCOUNTANT, { bcryptCost: 10, requireLogin: options.requireLogin })
 }
 
@@ -81,6 +90,35 @@ export async function makeUser(
     },
     memoHasher,
   )
+}
+
+/** The disk store of a test database's data directory. */
+export function storeOf(t: TestDatabase): FileStore & { removeStaleTemporaryFiles(ms: number): Promise<number> } {
+  return createDiskFileStore(join(t.config.dataDir, 'files'))
+}
+
+let fileSeed = 0
+
+/** Writes a small file in the test folder and returns its path. */
+export function writeTestFile(dir: string, name: string, content: string | Buffer = `%PDF-1.4 ${++fileSeed}`): string {
+  const path = join(dir, name)
+  writeFileSync(path, content)
+  return path
+}
+
+/** Adds a document with one PDF for `clientId`; override any field. */
+export async function makeDocument(
+  t: TestDatabase,
+  clientId: number,
+  overrides: Partial<Parameters<typeof addDocument>[3]> = {},
+): Promise<Document> {
+  return addDocument(t.db, storeOf(t), ACCOUNTANT, {
+    clientId,
+    title: 'DAS 10/2026',
+    category: 'fiscal',
+    files: [{ path: writeTestFile(t.dir, `doc-${++fileSeed}.pdf`) }],
+    ...overrides,
+  })
 }
 
 /** The client's events' actions, oldest first. */

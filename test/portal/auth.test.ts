@@ -1,14 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { accountant } from '../../src/core/actors.js'
+import { activateUser } from '../../src/core/identity/users.js'
 import { setClock } from '../../src/core/time.js'
-import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { createPortalWorld, usePortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
 
-let w: PortalWorld
-beforeEach(async () => {
-  w = await createPortalWorld()
-})
-afterEach(async () => {
-  await w.close()
-})
+const w = usePortalWorld()
 
 const register = (w: PortalWorld, path: string, username: string, extra: Record<string, string> = {}) =>
   w.request(path, { form: { name: `Pessoa ${username}`, username, email: '', password: PASSWORD, ...extra } })
@@ -97,7 +93,7 @@ describe('login and logout (docs/rules.md#portal-security)', () => {
 
   it('uses a __Host- Secure cookie when the base URL is https', async () => {
     const { setFirmOptions } = await import('../../src/core/clients/firm.js')
-    await setFirmOptions(w.db, 'cli:test', { baseUrl: 'https://portal.example.com.br' })
+    await setFirmOptions(w.db, accountant('cli:test'), { baseUrl: 'https://portal.example.com.br' })
     const client = await w.client('Padaria Pão Quente Ltda')
     await w.user(client, 'ana', { role: 'admin' })
     const login = await w.request('/login', {
@@ -353,7 +349,7 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     const cookie = await w.cookieFor(ana)
     const change = (current: string) =>
       w.request('/account/password', { cookie, form: { current_password: current, password: 'nova-senha-123' } })
-    for (let i = 0; i < 5; i++) expect((await change(`errada-${i}`)).status).toBe(400)
+    for (let i = 0; i < 5; i++) expect((await change(`errada-${i}`)).status).toBe(403)
     const throttled = await change(PASSWORD)
     expect(throttled.status).toBe(429)
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
@@ -364,5 +360,46 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     } finally {
       restore()
     }
+  })
+})
+
+describe('a delivery-only session after the user is activated', () => {
+  it('ends the session and sends the user to log in again with a notice', async () => {
+    const { client, token } = await w.link('on')
+    await w.user(client, 'ana', { role: 'admin' })
+    const bruno = await w.user(client, 'bruno', { status: 'pending' })
+    // The session a pending user gets from a delivery link's login (delivery.test.ts).
+    const cookie = await w.cookieFor(bruno, 'delivery')
+    expect((await w.request(`/d/${token}`, { cookie })).status).toBe(200)
+    expect((await w.request('/', { cookie })).status).toBe(403)
+
+    await activateUser(w.db, accountant('cli:test'), bruno.id)
+    const response = await w.request('/', { cookie })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe('/login?aviso=ativada')
+    expect(response.headers.get('set-cookie')).toMatch(/confi_session=;.*Max-Age=0/)
+    expect(await w.db.selectFrom('sessions').select('id').where('user_id', '=', bruno.id).execute()).toEqual([])
+    // The old cookie is nobody now; an area session (a new login) opens the client area.
+    expect((await w.request('/account', { cookie })).headers.get('location')).toBe('/login')
+    expect((await w.request('/', { cookie: await w.cookieFor(bruno) })).status).toBe(200)
+  })
+
+  it('does the same on the other client-area pages, and leaves pending users waiting', async () => {
+    const { client } = await w.link('on')
+    await w.user(client, 'ana', { role: 'admin' })
+    const carla = await w.user(client, 'carla', { role: 'admin' })
+    const pending = await w.user(client, 'davi', { status: 'pending' })
+    const stale = await w.cookieFor(carla, 'delivery')
+    const response = await w.request('/users', { cookie: stale })
+    expect(response.headers.get('location')).toBe('/login?aviso=ativada')
+    const waiting = await w.request('/account', { cookie: await w.cookieFor(pending, 'delivery') })
+    expect(waiting.status).toBe(403)
+    expect(await waiting.text()).toContain('aguardando ativação')
+  })
+
+  it('shows the pt-BR notice on the login page', async () => {
+    const page = await w.request('/login?aviso=ativada')
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('Sua conta foi ativada. Entre novamente.')
   })
 })

@@ -1,27 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { accountant } from '../../src/core/actors.js'
 import { editClient } from '../../src/core/clients/clients.js'
 import { revokeDelivery, resolveDelivery } from '../../src/core/documents/deliveries.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
-import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { usePortalWorld, PASSWORD, sessionCookie } from '../helpers/portal.js'
 
-let w: PortalWorld
-beforeEach(async () => {
-  w = await createPortalWorld()
-})
-afterEach(async () => {
-  await w.close()
-})
+const w = usePortalWorld()
 
-async function setup(requireLogin: 'on' | 'off' | 'inherit') {
-  const client = await w.client('Padaria Pão Quente Ltda', { requireLogin })
-  const doc = await w.doc(client, 'DAS Março 2026', 'fiscal')
-  const token = await w.deliver(doc)
-  return { client, doc, token, file: `/d/${token}/files/${doc.attachments[0].id}` }
-}
+const REGISTRATION = { name: 'Intruso', username: 'intruso', email: '', password: PASSWORD }
 
 describe('document links without login (docs/rules.md#document-links-and-login)', () => {
   it('opens the page and the file for anyone and logs them with no user and the delivery channel', async () => {
-    const { doc, token, file } = await setup('off')
+    const { doc, token, file } = await w.link('off')
     const page = await w.request(`/d/${token}`, { headers: { 'user-agent': 'Teste/1.0' } })
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('DAS Março 2026')
@@ -41,7 +31,7 @@ describe('document links without login (docs/rules.md#document-links-and-login)'
   })
 
   it('records the logged-in user when a session exists', async () => {
-    const { client, token } = await setup('off')
+    const { client, token } = await w.link('off')
     const ana = await w.user(client, 'ana', { role: 'admin' })
     await w.request(`/d/${token}`, { cookie: await w.cookieFor(ana) })
     const [row] = await w.accessRows()
@@ -49,16 +39,16 @@ describe('document links without login (docs/rules.md#document-links-and-login)'
   })
 
   it('follows the firm default when the client inherits it', async () => {
-    const { token } = await setup('inherit')
+    const { token } = await w.link('inherit')
     expect((await w.request(`/d/${token}`)).status).toBe(200)
-    await setFirmOptions(w.db, 'cli:test', { requireLogin: true })
+    await setFirmOptions(w.db, accountant('cli:test'), { requireLogin: true })
     expect((await w.request(`/d/${token}`)).status).toBe(401)
   })
 })
 
 describe('document links that require login (docs/rules.md#document-links-and-login)', () => {
   it('shows login and create-account forms and no document data without a session', async () => {
-    const { doc, token, file } = await setup('on')
+    const { doc, token, file } = await w.link('on')
     const page = await w.request(`/d/${token}`)
     const html = await page.text()
     expect(page.status).toBe(401)
@@ -73,7 +63,7 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
   })
 
   it('lands back on the document after login and records the user', async () => {
-    const { client, doc, token, file } = await setup('on')
+    const { client, doc, token, file } = await w.link('on')
     const ana = await w.user(client, 'ana', { role: 'admin' })
     const login = await w.request(`/d/${token}/login`, { form: { username: 'ana', password: PASSWORD } })
     expect(login.status).toBe(303)
@@ -92,7 +82,7 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
   it('lets a user of the group head in, but not a member’s or another client’s user', async () => {
     const head = await w.client('Matriz Ltda')
     const sibling = await w.client('Filial Irmã Ltda')
-    const { client, token } = await setup('on')
+    const { client, token } = await w.link('on')
     await w.group(head, [client, sibling])
     const headUser = await w.user(head, 'chefe', { role: 'admin' })
     const siblingUser = await w.user(sibling, 'irma', { role: 'admin' })
@@ -107,7 +97,7 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
   })
 
   it('registers through the link: first user admin, later one pending with a delivery-only session', async () => {
-    const { client, token } = await setup('on')
+    const { client, token } = await w.link('on')
     const first = await w.request(`/d/${token}/register`, {
       form: { name: 'Ana Souza', username: 'ana', email: 'ana@padaria.com.br', password: PASSWORD },
     })
@@ -133,7 +123,7 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
   })
 
   it('gives a pending user of another client no session at all', async () => {
-    const { token } = await setup('on')
+    const { token } = await w.link('on')
     const other = await w.client('Outra SA')
     await w.user(other, 'dono', { role: 'admin' })
     await w.user(other, 'espera', { status: 'pending' })
@@ -143,7 +133,7 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
   })
 
   it('refuses a disabled user like a wrong password', async () => {
-    const { client, token } = await setup('on')
+    const { client, token } = await w.link('on')
     await w.user(client, 'ana', { role: 'admin' })
     await w.user(client, 'fora', { status: 'disabled' })
     const response = await w.request(`/d/${token}/login`, { form: { username: 'fora', password: PASSWORD } })
@@ -154,7 +144,7 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
 
 describe('dead links', () => {
   it('answers 404 for an unknown token and 410 for expired or revoked deliveries, logging nothing', async () => {
-    const { doc, token } = await setup('off')
+    const { doc, token } = await w.link('off')
     expect((await w.request(`/d/${'x'.repeat(43)}`)).status).toBe(404)
     const future = new Date(Date.now() + 1000).toISOString()
     const expiring = await w.deliver(doc, { expiresAt: future })
@@ -164,15 +154,77 @@ describe('dead links', () => {
     expect(await expired.text()).toContain('Este link expirou')
     const resolved = await resolveDelivery(w.db, token)
     if (resolved.status !== 'ok') throw new Error('expected ok')
-    await revokeDelivery(w.db, 'cli:test', resolved.delivery.id)
+    await revokeDelivery(w.db, accountant('cli:test'), resolved.delivery.id)
     expect((await w.request(`/d/${token}`)).status).toBe(410)
     expect((await w.request(`/d/${token}/files/${doc.attachments[0].id}`)).status).toBe(410)
     expect(await w.accessRows()).toHaveLength(0)
   })
 
   it('keeps a client setting of on even when the firm default is off', async () => {
-    const { client, token } = await setup('inherit')
-    await editClient(w.db, 'cli:test', client.id, { requireLogin: 'on' })
+    const { client, token } = await w.link('inherit')
+    await editClient(w.db, accountant('cli:test'), client.id, { requireLogin: 'on' })
     expect((await w.request(`/d/${token}`)).status).toBe(401)
+  })
+})
+
+describe('login and create-account only on links that require login (docs/rules.md#document-links-and-login)', () => {
+  it.each(['off', 'inherit'] as const)(
+    'refuses registration on a link with require_login %s: back to the link, nobody created',
+    async (requireLogin) => {
+      const { token } = await w.link(requireLogin)
+      const response = await w.request(`/d/${token}/register`, { form: REGISTRATION })
+      expect(response.status).toBe(303)
+      expect(response.headers.get('location')).toBe(`/d/${token}`)
+      expect(sessionCookie(response)).toBeUndefined()
+      expect(await w.db.selectFrom('client_users').select('id').execute()).toEqual([])
+    },
+  )
+
+  it('refuses registration through a group member’s open link, so nobody becomes admin of it', async () => {
+    const head = await w.client('Matriz Ltda')
+    const { client, token } = await w.link('off')
+    await w.group(head, [client])
+    await w.request(`/d/${token}/register`, { form: REGISTRATION })
+    expect(await w.db.selectFrom('client_users').select('id').execute()).toEqual([])
+  })
+
+  it('refuses login on a link without login: back to the link, no session', async () => {
+    const { client, token } = await w.link('off')
+    await w.user(client, 'ana', { role: 'admin' })
+    const response = await w.request(`/d/${token}/login`, { form: { username: 'ana', password: PASSWORD } })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe(`/d/${token}`)
+    expect(sessionCookie(response)).toBeUndefined()
+    expect(await w.db.selectFrom('sessions').select('id').execute()).toEqual([])
+    // A wrong password is not even tried: the same redirect, no failure page.
+    const wrong = await w.request(`/d/${token}/login`, { form: { username: 'ana', password: 'errada-123' } })
+    expect(wrong.status).toBe(303)
+  })
+
+  it('still takes registrations once the firm default requires login', async () => {
+    const { token } = await w.link('inherit')
+    await setFirmOptions(w.db, accountant('cli:test'), { requireLogin: true })
+    const response = await w.request(`/d/${token}/register`, { form: REGISTRATION })
+    expect(response.status).toBe(303)
+    expect(sessionCookie(response)).toBeDefined()
+    expect(await w.db.selectFrom('client_users').select('username').execute()).toEqual([{ username: 'intruso' }])
+  })
+})
+
+describe('registration through a delivery link is throttled like the login link', () => {
+  it('answers 429 with Retry-After after 20 attempts from one address, creating nobody', async () => {
+    const { token } = await w.link('on')
+    const path = `/d/${token}/register`
+    for (let i = 0; i < 20; i++) {
+      const form = { ...REGISTRATION, username: `pessoa${i}`, password: 'curta' }
+      expect((await w.request(path, { form })).status).toBe(400)
+    }
+    const throttled = await w.request(path, { form: REGISTRATION })
+    expect(throttled.status).toBe(429)
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(await throttled.text()).toContain('Muitas tentativas')
+    expect(await w.db.selectFrom('client_users').select('id').execute()).toEqual([])
+    const elsewhere = await w.request(path, { form: REGISTRATION, ip: '198.51.100.7' })
+    expect(elsewhere.status).toBe(303)
   })
 })

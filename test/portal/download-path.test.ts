@@ -1,18 +1,13 @@
 // The gated download after its performance work (docs/decisions.md, "Portal performance"): one
 // query for session and user, one for the document and its files, a file cache, group commit.
 // Every rule must hold on the very next request, whatever is cached.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { accountant } from '../../src/core/actors.js'
 import { setClock } from '../../src/core/time.js'
 import { disableUser } from '../../src/core/identity/users.js'
-import { createPortalWorld, type PortalWorld } from './world.js'
+import { usePortalWorld } from '../helpers/portal.js'
 
-let w: PortalWorld
-beforeEach(async () => {
-  w = await createPortalWorld()
-})
-afterEach(async () => {
-  await w.close()
-})
+const w = usePortalWorld()
 
 async function setUp() {
   const client = await w.client('Oficina Roda Viva Ltda')
@@ -61,7 +56,7 @@ describe('gated download path', () => {
     const { client, ana, path, cookie } = await setUp()
     await w.user(client, 'outra', { role: 'admin' }) // the last active admin cannot be disabled
     expect((await w.request(path, { cookie })).status).toBe(200)
-    await disableUser(w.db, 'cli:test', ana.id)
+    await disableUser(w.db, accountant('cli:test'), ana.id)
     expect((await w.request(path, { cookie })).status).toBe(303)
 
     const other = await w.client('Outra Oficina Ltda')

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
-import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
+import { ACCOUNTANT } from '../helpers/factories.js'
 
 // docs/rules.md#document-links-and-login: a link never gives more than the client area would.
 
@@ -23,7 +24,7 @@ async function payroll() {
 describe('document links and login', () => {
   it('does not let a stranger who registers on a payroll link open it; names the admins and the firm contact', async () => {
     const { doc, token, file } = await payroll()
-    await setFirmOptions(w.db, 'cli:test', { phone: '(11) 3333-4444', contactEmail: 'contato@escritorio.com.br' })
+    await setFirmOptions(w.db, ACCOUNTANT, { phone: '(11) 3333-4444', contactEmail: 'contato@escritorio.com.br' })
     const registered = await w.request(`/d/${token}/register`, {
       form: { name: 'Estranho', username: 'estranho', password: PASSWORD, password_confirm: PASSWORD },
     })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClientUser } from '../../src/core/identity/users.js'
-import { createPortalWorld, type PortalWorld } from './world.js'
+import { createPortalWorld, type PortalWorld } from '../helpers/portal.js'
 
 // Every (user, document) pair across clients, a group, roles, statuses and visibility: the
 // portal shows exactly what the rules of docs/rules.md#company-groups and docs/rules.md#data allow, and answers 404 (never data)

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createPortalWorld, type PortalWorld } from './world.js'
+import { createPortalWorld, type PortalWorld } from '../helpers/portal.js'
+import { ACCOUNTANT } from '../helpers/factories.js'
 
 // Issue 9 §4 (the parts done): competência as MM/AAAA; wording of the admins' new-user form.
 
@@ -47,7 +48,7 @@ describe('dead links say which', () => {
     const token = await w.deliver(doc)
     const resolved = await resolveDelivery(w.db, token)
     if (resolved.status !== 'ok') throw new Error('expected ok')
-    await revokeDelivery(w.db, 'cli:test', resolved.delivery.id)
+    await revokeDelivery(w.db, ACCOUNTANT, resolved.delivery.id)
     const revoked = await w.request(`/d/${token}`)
     expect(revoked.status).toBe(410)
     const revokedHtml = await revoked.text()

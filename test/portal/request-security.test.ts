@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
-import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
+import { ACCOUNTANT } from '../helpers/factories.js'
 
 // docs/security.md: origins, cross-site downloads, HSTS (issue 9 §3).
 
@@ -84,7 +85,7 @@ describe('cross-site downloads', () => {
 describe('HSTS', () => {
   it('is sent only when the portal is served over https', async () => {
     expect((await w.request('/login')).headers.get('strict-transport-security')).toBeNull()
-    await setFirmOptions(w.db, 'cli:test', { baseUrl: 'https://portal.example.com.br' })
+    await setFirmOptions(w.db, ACCOUNTANT, { baseUrl: 'https://portal.example.com.br' })
     const response = await w.request('/login')
     expect(response.headers.get('strict-transport-security')).toContain('max-age=')
   })

@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { accountant } from '../../src/core/actors.js'
 import { createPasswordReset } from '../../src/core/identity/password-resets.js'
 import { getUser } from '../../src/core/identity/users.js'
 import { getVisibility } from '../../src/core/identity/visibility.js'
-import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from './world.js'
+import { usePortalWorld, PASSWORD, sessionCookie } from '../helpers/portal.js'
 
-let w: PortalWorld
-beforeEach(async () => {
-  w = await createPortalWorld()
-})
-afterEach(async () => {
-  await w.close()
-})
+const w = usePortalWorld()
 
 async function team() {
   const client = await w.client('Padaria Pão Quente Ltda')
@@ -112,7 +107,7 @@ describe('account and password reset', () => {
     const { admin, cookie } = await team()
     const other = await w.cookieFor(admin)
     const wrong = await w.request('/account/password', { form: { current_password: 'nao-e-essa', password: 'nova-senha-123' }, cookie })
-    expect(wrong.status).toBe(400)
+    expect(wrong.status).toBe(403)
     expect(await wrong.text()).toContain('senha atual não confere')
     const ok = await w.request('/account/password', { form: { current_password: PASSWORD, password: 'nova-senha-123' }, cookie })
     expect(ok.status).toBe(303)
@@ -124,7 +119,7 @@ describe('account and password reset', () => {
 
   it('resets a password through a one-time link', async () => {
     const { admin } = await team()
-    const { token } = await createPasswordReset(w.db, 'cli:test', admin.id)
+    const { token } = await createPasswordReset(w.db, accountant('cli:test'), admin.id)
     const page = await w.request(`/reset/${token}`)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('ana')

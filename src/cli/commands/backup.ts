@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
+import { loadCore } from '../core.js'
 
 /** `confi backup FILE`: a consistent online copy of the database, checked (docs/rules.md#durability). */
 export function registerBackup(program: Command, context: CliContext): void {
@@ -17,13 +18,12 @@ Example:
   $ confi backup /backups/confi-2026-11-29.db`,
     )
     .action(async (file: string) => {
-      const { ConfiError, ValidationError } = await import('../../core/errors.js')
+      const { ConfiError, ValidationError, backupDatabase } = await loadCore()
       const database = context.config().database
       if (database.kind !== 'sqlite') {
         throw new ValidationError('confi backup copies SQLite databases; for PostgreSQL use pg_dump')
       }
       await context.db()
-      const { backupDatabase } = await import('../../core/ops/backup.js')
       const result = await backupDatabase(database.path, resolve(context.deps.cwd, file))
       if (!result.accessLog.ok) {
         throw new ConfiError(

@@ -2,21 +2,13 @@ import { Argument, Option, type Command } from 'commander'
 import type { Client, ClientPatch, RequireLogin } from '../../core/clients/clients.js'
 import type { Db } from '../../core/db/database.js'
 import type { CliContext } from '../context.js'
-import { UsageError } from '../main.js'
+import { loadCore } from '../core.js'
+import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
 
 const REQUIRE_LOGIN = ['inherit', 'on', 'off']
-
-async function core() {
-  const [clients, groups, taxId] = await Promise.all([
-    import('../../core/clients/clients.js'),
-    import('../../core/clients/groups.js'),
-    import('../../core/clients/tax-id.js'),
-  ])
-  return { ...clients, ...groups, ...taxId }
-}
 
 /** The JSON shape of a client for scripts (camelCase, normalised tax id). */
 function clientJson(client: Client) {
@@ -34,7 +26,7 @@ function clientJson(client: Client) {
 }
 
 async function resolveAll(db: Db, refs: readonly string[]): Promise<Client[]> {
-  const { resolveClient } = await core()
+  const { resolveClient } = await loadCore()
   const clients: Client[] = []
   for (const ref of refs) clients.push(await resolveClient(db, ref))
   return clients
@@ -84,7 +76,7 @@ export function registerClients(program: Command, context: CliContext): void {
           'Company name (razão social)',
         )
         const taxId = await requireValue(context, options.taxId, '--tax-id', 'CNPJ or CPF')
-        const { addClient, formatTaxId } = await core()
+        const { addClient, formatTaxId } = await loadCore()
         const db = await context.db()
         const client = await addClient(db, context.secretKey(), context.actor, {
           name,
@@ -110,7 +102,7 @@ export function registerClients(program: Command, context: CliContext): void {
         '\n  $ confi clients list --limit 100 --after 200',
     )
     .action(async (options: ListOptions) => {
-      const { listClientPage, formatTaxId } = await core()
+      const { listClientPage, formatTaxId } = await loadCore()
       const page = await listClientPage(await context.db(), {
         search: options.search,
         limit: options.limit,
@@ -161,8 +153,8 @@ export function registerClients(program: Command, context: CliContext): void {
         formatTaxId,
         describeClient,
         getClient,
-      } = await core()
-      const { listUsers } = await import('../../core/identity/users.js')
+        listUsers,
+      } = await loadCore()
       const db = await context.db()
       const client = await resolveClient(db, ref)
       const group = await getGroup(db, client.id)
@@ -223,7 +215,7 @@ export function registerClients(program: Command, context: CliContext): void {
           'clients edit: give something to change: --name, --tax-id, --email or --require-login',
         )
       }
-      const { resolveClient, editClient, formatTaxId } = await core()
+      const { resolveClient, editClient, formatTaxId } = await loadCore()
       const db = await context.db()
       const client = await editClient(db, context.actor, (await resolveClient(db, ref)).id, patch)
       if (options.json) return context.out.json(clientJson(client))
@@ -241,7 +233,7 @@ export function registerClients(program: Command, context: CliContext): void {
       '\nExamples:\n  $ confi clients link 11222333000181\n  $ confi clients link 11222333000181 --rotate',
     )
     .action(async (ref: string, options: { rotate?: boolean; json?: boolean }) => {
-      const { resolveClient, rotateLoginLink, clientLoginLink } = await core()
+      const { resolveClient, rotateLoginLink, clientLoginLink } = await loadCore()
       const db = await context.db()
       const key = context.secretKey()
       let client = await resolveClient(db, ref)
@@ -263,7 +255,7 @@ export function registerClients(program: Command, context: CliContext): void {
     .addHelpText('after', '\nExample:\n  $ confi clients require-login 11222333000181 on')
     .action(async (ref: string, value: RequireLogin) => {
       const { resolveClient, setClientRequireLogin, effectiveRequireLogin, formatTaxId } =
-        await core()
+        await loadCore()
       const db = await context.db()
       const client = await setClientRequireLogin(
         db,
@@ -301,7 +293,7 @@ export function registerClients(program: Command, context: CliContext): void {
         removeGroupMembers,
         describeClient,
         formatTaxId,
-      } = await core()
+      } = await loadCore()
       const db = await context.db()
       const head = await resolveClient(db, ref)
       let group = await getGroup(db, head.id)

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
+import { loadCore } from '../core.js'
 import type { DemoResult } from '../../core/ops/demo.js'
 
 /** The lines `confi demo` and `npm start` print: links, users and the shared password. */
@@ -27,11 +28,7 @@ export function registerDemo(program: Command, context: CliContext): void {
     .description('fill an empty database with demo data (a firm, a group, documents, users) and print how to log in')
     .option('--json', 'print the links and credentials as JSON')
     .action(async (options: { json?: boolean }) => {
-      const [{ fillDemo }, { createDiskFileStore }, { inlineHasher }] = await Promise.all([
-        import('../../core/ops/demo.js'),
-        import('../../core/storage/file-store.js'),
-        import('../../core/identity/passwords.js'),
-      ])
+      const { fillDemo, createDiskFileStore, inlineHasher } = await loadCore()
       const db = await context.db()
       const config = context.config()
       const demo = await fillDemo(db, context.secretKey({ create: true }), createDiskFileStore(join(config.dataDir, 'files')), inlineHasher)

@@ -1,25 +1,16 @@
 import { join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import type { Delivery } from '../../core/documents/deliveries.js'
 import type { Document } from '../../core/documents/documents.js'
-import type { ExportFormat } from '../../core/access-log/export.js'
+import type { ExportFormat } from '../../core/access-log/export-format.js'
 import type { CliContext } from '../context.js'
-import { UsageError } from '../main.js'
+import { loadCore } from '../core.js'
+import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
+import { notifyHook, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
-
-async function core() {
-  const [documents, deliveries, clients, taxId] = await Promise.all([
-    import('../../core/documents/documents.js'),
-    import('../../core/documents/deliveries.js'),
-    import('../../core/clients/clients.js'),
-    import('../../core/clients/tax-id.js'),
-  ])
-  return { ...documents, ...deliveries, ...clients, ...taxId }
-}
 
 /** The JSON shape of a document for scripts. */
 function documentJson(document: Document) {
@@ -44,16 +35,8 @@ function documentJson(document: Document) {
   }
 }
 
-function deliveryStatus(delivery: Delivery, now: string): string {
-  if (delivery.revokedAt) return 'revoked'
-  if (delivery.expiresAt && delivery.expiresAt <= now) return 'expired'
-  return 'active'
-}
-
 function fileStore(context: CliContext) {
-  return import('../../core/storage/file-store.js').then(({ createDiskFileStore }) =>
-    createDiskFileStore(join(context.config().dataDir, 'files')),
-  )
+  return loadCore().then(({ createDiskFileStore }) => createDiskFileStore(join(context.config().dataDir, 'files')))
 }
 
 /** `confi docs ...`: documents, their delivery links and the access log. */
@@ -69,6 +52,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--category <category>', CATEGORY_HELP)
     .option('--competence <YYYY-MM>', 'the month the document refers to')
     .option('--due <YYYY-MM-DD>', 'due date (for tax guides)')
+    .option('--notify', "e-mail a portal link to the client's people (needs CONFI_SMTP_URL)")
     .option('--json', 'print the new document as JSON')
     .addHelpText(
       'after',
@@ -77,14 +61,15 @@ export function registerDocs(program: Command, context: CliContext): void {
     .action(
       async (
         files: string[],
-        options: { client?: string; title?: string; category?: string; competence?: string; due?: string; json?: boolean },
+        options: { client?: string; title?: string; category?: string; competence?: string; due?: string; notify?: boolean; json?: boolean },
       ) => {
         const clientRef = await requireValue(context, options.client, '--client', 'Client (id or CNPJ/CPF)')
         const title = await requireValue(context, options.title, '--title', 'Title')
         const category = await requireValue(context, options.category, '--category', `Category (${CATEGORY_HELP})`)
-        const { addDocument, resolveClient, formatTaxId } = await core()
+        const { addDocument, resolveClient, formatTaxId } = await loadCore()
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
+        const notify = options.notify ? await notifyHook(context) : undefined
         const document = await addDocument(db, await fileStore(context), context.actor, {
           clientId: client.id,
           title,
@@ -92,11 +77,13 @@ export function registerDocs(program: Command, context: CliContext): void {
           competence: options.competence,
           dueDate: options.due,
           files: files.map((path) => ({ path: resolvePath(context, path) })),
+          inTransaction: notify?.inTransaction,
         })
-        if (options.json) return context.out.json(documentJson(document))
+        if (options.json) return context.out.json({ ...documentJson(document), notified: notify?.counter.notified })
         context.out.line(
           `added document ${document.id} for ${formatTaxId(client.taxId)} ${client.name}: ${document.title} (${document.attachments.length} file${document.attachments.length === 1 ? '' : 's'})`,
         )
+        if (notify) context.out.note(`queued ${notify.counter.notified} notification e-mail${notify.counter.notified === 1 ? '' : 's'}`)
       },
     )
 
@@ -121,7 +108,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         tz: string
         json?: boolean
       }) => {
-        const { listDocuments, resolveClient, formatTaxId } = await core()
+        const { listDocuments, resolveClient, formatTaxId } = await loadCore()
         const db = await context.db()
         const clientIds = options.client ? [(await resolveClient(db, options.client)).id] : 'all'
         const page = await listDocuments(db, {
@@ -160,9 +147,8 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs show 7')
     .action(async (ref: string, options: { tz: string; json?: boolean }) => {
-      const { resolveDocument, listDeliveries, formatTaxId, deliveryToken, deliveryUrl } = await core()
-      const { getFirmOptions } = await import('../../core/clients/firm.js')
-      const { nowIso } = await import('../../core/time.js')
+      const { resolveDocument, listDeliveries, deliveryStatus, formatTaxId, deliveryToken, deliveryUrl, getFirmOptions, nowIso } =
+        await loadCore()
       const db = await context.db()
       const document = await resolveDocument(db, ref)
       const deliveries = await listDeliveries(db, document.id)
@@ -209,7 +195,7 @@ export function registerDocs(program: Command, context: CliContext): void {
 
   docs
     .command('send')
-    .description('create a delivery link for a document and print its URL')
+    .description('send a document: queue an e-mail, print a WhatsApp link, or print a plain link')
     .argument('<doc>', 'document id')
     .addOption(new Option('--channel <channel>', 'how it is sent').choices(['email', 'whatsapp', 'link']).makeOptionMandatory())
     .option('--to <recipient>', 'e-mail address or phone number it goes to')
@@ -217,26 +203,9 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText(
       'after',
-      '\nExample:\n  $ confi docs send 7 --channel email --to financeiro@cliente.com.br --expires 30d',
+      '\nExample:\n  $ confi docs send 7 --channel email --to financeiro@cliente.com.br --expires 30d   # queued, then sent\n  $ confi docs send 7 --channel whatsapp --to "(11) 98765-4321"   # prints a wa.me link',
     )
-    .action(async (ref: string, options: { channel: string; to?: string; expires?: string; json?: boolean }) => {
-      const { resolveDocument, createDelivery, parseDuration } = await core()
-      const { addSeconds, nowIso } = await import('../../core/time.js')
-      const expiresAt = options.expires ? addSeconds(nowIso(), parseDuration(options.expires)) : null
-      const db = await context.db()
-      const document = await resolveDocument(db, ref)
-      const { delivery, url } = await createDelivery(db, context.secretKey(), context.actor, {
-        documentId: document.id,
-        channel: options.channel,
-        recipient: options.to,
-        expiresAt,
-      })
-      if (options.json) return context.out.json({ ...delivery, url })
-      context.out.line(url)
-      const to = delivery.recipient ? ` to ${delivery.recipient}` : ''
-      const until = delivery.expiresAt ? `, expires ${formatTime(delivery.expiresAt)}` : ''
-      context.out.note(`delivery ${delivery.id} (${delivery.channel}${to}${until}); revoke with 'confi docs revoke ${delivery.id}'`)
-    })
+    .action((ref: string, options: SendOptions) => sendDocument(context, ref, options))
 
   docs
     .command('revoke')
@@ -244,13 +213,14 @@ export function registerDocs(program: Command, context: CliContext): void {
     .argument('<delivery>', 'delivery id (printed by docs send and docs show)')
     .addHelpText('after', '\nExample:\n  $ confi docs revoke 12')
     .action(async (ref: string) => {
-      const { resolveDeliveryRef, revokeDelivery } = await core()
+      const { resolveDeliveryRef, revokeDelivery } = await loadCore()
       const db = await context.db()
       const delivery = await revokeDelivery(db, context.actor, (await resolveDeliveryRef(db, ref)).id)
       context.out.line(`revoked delivery ${delivery.id} of document ${delivery.documentId}`)
     })
 
   registerLog(docs, context)
+  registerDocsDelivery(docs, context)
 
   docs
     .command('verify')
@@ -258,8 +228,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs verify')
     .action(async (options: { json?: boolean }) => {
-      const { verifyAccessLog } = await import('../../core/access-log/log.js')
-      const { ConfiError } = await import('../../core/errors.js')
+      const { verifyAccessLog, ConfiError } = await loadCore()
       const result = await verifyAccessLog(await context.db())
       if (options.json) context.out.json(result)
       if (!result.ok) {
@@ -323,25 +292,21 @@ Examples:
       if (options.excel && options.format !== 'csv') {
         throw new UsageError('--excel shapes CSV for Excel: use it with --format csv')
       }
-      const exporter = await import('../../core/access-log/export.js')
-      const { resolveClient } = await import('../../core/clients/clients.js')
-      const { resolveDocument } = await import('../../core/documents/documents.js')
-      const { resolveUser } = await import('../../core/identity/users.js')
+      const { resolveClient, resolveDocument, resolveUser, parseTimeBound, exportAccessLog } = await loadCore()
       const open = await context.openDatabase()
       const db = open.db
       const filters = {
         clientId: options.client ? (await resolveClient(db, options.client)).id : undefined,
         documentId: options.doc ? (await resolveDocument(db, options.doc)).id : undefined,
         userId: options.user ? (await resolveUser(db, options.user)).id : undefined,
-        since: options.since ? exporter.parseTimeBound(options.since, options.tz, 'since') : undefined,
-        until: options.until ? exporter.parseTimeBound(options.until, options.tz, 'until') : undefined,
+        since: options.since ? parseTimeBound(options.since, options.tz, 'since') : undefined,
+        until: options.until ? parseTimeBound(options.until, options.tz, 'until') : undefined,
         afterId: options.afterId,
       }
       const state = options.state ? resolvePath(context, options.state) : undefined
       const output = options.output ? resolvePath(context, options.output) : undefined
       const stdout = context.deps.stdout as typeof context.deps.stdout & { fd?: number }
-      const database = context.config().database
-      const result = await exporter.exportAccessLog(db, {
+      const result = await exportAccessLog(open, {
         filters,
         format: options.format,
         target: output ? { kind: 'file', path: output } : { kind: 'stream', stream: stdout, fd: stdout.fd },
@@ -349,7 +314,6 @@ Examples:
         // Unset: core leaves it out when a continued export appends to stdout (see --help).
         header: options.header,
         statePath: state,
-        sqlitePath: database.kind === 'sqlite' ? database.path : undefined,
         excel: options.excel,
       })
       for (const note of result.notes) context.out.note(note)

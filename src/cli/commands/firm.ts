@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander'
 import type { FirmOptions, FirmOptionsPatch } from '../../core/clients/firm.js'
 import type { CliContext } from '../context.js'
-import { UsageError } from '../main.js'
+import { loadCore } from '../core.js'
+import { UsageError } from '../errors.js'
 import { integer } from './parse.js'
 
 function printFirm(context: CliContext, firm: FirmOptions): void {
@@ -12,9 +13,10 @@ function printFirm(context: CliContext, firm: FirmOptions): void {
     ['Bcrypt cost', firm.bcryptCost],
     ['Session idle', `${firm.sessionIdleMinutes} minutes`],
     ['Session absolute', `${firm.sessionAbsoluteHours} hours`],
-    ['Contact e-mail', firm.contactEmail],
-    // MERGE: phone comes from version 2
+    ['Mail from', firm.mailFrom ?? "not set: confi firm set --mail-from 'Nome <avisos@escritorio.com.br>'"],
     ['Phone', firm.phone],
+    ['Reminder days', firm.reminderDays.join(',')],
+    ['Contact e-mail', firm.contactEmail],
     ['Require 2FA', firm.require2fa],
   ])
 }
@@ -29,7 +31,7 @@ export function registerFirm(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi firm show --json')
     .action(async (options: { json?: boolean }) => {
-      const { getFirmOptions } = await import('../../core/clients/firm.js')
+      const { getFirmOptions } = await loadCore()
       const current = await getFirmOptions(await context.db())
       if (options.json) context.out.json(current)
       else printFirm(context, current)
@@ -61,17 +63,18 @@ export function registerFirm(program: Command, context: CliContext): void {
       'portal sessions end this long after login',
       integer('--session-absolute-hours'),
     )
+    .option('--mail-from <sender>', 'sender of the e-mails, "Nome <avisos@escritorio.com.br>"')
+    .option('--phone <phone>', "the firm's phone, shown in e-mails and on pending pages")
+    .option('--reminder-days <days>', 'days before a due date on which reminders go out (default 3,1,0)')
     .option('--email <address>', "the firm's contact e-mail shown to clients ('' clears it)")
-    // MERGE: phone comes from version 2
-    .option('--phone <number>', "the firm's contact phone shown to clients ('' clears it)")
     .addOption(
       new Option('--require-2fa <who>', 'who must use two-factor login').choices(['off', 'admins', 'all']),
     )
     .option('--json', 'print the options as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n' +
-        '  $ confi firm set --phone "(11) 3333-4444" --email contato@contabilidade.com.br',
+      '\nExamples:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n  $ confi firm set --mail-from "Contabilidade Exemplo <avisos@escritorio.com.br>" --phone "+55 11 3333-4444" --reminder-days 3,1,0\n' +
+        '  $ confi firm set --email contato@contabilidade.com.br --require-2fa admins',
     )
     .action(async (options: Record<string, string | number | boolean | undefined>) => {
       const patch: FirmOptionsPatch = {
@@ -82,8 +85,10 @@ export function registerFirm(program: Command, context: CliContext): void {
         bcryptCost: options.bcryptCost as number | undefined,
         sessionIdleMinutes: options.sessionIdleMinutes as number | undefined,
         sessionAbsoluteHours: options.sessionAbsoluteHours as number | undefined,
-        contactEmail: options.email as string | undefined,
+        mailFrom: options.mailFrom as string | undefined,
         phone: options.phone as string | undefined,
+        reminderDays: options.reminderDays as string | undefined,
+        contactEmail: options.email as string | undefined,
         require2fa: options.require2fa as FirmOptionsPatch['require2fa'],
       }
       if (Object.values(patch).every((v) => v === undefined)) {
@@ -91,7 +96,7 @@ export function registerFirm(program: Command, context: CliContext): void {
           "firm set: give at least one option to change, e.g. --base-url URL (see 'confi firm set --help')",
         )
       }
-      const { setFirmOptions } = await import('../../core/clients/firm.js')
+      const { setFirmOptions } = await loadCore()
       const updated = await setFirmOptions(await context.db(), context.actor, patch)
       if (options.json) context.out.json(updated)
       else printFirm(context, updated)

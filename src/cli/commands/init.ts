@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
+import { loadCore } from '../core.js'
 
 /** `confi init`: creates or upgrades the database, the secret key file and the firm options. */
 export function registerInit(program: Command, context: CliContext): void {
@@ -21,12 +22,12 @@ Example:
   $ confi init --firm-name "Contabilidade Exemplo" --base-url http://localhost:3000`,
     )
     .action(async (options: { firmName?: string; baseUrl?: string }) => {
-      const { initFirm, normaliseBaseUrl } = await import('../../core/clients/firm.js')
+      const { initFirm, normaliseBaseUrl } = await loadCore()
       // Check the input before anything is created: a refused init leaves no file behind.
       if (options.baseUrl !== undefined) normaliseBaseUrl(options.baseUrl)
       const { secretFile } = context.config()
       const keyExisted = existsSync(secretFile)
-      const { ensurePrivateDir } = await import('../../core/storage/file-modes.js')
+      const { ensurePrivateDir } = await import('../../core/file-modes.js')
       ensurePrivateDir(context.config().dataDir)
       const { db, created, version, location } = await context.initDatabase()
       context.secretKey({ create: true })

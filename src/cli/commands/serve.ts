@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
-import { UsageError } from '../main.js'
-import { redactTokens } from '../../core/tokens.js'
+import { loadCore } from '../core.js'
+import { UsageError } from '../errors.js'
 
 /** Parses --port: a whole number from 0 to 65535. */
 export function parsePort(value: string): number {
@@ -16,12 +16,8 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool }, { createAccessLogWriter }, { createDiskFileStore }] = await Promise.all([
-    import('../../portal/server.js'),
-    import('../../core/identity/password-pool.js'),
-    import('../../core/access-log/log.js'),
-    import('../../core/storage/file-store.js'),
-  ])
+  const [{ startPortal }, { createPasswordPool, createAccessLogWriter, createDiskFileStore, pruneExpired, prunedTotal }, { redactTokens }] =
+    await Promise.all([import('../../portal/server.js'), loadCore(), import('../../core/tokens.js')])
   const db = await context.db()
   const config = context.config()
   const key = context.secretKey()
@@ -46,11 +42,11 @@ export async function servePortal(
     options,
   )
   context.deps.stdout.write(`confi: portal at ${server.url}\n`)
-  const { pruneExpired, prunedTotal } = await import('../../core/ops/maintenance.js')
   const pruning = startHourlyPrune(
     async () => `pruned ${prunedTotal(await pruneExpired(db))} expired rows`,
     (line) => context.deps.stdout.write(line),
   )
+  const sender = await startMailSender(context)
   await options.onListening?.(server.url)
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -64,6 +60,7 @@ export async function servePortal(
   })
   clearInterval(pruning)
   await server.close()
+  await sender?.stop()
   await accessLog.flush()
   await hasher.close()
 }
@@ -80,6 +77,23 @@ function startHourlyPrune(prune: () => Promise<string>, write: (line: string) =>
   }, PRUNE_EVERY_MS)
   timer.unref()
   return timer
+}
+
+/** Sends the outbox continuously while the portal runs, when CONFI_SMTP_URL is set. */
+async function startMailSender(context: CliContext) {
+  const { smtpSettingsFromEnv, createSmtpTransport } = await import('../../core/mail/smtp.js')
+  const settings = smtpSettingsFromEnv(context.deps.env)
+  if (!settings) {
+    context.deps.stdout.write('confi: e-mail is not configured (CONFI_SMTP_URL): queued e-mails wait\n')
+    return null
+  }
+  const { startSender } = await import('../../core/mail/sender.js')
+  const stderr = context.deps.stderr
+  context.deps.stdout.write(`confi: sending e-mail through ${settings.label}\n`)
+  return startSender(await context.db(), createSmtpTransport(settings), {
+    intervalMs: Number(context.deps.env.CONFI_OUTBOX_INTERVAL_MS) || undefined,
+    onError: (error) => stderr.write(`confi: the e-mail sender failed: ${error instanceof Error ? error.message : String(error)}\n`),
+  })
 }
 
 /** `confi serve [--port 3000] [--host 127.0.0.1]`. */

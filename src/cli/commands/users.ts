@@ -2,19 +2,10 @@ import { Argument, Option, type Command } from 'commander'
 import type { Db } from '../../core/db/database.js'
 import type { ClientUser, UserRole, UserStatus } from '../../core/identity/users.js'
 import type { CliContext } from '../context.js'
+import { loadCore } from '../core.js'
 import { DEFAULT_TIME_ZONE, formatTime } from '../output.js'
 import { promptNewPassword, readPasswordFromStdin, requireValue } from '../prompts.js'
 import { timeZone } from './parse.js'
-
-async function core() {
-  const [users, clients, resets, taxId] = await Promise.all([
-    import('../../core/identity/users.js'),
-    import('../../core/clients/clients.js'),
-    import('../../core/identity/password-resets.js'),
-    import('../../core/clients/tax-id.js'),
-  ])
-  return { ...users, ...clients, ...resets, ...taxId }
-}
 
 /** The JSON shape of a user for scripts (camelCase; never the password hash). */
 function userJson(user: ClientUser) {
@@ -35,7 +26,7 @@ function userJson(user: ClientUser) {
 }
 
 async function resolveAll(db: Db, refs: readonly string[]): Promise<ClientUser[]> {
-  const { resolveUser } = await core()
+  const { resolveUser } = await loadCore()
   const users: ClientUser[] = []
   for (const ref of refs) users.push(await resolveUser(db, ref))
   return users
@@ -70,7 +61,7 @@ export function registerUsers(program: Command, context: CliContext): void {
     )
     .action(
       async (options: { client?: string; status?: UserStatus; tz: string; json?: boolean }) => {
-        const { listUsers, resolveClient, listClientsByIds, formatTaxId } = await core()
+        const { listUsers, resolveClient, listClientsByIds, formatTaxId } = await loadCore()
         const db = await context.db()
         const clientId =
           options.client === undefined ? undefined : (await resolveClient(db, options.client)).id
@@ -142,8 +133,7 @@ Examples:
         )
         const username = await requireValue(context, options.username, '--username', 'Username')
         const name = await requireValue(context, options.name, '--name', 'Name')
-        const { resolveClient, addUser, createPasswordReset, validateUsername } = await core()
-        const { validatePassword } = await import('../../core/identity/passwords.js')
+        const { resolveClient, addUser, addUserWithResetLink, validateUsername, validatePassword } = await loadCore()
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
         validateUsername(username)
@@ -151,17 +141,18 @@ Examples:
         if (options.passwordStdin) password = await readPasswordFromStdin(context.deps.stdin)
         else if (context.interactive) password = await promptNewPassword(context)
         if (password !== undefined) validatePassword(password)
-        const user = await addUser(db, context.actor, {
+        const input = {
           clientId: client.id,
           username,
           name,
           email: options.email,
-          password,
           role: options.role,
           active: options.active,
-        })
-        const reset =
-          password === undefined ? await createPasswordReset(db, context.actor, user.id) : undefined
+        }
+        const { user, reset } =
+          password === undefined
+            ? await addUserWithResetLink(db, context.actor, input)
+            : { user: await addUser(db, context.actor, { ...input, password }), reset: undefined }
         if (options.json) {
           return context.out.json({
             ...userJson(user),
@@ -184,7 +175,7 @@ Examples:
     .argument('<users...>', 'user ids or usernames')
     .addHelpText('after', '\nExample:\n  $ confi users activate bruno carla')
     .action(async (refs: string[]) => {
-      const { activateUsers } = await core()
+      const { activateUsers } = await loadCore()
       const db = await context.db()
       const found = await resolveAll(db, refs)
       const activated = await activateUsers(
@@ -201,7 +192,7 @@ Examples:
     .argument('<user>', 'user id or username')
     .addHelpText('after', '\nExample:\n  $ confi users disable bruno')
     .action(async (ref: string) => {
-      const { resolveUser, disableUser } = await core()
+      const { resolveUser, disableUser } = await loadCore()
       const db = await context.db()
       const user = await disableUser(db, context.actor, (await resolveUser(db, ref)).id)
       context.out.line(`disabled ${describeUser(user)}`)
@@ -213,7 +204,7 @@ Examples:
     .argument('<user>', 'user id or username')
     .addHelpText('after', '\nExample:\n  $ confi users enable bruno')
     .action(async (ref: string) => {
-      const { resolveUser, enableUser } = await core()
+      const { resolveUser, enableUser } = await loadCore()
       const db = await context.db()
       const user = await enableUser(db, context.actor, (await resolveUser(db, ref)).id)
       context.out.line(`enabled ${describeUser(user)}`)
@@ -226,7 +217,7 @@ Examples:
     .addArgument(new Argument('<role>', 'admin or collaborator').choices(['admin', 'collaborator']))
     .addHelpText('after', '\nExample:\n  $ confi users role bruno admin')
     .action(async (ref: string, role: UserRole) => {
-      const { resolveUser, setUserRole } = await core()
+      const { resolveUser, setUserRole } = await loadCore()
       const db = await context.db()
       const user = await setUserRole(db, context.actor, (await resolveUser(db, ref)).id, role)
       context.out.line(`${user.username} is now ${user.role}`)
@@ -248,7 +239,7 @@ Examples:
       '\nExamples:\n  $ confi users reset-password bruno\n  $ printf %s "$PW" | confi users reset-password bruno --password-stdin',
     )
     .action(async (ref: string, options: { passwordStdin?: boolean; json?: boolean }) => {
-      const { resolveUser, setPassword, createPasswordReset } = await core()
+      const { resolveUser, setPassword, createPasswordReset } = await loadCore()
       const db = await context.db()
       const user = await resolveUser(db, ref)
       if (options.passwordStdin) {

@@ -15,7 +15,7 @@ import {
 import { dirname } from 'node:path'
 import { syncDirectory, tempNameFor, unwritable } from '../storage/durable-files.js'
 import { ConflictError, ValidationError } from '../errors.js'
-import type { ExportTarget } from './export.js'
+import type { ExportTarget } from './export-sinks.js'
 
 // The state of an incremental export (`confi docs log --state FILE`) and the lock that keeps two
 // runs on one state apart. What the state promises (exactly once, even when a run is killed) is
@@ -46,9 +46,13 @@ export interface ExportState {
   pending: PendingAppend | PendingReplace | null
 }
 
+// Core names the file; the CLI adds the flag that set it (docs/decisions.md).
+const STATE_FILE = { remedy: 'state_file' } as const
+
 function corruptState(path: string, why: string): ValidationError {
   return new ValidationError(
     `the state file ${path} is corrupt (${why}): restore it, or write {"version":1,"last_id":N} with the last id already exported (deleting it exports everything again)`,
+    STATE_FILE,
   )
 }
 
@@ -60,8 +64,8 @@ export function readExportState(path: string): ExportState | null {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return null
-    if (code === 'EISDIR') throw new ValidationError(`--state ${path} is a directory: give a file name`)
-    throw new ValidationError(`cannot read --state ${path} (${code}): check its permissions`)
+    if (code === 'EISDIR') throw new ValidationError(`the state file ${path} is a directory: give a file name`, STATE_FILE)
+    throw new ValidationError(`cannot read the state file ${path} (${code}): check its permissions`, STATE_FILE)
   }
   let value: Record<string, unknown>
   try {
@@ -107,7 +111,7 @@ export function writeExportState(path: string, state: ExportState): void {
   try {
     fd = openSync(tempPath, 'wx', 0o640)
   } catch (error) {
-    throw unwritable('--state', path, error)
+    throw unwritable('the state file', path, error, 'state_file')
   }
   try {
     writeSync(fd, text)
@@ -125,7 +129,7 @@ export function writeExportState(path: string, state: ExportState): void {
     } catch {
       // never created
     }
-    throw unwritable('--state', path, error)
+    throw unwritable('the state file', path, error, 'state_file')
   }
   syncDirectory(dirname(path))
 }
@@ -264,7 +268,7 @@ function createLock(path: string, statePath: string): boolean {
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw unwritable('--state', statePath, error)
+    throw unwritable('the state file', statePath, error, 'state_file')
   } finally {
     try {
       unlinkSync(tempPath)
@@ -282,7 +286,7 @@ function removeStaleLock(path: string, seen: StateLock | 'unreadable'): void {
   try {
     closeSync(openSync(recoverPath, 'wx', 0o640))
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable('--state', path, error)
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable('the state file', path, error, 'state_file')
     try {
       if (Date.now() - statSync(recoverPath).mtimeMs > 60_000) unlinkSync(recoverPath)
     } catch {
@@ -327,7 +331,8 @@ export function lockExportState(statePath: string): () => void {
     if (holder === 'missing') continue
     if (holder !== 'unreadable' && lockHolderAlive(holder)) {
       throw new ConflictError(
-        `another export is using --state ${statePath} (pid ${holder.pid}); try again when it finishes`,
+        `another export is using the state file ${statePath} (pid ${holder.pid}); try again when it finishes`,
+        STATE_FILE,
       )
     }
     removeStaleLock(path, holder)

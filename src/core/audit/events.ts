@@ -4,7 +4,7 @@ import { NotFoundError } from '../errors.js'
 import { nowIso } from '../time.js'
 
 export interface EventInput {
-  actor: Actor | string
+  actor: Actor
   action: string
   clientId?: number | null
   userId?: number | null
@@ -12,8 +12,7 @@ export interface EventInput {
 }
 
 /** An event's actor label: `cli:<os user>` for accountants, `user:<username>` for client users. */
-export async function actorLabel(db: Db, actor: Actor | string): Promise<string> {
-  if (typeof actor === 'string') return actor
+export async function actorLabel(db: Db, actor: Actor): Promise<string> {
   if (actor.kind === 'accountant') return actor.label
   const row = await db
     .selectFrom('client_users')

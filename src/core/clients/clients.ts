@@ -1,5 +1,6 @@
+import { normaliseEmail } from './email-address.js'
 import { sql, type SqlBool } from 'kysely'
-import type { Actor } from '../actors.js'
+import { assertAccountant, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
@@ -65,20 +66,6 @@ function normaliseName(input: string): string {
   return name
 }
 
-/** Trims an e-mail address and checks its shape; empty means none. */
-export function normaliseEmail(input: string | null | undefined): string | null {
-  if (input == null) return null
-  const email = input.trim()
-  if (email === '') return null
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-    throw new ValidationError(
-      `'${input}' is not a valid e-mail address: expected something like nome@empresa.com.br`,
-      { reason: 'email_invalid' },
-    )
-  }
-  return email
-}
-
 // Ids are small integers; CPFs and CNPJs have 11 or 14 characters. A reference of up to 10
 // digits is an id, anything else a tax id, so the two can never be confused.
 const ID_REF = /^\d{1,10}$/
@@ -132,9 +119,10 @@ export interface NewClient {
 export async function addClient(
   db: Db,
   key: SecretKey,
-  actor: Actor | string,
+  actor: Actor,
   input: NewClient,
 ): Promise<Client> {
+  assertAccountant(actor, 'add clients')
   const name = normaliseName(input.name)
   const taxId = normaliseTaxId(input.taxId)
   const email = normaliseEmail(input.email)
@@ -263,6 +251,15 @@ export async function listClientsByIds(db: Db, ids: readonly number[]): Promise<
   return clients.sort((a, b) => a.id - b.id)
 }
 
+/** Id and name of each of these clients, in the order given, read in one query: for company menus. */
+export async function clientNames(db: Db, ids: readonly number[]): Promise<{ id: number; name: string }[]> {
+  const names = new Map((await listClientsByIds(db, ids)).map((client) => [client.id, client.name]))
+  return ids.flatMap((id) => {
+    const name = names.get(id)
+    return name === undefined ? [] : [{ id, name }]
+  })
+}
+
 export interface ClientPatch {
   name?: string
   taxId?: string
@@ -273,10 +270,11 @@ export interface ClientPatch {
 /** Changes a client's name, tax id, e-mail or require-login setting; one event with the changes. */
 export async function editClient(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   id: number,
   patch: ClientPatch,
 ): Promise<Client> {
+  assertAccountant(actor, 'edit clients')
   const name = patch.name === undefined ? undefined : normaliseName(patch.name)
   const taxId = patch.taxId === undefined ? undefined : normaliseTaxId(patch.taxId)
   const email = patch.email === undefined ? undefined : normaliseEmail(patch.email)
@@ -309,7 +307,7 @@ export async function editClient(
 /** Sets whether the client's documents need a login: on, off, or the firm default. */
 export async function setClientRequireLogin(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   id: number,
   value: RequireLogin,
 ): Promise<Client> {
@@ -333,9 +331,10 @@ export function loginLinkUrl(baseUrl: string, token: string): string {
 export async function rotateLoginLink(
   db: Db,
   key: SecretKey,
-  actor: Actor | string,
+  actor: Actor,
   clientId: number,
 ): Promise<Client> {
+  assertAccountant(actor, 'replace login links')
   return db.transaction().execute(async (trx) => {
     const before = await getClient(trx, clientId)
     const version = before.loginLinkVersion + 1

@@ -1,4 +1,4 @@
-import type { Actor } from '../actors.js'
+import { accountant, assertAccountant, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { ConfiError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
@@ -6,7 +6,9 @@ import type { Selectable } from 'kysely'
 import type { FirmOptionsTable as FirmOptionsColumns } from '../db/tables.js'
 import { checkPlainText } from '../text-input.js'
 import { nowIso } from '../time.js'
-
+import { parseMailFrom, parseReminderDays } from './firm-contact.js'
+import { parseBrazilianPhone } from './phone.js'
+import { normaliseEmail } from './email-address.js'
 
 /** The firm's options: one set per database (docs/rules.md#data). */
 export interface FirmOptions {
@@ -19,10 +21,14 @@ export interface FirmOptions {
   sessionAbsoluteHours: number
   /** The firm's contact shown on pending pages (docs/rules.md#document-links-and-login). */
   contactEmail: string | null
-  // MERGE: phone comes from version 2
-  phone: string | null
   /** Who must use two-factor login (docs/security.md). */
   require2fa: TwoFactorPolicy
+  /** The sender of the firm's e-mails, `Name <address>`; null until set. */
+  mailFrom: string | null
+  /** E.164. */
+  phone: string | null
+  /** Days before a due date on which reminders go out, largest first. */
+  reminderDays: number[]
 }
 
 export type TwoFactorPolicy = 'off' | 'admins' | 'all'
@@ -44,8 +50,10 @@ function toFirmOptions(row: FirmOptionsTable): FirmOptions {
     sessionIdleMinutes: Number(row.session_idle_minutes),
     sessionAbsoluteHours: Number(row.session_absolute_hours),
     contactEmail: row.contact_email,
-    phone: row.phone,
     require2fa: row.require_2fa,
+    mailFrom: row.mail_from ?? null,
+    phone: row.phone ?? null,
+    reminderDays: parseReminderDays(row.reminder_days ?? '3,1,0'),
   }
 }
 
@@ -116,33 +124,15 @@ function checkPositive(value: number, what: string, max: number): number {
   return value
 }
 
-/** The contact and two-factor fields of a patch, checked ('' clears a contact). */
+/** The contact e-mail and two-factor fields of a patch, checked ('' clears the e-mail). */
 function checkContact(patch: FirmOptionsPatch): FirmOptionsPatch {
-  const clean = (value: string | null | undefined, check: (v: string) => string) =>
-    value === undefined ? undefined : value === null || value.trim() === '' ? null : check(value.trim())
   if (patch.require2fa !== undefined && !['off', 'admins', 'all'].includes(patch.require2fa)) {
     throw new ValidationError(`two-factor policy '${patch.require2fa}' is not valid: use off, admins or all`)
   }
   return {
-    contactEmail: clean(patch.contactEmail, checkEmail),
-    phone: clean(patch.phone, checkPhone),
+    contactEmail: patch.contactEmail === undefined ? undefined : normaliseEmail(patch.contactEmail),
     require2fa: patch.require2fa,
   }
-}
-
-function checkEmail(value: string): string {
-  if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
-    throw new ValidationError(`'${value}' is not a valid e-mail address: expected something like contato@escritorio.com.br`)
-  }
-  return value
-}
-
-function checkPhone(value: string): string {
-  const text = checkPlainText(value, 'phone')
-  if (!/^\+?[\d\s().-]{8,30}$/.test(text)) {
-    throw new ValidationError(`'${value}' is not a phone number: use digits with area code, such as (11) 3333-4444`)
-  }
-  return text
 }
 
 export interface InitFirmResult {
@@ -158,11 +148,12 @@ export interface InitFirmResult {
  */
 export async function initFirm(
   db: Db,
-  input: { firmName?: string; baseUrl?: string; actor?: Actor | string } = {},
+  input: { firmName?: string; baseUrl?: string; actor?: Actor } = {},
 ): Promise<InitFirmResult> {
   const firmName = input.firmName === undefined ? undefined : normaliseFirmName(input.firmName)
   const baseUrl = input.baseUrl === undefined ? undefined : normaliseBaseUrl(input.baseUrl)
-  const actor = input.actor ?? 'init'
+  const actor = input.actor ?? accountant('init')
+  assertAccountant(actor, 'set up the firm')
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
     if (!existing) {
@@ -195,17 +186,20 @@ export interface FirmOptionsPatch {
   sessionIdleMinutes?: number
   sessionAbsoluteHours?: number
   contactEmail?: string | null
-  // MERGE: phone comes from version 2
-  phone?: string | null
   require2fa?: TwoFactorPolicy
+  mailFrom?: string
+  phone?: string
+  /** Comma-separated, such as `3,1,0`. */
+  reminderDays?: string
 }
 
 /** Changes firm options after validating them; writes one event listing what changed. */
 export async function setFirmOptions(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   patch: FirmOptionsPatch,
 ): Promise<FirmOptions> {
+  assertAccountant(actor, 'change the firm options')
   const clean: FirmOptionsPatch = {
     firmName: patch.firmName === undefined ? undefined : normaliseFirmName(patch.firmName),
     baseUrl: patch.baseUrl === undefined ? undefined : normaliseBaseUrl(patch.baseUrl),
@@ -220,6 +214,9 @@ export async function setFirmOptions(
         ? undefined
         : checkPositive(patch.sessionAbsoluteHours, 'session absolute hours', 24 * 365),
     ...checkContact(patch),
+    mailFrom: patch.mailFrom === undefined ? undefined : parseMailFrom(patch.mailFrom),
+    phone: patch.phone === undefined ? undefined : parseBrazilianPhone(patch.phone),
+    reminderDays: patch.reminderDays === undefined ? undefined : parseReminderDays(patch.reminderDays).join(','),
   }
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
@@ -231,17 +228,17 @@ export async function setFirmOptions(
 
 async function updateFirm(
   trx: Db,
-  actor: Actor | string,
+  actor: Actor,
   existing: FirmOptionsTable,
   patch: FirmOptionsPatch,
 ): Promise<{ options: FirmOptions; changed: string[] }> {
-  const before = toFirmOptions(existing)
-  const changes: Partial<FirmOptions> = {}
+  const before: Record<string, unknown> = { ...toFirmOptions(existing), reminderDays: existing.reminder_days }
+  const changes: Partial<Omit<FirmOptions, 'reminderDays'> & { reminderDays: string }> = {}
   for (const [name, value] of Object.entries(patch) as [keyof FirmOptions, never][]) {
     if (value !== undefined && before[name] !== value) changes[name] = value
   }
   const changed = Object.keys(changes)
-  if (changed.length === 0) return { options: before, changed }
+  if (changed.length === 0) return { options: toFirmOptions(existing), changed }
   await trx
     .updateTable('firm_options')
     .set({
@@ -252,8 +249,10 @@ async function updateFirm(
       session_idle_minutes: changes.sessionIdleMinutes,
       session_absolute_hours: changes.sessionAbsoluteHours,
       contact_email: changes.contactEmail,
-      phone: changes.phone,
       require_2fa: changes.require2fa,
+      mail_from: changes.mailFrom,
+      phone: changes.phone,
+      reminder_days: changes.reminderDays,
       updated_at: nowIso(),
     })
     .where('id', '=', 1)
@@ -261,8 +260,8 @@ async function updateFirm(
   const details: Record<string, unknown> = {}
   for (const name of changed) {
     details[name] = {
-      from: before[name as keyof FirmOptions],
-      to: changes[name as keyof FirmOptions],
+      from: before[name],
+      to: changes[name as keyof typeof changes],
     }
   }
   await recordEvent(trx, { actor, action: 'firm.options_changed', details })

@@ -1,4 +1,4 @@
-import type { Actor } from '../actors.js'
+import { assertAccountant, type Actor } from '../actors.js'
 import { describeClient, getClient, toClient, type Client } from './clients.js'
 import { takeLock, type Db } from '../db/database.js'
 import { ConflictError, ValidationError } from '../errors.js'
@@ -38,10 +38,11 @@ const GROUPS_LOCK = 'groups'
  */
 export async function addGroupMembers(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   headId: number,
   memberIds: readonly number[],
 ): Promise<Group> {
+  assertAccountant(actor, 'change groups')
   const ids = uniqueIds(memberIds)
   return db.transaction().execute(async (trx) => {
     await takeLock(trx, GROUPS_LOCK)
@@ -89,10 +90,11 @@ async function assertCanJoin(trx: Db, member: Client, head: Client): Promise<voi
 /** Takes clients out of `headId`'s group; each must be a member of it. All or nothing. */
 export async function removeGroupMembers(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   headId: number,
   memberIds: readonly number[],
 ): Promise<Group> {
+  assertAccountant(actor, 'change groups')
   const ids = uniqueIds(memberIds)
   return db.transaction().execute(async (trx) => {
     await takeLock(trx, GROUPS_LOCK)
@@ -113,7 +115,7 @@ export async function removeGroupMembers(
 /** Sets or clears the group head of `ids` and records the change as one event on the head. */
 async function moveClients(
   trx: Db,
-  actor: Actor | string,
+  actor: Actor,
   headId: number,
   ids: number[],
   change: 'added' | 'removed',

@@ -50,7 +50,8 @@ function resolveDatabase(input: ConfigInput): DatabaseTarget {
   if (!input.dbPath && url !== undefined && url !== '') {
     if (!/^postgres(ql)?:\/\//.test(url)) {
       throw new ValidationError(
-        'DATABASE_URL must start with postgres:// or postgresql://; unset it to use the SQLite file of --db or CONFI_DB',
+        'DATABASE_URL must start with postgres:// or postgresql://; unset it to use a SQLite file instead',
+        { remedy: 'database_location' },
       )
     }
     return { kind: 'postgres', url, poolSize: parsePoolSize(input.env.CONFI_PG_POOL_SIZE) }

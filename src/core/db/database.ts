@@ -16,7 +16,7 @@ import {
 import { ConfiError, ValidationError, UnavailableError } from '../errors.js'
 import type { Database } from './tables.js'
 import { nowIso } from '../time.js'
-import { createPrivateFile, makePrivate, sqliteFiles } from '../storage/file-modes.js'
+import { createPrivateFile, makePrivate, sqliteFiles } from '../file-modes.js'
 
 
 export type Db = Kysely<Database>
@@ -36,7 +36,21 @@ export interface OpenDatabase {
    * only if no other process recorded it first; returns whether it ran.
    */
   applySchemaStep(version: number, script: string): Promise<boolean>
+  /**
+   * SQLite only: a read-only connection of its own, for bulk reads that format rows inside SQL
+   * (the access-log export's fast path, docs/performance.md).
+   */
+  openReader?(): SqliteReader
   close(): Promise<void>
+}
+
+/** A raw read-only SQLite connection: statements with positional parameters, one snapshot. */
+export interface SqliteReader {
+  /** Starts the read transaction whose snapshot every later read sees. */
+  begin(): void
+  /** Prepares a statement once; `get` runs it and returns its first row. */
+  prepare(text: string): { get(...params: unknown[]): unknown }
+  close(): void
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
@@ -141,9 +155,9 @@ function withStatementCache(raw: BetterSqlite3.Database): BetterSqlite3.Database
 /** Opens a SQLite file with the pragmas of docs/rules.md#durability. */
 export function openSqliteHandle(path: string, create: boolean): BetterSqlite3.Database {
   if (!create && !existsSync(path)) {
-    throw new ConfiError(
-      `no confi database at ${path}: run 'confi init' first, or point --db (or CONFI_DB) at the right file`,
-    )
+    throw new ConfiError(`no confi database at ${path}: run 'confi init' first, or point to the right file`, {
+      remedy: 'database_location',
+    })
   }
   let raw: BetterSqlite3.Database
   try {
@@ -160,6 +174,21 @@ export function openSqliteHandle(path: string, create: boolean): BetterSqlite3.D
   raw.pragma('synchronous = FULL')
   raw.pragma('foreign_keys = ON')
   return raw
+}
+
+function openSqliteReader(path: string): SqliteReader {
+  let handle: BetterSqlite3.Database
+  try {
+    handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+    handle.pragma('busy_timeout = 10000')
+  } catch (error) {
+    throw new ConfiError(`cannot open the database ${path} for reading: ${(error as Error).message}`)
+  }
+  return {
+    begin: () => handle.exec('BEGIN'),
+    prepare: (text) => handle.prepare(text),
+    close: () => handle.close(),
+  }
 }
 
 function openSqlite(path: string, create: boolean): OpenDatabase {
@@ -188,6 +217,7 @@ function openSqlite(path: string, create: boolean): OpenDatabase {
         throw error
       }
     },
+    openReader: () => openSqliteReader(path),
     async close() {
       await db.destroy()
     },

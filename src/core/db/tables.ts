@@ -16,10 +16,11 @@ export interface FirmOptionsTable {
   session_idle_minutes: number
   session_absolute_hours: number
   updated_at: string
+  mail_from: string | null
+  phone: string | null
+  reminder_days: Generated<string>
   // version 6 (issue 9); absent from inserts, so they take the column defaults.
   contact_email: Generated<string | null>
-  // MERGE: phone comes from version 2
-  phone: Generated<string | null>
   require_2fa: Generated<'off' | 'admins' | 'all'>
 }
 
@@ -51,6 +52,8 @@ export interface ClientUsersTable {
   activated_at: string | null
   activated_by: string | null
   last_login_at: string | null
+  /** The login before the last one (schema version 3): where "since your last visit" starts. */
+  previous_login_at: string | null
   password_changed_at: string | null
 }
 
@@ -150,6 +153,37 @@ export interface EventsTable {
   details: string | null
 }
 
+export interface OutboxTable {
+  id: Generated<number>
+  kind: 'delivery' | 'notification' | 'reminder'
+  document_id: number
+  delivery_id: number | null
+  recipient: string
+  mail_from: string
+  message_id: string
+  subject: string
+  body_text: string
+  body_html: string
+  status: 'queued' | 'sent' | 'failed'
+  attempts: number
+  next_attempt_at: string
+  lease_owner: string | null
+  lease_until: string | null
+  last_error: string | null
+  server_reply: string | null
+  created_at: string
+  created_by: string
+  sent_at: string | null
+}
+
+export interface RemindersSentTable {
+  document_id: number
+  recipient: string
+  days_before: number
+  outbox_id: number | null
+  created_at: string
+}
+
 export interface UserArrivalsTable {
   user_id: number
   document_id: number
@@ -194,6 +228,8 @@ export interface Database {
   deliveries: DeliveriesTable
   access_log: AccessLogTable
   events: EventsTable
+  outbox: OutboxTable
+  reminders_sent: RemindersSentTable
   user_arrivals: UserArrivalsTable
   two_factor: TwoFactorTable
   recovery_codes: RecoveryCodesTable

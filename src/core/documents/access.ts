@@ -5,7 +5,8 @@ import { getDocument, type Document } from './documents.js'
 import { NotFoundError } from '../errors.js'
 import type { PasswordHasher } from '../identity/passwords.js'
 import type { SessionScope } from '../identity/sessions.js'
-import { registerUser, type ClientUser, type Registration } from '../identity/users.js'
+import { registerUser, type Registration } from '../identity/registration.js'
+import type { ClientUser } from '../identity/users.js'
 import { areaClientIds, canSee, PENDING_HIDDEN_CATEGORY, scopeOfFreshUser } from '../identity/visibility.js'
 
 // Who may open what (docs/rules.md#document-links-and-login, docs/rules.md#portal-security), in one place for every adapter. The user records passed

@@ -1,9 +1,10 @@
-import type { Actor } from '../actors.js'
-import { normaliseEmail } from '../clients/clients.js'
+import { assertAccountant, type Actor } from '../actors.js'
+import { normaliseEmail } from '../clients/email-address.js'
 import type { Db } from '../db/database.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { actorLabel, recordEvent } from '../audit/events.js'
 import { getFirmOptions } from '../clients/firm.js'
+import { parseBrazilianPhone } from '../clients/phone.js'
 import { getDocument, type Document } from './documents.js'
 import type { DeliveriesTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
@@ -30,6 +31,16 @@ export interface NewDelivery {
   recipient?: string | null
   /** UTC ISO 8601; absent: the link does not expire. */
   expiresAt?: string | null
+}
+
+/** Whether a delivery's link works now: revoked wins over expired (docs/rules.md#document-links-and-login). */
+export type DeliveryStatus = 'active' | 'expired' | 'revoked'
+
+/** The status of a delivery at `now` (UTC ISO; default: this moment), for every adapter. */
+export function deliveryStatus(delivery: Pick<Delivery, 'expiresAt' | 'revokedAt'>, now = nowIso()): DeliveryStatus {
+  if (delivery.revokedAt) return 'revoked'
+  if (delivery.expiresAt && Date.parse(delivery.expiresAt) <= Date.parse(now)) return 'expired'
+  return 'active'
 }
 
 /** What a delivery token leads to; expected "no" answers are values, not exceptions. */
@@ -61,14 +72,8 @@ function parseRecipient(channel: DeliveryChannel, value: string | null | undefin
   const recipient = value?.trim() ?? ''
   if (recipient === '') return null
   if (channel === 'email') return normaliseEmail(recipient)
-  if (channel === 'whatsapp') {
-    const digits = recipient.replace(/[\s().+-]/g, '')
-    if (!/^\d{10,15}$/.test(digits)) {
-      throw new ValidationError(
-        `'${value}' is not a phone number: use 10 to 15 digits with area code, such as +55 11 91234-5678`,
-      )
-    }
-  }
+  // Stored as E.164 (docs/decisions.md, "Brazilian phone numbers").
+  if (channel === 'whatsapp') return parseBrazilianPhone(recipient)
   if (recipient.length > 320) throw new ValidationError('the recipient is too long (over 320 characters)')
   return recipient
 }
@@ -100,52 +105,64 @@ function toDelivery(row: Omit<DeliveriesTable, 'id'> & { id: number }): Delivery
 export async function createDelivery(
   db: Db,
   key: SecretKey,
-  actor: Actor | string,
+  actor: Actor,
   input: NewDelivery,
 ): Promise<{ delivery: Delivery; token: string; url: string }> {
+  const id = await db.transaction().execute(async (trx) => (await insertDelivery(trx, key, actor, input)).id)
+  const delivery = await getDelivery(db, id)
+  const token = deliveryToken(key, id)
+  const { baseUrl } = await getFirmOptions(db)
+  return { delivery, token, url: deliveryUrl(baseUrl, token) }
+}
+
+/**
+ * Checks and records a delivery inside the caller's transaction (so an e-mail can be queued in
+ * the same one); returns its id and document.
+ */
+export async function insertDelivery(
+  trx: Db,
+  key: SecretKey,
+  actor: Actor,
+  input: NewDelivery,
+): Promise<{ id: number; document: Document }> {
+  assertAccountant(actor, 'create deliveries')
   const channel = parseChannel(input.channel)
   const recipient = parseRecipient(channel, input.recipient)
   const createdAt = nowIso()
   if (input.expiresAt && !(Date.parse(input.expiresAt) > Date.parse(createdAt))) {
     throw new ValidationError(`the expiry ${input.expiresAt} is not in the future`)
   }
-  const createdBy = await actorLabel(db, actor)
-  const id = await db.transaction().execute(async (trx) => {
-    const document = await getDocument(trx, input.documentId)
-    const row = await trx
-      .insertInto('deliveries')
-      .values({
-        document_id: document.id,
-        channel,
-        recipient,
-        token_digest: null,
-        created_at: createdAt,
-        created_by: createdBy,
-        expires_at: input.expiresAt ?? null,
-        revoked_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const deliveryId = Number(row.id)
-    // The token depends on the id, known only after the insert; the digest lands in the same
-    // transaction, so no delivery is ever visible without it.
-    await trx
-      .updateTable('deliveries')
-      .set({ token_digest: sha256Hex(deliveryToken(key, deliveryId)) })
-      .where('id', '=', deliveryId)
-      .execute()
-    await recordEvent(trx, {
-      actor: createdBy,
-      action: 'delivery.created',
-      clientId: document.clientId,
-      details: { deliveryId, documentId: document.id, channel, recipient },
+  const createdBy = await actorLabel(trx, actor)
+  const document = await getDocument(trx, input.documentId)
+  const row = await trx
+    .insertInto('deliveries')
+    .values({
+      document_id: document.id,
+      channel,
+      recipient,
+      token_digest: null,
+      created_at: createdAt,
+      created_by: createdBy,
+      expires_at: input.expiresAt ?? null,
+      revoked_at: null,
     })
-    return deliveryId
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const deliveryId = Number(row.id)
+  // The token depends on the id, known only after the insert; the digest lands in the same
+  // transaction, so no delivery is ever visible without it.
+  await trx
+    .updateTable('deliveries')
+    .set({ token_digest: sha256Hex(deliveryToken(key, deliveryId)) })
+    .where('id', '=', deliveryId)
+    .execute()
+  await recordEvent(trx, {
+    actor,
+    action: 'delivery.created',
+    clientId: document.clientId,
+    details: { deliveryId, documentId: document.id, channel, recipient },
   })
-  const delivery = await getDelivery(db, id)
-  const token = deliveryToken(key, id)
-  const { baseUrl } = await getFirmOptions(db)
-  return { delivery, token, url: deliveryUrl(baseUrl, token) }
+  return { id: deliveryId, document }
 }
 
 /** The delivery with this id; NotFoundError otherwise. */
@@ -176,8 +193,8 @@ export async function listDeliveries(db: Db, documentId: number): Promise<Delive
 }
 
 /** Revokes a delivery: its link stops working at once. Revoking twice is refused. */
-export async function revokeDelivery(db: Db, actor: Actor | string, id: number): Promise<Delivery> {
-  const label = await actorLabel(db, actor)
+export async function revokeDelivery(db: Db, actor: Actor, id: number): Promise<Delivery> {
+  assertAccountant(actor, 'revoke deliveries')
   await db.transaction().execute(async (trx) => {
     const delivery = await getDelivery(trx, id)
     if (delivery.revokedAt) {
@@ -190,7 +207,7 @@ export async function revokeDelivery(db: Db, actor: Actor | string, id: number):
       .execute()
     const document = await getDocument(trx, delivery.documentId)
     await recordEvent(trx, {
-      actor: label,
+      actor,
       action: 'delivery.revoked',
       clientId: document.clientId,
       details: { deliveryId: id, documentId: document.id },
@@ -198,7 +215,6 @@ export async function revokeDelivery(db: Db, actor: Actor | string, id: number):
   })
   return getDelivery(db, id)
 }
-
 
 /** What a token from a URL leads to: the document, or why not (expired, revoked, unknown). */
 export async function resolveDelivery(db: Db, token: string): Promise<DeliveryResolution> {
@@ -212,9 +228,7 @@ export async function resolveDelivery(db: Db, token: string): Promise<DeliveryRe
     .executeTakeFirst()
   if (!row) return { status: 'unknown' }
   const delivery = toDelivery(row)
-  if (delivery.revokedAt) return { status: 'revoked', delivery }
-  if (delivery.expiresAt && Date.parse(delivery.expiresAt) <= Date.parse(nowIso())) {
-    return { status: 'expired', delivery }
-  }
+  const status = deliveryStatus(delivery)
+  if (status !== 'active') return { status, delivery }
   return { status: 'ok', delivery, document: await getDocument(db, delivery.documentId) }
 }

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { access, open, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { Actor } from '../actors.js'
+import { assertAccountant, type Actor } from '../actors.js'
 import { parseCategory, type Category } from './categories.js'
 import type { Db } from '../db/database.js'
 import { NotFoundError, ValidationError } from '../errors.js'
@@ -10,6 +10,7 @@ import type { FileStore, StoredFile } from '../storage/file-store.js'
 import { detectMediaType } from './media-type.js'
 import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
+import { afterCursor, cursorAfter, sortOrder, titleSearch, type DocumentSort } from './list-order.js'
 import { checkPlainText, escapeUnsafe, stripUnsafe } from '../text-input.js'
 
 /** One file of a document (docs/rules.md#data). */
@@ -47,6 +48,8 @@ export interface NewDocument {
   dueDate?: string | null
   /** Local files; `name` is the file name clients see (default: the path's base name). */
   files: { path: string; name?: string }[]
+  /** Runs inside the transaction that adds the document, e.g. to queue its notifications. */
+  inTransaction?: (trx: Db, document: Document) => Promise<void>
 }
 
 /** Throws unless `value` is a competence `YYYY-MM` naming a real month. */
@@ -158,9 +161,10 @@ async function readHead(path: string): Promise<Buffer> {
 export async function addDocument(
   db: Db,
   store: FileStore,
-  actor: Actor | string,
+  actor: Actor,
   input: NewDocument,
 ): Promise<Document> {
+  assertAccountant(actor, 'add documents')
   const title = parseTitle(input.title)
   const category = parseCategory(input.category)
   const competence = input.competence ? parseCompetence(input.competence) : null
@@ -207,11 +211,12 @@ export async function addDocument(
       )
       .execute()
     await recordEvent(trx, {
-      actor: createdBy,
+      actor,
       action: 'document.added',
       clientId: input.clientId,
       details: { documentId, title, files: checked.length },
     })
+    if (input.inTransaction) await input.inTransaction(trx, await getDocument(trx, documentId))
     return documentId
   })
   return getDocument(db, id)
@@ -222,9 +227,10 @@ async function assertClientExists(db: Db, clientId: number): Promise<void> {
   if (!row) throw new NotFoundError(`no client with id ${clientId}: see 'confi clients list'`)
 }
 
-type DocumentRow = Omit<DocumentsTable, 'id'> & { id: number; client_name: string; client_tax_id: string }
+export type DocumentRow = Omit<DocumentsTable, 'id'> & { id: number; client_name: string; client_tax_id: string }
 
-function toDocument(row: DocumentRow, attachments: Attachment[]): Document {
+/** A `selectDocuments` row as a Document. */
+export function toDocument(row: DocumentRow, attachments: Attachment[]): Document {
   return {
     id: Number(row.id),
     clientId: Number(row.client_id),
@@ -252,7 +258,8 @@ function toAttachment(row: Omit<AttachmentsTable, 'id'> & { id: number }): Attac
   }
 }
 
-function selectDocuments(db: Db) {
+/** Documents joined with their client's name and tax id (for queries in this folder). */
+export function selectDocuments(db: Db) {
   return db
     .selectFrom('documents')
     .innerJoin('clients', 'clients.id', 'documents.client_id')
@@ -260,7 +267,8 @@ function selectDocuments(db: Db) {
     .select(['clients.name as client_name', 'clients.tax_id as client_tax_id'])
 }
 
-async function attachmentsOf(db: Db, documentIds: number[]): Promise<Map<number, Attachment[]>> {
+/** The files of these documents, by document id. */
+export async function attachmentsOf(db: Db, documentIds: number[]): Promise<Map<number, Attachment[]>> {
   const byDocument = new Map<number, Attachment[]>()
   if (documentIds.length === 0) return byDocument
   const rows = await db
@@ -349,7 +357,11 @@ export interface DocumentQuery {
   /** Filters chosen by the person (checked: an unknown category is a ValidationError). */
   category?: Category | string
   competence?: string
-  /** The `nextCursor` of the previous page. */
+  /** Words that must all appear in the title, ignoring case and accents. */
+  q?: string
+  /** Default `newest`. */
+  sort?: DocumentSort
+  /** The `nextCursor` of the previous page (of the same sort order). */
   after?: string | null
   /** Page size, 1 to 500 (default 50). */
   limit?: number
@@ -361,7 +373,7 @@ export interface DocumentPage {
   nextCursor: string | null
 }
 
-/** Documents newest first (created_at, then id, descending), one keyset page at a time. */
+/** Documents in a sort order (list-order.ts), one keyset page at a time. */
 export async function listDocuments(db: Db, query: DocumentQuery): Promise<DocumentPage> {
   const limit = query.limit ?? 50
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
@@ -369,51 +381,20 @@ export async function listDocuments(db: Db, query: DocumentQuery): Promise<Docum
   }
   if (query.clientIds !== 'all' && query.clientIds.length === 0) return { items: [], nextCursor: null }
   if (query.categories && query.categories.length === 0) return { items: [], nextCursor: null }
+  const sort = query.sort ?? 'newest'
   let select = selectDocuments(db)
   if (query.clientIds !== 'all') select = select.where('documents.client_id', 'in', [...query.clientIds])
   if (query.categories) select = select.where('documents.category', 'in', [...query.categories])
   if (query.category) select = select.where('documents.category', '=', parseCategory(query.category))
   if (query.competence) select = select.where('documents.competence', '=', parseCompetence(query.competence))
-  if (query.after) {
-    const [createdAt, id] = decodeCursor(query.after)
-    select = select.where((eb) =>
-      eb.or([
-        eb('documents.created_at', '<', createdAt),
-        eb.and([eb('documents.created_at', '=', createdAt), eb('documents.id', '<', id)]),
-      ]),
-    )
-  }
-  const rows = await select
-    .orderBy('documents.created_at', 'desc')
-    .orderBy('documents.id', 'desc')
-    .limit(limit + 1)
-    .execute()
+  for (const condition of titleSearch(query.q)) select = select.where(condition)
+  if (query.after) select = select.where(afterCursor(sort, query.after))
+  for (const { expression, direction } of sortOrder(sort)) select = select.orderBy(expression, direction)
+  const rows = await select.limit(limit + 1).execute()
   const page = rows.slice(0, limit)
   const attachments = await attachmentsOf(db, page.map((r) => Number(r.id)))
   const items = page.map((row) => toDocument(row, attachments.get(Number(row.id)) ?? []))
   const last = items[items.length - 1]
-  const nextCursor = rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null
+  const nextCursor = rows.length > limit && last ? cursorAfter(sort, last) : null
   return { items, nextCursor }
-}
-
-// Opaque to callers; it carries only the position (no ids the caller could not already see).
-function encodeCursor(createdAt: string, id: number): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url')
-}
-
-function decodeCursor(cursor: string): [string, number] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      Number.isInteger(value[1])
-    ) {
-      return [value[0], value[1] as number]
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new ValidationError('the page cursor is not valid: start again from the first page')
 }

@@ -1,13 +1,14 @@
-import type { Actor } from '../actors.js'
+import { clientUser, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { GoneError, NotFoundError } from '../errors.js'
-import { actorLabel, recordEvent } from '../audit/events.js'
+import { recordEvent } from '../audit/events.js'
 import { getFirmOptions } from '../clients/firm.js'
 import { inlineHasher, validatePassword, type PasswordHasher } from './passwords.js'
 import { endUserSessions } from './sessions.js'
 import { addSeconds, nowIso } from '../time.js'
 import { isTokenShaped, randomToken, sha256Hex } from '../tokens.js'
-import { assertUserAdmin, getUser, storePasswordHash, type ClientUser } from './users.js'
+import { storePasswordHash } from './credentials.js'
+import { assertUserAdmin, getUser, type ClientUser } from './users.js'
 
 /** How long a reset link works (docs/rules.md#registration-and-activation). */
 export const RESET_TTL_SECONDS = 24 * 60 * 60
@@ -31,41 +32,54 @@ export function passwordResetUrl(baseUrl: string, token: string): string {
  */
 export async function createPasswordReset(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   userId: number,
 ): Promise<PasswordReset> {
-  const token = randomToken(32)
   const { baseUrl } = await getFirmOptions(db)
   return db.transaction().execute(async (trx) => {
     const user = await getUser(trx, userId)
     await assertUserAdmin(trx, actor, user.clientId)
-    const at = nowIso()
-    const expiresAt = addSeconds(at, RESET_TTL_SECONDS)
-    await trx
-      .updateTable('password_resets')
-      .set({ used_at: at })
-      .where('user_id', '=', userId)
-      .where('used_at', 'is', null)
-      .execute()
-    await trx
-      .insertInto('password_resets')
-      .values({
-        user_id: userId,
-        token_hash: sha256Hex(token),
-        created_at: at,
-        expires_at: expiresAt,
-      })
-      .execute()
-    await endUserSessions(trx, userId)
-    await recordEvent(trx, {
-      actor: await actorLabel(trx, actor),
-      action: 'user.reset_link_created',
-      clientId: user.clientId,
-      userId,
-      details: { expiresAt },
-    })
-    return { token, url: passwordResetUrl(baseUrl, token), expiresAt }
+    return issuePasswordReset(trx, actor, user, baseUrl)
   })
+}
+
+/**
+ * The body of createPasswordReset, inside the caller's transaction, for an actor already checked
+ * (also used when a user is created with their link: registration.ts).
+ */
+export async function issuePasswordReset(
+  trx: Db,
+  actor: Actor,
+  user: Pick<ClientUser, 'id' | 'clientId'>,
+  baseUrl: string,
+): Promise<PasswordReset> {
+  const token = randomToken(32)
+  const at = nowIso()
+  const expiresAt = addSeconds(at, RESET_TTL_SECONDS)
+  await trx
+    .updateTable('password_resets')
+    .set({ used_at: at })
+    .where('user_id', '=', user.id)
+    .where('used_at', 'is', null)
+    .execute()
+  await trx
+    .insertInto('password_resets')
+    .values({
+      user_id: user.id,
+      token_hash: sha256Hex(token),
+      created_at: at,
+      expires_at: expiresAt,
+    })
+    .execute()
+  await endUserSessions(trx, user.id)
+  await recordEvent(trx, {
+    actor,
+    action: 'user.reset_link_created',
+    clientId: user.clientId,
+    userId: user.id,
+    details: { expiresAt },
+  })
+  return { token, url: passwordResetUrl(baseUrl, token), expiresAt }
 }
 
 async function findResetRow(db: Db, token: string) {
@@ -121,7 +135,7 @@ export async function resetPasswordWithToken(
     // Stores the hash and ends every session of the user.
     await storePasswordHash(trx, user.id, passwordHash)
     await recordEvent(trx, {
-      actor: `user:${user.username}`,
+      actor: clientUser(user.id),
       action: 'user.password_reset',
       clientId: user.clientId,
       userId: user.id,

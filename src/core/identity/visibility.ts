@@ -52,7 +52,7 @@ export async function areaClientIds(db: Db, clientId: number): Promise<number[]>
  */
 export async function setVisibility(
   db: Db,
-  actor: Actor | string,
+  actor: Actor,
   userId: number,
   visibility: Visibility,
 ): Promise<Visibility> {

@@ -7,7 +7,7 @@ import { verifyAccessLog, type VerifyResult } from '../access-log/log.js'
 import { openSqliteHandle } from '../db/database.js'
 import { ConflictError, ConfiError, ValidationError } from '../errors.js'
 import type { Database } from '../db/tables.js'
-import { makePrivate } from '../storage/file-modes.js'
+import { makePrivate } from '../file-modes.js'
 
 export interface BackupResult {
   path: string

@@ -12,7 +12,8 @@ import { getFirmOptions, initFirm } from '../clients/firm.js'
 import { addGroupMembers } from '../clients/groups.js'
 import type { PasswordHasher } from '../identity/passwords.js'
 import type { SecretKey } from '../tokens.js'
-import { addUser, disableUser } from '../identity/users.js'
+import { addUser } from '../identity/registration.js'
+import { disableUser } from '../identity/users.js'
 import { setVisibility } from '../identity/visibility.js'
 
 /** The password every demo user shares (printed by `confi demo` and `npm start`). */
@@ -78,7 +79,9 @@ export async function fillDemo(
 ): Promise<DemoResult> {
   const existing = await db.selectFrom('clients').select('id').limit(1).executeTakeFirst()
   if (existing) {
-    throw new ConflictError('the database already has clients: demo data goes only into an empty database (use a new --db file)')
+    throw new ConflictError('the database already has clients: demo data goes only into an empty database, such as a new file', {
+      remedy: 'database_location',
+    })
   }
   await initFirm(db, {})
   const firm = await getFirmOptions(db)

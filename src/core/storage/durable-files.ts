@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, openSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { ValidationError } from '../errors.js'
+import { ValidationError, type Remedy } from '../errors.js'
 
 /** Fsyncs a directory, so a rename or a new file in it survives a crash (POSIX). */
 export function syncDirectory(dir: string): void {
@@ -18,8 +18,8 @@ export function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
 }
 
-/** A clear refusal for an output path that cannot be written, naming the option. */
-export function unwritable(option: string, path: string, error: unknown): ValidationError {
+/** A clear refusal for an output path that cannot be written, naming the file (`what`). */
+export function unwritable(what: string, path: string, error: unknown, remedy?: Remedy): ValidationError {
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
   const why =
     code === 'ENOENT'
@@ -29,5 +29,5 @@ export function unwritable(option: string, path: string, error: unknown): Valida
         : code === 'EROFS'
           ? 'read-only file system'
           : String(code)
-  return new ValidationError(`cannot write ${option} ${path} (${why}): choose a writable path`)
+  return new ValidationError(`cannot write ${what} ${path} (${why}): choose a writable path`, { remedy })
 }

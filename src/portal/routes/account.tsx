@@ -1,9 +1,11 @@
 import { Hono } from 'hono'
-import { ForbiddenError, ThrottledError, ValidationError } from '../../core/errors.js'
-import { changePassword, getUser } from '../../core/identity/users.js'
-import { field, render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { changePassword } from '../../core/identity/credentials.js'
+import { getUser } from '../../core/identity/users.js'
+import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { field } from '../forms.js'
 import { requireArea } from '../guards.js'
-import { m, translateError, waitText } from '../messages.js'
+import { m } from '../messages.js'
+import { formRefusal } from '../refusals.js'
 import { startSession } from '../session.js'
 import { AccountPage } from '../views/account.js'
 
@@ -15,14 +17,14 @@ function accountPage(c: PortalContext, auth: Auth, extra: { notice?: string; err
 export function accountRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/account', (c) => {
+  app.get('/', (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const notice = c.req.query('feito') === 'senha' ? m.account.changed : undefined
     return accountPage(c, auth, { notice })
   })
 
-  app.post('/account/password', async (c) => {
+  app.post('/password', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const form = await c.req.parseBody()
@@ -30,13 +32,8 @@ export function accountRoutes(): Hono<PortalEnv> {
     try {
       await changePassword(db, auth.user.id, field(form, 'current_password'), field(form, 'password'), hasher)
     } catch (error) {
-      if (error instanceof ThrottledError) {
-        c.header('Retry-After', String(error.retryAfterSeconds))
-        return accountPage(c, auth, { error: waitText(error.retryAfterSeconds) }, 429)
-      }
-      if (error instanceof ForbiddenError) return accountPage(c, auth, { error: m.account.wrongCurrent }, 400)
-      if (error instanceof ValidationError) return accountPage(c, auth, { error: translateError(error) }, 400)
-      throw error
+      const refusal = formRefusal(c, error)
+      return accountPage(c, auth, { error: refusal.message }, refusal.status)
     }
     // Every session of the user ended with the change; this browser gets a fresh one.
     c.set('auth', null)

@@ -1,27 +1,14 @@
 import { Hono } from 'hono'
-import { ConflictError, NotFoundError, ThrottledError, ValidationError } from '../../core/errors.js'
+import { NotFoundError } from '../../core/errors.js'
 import { findClientByLoginToken, type Client } from '../../core/clients/clients.js'
-import { reserveRegistrationAttempt } from '../../core/identity/login-throttle.js'
-import { registerUser } from '../../core/identity/users.js'
-import { field, render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
-import { m, translateError, waitText } from '../messages.js'
+import { registerUser } from '../../core/identity/registration.js'
+import { render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
+import { readRegisterForm } from '../forms.js'
+import { m } from '../messages.js'
+import { messagePage } from '../pages.js'
+import { formRefusal } from '../refusals.js'
 import { startSession } from '../session.js'
-import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
-
-/**
- * Counts a registration attempt of this address before anything else (every registration may
- * cost a hash or probe a username); when throttled, sets Retry-After and returns the pt-BR text.
- */
-export async function registrationWait(c: PortalContext): Promise<string | null> {
-  try {
-    await reserveRegistrationAttempt(c.var.deps.db, { ip: c.var.address.ip })
-    return null
-  } catch (error) {
-    if (!(error instanceof ThrottledError)) throw error
-    c.header('Retry-After', String(error.retryAfterSeconds))
-    return waitText(error.retryAfterSeconds)
-  }
-}
+import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 
 async function clientOfLink(c: PortalContext): Promise<Client> {
   const client = await findClientByLoginToken(c.var.deps.db, c.req.param('token') ?? '')
@@ -52,59 +39,33 @@ function areaPage(
   )
 }
 
-/** Reads the create-account form fields (name, username, email, password). */
-export async function readRegisterForm(c: PortalContext): Promise<FormValues & { password: string }> {
-  const form = await c.req.parseBody()
-  return {
-    name: field(form, 'name'),
-    username: field(form, 'username'),
-    email: field(form, 'email'),
-    password: field(form, 'password'),
-  }
-}
-
-/** The status a refused registration answers with. */
-export function registrationStatus(error: unknown): number {
-  return error instanceof ConflictError ? 409 : 400
-}
-
 /** GET /area/:token and POST /area/:token/register: the client's login link (docs/rules.md#registration-and-activation). */
 export function areaRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/area/:token', async (c) => areaPage(c, await clientOfLink(c)))
+  app.get('/:token', async (c) => areaPage(c, await clientOfLink(c)))
 
-  app.post('/area/:token/register', async (c) => {
+  app.post('/:token/register', async (c) => {
     const client = await clientOfLink(c)
-    const input = await readRegisterForm(c)
-    const values = { name: input.name, username: input.username, email: input.email }
+    const { password, ...values } = await readRegisterForm(c)
     let user
-    const wait = await registrationWait(c)
-    if (wait) return areaPage(c, client, { registerError: wait, values }, 429)
     try {
       user = await registerUser(
         c.var.deps.db,
-        { clientId: client.id, username: input.username ?? '', name: input.name ?? '', email: input.email, password: input.password, origin: 'login_link' },
+        { clientId: client.id, ...values, password, origin: 'login_link', ip: c.var.address.ip },
         c.var.deps.hasher,
       )
     } catch (error) {
-      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error
-      return areaPage(c, client, { registerError: translateError(error), values }, registrationStatus(error))
+      const refusal = formRefusal(c, error)
+      return areaPage(c, client, { registerError: refusal.message, values }, refusal.status)
     }
     if (user.status === 'active') {
       await startSession(c, user, 'area')
       return c.redirect('/?aviso=admin', 303)
     }
-    return render(
+    return messagePage(
       c,
-      MessagePage({
-        firmName: c.var.firm.firmName,
-        viewer: null,
-        title: m.area.createdPendingTitle,
-        message: m.area.createdPending,
-        kind: 'ok',
-        link: null,
-      }),
+      { viewer: null, title: m.area.createdPendingTitle, message: m.area.createdPending, kind: 'ok', link: null },
       201,
     )
   })

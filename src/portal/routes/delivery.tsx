@@ -8,15 +8,16 @@ import {
 import type { Delivery } from '../../core/documents/deliveries.js'
 import { resolveDelivery } from '../../core/documents/deliveries.js'
 import type { Document } from '../../core/documents/documents.js'
-import { ConflictError, GoneError, NotFoundError, ValidationError } from '../../core/errors.js'
+import { GoneError, NotFoundError } from '../../core/errors.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { readLoginForm, readRegisterForm } from '../forms.js'
 import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
-import { m, translateError } from '../messages.js'
-import { attemptLogin, startSession } from '../session.js'
-import { LoginAndRegisterPage, MessagePage, type FormValues } from '../views/auth.js'
+import { m } from '../messages.js'
+import { messagePage, pendingUserPage } from '../pages.js'
+import { formRefusal } from '../refusals.js'
+import { attemptLogin, loginFailureStatus, startSession } from '../session.js'
+import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 import { DocumentPage } from '../views/documents.js'
-import { failureStatus, pendingPage, readLoginForm } from './auth.js'
-import { readRegisterForm, registrationStatus, registrationWait } from './area.js'
 
 interface Resolved {
   delivery: Delivery
@@ -82,24 +83,14 @@ function loginPage(
 /** The refusal of a gated link to a logged-in user, saying why when it is of the right company. */
 async function refusalPage(c: PortalContext, access: Gate & { auth: Auth }): Promise<Response> {
   if (access.kind === 'awaiting_activation') {
-    return pendingPage(c, access.auth.user, { title: m.pending.documentTitle, message: m.pending.document })
+    return pendingUserPage(c, access.auth.user, { title: m.pending.documentTitle, message: m.pending.document })
   }
   return deniedPage(c, access.auth, access.kind === 'restricted' ? m.delivery.restricted : m.delivery.notAllowed)
 }
 
 function deniedPage(c: PortalContext, auth: Auth, message: string): Response {
-  return render(
-    c,
-    MessagePage({
-      firmName: c.var.firm.firmName,
-      viewer: viewerOf(auth),
-      title: m.delivery.notAllowedTitle,
-      message,
-      kind: 'error',
-      link: null,
-    }),
-    403,
-  )
+  const page = { title: m.delivery.notAllowedTitle, message, kind: 'error' as const, link: null }
+  return messagePage(c, { viewer: viewerOf(auth), ...page }, 403)
 }
 
 function entryOf(c: PortalContext, resolved: Resolved, auth: Auth | null) {
@@ -116,7 +107,7 @@ function entryOf(c: PortalContext, resolved: Resolved, auth: Auth | null) {
 export function deliveryRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/d/:token', async (c) => {
+  app.get('/:token', async (c) => {
     const resolved = await resolveToken(c)
     const access = await gate(c, resolved.document)
     if (access.kind === 'login') return loginPage(c)
@@ -138,7 +129,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     return html
   })
 
-  app.get('/d/:token/files/:attachmentId', async (c) => {
+  app.get('/:token/files/:attachmentId', async (c) => {
     const resolved = await resolveToken(c)
     const access = await gate(c, resolved.document)
     // The file URL of a gated link leads to the link's page, which asks for the login.
@@ -154,7 +145,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     })
   })
 
-  app.post('/d/:token/login', async (c) => {
+  app.post('/:token/login', async (c) => {
     const resolved = await resolveToken(c)
     const refused = await refuseUnlessLoginLink(c, resolved.document)
     if (refused) return refused
@@ -163,38 +154,30 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     if (outcome.outcome === 'ok' || outcome.outcome === 'pending') {
       const scope = deliverySessionScope(outcome.user, resolved.document)
       // A pending user of another client learns only that its account awaits activation.
-      if (!scope) return pendingPage(c, outcome.user)
+      if (!scope) return pendingUserPage(c, outcome.user)
       await startSession(c, outcome.user, scope)
       return c.redirect(`/d/${c.req.param('token')}`, 303)
     }
-    return loginPage(c, { loginError: m.login.failed, username }, failureStatus(c, outcome))
+    return loginPage(c, { loginError: m.login.failed, username }, loginFailureStatus(c, outcome))
   })
 
-  app.post('/d/:token/register', async (c) => {
+  app.post('/:token/register', async (c) => {
     const resolved = await resolveToken(c)
     const refused = await refuseUnlessLoginLink(c, resolved.document)
     if (refused) return refused
-    const input = await readRegisterForm(c)
-    const values = { name: input.name, username: input.username, email: input.email }
-    const wait = await registrationWait(c)
-    if (wait) return loginPage(c, { registerError: wait, values }, 429)
+    const { password, ...values } = await readRegisterForm(c)
     let user
     try {
       user = await registerThroughDelivery(
         c.var.deps.db,
         resolved.document,
-        {
-          username: input.username ?? '',
-          name: input.name ?? '',
-          email: input.email,
-          password: input.password,
-        },
+        { ...values, password, ip: c.var.address.ip },
         c.var.deps.hasher,
         resolved.delivery.id,
       )
     } catch (error) {
-      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error
-      return loginPage(c, { registerError: translateError(error), values }, registrationStatus(error))
+      const refusal = formRefusal(c, error)
+      return loginPage(c, { registerError: refusal.message, values }, refusal.status)
     }
     // The user lands on the document, not the client area; a pending user gets a delivery-only session.
     await startSession(c, user, deliverySessionScope(user, resolved.document) ?? 'delivery')

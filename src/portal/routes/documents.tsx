@@ -1,48 +1,25 @@
 import { Hono } from 'hono'
-import type { Category } from '../../core/documents/categories.js'
-import { getClient } from '../../core/clients/clients.js'
-import { findVisibleDocument } from '../../core/documents/access.js'
-import { listDocuments, parseCompetence, type Document } from '../../core/documents/documents.js'
+import { clientNames } from '../../core/clients/clients.js'
+import { listDocumentAccesses } from '../../core/documents/accesses.js'
+import { listDocuments, type Document } from '../../core/documents/documents.js'
+import { DUE_SOON_LIMIT, listDueSoon } from '../../core/documents/due-soon.js'
+import { newSinceLastVisit, openedBy } from '../../core/documents/unopened.js'
 import { NotFoundError, ValidationError } from '../../core/errors.js'
-import { scopeOfFreshUser, type VisibleScope } from '../../core/identity/visibility.js'
-import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { scopeOfFreshUser } from '../../core/identity/visibility.js'
+import { render, viewerOf, type PortalEnv } from '../env.js'
 import { accessOrigin, parseId, recordAccessOrFail, requireArea, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
-import { DashboardPage, DocumentPage, type DashboardFilters } from '../views/documents.js'
-import { competenceFromInput } from '../form-values.js'
+import { AccessesSection } from '../views/accesses.js'
+import { DashboardPage, DocumentPage } from '../views/documents.js'
+import { readAreaQuery, visibleDocument } from './document-request.js'
+import { zipRoutes } from './zip.js'
 
 const PAGE_SIZE = 25
 
 const NOTICES: Record<string, string> = { admin: m.area.createdAdmin }
 
-/** The document of the URL if the user may see it; else the same 404 as a nonexistent one. */
-async function visibleDocument(c: PortalContext, auth: Auth): Promise<Document> {
-  const document = await findVisibleDocument(c.var.deps.db, auth.user, parseId(c.req.param('id')))
-  if (!document) throw new NotFoundError('not found')
-  return document
-}
-
-function readFilters(c: PortalContext, scope: VisibleScope): { filters: DashboardFilters; error?: string } {
-  const filters: DashboardFilters = {}
-  let error: string | undefined
-  const company = c.req.query('company') ?? ''
-  if (/^\d{1,15}$/.test(company)) filters.company = Number(company)
-  const category = c.req.query('category') ?? ''
-  if ((scope.categories as readonly string[]).includes(category)) filters.category = category
-  const competence = (c.req.query('competence') ?? '').trim()
-  if (competence) {
-    try {
-      filters.competence = parseCompetence(competenceFromInput(competence))
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e
-      error = m.documents.badCompetence
-    }
-  }
-  return { filters, error }
-}
-
-/** GET /, GET /documents/:id and its file downloads (channel `portal`). */
-export function documentRoutes(): Hono<PortalEnv> {
+/** GET /: the documents of every company the user may see, with "A vencer" and what is new. */
+export function dashboardRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/', async (c) => {
@@ -50,29 +27,22 @@ export function documentRoutes(): Hono<PortalEnv> {
     if (auth instanceof Response) return auth
     const { db } = c.var.deps
     const scope = await scopeOfFreshUser(db, auth.user)
-    const { filters, error } = readFilters(c, scope)
-    // A company outside the scope is filtered to nothing, never widened.
-    const clientIds = filters.company ? scope.clientIds.filter((id) => id === filters.company) : scope.clientIds
+    const { filters, error, query } = readAreaQuery(c, scope)
     const after = c.req.query('after') || null
-    let page: { items: Document[]; nextCursor: string | null }
+    let page: { items: Document[]; nextCursor: string | null } = { items: [], nextCursor: null }
     let pageError = error
     try {
-      page = await listDocuments(db, {
-        clientIds,
-        categories: scope.categories,
-        category: filters.category as Category | undefined,
-        competence: filters.competence,
-        after,
-        limit: PAGE_SIZE,
-      })
+      page = await listDocuments(db, { ...query, after, limit: PAGE_SIZE })
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e
-      page = { items: [], nextCursor: null }
       pageError = m.documents.badCursor
     }
-    const companies = await Promise.all(
-      scope.clientIds.map(async (id) => ({ id, name: (await getClient(db, id)).name })),
-    )
+    const [companies, dueSoon, opened, news] = await Promise.all([
+      clientNames(db, scope.clientIds),
+      after ? null : listDueSoon(db, scope),
+      openedBy(db, auth.user, page.items.map((d) => d.id)),
+      newSinceLastVisit(db, auth.user, scope),
+    ])
     return render(
       c,
       DashboardPage({
@@ -84,6 +54,9 @@ export function documentRoutes(): Hono<PortalEnv> {
         items: page.items,
         nextCursor: page.nextCursor,
         paged: Boolean(after),
+        dueSoon: dueSoon ? { items: dueSoon, full: dueSoon.length >= DUE_SOON_LIMIT } : null,
+        opened,
+        newSinceLastVisit: news.count,
         notice: NOTICES[c.req.query('aviso') ?? ''],
         error: pageError,
       }),
@@ -91,10 +64,21 @@ export function documentRoutes(): Hono<PortalEnv> {
     )
   })
 
-  app.get('/documents/:id', async (c) => {
+  return app
+}
+
+/** GET /documents/:id, its file downloads (channel `portal`) and the ZIP downloads. */
+export function documentRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  // Before /:id, which would take `zip` for an id.
+  app.route('/', zipRoutes())
+
+  app.get('/:id', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
+    const accesses = await listDocumentAccesses(c.var.deps.db, auth.user, document)
     const html = render(
       c,
       DocumentPage({
@@ -103,6 +87,8 @@ export function documentRoutes(): Hono<PortalEnv> {
         document,
         fileHref: (attachmentId) => `/documents/${document.id}/files/${attachmentId}`,
         back: true,
+        zipHref: `/documents/${document.id}/zip`,
+        children: AccessesSection({ accesses }),
       }),
     )
     await recordAccessOrFail(c, {
@@ -115,7 +101,7 @@ export function documentRoutes(): Hono<PortalEnv> {
     return html
   })
 
-  app.get('/documents/:id/files/:attachmentId', async (c) => {
+  app.get('/:id/files/:attachmentId', async (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)

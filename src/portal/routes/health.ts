@@ -5,7 +5,7 @@ import type { PortalEnv } from '../env.js'
 /** GET /healthz: 200 when the database answers, 503 otherwise (for load balancers). */
 export function healthRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
-  app.get('/healthz', async (c) => {
+  app.get('/', async (c) => {
     try {
       await sql`select 1`.execute(c.var.deps.db)
       return c.text('ok', 200, { 'Cache-Control': 'no-store' })

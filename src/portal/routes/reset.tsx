@@ -1,30 +1,29 @@
 import { Hono } from 'hono'
-import { GoneError, NotFoundError, ValidationError } from '../../core/errors.js'
+import { GoneError, NotFoundError } from '../../core/errors.js'
 import { findPasswordReset, resetPasswordWithToken } from '../../core/identity/password-resets.js'
-import { field, render, type PortalContext, type PortalEnv } from '../env.js'
-import { m, translateError } from '../messages.js'
-import { MessagePage } from '../views/auth.js'
+import { render, type PortalContext, type PortalEnv } from '../env.js'
+import { field } from '../forms.js'
+import { m } from '../messages.js'
+import { messagePage } from '../pages.js'
+import { formRefusal } from '../refusals.js'
 import { ResetPage } from '../views/account.js'
 
 function gonePage(c: PortalContext, status: number): Response {
-  return render(
-    c,
-    MessagePage({ firmName: c.var.firm.firmName, title: m.reset.goneTitle, message: m.reset.gone, kind: 'error', link: { href: '/login', text: m.login.title } }),
-    status,
-  )
+  const link = { href: '/login', text: m.login.title }
+  return messagePage(c, { title: m.reset.goneTitle, message: m.reset.gone, kind: 'error', link }, status)
 }
 
 /** GET and POST /reset/:token: the one-time password reset of docs/rules.md#registration-and-activation. */
 export function resetRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/reset/:token', async (c) => {
+  app.get('/:token', async (c) => {
     const reset = await findPasswordReset(c.var.deps.db, c.req.param('token'))
     if (!reset) return gonePage(c, 404)
     return render(c, ResetPage({ firmName: c.var.firm.firmName, username: reset.username, action: c.req.path }))
   })
 
-  app.post('/reset/:token', async (c) => {
+  app.post('/:token', async (c) => {
     const token = c.req.param('token')
     const form = await c.req.parseBody()
     try {
@@ -32,13 +31,13 @@ export function resetRoutes(): Hono<PortalEnv> {
     } catch (error) {
       if (error instanceof NotFoundError) return gonePage(c, 404)
       if (error instanceof GoneError) return gonePage(c, 410)
-      if (!(error instanceof ValidationError)) throw error
+      const refusal = formRefusal(c, error)
       const reset = await findPasswordReset(c.var.deps.db, token)
       if (!reset) return gonePage(c, 410)
       return render(
         c,
-        ResetPage({ firmName: c.var.firm.firmName, username: reset.username, action: c.req.path, error: translateError(error) }),
-        400,
+        ResetPage({ firmName: c.var.firm.firmName, username: reset.username, action: c.req.path, error: refusal.message }),
+        refusal.status,
       )
     }
     return c.redirect('/login?aviso=senha', 303)

@@ -1,11 +1,10 @@
 import { Hono } from 'hono'
 import type { Actor } from '../../core/actors.js'
 import { CATEGORIES, type Category } from '../../core/documents/categories.js'
-import { getClient } from '../../core/clients/clients.js'
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../core/errors.js'
+import { clientNames } from '../../core/clients/clients.js'
+import { NotFoundError } from '../../core/errors.js'
 import {
   activateUser,
-  addUser,
   disableUser,
   enableUser,
   getUser,
@@ -14,14 +13,16 @@ import {
   setUserRole,
   type ClientUser,
 } from '../../core/identity/users.js'
+import { addUser } from '../../core/identity/registration.js'
 import { arrivalsOf } from '../../core/documents/arrivals.js'
 import { areaClientIds, getVisibility, setVisibility } from '../../core/identity/visibility.js'
-import { field, render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { field, fieldList } from '../forms.js'
 import { parseId, requireAdmin } from '../guards.js'
-import { m, translateError } from '../messages.js'
+import { m } from '../messages.js'
+import { formRefusal } from '../refusals.js'
 import type { FormValues } from '../views/auth.js'
 import { UserPage, UsersPage } from '../views/users.js'
-import { registrationWait } from './area.js'
 
 function actorOf(auth: Auth): Actor {
   return { kind: 'client_user', userId: auth.user.id }
@@ -33,16 +34,6 @@ async function ownUser(c: PortalContext, auth: Auth): Promise<ClientUser> {
   const user = await getUser(c.var.deps.db, id).catch(() => null)
   if (!user || user.clientId !== auth.user.clientId) throw new NotFoundError('not found')
   return user
-}
-
-function refusalStatus(error: unknown): number {
-  if (error instanceof ConflictError) return 409
-  if (error instanceof ForbiddenError) return 403
-  return 400
-}
-
-function isRefusal(error: unknown): boolean {
-  return error instanceof ValidationError || error instanceof ConflictError || error instanceof ForbiddenError
 }
 
 async function usersPage(
@@ -73,7 +64,7 @@ async function usersPage(
 async function userPage(c: PortalContext, auth: Auth, user: ClientUser, error?: string, status = 200): Promise<Response> {
   const { db } = c.var.deps
   const ids = await areaClientIds(db, auth.user.clientId)
-  const companies = await Promise.all(ids.map(async (id) => ({ id, name: (await getClient(db, id)).name })))
+  const companies = await clientNames(db, ids)
   return render(
     c,
     UserPage({
@@ -101,8 +92,8 @@ function userAction(done: string, action: UserAction) {
     try {
       await action(c, auth, user)
     } catch (error) {
-      if (!isRefusal(error)) throw error
-      return usersPage(c, auth, { error: translateError(error) }, refusalStatus(error))
+      const refusal = formRefusal(c, error)
+      return usersPage(c, auth, { error: refusal.message }, refusal.status)
     }
     // An admin who gave up their own admin role can no longer see this page.
     if (user.id === auth.user.id) return c.redirect('/', 303)
@@ -114,67 +105,58 @@ function userAction(done: string, action: UserAction) {
 export function userRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/users', async (c) => {
+  app.get('/', async (c) => {
     const auth = requireAdmin(c)
     if (auth instanceof Response) return auth
     return usersPage(c, auth)
   })
 
-  app.post('/users', async (c) => {
+  app.post('/', async (c) => {
     const auth = requireAdmin(c)
     if (auth instanceof Response) return auth
     const form = await c.req.parseBody()
     const values = { name: field(form, 'name'), username: field(form, 'username'), email: field(form, 'email') }
-    // Each try answers whether a username is taken and costs a bcrypt hash: the same budget as
-    // registration (docs/security.md, "Throttling").
-    const wait = await registrationWait(c)
-    if (wait) return usersPage(c, auth, { error: wait, values }, 429)
     try {
       const role = parseRole(field(form, 'role') || 'collaborator')
       await addUser(
         c.var.deps.db,
         actorOf(auth),
-        { clientId: auth.user.clientId, ...values, password: field(form, 'password'), role, active: true },
+        { clientId: auth.user.clientId, ...values, password: field(form, 'password'), role, active: true, ip: c.var.address.ip },
         c.var.deps.hasher,
       )
     } catch (error) {
-      if (!isRefusal(error)) throw error
-      return usersPage(c, auth, { error: translateError(error), values }, refusalStatus(error))
+      const refusal = formRefusal(c, error)
+      return usersPage(c, auth, { error: refusal.message, values }, refusal.status)
     }
     return c.redirect('/users?feito=created', 303)
   })
 
-  app.get('/users/:id', async (c) => {
+  app.get('/:id', async (c) => {
     const auth = requireAdmin(c)
     if (auth instanceof Response) return auth
     return userPage(c, auth, await ownUser(c, auth))
   })
 
-  app.post('/users/:id/activate', userAction('activated', (c, auth, user) => activateUser(c.var.deps.db, actorOf(auth), user.id)))
-  app.post('/users/:id/disable', userAction('disabled', (c, auth, user) => disableUser(c.var.deps.db, actorOf(auth), user.id)))
-  app.post('/users/:id/enable', userAction('enabled', (c, auth, user) => enableUser(c.var.deps.db, actorOf(auth), user.id)))
+  app.post('/:id/activate', userAction('activated', (c, auth, user) => activateUser(c.var.deps.db, actorOf(auth), user.id)))
+  app.post('/:id/disable', userAction('disabled', (c, auth, user) => disableUser(c.var.deps.db, actorOf(auth), user.id)))
+  app.post('/:id/enable', userAction('enabled', (c, auth, user) => enableUser(c.var.deps.db, actorOf(auth), user.id)))
   app.post(
-    '/users/:id/role',
+    '/:id/role',
     userAction('role', async (c, auth, user) => {
       const form = await c.req.parseBody()
       return setUserRole(c.var.deps.db, actorOf(auth), user.id, parseRole(field(form, 'role')))
     }),
   )
 
-  app.post('/users/:id/visibility', async (c) => {
+  app.post('/:id/visibility', async (c) => {
     const auth = requireAdmin(c)
     if (auth instanceof Response) return auth
     const user = await ownUser(c, auth)
     const { db } = c.var.deps
     const form = await c.req.parseBody({ all: true })
-    const listOf = (name: string): string[] => {
-      const value = form[name]
-      const items = Array.isArray(value) ? value : value === undefined ? [] : [value]
-      return items.filter((v): v is string => typeof v === 'string')
-    }
     // Checked boxes are what the collaborator sees; everything else is hidden.
-    const shownCategories = listOf('category')
-    const shownCompanies = listOf('company').map(Number)
+    const shownCategories = fieldList(form, 'category')
+    const shownCompanies = fieldList(form, 'company').map(Number)
     const companies = await areaClientIds(db, auth.user.clientId)
     try {
       await setVisibility(db, actorOf(auth), user.id, {
@@ -182,8 +164,8 @@ export function userRoutes(): Hono<PortalEnv> {
         hiddenCompanyIds: companies.length > 1 ? companies.filter((id) => !shownCompanies.includes(id)) : [],
       })
     } catch (error) {
-      if (!isRefusal(error)) throw error
-      return userPage(c, auth, user, translateError(error), refusalStatus(error))
+      const refusal = formRefusal(c, error)
+      return userPage(c, auth, user, refusal.message, refusal.status)
     }
     return c.redirect('/users?feito=visibility', 303)
   })

@@ -1,29 +1,39 @@
+import type { Child } from 'hono/jsx'
 import { CATEGORIES } from '../../core/documents/categories.js'
 import type { Document } from '../../core/documents/documents.js'
+import type { DueSoonItem } from '../../core/documents/due-soon.js'
+import { DOCUMENT_SORTS } from '../../core/documents/list-order.js'
 import { formatTaxId } from '../../core/clients/tax-id.js'
 import { m } from '../messages.js'
+import { DueSoonPanel } from './due-soon.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
 export interface DashboardFilters {
   company?: number
   category?: string
   competence?: string
+  q?: string
+  sort?: string
 }
 
-function formatSize(bytes: number): string {
+/** "1,5 MB" */
+export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`
   return `${(bytes / 1024 / 1024).toFixed(1).replace('.', ',')} MB`
 }
 
-function filterQuery(filters: DashboardFilters, after?: string): string {
+/** The query string of the current filters (and page), for links that keep them. */
+export function filterQuery(filters: DashboardFilters, after?: string, path = '/'): string {
   const params = new URLSearchParams()
   if (filters.company) params.set('company', String(filters.company))
   if (filters.category) params.set('category', filters.category)
   if (filters.competence) params.set('competence', filters.competence)
+  if (filters.q) params.set('q', filters.q)
+  if (filters.sort && filters.sort !== 'newest') params.set('sort', filters.sort)
   if (after) params.set('after', after)
   const text = params.toString()
-  return text ? `/?${text}` : '/'
+  return text ? `${path}?${text}` : path
 }
 
 /** GET /: the documents of every company the user may see, with filters and keyset pages. */
@@ -36,17 +46,25 @@ export function DashboardPage(props: {
   items: Document[]
   nextCursor: string | null
   paged: boolean
+  /** "A vencer" (first page only). */
+  dueSoon: { items: DueSoonItem[]; full: boolean } | null
+  /** The listed documents this user has opened; the others are marked "Novo". */
+  opened: ReadonlySet<number>
+  /** Unopened documents sent since the user's previous login. */
+  newSinceLastVisit: number
   notice?: string
   error?: string
 }) {
   const f = props.filters
-  const filtered = Boolean(f.company || f.category || f.competence)
+  const filtered = Boolean(f.company || f.category || f.competence || f.q)
   const showCompany = props.companies.length > 1
   return (
     <Layout title={m.documents.title} firmName={props.firmName} viewer={props.viewer}>
       <h1>{m.documents.title}</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+      {props.newSinceLastVisit > 0 ? <Notice>{m.search.newSince(props.newSinceLastVisit)}</Notice> : null}
+      {props.dueSoon ? <DueSoonPanel items={props.dueSoon.items} full={props.dueSoon.full} showCompany={showCompany} /> : null}
       <form method="get" action="/" class="card filters" aria-label={m.documents.filters}>
         {showCompany ? (
           <div>
@@ -83,6 +101,20 @@ export function DashboardPage(props: {
           />
         </div>
         <div>
+          <label for="f-q">{m.search.label}</label>
+          <input id="f-q" name="q" type="search" maxlength={100} placeholder={m.search.placeholder} value={f.q ?? ''} />
+        </div>
+        <div>
+          <label for="f-sort">{m.search.sortLabel}</label>
+          <select id="f-sort" name="sort">
+            {DOCUMENT_SORTS.map((sort) => (
+              <option value={sort} selected={(f.sort ?? 'newest') === sort}>
+                {m.search.sorts[sort]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
           <button type="submit">{m.documents.apply}</button>{' '}
           {filtered ? <a href="/">{m.documents.clear}</a> : null}
         </div>
@@ -106,6 +138,14 @@ export function DashboardPage(props: {
               <tr>
                 <td>
                   <a href={`/documents/${d.id}`}>{d.title}</a>
+                  {props.opened.has(d.id) ? null : (
+                    <>
+                      {' '}
+                      <span class="badge" title={m.search.newMarkHint}>
+                        {m.search.newMark}
+                      </span>
+                    </>
+                  )}
                 </td>
                 {showCompany ? <td data-label={m.documents.columns.company}>{d.clientName}</td> : null}
                 <td data-label={m.documents.columns.category}>{m.categories[d.category]}</td>
@@ -117,6 +157,11 @@ export function DashboardPage(props: {
           </tbody>
         </table>
       )}
+      {props.items.length > 0 ? (
+        <p>
+          <a href={filterQuery(f, undefined, '/documents/zip')}>{m.zip.list}</a> <span class="muted">{m.zip.listHint}</span>
+        </p>
+      ) : null}
       <nav class="pager" aria-label="Paginação">
         {props.paged ? <a href={filterQuery(f)}>{m.documents.first}</a> : <span />}
         {props.nextCursor ? <a href={filterQuery(f, props.nextCursor)}>{m.documents.next}</a> : null}
@@ -133,6 +178,10 @@ export function DocumentPage(props: {
   fileHref: (attachmentId: number) => string
   back: boolean
   note?: string
+  /** "Baixar todos (ZIP)", offered when the document has several files. */
+  zipHref?: string
+  /** Shown after the files (the client area's access list). */
+  children?: Child
 }) {
   const d = props.document
   return (
@@ -183,6 +232,14 @@ export function DocumentPage(props: {
           ))}
         </ul>
       )}
+      {props.zipHref && d.attachments.length > 1 ? (
+        <p>
+          <a class="button" href={props.zipHref}>
+            {m.zip.document}
+          </a>
+        </p>
+      ) : null}
+      {props.children}
     </Layout>
   )
 }

@@ -36,6 +36,10 @@ th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-ali
 .filters button{margin-top:0}
 .pager{display:flex;justify-content:space-between;margin-top:1rem}
 .muted{color:#4a5866;font-size:.9rem}
+.badge{display:inline-block;font-size:.75rem;font-weight:700;padding:0 .4rem;border-radius:3px;background:#0b57a4;color:#fff;vertical-align:middle}
+.due-list{list-style:none;padding:0;margin:0}.due-list li{padding:.4rem .6rem;border-left:4px solid #8a97a4;margin:.4rem 0;background:#f7f9fb}
+.due-list li.urgent{border-left-color:#b26a00}.due-list li.overdue{border-left-color:#b3261e;background:#fdecec}
+.due-list li.overdue .due-when{color:#b3261e}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;margin:0}dt{font-weight:600}dd{margin:0}
 @media (max-width:40rem){
  table.list,table.list tbody{display:block}

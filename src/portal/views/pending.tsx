@@ -1,4 +1,5 @@
 import type { FirmOptions } from '../../core/clients/firm.js'
+import { formatBrazilianPhone } from '../../core/clients/phone.js'
 import { m } from '../messages.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
@@ -14,7 +15,7 @@ export function PendingPage(props: {
   admins: string[]
 }) {
   const { firm } = props
-  const contact = [firm.phone, firm.contactEmail].filter((v): v is string => Boolean(v))
+  const contact = [firm.phone && formatBrazilianPhone(firm.phone), firm.contactEmail].filter((v): v is string => Boolean(v))
   return (
     <Layout title={props.title} firmName={firm.firmName} viewer={props.viewer}>
       <h1>{props.title}</h1>

@@ -1,20 +1,16 @@
 import { spawn } from 'node:child_process'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { confiBin, runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { confiBin, runCli } from '../helpers/cli.js'
+import { useTestDatabase } from '../helpers/db.js'
 
-let t: TestDatabase
+const t = useTestDatabase()
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await runConfi(['init', '--firm-name', 'Contabilidade CLI'], { env: t.env })
-})
-afterEach(async () => {
-  await t.close()
+  await runCli(['init', '--firm-name', 'Contabilidade CLI'], { env: t.env })
 })
 
 describe('confi demo and confi serve', () => {
   it('fills an empty database once and refuses a second time', async () => {
-    const first = await runConfi(['demo'], { env: t.env })
+    const first = await runCli(['demo'], { env: t.env })
     expect(first.code).toBe(0)
     expect(first.stdout).toMatch(/\/area\/[A-Za-z0-9_-]{43}/)
     expect(first.stdout).toContain('ana.souza')
@@ -23,7 +19,7 @@ describe('confi demo and confi serve', () => {
     expect(statuses.map((s) => s.status).sort()).toEqual(['active', 'disabled', 'pending'])
     const categories = await t.db.selectFrom('documents').select('category').distinct().execute()
     expect(categories).toHaveLength(5)
-    const again = await runConfi(['demo'], { env: t.env })
+    const again = await runCli(['demo'], { env: t.env })
     expect(again.code).toBe(1)
     expect(again.stderr).toContain('already has clients')
   }, 30_000)
@@ -47,7 +43,7 @@ describe('confi demo and confi serve', () => {
   }, 30_000)
 
   it('refuses a bad port with exit 2', async () => {
-    const result = await runConfi(['serve', '--port', 'abc'], { env: t.env })
+    const result = await runCli(['serve', '--port', 'abc'], { env: t.env })
     expect(result.code).toBe(2)
   })
 })

@@ -1,41 +1,31 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import type { Insertable } from 'kysely'
 import { accessLogHash, GENESIS_HASH } from '../../src/core/access-log/log.js'
+import { accountant } from '../../src/core/actors.js'
 import { backendOf, type Db } from '../../src/core/db/database.js'
-import { addDocument, type Document } from '../../src/core/documents/documents.js'
-import { createDiskFileStore, type FileStore } from '../../src/core/storage/file-store.js'
 import type { AccessLogTable } from '../../src/core/db/tables.js'
 import type { TestDatabase } from './db.js'
 
-/** The disk store of a test database's data directory. */
-export function storeOf(t: TestDatabase): FileStore & { removeStaleTemporaryFiles(ms: number): Promise<number> } {
-  return createDiskFileStore(join(t.config.dataDir, 'files'))
-}
+type FixtureTarget = { documentId: number; clientId: number; attachmentId?: number | null }
 
-let fileSeed = 0
-
-/** Writes a small file in the test folder and returns its path. */
-export function writeTestFile(dir: string, name: string, content: string | Buffer = `%PDF-1.4 ${++fileSeed}`): string {
-  const path = join(dir, name)
-  writeFileSync(path, content)
-  return path
-}
-
-/** Adds a document with one PDF for `clientId`; override any field. */
-export async function makeDocument(
-  t: TestDatabase,
-  clientId: number,
-  overrides: Partial<Parameters<typeof addDocument>[3]> = {},
-): Promise<Document> {
-  return addDocument(t.db, storeOf(t), 'cli:test', {
-    clientId,
-    title: 'DAS 10/2026',
-    category: 'fiscal',
-    files: [{ path: writeTestFile(t.dir, `doc-${++fileSeed}.pdf`) }],
-    ...overrides,
-  })
+/** The access-log row number `id` of a fixture: an anonymous view through a link. */
+function fixtureRow(id: number, row: FixtureTarget) {
+  return {
+    id,
+    at: new Date(Date.UTC(2026, 10, 1) + id * 1000).toISOString(),
+    document_id: row.documentId,
+    attachment_id: row.attachmentId ?? null,
+    client_id: row.clientId,
+    user_id: null,
+    username: null,
+    user_name: null,
+    channel: 'link' as const,
+    delivery_id: null,
+    ip: '203.0.113.7',
+    port: 50000 + (id % 1000),
+    user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko, like Firefox',
+    action: 'view' as const,
+  }
 }
 
 /**
@@ -45,7 +35,7 @@ export async function makeDocument(
 export async function fillAccessLog(
   t: TestDatabase,
   count: number,
-  row: { documentId: number; clientId: number; attachmentId?: number | null },
+  row: FixtureTarget,
 ): Promise<void> {
   if (t.config.database.kind === 'postgres') return fillAccessLogThrough(t.db, count, row)
   const raw = new BetterSqlite3(t.config.database.path)
@@ -62,22 +52,7 @@ export async function fillAccessLog(
     raw.transaction(() => {
       for (let i = 0; i < count; i++) {
         id += 1
-        const values = {
-          id,
-          at: new Date(Date.UTC(2026, 10, 1) + id * 1000).toISOString(),
-          document_id: row.documentId,
-          attachment_id: row.attachmentId ?? null,
-          client_id: row.clientId,
-          user_id: null,
-          username: null,
-          user_name: null,
-          channel: 'link',
-          delivery_id: null,
-          ip: '203.0.113.7',
-          port: 50000 + (id % 1000),
-          user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko, like Firefox',
-          action: 'view',
-        }
+        const values = fixtureRow(id, row)
         const hash = accessLogHash(values, prev)
         insert.run({ ...values, prev_hash: prev, hash })
         prev = hash
@@ -92,7 +67,7 @@ export async function fillAccessLog(
 async function fillAccessLogThrough(
   db: Db,
   count: number,
-  row: { documentId: number; clientId: number; attachmentId?: number | null },
+  row: FixtureTarget,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const head = await trx.selectFrom('access_log').select(['id', 'hash']).orderBy('id', 'desc').limit(1).executeTakeFirst()
@@ -101,22 +76,7 @@ async function fillAccessLogThrough(
     let batch: Insertable<AccessLogTable>[] = []
     for (let i = 0; i < count; i++) {
       id += 1
-      const values = {
-        id,
-        at: new Date(Date.UTC(2026, 10, 1) + id * 1000).toISOString(),
-        document_id: row.documentId,
-        attachment_id: row.attachmentId ?? null,
-        client_id: row.clientId,
-        user_id: null,
-        username: null,
-        user_name: null,
-        channel: 'link' as const,
-        delivery_id: null,
-        ip: '203.0.113.7',
-        port: 50000 + (id % 1000),
-        user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Gecko, like Firefox',
-        action: 'view' as const,
-      }
+      const values = fixtureRow(id, row)
       const hash = accessLogHash(values, prev)
       batch.push({ ...values, prev_hash: prev, hash })
       prev = hash

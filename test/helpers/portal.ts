@@ -1,39 +1,21 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { createHash } from 'node:crypto'
+import { accountant } from '../../src/core/actors.js'
 import { createAccessLogWriter } from '../../src/core/access-log/log.js'
-import { addClient, loginLinkToken, type Client } from '../../src/core/clients/clients.js'
+import { loginLinkToken, type Client } from '../../src/core/clients/clients.js'
 import { createDelivery } from '../../src/core/documents/deliveries.js'
-import { addDocument, type Document } from '../../src/core/documents/documents.js'
-import { createDiskFileStore } from '../../src/core/storage/file-store.js'
-import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
+import type { Document } from '../../src/core/documents/documents.js'
 import { addGroupMembers } from '../../src/core/clients/groups.js'
 import { inlineHasher } from '../../src/core/identity/passwords.js'
 import { createSession } from '../../src/core/identity/sessions.js'
-import { addUser, disableUser, type ClientUser } from '../../src/core/identity/users.js'
+import { addUser } from '../../src/core/identity/registration.js'
+import { disableUser, type ClientUser } from '../../src/core/identity/users.js'
 import { setVisibility } from '../../src/core/identity/visibility.js'
 import { createApp, type PortalDeps } from '../../src/portal/app.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { createTestDatabase, usePerTest, type TestDatabase } from './db.js'
+import { ACCOUNTANT, makeClient, makeDocument, makeFirm, makeUser, PASSWORD, storeOf, writeTestFile } from './factories.js'
 
-export const PASSWORD = 'senha-secreta-1'
+export { PASSWORD }
 export const ORIGIN = 'http://localhost'
-const ACTOR = 'cli:test'
-
-// Valid tax ids for as many clients as a test needs (check digits of docs/rules.md#tax-ids).
-function cnpjCheck(body: string): number {
-  let sum = 0
-  for (let i = 0; i < body.length; i++) sum += (body.charCodeAt(i) - 48) * (((body.length - 1 - i) % 8) + 2)
-  const r = sum % 11
-  return r < 2 ? 0 : 11 - r
-}
-let taxSeq = 0
-export function nextCnpj(): string {
-  taxSeq += 1
-  const base = `${String(10000000 + taxSeq * 7919).slice(0, 8)}0001`
-  const d1 = cnpjCheck(base)
-  const d2 = cnpjCheck(base + d1)
-  return `${base}${d1}${d2}`
-}
 
 export interface RequestOptions {
   cookie?: string
@@ -49,9 +31,8 @@ export type PortalWorld = Awaited<ReturnType<typeof createPortalWorld>>
 /** A fresh database, firm at bcrypt cost 10, the portal app, and small factories. */
 export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } = {}) {
   const t: TestDatabase = await createTestDatabase()
-  await initFirm(t.db, { firmName: 'Contabilidade Teste', baseUrl: ORIGIN })
-  await setFirmOptions(t.db, ACTOR, { bcryptCost: 10 })
-  const store = createDiskFileStore(join(t.config.dataDir, 'files'))
+  await makeFirm(t.db, { baseUrl: ORIGIN })
+  const store = storeOf(t)
   const accessLog = createAccessLogWriter(t.db)
   const errors: { message: string; error: unknown }[] = []
   const deps: PortalDeps = {
@@ -76,13 +57,13 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
     store,
     errors,
     async client(name: string, extra: { requireLogin?: 'inherit' | 'on' | 'off' } = {}): Promise<Client> {
-      return addClient(t.db, t.key, ACTOR, { name, taxId: nextCnpj(), ...extra })
+      return makeClient(t.db, t.key, { name, ...extra })
     },
     loginPath(client: Client): string {
       return `/area/${loginLinkToken(t.key, client)}`
     },
     async group(head: Client, members: Client[]): Promise<void> {
-      await addGroupMembers(t.db, ACTOR, head.id, members.map((m) => m.id))
+      await addGroupMembers(t.db, ACCOUNTANT, head.id, members.map((m) => m.id))
     },
     async user(
       client: Client,
@@ -90,24 +71,18 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
       opts: { role?: 'admin' | 'collaborator'; status?: 'active' | 'pending' | 'disabled' } = {},
     ): Promise<ClientUser> {
       const status = opts.status ?? 'active'
-      const user = await addUser(
-        t.db,
-        ACTOR,
-        {
-          clientId: client.id,
-          username,
-          name: `Nome ${username}`,
-          password: PASSWORD,
-          role: opts.role ?? 'collaborator',
-          active: status !== 'pending',
-        },
-        inlineHasher,
-      )
-      if (status === 'disabled') return disableUser(t.db, ACTOR, user.id)
+      const user = await makeUser(t.db, {
+        clientId: client.id,
+        username,
+        name: `Nome ${username}`,
+        role: opts.role ?? 'collaborator',
+        active: status !== 'pending',
+      })
+      if (status === 'disabled') return disableUser(t.db, ACCOUNTANT, user.id)
       return user
     },
     async hide(user: ClientUser, hidden: { categories?: string[]; companies?: number[] }): Promise<void> {
-      await setVisibility(t.db, ACTOR, user.id, {
+      await setVisibility(t.db, ACCOUNTANT, user.id, {
         hiddenCategories: (hidden.categories ?? []) as never[],
         hiddenCompanyIds: hidden.companies ?? [],
       })
@@ -115,10 +90,8 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
     async doc(client: Client, title: string, category = 'fiscal', content?: Buffer | string): Promise<Document & { bytes: Buffer; sha: string }> {
       fileSeq += 1
       const bytes = Buffer.from(content ?? `%PDF-1.4\n% ${title} ${fileSeq}\n%%EOF\n`)
-      const path = join(t.dir, `file-${fileSeq}.pdf`)
-      writeFileSync(path, bytes)
-      const document = await addDocument(t.db, store, ACTOR, {
-        clientId: client.id,
+      const path = writeTestFile(t.dir, `file-${fileSeq}.pdf`, bytes)
+      const document = await makeDocument(t, client.id, {
         title,
         category,
         competence: '2026-03',
@@ -127,8 +100,15 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
       return { ...document, bytes, sha: createHash('sha256').update(bytes).digest('hex') }
     },
     async deliver(document: Document, extra: { expiresAt?: string } = {}): Promise<string> {
-      const { token } = await createDelivery(t.db, t.key, ACTOR, { documentId: document.id, channel: 'email', recipient: 'cliente@example.com.br', ...extra })
+      const { token } = await createDelivery(t.db, t.key, ACCOUNTANT, { documentId: document.id, channel: 'email', recipient: 'cliente@example.com.br', ...extra })
       return token
+    },
+    /** A client with the given login setting, one document and a delivery link to it. */
+    async link(requireLogin: 'on' | 'off' | 'inherit') {
+      const client = await world.client('Padaria Pão Quente Ltda', { requireLogin })
+      const doc = await world.doc(client, 'DAS Março 2026', 'fiscal')
+      const token = await world.deliver(doc)
+      return { client, doc, token, file: `/d/${token}/files/${doc.attachments[0].id}` }
     },
     async cookieFor(user: ClientUser, scope: 'area' | 'delivery' = 'area'): Promise<string> {
       const { token } = await createSession(t.db, { userId: user.id, scope }, { idleMinutes: 60, absoluteHours: 12 })
@@ -159,6 +139,14 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
     close: () => t.close(),
   }
   return world
+}
+
+/**
+ * A fresh portal world for every test of the file (or describe block) that calls it, closed after
+ * each test. Returns a live handle that always reads the current test's world.
+ */
+export function usePortalWorld(options: { deps?: Partial<PortalDeps> } = {}): PortalWorld {
+  return usePerTest('usePortalWorld', () => createPortalWorld(options))
 }
 
 /** The session cookie a response set, as a Cookie header value. */

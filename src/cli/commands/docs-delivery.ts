@@ -1,0 +1,188 @@
+import { Option, type Command } from 'commander'
+import type { CliContext } from '../context.js'
+import { UsageError } from '../errors.js'
+import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
+import { timeZone } from './parse.js'
+
+// `confi docs send` by e-mail and WhatsApp, `docs pending` and `docs status`: the delivery loop
+// (issue 10). Registered from registerDocs.
+
+export interface SendOptions {
+  channel: string
+  to?: string
+  expires?: string
+  json?: boolean
+}
+
+/** `confi docs send DOC --channel email|whatsapp|link`. */
+export async function sendDocument(context: CliContext, ref: string, options: SendOptions): Promise<void> {
+  if (options.channel !== 'link' && !options.to) {
+    throw new UsageError(`--channel ${options.channel} needs --to: the ${options.channel === 'email' ? 'e-mail address' : 'phone number'} it goes to`)
+  }
+  const [{ createDelivery, parseDuration }, { resolveDocument }] = await Promise.all([
+    import('../../core/documents/deliveries.js'),
+    import('../../core/documents/documents.js'),
+  ])
+  const { addSeconds, nowIso } = await import('../../core/time.js')
+  const expiresAt = options.expires ? addSeconds(nowIso(), parseDuration(options.expires)) : null
+  const db = await context.db()
+  const document = await resolveDocument(db, ref)
+  if (options.channel === 'email') return sendEmail(context, document.id, options.to as string, expiresAt, options.json)
+  const { delivery, url } = await createDelivery(db, context.secretKey(), context.actor, {
+    documentId: document.id,
+    channel: options.channel,
+    recipient: options.to,
+    expiresAt,
+  })
+  const until = delivery.expiresAt ? `, expires ${formatTime(delivery.expiresAt)}` : ''
+  if (delivery.channel === 'whatsapp') {
+    const { getFirmOptions } = await import('../../core/clients/firm.js')
+    const { composeWhatsAppText, whatsAppLink } = await import('../../core/mail/messages.js')
+    const firm = await getFirmOptions(db)
+    const text = composeWhatsAppText({ ...document, firmName: firm.firmName, link: url })
+    const whatsappUrl = whatsAppLink(delivery.recipient as string, text)
+    if (options.json) return context.out.json({ ...delivery, url, whatsappUrl })
+    context.out.line(whatsappUrl)
+    context.out.note(`delivery ${delivery.id} (whatsapp to ${delivery.recipient}${until}): open the link to send the message; revoke with 'confi docs revoke ${delivery.id}'`)
+    return
+  }
+  if (options.json) return context.out.json({ ...delivery, url })
+  context.out.line(url)
+  const to = delivery.recipient ? ` to ${delivery.recipient}` : ''
+  context.out.note(`delivery ${delivery.id} (${delivery.channel}${to}${until}); revoke with 'confi docs revoke ${delivery.id}'`)
+}
+
+async function sendEmail(context: CliContext, documentId: number, to: string, expiresAt: string | null, json?: boolean) {
+  const { sendDocumentByEmail } = await import('../../core/mail/document-mail.js')
+  const { smtpSettingsFromEnv } = await import('../../core/mail/smtp.js')
+  const db = await context.db()
+  const result = await sendDocumentByEmail(db, context.secretKey(), context.actor, {
+    documentId,
+    to,
+    expiresAt,
+    smtp: smtpSettingsFromEnv(context.deps.env),
+  })
+  if (json) return context.out.json({ ...result.delivery, url: result.url, outboxId: result.outboxId })
+  context.out.line(`queued e-mail ${result.outboxId} to ${result.delivery.recipient} with ${result.url}`)
+  context.out.note(`delivery ${result.delivery.id}; 'confi outbox run' (or a running 'confi serve') sends it; revoke with 'confi docs revoke ${result.delivery.id}'`)
+}
+
+/** Checks, before a document is added with --notify, that e-mail can go out; returns the hook. */
+export async function notifyHook(context: CliContext) {
+  const { requireMailReady, notifyNewDocument } = await import('../../core/mail/document-mail.js')
+  const { smtpSettingsFromEnv } = await import('../../core/mail/smtp.js')
+  const { actorLabel } = await import('../../core/audit/events.js')
+  const db = await context.db()
+  const firm = await requireMailReady(db, smtpSettingsFromEnv(context.deps.env))
+  const createdBy = await actorLabel(db, context.actor)
+  const counter = { notified: 0 }
+  return {
+    counter,
+    inTransaction: async (trx: typeof db, document: Parameters<typeof notifyNewDocument>[2]) => {
+      counter.notified = await notifyNewDocument(trx, firm, document, createdBy)
+    },
+  }
+}
+
+/** `docs pending` and `docs status`. */
+export function registerDocsDelivery(docs: Command, context: CliContext): void {
+  docs
+    .command('pending')
+    .description('documents due soon or overdue that nobody of the client has opened yet')
+    .option('--due-within <days>', 'due within this many days, e.g. 3d (overdue ones always show)', '7d')
+    .option('--client <client>', 'only this client (id or CNPJ/CPF)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .option('--json', 'print JSON for scripts (same as --format json)')
+    .addHelpText('after', '\nExamples:\n  $ confi docs pending --due-within 3d\n  $ confi docs pending --format csv > a-vencer.csv')
+    .action(async (options: { dueWithin: string; client?: string; format: string; json?: boolean }) => {
+      const { listPending, parseDueWithin } = await import('../../core/delivery/follow-up.js')
+      const { resolveClient } = await import('../../core/clients/clients.js')
+      const { formatTaxId } = await import('../../core/clients/tax-id.js')
+      const db = await context.db()
+      const clientId = options.client ? (await resolveClient(db, options.client)).id : undefined
+      const pending = await listPending(db, { withinDays: parseDueWithin(options.dueWithin), clientId })
+      const format = options.json ? 'json' : options.format
+      if (format === 'json') return context.out.json(pending)
+      if (format === 'csv') return writeCsv(context, pending)
+      context.out.table(
+        pending,
+        [
+          { header: 'Doc', value: (p) => p.documentId },
+          { header: 'Client', value: (p) => `${formatTaxId(p.clientTaxId)} ${p.clientName}` },
+          { header: 'Title', value: (p) => p.title },
+          { header: 'Due', value: (p) => p.dueDate },
+          { header: 'Days left', value: (p) => (p.daysLeft < 0 ? `${p.daysLeft} (overdue)` : p.daysLeft) },
+          { header: 'Deliveries', value: (p) => (p.deliveries ? `${p.deliveries} (${p.channels.join(', ')})` : 'none') },
+          { header: 'Last reminder', value: (p) => formatTime(p.lastReminderAt) },
+        ],
+        'nothing pending: every document due in the window was opened',
+      )
+    })
+
+  docs
+    .command('status')
+    .description("a document's delivery timeline: e-mails, reminders, first view and download")
+    .argument('<doc>', 'document id')
+    .option('--tz <zone>', 'time zone for times', timeZone, DEFAULT_TIME_ZONE)
+    .option('--json', 'print JSON for scripts')
+    .addHelpText('after', '\nExample:\n  $ confi docs status 7')
+    .action(async (ref: string, options: { tz: string; json?: boolean }) => {
+      const { documentStatus } = await import('../../core/delivery/timeline.js')
+      const { resolveDocument } = await import('../../core/documents/documents.js')
+      const db = await context.db()
+      const status = await documentStatus(db, (await resolveDocument(db, ref)).id)
+      if (options.json) return context.out.json(status)
+      printStatus(context, status, options.tz)
+    })
+}
+
+type Status = Awaited<ReturnType<typeof import('../../core/delivery/timeline.js').documentStatus>>
+type Access = Status['users'][number]['firstView']
+type Mail = Status['notifications'][number]
+
+function accessText(access: Access, tz: string): string {
+  if (!access) return 'not yet'
+  return `${formatTime(access.at, tz)} by ${access.username ?? 'someone without login'} (${access.channel})`
+}
+
+function mailText(mail: Mail, tz: string): string {
+  const what = mail.kind === 'reminder' ? 'reminder' : 'e-mail'
+  if (mail.status === 'sent') return `${what} to ${mail.recipient} accepted ${formatTime(mail.sentAt, tz)}: ${mail.serverReply}`
+  if (mail.status === 'failed') return `${what} to ${mail.recipient} FAILED: ${mail.serverReply ?? mail.lastError}`
+  const retry = mail.lastError ? ` (${mail.attempts} attempts, last: ${mail.lastError})` : ''
+  return `${what} to ${mail.recipient} queued ${formatTime(mail.createdAt, tz)}${retry}`
+}
+
+function printStatus(context: CliContext, status: Status, tz: string): void {
+  const { document } = status
+  const due = document.dueDate ? `, due ${document.dueDate}` : ''
+  context.out.line(`document ${document.id}: ${document.title} (${document.clientName}${due})`)
+  if (status.deliveries.length === 0 && status.notifications.length === 0) context.out.line('  not sent yet')
+  for (const d of status.deliveries) {
+    const to = d.recipient ? ` to ${d.recipient}` : ''
+    context.out.line(`delivery ${d.id} (${d.channel}${to}): created ${formatTime(d.createdAt, tz)} by ${d.createdBy}${d.revokedAt ? `, revoked ${formatTime(d.revokedAt, tz)}` : ''}`)
+    for (const mail of d.mails) context.out.line(`  ${mailText(mail, tz)}`)
+    context.out.line(`  first view: ${accessText(d.firstView, tz)}`)
+    context.out.line(`  first download: ${accessText(d.firstDownload, tz)}`)
+  }
+  if (status.notifications.length > 0) context.out.line('portal notifications:')
+  for (const mail of status.notifications) context.out.line(`  ${mailText(mail, tz)}`)
+  context.out.line(status.users.length > 0 ? 'client users:' : 'client users: nobody logged in has opened it')
+  for (const u of status.users) {
+    context.out.line(`  ${u.username} (${u.name}): view ${accessText(u.firstView, tz)}; download ${accessText(u.firstDownload, tz)}`)
+  }
+}
+
+async function writeCsv(context: CliContext, pending: Awaited<ReturnType<typeof import('../../core/delivery/follow-up.js').listPending>>) {
+  const { csvCell } = await import('../../core/access-log/columns.js')
+  const header = ['document_id', 'client_tax_id', 'client_name', 'title', 'due_date', 'days_left', 'deliveries', 'channels', 'last_reminder_at']
+  const lines = [header.join(',')]
+  for (const p of pending) {
+    lines.push(
+      [p.documentId, p.clientTaxId, p.clientName, p.title, p.dueDate, p.daysLeft, p.deliveries, p.channels.join(' '), p.lastReminderAt]
+        .map((v) => csvCell(v))
+        .join(','),
+    )
+  }
+  context.deps.stdout.write(`${lines.join('\r\n')}\r\n`)
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander'
+import type { CliContext } from '../context.js'
+
+/** `confi reminders run`: reminders before due dates, for cron. */
+export function registerReminders(program: Command, context: CliContext): void {
+  const reminders = program.command('reminders').description('e-mail reminders before due dates')
+
+  reminders
+    .command('run')
+    .description("queue today's reminders for documents nobody of the client has opened (run daily)")
+    .option('--dry-run', 'show what would be queued; queue nothing')
+    .option('--json', 'print JSON for scripts')
+    .addHelpText(
+      'after',
+      `
+Days before the due date come from 'confi firm set --reminder-days' (default 3,1,0), counted in
+America/Sao_Paulo. Each (document, recipient, day) is reminded at most once, so running it twice
+a day is harmless. 'confi outbox run' (or a running 'confi serve') sends what it queued.
+
+Example (cron, 7:00 every day):
+  0 7 * * * confi reminders run && confi outbox run`,
+    )
+    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+      const { runReminders } = await import('../../core/mail/reminders.js')
+      const { smtpSettingsFromEnv } = await import('../../core/mail/smtp.js')
+      const db = await context.db()
+      const result = await runReminders(db, context.secretKey(), context.actor, {
+        dryRun: options.dryRun,
+        smtp: smtpSettingsFromEnv(context.deps.env),
+      })
+      if (options.json) return context.out.json({ ...result, dryRun: Boolean(options.dryRun) })
+      context.out.table(
+        result.reminders,
+        [
+          { header: 'Doc', value: (r) => r.documentId },
+          { header: 'Title', value: (r) => r.title },
+          { header: 'Client', value: (r) => r.clientName },
+          { header: 'Due', value: (r) => r.dueDate },
+          { header: 'Days left', value: (r) => r.daysBefore },
+          { header: 'To', value: (r) => r.recipient },
+          { header: 'Outbox', value: (r) => r.outboxId },
+        ],
+        `no reminders due today (${result.today})`,
+      )
+      const n = result.reminders.length
+      if (n > 0) context.out.note(options.dryRun ? `dry run: ${n} reminder${n === 1 ? '' : 's'} would be queued` : `queued ${n} reminder${n === 1 ? '' : 's'}`)
+    })
+}

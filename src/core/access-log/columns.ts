@@ -1,0 +1,127 @@
+import type { Backend } from '../db/database.js'
+import type { CsvDialect } from './csv-dialect.js'
+
+/**
+ * One map of the export's columns drives every reader and format: the Kysely select list, the
+ * rows formatted in JavaScript (CSV, JSON), and the lines the database formats itself (the SQLite
+ * fast path, the PostgreSQL cursor). A column added here appears everywhere at once.
+ */
+export interface ExportColumn {
+  /** The JSON key, and the CSV header when `csv`. */
+  key: string
+  /** Its SQL over `access_log a`, `clients c`, `documents d`, `attachments t`. */
+  sql: string
+  /**
+   * 'number': an integer id or port; 'text': free text a person typed, quoted and neutralised in
+   * CSV; 'plain': text normalised on the way in (times, tax ids, IP addresses, enum values,
+   * hashes), with nothing to quote or neutralise.
+   */
+  kind: 'number' | 'text' | 'plain'
+  /** Part of the CSV contract (docs/rules.md#command-line); JSON always carries every column. */
+  csv: boolean
+}
+
+export const EXPORT_COLUMNS = [
+  { key: 'id', sql: 'a.id', kind: 'number', csv: true },
+  { key: 'at', sql: 'a.at', kind: 'plain', csv: true },
+  { key: 'client_id', sql: 'a.client_id', kind: 'number', csv: false },
+  { key: 'client_tax_id', sql: 'c.tax_id', kind: 'plain', csv: true },
+  { key: 'client_name', sql: 'c.name', kind: 'text', csv: true },
+  { key: 'document_id', sql: 'a.document_id', kind: 'number', csv: true },
+  { key: 'document_title', sql: 'd.title', kind: 'text', csv: true },
+  { key: 'attachment_id', sql: 'a.attachment_id', kind: 'number', csv: false },
+  { key: 'attachment', sql: 't.file_name', kind: 'text', csv: true },
+  { key: 'channel', sql: 'a.channel', kind: 'plain', csv: true },
+  { key: 'delivery_id', sql: 'a.delivery_id', kind: 'number', csv: false },
+  { key: 'user_id', sql: 'a.user_id', kind: 'number', csv: false },
+  { key: 'username', sql: 'a.username', kind: 'text', csv: true },
+  { key: 'user_name', sql: 'a.user_name', kind: 'text', csv: true },
+  // recordAccess accepts only IP addresses: nothing to quote or neutralise.
+  { key: 'ip', sql: 'a.ip', kind: 'plain', csv: true },
+  { key: 'port', sql: 'a.port', kind: 'number', csv: false },
+  { key: 'user_agent', sql: 'a.user_agent', kind: 'text', csv: true },
+  { key: 'action', sql: 'a.action', kind: 'plain', csv: true },
+  { key: 'prev_hash', sql: 'a.prev_hash', kind: 'plain', csv: false },
+  { key: 'hash', sql: 'a.hash', kind: 'plain', csv: true },
+] as const satisfies readonly ExportColumn[]
+
+type ColumnKey = (typeof EXPORT_COLUMNS)[number]['key']
+type CsvKey = Extract<(typeof EXPORT_COLUMNS)[number], { csv: true }>['key']
+
+/** One exported row, keyed by column. */
+export type ExportRow = Record<ColumnKey, string | number | null>
+
+/** The keys of each JSON/NDJSON row: every field of the row, so the chain can be re-verified. */
+export const JSON_KEYS: readonly ColumnKey[] = EXPORT_COLUMNS.map((c) => c.key)
+
+/** The CSV columns, in order: a contract with the scripts that read the export (docs/rules.md#command-line). */
+export const CSV_COLUMNS: readonly CsvKey[] = EXPORT_COLUMNS.filter((c) => c.csv).map((c) => c.key as CsvKey)
+
+const NUMBER_KEYS = EXPORT_COLUMNS.filter((c) => c.kind === 'number').map((c) => c.key)
+
+/** The FROM clause every reader selects the columns from. */
+export const EXPORT_FROM = `access_log a
+      JOIN clients c ON c.id = a.client_id
+      JOIN documents d ON d.id = a.document_id
+      LEFT JOIN attachments t ON t.id = a.attachment_id`
+
+// ---------------------------------------------------------------- formatted in JavaScript
+
+const FORMULA_START = /^[=+\-@\t\r]/
+
+/** One CSV cell: formula-leading text neutralised with `'` (docs/rules.md#portal-security), then RFC 4180 quoting. */
+export function csvCell(value: string | number | null): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number') return String(value)
+  const text = FORMULA_START.test(value) ? `'${value}` : value
+  // `;` too: Excel pt-BR splits on it, so `Mozilla/5.0;=1+1` would become a formula cell.
+  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+export function csvLine(row: ExportRow, delimiter: CsvDialect['delimiter'] = ','): string {
+  return CSV_COLUMNS.map((column) => csvCell(row[column])).join(delimiter)
+}
+
+export function jsonLine(row: ExportRow): string {
+  const ordered: Record<string, unknown> = {}
+  for (const key of JSON_KEYS) ordered[key] = row[key]
+  return JSON.stringify(ordered)
+}
+
+// PostgreSQL may hand back integers as strings; the export carries numbers.
+export function normaliseRow(row: ExportRow): ExportRow {
+  for (const key of NUMBER_KEYS) {
+    if (row[key] !== null) row[key] = Number(row[key])
+  }
+  return row
+}
+
+// ---------------------------------------------------------------- formatted by the database
+
+// SQL that renders one CSV cell of a text column exactly like csvCell(), in either dialect.
+function sqlCsvText(column: string, backend: Backend): string {
+  const chr = backend === 'postgres' ? 'chr' : 'char'
+  const has = (needle: string) =>
+    backend === 'postgres' ? `strpos(${column}, ${needle}) > 0` : `instr(${column}, ${needle})`
+  const neutral = `(CASE WHEN substr(${column}, 1, 1) IN ('=', '+', '-', '@', ${chr}(9), ${chr}(13)) THEN '''' || ${column} ELSE ${column} END)`
+  const quoted = [has("','"), has("';'"), has(`'"'`), has(`${chr}(10)`), has(`${chr}(13)`)].join(' OR ')
+  return `(CASE WHEN ${column} IS NULL THEN '' WHEN ${quoted} THEN '"' || replace(${neutral}, '"', '""') || '"' ELSE ${neutral} END)`
+}
+
+function sqlCsvCell(column: ExportColumn, backend: Backend): string {
+  if (column.kind === 'text') return sqlCsvText(column.sql, backend)
+  if (column.kind === 'number') return `coalesce(CAST(${column.sql} AS TEXT), '')`
+  return `coalesce(${column.sql}, '')`
+}
+
+/** The SQL expression of one CSV line (without its line break), byte for byte like csvLine(). */
+export function sqlCsvLine(backend: Backend, delimiter: CsvDialect['delimiter'] = ','): string {
+  const columns: readonly ExportColumn[] = EXPORT_COLUMNS
+  return columns
+    .filter((c) => c.csv)
+    .map((c) => sqlCsvCell(c, backend))
+    .join(` || '${delimiter}' || `)
+}
+
+/** The SQLite expression of one JSON line: json_object() writes what JSON.stringify() does. */
+export const SQLITE_JSON_LINE = `json_object(${EXPORT_COLUMNS.map((c) => `'${c.key}', ${c.sql}`).join(', ')})`

@@ -1,0 +1,95 @@
+import type { Db } from '../db/database.js'
+import { ValidationError } from '../errors.js'
+import { addDays, daysBetween, todayInSaoPaulo } from './calendar.js'
+
+// The firm's follow-up list: documents due soon or overdue that nobody of the client opened.
+
+export interface PendingDocument {
+  documentId: number
+  title: string
+  clientId: number
+  clientName: string
+  clientTaxId: string
+  dueDate: string
+  /** Negative when overdue. */
+  daysLeft: number
+  deliveries: number
+  channels: string[]
+  lastReminderAt: string | null
+}
+
+/** `--due-within 3d`: a whole number of days, 0 to 366. */
+export function parseDueWithin(value: string): number {
+  const match = /^(\d{1,3})d?$/.exec(value.trim().toLowerCase())
+  if (!match || Number(match[1]) > 366) {
+    throw new ValidationError(`--due-within '${value}' is not valid: use a number of days from 0 to 366, such as 3d`)
+  }
+  return Number(match[1])
+}
+
+/** Unopened documents due within `withinDays` of today (São Paulo) or overdue, soonest first. */
+export async function listPending(
+  db: Db,
+  options: { withinDays: number; clientId?: number; today?: string },
+): Promise<PendingDocument[]> {
+  const today = options.today ?? todayInSaoPaulo()
+  let query = db
+    .selectFrom('documents')
+    .innerJoin('clients', 'clients.id', 'documents.client_id')
+    .select((eb) => [
+      'documents.id',
+      'documents.title',
+      'documents.due_date',
+      'clients.id as client_id',
+      'clients.name as client_name',
+      'clients.tax_id as client_tax_id',
+      eb
+        .selectFrom('reminders_sent')
+        .select((r) => r.fn.max('reminders_sent.created_at').as('at'))
+        .whereRef('reminders_sent.document_id', '=', 'documents.id')
+        .as('last_reminder_at'),
+    ])
+    .where('documents.due_date', 'is not', null)
+    .where('documents.due_date', '<=', addDays(today, options.withinDays))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('access_log').select('access_log.id').whereRef('access_log.document_id', '=', 'documents.id'))),
+    )
+    .orderBy('documents.due_date')
+    .orderBy('documents.id')
+  if (options.clientId !== undefined) query = query.where('documents.client_id', '=', options.clientId)
+  const rows = await query.execute()
+  const deliveries = await deliveriesOf(db, rows.map((r) => Number(r.id)))
+  return rows.map((row) => {
+    const sent = deliveries.get(Number(row.id)) ?? []
+    return {
+      documentId: Number(row.id),
+      title: row.title,
+      clientId: Number(row.client_id),
+      clientName: row.client_name,
+      clientTaxId: row.client_tax_id,
+      dueDate: row.due_date as string,
+      daysLeft: daysBetween(today, row.due_date as string),
+      deliveries: sent.length,
+      channels: [...new Set(sent)],
+      lastReminderAt: (row.last_reminder_at as string | null) ?? null,
+    }
+  })
+}
+
+async function deliveriesOf(db: Db, documentIds: number[]): Promise<Map<number, string[]>> {
+  const byDocument = new Map<number, string[]>()
+  for (let i = 0; i < documentIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('deliveries')
+      .select(['document_id', 'channel'])
+      .where('document_id', 'in', documentIds.slice(i, i + 500))
+      .orderBy('id')
+      .execute()
+    for (const row of rows) {
+      const list = byDocument.get(Number(row.document_id)) ?? []
+      list.push(row.channel)
+      byDocument.set(Number(row.document_id), list)
+    }
+  }
+  return byDocument
+}

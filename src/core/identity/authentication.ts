@@ -1,0 +1,172 @@
+/** Checking who someone is: password logins (under the login throttle) and session cookies. */
+import { getFirmOptions } from '../clients/firm.js'
+import type { Db } from '../db/database.js'
+import { ThrottledError } from '../errors.js'
+import { reserveLoginAttempt, settleAttempt, type AttemptReservation } from './login-throttle.js'
+import { DUMMY_HASH, hashCost, inlineHasher, type PasswordHasher } from './passwords.js'
+import { liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
+import { getUser, toClientUser, usernameKey, type ClientUser } from './users.js'
+import { nowIso } from '../time.js'
+
+/**
+ * The live session of a cookie token and its user as they are now, read in one query: what every
+ * portal request starts with, so a disabled user or an ended session counts on the very next
+ * request. Null when the token is unknown, the session expired or the user no longer exists;
+ * the caller decides what a disabled or pending user may do.
+ */
+export async function lookupSessionUser(
+  db: Db,
+  token: string,
+  policy: Pick<SessionPolicy, 'idleMinutes'>,
+): Promise<{ session: Session; user: ClientUser } | null> {
+  const tokenHash = sessionTokenHash(token)
+  if (!tokenHash) return null
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
+    .selectAll('client_users')
+    .select([
+      'sessions.id as session_id',
+      'sessions.scope as session_scope',
+      'sessions.created_at as session_created_at',
+      'sessions.last_seen_at as session_last_seen_at',
+      'sessions.expires_at as session_expires_at',
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst()
+  if (!row) return null
+  const session = await liveSession(
+    db,
+    {
+      id: row.session_id,
+      user_id: row.id,
+      scope: row.session_scope,
+      created_at: row.session_created_at,
+      last_seen_at: row.session_last_seen_at,
+      expires_at: row.session_expires_at,
+    },
+    policy,
+  )
+  return session ? { session, user: toClientUser(row) } : null
+}
+
+export type AuthResult =
+  | { outcome: 'ok'; user: ClientUser }
+  | { outcome: 'pending'; user: ClientUser }
+  | { outcome: 'invalid' }
+
+const dummyHashes = new Map<number, Promise<string>>([[11, Promise.resolve(DUMMY_HASH)]])
+
+// A stand-in hash at the given cost, so a login for an unknown user costs as much as a real one.
+function dummyHash(cost: number, hasher: PasswordHasher): Promise<string> {
+  let hash = dummyHashes.get(cost)
+  if (!hash) {
+    hash = hasher.hash('not the password of anyone', cost)
+    dummyHashes.set(cost, hash)
+    // A refused hash (a full pool) must not stay cached as a rejection for good.
+    hash.catch(() => dummyHashes.delete(cost))
+  }
+  return hash
+}
+
+/**
+ * Tops a failed check against a hash of cost `from` up to the work of one verify at `to`: bcrypt
+ * doubles per cost step, so verifies at from, from+1, …, to-1 add up to one at `to` less one at
+ * `from`. Without it a user whose hash predates a cost rise fails faster than an unknown user.
+ */
+async function equaliseVerifyWork(
+  password: string,
+  from: number,
+  to: number,
+  hasher: PasswordHasher,
+): Promise<void> {
+  for (let cost = from; cost < to; cost++) {
+    await hasher.verify(password, await dummyHash(cost, hasher))
+  }
+}
+
+// The work of one verify at the firm's cost, testing nothing: the unknown-user path.
+async function verifyNobody(password: string, cost: number, hasher: PasswordHasher): Promise<void> {
+  await hasher.verify(password.slice(0, 72), await dummyHash(cost, hasher))
+}
+
+/**
+ * Checks a username and password. Unknown user, wrong password, no password and disabled all
+ * answer 'invalid' after the same bcrypt work; 'pending' only after the correct password.
+ */
+export async function authenticate(
+  db: Db,
+  username: string,
+  password: string,
+  hasher: PasswordHasher = inlineHasher,
+): Promise<AuthResult> {
+  const { bcryptCost } = await getFirmOptions(db)
+  const key = usernameKey(username.trim())
+  // A NUL cannot be in any username, and PostgreSQL refuses it in a query: an unknown user.
+  const row = key.includes('\u0000')
+    ? undefined
+    : await db.selectFrom('client_users').selectAll().where('username_key', '=', key).executeTakeFirst()
+  if (!row || !row.password_hash || Buffer.byteLength(password, 'utf8') > 72) {
+    await verifyNobody(password, bcryptCost, hasher)
+    return { outcome: 'invalid' }
+  }
+  const matches = await hasher.verify(password, row.password_hash)
+  const storedCost = hashCost(row.password_hash)
+  if (!matches || row.status === 'disabled') {
+    await equaliseVerifyWork(password, storedCost, bcryptCost, hasher)
+    return { outcome: 'invalid' }
+  }
+  const rehash = storedCost < bcryptCost ? await hasher.hash(password, bcryptCost) : undefined
+  await db
+    .updateTable('client_users')
+    // The login before this one stays readable: the client area counts what is new since then.
+    .set({ last_login_at: nowIso(), previous_login_at: row.last_login_at, password_hash: rehash })
+    .where('id', '=', row.id)
+    .execute()
+  const user = await getUser(db, Number(row.id))
+  return { outcome: user.status === 'active' ? 'ok' : 'pending', user }
+}
+
+export type LoginResult = AuthResult | { outcome: 'throttled'; retryAfterSeconds: number }
+
+/**
+ * A login under the throttle (docs/rules.md#portal-security): the attempt is reserved (counted as a failure) before
+ * the password is verified, so parallel guesses cannot all pass, and given back when it is right.
+ * A throttled attempt still does one bcrypt verify without testing the password, so it takes as
+ * long as any other failure; a full hashing pool answers 'throttled' too.
+ */
+export async function authenticateThrottled(
+  db: Db,
+  input: { username: string; password: string; ip: string | null; device?: string | null },
+  hasher: PasswordHasher = inlineHasher,
+): Promise<LoginResult> {
+  let reservation: AttemptReservation
+  try {
+    reservation = await reserveLoginAttempt(db, {
+      usernameKey: usernameKey(input.username.trim()),
+      ip: input.ip,
+      device: input.device,
+    })
+  } catch (error) {
+    if (!(error instanceof ThrottledError)) throw error
+    const { bcryptCost } = await getFirmOptions(db)
+    await verifyNobody(input.password, bcryptCost, hasher).catch((busy) => {
+      if (!(busy instanceof ThrottledError)) throw busy
+    })
+    return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds }
+  }
+  let result: AuthResult
+  try {
+    result = await authenticate(db, input.username, input.password, hasher)
+  } catch (error) {
+    // No verdict (pool full, database error): the attempt tested nothing, so it does not count.
+    await settleAttempt(db, reservation, 'abandoned')
+    if (error instanceof ThrottledError) {
+      return { outcome: 'throttled', retryAfterSeconds: error.retryAfterSeconds }
+    }
+    throw error
+  }
+  if (result.outcome !== 'invalid') await settleAttempt(db, reservation, 'succeeded')
+  return result
+}
+

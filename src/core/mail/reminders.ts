@@ -1,0 +1,166 @@
+import { assertAccountant, type Actor } from '../actors.js'
+import { actorLabel } from '../audit/events.js'
+import { getFirmOptions } from '../clients/firm.js'
+import type { Db } from '../db/database.js'
+import { addDays, daysBetween, todayInSaoPaulo } from '../delivery/calendar.js'
+import { deliveryToken, deliveryUrl } from '../documents/deliveries.js'
+import { getDocument } from '../documents/documents.js'
+import { nowIso } from '../time.js'
+import type { SecretKey } from '../tokens.js'
+import { documentPageUrl, queueDocumentMail, requireMailReady } from './document-mail.js'
+import type { SmtpSettings } from './smtp.js'
+
+// Reminders before a due date to the e-mail recipients of documents nobody of the client has
+// opened yet; each (document, recipient, day) at most once (docs/decisions.md, "Reminders").
+
+export interface PlannedReminder {
+  documentId: number
+  title: string
+  clientName: string
+  dueDate: string
+  daysBefore: number
+  recipient: string
+  /** The delivery whose link the reminder repeats; null: the portal page. */
+  deliveryId: number | null
+}
+
+export interface ReminderRun {
+  today: string
+  /** Queued now (or, with dryRun, that would be). */
+  reminders: (PlannedReminder & { outboxId: number | null })[]
+}
+
+/** Documents due on one of the reminder days, never opened, with the reminders still owed. */
+export async function planReminders(db: Db, today = todayInSaoPaulo()): Promise<PlannedReminder[]> {
+  const { reminderDays } = await getFirmOptions(db)
+  const dueDates = reminderDays.map((d) => addDays(today, d))
+  const documents = await db
+    .selectFrom('documents')
+    .innerJoin('clients', 'clients.id', 'documents.client_id')
+    .select(['documents.id', 'documents.title', 'documents.due_date', 'clients.name as client_name'])
+    .where('documents.due_date', 'in', dueDates)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('access_log').select('access_log.id').whereRef('access_log.document_id', '=', 'documents.id'))),
+    )
+    .orderBy('documents.due_date')
+    .orderBy('documents.id')
+    .execute()
+  const planned: PlannedReminder[] = []
+  for (const document of documents) {
+    const dueDate = document.due_date as string
+    const daysBefore = daysBetween(today, dueDate)
+    const sent = await alreadyReminded(db, Number(document.id), daysBefore)
+    for (const target of await reminderTargets(db, Number(document.id))) {
+      if (sent.has(target.recipient.toLowerCase())) continue
+      planned.push({
+        documentId: Number(document.id),
+        title: document.title,
+        clientName: document.client_name,
+        dueDate,
+        daysBefore,
+        ...target,
+      })
+    }
+  }
+  return planned
+}
+
+async function alreadyReminded(db: Db, documentId: number, daysBefore: number): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('reminders_sent')
+    .select('recipient')
+    .where('document_id', '=', documentId)
+    .where('days_before', '=', daysBefore)
+    .execute()
+  return new Set(rows.map((r) => r.recipient))
+}
+
+/**
+ * Everyone an e-mail about the document went to, once each: with the link of their newest
+ * still-working delivery, else the portal page when they were notified; a recipient whose only
+ * links were revoked or expired is not reminded.
+ */
+async function reminderTargets(db: Db, documentId: number): Promise<{ recipient: string; deliveryId: number | null }[]> {
+  const now = nowIso()
+  const rows = await db
+    .selectFrom('outbox')
+    .leftJoin('deliveries', 'deliveries.id', 'outbox.delivery_id')
+    .select(['outbox.recipient', 'outbox.kind', 'outbox.delivery_id', 'deliveries.revoked_at', 'deliveries.expires_at'])
+    .where('outbox.document_id', '=', documentId)
+    .where('outbox.kind', 'in', ['delivery', 'notification'])
+    .orderBy('outbox.id')
+    .execute()
+  const targets = new Map<string, { recipient: string; deliveryId: number | null }>()
+  for (const row of rows) {
+    const key = row.recipient.toLowerCase()
+    if (row.kind === 'notification') {
+      if (!targets.has(key)) targets.set(key, { recipient: row.recipient, deliveryId: null })
+      continue
+    }
+    const usable = !row.revoked_at && !(row.expires_at && row.expires_at <= now)
+    if (usable) targets.set(key, { recipient: row.recipient, deliveryId: Number(row.delivery_id) })
+  }
+  return [...targets.values()]
+}
+
+/**
+ * Queues the reminders owed today (`confi reminders run`, daily from cron). The row in
+ * reminders_sent and the e-mail commit together; a concurrent run that loses the race for a row
+ * queues nothing for it.
+ */
+export async function runReminders(
+  db: Db,
+  key: SecretKey,
+  actor: Actor,
+  options: { dryRun?: boolean; smtp: SmtpSettings | null; today?: string },
+): Promise<ReminderRun> {
+  assertAccountant(actor, 'send reminders')
+  const today = options.today ?? todayInSaoPaulo()
+  const planned = await planReminders(db, today)
+  if (options.dryRun) return { today, reminders: planned.map((p) => ({ ...p, outboxId: null })) }
+  const firm = await requireMailReady(db, options.smtp)
+  const createdBy = await actorLabel(db, actor)
+  const reminders: ReminderRun['reminders'] = []
+  for (const reminder of planned) {
+    const outboxId = await db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .insertInto('reminders_sent')
+        .values({
+          document_id: reminder.documentId,
+          recipient: reminder.recipient.toLowerCase(),
+          days_before: reminder.daysBefore,
+          outbox_id: null,
+          created_at: nowIso(),
+        })
+        .onConflict((oc) => oc.columns(['document_id', 'recipient', 'days_before']).doNothing())
+        .returning('document_id')
+        .executeTakeFirst()
+      if (!claimed) return null
+      const document = await getDocument(trx, reminder.documentId)
+      const link =
+        reminder.deliveryId === null
+          ? documentPageUrl(firm.baseUrl, document.id)
+          : deliveryUrl(firm.baseUrl, deliveryToken(key, reminder.deliveryId))
+      const id = await queueDocumentMail(trx, {
+        kind: 'reminder',
+        firm,
+        document,
+        recipient: reminder.recipient,
+        link,
+        deliveryId: reminder.deliveryId,
+        createdBy,
+        daysLeft: reminder.daysBefore,
+      })
+      await trx
+        .updateTable('reminders_sent')
+        .set({ outbox_id: id })
+        .where('document_id', '=', reminder.documentId)
+        .where('recipient', '=', reminder.recipient.toLowerCase())
+        .where('days_before', '=', reminder.daysBefore)
+        .execute()
+      return id
+    })
+    if (outboxId !== null) reminders.push({ ...reminder, outboxId })
+  }
+  return { today, reminders }
+}

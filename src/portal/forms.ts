@@ -1,0 +1,55 @@
+import type { PortalContext } from './env.js'
+import { m } from './messages.js'
+import { FormError } from './refusals.js'
+import type { FormValues } from './views/auth.js'
+
+// Reading the portal's forms: the fields as strings, and the login and create-account forms that
+// the client area and the delivery links share. Checking the values is core's job.
+
+type Form = Record<string, unknown>
+
+/** Reads a form field as a trimmed-at-nothing string ('' when absent or a file). */
+export function field(form: Form, name: string): string {
+  const value = form[name]
+  return typeof value === 'string' ? value : ''
+}
+
+/** Every string value of a repeated field (checkboxes); parse the body with `{ all: true }`. */
+export function fieldList(form: Form, name: string): string[] {
+  const value = form[name]
+  const items = Array.isArray(value) ? value : value === undefined ? [] : [value]
+  return items.filter((v): v is string => typeof v === 'string')
+}
+
+// Generous caps: anything longer is not a username or password anyone typed.
+const MAX_USERNAME_CHARS = 256
+const MAX_PASSWORD_CHARS = 1024
+
+/** Reads username and password from a login form; refuses missing or absurd values (400). */
+export async function readLoginForm(c: PortalContext): Promise<{ username: string; password: string }> {
+  const form = await c.req.parseBody()
+  const username = field(form, 'username').trim()
+  const password = field(form, 'password')
+  if (!username || !password) throw new FormError(m.errors.required(`${m.fields.username} e ${m.fields.password}`))
+  if (username.length > MAX_USERNAME_CHARS || password.length > MAX_PASSWORD_CHARS) {
+    throw new FormError(m.errors.badRequest)
+  }
+  return { username, password }
+}
+
+/** Reads the create-account form fields (name, username, email, password). */
+export async function readRegisterForm(c: PortalContext): Promise<Required<FormValues> & { password: string }> {
+  const form = await c.req.parseBody()
+  return {
+    name: field(form, 'name'),
+    username: field(form, 'username'),
+    email: field(form, 'email'),
+    password: field(form, 'password'),
+  }
+}
+
+/** `MM/AAAA` (as Brazilians write a competência) as `AAAA-MM`; anything else unchanged for core to check. */
+export function competenceFromInput(value: string): string {
+  const match = /^(\d{1,2})\/(\d{4})$/.exec(value.trim())
+  return match ? `${match[2]}-${match[1].padStart(2, '0')}` : value
+}
