@@ -35,7 +35,7 @@ describe('document links and login', () => {
     expect(page.status).toBe(403)
     expect(html).toContain('Documento disponível após a ativação')
     expect(html).toContain('Nome ana')
-    expect(html).toContain('(11) 3333-4444')
+    expect(html).toContain('+55 11 3333-4444')
     expect(html).toContain('contato@escritorio.com.br')
     expect(html).not.toContain('Folha outubro 2026')
     const download = await w.request(file, { cookie })
