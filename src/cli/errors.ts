@@ -15,6 +15,11 @@ export class UsageError extends Error {}
 const REMEDIES: Record<Remedy, string> = {
   database_location: 'set by --db or CONFI_DB',
   state_file: 'set by --state',
+  output_file: 'set by --output',
+  due_within: 'set by --due-within',
+  mail_from: 'set by --mail-from',
+  recipient: 'set by --to',
+  first_user: 'drop --role/--active, or use --role admin --active',
 }
 
 /** The `confi: ...` text of a refusal from core, with the flag that fixes it when core names one. */

@@ -11,6 +11,7 @@ import { registerDemo } from './commands/demo.js'
 import { registerOutbox } from './commands/outbox.js'
 import { registerReminders } from './commands/reminders.js'
 import { registerMaintenance } from './commands/maintenance.js'
+import { confiVersion } from './version.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
 export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
@@ -18,6 +19,7 @@ export function createProgram(deps: CliDeps): { program: Command; context: CliCo
   const context = new CliContext(deps, () => program.opts<{ db?: string; color?: boolean }>())
   program
     .description('confi: the client area of an accounting firm, from the terminal')
+    .version(confiVersion(), '-V, --version', 'print the version of confi')
     .option('--db <path>', 'SQLite database file (default: $CONFI_DB or ./confi.db)')
     .option('--no-color', 'plain output without colours (also NO_COLOR)')
     .showSuggestionAfterError(true)

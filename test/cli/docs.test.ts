@@ -56,7 +56,7 @@ describe('confi docs', () => {
       [confi(['docs', 'show', '42']), /no document with id 42/],
       [confi(['docs', 'send', '42', '--channel', 'link']), /no document with id 42/],
       [confi(['docs', 'revoke', '42']), /no delivery with id 42/],
-      [confi(['docs', 'log', '--output', join(t.dir, 'nope', 'x.csv')]), /cannot write --output .*nope.*does not exist/],
+      [confi(['docs', 'log', '--output', join(t.dir, 'nope', 'x.csv')]), /cannot write the output file .*nope.*does not exist.*\(set by --output\)/],
       [confi(['docs', 'log', '--state', join(t.dir, 'nope', 'state')]), /cannot write the state file .*\(set by --state\)/],
       [confi(['docs', 'log', '--since', 'ontem']), /--since 'ontem' is not a date or time/],
     ]

@@ -152,7 +152,7 @@ describe('--output and --state', () => {
     expect(result.rows).toBe(4)
     expect(readFileSync(out, 'utf8').split('\r\n')[0]).toBe(CSV_COLUMNS.join(','))
     await expect(run({ target: { kind: 'file', path: join(t.dir, 'missing', 'x.csv') } })).rejects.toThrow(
-      /cannot write --output .*does not exist.*choose a writable path/,
+      /cannot write the output file .*does not exist.*choose a writable path/,
     )
     mkdirSync(join(t.dir, 'adir'))
     await expect(run({ target: { kind: 'file', path: join(t.dir, 'adir') } })).rejects.toThrow(/is a directory/)

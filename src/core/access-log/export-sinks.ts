@@ -48,7 +48,7 @@ export interface FileSink extends Sink {
 // renamed over the target.
 export function fileSink(path: string): FileSink {
   if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new ValidationError(`--output ${path} is a directory: give a file name`)
+    throw new ValidationError(`the output file ${path} is a directory: give a file name`, { remedy: 'output_file' })
   }
   const tempPath = tempNameFor(path)
   let fd: number
@@ -57,7 +57,7 @@ export function fileSink(path: string): FileSink {
     // The mode passed to open is masked by the umask; exports hold personal data (docs/security.md).
     fchmodSync(fd, PRIVATE_FILE_MODE)
   } catch (error) {
-    throw unwritable('--output', path, error)
+    throw unwritable('the output file', path, error, 'output_file')
   }
   let open = true
   return {

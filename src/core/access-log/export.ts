@@ -149,7 +149,7 @@ async function placeOutput(options: ExportOptions, sink: Sink, state: ExportStat
   try {
     renameSync(tempPath, path)
   } catch (error) {
-    throw unwritable('--output', path, error)
+    throw unwritable('the output file', path, error, 'output_file')
   }
   syncDirectory(dirname(path))
 }

@@ -12,9 +12,9 @@ export function parseMailFrom(input: string): string {
   const match = /^(.*?)\s*<([^<>]+)>$/.exec(value)
   const name = (match ? match[1] : '').replace(/^"(.*)"$/, '$1').trim()
   const address = normaliseEmail(match ? match[2] : value)
-  if (!address) throw new ValidationError(`--mail-from '${input}' is empty: use "Nome <avisos@escritorio.com.br>"`)
+  if (!address) throw new ValidationError(`the sender '${input}' is empty: use "Nome <avisos@escritorio.com.br>"`, { remedy: 'mail_from' })
   if (/[\r\n"<>]/.test(name) || name.length > 200) {
-    throw new ValidationError(`--mail-from '${input}' has an unusable name: use "Nome <avisos@escritorio.com.br>"`)
+    throw new ValidationError(`the sender '${input}' has an unusable name: use "Nome <avisos@escritorio.com.br>"`, { remedy: 'mail_from' })
   }
   return name ? `${name} <${address}>` : address
 }

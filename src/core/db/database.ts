@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
 import {
@@ -53,10 +53,19 @@ export interface SqliteReader {
   close(): void
 }
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+/**
+ * Path of schema.sql shipped with the package: the nearest folder above this module that holds
+ * one, since the module runs from dist/core/db/ (tsc output) and from dist/confi/ (the CLI bundle).
+ */
+export const schemaPath = findSchemaFile(dirname(fileURLToPath(import.meta.url)))
 
-/** Path of schema.sql shipped with the package. */
-export const schemaPath = resolve(packageRoot, 'schema.sql')
+function findSchemaFile(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'schema.sql')
+    if (existsSync(candidate)) return candidate
+  }
+  return resolve(from, '..', '..', '..', 'schema.sql')
+}
 
 /** One `-- version N` section of schema.sql: portable statements plus each dialect's own. */
 export interface SchemaStep {

@@ -22,7 +22,7 @@ export interface PendingDocument {
 export function parseDueWithin(value: string): number {
   const match = /^(\d{1,3})d?$/.exec(value.trim().toLowerCase())
   if (!match || Number(match[1]) > 366) {
-    throw new ValidationError(`--due-within '${value}' is not valid: use a number of days from 0 to 366, such as 3d`)
+    throw new ValidationError(`the window '${value}' is not valid: use a number of days from 0 to 366, such as 3d`, { remedy: 'due_within' })
   }
   return Number(match[1])
 }

@@ -63,8 +63,8 @@ export async function newUserStanding(
   const active = asked.active ?? (first || laterActive)
   if (first && (role !== 'admin' || !active)) {
     throw new ConflictError(
-      `'${username}' would be the first user of ${describeClient(client)}, and a client's first user must be an active admin: drop --role/--active or use --role admin --active`,
-      { reason: 'first_user_must_be_admin' },
+      `'${username}' would be the first user of ${describeClient(client)}, and a client's first user must be an active admin`,
+      { reason: 'first_user_must_be_admin', remedy: 'first_user' },
     )
   }
   return { role, status: active ? 'active' : 'pending', first }

@@ -80,7 +80,7 @@ export async function sendDocumentByEmail(
 ): Promise<{ delivery: Delivery; url: string; outboxId: number }> {
   assertAccountant(actor, 'send documents by e-mail')
   const recipient = normaliseEmail(input.to)
-  if (!recipient) throw new ValidationError('--to is required for e-mail: give the address it goes to')
+  if (!recipient) throw new ValidationError('an e-mail needs a recipient: give the address it goes to', { remedy: 'recipient' })
   const firm = await requireMailReady(db, input.smtp)
   const createdBy = await actorLabel(db, actor)
   const { deliveryId, outboxId } = await db.transaction().execute(async (trx) => {
