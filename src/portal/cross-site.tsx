@@ -1,4 +1,3 @@
-import type { Attachment } from '../core/documents/documents.js'
 import { render, viewerOf, type PortalContext } from './env.js'
 import { m } from './messages.js'
 import { Layout } from './views/layout.js'
@@ -9,14 +8,16 @@ import { Layout } from './views/layout.js'
 // and nothing is logged until the person presses it (a same-origin request).
 
 /** The interstitial page when a session-carrying download request comes from another site. */
-export function crossSiteDownloadPage(c: PortalContext, attachment: Attachment): Response | null {
+export function crossSiteDownloadPage(c: PortalContext, fileName: string): Response | null {
   if (!c.var.auth || c.req.header('sec-fetch-site') !== 'cross-site') return null
+  // The same address, query included: a ZIP of a filtered list keeps its filters.
+  const url = new URL(c.req.url)
   const page = (
     <Layout title={m.crossSite.title} firmName={c.var.firm.firmName} viewer={viewerOf(c.var.auth)}>
       <h1>{m.crossSite.title}</h1>
-      <p>{m.crossSite.intro(attachment.fileName)}</p>
+      <p>{m.crossSite.intro(fileName)}</p>
       <p>
-        <a class="button" href={c.req.path}>
+        <a class="button" href={url.pathname + url.search}>
           {m.crossSite.download}
         </a>
       </p>

@@ -74,7 +74,7 @@ export function contentDisposition(fileName: string): string {
  * nothing), then commits the access-log row, then sends the first byte.
  */
 export async function sendAttachment(c: PortalContext, attachment: Attachment, entry: AccessEntry): Promise<Response> {
-  const confirm = crossSiteDownloadPage(c, attachment)
+  const confirm = crossSiteDownloadPage(c, attachment.fileName)
   if (confirm) return confirm
   const { store } = c.var.deps
   let body: Buffer | Readable

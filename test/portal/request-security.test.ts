@@ -80,6 +80,22 @@ describe('cross-site downloads', () => {
     expect(await forged.text()).toContain('Baixar o arquivo')
     expect(await w.accessRows()).toHaveLength(0)
   })
+
+  it('does the same for ZIP downloads, keeping the list filters', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    await w.doc(client, 'DAS Março', 'fiscal')
+    const cookie = await w.cookieFor(ana)
+    const path = '/documents/zip?category=fiscal'
+    const forged = await w.request(path, { cookie, headers: { 'sec-fetch-site': 'cross-site' } })
+    expect(forged.headers.get('content-type')).toContain('text/html')
+    expect(await forged.text()).toContain('href="/documents/zip?category=fiscal"')
+    expect(await w.accessRows()).toHaveLength(0)
+    const pressed = await w.request(path, { cookie, headers: { 'sec-fetch-site': 'same-origin' } })
+    expect(pressed.headers.get('content-type')).toBe('application/zip')
+    await pressed.arrayBuffer()
+    expect((await w.accessRows()).map((r) => r.action)).toEqual(['download'])
+  })
 })
 
 describe('HSTS', () => {
