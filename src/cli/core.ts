@@ -25,6 +25,7 @@ const MODULES = () =>
     import('../core/access-log/filter.js'),
     import('../core/ops/backup.js'),
     import('../core/ops/demo.js'),
+    import('../core/ops/maintenance.js'),
   ])
 
 type Modules = Awaited<ReturnType<typeof MODULES>>

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander'
 import { ConfiError, type Remedy } from '../core/errors.js'
+import { escapeUnsafe } from '../core/text-input.js'
 import type { CliDeps } from './context.js'
 
 /** Exit codes of docs/rules.md#command-line: 0 success, 1 refused by a rule or not found, 2 usage. */
@@ -35,11 +36,11 @@ export function reportError(error: unknown, deps: CliDeps): number {
     return EXIT_USAGE
   }
   if (error instanceof UsageError) {
-    deps.stderr.write(`confi: ${error.message}\n`)
+    deps.stderr.write(`confi: ${escapeUnsafe(error.message)}\n`)
     return EXIT_USAGE
   }
   if (error instanceof ConfiError) {
-    deps.stderr.write(`confi: ${refusalMessage(error)}\n`)
+    deps.stderr.write(`confi: ${escapeUnsafe(refusalMessage(error))}\n`)
     if (deps.env.CONFI_DEBUG === '1') deps.stderr.write(`${error.stack}\n`)
     return EXIT_REFUSED
   }

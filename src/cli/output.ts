@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream'
 import { Chalk, type ChalkInstance } from 'chalk'
+import { escapeUnsafe } from '../core/text-input.js'
 
 export interface Column<T> {
   header: string
@@ -21,17 +22,28 @@ export class Output {
     return this.#color
   }
 
+  // Stored text never reaches the terminal raw: a control or bidi character in a name shows as a
+  // visible escape (docs/rules.md#text-input). Only our own styling (chalk) writes escapes.
   line(text = ''): void {
+    this.#raw(escapeUnsafe(text))
+  }
+
+  #raw(text: string): void {
     this.stdout.write(`${text}\n`)
   }
 
+  /** JSON; the escapes it writes for unsafe characters are valid JSON escapes. */
   json(value: unknown): void {
-    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+    const text = JSON.stringify(value, null, 2).replace(
+      NOT_ESCAPED_BY_JSON,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    )
+    this.stdout.write(`${text}\n`)
   }
 
   /** A note for the person at the terminal; on stderr so it never mixes with data. */
   note(text: string): void {
-    this.stderr.write(`${text}\n`)
+    this.stderr.write(`${escapeUnsafe(text)}\n`)
   }
 
   /** A boxed table, one line per row; widths measured over all rows, drawn in linear time. */
@@ -61,19 +73,24 @@ export class Output {
       ...cells.map((texts) => line(texts)),
       rule('└', '┴', '┘'),
     ]
-    this.line(lines.join('\n'))
+    this.#raw(lines.join('\n'))
   }
 
   /** Key–value pairs of one record, for `show` commands. */
   record(pairs: readonly [string, string | number | null | undefined][]): void {
     const width = Math.max(...pairs.map(([k]) => k.length))
-    for (const [key, value] of pairs) this.line(`${this.color.bold(key.padEnd(width))}  ${value ?? ''}`)
+    for (const [key, value] of pairs) {
+      this.#raw(`${this.color.bold(key.padEnd(width))}  ${escapeUnsafe(String(value ?? ''))}`)
+    }
   }
 }
 
+// JSON.stringify escapes C0 controls itself; these it leaves raw (docs/rules.md#text-input).
+const NOT_ESCAPED_BY_JSON = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
+
 // A cell is one line: line breaks and tabs in a title would break the box.
 function flatten(text: string): string {
-  return text.replace(/[\r\n\t]+/g, ' ')
+  return escapeUnsafe(text.replace(/[\r\n\t]+/g, ' '))
 }
 
 const COMBINING = /\p{M}/u

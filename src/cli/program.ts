@@ -10,6 +10,7 @@ import { registerServe } from './commands/serve.js'
 import { registerDemo } from './commands/demo.js'
 import { registerOutbox } from './commands/outbox.js'
 import { registerReminders } from './commands/reminders.js'
+import { registerMaintenance } from './commands/maintenance.js'
 import { confiVersion } from './version.js'
 import { registerKeys } from './commands/keys.js'
 import { registerReceipts } from './commands/receipts.js'
@@ -50,6 +51,7 @@ Examples:
   registerReminders(program, context)
   registerKeys(program, context)
   registerReceipts(program, context)
+  registerMaintenance(program, context)
   pointErrorsToHelp(program)
   return { program, context }
 }

@@ -18,6 +18,9 @@ export type RefusalReason =
   | 'user_is_pending'
   | 'visibility_of_admin'
   | 'company_outside_area'
+  | 'control_character'
+  | 'link_revoked'
+  | 'link_expired'
 
 /**
  * What the operator changes to get past a refusal about the installation, in core's words: the

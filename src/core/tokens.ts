@@ -30,6 +30,17 @@ export function isTokenShaped(token: string): boolean {
   return /^[A-Za-z0-9_-]{43}$/.test(token)
 }
 
+// Any run of exactly 43 url-safe characters: the shape of every link, session and reset token.
+const TOKEN_RUN = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g
+
+/**
+ * `text` with every token-shaped run replaced by `[token]`: error lines quote request paths
+ * (`/d/<token>`, `/reset/<token>`), and a log must never hand out a working link (docs/security.md).
+ */
+export function redactTokens(text: string): string {
+  return text.replace(TOKEN_RUN, '[token]')
+}
+
 /** Compares two strings in constant time (for tokens). */
 export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a)

@@ -1,6 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import { resolveClientAddress } from '../core/clients/client-address.js'
@@ -11,7 +10,8 @@ import type { PortalContext, PortalDeps, PortalEnv } from './env.js'
 import { m } from './messages.js'
 import { notFoundPage, errorPage } from './pages.js'
 import { refusalOf } from './refusals.js'
-import { endSession, loadAuth } from './session.js'
+import { requireSameOrigin } from './origin-check.js'
+import { endSession, isHttps, loadAuth } from './session.js'
 import { CSS_HASH } from './views/layout.js'
 import { accountRoutes } from './routes/account.js'
 import { areaRoutes } from './routes/area.js'
@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health.js'
 import { receiptCheckRoutes } from './routes/receipts.js'
 import { resetRoutes } from './routes/reset.js'
 import { userRoutes } from './routes/users.js'
+import { redactTokens } from '../core/tokens.js'
 
 export type { PortalDeps } from './env.js'
 
@@ -48,8 +49,12 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
       },
-      referrerPolicy: 'no-referrer',
+      // Keeps tokens in our URLs from other sites, yet lets forms carry the real Origin.
+      referrerPolicy: 'same-origin',
       xFrameOptions: 'DENY',
+      // Set below, and only over https: over plain http it is meaningless and, on a host that
+      // later moves to https elsewhere, a trap.
+      strictTransportSecurity: false,
     }),
   )
   app.use(async (c, next) => {
@@ -73,6 +78,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.use(async (c, next) => {
     c.set('firm', await loadFirm())
     await next()
+    if (isHttps(c.var.firm)) c.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
   })
   app.use(
     bodyLimit({
@@ -82,13 +88,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
       },
     }),
   )
-  app.use(
-    csrf({
-      // The request's own origin, or the configured base URL's when a proxy rewrites the host.
-      origin: (origin, c) =>
-        origin === new URL(c.req.url).origin || origin === new URL((c as PortalContext).var.firm.baseUrl).origin,
-    }),
-  )
+  app.use(requireSameOrigin())
   app.use(loadAuth())
   app.use(async (c, next) => {
     await next()
@@ -142,9 +142,9 @@ function handleError(error: unknown, c: PortalContext, deps: PortalDeps): Respon
   const refusal = refusalOf(error)
   if (refusal) return errorPage(c, refusal)
   if (error instanceof UnavailableError) {
-    deps.logger.error(`portal: ${c.req.method} ${c.req.path}: ${error.message}`, error)
+    deps.logger.error(redactTokens(`portal: ${c.req.method} ${c.req.path}: ${error.message}`), error)
     return errorPage(c, { status: 503, title: m.errors.unavailableTitle, message: m.errors.unavailable })
   }
-  deps.logger.error(`portal: ${c.req.method} ${c.req.path}: unexpected error`, error)
+  deps.logger.error(redactTokens(`portal: ${c.req.method} ${c.req.path}: unexpected error`), error)
   return errorPage(c, { status: 500, title: m.errors.serverTitle, message: m.errors.server })
 }

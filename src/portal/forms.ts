@@ -47,3 +47,9 @@ export async function readRegisterForm(c: PortalContext): Promise<Required<FormV
     password: field(form, 'password'),
   }
 }
+
+/** `MM/AAAA` (as Brazilians write a competência) as `AAAA-MM`; anything else unchanged for core to check. */
+export function competenceFromInput(value: string): string {
+  const match = /^(\d{1,2})\/(\d{4})$/.exec(value.trim())
+  return match ? `${match[2]}-${match[1].padStart(2, '0')}` : value
+}

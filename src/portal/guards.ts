@@ -3,6 +3,7 @@ import { decideAreaAccess } from '../core/documents/access.js'
 import { NotFoundError, UnavailableError } from '../core/errors.js'
 import type { Attachment } from '../core/documents/documents.js'
 import type { AccessEntry, Auth, PortalContext } from './env.js'
+import { crossSiteDownloadPage } from './cross-site.js'
 import { onlyAdminsPage, pendingPage } from './pages.js'
 
 /** A numeric id from a URL segment; anything else is a 404 like an unknown id. */
@@ -73,6 +74,8 @@ export function contentDisposition(fileName: string): string {
  * nothing), then commits the access-log row, then sends the first byte.
  */
 export async function sendAttachment(c: PortalContext, attachment: Attachment, entry: AccessEntry): Promise<Response> {
+  const confirm = crossSiteDownloadPage(c, attachment.fileName)
+  if (confirm) return confirm
   const { store } = c.var.deps
   let body: Buffer | Readable
   try {

@@ -18,7 +18,11 @@ export const m = {
 
   fields: {
     username: 'Usuário',
-    usernameHint: 'O nome que você usará para entrar (letras, números, ponto, hífen ou sublinhado).',
+    usernameHint:
+      'O nome que você usará para entrar: de 3 a 64 letras, números, ponto (.), hífen (-), sublinhado (_) ou arroba (@), sem espaços.',
+    newUsernameHint:
+      'O nome que a pessoa usará para entrar: de 3 a 64 letras, números, ponto (.), hífen (-), sublinhado (_) ou arroba (@), sem espaços.',
+    newPasswordHint: 'A senha inicial da pessoa, de 8 a 72 caracteres. Ela poderá trocá-la em Minha conta.',
     password: 'Senha',
     passwordHint: 'De 8 a 72 caracteres (letras acentuadas contam como 2).',
     currentPassword: 'Senha atual',
@@ -66,7 +70,7 @@ export const m = {
     filters: 'Filtrar documentos',
     allCompanies: 'Todas as empresas',
     allCategories: 'Todas as categorias',
-    competencePlaceholder: 'AAAA-MM',
+    competencePlaceholder: 'MM/AAAA',
     apply: 'Filtrar',
     clear: 'Limpar filtros',
     empty: 'Nenhum documento encontrado.',
@@ -84,7 +88,7 @@ export const m = {
     sentAt: 'Enviado em',
     company: 'Empresa',
     category: 'Categoria',
-    badCompetence: 'A competência deve estar no formato AAAA-MM, por exemplo 2026-03.',
+    badCompetence: 'A competência deve estar no formato AAAA-MM ou MM/AAAA, por exemplo 2026-03 ou 03/2026.',
     badCursor: 'Endereço de página inválido. Volte à primeira página.',
   },
 
@@ -148,10 +152,30 @@ export const m = {
     notAllowedTitle: 'Sem acesso a este documento',
     notAllowed:
       'A conta com que você entrou não tem acesso a este documento. Saia e entre com uma conta da empresa destinatária.',
+    restricted:
+      'Seu acesso a esta categoria foi restrito pelo administrador da Área do Cliente da sua empresa. Se precisar deste documento, peça a ele.',
     pendingNote:
       'Sua conta aguarda ativação por um administrador: por enquanto você pode abrir os documentos enviados por link, mas não a Área do Cliente.',
     registeredPending:
       'Conta criada. Você já pode abrir este documento; para entrar na Área do Cliente, um administrador precisa ativar sua conta.',
+  },
+
+  crossSite: {
+    title: 'Confirmar download',
+    intro: (file: string) => `Você chegou aqui por um link de outro site. Para baixar o arquivo ${file}, use o botão abaixo.`,
+    download: 'Baixar o arquivo',
+  },
+
+  pending: {
+    admins: (names: string[]) =>
+      names.length === 1
+        ? `Quem pode ativar sua conta: ${names[0]}, administrador da Área do Cliente da sua empresa.`
+        : `Quem pode ativar sua conta: ${names.slice(0, -1).join(', ')} ou ${names.at(-1)}, administradores da Área do Cliente da sua empresa.`,
+    noAdmins: 'Sua empresa ainda não tem um administrador ativo: fale com o seu escritório de contabilidade.',
+    firmContact: (firm: string, contact: string[]) => `Contato do escritório ${firm}: ${contact.join(' · ')}.`,
+    documentTitle: 'Documento disponível após a ativação',
+    document:
+      'Este documento é da categoria Pessoal e só pode ser aberto depois que um administrador da sua empresa ativar sua conta.',
   },
 
   users: {
@@ -159,7 +183,8 @@ export const m = {
     intro: 'Gerencie quem acessa a Área do Cliente da sua empresa.',
     newHeading: 'Novo usuário',
     newSubmit: 'Cadastrar',
-    newNote: 'Usuários cadastrados aqui já ficam ativos. Compartilhe o usuário e a senha com a pessoa.',
+    newNote:
+      'A pessoa cadastrada aqui já fica ativa. Informe a ela o usuário e entregue a senha inicial pessoalmente; ela deve trocá-la no primeiro acesso, em Minha conta.',
     empty: 'Nenhum usuário cadastrado.',
     pendingHeading: 'Aguardando ativação',
     activate: 'Ativar',
@@ -176,7 +201,20 @@ export const m = {
     visibilitySave: 'Salvar visibilidade',
     visibilityAdmin: 'Administradores veem todos os documentos; não há o que restringir.',
     you: '(você)',
-    columns: { name: 'Nome', username: 'Usuário', role: 'Perfil', status: 'Situação', actions: 'Ações' },
+    columns: { name: 'Nome', username: 'Usuário', role: 'Perfil', status: 'Situação', arrival: 'Chegada', actions: 'Ações' },
+    cameIn: (origin: string, document: { title: string; competence: string | null } | null): string => {
+      if (origin === 'document_link') {
+        if (!document) return 'pelo link de um documento'
+        const month = document.competence ? m.competence(document.competence) : ''
+        const title = month && !document.title.includes(month) ? `${document.title} ${month}` : document.title
+        return `pelo link do documento ${title}`
+      }
+      if (origin === 'login_link') return 'pelo link de acesso da empresa'
+      if (origin === 'portal_admin') return 'cadastrado por um administrador'
+      return 'cadastrado pelo escritório'
+    },
+    firstOpened: (when: string) => `primeiro acesso a um documento em ${when}`,
+    neverOpened: 'ainda não abriu nenhum documento',
     onlyAdmins: 'Apenas administradores podem gerenciar usuários.',
     done: {
       created: 'Usuário cadastrado e ativo.',
@@ -219,6 +257,7 @@ export const m = {
     notFoundTitle: 'Página não encontrada',
     notFound: 'Não encontramos o que você procurou. O link pode estar incorreto ou ter sido substituído.',
     goneTitle: 'Link expirado',
+    revokedTitle: 'Link revogado',
     gone: 'Este link expirou ou foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
     forbiddenTitle: 'Acesso negado',
     forbidden: 'Você não tem permissão para fazer isso.',

@@ -1,7 +1,10 @@
+import { activeAdminNames } from '../core/documents/arrivals.js'
+import type { ClientUser } from '../core/identity/users.js'
 import { render, viewerOf, type Auth, type PortalContext } from './env.js'
 import { m } from './messages.js'
 import type { Refusal } from './refusals.js'
 import { MessagePage } from './views/auth.js'
+import { PendingPage } from './views/pending.js'
 
 // The pages several routes answer with: refusals, waits and notices. Each fills in the firm's
 // name and the viewer the same way.
@@ -35,6 +38,19 @@ export function pendingPage(c: PortalContext, auth: Auth | null): Response {
     { viewer: viewerOf(auth), title: m.login.pendingTitle, message: m.login.pending, kind: 'info', link: null },
     403,
   )
+}
+
+/**
+ * The page a pending user gets after the correct password, or on a document it may not open yet:
+ * wait for an admin, named, with the firm's contact (docs/rules.md#document-links-and-login); no session.
+ */
+export async function pendingUserPage(
+  c: PortalContext,
+  user: ClientUser,
+  text: { title: string; message: string } = { title: m.login.pendingTitle, message: m.login.pending },
+): Promise<Response> {
+  const admins = await activeAdminNames(c.var.deps.db, user.clientId)
+  return render(c, PendingPage({ firm: c.var.firm, viewer: viewerOf(c.var.auth), admins, ...text }), 403)
 }
 
 /** A collaborator on an admin's page. */

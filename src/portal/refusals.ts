@@ -32,6 +32,9 @@ export class FormError extends ValidationError {}
 // sentence of its class.
 const REASONS: Record<RefusalReason, string> = {
   username_taken: 'Este nome de usuário já está em uso. Escolha outro.',
+  link_revoked: 'Este link foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
+  link_expired: 'Este link expirou. Peça um novo link ao seu escritório de contabilidade.',
+  control_character: 'O texto contém um caractere de controle invisível. Digite-o novamente, sem colar.',
   username_invalid:
     'Usuário inválido: use de 3 a 64 caracteres (letras, números, ponto, hífen, sublinhado ou @), sem espaços.',
   name_invalid: 'Nome inválido: use de 1 a 200 caracteres.',
@@ -70,7 +73,11 @@ function httpRefusal(error: HTTPException): Refusal | null {
 export function refusalOf(error: unknown): Refusal | null {
   if (error instanceof HTTPException) return httpRefusal(error)
   if (error instanceof NotFoundError) return { status: 404, title: m.errors.notFoundTitle, message: m.errors.notFound }
-  if (error instanceof GoneError) return { status: 410, title: m.errors.goneTitle, message: m.errors.gone }
+  if (error instanceof GoneError) {
+    // "Link revogado" and "Link expirado" are different news: one was the firm's choice.
+    const title = error.reason === 'link_revoked' ? m.errors.revokedTitle : m.errors.goneTitle
+    return { status: 410, title, message: sentence(error, m.errors.gone) }
+  }
   if (error instanceof ThrottledError) {
     const seconds = error.retryAfterSeconds
     return { status: 429, title: m.errors.throttledTitle, message: waitText(seconds), retryAfterSeconds: seconds }

@@ -2,8 +2,9 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import type { MiddlewareHandler } from 'hono'
 import type { FirmOptions } from '../core/clients/firm.js'
 import { createSession, deleteSession, type SessionScope } from '../core/identity/sessions.js'
+import { issueDeviceCookie, trustedDeviceOf } from '../core/identity/device-cookies.js'
 import { authenticateThrottled, lookupSessionUser, type LoginResult } from '../core/identity/authentication.js'
-import type { ClientUser } from '../core/identity/users.js'
+import { usernameKey, type ClientUser } from '../core/identity/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
@@ -71,8 +72,29 @@ export type LoginOutcome = LoginResult
  * same page from the caller (docs/rules.md#portal-security).
  */
 export async function attemptLogin(c: PortalContext, username: string, password: string): Promise<LoginOutcome> {
-  const { db, hasher } = c.var.deps
-  return authenticateThrottled(db, { username, password, ip: c.var.address.ip }, hasher)
+  const { db, hasher, key } = c.var.deps
+  const name = usernameKey(username.trim())
+  const device = trustedDeviceOf(key, getCookie(c, deviceCookieName(c.var.firm)), name)
+  const outcome = await authenticateThrottled(db, { username, password, ip: c.var.address.ip, device }, hasher)
+  if (outcome.outcome === 'ok' || outcome.outcome === 'pending') setDeviceCookie(c, issueDeviceCookie(key, name))
+  return outcome
+}
+
+const DEVICE_COOKIE_DAYS = 180
+
+function deviceCookieName(firm: FirmOptions): string {
+  return isHttps(firm) ? '__Host-confi_device' : 'confi_device'
+}
+
+// Outlives sessions on purpose: it marks the browser, not a login (device-cookies.ts).
+function setDeviceCookie(c: PortalContext, value: string): void {
+  setCookie(c, deviceCookieName(c.var.firm), value, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: isHttps(c.var.firm),
+    maxAge: DEVICE_COOKIE_DAYS * 86_400,
+  })
 }
 
 /** Status and headers of a failed login: 401, or 429 with Retry-After; the page is the same. */

@@ -81,6 +81,19 @@ describe('confi firm', () => {
     expect(show.stdout).toMatch(/Bcrypt cost\s+12/)
   })
 
+  it('sets and clears the firm contact and the two-factor policy (issue 9)', async () => {
+    await runConfi(['init'], { env })
+    const set = await runConfi(['firm', 'set', '--phone', '(11) 3333-4444', '--email', 'contato@escritorio.com.br', '--require-2fa', 'admins', '--json'], { env })
+    expect(set.code).toBe(0)
+    expect(JSON.parse(set.stdout)).toMatchObject({ phone: '+551133334444', contactEmail: 'contato@escritorio.com.br', require2fa: 'admins' })
+    const bad = await runConfi(['firm', 'set', '--email', 'sem-arroba'], { env })
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/^confi: 'sem-arroba' is not a valid e-mail address/)
+    expect((await runConfi(['firm', 'set', '--require-2fa', 'some'], { env })).code).toBe(2)
+    const cleared = await runConfi(['firm', 'set', '--email', '', '--json'], { env })
+    expect(JSON.parse(cleared.stdout).contactEmail).toBeNull()
+  })
+
   it('has an example in every help text', async () => {
     for (const command of [['init'], ['firm', 'show'], ['firm', 'set']]) {
       const help = await runCli([...command, '--help'])

@@ -25,6 +25,8 @@ describe('firm options', () => {
       mailFrom: null,
       phone: null,
       reminderDays: [3, 1, 0],
+      contactEmail: null,
+      require2fa: 'off',
     })
     const again = await initFirm(t.db)
     expect(again).toMatchObject({ created: false, changed: [] })

@@ -102,9 +102,12 @@ describe('login and logout (docs/rules.md#portal-security)', () => {
     })
     expect(login.status).toBe(303)
     const setCookie = login.headers.get('set-cookie') ?? ''
-    expect(setCookie).toMatch(/^__Host-confi_session=/)
-    expect(setCookie).toMatch(/Secure/)
-    expect(setCookie).toMatch(/Path=\//)
+    // The session cookie, and the device cookie (issue 9), both bound to the host.
+    const session = setCookie.split(', ').find((cookie) => cookie.includes('confi_session=')) ?? ''
+    expect(session).toMatch(/^__Host-confi_session=/)
+    expect(session).toMatch(/Secure/)
+    expect(session).toMatch(/Path=\//)
+    expect(setCookie).toMatch(/__Host-confi_device=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax/)
   })
 
   it('makes unknown user, wrong password and disabled user look alike', async () => {

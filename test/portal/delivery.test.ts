@@ -151,7 +151,7 @@ describe('dead links', () => {
     await new Promise((r) => setTimeout(r, 1100))
     const expired = await w.request(`/d/${expiring}`)
     expect(expired.status).toBe(410)
-    expect(await expired.text()).toContain('expirou ou foi revogado')
+    expect(await expired.text()).toContain('Este link expirou')
     const resolved = await resolveDelivery(w.db, token)
     if (resolved.status !== 'ok') throw new Error('expected ok')
     await revokeDelivery(w.db, accountant('cli:test'), resolved.delivery.id)

@@ -251,6 +251,7 @@ interface LogOptions {
   state?: string
   tz: string
   header?: boolean
+  excel?: boolean
 }
 
 function registerLog(docs: Command, context: CliContext): void {
@@ -269,6 +270,7 @@ function registerLog(docs: Command, context: CliContext): void {
     .option('--tz <zone>', 'time zone of the table and of dates in --since/--until', timeZone, DEFAULT_TIME_ZONE)
     .option('--header', 'write the CSV header row')
     .option('--no-header', 'leave out the CSV header row')
+    .option('--excel', 'CSV for Excel in Portuguese: ";" between cells, UTF-8 mark, CRLF')
     .addHelpText(
       'after',
       `
@@ -277,11 +279,15 @@ With --state and no --output, the CSV header is written only on the first run, s
 
 Examples:
   $ confi docs log --since 2026-11-01 --format csv --output acessos-novembro.csv
+  $ confi docs log --format csv --excel --output acessos.csv   # opens right in Excel pt-BR
   $ confi docs log --format ndjson --state /var/lib/confi/export.state >> /srv/acessos.ndjson`,
     )
     .action(async (options: LogOptions) => {
       if (options.state && options.afterId !== undefined) {
         throw new UsageError('--state and --after-id cannot be combined: the state file says where to start')
+      }
+      if (options.excel && options.format !== 'csv') {
+        throw new UsageError('--excel shapes CSV for Excel: use it with --format csv')
       }
       const { resolveClient, resolveDocument, resolveUser, parseTimeBound, exportAccessLog } = await loadCore()
       const open = await context.openDatabase()
@@ -305,6 +311,7 @@ Examples:
         // Unset: core leaves it out when a continued export appends to stdout (see --help).
         header: options.header,
         statePath: state,
+        excel: options.excel,
       })
       for (const note of result.notes) context.out.note(note)
       if (output) context.out.note(`exported ${result.rows} rows to ${output}`)

@@ -16,6 +16,8 @@ function printFirm(context: CliContext, firm: FirmOptions): void {
     ['Mail from', firm.mailFrom ?? "not set: confi firm set --mail-from 'Nome <avisos@escritorio.com.br>'"],
     ['Phone', firm.phone],
     ['Reminder days', firm.reminderDays.join(',')],
+    ['Contact e-mail', firm.contactEmail],
+    ['Require 2FA', firm.require2fa],
   ])
 }
 
@@ -62,12 +64,17 @@ export function registerFirm(program: Command, context: CliContext): void {
       integer('--session-absolute-hours'),
     )
     .option('--mail-from <sender>', 'sender of the e-mails, "Nome <avisos@escritorio.com.br>"')
-    .option('--phone <phone>', "the firm's phone, shown in e-mails")
+    .option('--phone <phone>', "the firm's phone, shown in e-mails and on pending pages")
     .option('--reminder-days <days>', 'days before a due date on which reminders go out (default 3,1,0)')
+    .option('--email <address>', "the firm's contact e-mail shown to clients ('' clears it)")
+    .addOption(
+      new Option('--require-2fa <who>', 'who must use two-factor login').choices(['off', 'admins', 'all']),
+    )
     .option('--json', 'print the options as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n  $ confi firm set --mail-from "Contabilidade Exemplo <avisos@escritorio.com.br>" --phone "+55 11 3333-4444" --reminder-days 3,1,0',
+      '\nExamples:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n  $ confi firm set --mail-from "Contabilidade Exemplo <avisos@escritorio.com.br>" --phone "+55 11 3333-4444" --reminder-days 3,1,0\n' +
+        '  $ confi firm set --email contato@contabilidade.com.br --require-2fa admins',
     )
     .action(async (options: Record<string, string | number | boolean | undefined>) => {
       const patch: FirmOptionsPatch = {
@@ -81,6 +88,8 @@ export function registerFirm(program: Command, context: CliContext): void {
         mailFrom: options.mailFrom as string | undefined,
         phone: options.phone as string | undefined,
         reminderDays: options.reminderDays as string | undefined,
+        contactEmail: options.email as string | undefined,
+        require2fa: options.require2fa as FirmOptionsPatch['require2fa'],
       }
       if (Object.values(patch).every((v) => v === undefined)) {
         throw new UsageError(

@@ -27,6 +27,8 @@ Example:
       if (options.baseUrl !== undefined) normaliseBaseUrl(options.baseUrl)
       const { secretFile } = context.config()
       const keyExisted = existsSync(secretFile)
+      const { ensurePrivateDir } = await import('../../core/file-modes.js')
+      ensurePrivateDir(context.config().dataDir)
       const { db, created, version, location } = await context.initDatabase()
       context.secretKey({ create: true })
       const signing = await context.signingKeys({ create: true })

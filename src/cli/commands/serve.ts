@@ -17,10 +17,8 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool, createAccessLogWriter, createDiskFileStore }] = await Promise.all([
-    import('../../portal/server.js'),
-    loadCore(),
-  ])
+  const [{ startPortal }, { createPasswordPool, createAccessLogWriter, createDiskFileStore, pruneExpired, prunedTotal }, { redactTokens }] =
+    await Promise.all([import('../../portal/server.js'), loadCore(), import('../../core/tokens.js')])
   const db = await context.db()
   const config = context.config()
   const key = context.secretKey()
@@ -30,7 +28,8 @@ export async function servePortal(
   const logger = {
     error(message: string, error: unknown) {
       const detail = error instanceof Error ? (config.debug ? error.stack : error.message) : ''
-      stderr.write(`confi: ${message}${detail ? `: ${detail}` : ''}\n`)
+      // Error lines never carry a link, session or reset token (docs/security.md).
+      stderr.write(redactTokens(`confi: ${message}${detail ? `: ${detail}` : ''}\n`))
     },
   }
   const server = await startPortal(
@@ -47,6 +46,10 @@ export async function servePortal(
   )
   const checkpoints = startCheckpoints(context, db, logger.error)
   context.deps.stdout.write(`confi: portal at ${server.url}\n`)
+  const pruning = startHourlyPrune(
+    async () => `pruned ${prunedTotal(await pruneExpired(db))} expired rows`,
+    (line) => context.deps.stdout.write(line),
+  )
   const sender = await startMailSender(context)
   await options.onListening?.(server.url)
   await new Promise<void>((resolve) => {
@@ -59,6 +62,7 @@ export async function servePortal(
     process.once('SIGTERM', stop)
     process.once('SIGINT', stop)
   })
+  clearInterval(pruning)
   await server.close()
   await sender?.stop()
   await accessLog.flush()
@@ -102,6 +106,20 @@ function startCheckpoints(
       await running
     },
   }
+}
+
+const PRUNE_EVERY_MS = 3_600_000
+
+// Hourly housekeeping (docs/security.md, "Housekeeping"); a failure is reported and retried next hour.
+function startHourlyPrune(prune: () => Promise<string>, write: (line: string) => void): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    prune().then(
+      (summary) => write(`confi: ${summary}\n`),
+      (error: unknown) => write(`confi: pruning failed: ${(error as Error).message}\n`),
+    )
+  }, PRUNE_EVERY_MS)
+  timer.unref()
+  return timer
 }
 
 /** Sends the outbox continuously while the portal runs, when CONFI_SMTP_URL is set. */

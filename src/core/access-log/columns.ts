@@ -1,4 +1,5 @@
 import type { Backend } from '../db/database.js'
+import type { CsvDialect } from './csv-dialect.js'
 
 /**
  * One map of the export's columns drives every reader and format: the Kysely select list, the
@@ -73,11 +74,12 @@ export function csvCell(value: string | number | null): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'number') return String(value)
   const text = FORMULA_START.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+  // `;` too: Excel pt-BR splits on it, so `Mozilla/5.0;=1+1` would become a formula cell.
+  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-export function csvLine(row: ExportRow): string {
-  return CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')
+export function csvLine(row: ExportRow, delimiter: CsvDialect['delimiter'] = ','): string {
+  return CSV_COLUMNS.map((column) => csvCell(row[column])).join(delimiter)
 }
 
 export function jsonLine(row: ExportRow): string {
@@ -102,7 +104,7 @@ function sqlCsvText(column: string, backend: Backend): string {
   const has = (needle: string) =>
     backend === 'postgres' ? `strpos(${column}, ${needle}) > 0` : `instr(${column}, ${needle})`
   const neutral = `(CASE WHEN substr(${column}, 1, 1) IN ('=', '+', '-', '@', ${chr}(9), ${chr}(13)) THEN '''' || ${column} ELSE ${column} END)`
-  const quoted = [has("','"), has(`'"'`), has(`${chr}(10)`), has(`${chr}(13)`)].join(' OR ')
+  const quoted = [has("','"), has("';'"), has(`'"'`), has(`${chr}(10)`), has(`${chr}(13)`)].join(' OR ')
   return `(CASE WHEN ${column} IS NULL THEN '' WHEN ${quoted} THEN '"' || replace(${neutral}, '"', '""') || '"' ELSE ${neutral} END)`
 }
 
@@ -113,12 +115,12 @@ function sqlCsvCell(column: ExportColumn, backend: Backend): string {
 }
 
 /** The SQL expression of one CSV line (without its line break), byte for byte like csvLine(). */
-export function sqlCsvLine(backend: Backend): string {
+export function sqlCsvLine(backend: Backend, delimiter: CsvDialect['delimiter'] = ','): string {
   const columns: readonly ExportColumn[] = EXPORT_COLUMNS
   return columns
     .filter((c) => c.csv)
     .map((c) => sqlCsvCell(c, backend))
-    .join(` || ',' || `)
+    .join(` || '${delimiter}' || `)
 }
 
 /** The SQLite expression of one JSON line: json_object() writes what JSON.stringify() does. */

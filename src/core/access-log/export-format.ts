@@ -1,5 +1,6 @@
 import { formatTaxId } from '../clients/tax-id.js'
 import { csvLine, jsonLine, type ExportRow } from './columns.js'
+import type { CsvDialect } from './csv-dialect.js'
 
 export type ExportFormat = 'table' | 'csv' | 'json' | 'ndjson'
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['table', 'csv', 'json', 'ndjson']
@@ -57,8 +58,12 @@ export function tableHeader(): string {
 }
 
 /** Formats one row read in JavaScript in `format`. */
-export function rowFormatter(format: ExportFormat, zone: string): (row: ExportRow) => string {
-  if (format === 'csv') return csvLine
+export function rowFormatter(
+  format: ExportFormat,
+  zone: string,
+  delimiter: CsvDialect['delimiter'],
+): (row: ExportRow) => string {
+  if (format === 'csv') return (row) => csvLine(row, delimiter)
   if (format === 'table') return (row) => tableLine(TABLE_COLUMNS.map((c) => c.value(row, zone)))
   return jsonLine
 }

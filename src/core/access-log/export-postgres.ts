@@ -1,10 +1,11 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/database.js'
 import { EXPORT_FROM, sqlCsvLine } from './columns.js'
+import type { CsvDialect } from './csv-dialect.js'
 import type { Batch } from './export-batches.js'
 import { filterWhere, type AccessLogFilters } from './filter.js'
 
-const POSTGRES_CSV_LINE = sqlCsvLine('postgres')
+const POSTGRES_CSV_LINES = { ',': sqlCsvLine('postgres', ','), ';': sqlCsvLine('postgres', ';') }
 
 /**
  * The PostgreSQL counterpart of the SQLite fast path for CSV: lines formatted by the server and
@@ -19,13 +20,14 @@ export async function* postgresCsvBatches(
   upperBound: number,
   separator: string,
   batchSize: number,
+  delimiter: CsvDialect['delimiter'],
 ): AsyncGenerator<Batch> {
   const trx = await db.startTransaction().setAccessMode('read only').execute()
   let next: Promise<{ rows: { line: string }[] }> | undefined
   let committed = false
   try {
     await sql`DECLARE confi_export NO SCROLL CURSOR FOR
-      SELECT ${sql.raw(POSTGRES_CSV_LINE)} AS line
+      SELECT ${sql.raw(POSTGRES_CSV_LINES[delimiter])} AS line
       FROM ${sql.raw(EXPORT_FROM)}
       WHERE a.id > ${afterId} AND ${filterWhere(filters, upperBound)}
       ORDER BY a.id`.execute(trx)

@@ -1,8 +1,9 @@
 import { once } from 'node:events'
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { ValidationError } from '../errors.js'
 import { tempNameFor, unwritable } from '../storage/durable-files.js'
+import { PRIVATE_FILE_MODE } from '../file-modes.js'
 
 /** Where the export goes: a stream (stdout; give its fd to make `>>` appends exact) or a file. */
 export type ExportTarget =
@@ -52,7 +53,9 @@ export function fileSink(path: string): FileSink {
   const tempPath = tempNameFor(path)
   let fd: number
   try {
-    fd = openSync(tempPath, 'wx', 0o640)
+    fd = openSync(tempPath, 'wx', PRIVATE_FILE_MODE)
+    // The mode passed to open is masked by the umask; exports hold personal data (docs/security.md).
+    fchmodSync(fd, PRIVATE_FILE_MODE)
   } catch (error) {
     throw unwritable('the output file', path, error, 'output_file')
   }

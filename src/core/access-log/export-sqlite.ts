@@ -1,9 +1,10 @@
 import type { Db, SqliteReader } from '../db/database.js'
 import { EXPORT_FROM, SQLITE_JSON_LINE, sqlCsvLine } from './columns.js'
+import type { CsvDialect } from './csv-dialect.js'
 import { filterWhere, type AccessLogFilters } from './filter.js'
 import type { BatchReader } from './export-batches.js'
 
-const SQLITE_CSV_LINE = sqlCsvLine('sqlite')
+const SQLITE_CSV_LINES = { ',': sqlCsvLine('sqlite', ','), ';': sqlCsvLine('sqlite', ';') }
 
 /**
  * The SQLite fast path (docs/performance.md): rows are formatted inside SQL and a whole batch
@@ -18,9 +19,10 @@ export function sqliteReader(
   upperBound: number,
   format: 'csv' | 'json' | 'ndjson',
   separator: string,
+  delimiter: CsvDialect['delimiter'],
 ): BatchReader {
   const where = filterWhere(filters, upperBound).compile(db)
-  const line = format === 'csv' ? SQLITE_CSV_LINE : SQLITE_JSON_LINE
+  const line = format === 'csv' ? SQLITE_CSV_LINES[delimiter] : SQLITE_JSON_LINE
   const statement = reader.prepare(`
     SELECT count(*) AS rows, max(id) AS lastId, group_concat(line, ? ORDER BY id) AS text
     FROM (

@@ -1,7 +1,7 @@
 /**
  * access-log/: the append-only, hash-chained log of who opened which document (log.ts) and its
  * export. export.ts runs an export; columns.ts maps the columns every format and reader share;
- * filter.ts turns filters into the one WHERE; export-batches.ts (Kysely), export-sqlite.ts and
+ * csv-dialect.ts says how CSV is shaped for Excel pt-BR; filter.ts turns filters into the one WHERE; export-batches.ts (Kysely), export-sqlite.ts and
  * export-postgres.ts read rows; export-format.ts and export-sinks.ts write them; export-state.ts
  * keeps an incremental export exactly-once.
  */
@@ -12,6 +12,7 @@ import { backendOf, type Db, type OpenDatabase, type SqliteReader } from '../db/
 import { ConflictError } from '../errors.js'
 import { syncDirectory, unwritable } from '../storage/durable-files.js'
 import { CSV_COLUMNS } from './columns.js'
+import { csvDialect } from './csv-dialect.js'
 import { keysetBatches, kyselyReader, type Batch } from './export-batches.js'
 import { rowFormatter, SEPARATORS, tableHeader, type ExportFormat } from './export-format.js'
 import { postgresCsvBatches } from './export-postgres.js'
@@ -49,6 +50,8 @@ export interface ExportOptions {
    * Otherwise the export picks the fastest reader the database offers by itself.
    */
   portable?: boolean
+  /** CSV for Excel pt-BR: `;` between cells and a UTF-8 byte-order mark (csv-dialect.ts). */
+  excel?: boolean
 }
 
 export interface ExportResult {
@@ -207,7 +210,10 @@ async function writeRows(
   // cheap scavenges and RSS stays flat; fewer, larger batches measured no faster.
   const batchSize = options.batchSize ?? (reader ? 400 : 1000)
   const batches = readBatches(db, reader, options, zone, range, batchSize)
-  if (format === 'csv' && options.header !== false) await sink.write(`${CSV_COLUMNS.join(',')}\r\n`)
+  const dialect = csvDialect(options.excel)
+  if (format === 'csv' && options.header !== false) {
+    await sink.write(`${dialect.prefix}${CSV_COLUMNS.join(dialect.delimiter)}\r\n`)
+  }
   if (format === 'table') await sink.write(`${tableHeader()}\n`)
   if (format === 'json') await sink.write('[\n')
   let rows = 0
@@ -231,13 +237,14 @@ function readBatches(
 ): AsyncIterable<Batch> {
   const { format, filters } = options
   const separator = SEPARATORS[format]
+  const { delimiter } = csvDialect(options.excel)
   if (reader && format !== 'table') {
-    return keysetBatches(sqliteReader(db, reader, filters, upperBound, format, separator), afterId, batchSize)
+    return keysetBatches(sqliteReader(db, reader, filters, upperBound, format, separator, delimiter), afterId, batchSize)
   }
   // JSON stays formatted in JavaScript on PostgreSQL: its json text differs from JSON.stringify.
   if (format === 'csv' && !options.portable && backendOf(db) === 'postgres') {
-    return postgresCsvBatches(db, filters, afterId, upperBound, separator, batchSize)
+    return postgresCsvBatches(db, filters, afterId, upperBound, separator, batchSize, delimiter)
   }
-  const read = kyselyReader(db, filters, upperBound, rowFormatter(format, zone), separator)
+  const read = kyselyReader(db, filters, upperBound, rowFormatter(format, zone, delimiter), separator)
   return keysetBatches(read, afterId, batchSize)
 }

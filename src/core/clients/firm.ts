@@ -4,11 +4,11 @@ import { ConfiError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
 import type { Selectable } from 'kysely'
 import type { FirmOptionsTable as FirmOptionsColumns } from '../db/tables.js'
-
-type FirmOptionsTable = Selectable<FirmOptionsColumns>
+import { checkPlainText } from '../text-input.js'
 import { nowIso } from '../time.js'
 import { parseMailFrom, parseReminderDays } from './firm-contact.js'
 import { parseBrazilianPhone } from './phone.js'
+import { normaliseEmail } from './email-address.js'
 
 /** The firm's options: one set per database (docs/rules.md#data). */
 export interface FirmOptions {
@@ -19,6 +19,10 @@ export interface FirmOptions {
   bcryptCost: number
   sessionIdleMinutes: number
   sessionAbsoluteHours: number
+  /** The firm's contact shown on pending pages (docs/rules.md#document-links-and-login). */
+  contactEmail: string | null
+  /** Who must use two-factor login (docs/security.md). */
+  require2fa: TwoFactorPolicy
   /** The sender of the firm's e-mails, `Name <address>`; null until set. */
   mailFrom: string | null
   /** E.164. */
@@ -26,6 +30,10 @@ export interface FirmOptions {
   /** Days before a due date on which reminders go out, largest first. */
   reminderDays: number[]
 }
+
+export type TwoFactorPolicy = 'off' | 'admins' | 'all'
+
+type FirmOptionsTable = Selectable<FirmOptionsColumns>
 
 export const DEFAULT_FIRM_NAME = 'Escritório de Contabilidade'
 export const DEFAULT_BASE_URL = 'http://localhost:3000'
@@ -41,6 +49,8 @@ function toFirmOptions(row: FirmOptionsTable): FirmOptions {
     bcryptCost: Number(row.bcrypt_cost),
     sessionIdleMinutes: Number(row.session_idle_minutes),
     sessionAbsoluteHours: Number(row.session_absolute_hours),
+    contactEmail: row.contact_email,
+    require2fa: row.require_2fa,
     mailFrom: row.mail_from ?? null,
     phone: row.phone ?? null,
     reminderDays: parseReminderDays(row.reminder_days ?? '3,1,0'),
@@ -89,9 +99,9 @@ export function normaliseBaseUrl(input: string): string {
 }
 
 function normaliseFirmName(input: string): string {
-  const name = input.trim()
+  const name = checkPlainText(input.trim(), 'firm name')
   if (name === '' || name.length > 200) {
-    throw new ValidationError(`firm name '${input}' must have 1 to 200 characters`)
+    throw new ValidationError(`firm name '${name}' must have 1 to 200 characters`)
   }
   return name
 }
@@ -112,6 +122,17 @@ function checkPositive(value: number, what: string, max: number): number {
     )
   }
   return value
+}
+
+/** The contact e-mail and two-factor fields of a patch, checked ('' clears the e-mail). */
+function checkContact(patch: FirmOptionsPatch): FirmOptionsPatch {
+  if (patch.require2fa !== undefined && !['off', 'admins', 'all'].includes(patch.require2fa)) {
+    throw new ValidationError(`two-factor policy '${patch.require2fa}' is not valid: use off, admins or all`)
+  }
+  return {
+    contactEmail: patch.contactEmail === undefined ? undefined : normaliseEmail(patch.contactEmail),
+    require2fa: patch.require2fa,
+  }
 }
 
 export interface InitFirmResult {
@@ -164,6 +185,8 @@ export interface FirmOptionsPatch {
   bcryptCost?: number
   sessionIdleMinutes?: number
   sessionAbsoluteHours?: number
+  contactEmail?: string | null
+  require2fa?: TwoFactorPolicy
   mailFrom?: string
   phone?: string
   /** Comma-separated, such as `3,1,0`. */
@@ -190,6 +213,7 @@ export async function setFirmOptions(
       patch.sessionAbsoluteHours === undefined
         ? undefined
         : checkPositive(patch.sessionAbsoluteHours, 'session absolute hours', 24 * 365),
+    ...checkContact(patch),
     mailFrom: patch.mailFrom === undefined ? undefined : parseMailFrom(patch.mailFrom),
     phone: patch.phone === undefined ? undefined : parseBrazilianPhone(patch.phone),
     reminderDays: patch.reminderDays === undefined ? undefined : parseReminderDays(patch.reminderDays).join(','),
@@ -224,6 +248,8 @@ async function updateFirm(
       bcrypt_cost: changes.bcryptCost,
       session_idle_minutes: changes.sessionIdleMinutes,
       session_absolute_hours: changes.sessionAbsoluteHours,
+      contact_email: changes.contactEmail,
+      require_2fa: changes.require2fa,
       mail_from: changes.mailFrom,
       phone: changes.phone,
       reminder_days: changes.reminderDays,

@@ -16,6 +16,7 @@ import {
 import { ConfiError, ValidationError, UnavailableError } from '../errors.js'
 import type { Database } from './tables.js'
 import { nowIso } from '../time.js'
+import { createPrivateFile, makePrivate, sqliteFiles } from '../file-modes.js'
 
 
 import type { Backend, DatabaseTarget, Db, OpenDatabase, SqliteReader } from './handle.js'
@@ -138,12 +139,16 @@ export function openSqliteHandle(path: string, create: boolean): BetterSqlite3.D
   }
   let raw: BetterSqlite3.Database
   try {
+    // Before SQLite creates it (and the WAL and SHM, which copy its mode): private from the start.
+    if (create) createPrivateFile(path)
+    else makePrivate(...sqliteFiles(path))
     raw = new BetterSqlite3(path)
   } catch (error) {
     throw new UnavailableError(`cannot open the database ${path}: ${(error as Error).message}`)
   }
   raw.pragma('busy_timeout = 10000')
   raw.pragma('journal_mode = WAL')
+  makePrivate(...sqliteFiles(path))
   raw.pragma('synchronous = FULL')
   raw.pragma('foreign_keys = ON')
   return raw

@@ -19,6 +19,9 @@ export interface FirmOptionsTable {
   mail_from: string | null
   phone: string | null
   reminder_days: Generated<string>
+  // version 6 (issue 9); absent from inserts, so they take the column defaults.
+  contact_email: Generated<string | null>
+  require_2fa: Generated<'off' | 'admins' | 'all'>
 }
 
 export interface ClientsTable {
@@ -229,6 +232,36 @@ export interface ReceiptsTable {
   created_by: string
 }
 
+export interface UserArrivalsTable {
+  user_id: number
+  document_id: number
+  delivery_id: number | null
+}
+
+export interface TwoFactorTable {
+  user_id: number
+  secret_sealed: string
+  enabled_at: string | null
+  last_step: Generated<number>
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<number>
+  user_id: number
+  code_hash: string
+  used_at: string | null
+}
+
+export interface PendingLoginsTable {
+  id: Generated<number>
+  token_hash: string
+  user_id: number
+  scope: 'area' | 'delivery'
+  next_path: string | null
+  created_at: string
+  expires_at: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -250,4 +283,8 @@ export interface Database {
   access_log_tree_head: AccessLogTreeHeadTable
   checkpoints: CheckpointsTable
   receipts: ReceiptsTable
+  user_arrivals: UserArrivalsTable
+  two_factor: TwoFactorTable
+  recovery_codes: RecoveryCodesTable
+  pending_logins: PendingLoginsTable
 }

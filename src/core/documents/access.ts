@@ -1,12 +1,13 @@
 import { effectiveRequireLogin } from '../clients/clients.js'
 import type { Db } from '../db/database.js'
+import { recordArrival } from './arrivals.js'
 import { getDocument, type Document } from './documents.js'
 import { NotFoundError } from '../errors.js'
 import type { PasswordHasher } from '../identity/passwords.js'
 import type { SessionScope } from '../identity/sessions.js'
 import { registerUser, type Registration } from '../identity/registration.js'
 import type { ClientUser } from '../identity/users.js'
-import { canSee, scopeOfFreshUser } from '../identity/visibility.js'
+import { areaClientIds, canSee, PENDING_HIDDEN_CATEGORY, scopeOfFreshUser } from '../identity/visibility.js'
 
 // Who may open what (docs/rules.md#document-links-and-login, docs/rules.md#portal-security), in one place for every adapter. The user records passed
 // here must have been read in the same request (see `scopeOfFreshUser`): a status or role
@@ -18,8 +19,12 @@ export interface AccessViewer {
   sessionScope: SessionScope
 }
 
-/** What a delivery link does for a visitor: show the document, ask for a login, or refuse. */
-export type DeliveryAccess = 'open' | 'login' | 'denied'
+/**
+ * What a delivery link does for a visitor: show the document, ask for a login, or refuse; a
+ * refusal says why when the visitor is of the right company: the account awaits activation
+ * (a pending user on a `pessoal` document) or an admin hid the category or company.
+ */
+export type DeliveryAccess = 'open' | 'login' | 'denied' | 'awaiting_activation' | 'restricted'
 
 /**
  * What a client-area page does for a visitor: open; tell a pending user to wait; ask an
@@ -41,7 +46,24 @@ export async function decideDeliveryAccess(
   if (viewer.sessionScope === 'delivery' && viewer.user.clientId !== document.clientId) {
     return 'denied'
   }
-  return canSee(await scopeOfFreshUser(db, viewer.user), document) ? 'open' : 'denied'
+  const scope = await scopeOfFreshUser(db, viewer.user)
+  if (canSee(scope, document)) return 'open'
+  return refusalFor(db, viewer.user, document)
+}
+
+// Why a user is refused a document: "denied" tells nothing to a user of another company.
+async function refusalFor(
+  db: Db,
+  user: ClientUser,
+  document: Pick<Document, 'clientId' | 'category'>,
+): Promise<DeliveryAccess> {
+  if (user.status === 'pending') {
+    const own = user.clientId === document.clientId
+    return own && document.category === PENDING_HIDDEN_CATEGORY ? 'awaiting_activation' : 'denied'
+  }
+  // The client area would show it to an admin of this user's client: an admin restricted it.
+  const area = await areaClientIds(db, user.clientId)
+  return area.includes(document.clientId) ? 'restricted' : 'denied'
 }
 
 /** Decides a client-area page (documents, users, account) for a logged-in visitor. */
@@ -102,6 +124,7 @@ export async function registerThroughDelivery(
   document: Pick<Document, 'id' | 'clientId'>,
   input: Omit<Registration, 'clientId' | 'origin'>,
   hasher?: PasswordHasher,
+  deliveryId: number | null = null,
 ): Promise<ClientUser> {
   if (!(await deliveryTakesLogins(db, document))) {
     throw new NotFoundError(
@@ -109,5 +132,8 @@ export async function registerThroughDelivery(
     )
   }
   const registration = { ...input, clientId: document.clientId, origin: 'document_link' as const }
-  return registerUser(db, registration, hasher)
+  const user = await registerUser(db, registration, hasher)
+  // After the user's own transaction: a lost arrival only shows "pelo link de um documento".
+  await recordArrival(db, { userId: user.id, documentId: document.id, deliveryId })
+  return user
 }

@@ -11,6 +11,7 @@ import { detectMediaType } from './media-type.js'
 import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
 import { afterCursor, cursorAfter, sortOrder, titleSearch, type DocumentSort } from './list-order.js'
+import { checkPlainText, escapeUnsafe, stripUnsafe } from '../text-input.js'
 
 /** One file of a document (docs/rules.md#data). */
 export interface Attachment {
@@ -92,19 +93,20 @@ function parseAmountCents(value: number | null | undefined): number | null {
 }
 
 function parseTitle(value: string): string {
-  const title = value.trim().replace(/\s+/g, ' ')
+  const title = checkPlainText(value.trim().replace(/\s+/g, ' '), 'title')
   if (title === '' || title.length > 200) {
     throw new ValidationError(`the title must have 1 to 200 characters, not ${title.length}`)
   }
   return title
 }
 
-// The name is shown to clients and sent in Content-Disposition: no path, no control characters.
+// The name is shown to clients and sent in Content-Disposition: no path, no control, bidi or
+// separator characters (stripped: the name comes from a file, not from a person typing it).
 function parseFileName(value: string): string {
-  const name = value.replace(/[\u0000-\u001f\u007f]/g, '').trim()
+  const name = stripUnsafe(value).trim()
   if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name) || name.length > 255) {
     throw new ValidationError(
-      `file name '${value}' is not valid: use 1 to 255 characters without slashes`,
+      `file name '${escapeUnsafe(value)}' is not valid: use 1 to 255 characters without slashes`,
     )
   }
   return name

@@ -137,7 +137,7 @@ export type LoginResult = AuthResult | { outcome: 'throttled'; retryAfterSeconds
  */
 export async function authenticateThrottled(
   db: Db,
-  input: { username: string; password: string; ip: string | null },
+  input: { username: string; password: string; ip: string | null; device?: string | null },
   hasher: PasswordHasher = inlineHasher,
 ): Promise<LoginResult> {
   let reservation: AttemptReservation
@@ -145,6 +145,7 @@ export async function authenticateThrottled(
     reservation = await reserveLoginAttempt(db, {
       usernameKey: usernameKey(input.username.trim()),
       ip: input.ip,
+      device: input.device,
     })
   } catch (error) {
     if (!(error instanceof ThrottledError)) throw error

@@ -69,6 +69,8 @@ export interface LoginAttempt {
   /** The username's comparison key (`usernameKey` in users.ts), so "Ana" and "ana" count as one. */
   usernameKey: string
   ip: string | null
+  /** The nonce of a valid device cookie for this user (device-cookies.ts), if the browser has one. */
+  device?: string | null
 }
 
 interface ThrottleRow {
@@ -125,13 +127,19 @@ interface ThrottlePlan {
 
 function loginPlans(attempt: LoginAttempt): { net: string; plans: ThrottlePlan[] } {
   const net = attempt.ip ? throttleNetwork(attempt.ip) : 'unknown'
+  const ipPlan: ThrottlePlan[] = attempt.ip ? [{ key: `ip:${net}`, policy: IP_POLICY, onSuccess: 'give-back' }] : []
+  // A trusted browser answers for itself only: neither the username's ceiling nor the pair.
+  if (attempt.device) {
+    const device: ThrottlePlan = { key: `device:${attempt.usernameKey}|${attempt.device}`, policy: PAIR_POLICY, onSuccess: 'clear' }
+    return { net, plans: [device, ...ipPlan] }
+  }
   const plans: ThrottlePlan[] = [
     { key: `pair:${attempt.usernameKey}|${net}`, policy: PAIR_POLICY, onSuccess: 'clear' },
     { key: `user:${attempt.usernameKey}`, policy: USERNAME_POLICY, onSuccess: 'give-back' },
   ]
   // The IP's count is only given back on success, never cleared: otherwise an attacker holding
   // one valid account could reset it between guesses at others.
-  if (attempt.ip) plans.push({ key: `ip:${net}`, policy: IP_POLICY, onSuccess: 'give-back' })
+  plans.push(...ipPlan)
   return { net, plans }
 }
 

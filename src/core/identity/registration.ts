@@ -189,6 +189,11 @@ export interface NewUser {
   password?: string
   role?: UserRole
   active?: boolean
+  /**
+   * Where a client admin's "add user" form came from: counted by the registration throttle, since
+   * each try probes a username and costs a hash like a registration (docs/security.md, "Throttling").
+   */
+  ip?: string | null
 }
 
 interface CheckedNewUser extends Omit<NewUser, 'password'> {
@@ -201,7 +206,7 @@ async function checkNewUser(
   input: NewUser,
   hasher: PasswordHasher,
 ): Promise<CheckedNewUser> {
-  const { password, ...rest } = input
+  const { password, ip: _ip, ...rest } = input
   return {
     ...rest,
     username: validateUsername(input.username),
@@ -250,6 +255,7 @@ export async function addUser(
   input: NewUser,
   hasher: PasswordHasher = inlineHasher,
 ): Promise<ClientUser> {
+  if (actor.kind === 'client_user') await reserveRegistrationAttempt(db, { ip: input.ip ?? null })
   const checked = await checkNewUser(db, input, hasher)
   return db.transaction().execute((trx) => addUserIn(trx, actor, checked))
 }

@@ -11,6 +11,7 @@ import { actorLabel, recordEvent } from '../audit/events.js'
 import { endUserSessions } from './sessions.js'
 import type { ClientUsersTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
+import { checkPlainText } from '../text-input.js'
 
 export type UserRole = 'admin' | 'collaborator'
 export type UserStatus = 'pending' | 'active' | 'disabled'
@@ -83,11 +84,11 @@ export function validateUsername(input: string): string {
   return username
 }
 
-/** A display name: trimmed, inner spaces collapsed, 1 to 200 characters. */
+/** A display name: no control or bidi characters, trimmed, inner spaces collapsed, 1 to 200 characters. */
 export function normaliseDisplayName(input: string): string {
-  const name = input.trim().replace(/\s+/g, ' ')
+  const name = checkPlainText(input.trim().replace(/\s+/g, ' '), 'name')
   if (name === '' || name.length > 200) {
-    throw new ValidationError(`name '${input}' must have 1 to 200 characters`, {
+    throw new ValidationError(`name '${name}' must have 1 to 200 characters`, {
       reason: 'name_invalid',
     })
   }
@@ -359,4 +360,3 @@ export async function setUserRole(
     return getUser(trx, user.id)
   })
 }
-

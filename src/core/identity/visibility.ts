@@ -109,15 +109,20 @@ export async function visibleScope(db: Db, user: ClientUser): Promise<VisibleSco
  */
 export async function scopeOfFreshUser(db: Db, current: ClientUser): Promise<VisibleScope> {
   if (current.status === 'disabled') return { clientIds: [], categories: [] }
-  const shown =
-    current.status === 'pending' ? [current.clientId] : await areaClientIds(db, current.clientId)
-  if (current.role === 'admin') return { clientIds: shown, categories: [...CATEGORIES] }
+  const pending = current.status === 'pending'
+  const shown = pending ? [current.clientId] : await areaClientIds(db, current.clientId)
+  // Nobody has vouched for a pending user yet: never the payroll (docs/rules.md#document-links-and-login).
+  const allowed = pending ? CATEGORIES.filter((c) => c !== PENDING_HIDDEN_CATEGORY) : CATEGORIES
+  if (current.role === 'admin') return { clientIds: shown, categories: [...allowed] }
   const hidden = await getVisibility(db, current.id)
   return {
     clientIds: shown.filter((id) => !hidden.hiddenCompanyIds.includes(id)),
-    categories: CATEGORIES.filter((c) => !hidden.hiddenCategories.includes(c)),
+    categories: allowed.filter((c) => !hidden.hiddenCategories.includes(c)),
   }
 }
+
+/** The category a pending user never opens, even through its own client's links. */
+export const PENDING_HIDDEN_CATEGORY: Category = 'pessoal'
 
 /** Whether a document of this client and category is inside the scope. */
 export function canSee(

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path'
 import { verifyAccessLog, type VerifyResult } from '../access-log/log.js'
 import { openSqliteForCheck, openSqliteHandle } from '../db/database.js'
 import { ConflictError, ConfiError, ValidationError } from '../errors.js'
+import { makePrivate } from '../file-modes.js'
 
 export interface BackupResult {
   path: string
@@ -24,6 +25,7 @@ export async function backupDatabase(sourcePath: string, targetPath: string): Pr
   const tempPath = join(dirname(targetPath), `.${basename(targetPath)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
   try {
     copyDatabase(sourcePath, tempPath)
+    makePrivate(tempPath)
     const accessLog = await checkCopy(tempPath)
     syncFile(tempPath)
     placeCopy(tempPath, targetPath)

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { render, viewerOf, type PortalEnv } from '../env.js'
 import { readLoginForm } from '../forms.js'
 import { m } from '../messages.js'
-import { pendingPage } from '../pages.js'
+import { pendingUserPage } from '../pages.js'
 import { attemptLogin, endSession, loginFailureStatus, startSession } from '../session.js'
 import { LoginPage } from '../views/auth.js'
 
@@ -30,7 +30,7 @@ export function authRoutes(): Hono<PortalEnv> {
       await startSession(c, outcome.user, 'area')
       return c.redirect('/', 303)
     }
-    if (outcome.outcome === 'pending') return pendingPage(c, null)
+    if (outcome.outcome === 'pending') return pendingUserPage(c, outcome.user)
     const status = loginFailureStatus(c, outcome)
     return render(
       c,

@@ -13,7 +13,7 @@ import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from 
 import { readLoginForm, readRegisterForm } from '../forms.js'
 import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
-import { messagePage, pendingPage } from '../pages.js'
+import { messagePage, pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
 import { attemptLogin, loginFailureStatus, startSession } from '../session.js'
 import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
@@ -27,12 +27,12 @@ interface Resolved {
 type Gate =
   | { kind: 'open'; auth: Auth | null }
   | { kind: 'login' }
-  | { kind: 'denied'; auth: Auth }
+  | { kind: 'denied' | 'awaiting_activation' | 'restricted'; auth: Auth }
 
 async function resolveToken(c: PortalContext): Promise<Resolved> {
   const result = await resolveDelivery(c.var.deps.db, c.req.param('token') ?? '')
   if (result.status === 'unknown') throw new NotFoundError('unknown delivery')
-  if (result.status !== 'ok') throw new GoneError(`delivery ${result.status}`)
+  if (result.status !== 'ok') throw new GoneError(`delivery ${result.status}`, { reason: `link_${result.status}` })
   return { delivery: result.delivery, document: result.document }
 }
 
@@ -42,8 +42,8 @@ async function gate(c: PortalContext, document: Document): Promise<Gate> {
   const decision = await decideDeliveryAccess(c.var.deps.db, viewer, document)
   // Open: a logged-in visitor is recorded even where no login is required.
   if (decision === 'open') return { kind: 'open', auth }
-  if (decision === 'denied' && auth) return { kind: 'denied', auth }
-  return { kind: 'login' }
+  if (decision === 'login' || !auth) return { kind: 'login' }
+  return { kind: decision, auth }
 }
 
 /**
@@ -80,8 +80,16 @@ function loginPage(
   )
 }
 
-function deniedPage(c: PortalContext, auth: Auth): Response {
-  const page = { title: m.delivery.notAllowedTitle, message: m.delivery.notAllowed, kind: 'error' as const, link: null }
+/** The refusal of a gated link to a logged-in user, saying why when it is of the right company. */
+async function refusalPage(c: PortalContext, access: Gate & { auth: Auth }): Promise<Response> {
+  if (access.kind === 'awaiting_activation') {
+    return pendingUserPage(c, access.auth.user, { title: m.pending.documentTitle, message: m.pending.document })
+  }
+  return deniedPage(c, access.auth, access.kind === 'restricted' ? m.delivery.restricted : m.delivery.notAllowed)
+}
+
+function deniedPage(c: PortalContext, auth: Auth, message: string): Response {
+  const page = { title: m.delivery.notAllowedTitle, message, kind: 'error' as const, link: null }
   return messagePage(c, { viewer: viewerOf(auth), ...page }, 403)
 }
 
@@ -103,7 +111,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     const resolved = await resolveToken(c)
     const access = await gate(c, resolved.document)
     if (access.kind === 'login') return loginPage(c)
-    if (access.kind === 'denied') return deniedPage(c, access.auth)
+    if (access.kind !== 'open') return refusalPage(c, access)
     const token = c.req.param('token')
     const auth = access.auth
     const html = render(
@@ -126,7 +134,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     const access = await gate(c, resolved.document)
     // The file URL of a gated link leads to the link's page, which asks for the login.
     if (access.kind === 'login') return c.redirect(`/d/${c.req.param('token')}`, 303)
-    if (access.kind === 'denied') return deniedPage(c, access.auth)
+    if (access.kind !== 'open') return refusalPage(c, access)
     const attachmentId = parseId(c.req.param('attachmentId'))
     const attachment = resolved.document.attachments.find((a) => a.id === attachmentId)
     if (!attachment) throw new NotFoundError('not found')
@@ -146,7 +154,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     if (outcome.outcome === 'ok' || outcome.outcome === 'pending') {
       const scope = deliverySessionScope(outcome.user, resolved.document)
       // A pending user of another client learns only that its account awaits activation.
-      if (!scope) return pendingPage(c, null)
+      if (!scope) return pendingUserPage(c, outcome.user)
       await startSession(c, outcome.user, scope)
       return c.redirect(`/d/${c.req.param('token')}`, 303)
     }
@@ -165,6 +173,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
         resolved.document,
         { ...values, password, ip: c.var.address.ip },
         c.var.deps.hasher,
+        resolved.delivery.id,
       )
     } catch (error) {
       const refusal = formRefusal(c, error)

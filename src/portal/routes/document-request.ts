@@ -6,6 +6,7 @@ import { parseSearch, parseSort, type DocumentSort } from '../../core/documents/
 import { NotFoundError, ValidationError } from '../../core/errors.js'
 import type { VisibleScope } from '../../core/identity/visibility.js'
 import type { Auth, PortalContext } from '../env.js'
+import { competenceFromInput } from '../forms.js'
 import { parseId } from '../guards.js'
 import { m } from '../messages.js'
 import type { DashboardFilters } from '../views/documents.js'
@@ -30,7 +31,7 @@ function readFilters(c: PortalContext): { filters: DashboardFilters; error?: str
   const competence = (c.req.query('competence') ?? '').trim()
   if (competence) {
     try {
-      filters.competence = parseCompetence(competence)
+      filters.competence = parseCompetence(competenceFromInput(competence))
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e
       error = m.documents.badCompetence

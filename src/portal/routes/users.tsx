@@ -14,6 +14,7 @@ import {
   type ClientUser,
 } from '../../core/identity/users.js'
 import { addUser } from '../../core/identity/registration.js'
+import { arrivalsOf } from '../../core/documents/arrivals.js'
 import { areaClientIds, getVisibility, setVisibility } from '../../core/identity/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { field, fieldList } from '../forms.js'
@@ -52,6 +53,7 @@ async function usersPage(
       viewer: viewerOf(auth)!,
       selfId: auth.user.id,
       users,
+      arrivals: await arrivalsOf(c.var.deps.db, users.map((u) => u.id)),
       notice: m.users.done[c.req.query('feito') ?? ''],
       ...extra,
     }),
@@ -119,7 +121,7 @@ export function userRoutes(): Hono<PortalEnv> {
       await addUser(
         c.var.deps.db,
         actorOf(auth),
-        { clientId: auth.user.clientId, ...values, password: field(form, 'password'), role, active: true },
+        { clientId: auth.user.clientId, ...values, password: field(form, 'password'), role, active: true, ip: c.var.address.ip },
         c.var.deps.hasher,
       )
     } catch (error) {

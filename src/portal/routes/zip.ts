@@ -4,6 +4,7 @@ import { localDate } from '../../core/documents/due-soon.js'
 import { openZip, planDocumentZip, planListZip, zipFileName, type ZipPlan } from '../../core/documents/zip.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { crossSiteDownloadPage } from '../cross-site.js'
 import { accessOrigin, contentDisposition, recordAccessOrFail, requireArea } from '../guards.js'
 import { m } from '../messages.js'
 import { MessagePage } from '../views/auth.js'
@@ -37,6 +38,8 @@ function refusal(c: PortalContext, auth: Auth, plan: Exclude<ZipPlan, { ok: true
  * `portal`, this user) before the first byte; a file that cannot be read serves nothing.
  */
 async function sendZip(c: PortalContext, auth: Auth, plan: Extract<ZipPlan, { ok: true }>, fileName: string): Promise<Response> {
+  const confirm = crossSiteDownloadPage(c, fileName)
+  if (confirm) return confirm
   const origin = accessOrigin(c, auth)
   const zip = await openZip(c.var.deps.store, plan.entries, (entry) =>
     recordAccessOrFail(c, {

@@ -75,7 +75,7 @@ export function Layout(props: LayoutProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · ${m.appName}`}</title>
         <style dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>

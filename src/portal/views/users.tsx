@@ -1,4 +1,5 @@
 import type { Category } from '../../core/categories.js'
+import type { Arrival } from '../../core/documents/arrivals.js'
 import type { ClientUser } from '../../core/identity/users.js'
 import type { Visibility } from '../../core/identity/visibility.js'
 import { m } from '../messages.js'
@@ -37,12 +38,27 @@ function UserActions(props: { user: ClientUser; self: boolean }) {
   )
 }
 
+/** How a user came in and when it first opened something (docs/rules.md#document-links-and-login). */
+function ArrivalText(props: { user: ClientUser; arrival: Arrival | undefined }) {
+  const arrival = props.arrival
+  return (
+    <>
+      {m.users.cameIn(props.user.origin, arrival?.document ?? null)}
+      <br />
+      <span class="muted">
+        {arrival?.firstOpenedAt ? m.users.firstOpened(m.dateTime(arrival.firstOpenedAt)) : m.users.neverOpened}
+      </span>
+    </>
+  )
+}
+
 /** GET /users: the client's users, pending first, with one POST form per action. */
 export function UsersPage(props: {
   firmName: string
   viewer: Viewer
   selfId: number
   users: ClientUser[]
+  arrivals: Map<number, Arrival>
   notice?: string
   error?: string
   values?: FormValues
@@ -60,7 +76,8 @@ export function UsersPage(props: {
           <ul>
             {pending.map((u) => (
               <li>
-                {u.name} ({u.username}) <ActionButton action={`/users/${u.id}/activate`} label={m.users.activate} />
+                {u.name} ({u.username}), {m.users.cameIn(u.origin, props.arrivals.get(u.id)?.document ?? null)}{' '}
+                <ActionButton action={`/users/${u.id}/activate`} label={m.users.activate} />
               </li>
             ))}
           </ul>
@@ -76,6 +93,7 @@ export function UsersPage(props: {
               <th scope="col">{m.users.columns.username}</th>
               <th scope="col">{m.users.columns.role}</th>
               <th scope="col">{m.users.columns.status}</th>
+              <th scope="col">{m.users.columns.arrival}</th>
               <th scope="col">{m.users.columns.actions}</th>
             </tr>
           </thead>
@@ -88,6 +106,9 @@ export function UsersPage(props: {
                 <td data-label={m.users.columns.username}>{u.username}</td>
                 <td data-label={m.users.columns.role}>{m.roles[u.role]}</td>
                 <td data-label={m.users.columns.status}>{m.statuses[u.status]}</td>
+                <td data-label={m.users.columns.arrival}>
+                  <ArrivalText user={u} arrival={props.arrivals.get(u.id)} />
+                </td>
                 <td data-label={m.users.columns.actions}>
                   <UserActions user={u} self={u.id === props.selfId} />
                 </td>
@@ -113,14 +134,14 @@ function NewUserForm(props: { values?: FormValues }) {
       <input id="new-name" name="name" required maxlength={200} value={v.name ?? ''} />
       <label for="new-username">
         {m.fields.username}
-        <span class="hint">{m.fields.usernameHint}</span>
+        <span class="hint">{m.fields.newUsernameHint}</span>
       </label>
       <input id="new-username" name="username" required maxlength={64} autocomplete="off" value={v.username ?? ''} />
       <label for="new-email">{m.fields.email}</label>
       <input id="new-email" name="email" type="email" maxlength={254} value={v.email ?? ''} />
       <label for="new-password">
         {m.fields.password}
-        <span class="hint">{m.fields.passwordHint}</span>
+        <span class="hint">{m.fields.newPasswordHint}</span>
       </label>
       <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength={8} maxlength={200} />
       <label for="new-role">{m.fields.role}</label>

@@ -1,0 +1,29 @@
+import type { FirmOptions } from '../../core/clients/firm.js'
+import { formatBrazilianPhone } from '../../core/clients/phone.js'
+import { m } from '../messages.js'
+import { Layout, Notice, type Viewer } from './layout.js'
+
+/**
+ * A page for a pending user: why it waits, which of the client's administrators can activate it,
+ * and how to reach the firm (docs/rules.md#document-links-and-login).
+ */
+export function PendingPage(props: {
+  firm: FirmOptions
+  viewer?: Viewer | null
+  title: string
+  message: string
+  admins: string[]
+}) {
+  const { firm } = props
+  const contact = [firm.phone && formatBrazilianPhone(firm.phone), firm.contactEmail].filter((v): v is string => Boolean(v))
+  return (
+    <Layout title={props.title} firmName={firm.firmName} viewer={props.viewer}>
+      <h1>{props.title}</h1>
+      <Notice kind="info">{props.message}</Notice>
+      <div class="card">
+        <p>{props.admins.length > 0 ? m.pending.admins(props.admins) : m.pending.noAdmins}</p>
+        {contact.length > 0 ? <p>{m.pending.firmContact(firm.firmName, contact)}</p> : null}
+      </div>
+    </Layout>
+  )
+}

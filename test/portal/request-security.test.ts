@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
+import { ACCOUNTANT } from '../helpers/factories.js'
+
+// docs/security.md: origins, cross-site downloads, HSTS (issue 9 §3).
+
+let w: PortalWorld
+beforeEach(async () => {
+  w = await createPortalWorld()
+})
+afterEach(async () => {
+  await w.close()
+})
+
+async function rawPost(path: string, headers: Record<string, string>, body: string): Promise<Response> {
+  return w.app.request(path, { method: 'POST', headers, body, redirect: 'manual' }, {
+    incoming: { socket: { remoteAddress: '127.0.0.1', remotePort: 40000 } },
+  } as never)
+}
+
+describe('forms and origins', () => {
+  it('sends Referrer-Policy same-origin so forms carry the real Origin', async () => {
+    const response = await w.request('/login')
+    expect(response.headers.get('referrer-policy')).toBe('same-origin')
+  })
+
+  it('refuses a JSON or text POST without same-origin evidence, and acts on none', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const cookie = await w.cookieFor(ana)
+    const json = await rawPost('/logout', { cookie, 'content-type': 'application/json' }, '{}')
+    expect(json.status).toBe(403)
+    const text = await rawPost('/logout', { cookie, 'content-type': 'application/octet-stream' }, 'x')
+    expect(text.status).toBe(403)
+    const nullOrigin = await rawPost('/logout', { cookie, origin: 'null', 'content-type': 'application/json' }, '{}')
+    expect(nullOrigin.status).toBe(403)
+    // The session survived all three.
+    expect((await w.request('/', { cookie })).status).toBe(200)
+  })
+
+  it('accepts Origin null only with Sec-Fetch-Site same-origin', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    const body = new URLSearchParams({ username: 'ana', password: PASSWORD }).toString()
+    const form = { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' }
+    expect((await rawPost('/login', form, body)).status).toBe(403)
+    const ok = await rawPost('/login', { ...form, 'sec-fetch-site': 'same-origin' }, body)
+    expect(ok.status).toBe(303)
+    expect(sessionCookie(ok)).toBeDefined()
+  })
+})
+
+describe('cross-site downloads', () => {
+  it('answers a cross-site download with a button and logs nothing until it is pressed', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const doc = await w.doc(client, 'DAS Março', 'fiscal')
+    const cookie = await w.cookieFor(ana)
+    const path = `/documents/${doc.id}/files/${doc.attachments[0].id}`
+    const forged = await w.request(path, { cookie, headers: { 'sec-fetch-site': 'cross-site' } })
+    expect(forged.status).toBe(200)
+    expect(forged.headers.get('content-type')).toContain('text/html')
+    const html = await forged.text()
+    expect(html).toContain(`href="${path}"`)
+    expect(html).toContain('Baixar o arquivo')
+    expect(await w.accessRows()).toHaveLength(0)
+    const pressed = await w.request(path, { cookie, headers: { 'sec-fetch-site': 'same-origin' } })
+    expect(Buffer.from(await pressed.arrayBuffer()).equals(doc.bytes)).toBe(true)
+    expect((await w.accessRows()).map((r) => r.action)).toEqual(['download'])
+  })
+
+  it('does the same on a delivery link’s file for a logged-in visitor', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda', { requireLogin: 'on' })
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const doc = await w.doc(client, 'DAS Março', 'fiscal')
+    const token = await w.deliver(doc)
+    const path = `/d/${token}/files/${doc.attachments[0].id}`
+    const forged = await w.request(path, { cookie: await w.cookieFor(ana), headers: { 'sec-fetch-site': 'cross-site' } })
+    expect(await forged.text()).toContain('Baixar o arquivo')
+    expect(await w.accessRows()).toHaveLength(0)
+  })
+
+  it('does the same for ZIP downloads, keeping the list filters', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    await w.doc(client, 'DAS Março', 'fiscal')
+    const cookie = await w.cookieFor(ana)
+    const path = '/documents/zip?category=fiscal'
+    const forged = await w.request(path, { cookie, headers: { 'sec-fetch-site': 'cross-site' } })
+    expect(forged.headers.get('content-type')).toContain('text/html')
+    expect(await forged.text()).toContain('href="/documents/zip?category=fiscal"')
+    expect(await w.accessRows()).toHaveLength(0)
+    const pressed = await w.request(path, { cookie, headers: { 'sec-fetch-site': 'same-origin' } })
+    expect(pressed.headers.get('content-type')).toBe('application/zip')
+    await pressed.arrayBuffer()
+    expect((await w.accessRows()).map((r) => r.action)).toEqual(['download'])
+  })
+})
+
+describe('HSTS', () => {
+  it('is sent only when the portal is served over https', async () => {
+    expect((await w.request('/login')).headers.get('strict-transport-security')).toBeNull()
+    await setFirmOptions(w.db, ACCOUNTANT, { baseUrl: 'https://portal.example.com.br' })
+    const response = await w.request('/login')
+    expect(response.headers.get('strict-transport-security')).toContain('max-age=')
+  })
+})
