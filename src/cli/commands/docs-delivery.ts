@@ -79,7 +79,10 @@ export async function notifyHook(context: CliContext) {
   return {
     counter,
     inTransaction: async (trx: typeof db, document: Parameters<typeof notifyNewDocument>[2]) => {
-      counter.notified += await notifyNewDocument(trx, firm, document, createdBy)
+      // Awaited first: `counter.notified += await …` would read the count before the await and
+      // lose the documents filed concurrently (the import files several at once).
+      const queued = await notifyNewDocument(trx, firm, document, createdBy)
+      counter.notified += queued
     },
   }
 }
