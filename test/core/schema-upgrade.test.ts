@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { verifyAccessLog } from '../../src/core/access-log/log.js'
+import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../src/core/access-log/merkle.js'
 import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../src/core/db/database.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
@@ -44,6 +45,13 @@ describe(`schema upgrade on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL'
       expect(titles.map((row) => row.title)).toContain('DAS — Simples Nacional')
       const verified = await verifyAccessLog(t.db)
       expect(verified).toMatchObject({ ok: true, rows: expectedCounts().get('access_log') })
+      // What `confi init` does after the upgrade (version 4): the Merkle tree covers every old row.
+      const hashes = await t.db.selectFrom('access_log').select('hash').orderBy('id').execute()
+      const reference = memorySource(hashes.map((row) => rowLeafHash(row.hash)))
+      expect(await syncTree(t.db)).toEqual({
+        size: hashes.length,
+        root: (await subtreeHash(reference, 0, hashes.length)).toString('hex'),
+      })
     })
   }
 })
