@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream'
 import { Chalk, type ChalkInstance } from 'chalk'
 import { escapeUnsafe } from '../core/text-input.js'
+import { FIRM_TIME_ZONE, localTime } from '../core/time.js'
 
 export interface Column<T> {
   header: string
@@ -112,7 +113,7 @@ export function displayWidth(text: string): number {
 }
 
 /** Where people's tables show times unless `--tz` says otherwise (docs/rules.md#data). */
-export const DEFAULT_TIME_ZONE = 'America/Sao_Paulo'
+export const DEFAULT_TIME_ZONE = FIRM_TIME_ZONE
 
 /** Checks an IANA time zone name from `--tz`; returns it, or null when it is unknown. */
 export function checkTimeZone(zone: string): string | null {
@@ -127,15 +128,6 @@ export function checkTimeZone(zone: string): string | null {
 /** A stored UTC time as people read it in `zone`: `2026-11-29 09:00`; empty for null. */
 export function formatTime(iso: string | null | undefined, zone = DEFAULT_TIME_ZONE): string {
   if (!iso) return ''
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(iso))
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`
+  // core's formatter (one per zone) without the seconds
+  return localTime(iso, zone).slice(0, 16)
 }

@@ -22,3 +22,42 @@ export function setClock(next: () => Date): () => void {
 export function addSeconds(iso: string, seconds: number): string {
   return new Date(Date.parse(iso) + seconds * 1000).toISOString()
 }
+
+/** The firm's zone: Brazilian due dates, reminder days and people's times are read in it. */
+export const FIRM_TIME_ZONE = 'America/Sao_Paulo'
+
+/** The date (`YYYY-MM-DD`) of `at` in `zone`; en-CA writes dates that way. */
+export function localDate(at: Date = now(), zone = FIRM_TIME_ZONE): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at)
+}
+
+const localTimeFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** An ISO time as `YYYY-MM-DD HH:MM:SS` in `zone`, for people; one formatter per zone. */
+export function localTime(iso: string, zone: string): string {
+  let format = localTimeFormats.get(zone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+    localTimeFormats.set(zone, format)
+  }
+  return format.format(new Date(iso))
+}
+
+/** Whole days from one `YYYY-MM-DD` to another (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000)
+}
+
+/** The date `days` after `date` (`YYYY-MM-DD`; negative goes back). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
+}

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { addDays, todayInSaoPaulo } from '../../src/core/delivery/calendar.js'
+import { addDays, localDate } from '../../src/core/time.js'
 import { runConfi } from '../helpers/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { writeTestFile } from '../helpers/factories.js'
@@ -26,7 +26,7 @@ afterEach(async () => {
 const confi = (args: string[], env: Record<string, string> = {}) => runConfi(args, { env: { ...t.env, ...env }, cwd: t.dir })
 const withSmtp = (args: string[]) => confi(args, { CONFI_SMTP_URL: smtp.url })
 
-async function addDoc(due = addDays(todayInSaoPaulo(), 1), extra: string[] = []): Promise<number> {
+async function addDoc(due = addDays(localDate(), 1), extra: string[] = []): Promise<number> {
   writeTestFile(t.dir, 'das.pdf', '%PDF-1.4 das')
   const result = await withSmtp(['docs', 'add', '--client', taxId, '--title', 'DAS 11/2026', '--category', 'fiscal', '--competence', '2026-11', '--due', due, 'das.pdf', '--json', ...extra])
   expect(result.code, result.stderr).toBe(0)
@@ -80,7 +80,7 @@ describe('confi delivery loop (issue 10)', () => {
     const again = await confi(['outbox', 'retry', '3'])
     expect([again.code, again.stderr]).toEqual([1, expect.stringMatching(/^confi: message 3 was accepted by the mail server at .*; it is never sent twice\n$/)])
     expect(smtp.messages).toHaveLength(3)
-    expect(smtp.messages.map((m) => m.subject)).toContain(`DAS 11/2026 – Padaria Pão Quente Ltda (vencimento ${addDays(todayInSaoPaulo(), 1).split('-').reverse().join('/')})`)
+    expect(smtp.messages.map((m) => m.subject)).toContain(`DAS 11/2026 – Padaria Pão Quente Ltda (vencimento ${addDays(localDate(), 1).split('-').reverse().join('/')})`)
 
     const wa = await confi(['docs', 'send', String(id), '--channel', 'whatsapp', '--to', '(11) 98765-4321'])
     expect(wa.code, wa.stderr).toBe(0)

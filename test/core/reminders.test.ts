@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/log.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
-import { addDays, todayInSaoPaulo } from '../../src/core/delivery/calendar.js'
+import { addDays, localDate } from '../../src/core/time.js'
 import { listPending } from '../../src/core/delivery/follow-up.js'
 import { documentStatus } from '../../src/core/delivery/timeline.js'
 import { revokeDelivery } from '../../src/core/documents/deliveries.js'
@@ -14,7 +14,7 @@ import { ACCOUNTANT, makeClient, makeFirm, makeUser } from '../helpers/factories
 
 let t: TestDatabase
 const smtp = smtpSettingsFromEnv({ CONFI_SMTP_URL: 'smtp://127.0.0.1:2525' })
-const today = todayInSaoPaulo()
+const today = localDate()
 
 beforeEach(async () => {
   t = await createTestDatabase()

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { localDate } from '../../src/core/documents/due-soon.js'
+import { localDate } from '../../src/core/time.js'
 import { createPortalWorld, type PortalWorld } from '../helpers/portal.js'
 
 let w: PortalWorld

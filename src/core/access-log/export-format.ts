@@ -1,4 +1,5 @@
 import { formatTaxId } from '../clients/tax-id.js'
+import { localTime } from '../time.js'
 import { csvLine, jsonLine, type ExportRow } from './columns.js'
 import type { CsvDialect } from './csv-dialect.js'
 
@@ -29,27 +30,6 @@ function fit(text: string, width: number): string {
 // Fixed widths instead of a measured table: rows stream out without holding them all.
 function tableLine(cells: string[]): string {
   return cells.map((cell, i) => fit(cell, TABLE_COLUMNS[i].width)).join('  ').trimEnd()
-}
-
-const localFormats = new Map<string, Intl.DateTimeFormat>()
-
-/** An ISO time as `YYYY-MM-DD HH:MM:SS` in `zone`, for people. */
-export function localTime(iso: string, zone: string): string {
-  let format = localFormats.get(zone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('sv-SE', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-    localFormats.set(zone, format)
-  }
-  return format.format(new Date(iso))
 }
 
 /** The header line of the table format. */

@@ -1,6 +1,8 @@
+// core/delivery owns the firm's follow-up of what it sent: the list of unopened documents and a
+// document's delivery timeline. Reminders live in core/mail; dates in the firm's zone in time.ts.
 import type { Db } from '../db/database.js'
 import { ValidationError } from '../errors.js'
-import { addDays, daysBetween, todayInSaoPaulo } from './calendar.js'
+import { addDays, daysBetween, localDate } from '../time.js'
 
 // The firm's follow-up list: documents due soon or overdue that nobody of the client opened.
 
@@ -32,7 +34,7 @@ export async function listPending(
   db: Db,
   options: { withinDays: number; clientId?: number; today?: string },
 ): Promise<PendingDocument[]> {
-  const today = options.today ?? todayInSaoPaulo()
+  const today = options.today ?? localDate()
   let query = db
     .selectFrom('documents')
     .innerJoin('clients', 'clients.id', 'documents.client_id')

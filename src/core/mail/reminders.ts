@@ -2,7 +2,7 @@ import { assertAccountant, type Actor } from '../actors.js'
 import { actorLabel } from '../audit/events.js'
 import { getFirmOptions } from '../clients/firm.js'
 import type { Db } from '../db/database.js'
-import { addDays, daysBetween, todayInSaoPaulo } from '../delivery/calendar.js'
+import { addDays, daysBetween, localDate } from '../time.js'
 import { deliveryToken, deliveryUrl } from '../documents/deliveries.js'
 import { getDocument } from '../documents/documents.js'
 import { nowIso } from '../time.js'
@@ -31,7 +31,7 @@ export interface ReminderRun {
 }
 
 /** Documents due on one of the reminder days, never opened, with the reminders still owed. */
-export async function planReminders(db: Db, today = todayInSaoPaulo()): Promise<PlannedReminder[]> {
+export async function planReminders(db: Db, today = localDate()): Promise<PlannedReminder[]> {
   const { reminderDays } = await getFirmOptions(db)
   const dueDates = reminderDays.map((d) => addDays(today, d))
   const documents = await db
@@ -115,7 +115,7 @@ export async function runReminders(
   options: { dryRun?: boolean; smtp: SmtpSettings | null; today?: string },
 ): Promise<ReminderRun> {
   assertAccountant(actor, 'send reminders')
-  const today = options.today ?? todayInSaoPaulo()
+  const today = options.today ?? localDate()
   const planned = await planReminders(db, today)
   if (options.dryRun) return { today, reminders: planned.map((p) => ({ ...p, outboxId: null })) }
   const firm = await requireMailReady(db, options.smtp)

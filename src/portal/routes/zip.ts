@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { Hono } from 'hono'
-import { localDate } from '../../core/documents/due-soon.js'
+import { localDate } from '../../core/time.js'
 import { openZip, planDocumentZip, planListZip, zipFileName, type ZipPlan } from '../../core/documents/zip.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
