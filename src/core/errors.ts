@@ -21,6 +21,10 @@ export type RefusalReason =
   | 'control_character'
   | 'link_revoked'
   | 'link_expired'
+  | 'wrong_code'
+  | 'two_factor_on'
+  | 'two_factor_off'
+  | 'two_factor_required'
 
 /**
  * What the operator changes to get past a refusal about the installation, in core's words: the

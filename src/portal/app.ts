@@ -21,6 +21,7 @@ import { dashboardRoutes, documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { receiptCheckRoutes } from './routes/receipts.js'
 import { resetRoutes } from './routes/reset.js'
+import { accountTwoFactorRoutes, secondStepRoutes } from './routes/two-factor.js'
 import { userRoutes } from './routes/users.js'
 import { redactTokens } from '../core/tokens.js'
 
@@ -99,11 +100,13 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   // Each sub-app answers under its own prefix; the client area's home and the login pair sit at the root.
   app.route('/', dashboardRoutes())
   app.route('/', authRoutes())
+  app.route('/login', secondStepRoutes())
   app.route('/area', areaRoutes())
   app.route('/documents', documentRoutes())
   app.route('/d', deliveryRoutes())
   app.route('/users', userRoutes())
   app.route('/account', accountRoutes())
+  app.route('/account/2fa', accountTwoFactorRoutes())
   app.route('/reset', resetRoutes())
   app.route('/comprovantes', receiptCheckRoutes())
 

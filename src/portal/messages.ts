@@ -119,6 +119,49 @@ export const m = {
     },
   },
 
+  // Issue 9 §2: two-factor login (docs/rules.md#two-factor-login).
+  twoFactor: {
+    heading: 'Verificação em duas etapas',
+    offIntro:
+      'Além da senha, peça um código de 6 dígitos gerado por um aplicativo no seu celular (Google Authenticator, Microsoft Authenticator, Authy ou outro). Assim, quem descobrir sua senha ainda não consegue entrar.',
+    onIntro: (left: number) =>
+      `A verificação em duas etapas está ativada. Códigos de recuperação ainda não usados: ${left} de 10.`,
+    turnOn: 'Ativar verificação em duas etapas',
+    turnOff: 'Desativar verificação em duas etapas',
+    offHint: 'Para desativar, confirme com sua senha atual ou com um código do aplicativo.',
+    required: 'O escritório exige a verificação em duas etapas para sua conta, por isso ela não pode ser desativada.',
+    setupTitle: 'Ativar verificação em duas etapas',
+    setupRequired:
+      'O escritório exige a verificação em duas etapas para entrar na Área do Cliente. Configure-a agora: leva um minuto.',
+    steps: [
+      'Instale no celular um aplicativo autenticador (Google Authenticator, Microsoft Authenticator, Authy ou outro).',
+      'No aplicativo, escaneie o código QR abaixo. Se não conseguir escanear, digite a chave que aparece embaixo dele.',
+      'Digite o código de 6 dígitos que o aplicativo mostra.',
+    ],
+    qrLabel: 'Código QR para o aplicativo autenticador',
+    secretLabel: 'Chave para digitar no aplicativo',
+    codeLabel: 'Código de 6 dígitos',
+    confirm: 'Ativar',
+    enabled: 'Verificação em duas etapas ativada.',
+    codesTitle: 'Guarde seus códigos de recuperação',
+    codesIntro:
+      'Se perder o celular, entre com um destes códigos no lugar do código do aplicativo. Cada código vale uma vez. Guarde-os em lugar seguro (impressos ou num gerenciador de senhas): eles não serão mostrados de novo.',
+    continue: 'Continuar',
+    codeTitle: 'Verificação em duas etapas',
+    codeIntro: 'Digite o código de 6 dígitos que o aplicativo autenticador do seu celular mostra agora.',
+    codeOrRecovery: 'Código do aplicativo (ou de recuperação)',
+    recoveryHint:
+      'Sem o celular? Digite um dos seus códigos de recuperação. Perdeu também os códigos? Peça ao seu escritório de contabilidade para desativar a verificação em duas etapas da sua conta.',
+    submit: 'Verificar',
+    expiredTitle: 'Tempo esgotado',
+    expired: 'O tempo para concluir a entrada acabou. Entre novamente com seu usuário e senha.',
+    loginAgain: 'Entrar novamente',
+    disabled: 'Verificação em duas etapas desativada.',
+    offPassword: 'Senha atual',
+    offCode: 'ou um código do aplicativo',
+    offMissing: 'Digite sua senha atual ou um código do aplicativo para desativar.',
+  },
+
   accesses: {
     headingCompany: 'Quem acessou',
     headingOwn: 'Seus acessos',

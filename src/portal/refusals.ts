@@ -50,6 +50,10 @@ const REASONS: Record<RefusalReason, string> = {
   user_is_pending: `Este usuário ainda aguarda ativação: use "${m.users.activate}".`,
   visibility_of_admin: 'Administradores sempre veem tudo; a visibilidade vale só para colaboradores.',
   company_outside_area: 'Esta empresa não faz parte da Área do Cliente deste usuário.',
+  wrong_code: 'Código incorreto ou já usado. Digite o código que o aplicativo mostra agora.',
+  two_factor_on: 'A verificação em duas etapas já está ativada.',
+  two_factor_off: 'A verificação em duas etapas não está ativada.',
+  two_factor_required: m.twoFactor.required,
 }
 
 /** The pt-BR sentence of a refusal: the portal's own, the reason's, or its class's `fallback`. */

@@ -28,17 +28,16 @@ export async function storePasswordHash(trx: Db, userId: number, passwordHash: s
 }
 
 /**
- * The user changes their own password (asks for the current one, throttled per user: a
- * ThrottledError after repeated wrong ones); all their sessions end.
+ * Checks a signed-in user's current password before a change that needs it (new password, turning
+ * two-factor off), throttled per user: a ForbiddenError when wrong, a ThrottledError after repeated
+ * wrong ones. Returns the user's client id.
  */
-export async function changePassword(
+export async function verifyCurrentPassword(
   db: Db,
   userId: number,
   current: string,
-  next: string,
   hasher: PasswordHasher = inlineHasher,
-): Promise<void> {
-  validatePassword(next)
+): Promise<number> {
   const row = await db
     .selectFrom('client_users')
     .select(['password_hash', 'client_id'])
@@ -58,13 +57,29 @@ export async function changePassword(
     throw new ForbiddenError('the current password is wrong', { reason: 'wrong_current_password' })
   }
   await settleAttempt(db, reservation, 'succeeded')
+  return Number(row.client_id)
+}
+
+/**
+ * The user changes their own password (asks for the current one, throttled per user: a
+ * ThrottledError after repeated wrong ones); all their sessions end.
+ */
+export async function changePassword(
+  db: Db,
+  userId: number,
+  current: string,
+  next: string,
+  hasher: PasswordHasher = inlineHasher,
+): Promise<void> {
+  validatePassword(next)
+  const clientId = await verifyCurrentPassword(db, userId, current, hasher)
   const passwordHash = await hashNewPassword(db, next, hasher)
   await db.transaction().execute(async (trx) => {
     await storePasswordHash(trx, userId, passwordHash)
     await recordEvent(trx, {
       actor: clientUser(userId),
       action: 'user.password_changed',
-      clientId: Number(row.client_id),
+      clientId,
       userId,
     })
   })

@@ -62,6 +62,9 @@ export const REGISTRATION_POLICY: ThrottlePolicy = {
 /** Wrong current passwords on the account page, per user: a hijacked session must not guess. */
 export const PASSWORD_CHECK_POLICY: ThrottlePolicy = PAIR_POLICY
 
+/** Wrong two-factor codes per user: 5 free, then doubling waits (3 of 10^6 codes match a guess). */
+export const SECOND_FACTOR_POLICY: ThrottlePolicy = PAIR_POLICY
+
 /** How long a successful login exempts that address from the username's ceiling. */
 export const KNOWN_ADDRESS_DAYS = 30
 
@@ -185,6 +188,20 @@ export async function reservePasswordCheck(db: Db, userId: number): Promise<Atte
     [{ key: `password:${userId}`, policy: PASSWORD_CHECK_POLICY, onSuccess: 'clear' }],
     'too many wrong current passwords: wait before trying again',
   )
+}
+
+/**
+ * Reserves one check of a second factor (a TOTP or recovery code) for a user: counted per user, so
+ * someone holding the password cannot spread code guesses over networks, and per network, so one
+ * address cannot guess codes for many users (docs/rules.md#two-factor-login).
+ */
+export async function reserveSecondFactorCheck(
+  db: Db,
+  input: { userId: number; ip: string | null },
+): Promise<AttemptReservation> {
+  const plans: ThrottlePlan[] = [{ key: `second-factor:${input.userId}`, policy: SECOND_FACTOR_POLICY, onSuccess: 'clear' }]
+  if (input.ip) plans.push({ key: `ip:${throttleNetwork(input.ip)}`, policy: IP_POLICY, onSuccess: 'give-back' })
+  return reserve(db, plans, 'too many wrong codes: wait before trying again')
 }
 
 async function reserve(

@@ -8,10 +8,17 @@ import { m } from '../messages.js'
 import { formRefusal } from '../refusals.js'
 import { startSession } from '../session.js'
 import { AccountPage } from '../views/account.js'
+import { TwoFactorCard } from '../views/two-factor.js'
+import { twoFactorRequired, twoFactorState } from '../../core/identity/two-factor.js'
 
-function accountPage(c: PortalContext, auth: Auth, extra: { notice?: string; error?: string } = {}, status = 200) {
-  return render(c, AccountPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, user: auth.user, ...extra }), status)
+/** The account page, with the two-factor card (routes/two-factor.tsx answers its forms). */
+export async function accountPage(c: PortalContext, auth: Auth, extra: { notice?: string; error?: string } = {}, status = 200) {
+  const state = await twoFactorState(c.var.deps.db, auth.user.id)
+  const card = TwoFactorCard({ state, required: twoFactorRequired(c.var.firm.require2fa, auth.user) })
+  return render(c, AccountPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, user: auth.user, ...extra, children: card }), status)
 }
+
+const NOTICES: Record<string, string> = { senha: m.account.changed, '2fa': m.twoFactor.disabled }
 
 /** GET /account and POST /account/password (asks for the current password). */
 export function accountRoutes(): Hono<PortalEnv> {
@@ -20,7 +27,7 @@ export function accountRoutes(): Hono<PortalEnv> {
   app.get('/', (c) => {
     const auth = requireArea(c)
     if (auth instanceof Response) return auth
-    const notice = c.req.query('feito') === 'senha' ? m.account.changed : undefined
+    const notice = NOTICES[c.req.query('feito') ?? '']
     return accountPage(c, auth, { notice })
   })
 

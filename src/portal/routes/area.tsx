@@ -7,7 +7,7 @@ import { readRegisterForm } from '../forms.js'
 import { m } from '../messages.js'
 import { messagePage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
-import { startSession } from '../session.js'
+import { continueLogin } from '../second-step.js'
 import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 
 async function clientOfLink(c: PortalContext): Promise<Client> {
@@ -59,10 +59,8 @@ export function areaRoutes(): Hono<PortalEnv> {
       const refusal = formRefusal(c, error)
       return areaPage(c, client, { registerError: refusal.message, values }, refusal.status)
     }
-    if (user.status === 'active') {
-      await startSession(c, user, 'area')
-      return c.redirect('/?aviso=admin', 303)
-    }
+    // Under the firm's two-factor policy, set-up comes before the area (docs/rules.md#two-factor-login).
+    if (user.status === 'active') return continueLogin(c, user, 'area', '/?aviso=admin')
     return messagePage(
       c,
       { viewer: null, title: m.area.createdPendingTitle, message: m.area.createdPending, kind: 'ok', link: null },

@@ -3,7 +3,8 @@ import { render, viewerOf, type PortalEnv } from '../env.js'
 import { readLoginForm } from '../forms.js'
 import { m } from '../messages.js'
 import { pendingUserPage } from '../pages.js'
-import { attemptLogin, endSession, loginFailureStatus, startSession } from '../session.js'
+import { attemptLogin, endSession, loginFailureStatus } from '../session.js'
+import { continueLogin } from '../second-step.js'
 import { LoginPage } from '../views/auth.js'
 
 const NOTICES: Record<string, string> = {
@@ -26,10 +27,8 @@ export function authRoutes(): Hono<PortalEnv> {
   app.post('/login', async (c) => {
     const { username, password } = await readLoginForm(c)
     const outcome = await attemptLogin(c, username, password)
-    if (outcome.outcome === 'ok') {
-      await startSession(c, outcome.user, 'area')
-      return c.redirect('/', 303)
-    }
+    // A second factor, or its set-up, may still be owed (docs/rules.md#two-factor-login).
+    if (outcome.outcome === 'ok') return continueLogin(c, outcome.user, 'area', '/')
     if (outcome.outcome === 'pending') return pendingUserPage(c, outcome.user)
     const status = loginFailureStatus(c, outcome)
     return render(

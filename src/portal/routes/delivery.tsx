@@ -15,7 +15,8 @@ import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../gu
 import { m } from '../messages.js'
 import { messagePage, pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
-import { attemptLogin, loginFailureStatus, startSession } from '../session.js'
+import { attemptLogin, loginFailureStatus } from '../session.js'
+import { continueLogin } from '../second-step.js'
 import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 import { DocumentPage } from '../views/documents.js'
 
@@ -155,8 +156,8 @@ export function deliveryRoutes(): Hono<PortalEnv> {
       const scope = deliverySessionScope(outcome.user, resolved.document)
       // A pending user of another client learns only that its account awaits activation.
       if (!scope) return pendingUserPage(c, outcome.user)
-      await startSession(c, outcome.user, scope)
-      return c.redirect(`/d/${c.req.param('token')}`, 303)
+      // The same second step as /login, back to this link after it (docs/rules.md#two-factor-login).
+      return continueLogin(c, outcome.user, scope, `/d/${c.req.param('token')}`)
     }
     return loginPage(c, { loginError: m.login.failed, username }, loginFailureStatus(c, outcome))
   })
@@ -180,8 +181,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
       return loginPage(c, { registerError: refusal.message, values }, refusal.status)
     }
     // The user lands on the document, not the client area; a pending user gets a delivery-only session.
-    await startSession(c, user, deliverySessionScope(user, resolved.document) ?? 'delivery')
-    return c.redirect(`/d/${c.req.param('token')}`, 303)
+    return continueLogin(c, user, deliverySessionScope(user, resolved.document) ?? 'delivery', `/d/${c.req.param('token')}`)
   })
 
   return app

@@ -1,5 +1,6 @@
 import type { ClientUser } from '../../core/identity/users.js'
 import { m } from '../messages.js'
+import type { Child } from 'hono/jsx'
 import { Layout, Notice, type Viewer } from './layout.js'
 
 /** A new-password field pair's single input, labelled with the bcrypt limits. */
@@ -16,7 +17,7 @@ function NewPassword(props: { id: string }) {
 }
 
 /** GET /account: the user's details and the change-password form. */
-export function AccountPage(props: { firmName: string; viewer: Viewer; user: ClientUser; notice?: string; error?: string }) {
+export function AccountPage(props: { firmName: string; viewer: Viewer; user: ClientUser; notice?: string; error?: string; children?: Child }) {
   const u = props.user
   return (
     <Layout title={m.account.title} firmName={props.firmName} viewer={props.viewer}>
@@ -46,6 +47,7 @@ export function AccountPage(props: { firmName: string; viewer: Viewer; user: Cli
           <button type="submit">{m.account.submit}</button>
         </form>
       </section>
+      {props.children}
     </Layout>
   )
 }
