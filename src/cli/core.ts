@@ -17,6 +17,7 @@ const MODULES = () =>
     import('../core/identity/passwords.js'),
     import('../core/identity/password-resets.js'),
     import('../core/identity/password-pool.js'),
+    import('../core/identity/two-factor.js'),
     import('../core/documents/documents.js'),
     import('../core/documents/deliveries.js'),
     import('../core/storage/file-store.js'),

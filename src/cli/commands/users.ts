@@ -256,4 +256,28 @@ Examples:
         `one use, valid until ${formatTime(reset.expiresAt)} (${DEFAULT_TIME_ZONE}); ${user.username}'s sessions ended`,
       )
     })
+
+  users
+    .command('reset-2fa')
+    .description(
+      "turn two-factor login off for a user who lost the phone: its recovery codes are deleted and its sessions end",
+    )
+    .argument('<user>', 'user id or username')
+    .option('--json', 'print JSON for scripts')
+    .addHelpText(
+      'after',
+      `
+The user turns it on again under Minha conta, or is led to set it up at the next login when the
+firm requires it (confi firm set --require-2fa). An event is written.
+
+Example:
+  $ confi users reset-2fa bruno`,
+    )
+    .action(async (ref: string, options: { json?: boolean }) => {
+      const { resolveUser, resetTwoFactor } = await loadCore()
+      const db = await context.db()
+      const user = await resetTwoFactor(db, context.actor, (await resolveUser(db, ref)).id)
+      if (options.json) return context.out.json({ userId: user.id, username: user.username, twoFactor: false, sessionsEnded: true })
+      context.out.line(`turned two-factor login off for ${user.username}; its recovery codes were deleted and its sessions ended`)
+    })
 }

@@ -9,7 +9,7 @@ import { assertAccountant, clientUser, type Actor } from '../actors.js'
 import { recordEvent } from '../audit/events.js'
 import type { TwoFactorPolicy } from '../clients/firm.js'
 import type { Db } from '../db/database.js'
-import { ConflictError, ForbiddenError } from '../errors.js'
+import { ConflictError, ForbiddenError, UnavailableError } from '../errors.js'
 import { now, nowIso } from '../time.js'
 import type { SecretKey } from '../tokens.js'
 import { verifyCurrentPassword } from './credentials.js'
@@ -57,6 +57,18 @@ export async function secondStepFor(db: Db, user: ClientUser, policy: TwoFactorP
 
 const context = (userId: number) => `user:${userId}`
 
+// A secret that does not open was sealed under another secret key file (a database restored
+// without its key) or altered: no code can match, and the accountant's reset is the way out.
+function openSecret(key: SecretKey, userId: number, sealed: string): Buffer {
+  try {
+    return unseal(key, SECRET_PURPOSE, context(userId), sealed)
+  } catch {
+    throw new UnavailableError(
+      `the two-factor secret of user ${userId} cannot be opened with this secret key file: 'confi users reset-2fa' turns it off for that user`,
+    )
+  }
+}
+
 /** The secret in the form people type it: base32 in groups of four. */
 export function groupedSecret(secret: string): string {
   return secret.match(/.{1,4}/g)!.join(' ')
@@ -78,7 +90,7 @@ export async function startTwoFactorSetup(db: Db, key: SecretKey, user: ClientUs
   if (row?.enabled_at) throw new ConflictError('two-factor login is already on', { reason: 'two_factor_on' })
   let secret: Buffer
   if (row) {
-    secret = unseal(key, SECRET_PURPOSE, context(user.id), row.secret_sealed)
+    secret = openSecret(key, user.id, row.secret_sealed)
   } else {
     secret = randomBytes(SECRET_BYTES)
     const sealed = seal(key, SECRET_PURPOSE, context(user.id), secret)
@@ -128,7 +140,7 @@ export async function confirmTwoFactorSetup(
   const row = await db.selectFrom('two_factor').selectAll().where('user_id', '=', input.userId).executeTakeFirst()
   if (!row) throw new ConflictError('two-factor set-up was not started', { reason: 'two_factor_off' })
   if (row.enabled_at) throw new ConflictError('two-factor login is already on', { reason: 'two_factor_on' })
-  const secret = unseal(key, SECRET_PURPOSE, context(input.userId), row.secret_sealed)
+  const secret = openSecret(key, input.userId, row.secret_sealed)
   let step: number | null = null
   await underThrottle(db, input, async () => {
     step = matchTotp(secret, normalisedDigits(input.code), now())
@@ -162,7 +174,7 @@ function normalisedDigits(code: string): string {
 async function acceptTotp(db: Db, key: SecretKey, userId: number, code: string): Promise<boolean> {
   const row = await db.selectFrom('two_factor').selectAll().where('user_id', '=', userId).executeTakeFirst()
   if (!row?.enabled_at) return false
-  const secret = unseal(key, SECRET_PURPOSE, context(userId), row.secret_sealed)
+  const secret = openSecret(key, userId, row.secret_sealed)
   const step = matchTotp(secret, code, now(), Number(row.last_step))
   if (step === null) return false
   const moved = await db
