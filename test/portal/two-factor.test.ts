@@ -1,0 +1,232 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { base32Decode, totpCode } from '../../src/core/identity/totp.js'
+import type { ClientUser } from '../../src/core/identity/users.js'
+import { setClock } from '../../src/core/time.js'
+import { ACCOUNTANT } from '../helpers/factories.js'
+import { PASSWORD, sessionCookie, usePortalWorld } from '../helpers/portal.js'
+
+// Issue 9 §2 through the portal (docs/rules.md#two-factor-login).
+
+const w = usePortalWorld()
+let current = Date.parse('2026-03-10T12:00:10Z')
+let restore: () => void = () => {}
+beforeEach(() => {
+  current = Date.parse('2026-03-10T12:00:10Z')
+  restore = setClock(() => new Date(current))
+})
+afterEach(() => restore())
+
+const pendingCookie = (response: Response) => /(confi_pending=[^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1]
+const secretOf = (html: string) => /<code id="two-factor-secret">([A-Z2-7 ]+)<\/code>/.exec(html)![1]
+const codeNow = (secret: string) => totpCode(base32Decode(secret), new Date(current))
+const codesOf = (html: string) => [...html.matchAll(/<li><code>([a-z2-7]{5}-[a-z2-7]{5})<\/code><\/li>/g)].map((m) => m[1])
+
+/** Turns two-factor on through /account; returns the secret and the recovery codes shown. */
+async function enableOnAccount(user: ClientUser): Promise<{ secret: string; codes: string[] }> {
+  const cookie = await w.cookieFor(user)
+  const page = await w.request('/account/2fa', { cookie })
+  const secret = secretOf(await page.text())
+  const done = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret) } })
+  expect(done.status).toBe(200)
+  return { secret, codes: codesOf(await done.text()) }
+}
+
+async function ana(role: 'admin' | 'collaborator' = 'admin') {
+  const client = await w.client('Padaria Pão Quente Ltda')
+  // A client's first user is its admin.
+  if (role === 'collaborator') await w.user(client, 'zeca', { role: 'admin' })
+  return { client, user: await w.user(client, 'ana', { role }) }
+}
+
+const login = (extra: { path?: string; ip?: string } = {}) =>
+  w.request(extra.path ?? '/login', { form: { username: 'ana', password: PASSWORD }, ip: extra.ip })
+
+describe('turning two-factor on and off on /account', () => {
+  it('shows a server-rendered QR code and the secret, turns on with a valid code and shows 10 recovery codes once', async () => {
+    const { user } = await ana()
+    const cookie = await w.cookieFor(user)
+    const account = await (await w.request('/account', { cookie })).text()
+    expect(account).toContain('Verificação em duas etapas')
+    expect(account).toContain('href="/account/2fa"')
+    const response = await w.request('/account/2fa', { cookie })
+    expect(response.status).toBe(200)
+    const html = await response.text()
+    expect(html).toMatch(/<figure role="img" aria-label="[^"]+"><svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*viewBox/)
+    expect(html).not.toContain('<script')
+    const secret = secretOf(html)
+    expect(secret).toMatch(/^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/)
+    // Not in clear in the database.
+    const row = await w.db.selectFrom('two_factor').selectAll().executeTakeFirstOrThrow()
+    expect(row.secret_sealed).not.toContain(secret.replace(/ /g, ''))
+
+    const wrong = await w.request('/account/2fa', { cookie, form: { code: '000000' } })
+    expect(wrong.status).toBe(403)
+    expect(await wrong.text()).toContain('Código incorreto')
+    const done = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret) } })
+    expect(done.status).toBe(200)
+    const codes = codesOf(await done.text())
+    expect(codes).toHaveLength(10)
+    // Shown once: the set-up page now leads back to the account, which says it is on.
+    expect((await w.request('/account/2fa', { cookie })).headers.get('location')).toBe('/account')
+    const after = await (await w.request('/account', { cookie })).text()
+    expect(after).toContain('10 de 10')
+    for (const code of codes) expect(after).not.toContain(code)
+  })
+
+  it('turns off with the current password, not with a wrong one or nothing', async () => {
+    const { user } = await ana()
+    await enableOnAccount(user)
+    const cookie = await w.cookieFor(user)
+    expect((await w.request('/account/2fa/off', { cookie, form: { password: '', code: '' } })).status).toBe(400)
+    const wrong = await w.request('/account/2fa/off', { cookie, form: { password: 'errada-errada' } })
+    expect(wrong.status).toBe(403)
+    const off = await w.request('/account/2fa/off', { cookie, form: { password: PASSWORD } })
+    expect(off.headers.get('location')).toBe('/account?feito=2fa')
+    expect(await (await w.request('/account?feito=2fa', { cookie })).text()).toContain('Verificação em duas etapas desativada')
+    expect((await login()).headers.get('location')).toBe('/')
+  })
+})
+
+describe('login with two-factor on', () => {
+  it('asks for the code after the password, gives no session before it, and a session after', async () => {
+    const { user } = await ana()
+    const { secret } = await enableOnAccount(user)
+    current += 30_000
+    const first = await login()
+    expect(first.status).toBe(303)
+    expect(first.headers.get('location')).toBe('/login/codigo')
+    expect(sessionCookie(first)).toBeUndefined()
+    const pending = pendingCookie(first)!
+    expect(first.headers.get('set-cookie')).toMatch(/confi_pending=[^;]+;.*HttpOnly/i)
+    // Half logged in is not logged in.
+    expect((await w.request('/', { cookie: pending })).headers.get('location')).toMatch(/^\/login/)
+    const rows = await w.db.selectFrom('pending_logins').selectAll().execute()
+    expect(rows).toHaveLength(1)
+    expect(rows[0].token_hash).not.toBe(pending.split('=')[1])
+
+    const page = await w.request('/login/codigo', { cookie: pending })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('autocomplete="one-time-code"')
+    const wrong = await w.request('/login/codigo', { cookie: pending, form: { code: '123456' } })
+    expect(wrong.status).toBe(403)
+    expect(sessionCookie(wrong)).toBeUndefined()
+    expect(await wrong.text()).toContain('Código incorreto')
+
+    const code = codeNow(secret)
+    const right = await w.request('/login/codigo', { cookie: pending, form: { code } })
+    expect(right.status).toBe(303)
+    expect(right.headers.get('location')).toBe('/')
+    const session = sessionCookie(right)!
+    expect((await w.request('/', { cookie: session })).status).toBe(200)
+    expect(await w.db.selectFrom('pending_logins').selectAll().execute()).toHaveLength(0)
+    // The same pending cookie, and the same code in a new login, open nothing more.
+    expect((await w.request('/login/codigo', { cookie: pending, form: { code } })).status).toBe(401)
+    const again = pendingCookie(await login())!
+    const replay = await w.request('/login/codigo', { cookie: again, form: { code } })
+    expect(replay.status).toBe(403)
+    expect(sessionCookie(replay)).toBeUndefined()
+  })
+
+  it('accepts a recovery code once', async () => {
+    const { user } = await ana()
+    const { codes } = await enableOnAccount(user)
+    const pending = pendingCookie(await login())!
+    const ok = await w.request('/login/codigo', { cookie: pending, form: { code: codes[3] } })
+    expect(sessionCookie(ok)).toBeDefined()
+    const second = pendingCookie(await login())!
+    expect((await w.request('/login/codigo', { cookie: second, form: { code: codes[3] } })).status).toBe(403)
+  })
+
+  it('throttles wrong codes with 429 and Retry-After, and a half-finished login expires after 5 minutes', async () => {
+    const { user } = await ana()
+    const { secret } = await enableOnAccount(user)
+    current += 30_000
+    const pending = pendingCookie(await login())!
+    for (let i = 0; i < 5; i++) {
+      expect((await w.request('/login/codigo', { cookie: pending, form: { code: '000000' } })).status).toBe(403)
+    }
+    const throttled = await w.request('/login/codigo', { cookie: pending, form: { code: codeNow(secret) } })
+    expect(throttled.status).toBe(429)
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(sessionCookie(throttled)).toBeUndefined()
+    current += 5 * 60_000
+    const expired = await w.request('/login/codigo', { cookie: pending, form: { code: codeNow(secret) } })
+    expect(expired.status).toBe(401)
+    expect(await expired.text()).toContain('Entre novamente')
+    expect(sessionCookie(expired)).toBeUndefined()
+  })
+
+  it('gives a delivery-link login the same second step and returns to the document', async () => {
+    const { client, doc, token } = await w.link('on')
+    const user = await w.user(client, 'ana', { role: 'admin' })
+    const { secret } = await enableOnAccount(user)
+    current += 30_000
+    const first = await w.request(`/d/${token}/login`, { form: { username: 'ana', password: PASSWORD } })
+    expect(first.headers.get('location')).toBe('/login/codigo')
+    expect(sessionCookie(first)).toBeUndefined()
+    const pending = pendingCookie(first)!
+    expect((await w.request(`/d/${token}`, { cookie: pending })).status).toBe(401)
+    const right = await w.request('/login/codigo', { cookie: pending, form: { code: codeNow(secret) } })
+    expect(right.headers.get('location')).toBe(`/d/${token}`)
+    const page = await w.request(`/d/${token}`, { cookie: sessionCookie(right) })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain(doc.title)
+  })
+})
+
+describe("the firm's policy (confi firm set --require-2fa)", () => {
+  it('leads a covered user without two-factor to set it up before anything else, shows the codes once, then continues', async () => {
+    const { user } = await ana('admin')
+    await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'admins' })
+    const first = await login()
+    expect(first.headers.get('location')).toBe('/login/configurar')
+    expect(sessionCookie(first)).toBeUndefined()
+    const pending = pendingCookie(first)!
+    expect((await w.request('/login/codigo', { cookie: pending })).headers.get('location')).toBe('/login/configurar')
+    const page = await w.request('/login/configurar', { cookie: pending })
+    const html = await page.text()
+    expect(html).toContain('O escritório exige a verificação em duas etapas')
+    expect(html).toContain('<svg')
+    const secret = secretOf(html)
+    const wrong = await w.request('/login/configurar', { cookie: pending, form: { code: '000000' } })
+    expect(wrong.status).toBe(403)
+    expect(secretOf(await wrong.text())).toBe(secret)
+    const done = await w.request('/login/configurar', { cookie: pending, form: { code: codeNow(secret) } })
+    expect(done.status).toBe(200)
+    const body = await done.text()
+    expect(codesOf(body)).toHaveLength(10)
+    expect(body).toContain('<a href="/">Continuar</a>')
+    const session = sessionCookie(done)!
+    expect((await w.request('/', { cookie: session })).status).toBe(200)
+    // Required: cannot be turned off; the next login asks for the code.
+    const account = await (await w.request('/account', { cookie: session })).text()
+    expect(account).not.toContain('/account/2fa/off')
+    expect((await w.request('/account/2fa/off', { cookie: session, form: { password: PASSWORD } })).status).toBe(409)
+    expect((await login()).headers.get('location')).toBe('/login/codigo')
+    expect(user.role).toBe('admin')
+  })
+
+  it("'admins' leaves collaborators alone; 'all' covers them", async () => {
+    await ana('collaborator')
+    await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'admins' })
+    const free = await login()
+    expect(free.headers.get('location')).toBe('/')
+    expect(sessionCookie(free)).toBeDefined()
+    await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'all' })
+    expect((await login()).headers.get('location')).toBe('/login/configurar')
+  })
+
+  it('applies to a registration through the client login link too', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'admins' })
+    const form = { name: 'Ana', username: 'ana', email: '', password: PASSWORD }
+    const registered = await w.request(`${w.loginPath(client)}/register`, { form })
+    expect(registered.headers.get('location')).toBe('/login/configurar')
+    expect(sessionCookie(registered)).toBeUndefined()
+    const pending = pendingCookie(registered)!
+    const secret = secretOf(await (await w.request('/login/configurar', { cookie: pending })).text())
+    const done = await w.request('/login/configurar', { cookie: pending, form: { code: codeNow(secret) } })
+    expect(await done.text()).toContain('<a href="/?aviso=admin">Continuar</a>')
+  })
+})
