@@ -68,7 +68,7 @@ export function registerFirm(program: Command, context: CliContext): void {
     .option('--reminder-days <days>', 'days before a due date on which reminders go out (default 3,1,0)')
     .option('--email <address>', "the firm's contact e-mail shown to clients ('' clears it)")
     .addOption(
-      new Option('--require-2fa <who>', 'who must use two-factor login').choices(['off', 'admins', 'all']),
+      new Option('--require-2fa <who>', 'who must use two-factor login: admins (client administrators) or all client users; they set it up at their next login').choices(['off', 'admins', 'all']),
     )
     .option('--json', 'print the options as JSON')
     .addHelpText(
