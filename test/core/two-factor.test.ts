@@ -14,6 +14,7 @@ import {
   verifySecondFactor,
 } from '../../src/core/identity/two-factor.js'
 import type { ClientUser } from '../../src/core/identity/users.js'
+import { pruneExpired } from '../../src/core/ops/maintenance.js'
 import { setClock } from '../../src/core/time.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { ACCOUNTANT, eventActions, makeClient, makeUser, memoHasher, PASSWORD } from '../helpers/factories.js'
@@ -106,6 +107,17 @@ describe('second factor at login', () => {
     expect(await check(ana, totpCode(secret, new Date(current)).replace(/(\d{3})/, '$1 '))).toBe('totp')
   })
 
+  it('gives two parallel checks of one code a single success', async () => {
+    const ana = await user()
+    const { secret, codes } = await enable(ana)
+    current += 30_000
+    const code = totpCode(secret, new Date(current))
+    const totp = await Promise.allSettled([check(ana, code), check(ana, code)])
+    expect(totp.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+    const recovery = await Promise.allSettled([check(ana, codes[0]), check(ana, codes[0])])
+    expect(recovery.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+  })
+
   it('accepts each recovery code once, in any case and spacing, and records its use', async () => {
     const ana = await user()
     const { codes } = await enable(ana)
@@ -186,7 +198,10 @@ describe('pending logins', () => {
     current += 5 * 60_000
     expect(await lookupPendingLogin(t.db, code.token)).toBeNull()
     expect(await lookupPendingLogin(t.db, setup.token)).not.toBeNull()
+    // Pruning (confi maintenance prune, and confi serve hourly) removes what expired unread.
+    await createPendingLogin(t.db, { userId: ana.id, scope: 'area', step: 'code' })
     current += 10 * 60_000
+    expect((await pruneExpired(t.db)).pendingLogins).toBe(2)
     expect(await lookupPendingLogin(t.db, setup.token)).toBeNull()
     expect(await t.db.selectFrom('pending_logins').selectAll().execute()).toHaveLength(0)
   })
