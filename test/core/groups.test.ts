@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { getClient } from '../../src/core/clients/clients.js'
+import { getClient, listClientPage } from '../../src/core/clients/clients.js'
 import { ConflictError } from '../../src/core/errors.js'
 import { addGroupMembers, getGroup, removeGroupMembers } from '../../src/core/clients/groups.js'
 import { useTestDatabase } from '../helpers/db.js'
@@ -30,6 +30,21 @@ describe('company groups', () => {
       'group.members_added',
       'group.members_removed',
     ])
+  })
+
+  it('marks the heads on a page of the client list, whichever page their members are on', async () => {
+    const member = await makeClient(t.db, t.key)
+    const head = await makeClient(t.db, t.key)
+    const lone = await makeClient(t.db, t.key)
+    const laterHead = await makeClient(t.db, t.key)
+    const laterMember = await makeClient(t.db, t.key)
+    await addGroupMembers(t.db, ACCOUNTANT, head.id, [member.id])
+    await addGroupMembers(t.db, ACCOUNTANT, laterHead.id, [laterMember.id])
+    const first = await listClientPage(t.db, { limit: 3 })
+    expect(first.clients.map((c) => c.id)).toEqual([member.id, head.id, lone.id])
+    expect([...first.headIds]).toEqual([head.id])
+    const second = await listClientPage(t.db, { limit: 3, afterId: first.nextAfterId ?? undefined })
+    expect([...second.headIds]).toEqual([laterHead.id])
   })
 
   it('refuses a client as its own member', async () => {

@@ -1,0 +1,50 @@
+// Every core module the commands call, in one module: `loadCore()` imports this once, so the
+// bundle loads core as a few chunks instead of one chunk per module (docs/performance.md, CLI
+// start-up).
+import * as errors from '../core/errors.js'
+import * as time from '../core/time.js'
+import * as db_database from '../core/db/database.js'
+import * as clients_firm from '../core/clients/firm.js'
+import * as clients_clients from '../core/clients/clients.js'
+import * as clients_groups from '../core/clients/groups.js'
+import * as clients_tax_id from '../core/clients/tax-id.js'
+import * as identity_users from '../core/identity/users.js'
+import * as identity_registration from '../core/identity/registration.js'
+import * as identity_credentials from '../core/identity/credentials.js'
+import * as identity_passwords from '../core/identity/passwords.js'
+import * as identity_password_resets from '../core/identity/password-resets.js'
+import * as identity_password_pool from '../core/identity/password-pool.js'
+import * as documents_documents from '../core/documents/documents.js'
+import * as documents_deliveries from '../core/documents/deliveries.js'
+import * as storage_file_store from '../core/storage/file-store.js'
+import * as access_log_log from '../core/access-log/log.js'
+import * as access_log_export from '../core/access-log/export.js'
+import * as access_log_filter from '../core/access-log/filter.js'
+import * as ops_backup from '../core/ops/backup.js'
+import * as ops_demo from '../core/ops/demo.js'
+import * as ops_maintenance from '../core/ops/maintenance.js'
+
+export const modules = [
+  errors,
+  time,
+  db_database,
+  clients_firm,
+  clients_clients,
+  clients_groups,
+  clients_tax_id,
+  identity_users,
+  identity_registration,
+  identity_credentials,
+  identity_passwords,
+  identity_password_resets,
+  identity_password_pool,
+  documents_documents,
+  documents_deliveries,
+  storage_file_store,
+  access_log_log,
+  access_log_export,
+  access_log_filter,
+  ops_backup,
+  ops_demo,
+  ops_maintenance,
+] as const
