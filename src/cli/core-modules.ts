@@ -14,6 +14,7 @@ import * as identity_credentials from '../core/identity/credentials.js'
 import * as identity_passwords from '../core/identity/passwords.js'
 import * as identity_password_resets from '../core/identity/password-resets.js'
 import * as identity_password_pool from '../core/identity/password-pool.js'
+import * as identity_two_factor from '../core/identity/two-factor.js'
 import * as documents_documents from '../core/documents/documents.js'
 import * as documents_deliveries from '../core/documents/deliveries.js'
 import * as storage_file_store from '../core/storage/file-store.js'
@@ -38,6 +39,7 @@ export const modules = [
   identity_passwords,
   identity_password_resets,
   identity_password_pool,
+  identity_two_factor,
   documents_documents,
   documents_deliveries,
   storage_file_store,

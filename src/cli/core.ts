@@ -2,32 +2,7 @@
 // stay fast (docs/performance.md). One loader for every command; Node keeps each module after
 // its first import, so calling it again costs nothing.
 
-const MODULES = () =>
-  Promise.all([
-    import('../core/errors.js'),
-    import('../core/time.js'),
-    import('../core/db/database.js'),
-    import('../core/clients/firm.js'),
-    import('../core/clients/clients.js'),
-    import('../core/clients/groups.js'),
-    import('../core/clients/tax-id.js'),
-    import('../core/identity/users.js'),
-    import('../core/identity/registration.js'),
-    import('../core/identity/credentials.js'),
-    import('../core/identity/passwords.js'),
-    import('../core/identity/password-resets.js'),
-    import('../core/identity/password-pool.js'),
-    import('../core/identity/two-factor.js'),
-    import('../core/documents/documents.js'),
-    import('../core/documents/deliveries.js'),
-    import('../core/storage/file-store.js'),
-    import('../core/access-log/log.js'),
-    import('../core/access-log/export.js'),
-    import('../core/access-log/filter.js'),
-    import('../core/ops/backup.js'),
-    import('../core/ops/demo.js'),
-    import('../core/ops/maintenance.js'),
-  ])
+const MODULES = () => import('./core-modules.js').then((loaded) => loaded.modules)
 
 type Modules = Awaited<ReturnType<typeof MODULES>>
 type Merged<T extends readonly unknown[]> = T extends readonly [infer Head, ...infer Tail] ? Head & Merged<Tail> : unknown
