@@ -6,7 +6,7 @@ import type { Db } from '../core/db/database.js'
 import type { FileStore } from '../core/storage/file-store.js'
 import type { FirmOptions } from '../core/clients/firm.js'
 import type { PasswordHasher } from '../core/identity/passwords.js'
-import type { Session } from '../core/identity/sessions.js'
+import type { Session, SessionEndReason } from '../core/identity/sessions.js'
 import type { SecretKey } from '../core/tokens.js'
 import type { ClientUser } from '../core/identity/users.js'
 import type { ClientAddress } from '../core/clients/client-address.js'
@@ -56,6 +56,8 @@ export type PortalEnv = {
     firm: FirmOptions
     auth: Auth | null
     address: ClientAddress
+    /** Set when the request's cookie named a session that has ended: why, for the notice. */
+    sessionEnd?: SessionEndReason | 'unknown'
     /** Set by a guard when the request's session must end once the response is built. */
     endSession?: boolean
   }

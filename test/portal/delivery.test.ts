@@ -132,13 +132,21 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
     expect(sessionCookie(response)).toBeUndefined()
   })
 
-  it('refuses a disabled user like a wrong password', async () => {
+  it('tells a disabled user with the right password that the account is disabled; a wrong one learns nothing', async () => {
     const { client, token } = await w.link('on')
     await w.user(client, 'ana', { role: 'admin' })
     await w.user(client, 'fora', { status: 'disabled' })
-    const response = await w.request(`/d/${token}/login`, { form: { username: 'fora', password: PASSWORD } })
-    expect(response.status).toBe(401)
-    expect(await response.text()).toContain('Usuário ou senha incorretos')
+    const right = await w.request(`/d/${token}/login`, { form: { username: 'fora', password: PASSWORD } })
+    expect(right.status).toBe(403)
+    expect(right.headers.get('set-cookie') ?? '').not.toContain('confi_session=')
+    const page = await right.text()
+    expect(page).toContain('Conta desativada')
+    expect(page).toContain('Nome ana')
+    const wrong = await w.request(`/d/${token}/login`, { form: { username: 'fora', password: 'senha-errada' } })
+    expect(wrong.status).toBe(401)
+    const wrongPage = await wrong.text()
+    expect(wrongPage).toContain('Usuário ou senha incorretos')
+    expect(wrongPage).not.toContain('desativada')
   })
 })
 

@@ -17,15 +17,15 @@ function accountPage(c: PortalContext, auth: Auth, extra: { notice?: string; err
 export function accountRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/', (c) => {
-    const auth = requireArea(c)
+  app.get('/', async (c) => {
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const notice = c.req.query('feito') === 'senha' ? m.account.changed : undefined
     return accountPage(c, auth, { notice })
   })
 
   app.post('/password', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const form = await c.req.parseBody()
     const { db, hasher } = c.var.deps

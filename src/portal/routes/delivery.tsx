@@ -13,9 +13,9 @@ import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from 
 import { readLoginForm, readRegisterForm } from '../forms.js'
 import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
-import { messagePage, pendingUserPage } from '../pages.js'
+import { disabledUserPage, messagePage, pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
-import { attemptLogin, loginFailureStatus, startSession } from '../session.js'
+import { attemptLogin, loginRefusal, startSession } from '../session.js'
 import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 import { DocumentPage } from '../views/documents.js'
 
@@ -158,7 +158,9 @@ export function deliveryRoutes(): Hono<PortalEnv> {
       await startSession(c, outcome.user, scope)
       return c.redirect(`/d/${c.req.param('token')}`, 303)
     }
-    return loginPage(c, { loginError: m.login.failed, username }, loginFailureStatus(c, outcome))
+    if (outcome.outcome === 'disabled') return disabledUserPage(c, outcome.user)
+    const { status, message } = loginRefusal(c, outcome)
+    return loginPage(c, { loginError: message, username }, status)
   })
 
   app.post('/:token/register', async (c) => {

@@ -24,7 +24,7 @@ export function dashboardRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const { db } = c.var.deps
     const scope = await scopeOfFreshUser(db, auth.user)
@@ -77,7 +77,7 @@ export function documentRoutes(): Hono<PortalEnv> {
   app.route('/', documentReceiptRoutes())
 
   app.get('/:id', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
     const accesses = await listDocumentAccesses(c.var.deps.db, auth.user, document)
@@ -105,7 +105,7 @@ export function documentRoutes(): Hono<PortalEnv> {
   })
 
   app.get('/:id/files/:attachmentId', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
     const attachmentId = parseId(c.req.param('attachmentId'))

@@ -86,7 +86,7 @@ type UserAction = (c: PortalContext, auth: Auth, user: ClientUser) => Promise<un
 /** A POST on one user: run it, then back to the list with a notice, or the list with the refusal. */
 function userAction(done: string, action: UserAction) {
   return async (c: PortalContext) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     const user = await ownUser(c, auth)
     try {
@@ -106,13 +106,13 @@ export function userRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/', async (c) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     return usersPage(c, auth)
   })
 
   app.post('/', async (c) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     const form = await c.req.parseBody()
     const values = { name: field(form, 'name'), username: field(form, 'username'), email: field(form, 'email') }
@@ -132,7 +132,7 @@ export function userRoutes(): Hono<PortalEnv> {
   })
 
   app.get('/:id', async (c) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     return userPage(c, auth, await ownUser(c, auth))
   })
@@ -149,7 +149,7 @@ export function userRoutes(): Hono<PortalEnv> {
   )
 
   app.post('/:id/visibility', async (c) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     const user = await ownUser(c, auth)
     const { db } = c.var.deps

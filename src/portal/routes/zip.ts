@@ -64,7 +64,7 @@ export function zipRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/zip', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const scope = await scopeOfFreshUser(c.var.deps.db, auth.user)
     const { filters, error, query } = readAreaQuery(c, scope)
@@ -76,7 +76,7 @@ export function zipRoutes(): Hono<PortalEnv> {
   })
 
   app.get('/:id/zip', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
     const plan = planDocumentZip(document)

@@ -28,10 +28,11 @@ function UsernameField(props: { id: string; value?: string; hint?: string }) {
 }
 
 /** Username and password, posted to `action`. */
-export function LoginForm(props: { action: string; username?: string; idPrefix?: string }) {
+export function LoginForm(props: { action: string; username?: string; idPrefix?: string; next?: string }) {
   const p = props.idPrefix ?? 'login'
   return (
     <form method="post" action={props.action}>
+      {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
       <UsernameField id={`${p}-username`} value={props.username} />
       <label for={`${p}-password`}>{m.fields.password}</label>
       <input
@@ -87,7 +88,7 @@ interface PageBase {
 }
 
 /** GET /login. */
-export function LoginPage(props: PageBase & { error?: string; notice?: string; username?: string }) {
+export function LoginPage(props: PageBase & { error?: string; notice?: string; username?: string; next?: string }) {
   return (
     <Layout title={m.login.title} firmName={props.firmName} viewer={props.viewer}>
       <h1>{m.login.title}</h1>
@@ -95,7 +96,7 @@ export function LoginPage(props: PageBase & { error?: string; notice?: string; u
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <div class="card">
         <p>{m.login.intro}</p>
-        <LoginForm action="/login" username={props.username} />
+        <LoginForm action="/login" username={props.username} next={props.next} />
         <p class="muted">{m.login.forgot}</p>
       </div>
     </Layout>
