@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest'
+import { pruneExpired } from '../../src/core/ops/maintenance.js'
+import { setUserRole } from '../../src/core/identity/users.js'
+import { setClock } from '../../src/core/time.js'
+import { safeNextPath } from '../../src/portal/next-path.js'
+import { usePortalWorld, PASSWORD, sessionCookie } from '../helpers/portal.js'
+
+// Issue 9 §4: what a client notices — return after login, why a session ended, throttled and
+// disabled logins.
+
+const w = usePortalWorld()
+
+async function clientWithAdmin() {
+  const client = await w.client('Padaria Pão Quente Ltda')
+  const ana = await w.user(client, 'ana', { role: 'admin' })
+  return { client, ana }
+}
+
+describe('after login, the page that was asked for', () => {
+  it('accepts only a same-origin relative path', () => {
+    for (const ok of ['/', '/documents/12', '/?competence=03%2F2026&page=2', '/users#x']) expect(safeNextPath(ok), ok).toBe(ok)
+    const bad = [
+      '', 'documents', '//evil.example', '//evil.example/x', '/\\evil.example', '/x\\y', 'https://evil.example/',
+      'javascript:alert(1)', '/\t/evil.example', '/x\ny', '/x\r\nSet-Cookie: a=b', '/\u0000', '/caf\u00e9', '/a b',
+      '/\u0085x', ' /x', `/${'a'.repeat(2001)}`,
+    ]
+    for (const value of bad) expect(safeNextPath(value), JSON.stringify(value)).toBeNull()
+    expect(safeNextPath(undefined)).toBeNull()
+  })
+
+  it('sends a guarded page to /login?next=… and returns there after the password', async () => {
+    const { client } = await clientWithAdmin()
+    const doc = await w.doc(client, 'DAS Março 2026')
+    const path = `/documents/${doc.id}`
+    const guarded = await w.request(path)
+    expect(guarded.status).toBe(303)
+    expect(guarded.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`)
+    const page = await (await w.request(guarded.headers.get('location')!)).text()
+    expect(page).toContain(`<input type="hidden" name="next" value="${path}"/>`)
+    const login = await w.request('/login', { form: { username: 'ana', password: PASSWORD, next: path } })
+    expect(login.status).toBe(303)
+    expect(login.headers.get('location')).toBe(path)
+    expect((await w.request(path, { cookie: sessionCookie(login) })).status).toBe(200)
+    // A query string comes back too; a wrong password keeps `next` in the form.
+    const filtered = await w.request('/?competence=03%2F2026')
+    expect(filtered.headers.get('location')).toBe(`/login?next=${encodeURIComponent('/?competence=03%2F2026')}`)
+    const wrong = await (await w.request('/login', { form: { username: 'ana', password: 'errada-123', next: path } })).text()
+    expect(wrong).toContain(`name="next" value="${path}"`)
+  })
+
+  it('goes to the default page for anything that could leave the portal', async () => {
+    await clientWithAdmin()
+    for (const next of ['//evil.example', '/\\evil.example', 'https://evil.example/', '/\t/evil.example', 'javascript:alert(1)']) {
+      const login = await w.request('/login', { form: { username: 'ana', password: PASSWORD, next } })
+      expect(login.status, next).toBe(303)
+      expect(login.headers.get('location'), next).toBe('/')
+    }
+    const page = await (await w.request(`/login?next=${encodeURIComponent('//evil.example')}`)).text()
+    expect(page).not.toContain('evil.example')
+  })
+})
+
+describe('a session that ended says why', () => {
+  async function followToLogin(response: Response): Promise<string> {
+    expect(response.status).toBe(303)
+    return (await w.request(response.headers.get('location')!)).text()
+  }
+
+  it('after a password change elsewhere', async () => {
+    const { ana } = await clientWithAdmin()
+    const here = await w.cookieFor(ana)
+    const elsewhere = await w.cookieFor(ana)
+    const change = await w.request('/account/password', {
+      cookie: here,
+      form: { current_password: PASSWORD, password: 'nova-senha-123', password_confirm: 'nova-senha-123' },
+    })
+    expect(change.status).toBe(303)
+    const response = await w.request('/account', { cookie: elsewhere })
+    expect(response.headers.get('location')).toBe('/login?next=%2Faccount&aviso=sessao-senha')
+    // The stale cookie is cleared, so the notice shows once.
+    expect(response.headers.get('set-cookie')).toMatch(/confi_session=;.*Max-Age=0/)
+    expect(await followToLogin(response)).toContain('Sua sessão terminou porque a senha da conta foi alterada')
+  })
+
+  it('after an administrator changed the user, and on /login itself', async () => {
+    const { client, ana } = await clientWithAdmin()
+    const bia = await w.user(client, 'bia')
+    const cookie = await w.cookieFor(bia)
+    await setUserRole(w.db, { kind: 'client_user', userId: ana.id }, bia.id, 'admin')
+    const direct = await w.request('/login', { cookie })
+    expect(direct.status).toBe(200)
+    expect(await direct.text()).toContain('Sua sessão terminou porque sua conta foi alterada por um administrador')
+    const other = await w.cookieFor(bia)
+    const disabled = await w.request(`/users/${bia.id}/disable`, { form: {}, cookie: await w.cookieFor(ana) })
+    expect(disabled.status).toBe(303)
+    expect(await followToLogin(await w.request('/', { cookie: other }))).toContain('sua conta foi alterada')
+  })
+
+  it('after it expired, found by the request or by the hourly prune', async () => {
+    const { ana } = await clientWithAdmin()
+    const first = await w.cookieFor(ana)
+    const second = await w.cookieFor(ana)
+    const restore = setClock(() => new Date(Date.now() + 61 * 60_000))
+    try {
+      const response = await w.request('/', { cookie: first })
+      expect(response.headers.get('location')).toBe('/login?aviso=sessao-expirou')
+      expect(await followToLogin(response)).toContain('Sua sessão terminou porque ficou muito tempo sem uso')
+      expect((await pruneExpired(w.db)).sessions).toBe(1)
+      expect((await w.request('/', { cookie: second })).headers.get('location')).toBe('/login?aviso=sessao-expirou')
+    } finally {
+      restore()
+    }
+  })
+
+  it('says nothing to a browser that logged out or never logged in', async () => {
+    const { ana } = await clientWithAdmin()
+    const cookie = await w.cookieFor(ana)
+    const logout = await w.request('/logout', { form: {}, cookie })
+    expect(logout.headers.get('location')).toBe('/login?aviso=saiu')
+    expect((await w.request('/')).headers.get('location')).toBe('/login')
+    expect(await (await w.request('/login')).text()).not.toContain('Sua sessão terminou')
+  })
+})
+
+describe('login refusals', () => {
+  it('tells a throttled login to wait and for how long, without saying the password was wrong', async () => {
+    await clientWithAdmin()
+    for (let i = 0; i < 5; i++) await w.request('/login', { form: { username: 'ana', password: `errada-${i}` } })
+    const throttled = await w.request('/login', { form: { username: 'ana', password: PASSWORD } })
+    expect(throttled.status).toBe(429)
+    const seconds = Number(throttled.headers.get('retry-after'))
+    const page = await throttled.text()
+    expect(page).toContain(`Aguarde ${seconds} segundo${seconds === 1 ? '' : 's'} e tente de novo`)
+    expect(page).not.toMatch(/incorret|errad|inválid/i)
+  })
+
+  it('tells a disabled user who typed the right password that the account is disabled, and who can reactivate it', async () => {
+    const { client } = await clientWithAdmin()
+    await w.user(client, 'bia', { status: 'disabled' })
+    const right = await w.request('/login', { form: { username: 'bia', password: PASSWORD } })
+    expect(right.status).toBe(403)
+    expect(sessionCookie(right)).toBeUndefined()
+    const page = await right.text()
+    expect(page).toContain('Conta desativada')
+    expect(page).toContain('Quem pode reativar sua conta: Nome ana')
+    const wrong = await w.request('/login', { form: { username: 'bia', password: 'errada-123' } })
+    expect(wrong.status).toBe(401)
+    const wrongPage = await wrong.text()
+    expect(wrongPage).toContain('Usuário ou senha incorretos')
+    expect(wrongPage).not.toContain('desativada')
+    // Right passwords of a disabled account still count against the throttle.
+    expect(await w.db.selectFrom('login_throttle').selectAll().execute()).not.toHaveLength(0)
+  })
+})
