@@ -74,6 +74,9 @@ export const m = {
     createdPending:
       'Conta criada. Por segurança, um administrador da sua empresa precisa ativá-la em Cadastros > Usuários antes que você possa entrar. Avise o administrador.',
     createdPendingTitle: 'Conta criada — aguardando ativação',
+    alreadyIn: (name: string) => `Você já entrou como ${name}.`,
+    goToArea: 'Ir para a Área do Cliente',
+    logoutToRegister: 'Sair para criar outra conta',
   },
 
   documents: {

@@ -37,7 +37,7 @@ export function notFoundPage(c: PortalContext): Response {
  */
 export async function pendingUserPage(
   c: PortalContext,
-  user: ClientUser,
+  user: Pick<ClientUser, 'clientId'>,
   text: { title: string; message: string } = { title: m.login.pendingTitle, message: m.login.pending },
   status = 403,
 ): Promise<Response> {

@@ -39,9 +39,10 @@ describe('login link and registration (docs/rules.md#registration-and-activation
     expect(await home.text()).toContain('Você é o administrador')
 
     const second = await register(w, path, 'bruno')
-    expect(second.status).toBe(201)
+    expect(second.status).toBe(303)
     expect(sessionCookie(second)).toBeUndefined()
-    expect(await second.text()).toContain('administrador da sua empresa precisa ativá-la')
+    const waiting = await w.request(second.headers.get('location')!)
+    expect(await waiting.text()).toContain('administrador da sua empresa precisa ativá-la')
 
     const login = await w.request('/login', { form: { username: 'bruno', password: PASSWORD } })
     expect(login.status).toBe(403)
@@ -325,7 +326,7 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await throttled.text()).toContain('Muitas tentativas')
     expect(await w.db.selectFrom('client_users').select('id').where('username', '=', 'mais.uma').execute()).toHaveLength(0)
-    expect((await w.request(path, { form: { name: 'Outra', username: 'outra', email: '', password: PASSWORD }, ip: '198.51.100.7' })).status).toBe(201)
+    expect((await w.request(path, { form: { name: 'Outra', username: 'outra', email: '', password: PASSWORD }, ip: '198.51.100.7' })).status).toBe(303)
   })
 
   it('answers a full hashing pool with the login page, 429 and Retry-After, counting nothing', async () => {

@@ -152,3 +152,44 @@ describe('login refusals', () => {
     expect(await w.db.selectFrom('login_throttle').selectAll().execute()).not.toHaveLength(0)
   })
 })
+
+describe('the client login link and pending pages', () => {
+  it('offers the client area, or logging out to create another account, to someone already logged in', async () => {
+    const { client, ana } = await clientWithAdmin()
+    const link = w.loginPath(client)
+    const cookie = await w.cookieFor(ana)
+    const html = await (await w.request(link, { cookie })).text()
+    expect(html).toContain('Você já entrou como Nome ana')
+    expect(html).toContain('<a class="button" href="/">Ir para a Área do Cliente</a>')
+    expect(html).toMatch(/<form method="post" action="\/logout"><input type="hidden" name="next" value="\/area\/[^"]+"\/><button type="submit" class="secondary">Sair para criar outra conta<\/button>/)
+    expect(html).not.toContain('name="password"')
+    const logout = await w.request('/logout', { cookie, form: { next: link } })
+    expect(logout.headers.get('location')).toBe(link)
+    expect(await (await w.request(link, { cookie })).text()).toContain('name="password"')
+  })
+
+  it('answers a pending registration with a redirect to a page naming the admins and the firm’s contact', async () => {
+    const { client } = await clientWithAdmin()
+    await w.db.updateTable('firm_options').set({ phone: '+551133334444', contact_email: 'contato@escritorio.com.br' }).execute()
+    const registered = await w.request(`${w.loginPath(client)}/register`, {
+      form: { name: 'Bruno Lima', username: 'bruno', email: '', password: PASSWORD, password_confirm: PASSWORD },
+    })
+    expect(registered.status).toBe(303)
+    const waiting = registered.headers.get('location')!
+    expect(waiting).toBe(`${w.loginPath(client)}/aguardando`)
+    const page = await w.request(waiting)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('Conta criada — aguardando ativação')
+    expect(html).toContain('Quem pode ativar sua conta: Nome ana')
+    expect(html).toContain('contato@escritorio.com.br')
+    expect(html).toContain('+55 11 3333-4444')
+    // The guard's page for a pending user's session says the same.
+    const bruno = await w.db.selectFrom('client_users').select('id').where('username', '=', 'bruno').executeTakeFirstOrThrow()
+    const guarded = await w.request('/', { cookie: await w.cookieFor({ id: bruno.id } as never, 'delivery') })
+    expect(guarded.status).toBe(403)
+    const guardedHtml = await guarded.text()
+    expect(guardedHtml).toContain('Quem pode ativar sua conta: Nome ana')
+    expect(guardedHtml).toContain('contato@escritorio.com.br')
+  })
+})

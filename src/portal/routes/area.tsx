@@ -5,10 +5,10 @@ import { registerUser } from '../../core/identity/registration.js'
 import { render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
 import { readRegisterForm } from '../forms.js'
 import { m } from '../messages.js'
-import { messagePage } from '../pages.js'
+import { pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
 import { startSession } from '../session.js'
-import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
+import { AlreadyLoggedInPage, LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 
 async function clientOfLink(c: PortalContext): Promise<Client> {
   const client = await findClientByLoginToken(c.var.deps.db, c.req.param('token') ?? '')
@@ -43,7 +43,27 @@ function areaPage(
 export function areaRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/:token', async (c) => areaPage(c, await clientOfLink(c)))
+  app.get('/:token', async (c) => {
+    const client = await clientOfLink(c)
+    const auth = c.var.auth
+    if (!auth) return areaPage(c, client)
+    // Someone already logged in: the client area, or log out to create another account here.
+    const page = AlreadyLoggedInPage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(auth),
+      title: m.area.title(client.name),
+      area: auth.session.scope === 'area',
+      here: `/area/${c.req.param('token')}`,
+    })
+    return render(c, page)
+  })
+
+  // Where a pending registration lands (POST → 303 → GET): a refresh resubmits nothing.
+  app.get('/:token/aguardando', async (c) => {
+    const client = await clientOfLink(c)
+    const text = { title: m.area.createdPendingTitle, message: m.area.createdPending }
+    return pendingUserPage(c, { clientId: client.id }, text, 200)
+  })
 
   app.post('/:token/register', async (c) => {
     const client = await clientOfLink(c)
@@ -63,11 +83,7 @@ export function areaRoutes(): Hono<PortalEnv> {
       await startSession(c, user, 'area')
       return c.redirect('/?aviso=admin', 303)
     }
-    return messagePage(
-      c,
-      { viewer: null, title: m.area.createdPendingTitle, message: m.area.createdPending, kind: 'ok', link: null },
-      201,
-    )
+    return c.redirect(`/area/${c.req.param('token')}/aguardando`, 303)
   })
 
   return app

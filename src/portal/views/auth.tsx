@@ -137,6 +137,31 @@ export function LoginAndRegisterPage(
   )
 }
 
+/** The client's login link to someone already logged in: the client area, or log out and come back here. */
+export function AlreadyLoggedInPage(props: PageBase & { title: string; area: boolean; here: string }) {
+  return (
+    <Layout title={props.title} firmName={props.firmName} viewer={props.viewer}>
+      <h1>{props.title}</h1>
+      <div class="card">
+        <p>{m.area.alreadyIn(props.viewer?.name ?? '')}</p>
+        {props.area ? (
+          <p>
+            <a class="button" href="/">
+              {m.area.goToArea}
+            </a>
+          </p>
+        ) : null}
+        <form method="post" action="/logout">
+          <input type="hidden" name="next" value={props.here} />
+          <button type="submit" class="secondary">
+            {m.area.logoutToRegister}
+          </button>
+        </form>
+      </div>
+    </Layout>
+  )
+}
+
 /** A page with a heading, a message and a link home: notices, waits and errors. */
 export function MessagePage(
   props: PageBase & { title: string; message: string; kind?: 'info' | 'ok' | 'error'; link?: { href: string; text: string } | null },
