@@ -129,8 +129,8 @@ function setDeviceCookie(c: PortalContext, value: string): void {
 }
 
 /** The status and sentence of a failed login: 401 "incorretos", or 429 "aguarde" with Retry-After (never "incorretos"). */
-export function loginRefusal(c: PortalContext, outcome: LoginOutcome): { status: number; message: string } {
-  if (outcome.outcome !== 'throttled') return { status: 401, message: m.login.failed }
+export function loginRefusal(c: PortalContext, outcome: LoginOutcome): { status: number; message: string; field?: string } {
+  if (outcome.outcome !== 'throttled') return { status: 401, message: m.login.failed, field: 'password' }
   c.header('Retry-After', String(outcome.retryAfterSeconds))
   return { status: 429, message: m.login.throttled(outcome.retryAfterSeconds) }
 }

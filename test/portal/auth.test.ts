@@ -7,7 +7,7 @@ import { createPortalWorld, usePortalWorld, PASSWORD, sessionCookie, type Portal
 const w = usePortalWorld()
 
 const register = (w: PortalWorld, path: string, username: string, extra: Record<string, string> = {}) =>
-  w.request(path, { form: { name: `Pessoa ${username}`, username, email: '', password: PASSWORD, ...extra } })
+  w.request(path, { form: { name: `Pessoa ${username}`, username, email: '', password: PASSWORD, ...extra, password_confirm: extra.password ?? PASSWORD } })
 
 describe('login link and registration (docs/rules.md#registration-and-activation)', () => {
   it('shows login and create-account forms with labelled fields for a valid link', async () => {
@@ -326,7 +326,7 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await throttled.text()).toContain('Muitas tentativas')
     expect(await w.db.selectFrom('client_users').select('id').where('username', '=', 'mais.uma').execute()).toHaveLength(0)
-    expect((await w.request(path, { form: { name: 'Outra', username: 'outra', email: '', password: PASSWORD }, ip: '198.51.100.7' })).status).toBe(303)
+    expect((await w.request(path, { form: { name: 'Outra', username: 'outra', email: '', password: PASSWORD, password_confirm: PASSWORD }, ip: '198.51.100.7' })).status).toBe(303)
   })
 
   it('answers a full hashing pool with the login page, 429 and Retry-After, counting nothing', async () => {
@@ -355,7 +355,7 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     const ana = await w.user(client, 'ana', { role: 'admin' })
     const cookie = await w.cookieFor(ana)
     const change = (current: string) =>
-      w.request('/account/password', { cookie, form: { current_password: current, password: 'nova-senha-123' } })
+      w.request('/account/password', { cookie, form: { current_password: current, password: 'nova-senha-123', password_confirm: 'nova-senha-123' } })
     for (let i = 0; i < 5; i++) expect((await change(`errada-${i}`)).status).toBe(403)
     const throttled = await change(PASSWORD)
     expect(throttled.status).toBe(429)

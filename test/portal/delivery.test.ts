@@ -7,7 +7,7 @@ import { usePortalWorld, PASSWORD, sessionCookie } from '../helpers/portal.js'
 
 const w = usePortalWorld()
 
-const REGISTRATION = { name: 'Intruso', username: 'intruso', email: '', password: PASSWORD }
+const REGISTRATION = { name: 'Intruso', username: 'intruso', email: '', password: PASSWORD, password_confirm: PASSWORD }
 
 describe('document links without login (docs/rules.md#document-links-and-login)', () => {
   it('opens the page and the file for anyone and logs them with no user and the delivery channel', async () => {
@@ -99,12 +99,12 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
   it('registers through the link: first user admin, later one pending with a delivery-only session', async () => {
     const { client, token } = await w.link('on')
     const first = await w.request(`/d/${token}/register`, {
-      form: { name: 'Ana Souza', username: 'ana', email: 'ana@padaria.com.br', password: PASSWORD },
+      form: { name: 'Ana Souza', username: 'ana', email: 'ana@padaria.com.br', password: PASSWORD, password_confirm: PASSWORD },
     })
     expect(first.status).toBe(303)
     expect(first.headers.get('location')).toBe(`/d/${token}`)
     const second = await w.request(`/d/${token}/register`, {
-      form: { name: 'Bruno Lima', username: 'bruno', email: '', password: PASSWORD },
+      form: { name: 'Bruno Lima', username: 'bruno', email: '', password: PASSWORD, password_confirm: PASSWORD },
     })
     expect(second.status).toBe(303)
     const cookie = sessionCookie(second)!
@@ -224,7 +224,7 @@ describe('registration through a delivery link is throttled like the login link'
     const { token } = await w.link('on')
     const path = `/d/${token}/register`
     for (let i = 0; i < 20; i++) {
-      const form = { ...REGISTRATION, username: `pessoa${i}`, password: 'curta' }
+      const form = { ...REGISTRATION, username: `pessoa${i}`, password: 'curta', password_confirm: 'curta' }
       expect((await w.request(path, { form })).status).toBe(400)
     }
     const throttled = await w.request(path, { form: REGISTRATION })

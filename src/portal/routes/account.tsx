@@ -8,8 +8,10 @@ import { m } from '../messages.js'
 import { formRefusal } from '../refusals.js'
 import { startSession } from '../session.js'
 import { AccountPage } from '../views/account.js'
+import { fieldErrors, type FieldError } from '../views/fields.js'
+import { confirmPassword } from '../../core/identity/passwords.js'
 
-function accountPage(c: PortalContext, auth: Auth, extra: { notice?: string; error?: string } = {}, status = 200) {
+function accountPage(c: PortalContext, auth: Auth, extra: { notice?: string; errors?: FieldError[] } = {}, status = 200) {
   return render(c, AccountPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, user: auth.user, ...extra }), status)
 }
 
@@ -30,10 +32,11 @@ export function accountRoutes(): Hono<PortalEnv> {
     const form = await c.req.parseBody()
     const { db, hasher } = c.var.deps
     try {
+      confirmPassword(field(form, 'password'), field(form, 'password_confirm'))
       await changePassword(db, auth.user.id, field(form, 'current_password'), field(form, 'password'), hasher)
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return accountPage(c, auth, { error: refusal.message }, refusal.status)
+      return accountPage(c, auth, { errors: fieldErrors('account', refusal) }, refusal.status)
     }
     // Every session of the user ended with the change; this browser gets a fresh one.
     c.set('auth', null)

@@ -9,6 +9,8 @@ import { pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
 import { startSession } from '../session.js'
 import { AlreadyLoggedInPage, LoginAndRegisterPage, type FormValues } from '../views/auth.js'
+import { fieldErrors, type FieldError } from '../views/fields.js'
+import { confirmPassword } from '../../core/identity/passwords.js'
 
 async function clientOfLink(c: PortalContext): Promise<Client> {
   const client = await findClientByLoginToken(c.var.deps.db, c.req.param('token') ?? '')
@@ -20,7 +22,7 @@ async function clientOfLink(c: PortalContext): Promise<Client> {
 function areaPage(
   c: PortalContext,
   client: Client,
-  extra: { registerError?: string; values?: FormValues } = {},
+  extra: { errors?: FieldError[]; values?: FormValues } = {},
   status = 200,
 ): Response {
   const token = c.req.param('token') ?? ''
@@ -67,9 +69,10 @@ export function areaRoutes(): Hono<PortalEnv> {
 
   app.post('/:token/register', async (c) => {
     const client = await clientOfLink(c)
-    const { password, ...values } = await readRegisterForm(c)
+    const { password, passwordConfirm, ...values } = await readRegisterForm(c)
     let user
     try {
+      confirmPassword(password, passwordConfirm)
       user = await registerUser(
         c.var.deps.db,
         { clientId: client.id, ...values, password, origin: 'login_link', ip: c.var.address.ip },
@@ -77,7 +80,7 @@ export function areaRoutes(): Hono<PortalEnv> {
       )
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return areaPage(c, client, { registerError: refusal.message, values }, refusal.status)
+      return areaPage(c, client, { errors: fieldErrors('register', refusal), values }, refusal.status)
     }
     if (user.status === 'active') {
       await startSession(c, user, 'area')

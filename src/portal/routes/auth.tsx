@@ -14,6 +14,7 @@ import {
   type LoginOutcome,
 } from '../session.js'
 import { LoginPage } from '../views/auth.js'
+import { fieldErrors } from '../views/fields.js'
 
 const NOTICES: Record<string, string> = {
   saiu: m.login.loggedOut,
@@ -30,9 +31,10 @@ function loginNotice(c: PortalContext): string | undefined {
 /** A failed password login: the form again with the refusal (wrong, or wait), or the disabled-account page. */
 async function loginFailedPage(c: PortalContext, outcome: LoginOutcome, username: string): Promise<Response> {
   if (outcome.outcome === 'disabled') return disabledUserPage(c, outcome.user)
-  const { status, message } = loginRefusal(c, outcome)
+  const refusal = loginRefusal(c, outcome)
   const next = (await formNextPath(c)) ?? undefined
-  return render(c, LoginPage({ firmName: c.var.firm.firmName, viewer: null, error: message, username, next }), status)
+  const errors = fieldErrors('login', refusal)
+  return render(c, LoginPage({ firmName: c.var.firm.firmName, viewer: null, errors, username, next }), refusal.status)
 }
 
 /** GET/POST /login and POST /logout. */

@@ -17,6 +17,8 @@ import { disabledUserPage, messagePage, pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
 import { attemptLogin, loginRefusal, startSession } from '../session.js'
 import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
+import { fieldErrors, type FieldError } from '../views/fields.js'
+import { confirmPassword } from '../../core/identity/passwords.js'
 import { DocumentPage } from '../views/documents.js'
 
 interface Resolved {
@@ -60,7 +62,7 @@ async function refuseUnlessLoginLink(
 
 function loginPage(
   c: PortalContext,
-  extra: { loginError?: string; registerError?: string; username?: string; values?: FormValues } = {},
+  extra: { errors?: FieldError[]; username?: string; values?: FormValues } = {},
   status = 401,
 ): Response {
   const token = c.req.param('token') ?? ''
@@ -159,17 +161,18 @@ export function deliveryRoutes(): Hono<PortalEnv> {
       return c.redirect(`/d/${c.req.param('token')}`, 303)
     }
     if (outcome.outcome === 'disabled') return disabledUserPage(c, outcome.user)
-    const { status, message } = loginRefusal(c, outcome)
-    return loginPage(c, { loginError: message, username }, status)
+    const refusal = loginRefusal(c, outcome)
+    return loginPage(c, { errors: fieldErrors('login', refusal), username }, refusal.status)
   })
 
   app.post('/:token/register', async (c) => {
     const resolved = await resolveToken(c)
     const refused = await refuseUnlessLoginLink(c, resolved.document)
     if (refused) return refused
-    const { password, ...values } = await readRegisterForm(c)
+    const { password, passwordConfirm, ...values } = await readRegisterForm(c)
     let user
     try {
+      confirmPassword(password, passwordConfirm)
       user = await registerThroughDelivery(
         c.var.deps.db,
         resolved.document,
@@ -179,7 +182,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
       )
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return loginPage(c, { registerError: refusal.message, values }, refusal.status)
+      return loginPage(c, { errors: fieldErrors('register', refusal), values }, refusal.status)
     }
     // The user lands on the document, not the client area; a pending user gets a delivery-only session.
     await startSession(c, user, deliverySessionScope(user, resolved.document) ?? 'delivery')

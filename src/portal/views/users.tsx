@@ -4,7 +4,11 @@ import type { ClientUser } from '../../core/identity/users.js'
 import type { Visibility } from '../../core/identity/visibility.js'
 import { m } from '../messages.js'
 import type { FormValues } from './auth.js'
+import { Field, NewPasswordFields, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
+
+/** The id prefix of the admins' new-user form's fields (its errors point at them). */
+export const NEW_USER_PREFIX = 'new'
 
 function ActionButton(props: { action: string; label: string; name?: string; value?: string; secondary?: boolean }) {
   return (
@@ -60,16 +64,15 @@ export function UsersPage(props: {
   users: ClientUser[]
   arrivals: Map<number, Arrival>
   notice?: string
-  error?: string
+  errors?: FieldError[]
   values?: FormValues
 }) {
   const pending = props.users.filter((u) => u.status === 'pending')
   return (
-    <Layout title={m.users.title} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={m.users.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <h1>{m.users.title}</h1>
       <p>{m.users.intro}</p>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
-      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       {pending.length > 0 ? (
         <section class="card" aria-labelledby="h-pending">
           <h2 id="h-pending">{m.users.pendingHeading}</h2>
@@ -120,30 +123,21 @@ export function UsersPage(props: {
       <section class="card" aria-labelledby="h-new">
         <h2 id="h-new">{m.users.newHeading}</h2>
         <p class="muted">{m.users.newNote}</p>
-        <NewUserForm values={props.values} />
+        <NewUserForm values={props.values} errors={props.errors} />
       </section>
     </Layout>
   )
 }
 
-function NewUserForm(props: { values?: FormValues }) {
+function NewUserForm(props: { values?: FormValues; errors?: FieldError[] }) {
   const v = props.values ?? {}
+  const common = { prefix: NEW_USER_PREFIX, errors: props.errors }
   return (
     <form method="post" action="/users">
-      <label for="new-name">{m.fields.name}</label>
-      <input id="new-name" name="name" required maxlength={200} value={v.name ?? ''} />
-      <label for="new-username">
-        {m.fields.username}
-        <span class="hint">{m.fields.newUsernameHint}</span>
-      </label>
-      <input id="new-username" name="username" required maxlength={64} autocomplete="off" value={v.username ?? ''} />
-      <label for="new-email">{m.fields.email}</label>
-      <input id="new-email" name="email" type="email" maxlength={254} value={v.email ?? ''} />
-      <label for="new-password">
-        {m.fields.password}
-        <span class="hint">{m.fields.newPasswordHint}</span>
-      </label>
-      <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength={8} maxlength={200} />
+      <Field {...common} name="name" label={m.fields.name} value={v.name ?? ''} required maxlength={200} />
+      <Field {...common} name="username" label={m.fields.username} hint={m.fields.newUsernameHint} value={v.username ?? ''} required maxlength={64} autocomplete="off" />
+      <Field {...common} name="email" label={m.fields.email} type="email" value={v.email ?? ''} maxlength={254} />
+      <NewPasswordFields {...common} hint={m.fields.newPasswordHint} />
       <label for="new-role">{m.fields.role}</label>
       <select id="new-role" name="role">
         <option value="collaborator">{m.roles.collaborator}</option>
@@ -163,16 +157,15 @@ export function UserPage(props: {
   categories: readonly Category[]
   companies: { id: number; name: string }[]
   visibility: Visibility
-  error?: string
+  errors?: FieldError[]
 }) {
   const u = props.user
   return (
-    <Layout title={u.name} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={u.name} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <p>
         <a href="/users">← {m.users.title}</a>
       </p>
       <h1>{u.name}</h1>
-      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <div class="card">
         <dl>
           <dt>{m.fields.username}</dt>
