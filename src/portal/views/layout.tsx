@@ -3,6 +3,8 @@ import { createContext, useContext, type Child } from 'hono/jsx'
 import { m } from '../messages.js'
 import { ErrorSummary, type FieldError } from './fields.js'
 
+// Table cells wrap with break-word, not anywhere: anywhere lets a table squeeze a column below its
+// longest word, breaking usernames mid-word (docs/decisions.md, "Tables keep words whole").
 // Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
 export const CSS = `
 *{box-sizing:border-box}
@@ -16,7 +18,8 @@ header nav a,header nav button{color:#fff;font-size:.95rem}
 header form{display:inline;margin:0}
 header button{background:none;border:0;padding:0;text-decoration:underline;cursor:pointer;font:inherit}
 main{max-width:60rem;margin:0 auto;padding:1rem}
-h1,h2,p,li,dd,td,a,header .firm,header nav span{overflow-wrap:anywhere}
+h1,h2,p,li,dd,a,header .firm,header nav span{overflow-wrap:anywhere}
+td,td a,td p{overflow-wrap:break-word}
 h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
 .card{background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:1rem;margin:0 0 1rem}
 .cols{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))}

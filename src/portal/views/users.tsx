@@ -21,25 +21,28 @@ function ActionButton(props: { action: string; label: string; name?: string; val
   )
 }
 
-function UserActions(props: { user: ClientUser; self: boolean }) {
-  const u = props.user
+// The actions an admin may take on a user; none on an admin's own row (it cannot disable or demote itself).
+function userActions(u: ClientUser, self: boolean) {
   const base = `/users/${u.id}`
-  return (
-    <>
-      {u.status === 'pending' ? <ActionButton action={`${base}/activate`} label={m.users.activate} /> : null}
-      {u.status === 'disabled' ? <ActionButton action={`${base}/enable`} label={m.users.enable} /> : null}
-      {u.status !== 'disabled' && !props.self ? (
-        <ActionButton action={`${base}/disable`} label={m.users.disable} secondary />
-      ) : null}
-      {u.status === 'active' && u.role === 'collaborator' ? (
-        <ActionButton action={`${base}/role`} label={m.users.makeAdmin} name="role" value="admin" secondary />
-      ) : null}
-      {u.status === 'active' && u.role === 'admin' && !props.self ? (
-        <ActionButton action={`${base}/role`} label={m.users.makeCollaborator} name="role" value="collaborator" secondary />
-      ) : null}
-      {u.role === 'collaborator' ? <a href={`${base}`}>{m.users.visibility}</a> : null}
-    </>
-  )
+  const actions = [
+    u.status === 'pending' ? <ActionButton action={`${base}/activate`} label={m.users.activate} /> : null,
+    u.status === 'disabled' ? <ActionButton action={`${base}/enable`} label={m.users.enable} /> : null,
+    u.status !== 'disabled' && !self ? <ActionButton action={`${base}/disable`} label={m.users.disable} secondary /> : null,
+    u.status === 'active' && u.role === 'collaborator' ? (
+      <ActionButton action={`${base}/role`} label={m.users.makeAdmin} name="role" value="admin" secondary />
+    ) : null,
+    u.status === 'active' && u.role === 'admin' && !self ? (
+      <ActionButton action={`${base}/role`} label={m.users.makeCollaborator} name="role" value="collaborator" secondary />
+    ) : null,
+    u.role === 'collaborator' ? <a href={`${base}`}>{m.users.visibility}</a> : null,
+  ]
+  return actions.filter((action) => action !== null)
+}
+
+/** The actions cell; without actions it has no label, so a phone shows no empty "Ações:". */
+function ActionsCell(props: { actions: unknown[] }) {
+  if (props.actions.length === 0) return <td></td>
+  return <td data-label={m.users.columns.actions}>{props.actions}</td>
 }
 
 /** How a user came in and when it first opened something (docs/rules.md#document-links-and-login). */
@@ -112,9 +115,7 @@ export function UsersPage(props: {
                 <td data-label={m.users.columns.arrival}>
                   <ArrivalText user={u} arrival={props.arrivals.get(u.id)} />
                 </td>
-                <td data-label={m.users.columns.actions}>
-                  <UserActions user={u} self={u.id === props.selfId} />
-                </td>
+                <ActionsCell actions={userActions(u, u.id === props.selfId)} />
               </tr>
             ))}
           </tbody>
@@ -175,7 +176,7 @@ export function UserPage(props: {
           <dt>{m.users.columns.status}</dt>
           <dd>{m.statuses[u.status]}</dd>
         </dl>
-        <UserActions user={u} self={props.self} />
+        {userActions(u, props.self)}
       </div>
       <section class="card" aria-labelledby="h-vis">
         <h2 id="h-vis">{m.users.visibilityHeading(u.name)}</h2>
