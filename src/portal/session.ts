@@ -65,6 +65,11 @@ export const SESSION_END_TEXTS: Record<string, string> = {
   'sessao-expirou': m.login.sessionEndedBecause.expired,
 }
 
+/** The sentence saying this request's session ended and why, for pages that show a login form. */
+export function sessionEndedText(c: PortalContext): string | undefined {
+  return SESSION_END_TEXTS[sessionEndNotice(c) ?? '']
+}
+
 const ENDED_NOTICE_SECONDS = 7 * 86_400
 
 /** Starts a new session (a new token at every login) and sets its cookie. */

@@ -9,6 +9,37 @@ import type { TestDatabase } from '../helpers/db.js'
 // Issue 9 §4 in a real browser: the error summary of a failed submit is on screen on a 360 px
 // phone, and the users table keeps every word whole at 1280 px.
 
+// Runs in the page (a string: the tests compile without DOM types): every word of the users
+// table that spans two lines, and the username cells taller than one line.
+const MEASURE_TABLE = `(() => {
+  const broken = []
+  let words = 0
+  const cells = [...document.querySelectorAll('table.list td')]
+  for (const cell of cells) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT)
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent ?? ''
+      for (const match of text.matchAll(/\\S+/g)) {
+        words += 1
+        const range = document.createRange()
+        range.setStart(node, match.index)
+        range.setEnd(node, match.index + match[0].length)
+        // A word split over two lines has a box on each.
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
+        if (lines.size > 1) broken.push(match[0])
+      }
+    }
+  }
+  const lineHeight = (el) => parseFloat(getComputedStyle(el).lineHeight)
+  const usernameCells = [...document.querySelectorAll('table.list tbody tr td:nth-child(2)')]
+  const tall = usernameCells.filter((td) => {
+    const range = document.createRange()
+    range.selectNodeContents(td)
+    return range.getBoundingClientRect().height > lineHeight(td) * 1.5
+  })
+  return { cells: cells.length, words, broken, tall: tall.map((td) => td.textContent), usernames: usernameCells.length }
+})()`
+
 describe('portal polish in a real browser', () => {
   let t: TestDatabase
   let server: RunningServe | undefined
@@ -55,7 +86,7 @@ describe('portal polish in a real browser', () => {
     expect(box.x + box.width).toBeLessThanOrEqual(viewport.width)
     expect(box.y + box.height).toBeLessThanOrEqual(viewport.height)
     // The page opens at its top: nothing scrolled the summary into view.
-    expect(await page.evaluate(() => window.scrollY)).toBe(0)
+    expect(await page.evaluate('window.scrollY')).toBe(0)
   }
 
   it('shows the error summary without scrolling on a 360×640 phone after a failed registration and login', async () => {
@@ -69,7 +100,7 @@ describe('portal polish in a real browser', () => {
     await expectSummaryOnScreen(page)
     // The summary's link leads to the field, which says what is wrong.
     await page.locator('.error-summary a').click()
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('register-password-confirm')
+    await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.id')).toBe('register-password-confirm')
     const field = page.locator('#register-password-confirm')
     expect(await field.getAttribute('aria-invalid')).toBe('true')
     const errorId = (await field.getAttribute('aria-describedby'))!.split(' ')[0]
@@ -90,33 +121,9 @@ describe('portal polish in a real browser', () => {
     await page.locator('#login-password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Entrar' }).click()
     await expect.poll(() => page.url()).toBe(`${baseUrl}/users`)
-    const result = await page.evaluate(() => {
-      const broken: string[] = []
-      const cells = [...document.querySelectorAll('table.list td')]
-      for (const cell of cells) {
-        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT)
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const text = node.textContent ?? ''
-          for (const match of text.matchAll(/\S+/g)) {
-            const range = document.createRange()
-            range.setStart(node, match.index!)
-            range.setEnd(node, match.index! + match[0].length)
-            // A word split over two lines has a box on each.
-            const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)))
-            if (lines.size > 1) broken.push(match[0])
-          }
-        }
-      }
-      const lineHeight = (el: Element) => parseFloat(getComputedStyle(el).lineHeight)
-      const usernameCells = [...document.querySelectorAll('table.list tbody tr td:nth-child(2)')]
-      const tall = usernameCells.filter((td) => {
-        const range = document.createRange()
-        range.selectNodeContents(td)
-        return range.getBoundingClientRect().height > lineHeight(td) * 1.5
-      })
-      return { cells: cells.length, broken, tall: tall.map((td) => td.textContent), usernames: usernameCells.length }
-    })
+    const result = (await page.evaluate(MEASURE_TABLE)) as { cells: number; words: number; broken: string[]; tall: string[]; usernames: number }
     expect(result.cells).toBeGreaterThan(20)
+    expect(result.words).toBeGreaterThan(60)
     expect(result.usernames).toBe(5)
     expect(result.broken).toEqual([])
     expect(result.tall).toEqual([])

@@ -298,3 +298,16 @@ describe('the users table and the wording', () => {
     }
   })
 })
+
+describe('login forms on links say why a session ended', () => {
+  it('on a gated document link', async () => {
+    const { client, token } = await w.link('on')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const cookie = await w.cookieFor(ana, 'delivery')
+    const { changePassword } = await import('../../src/core/identity/credentials.js')
+    await changePassword(w.db, ana.id, PASSWORD, 'nova-senha-123')
+    const page = await w.request(`/d/${token}`, { cookie })
+    expect(page.status).toBe(401)
+    expect(await page.text()).toContain('Sua sessão terminou porque a senha da conta foi alterada')
+  })
+})

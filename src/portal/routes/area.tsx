@@ -7,7 +7,7 @@ import { readRegisterForm } from '../forms.js'
 import { m } from '../messages.js'
 import { pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
-import { startSession } from '../session.js'
+import { sessionEndedText, startSession } from '../session.js'
 import { AlreadyLoggedInPage, LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 import { fieldErrors, type FieldError } from '../views/fields.js'
 import { confirmPassword } from '../../core/identity/passwords.js'
@@ -35,6 +35,7 @@ function areaPage(
       intro: m.area.intro,
       loginAction: '/login',
       registerAction: `/area/${token}/register`,
+      notice: sessionEndedText(c),
       ...extra,
     }),
     status,

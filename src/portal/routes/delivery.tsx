@@ -15,7 +15,7 @@ import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../gu
 import { m } from '../messages.js'
 import { disabledUserPage, messagePage, pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
-import { attemptLogin, loginRefusal, startSession } from '../session.js'
+import { attemptLogin, loginRefusal, sessionEndedText, startSession } from '../session.js'
 import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 import { fieldErrors, type FieldError } from '../views/fields.js'
 import { confirmPassword } from '../../core/identity/passwords.js'
@@ -76,6 +76,7 @@ function loginPage(
       intro: m.delivery.loginRequired,
       loginAction: `/d/${token}/login`,
       registerAction: `/d/${token}/register`,
+      notice: sessionEndedText(c),
       ...extra,
     }),
     status,
