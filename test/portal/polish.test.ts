@@ -311,3 +311,15 @@ describe('login forms on links say why a session ended', () => {
     expect(await page.text()).toContain('Sua sessão terminou porque a senha da conta foi alterada')
   })
 })
+
+describe('the documents filters', () => {
+  it('marks a refused competência next to its field, keeping what was typed', async () => {
+    const { ana } = await clientWithAdmin()
+    const response = await w.request(`/?competence=${encodeURIComponent('13/2026')}`, { cookie: await w.cookieFor(ana) })
+    expect(response.status).toBe(400)
+    const html = await response.text()
+    expect(html).toMatch(/<input id="f-competence" name="competence" type="month" value="13\/2026"[^>]*aria-invalid="true" aria-describedby="f-competence-error"/)
+    expect(html).toContain('<p class="field-error" id="f-competence-error">A competência deve estar no formato')
+    expect(html).toMatch(/role="alert".*href="#f-competence"/s)
+  })
+})

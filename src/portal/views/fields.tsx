@@ -32,6 +32,7 @@ export interface FieldProps {
   required?: boolean
   minlength?: number
   maxlength?: number
+  placeholder?: string
 }
 
 /** A labelled input with its hint and, after a failed submit, its error. */
@@ -65,6 +66,7 @@ export function Field(props: FieldProps) {
         required={props.required}
         minlength={props.minlength}
         maxlength={props.maxlength}
+        placeholder={props.placeholder}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy}
       />
