@@ -10,6 +10,7 @@ export type RefusalReason =
   | 'email_invalid'
   | 'password_too_short'
   | 'password_too_long'
+  | 'password_mismatch'
   | 'wrong_current_password'
   | 'admin_required'
   | 'last_admin'

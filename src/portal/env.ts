@@ -6,11 +6,12 @@ import type { Db } from '../core/db/database.js'
 import type { FileStore } from '../core/storage/file-store.js'
 import type { FirmOptions } from '../core/clients/firm.js'
 import type { PasswordHasher } from '../core/identity/passwords.js'
-import type { Session } from '../core/identity/sessions.js'
+import type { Session, SessionEndReason } from '../core/identity/sessions.js'
 import type { SecretKey } from '../core/tokens.js'
 import type { ClientUser } from '../core/identity/users.js'
 import type { ClientAddress } from '../core/clients/client-address.js'
-import type { Viewer } from './views/layout.js'
+import { jsx, type JSXNode } from 'hono/jsx'
+import { CurrentPath, type Viewer } from './views/layout.js'
 
 /** Where the portal writes its own errors (never to the browser). */
 export interface PortalLogger {
@@ -56,6 +57,8 @@ export type PortalEnv = {
     firm: FirmOptions
     auth: Auth | null
     address: ClientAddress
+    /** Set when the request's cookie named a session that has ended: why, for the notice. */
+    sessionEnd?: SessionEndReason | 'unknown'
     /** Set by a guard when the request's session must end once the response is built. */
     endSession?: boolean
   }
@@ -63,9 +66,10 @@ export type PortalEnv = {
 
 export type PortalContext = Context<PortalEnv>
 
-/** Sends a server-rendered page with a doctype. */
+/** Sends a server-rendered page with a doctype; its components can read the request's path (CurrentPath). */
 export function render(c: PortalContext, page: unknown, status = 200): Response {
-  return c.html(`<!DOCTYPE html>${String(page)}`, status as 200)
+  const html = jsx(CurrentPath.Provider, { value: c.req.path }, page as JSXNode)
+  return c.html(`<!DOCTYPE html>${String(html)}`, status as 200)
 }
 
 /** The header's idea of who is logged in. */

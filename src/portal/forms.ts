@@ -37,14 +37,17 @@ export async function readLoginForm(c: PortalContext): Promise<{ username: strin
   return { username, password }
 }
 
-/** Reads the create-account form fields (name, username, email, password). */
-export async function readRegisterForm(c: PortalContext): Promise<Required<FormValues> & { password: string }> {
+/** Reads the create-account form fields (name, username, email, the password twice). */
+export async function readRegisterForm(
+  c: PortalContext,
+): Promise<Required<FormValues> & { password: string; passwordConfirm: string }> {
   const form = await c.req.parseBody()
   return {
     name: field(form, 'name'),
     username: field(form, 'username'),
     email: field(form, 'email'),
     password: field(form, 'password'),
+    passwordConfirm: field(form, 'password_confirm'),
   }
 }
 

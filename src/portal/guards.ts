@@ -4,7 +4,9 @@ import { NotFoundError, UnavailableError } from '../core/errors.js'
 import type { Attachment } from '../core/documents/documents.js'
 import type { AccessEntry, Auth, PortalContext } from './env.js'
 import { crossSiteDownloadPage } from './cross-site.js'
-import { onlyAdminsPage, pendingPage } from './pages.js'
+import { currentPathForNext, loginUrl } from './next-path.js'
+import { onlyAdminsPage, pendingUserPage } from './pages.js'
+import { sessionEndNotice } from './session.js'
 
 /** A numeric id from a URL segment; anything else is a 404 like an unknown id. */
 export function parseId(value: string | undefined): number {
@@ -14,27 +16,28 @@ export function parseId(value: string | undefined): number {
 }
 
 /**
- * The user of a client-area page, or the response to send instead: the login page for nobody;
- * a wait-for-activation page for a pending user; for a user activated since its delivery-only
- * session began, the login page with a notice, and the session ends (docs/rules.md#document-links-and-login, core's rule).
+ * The user of a client-area page, or the response to send instead: the login page for nobody
+ * (coming back here after it, and saying why a session ended); a wait-for-activation page for a
+ * pending user; for a user activated since its delivery-only session began, the login page with a
+ * notice, and the session ends (docs/rules.md#document-links-and-login, core's rule).
  */
-export function requireArea(c: PortalContext): Auth | Response {
+export async function requireArea(c: PortalContext): Promise<Auth | Response> {
   const auth = c.var.auth
-  if (!auth) return c.redirect('/login', 303)
+  if (!auth) return c.redirect(loginUrl({ next: currentPathForNext(c), notice: sessionEndNotice(c) }), 303)
   const access = decideAreaAccess({ user: auth.user, sessionScope: auth.session.scope })
   if (access === 'open') return auth
-  if (access === 'denied') return c.redirect('/login', 303)
+  if (access === 'denied') return c.redirect(loginUrl({ next: currentPathForNext(c) }), 303)
   if (access === 'reauthenticate') {
-    // Ending a session is async and this guard is not: app.ts ends it after the handler returns.
+    // app.ts ends the session after the handler returns.
     c.set('endSession', true)
-    return c.redirect('/login?aviso=ativada', 303)
+    return c.redirect(loginUrl({ next: currentPathForNext(c), notice: 'ativada' }), 303)
   }
-  return pendingPage(c, auth)
+  return pendingUserPage(c, auth.user)
 }
 
 /** Like requireArea, and the user must be an admin of its client. */
-export function requireAdmin(c: PortalContext): Auth | Response {
-  const auth = requireArea(c)
+export async function requireAdmin(c: PortalContext): Promise<Auth | Response> {
+  const auth = await requireArea(c)
   if (auth instanceof Response) return auth
   if (auth.user.role !== 'admin') return onlyAdminsPage(c, auth)
   return auth

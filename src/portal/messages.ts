@@ -25,6 +25,7 @@ export const m = {
     newPasswordHint: 'A senha inicial da pessoa, de 8 a 72 caracteres. Ela poderá trocá-la em Minha conta.',
     password: 'Senha',
     passwordHint: 'De 8 a 72 caracteres (letras acentuadas contam como 2).',
+    passwordConfirm: 'Repita a senha',
     currentPassword: 'Senha atual',
     newPassword: 'Nova senha',
     name: 'Nome completo',
@@ -39,13 +40,24 @@ export const m = {
     title: 'Entrar',
     intro: 'Entre com o usuário e a senha da sua Área do Cliente.',
     submit: 'Entrar',
-    failed:
-      'Usuário ou senha incorretos. Se você errou várias vezes, aguarde alguns minutos e tente de novo.',
+    failed: 'Usuário ou senha incorretos. Confira e tente de novo.',
+    // Says nothing about the password: a throttled attempt never tested it.
+    throttled: (seconds: number) =>
+      `Por segurança, novas tentativas de entrar estão pausadas por alguns instantes. ${waitFor(seconds)}`,
+    disabledTitle: 'Conta desativada',
+    disabled:
+      'A senha está correta, mas esta conta foi desativada por um administrador da Área do Cliente da sua empresa e não pode entrar.',
     pendingTitle: 'Conta aguardando ativação',
     pending:
       'Sua conta foi criada, mas ainda não foi ativada. Um administrador da sua empresa precisa ativá-la em Cadastros > Usuários antes que você possa entrar na Área do Cliente.',
     loggedOut: 'Você saiu da Área do Cliente.',
     sessionEnded: 'Sua sessão terminou. Entre novamente.',
+    sessionEndedBecause: {
+      user_changed:
+        'Sua sessão terminou porque sua conta foi alterada por um administrador ou pelo escritório (por exemplo, o perfil ou a situação). Entre novamente.',
+      password_changed: 'Sua sessão terminou porque a senha da conta foi alterada. Entre com a nova senha.',
+      expired: 'Sua sessão terminou porque ficou muito tempo sem uso ou chegou ao limite de duração. Entre novamente.',
+    },
     activated: 'Sua conta foi ativada. Entre novamente.',
     passwordReset: 'Senha alterada. Entre com a nova senha.',
     forgot:
@@ -63,6 +75,9 @@ export const m = {
     createdPending:
       'Conta criada. Por segurança, um administrador da sua empresa precisa ativá-la em Cadastros > Usuários antes que você possa entrar. Avise o administrador.',
     createdPendingTitle: 'Conta criada — aguardando ativação',
+    alreadyIn: (name: string) => `Você já entrou como ${name}.`,
+    goToArea: 'Ir para a Área do Cliente',
+    logoutToRegister: 'Sair para criar outra conta',
   },
 
   documents: {
@@ -214,6 +229,10 @@ export const m = {
       names.length === 1
         ? `Quem pode ativar sua conta: ${names[0]}, administrador da Área do Cliente da sua empresa.`
         : `Quem pode ativar sua conta: ${names.slice(0, -1).join(', ')} ou ${names.at(-1)}, administradores da Área do Cliente da sua empresa.`,
+    reactivators: (names: string[]) =>
+      names.length === 1
+        ? `Quem pode reativar sua conta: ${names[0]}, administrador da Área do Cliente da sua empresa.`
+        : `Quem pode reativar sua conta: ${names.slice(0, -1).join(', ')} ou ${names.at(-1)}, administradores da Área do Cliente da sua empresa.`,
     noAdmins: 'Sua empresa ainda não tem um administrador ativo: fale com o seu escritório de contabilidade.',
     firmContact: (firm: string, contact: string[]) => `Contato do escritório ${firm}: ${contact.join(' · ')}.`,
     documentTitle: 'Documento disponível após a ativação',
@@ -319,6 +338,8 @@ export const m = {
     csrfTitle: 'Envio recusado',
     csrf: 'O formulário foi enviado de outro site e foi recusado por segurança. Abra a página novamente e envie por ela.',
     home: 'Ir para o início',
+    summaryTitle: 'Corrija o que está indicado abaixo:',
+    titlePrefix: 'Erro: ',
     required: (field: string) => `Preencha o campo ${field}.`,
     tooLong: (field: string, max: number) => `O campo ${field} aceita no máximo ${max} caracteres.`,
     passwordShort: 'A senha é curta demais: use pelo menos 8 caracteres.',
@@ -342,9 +363,14 @@ export const m = {
   },
 }
 
-/** "Aguarde 2 minutos" style wait text for a Retry-After. */
-export function waitText(seconds: number): string {
-  if (seconds < 60) return `Muitas tentativas. Aguarde ${seconds} segundo${seconds === 1 ? '' : 's'} e tente de novo.`
+/** "Aguarde 2 minutos e tente de novo." for a Retry-After. */
+function waitFor(seconds: number): string {
+  if (seconds < 60) return `Aguarde ${seconds} segundo${seconds === 1 ? '' : 's'} e tente de novo.`
   const minutes = Math.ceil(seconds / 60)
-  return `Muitas tentativas. Aguarde ${minutes} minuto${minutes === 1 ? '' : 's'} e tente de novo.`
+  return `Aguarde ${minutes} minuto${minutes === 1 ? '' : 's'} e tente de novo.`
+}
+
+/** "Muitas tentativas. Aguarde 2 minutos" style wait text for a Retry-After. */
+export function waitText(seconds: number): string {
+  return `Muitas tentativas. ${waitFor(seconds)}`
 }

@@ -31,26 +31,35 @@ export function notFoundPage(c: PortalContext): Response {
   return errorPage(c, { status: 404, title: m.errors.notFoundTitle, message: m.errors.notFound })
 }
 
-/** A pending user's answer: wait for an admin to activate the account (no client area yet). */
-export function pendingPage(c: PortalContext, auth: Auth | null): Response {
-  return messagePage(
-    c,
-    { viewer: viewerOf(auth), title: m.login.pendingTitle, message: m.login.pending, kind: 'info', link: null },
-    403,
-  )
-}
-
 /**
  * The page a pending user gets after the correct password, or on a document it may not open yet:
  * wait for an admin, named, with the firm's contact (docs/rules.md#document-links-and-login); no session.
  */
 export async function pendingUserPage(
   c: PortalContext,
-  user: ClientUser,
+  user: Pick<ClientUser, 'clientId'>,
   text: { title: string; message: string } = { title: m.login.pendingTitle, message: m.login.pending },
+  status = 403,
 ): Promise<Response> {
   const admins = await activeAdminNames(c.var.deps.db, user.clientId)
-  return render(c, PendingPage({ firm: c.var.firm, viewer: viewerOf(c.var.auth), admins, ...text }), 403)
+  return render(c, PendingPage({ firm: c.var.firm, viewer: viewerOf(c.var.auth), admins, ...text }), status)
+}
+
+/**
+ * The right password of a disabled account: it is told so, with who can reactivate it (only the
+ * account's owner knows the password, docs/security.md, "Disabled accounts"); no session.
+ */
+export async function disabledUserPage(c: PortalContext, user: ClientUser): Promise<Response> {
+  const admins = await activeAdminNames(c.var.deps.db, user.clientId)
+  const page = PendingPage({
+    firm: c.var.firm,
+    viewer: null,
+    admins,
+    title: m.login.disabledTitle,
+    message: m.login.disabled,
+    adminsText: m.pending.reactivators,
+  })
+  return render(c, page, 403)
 }
 
 /** A collaborator on an admin's page. */

@@ -22,10 +22,31 @@ export interface Refusal {
   message: string
   /** Set for 429: the Retry-After seconds. */
   retryAfterSeconds?: number
+  /** The form field (its `name`) the refusal is about, so the form shows it next to that field. */
+  field?: string
 }
 
-/** A refusal the portal itself makes, already written in pt-BR for the person. */
-export class FormError extends ValidationError {}
+// The field each reason is about; a refusal without one is shown at the top of the form only.
+const REASON_FIELDS: Partial<Record<RefusalReason, string>> = {
+  username_taken: 'username',
+  username_invalid: 'username',
+  name_invalid: 'name',
+  email_invalid: 'email',
+  password_too_short: 'password',
+  password_too_long: 'password',
+  password_mismatch: 'password_confirm',
+  wrong_current_password: 'current_password',
+}
+
+/** A refusal the portal itself makes, already written in pt-BR for the person (about `field`, when given). */
+export class FormError extends ValidationError {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}
 
 // Core speaks English to accountants at the terminal; the portal shows people pt-BR. Refusals a
 // client user can meet carry a stable `reason` from core; anything else falls back to a general
@@ -41,6 +62,7 @@ const REASONS: Record<RefusalReason, string> = {
   email_invalid: 'E-mail inválido: use algo como nome@empresa.com.br.',
   password_too_short: m.errors.passwordShort,
   password_too_long: m.errors.passwordLong,
+  password_mismatch: 'As duas senhas digitadas são diferentes. Digite a mesma senha nos dois campos.',
   wrong_current_password: m.account.wrongCurrent,
   admin_required: 'Apenas administradores ativos da empresa podem fazer isso.',
   last_admin:
@@ -60,6 +82,11 @@ const REASONS: Record<RefusalReason, string> = {
 function sentence(error: ConfiError, fallback: string): string {
   if (error instanceof FormError) return error.message
   return error.reason ? REASONS[error.reason] : fallback
+}
+
+function fieldOf(error: ConfiError): { field?: string } {
+  const field = error instanceof FormError ? error.field : error.reason && REASON_FIELDS[error.reason]
+  return field ? { field } : {}
 }
 
 /** Hono's own refusals (body limit, CSRF origin check, malformed requests). */
@@ -87,13 +114,13 @@ export function refusalOf(error: unknown): Refusal | null {
     return { status: 429, title: m.errors.throttledTitle, message: waitText(seconds), retryAfterSeconds: seconds }
   }
   if (error instanceof ValidationError) {
-    return { status: 400, title: m.errors.badRequestTitle, message: sentence(error, m.errors.badRequest) }
+    return { status: 400, title: m.errors.badRequestTitle, message: sentence(error, m.errors.badRequest), ...fieldOf(error) }
   }
   if (error instanceof ForbiddenError) {
-    return { status: 403, title: m.errors.forbiddenTitle, message: sentence(error, m.errors.forbidden) }
+    return { status: 403, title: m.errors.forbiddenTitle, message: sentence(error, m.errors.forbidden), ...fieldOf(error) }
   }
   if (error instanceof ConflictError) {
-    return { status: 409, title: m.errors.conflictTitle, message: sentence(error, m.errors.conflict) }
+    return { status: 409, title: m.errors.conflictTitle, message: sentence(error, m.errors.conflict), ...fieldOf(error) }
   }
   return null
 }

@@ -1,11 +1,12 @@
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie'
 import type { MiddlewareHandler } from 'hono'
 import type { FirmOptions } from '../core/clients/firm.js'
-import { createSession, deleteSession, type SessionScope } from '../core/identity/sessions.js'
+import { createSession, deleteSession, endedSessionReason, type SessionScope } from '../core/identity/sessions.js'
 import { issueDeviceCookie, trustedDeviceOf } from '../core/identity/device-cookies.js'
 import { authenticateThrottled, lookupSessionUser, type LoginResult } from '../core/identity/authentication.js'
 import { usernameKey, type ClientUser } from '../core/identity/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
+import { m } from './messages.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
 export function isHttps(firm: FirmOptions): boolean {
@@ -32,10 +33,44 @@ export function loadAuth(): MiddlewareHandler<PortalEnv> {
       // Session and user in one query, on every request: a disable or an expiry counts at once.
       const found = await lookupSessionUser(db, token, { idleMinutes: firm.sessionIdleMinutes })
       if (found && found.user.status !== 'disabled') c.set('auth', { ...found, token })
+      else await noteEndedSession(c, token)
     }
     await next()
   }
 }
+
+/**
+ * A cookie whose session is gone: remembers why for this request's page ("Sua sessão terminou…")
+ * and clears the cookie, so the notice shows once; a login in this request sets a new one after.
+ */
+async function noteEndedSession(c: PortalContext, token: string): Promise<void> {
+  c.set('sessionEnd', (await endedSessionReason(c.var.deps.db, token)) ?? 'unknown')
+  deleteCookie(c, sessionCookieName(c.var.firm), { path: '/', secure: isHttps(c.var.firm) })
+}
+
+// The login page's notice codes (`?aviso=`) for an ended session, by reason.
+const SESSION_END_NOTICES = { user_changed: 'sessao-conta', password_changed: 'sessao-senha', expired: 'sessao-expirou', unknown: 'sessao' }
+
+/** The `aviso` code saying this request's session ended and why, or null when none ended. */
+export function sessionEndNotice(c: PortalContext): string | null {
+  const reason = c.var.sessionEnd
+  return reason ? SESSION_END_NOTICES[reason] : null
+}
+
+/** The notice texts of the `aviso` codes above. */
+export const SESSION_END_TEXTS: Record<string, string> = {
+  sessao: m.login.sessionEnded,
+  'sessao-conta': m.login.sessionEndedBecause.user_changed,
+  'sessao-senha': m.login.sessionEndedBecause.password_changed,
+  'sessao-expirou': m.login.sessionEndedBecause.expired,
+}
+
+/** The sentence saying this request's session ended and why, for pages that show a login form. */
+export function sessionEndedText(c: PortalContext): string | undefined {
+  return SESSION_END_TEXTS[sessionEndNotice(c) ?? '']
+}
+
+const ENDED_NOTICE_SECONDS = 7 * 86_400
 
 /** Starts a new session (a new token at every login) and sets its cookie. */
 export async function startSession(c: PortalContext, user: ClientUser, scope: SessionScope): Promise<void> {
@@ -53,7 +88,8 @@ export async function startSession(c: PortalContext, user: ClientUser, scope: Se
     httpOnly: true,
     sameSite: 'Lax',
     secure: isHttps(firm),
-    maxAge: firm.sessionAbsoluteHours * 3600,
+    // A week past the session, so a browser back after it expired is told why (noteEndedSession).
+    maxAge: firm.sessionAbsoluteHours * 3600 + ENDED_NOTICE_SECONDS,
   })
 }
 
@@ -68,8 +104,8 @@ export async function endSession(c: PortalContext): Promise<void> {
 export type LoginOutcome = LoginResult
 
 /**
- * Checks a login under the throttle (core's rule); every failure, throttled or not, gets the
- * same page from the caller (docs/rules.md#portal-security).
+ * Checks a login under the throttle (core's rule); the caller words a failure with `loginRefusal`
+ * (docs/rules.md#portal-security).
  */
 export async function attemptLogin(c: PortalContext, username: string, password: string): Promise<LoginOutcome> {
   const { db, hasher, key } = c.var.deps
@@ -97,9 +133,9 @@ function setDeviceCookie(c: PortalContext, value: string): void {
   })
 }
 
-/** Status and headers of a failed login: 401, or 429 with Retry-After; the page is the same. */
-export function loginFailureStatus(c: PortalContext, outcome: LoginOutcome): number {
-  if (outcome.outcome !== 'throttled') return 401
+/** The status and sentence of a failed login: 401 "incorretos", or 429 "aguarde" with Retry-After (never "incorretos"). */
+export function loginRefusal(c: PortalContext, outcome: LoginOutcome): { status: number; message: string; field?: string } {
+  if (outcome.outcome !== 'throttled') return { status: 401, message: m.login.failed, field: 'password' }
   c.header('Retry-After', String(outcome.retryAfterSeconds))
-  return 429
+  return { status: 429, message: m.login.throttled(outcome.retryAfterSeconds) }
 }

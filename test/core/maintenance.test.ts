@@ -56,10 +56,10 @@ describe('pruning', () => {
     await throttleRow('known:old|1.2.3.4', new Date(start - 40 * 24 * HOUR))
 
     const result = await pruneExpired(t.db)
-    expect(result).toEqual({ sessions: 1, passwordResets: 1, pendingLogins: 1, throttleRows: 2 })
+    expect(result).toEqual({ sessions: 1, passwordResets: 1, pendingLogins: 1, throttleRows: 2, endedSessions: 0 })
     const keys = (await t.db.selectFrom('login_throttle').select('throttle_key').orderBy('throttle_key').execute()).map((r) => r.throttle_key)
     expect(keys).toEqual(['known:ana|1.2.3.4', 'pair:new|1.2.3.4'])
-    expect(await pruneExpired(t.db)).toEqual({ sessions: 0, passwordResets: 0, pendingLogins: 0, throttleRows: 0 })
+    expect(await pruneExpired(t.db)).toEqual({ sessions: 0, passwordResets: 0, pendingLogins: 0, throttleRows: 0, endedSessions: 0 })
   })
 
   it('confi maintenance prune prints the count', async () => {

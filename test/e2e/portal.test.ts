@@ -77,6 +77,7 @@ describe('the portal in a real browser', () => {
     await page.getByLabel('Nome completo').fill(name)
     await page.locator('#register-username').fill(username)
     await page.locator('#register-password').fill(PASSWORD)
+    await page.locator('#register-password-confirm').fill(PASSWORD)
     await page.getByRole('button', { name: 'Cadastrar' }).click()
   }
 

@@ -7,7 +7,7 @@ import { createPortalWorld, usePortalWorld, PASSWORD, sessionCookie, type Portal
 const w = usePortalWorld()
 
 const register = (w: PortalWorld, path: string, username: string, extra: Record<string, string> = {}) =>
-  w.request(path, { form: { name: `Pessoa ${username}`, username, email: '', password: PASSWORD, ...extra } })
+  w.request(path, { form: { name: `Pessoa ${username}`, username, email: '', password: PASSWORD, ...extra, password_confirm: extra.password ?? PASSWORD } })
 
 describe('login link and registration (docs/rules.md#registration-and-activation)', () => {
   it('shows login and create-account forms with labelled fields for a valid link', async () => {
@@ -39,9 +39,10 @@ describe('login link and registration (docs/rules.md#registration-and-activation
     expect(await home.text()).toContain('Você é o administrador')
 
     const second = await register(w, path, 'bruno')
-    expect(second.status).toBe(201)
+    expect(second.status).toBe(303)
     expect(sessionCookie(second)).toBeUndefined()
-    expect(await second.text()).toContain('administrador da sua empresa precisa ativá-la')
+    const waiting = await w.request(second.headers.get('location')!)
+    expect(await waiting.text()).toContain('administrador da sua empresa precisa ativá-la')
 
     const login = await w.request('/login', { form: { username: 'bruno', password: PASSWORD } })
     expect(login.status).toBe(403)
@@ -110,12 +111,12 @@ describe('login and logout (docs/rules.md#portal-security)', () => {
     expect(setCookie).toMatch(/__Host-confi_device=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax/)
   })
 
-  it('makes unknown user, wrong password and disabled user look alike', async () => {
+  it('makes unknown user, wrong password and a disabled user’s wrong password look alike', async () => {
     const client = await w.client('Padaria Pão Quente Ltda')
     await w.user(client, 'ana', { role: 'admin' })
     await w.user(client, 'desligado', { status: 'disabled' })
     const bodies: string[] = []
-    for (const [username, password] of [['ninguem', PASSWORD], ['ana', 'senha-errada'], ['desligado', PASSWORD]]) {
+    for (const [username, password] of [['ninguem', PASSWORD], ['ana', 'senha-errada'], ['desligado', 'senha-errada']]) {
       const response = await w.request('/login', { form: { username, password } })
       expect(response.status).toBe(401)
       expect(sessionCookie(response)).toBeUndefined()
@@ -135,8 +136,10 @@ describe('login and logout (docs/rules.md#portal-security)', () => {
     expect(throttled.status).toBe(429)
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(sessionCookie(throttled)).toBeUndefined()
-    // The body says what every failure says.
-    expect(await throttled.text()).toContain('Usuário ou senha incorretos')
+    // It says to wait and for how long, not that the password was wrong (issue 9 §4).
+    const wait = await throttled.text()
+    expect(wait).toMatch(/Aguarde \d+ segundos? e tente de novo/)
+    expect(wait).not.toContain('incorretos')
     // The counter lives in the database.
     expect(await w.db.selectFrom('login_throttle').selectAll().execute()).not.toHaveLength(0)
     const restore = setClock(() => new Date(Date.now() + 10 * 60_000))
@@ -281,9 +284,13 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     for (const r of responses.filter((r) => r.status === 429)) {
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0)
     }
-    // Throttled or not, the page says the same thing.
-    const bodies = await Promise.all(responses.map(async (r) => (await r.text()).replace(/value="[^"]*"/g, '')))
-    expect(new Set(bodies).size).toBe(1)
+    // A wrong guess says so; a throttled one says to wait, never that the password was wrong.
+    for (const r of responses) {
+      const body = await r.text()
+      if (r.status === 401) expect(body).toContain('Usuário ou senha incorretos')
+      else expect(body).toMatch(/Aguarde \d+ (segundos?|minutos?) e tente de novo/)
+      if (r.status === 429) expect(body).not.toContain('incorretos')
+    }
   })
 
   it('does not lock the real user out from another address while someone guesses from one', async () => {
@@ -319,7 +326,7 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await throttled.text()).toContain('Muitas tentativas')
     expect(await w.db.selectFrom('client_users').select('id').where('username', '=', 'mais.uma').execute()).toHaveLength(0)
-    expect((await w.request(path, { form: { name: 'Outra', username: 'outra', email: '', password: PASSWORD }, ip: '198.51.100.7' })).status).toBe(201)
+    expect((await w.request(path, { form: { name: 'Outra', username: 'outra', email: '', password: PASSWORD, password_confirm: PASSWORD }, ip: '198.51.100.7' })).status).toBe(303)
   })
 
   it('answers a full hashing pool with the login page, 429 and Retry-After, counting nothing', async () => {
@@ -336,7 +343,7 @@ describe('throttling under concurrency and against targeted lockout (review fixe
       const response = await busy.request('/login', { form: { username: 'ana', password: PASSWORD } })
       expect(response.status).toBe(429)
       expect(response.headers.get('retry-after')).toBe('1')
-      expect(await response.text()).toContain('Usuário ou senha incorretos')
+      expect(await response.text()).toContain('Aguarde 1 segundo e tente de novo')
       expect(await busy.db.selectFrom('login_throttle').selectAll().execute()).toHaveLength(0)
     } finally {
       await busy.close()
@@ -348,7 +355,7 @@ describe('throttling under concurrency and against targeted lockout (review fixe
     const ana = await w.user(client, 'ana', { role: 'admin' })
     const cookie = await w.cookieFor(ana)
     const change = (current: string) =>
-      w.request('/account/password', { cookie, form: { current_password: current, password: 'nova-senha-123' } })
+      w.request('/account/password', { cookie, form: { current_password: current, password: 'nova-senha-123', password_confirm: 'nova-senha-123' } })
     for (let i = 0; i < 5; i++) expect((await change(`errada-${i}`)).status).toBe(403)
     const throttled = await change(PASSWORD)
     expect(throttled.status).toBe(429)
@@ -380,7 +387,7 @@ describe('a delivery-only session after the user is activated', () => {
     expect(response.headers.get('set-cookie')).toMatch(/confi_session=;.*Max-Age=0/)
     expect(await w.db.selectFrom('sessions').select('id').where('user_id', '=', bruno.id).execute()).toEqual([])
     // The old cookie is nobody now; an area session (a new login) opens the client area.
-    expect((await w.request('/account', { cookie })).headers.get('location')).toBe('/login')
+    expect((await w.request('/account', { cookie })).headers.get('location')).toBe('/login?next=%2Faccount&aviso=sessao')
     expect((await w.request('/', { cookie: await w.cookieFor(bruno) })).status).toBe(200)
   })
 
@@ -391,7 +398,7 @@ describe('a delivery-only session after the user is activated', () => {
     const pending = await w.user(client, 'davi', { status: 'pending' })
     const stale = await w.cookieFor(carla, 'delivery')
     const response = await w.request('/users', { cookie: stale })
-    expect(response.headers.get('location')).toBe('/login?aviso=ativada')
+    expect(response.headers.get('location')).toBe('/login?next=%2Fusers&aviso=ativada')
     const waiting = await w.request('/account', { cookie: await w.cookieFor(pending, 'delivery') })
     expect(waiting.status).toBe(403)
     expect(await waiting.text()).toContain('aguardando ativação')

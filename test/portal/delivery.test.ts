@@ -7,7 +7,7 @@ import { usePortalWorld, PASSWORD, sessionCookie } from '../helpers/portal.js'
 
 const w = usePortalWorld()
 
-const REGISTRATION = { name: 'Intruso', username: 'intruso', email: '', password: PASSWORD }
+const REGISTRATION = { name: 'Intruso', username: 'intruso', email: '', password: PASSWORD, password_confirm: PASSWORD }
 
 describe('document links without login (docs/rules.md#document-links-and-login)', () => {
   it('opens the page and the file for anyone and logs them with no user and the delivery channel', async () => {
@@ -99,12 +99,12 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
   it('registers through the link: first user admin, later one pending with a delivery-only session', async () => {
     const { client, token } = await w.link('on')
     const first = await w.request(`/d/${token}/register`, {
-      form: { name: 'Ana Souza', username: 'ana', email: 'ana@padaria.com.br', password: PASSWORD },
+      form: { name: 'Ana Souza', username: 'ana', email: 'ana@padaria.com.br', password: PASSWORD, password_confirm: PASSWORD },
     })
     expect(first.status).toBe(303)
     expect(first.headers.get('location')).toBe(`/d/${token}`)
     const second = await w.request(`/d/${token}/register`, {
-      form: { name: 'Bruno Lima', username: 'bruno', email: '', password: PASSWORD },
+      form: { name: 'Bruno Lima', username: 'bruno', email: '', password: PASSWORD, password_confirm: PASSWORD },
     })
     expect(second.status).toBe(303)
     const cookie = sessionCookie(second)!
@@ -132,13 +132,21 @@ describe('document links that require login (docs/rules.md#document-links-and-lo
     expect(sessionCookie(response)).toBeUndefined()
   })
 
-  it('refuses a disabled user like a wrong password', async () => {
+  it('tells a disabled user with the right password that the account is disabled; a wrong one learns nothing', async () => {
     const { client, token } = await w.link('on')
     await w.user(client, 'ana', { role: 'admin' })
     await w.user(client, 'fora', { status: 'disabled' })
-    const response = await w.request(`/d/${token}/login`, { form: { username: 'fora', password: PASSWORD } })
-    expect(response.status).toBe(401)
-    expect(await response.text()).toContain('Usuário ou senha incorretos')
+    const right = await w.request(`/d/${token}/login`, { form: { username: 'fora', password: PASSWORD } })
+    expect(right.status).toBe(403)
+    expect(right.headers.get('set-cookie') ?? '').not.toContain('confi_session=')
+    const page = await right.text()
+    expect(page).toContain('Conta desativada')
+    expect(page).toContain('Nome ana')
+    const wrong = await w.request(`/d/${token}/login`, { form: { username: 'fora', password: 'senha-errada' } })
+    expect(wrong.status).toBe(401)
+    const wrongPage = await wrong.text()
+    expect(wrongPage).toContain('Usuário ou senha incorretos')
+    expect(wrongPage).not.toContain('desativada')
   })
 })
 
@@ -216,7 +224,7 @@ describe('registration through a delivery link is throttled like the login link'
     const { token } = await w.link('on')
     const path = `/d/${token}/register`
     for (let i = 0; i < 20; i++) {
-      const form = { ...REGISTRATION, username: `pessoa${i}`, password: 'curta' }
+      const form = { ...REGISTRATION, username: `pessoa${i}`, password: 'curta', password_confirm: 'curta' }
       expect((await w.request(path, { form })).status).toBe(400)
     }
     const throttled = await w.request(path, { form: REGISTRATION })

@@ -48,7 +48,7 @@ describe('gated download path', () => {
     await w.db.updateTable('client_users').set({ status: 'disabled' }).where('id', '=', ana.id).execute()
     const refused = await w.request(path, { cookie })
     expect(refused.status).toBe(303)
-    expect(refused.headers.get('location')).toBe('/login')
+    expect(refused.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}&aviso=sessao`)
     expect(await w.accessRows()).toHaveLength(1)
   })
 

@@ -55,7 +55,7 @@ describe('forms and the error page answer through the same map', () => {
   it('answers Forbidden with 403 on the account form, keeping the page and its sentence', async () => {
     const client = await w.client('Padaria Pão Quente Ltda')
     const cookie = await w.cookieFor(await w.user(client, 'ana', { role: 'admin' }))
-    const form = { current_password: 'nao-e-essa', password: 'nova-senha-123' }
+    const form = { current_password: 'nao-e-essa', password: 'nova-senha-123', password_confirm: 'nova-senha-123' }
     const response = await w.request('/account/password', { cookie, form })
     expect(response.status).toBe(403)
     const html = await response.text()
@@ -66,7 +66,7 @@ describe('forms and the error page answer through the same map', () => {
   it('answers a Conflict with 409 on the users form, keeping what was typed', async () => {
     const client = await w.client('Padaria Pão Quente Ltda')
     const cookie = await w.cookieFor(await w.user(client, 'ana', { role: 'admin' }))
-    const form = { name: 'Outra Ana', username: 'ana', email: '', password: PASSWORD, role: 'collaborator' }
+    const form = { name: 'Outra Ana', username: 'ana', email: '', password: PASSWORD, password_confirm: PASSWORD, role: 'collaborator' }
     const response = await w.request('/users', { cookie, form })
     expect(response.status).toBe(409)
     const html = await response.text()

@@ -74,13 +74,13 @@ describe('user administration (docs/rules.md#registration-and-activation)', () =
   it('creates active users, refusing duplicates', async () => {
     const { cookie } = await team()
     const created = await w.request('/users', {
-      form: { name: 'Duda Alves', username: 'duda', email: 'duda@padaria.com.br', password: PASSWORD, role: 'collaborator' },
+      form: { name: 'Duda Alves', username: 'duda', email: 'duda@padaria.com.br', password: PASSWORD, password_confirm: PASSWORD, role: 'collaborator' },
       cookie,
     })
     expect(created.status).toBe(303)
     const login = await w.request('/login', { form: { username: 'duda', password: PASSWORD } })
     expect(login.status).toBe(303)
-    const dup = await w.request('/users', { form: { name: 'Outra', username: 'DUDA', password: PASSWORD }, cookie })
+    const dup = await w.request('/users', { form: { name: 'Outra', username: 'DUDA', password: PASSWORD, password_confirm: PASSWORD }, cookie })
     expect(dup.status).toBe(409)
     expect(await dup.text()).toContain('já está em uso')
   })
@@ -106,10 +106,10 @@ describe('account and password reset', () => {
   it('changes the password after checking the current one, ending other sessions', async () => {
     const { admin, cookie } = await team()
     const other = await w.cookieFor(admin)
-    const wrong = await w.request('/account/password', { form: { current_password: 'nao-e-essa', password: 'nova-senha-123' }, cookie })
+    const wrong = await w.request('/account/password', { form: { current_password: 'nao-e-essa', password: 'nova-senha-123', password_confirm: 'nova-senha-123' }, cookie })
     expect(wrong.status).toBe(403)
     expect(await wrong.text()).toContain('senha atual não confere')
-    const ok = await w.request('/account/password', { form: { current_password: PASSWORD, password: 'nova-senha-123' }, cookie })
+    const ok = await w.request('/account/password', { form: { current_password: PASSWORD, password: 'nova-senha-123', password_confirm: 'nova-senha-123' }, cookie })
     expect(ok.status).toBe(303)
     const fresh = sessionCookie(ok)!
     expect((await w.request('/account', { cookie: fresh })).status).toBe(200)
@@ -123,10 +123,10 @@ describe('account and password reset', () => {
     const page = await w.request(`/reset/${token}`)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('ana')
-    const done = await w.request(`/reset/${token}`, { form: { password: 'outra-senha-123' } })
+    const done = await w.request(`/reset/${token}`, { form: { password: 'outra-senha-123', password_confirm: 'outra-senha-123' } })
     expect(done.status).toBe(303)
     expect(done.headers.get('location')).toBe('/login?aviso=senha')
-    expect((await w.request(`/reset/${token}`, { form: { password: 'mais-uma-123' } })).status).toBe(410)
+    expect((await w.request(`/reset/${token}`, { form: { password: 'mais-uma-123', password_confirm: 'mais-uma-123' } })).status).toBe(410)
     expect((await w.request(`/reset/${token}`)).status).toBe(404)
     expect((await w.request('/reset/inexistente')).status).toBe(404)
     expect((await w.request('/login', { form: { username: 'ana', password: 'outra-senha-123' } })).status).toBe(303)

@@ -23,7 +23,7 @@ Example (cron, every night at 3:00):
       if (options.json) return context.out.json(result)
       context.out.line(
         `pruned ${prunedTotal(result)} rows: ${result.sessions} sessions, ${result.passwordResets} reset links, ` +
-          `${result.pendingLogins} two-factor logins, ${result.throttleRows} throttle rows`,
+          `${result.pendingLogins} two-factor logins, ${result.throttleRows} throttle rows, ${result.endedSessions} ended-session notes`,
       )
     })
 }

@@ -262,6 +262,15 @@ export interface PendingLoginsTable {
   expires_at: string
 }
 
+/** Why a session ended (schema version 7), kept so the next page can say so. */
+export interface EndedSessionsTable {
+  token_hash: string
+  user_id: number
+  reason: 'user_changed' | 'password_changed' | 'expired'
+  ended_at: string
+  forget_at: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -287,4 +296,5 @@ export interface Database {
   two_factor: TwoFactorTable
   recovery_codes: RecoveryCodesTable
   pending_logins: PendingLoginsTable
+  ended_sessions: EndedSessionsTable
 }

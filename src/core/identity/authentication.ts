@@ -54,6 +54,8 @@ export type AuthResult =
   | { outcome: 'ok'; user: ClientUser }
   | { outcome: 'pending'; user: ClientUser }
   | { outcome: 'invalid' }
+  /** The right password of a disabled account: said so, since only its owner can learn it (docs/security.md). */
+  | { outcome: 'disabled'; user: ClientUser }
 
 const dummyHashes = new Map<number, Promise<string>>([[11, Promise.resolve(DUMMY_HASH)]])
 
@@ -91,8 +93,8 @@ async function verifyNobody(password: string, cost: number, hasher: PasswordHash
 }
 
 /**
- * Checks a username and password. Unknown user, wrong password, no password and disabled all
- * answer 'invalid' after the same bcrypt work; 'pending' only after the correct password.
+ * Checks a username and password. Unknown user, wrong password and no password all answer
+ * 'invalid' after the same bcrypt work; 'pending' and 'disabled' only after the correct password.
  */
 export async function authenticate(
   db: Db,
@@ -112,10 +114,11 @@ export async function authenticate(
   }
   const matches = await hasher.verify(password, row.password_hash)
   const storedCost = hashCost(row.password_hash)
-  if (!matches || row.status === 'disabled') {
+  if (!matches) {
     await equaliseVerifyWork(password, storedCost, bcryptCost, hasher)
     return { outcome: 'invalid' }
   }
+  if (row.status === 'disabled') return { outcome: 'disabled', user: toClientUser(row) }
   const rehash = storedCost < bcryptCost ? await hasher.hash(password, bcryptCost) : undefined
   await db
     .updateTable('client_users')
@@ -166,7 +169,8 @@ export async function authenticateThrottled(
     }
     throw error
   }
-  if (result.outcome !== 'invalid') await settleAttempt(db, reservation, 'succeeded')
+  // A disabled account's right password stays counted: it opens nothing, and must not mark the address as known.
+  if (result.outcome === 'ok' || result.outcome === 'pending') await settleAttempt(db, reservation, 'succeeded')
   return result
 }
 

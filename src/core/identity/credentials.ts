@@ -24,7 +24,7 @@ export async function storePasswordHash(trx: Db, userId: number, passwordHash: s
     .set({ password_hash: passwordHash, password_changed_at: nowIso() })
     .where('id', '=', userId)
     .execute()
-  await endUserSessions(trx, userId)
+  await endUserSessions(trx, userId, 'password_changed')
 }
 
 /**

@@ -17,6 +17,16 @@ export const inlineHasher: PasswordHasher = {
   verify: (password, hash) => bcrypt.compare(password, hash),
 }
 
+/**
+ * Throws a ValidationError unless a new password was typed the same twice: a typo in a masked
+ * field would otherwise lock its owner out. Check it before anything is saved.
+ */
+export function confirmPassword(password: string, repeated: string): void {
+  if (password !== repeated) {
+    throw new ValidationError('the two passwords differ: type the same password twice', { reason: 'password_mismatch' })
+  }
+}
+
 /** Throws a ValidationError unless the password is 8 to 72 UTF-8 bytes. */
 export function validatePassword(password: string): void {
   const bytes = Buffer.byteLength(password, 'utf8')

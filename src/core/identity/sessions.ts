@@ -1,6 +1,14 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
 import type { Db } from '../db/database.js'
+import type { Database } from '../db/tables.js'
 import { addSeconds, now, nowIso } from '../time.js'
 import { randomToken, sha256Hex } from '../tokens.js'
+
+/** Why a session ended before its user logged out: said on the next page (docs/decisions.md, "Why a session ended"). */
+export type SessionEndReason = 'user_changed' | 'password_changed' | 'expired'
+
+// How long the reason is remembered: past it, a stale cookie just gets "Sua sessão terminou".
+const REMEMBER_ENDED_MS = 14 * 24 * 3_600_000
 
 /** 'area' opens the client area; 'delivery' only delivery links of the user's own client. */
 export type SessionScope = 'area' | 'delivery'
@@ -101,7 +109,7 @@ export async function liveSession(
   const current = now().getTime()
   const idleLimit = Date.parse(row.last_seen_at) + policy.idleMinutes * 60_000
   if (current >= Date.parse(row.expires_at) || current >= idleLimit) {
-    await db.deleteFrom('sessions').where('id', '=', row.id).execute()
+    await endSessionsWhere(db, 'expired', (eb) => eb('id', '=', row.id))
     return null
   }
   let lastSeenAt = row.last_seen_at
@@ -125,13 +133,50 @@ export async function deleteSession(db: Db, token: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', sha256Hex(token)).execute()
 }
 
-/** Ends every session of a user (disable, role change, password change); call inside the change's transaction. */
-export async function endUserSessions(trx: Db, userId: number): Promise<void> {
-  await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()
+/**
+ * Ends every session of a user (disable, role change, password change), remembering why; call
+ * inside the change's transaction.
+ */
+export async function endUserSessions(trx: Db, userId: number, reason: SessionEndReason = 'user_changed'): Promise<void> {
+  await endSessionsWhere(trx, reason, (eb) => eb('user_id', '=', userId))
 }
 
-/** Removes sessions past their absolute expiry (housekeeping; expired sessions never open anything). */
-export async function purgeExpiredSessions(db: Db): Promise<number> {
-  const result = await db.deleteFrom('sessions').where('expires_at', '<=', nowIso()).executeTakeFirst()
-  return Number(result.numDeletedRows)
+/** Which sessions a change ends, as a condition on the sessions table. */
+type SessionFilter = (eb: ExpressionBuilder<Database, 'sessions'>) => Expression<SqlBool>
+
+/** Deletes the sessions a filter selects, first writing why each ended to `ended_sessions`; returns how many. */
+async function endSessionsWhere(db: Db, reason: SessionEndReason, filter: SessionFilter): Promise<number> {
+  const endedAt = nowIso()
+  const forgetAt = new Date(Date.parse(endedAt) + REMEMBER_ENDED_MS).toISOString()
+  await db
+    .insertInto('ended_sessions')
+    .columns(['token_hash', 'user_id', 'reason', 'ended_at', 'forget_at'])
+    .expression(
+      db
+        .selectFrom('sessions')
+        .select((eb) => ['token_hash', 'user_id', eb.val(reason).as('reason'), eb.val(endedAt).as('ended_at'), eb.val(forgetAt).as('forget_at')])
+        .where(filter),
+    )
+    // Two requests can find the same session expired at once: the first one's row stands.
+    .onConflict((oc) => oc.column('token_hash').doNothing())
+    .execute()
+  const deleted = await db.deleteFrom('sessions').where(filter).executeTakeFirst()
+  return Number(deleted.numDeletedRows)
+}
+
+/** Why the session of a cookie token ended, if it ended within the last two weeks; null otherwise. */
+export async function endedSessionReason(db: Db, token: string): Promise<SessionEndReason | null> {
+  const tokenHash = sessionTokenHash(token)
+  if (!tokenHash) return null
+  const row = await db.selectFrom('ended_sessions').select('reason').where('token_hash', '=', tokenHash).executeTakeFirst()
+  return row?.reason ?? null
+}
+
+/**
+ * Ends the sessions past their absolute expiry or idle since `idleSince`, remembering 'expired' for
+ * each (housekeeping: expired sessions never open anything); returns how many.
+ */
+export async function endExpiredSessions(db: Db, limits: { at: string; idleSince: string }): Promise<number> {
+  const expired: SessionFilter = (eb) => eb.or([eb('expires_at', '<=', limits.at), eb('last_seen_at', '<=', limits.idleSince)])
+  return db.transaction().execute((trx) => endSessionsWhere(trx, 'expired', expired))
 }

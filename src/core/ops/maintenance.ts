@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js'
 import { getFirmOptions } from '../clients/firm.js'
 import { KNOWN_ADDRESS_DAYS, PAIR_POLICY, IP_POLICY, REGISTRATION_POLICY, USERNAME_POLICY } from '../identity/login-throttle.js'
+import { endExpiredSessions } from '../identity/sessions.js'
 import { now } from '../time.js'
 
 // Rows that only ever grow unless removed (docs/security.md, "Housekeeping"): expired or idle
@@ -13,6 +14,8 @@ export interface PruneResult {
   passwordResets: number
   pendingLogins: number
   throttleRows: number
+  /** Notes of why a session ended, past the two weeks they are kept (sessions.ts). */
+  endedSessions: number
 }
 
 const HOUR_MS = 3_600_000
@@ -27,10 +30,8 @@ export async function pruneExpired(db: Db): Promise<PruneResult> {
   const at = current.toISOString()
   const { sessionIdleMinutes } = await getFirmOptions(db)
   const idleSince = new Date(current.getTime() - sessionIdleMinutes * 60_000).toISOString()
-  const sessions = await db
-    .deleteFrom('sessions')
-    .where((eb) => eb.or([eb('expires_at', '<=', at), eb('last_seen_at', '<=', idleSince)]))
-    .executeTakeFirst()
+  const sessions = await endExpiredSessions(db, { at, idleSince })
+  const endedSessions = await db.deleteFrom('ended_sessions').where('forget_at', '<=', at).executeTakeFirst()
   const passwordResets = await db
     .deleteFrom('password_resets')
     .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires_at', '<=', at)]))
@@ -52,14 +53,15 @@ export async function pruneExpired(db: Db): Promise<PruneResult> {
     )
     .executeTakeFirst()
   return {
-    sessions: Number(sessions.numDeletedRows),
+    sessions,
     passwordResets: Number(passwordResets.numDeletedRows),
     pendingLogins: Number(pendingLogins.numDeletedRows),
     throttleRows: Number(throttle.numDeletedRows),
+    endedSessions: Number(endedSessions.numDeletedRows),
   }
 }
 
 /** The total of a prune, for one line of output. */
 export function prunedTotal(result: PruneResult): number {
-  return result.sessions + result.passwordResets + result.pendingLogins + result.throttleRows
+  return result.sessions + result.passwordResets + result.pendingLogins + result.throttleRows + result.endedSessions
 }

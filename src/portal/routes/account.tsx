@@ -9,10 +9,12 @@ import { formRefusal } from '../refusals.js'
 import { startSession } from '../session.js'
 import { AccountPage } from '../views/account.js'
 import { TwoFactorCard } from '../views/two-factor.js'
+import { fieldErrors, type FieldError } from '../views/fields.js'
+import { confirmPassword } from '../../core/identity/passwords.js'
 import { twoFactorRequired, twoFactorState } from '../../core/identity/two-factor.js'
 
 /** The account page, with the two-factor card (routes/two-factor.tsx answers its forms). */
-export async function accountPage(c: PortalContext, auth: Auth, extra: { notice?: string; error?: string } = {}, status = 200) {
+export async function accountPage(c: PortalContext, auth: Auth, extra: { notice?: string; errors?: FieldError[] } = {}, status = 200) {
   const state = await twoFactorState(c.var.deps.db, auth.user.id)
   const card = TwoFactorCard({ state, required: twoFactorRequired(c.var.firm.require2fa, auth.user) })
   return render(c, AccountPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, user: auth.user, ...extra, children: card }), status)
@@ -24,23 +26,24 @@ const NOTICES: Record<string, string> = { senha: m.account.changed, '2fa': m.two
 export function accountRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/', (c) => {
-    const auth = requireArea(c)
+  app.get('/', async (c) => {
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const notice = NOTICES[c.req.query('feito') ?? '']
     return accountPage(c, auth, { notice })
   })
 
   app.post('/password', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const form = await c.req.parseBody()
     const { db, hasher } = c.var.deps
     try {
+      confirmPassword(field(form, 'password'), field(form, 'password_confirm'))
       await changePassword(db, auth.user.id, field(form, 'current_password'), field(form, 'password'), hasher)
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return accountPage(c, auth, { error: refusal.message }, refusal.status)
+      return accountPage(c, auth, { errors: fieldErrors('account', refusal) }, refusal.status)
     }
     // Every session of the user ended with the change; this browser gets a fresh one.
     c.set('auth', null)

@@ -5,10 +5,13 @@ import { registerUser } from '../../core/identity/registration.js'
 import { render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
 import { readRegisterForm } from '../forms.js'
 import { m } from '../messages.js'
-import { messagePage } from '../pages.js'
+import { pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
 import { continueLogin } from '../second-step.js'
-import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
+import { sessionEndedText } from '../session.js'
+import { AlreadyLoggedInPage, LoginAndRegisterPage, type FormValues } from '../views/auth.js'
+import { fieldErrors, type FieldError } from '../views/fields.js'
+import { confirmPassword } from '../../core/identity/passwords.js'
 
 async function clientOfLink(c: PortalContext): Promise<Client> {
   const client = await findClientByLoginToken(c.var.deps.db, c.req.param('token') ?? '')
@@ -20,7 +23,7 @@ async function clientOfLink(c: PortalContext): Promise<Client> {
 function areaPage(
   c: PortalContext,
   client: Client,
-  extra: { registerError?: string; values?: FormValues } = {},
+  extra: { errors?: FieldError[]; values?: FormValues } = {},
   status = 200,
 ): Response {
   const token = c.req.param('token') ?? ''
@@ -33,6 +36,7 @@ function areaPage(
       intro: m.area.intro,
       loginAction: '/login',
       registerAction: `/area/${token}/register`,
+      notice: sessionEndedText(c),
       ...extra,
     }),
     status,
@@ -43,13 +47,34 @@ function areaPage(
 export function areaRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
-  app.get('/:token', async (c) => areaPage(c, await clientOfLink(c)))
+  app.get('/:token', async (c) => {
+    const client = await clientOfLink(c)
+    const auth = c.var.auth
+    if (!auth) return areaPage(c, client)
+    // Someone already logged in: the client area, or log out to create another account here.
+    const page = AlreadyLoggedInPage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(auth),
+      title: m.area.title(client.name),
+      area: auth.session.scope === 'area',
+      here: `/area/${c.req.param('token')}`,
+    })
+    return render(c, page)
+  })
+
+  // Where a pending registration lands (POST → 303 → GET): a refresh resubmits nothing.
+  app.get('/:token/aguardando', async (c) => {
+    const client = await clientOfLink(c)
+    const text = { title: m.area.createdPendingTitle, message: m.area.createdPending }
+    return pendingUserPage(c, { clientId: client.id }, text, 200)
+  })
 
   app.post('/:token/register', async (c) => {
     const client = await clientOfLink(c)
-    const { password, ...values } = await readRegisterForm(c)
+    const { password, passwordConfirm, ...values } = await readRegisterForm(c)
     let user
     try {
+      confirmPassword(password, passwordConfirm)
       user = await registerUser(
         c.var.deps.db,
         { clientId: client.id, ...values, password, origin: 'login_link', ip: c.var.address.ip },
@@ -57,15 +82,11 @@ export function areaRoutes(): Hono<PortalEnv> {
       )
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return areaPage(c, client, { registerError: refusal.message, values }, refusal.status)
+      return areaPage(c, client, { errors: fieldErrors('register', refusal), values }, refusal.status)
     }
     // Under the firm's two-factor policy, set-up comes before the area (docs/rules.md#two-factor-login).
     if (user.status === 'active') return continueLogin(c, user, 'area', '/?aviso=admin')
-    return messagePage(
-      c,
-      { viewer: null, title: m.area.createdPendingTitle, message: m.area.createdPending, kind: 'ok', link: null },
-      201,
-    )
+    return c.redirect(`/area/${c.req.param('token')}/aguardando`, 303)
   })
 
   return app

@@ -13,11 +13,13 @@ import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from 
 import { readLoginForm, readRegisterForm } from '../forms.js'
 import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
 import { m } from '../messages.js'
-import { messagePage, pendingUserPage } from '../pages.js'
+import { disabledUserPage, messagePage, pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
-import { attemptLogin, loginFailureStatus } from '../session.js'
+import { attemptLogin, loginRefusal, sessionEndedText } from '../session.js'
 import { continueLogin } from '../second-step.js'
 import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
+import { fieldErrors, type FieldError } from '../views/fields.js'
+import { confirmPassword } from '../../core/identity/passwords.js'
 import { DocumentPage } from '../views/documents.js'
 
 interface Resolved {
@@ -61,7 +63,7 @@ async function refuseUnlessLoginLink(
 
 function loginPage(
   c: PortalContext,
-  extra: { loginError?: string; registerError?: string; username?: string; values?: FormValues } = {},
+  extra: { errors?: FieldError[]; username?: string; values?: FormValues } = {},
   status = 401,
 ): Response {
   const token = c.req.param('token') ?? ''
@@ -75,6 +77,7 @@ function loginPage(
       intro: m.delivery.loginRequired,
       loginAction: `/d/${token}/login`,
       registerAction: `/d/${token}/register`,
+      notice: sessionEndedText(c),
       ...extra,
     }),
     status,
@@ -159,16 +162,19 @@ export function deliveryRoutes(): Hono<PortalEnv> {
       // The same second step as /login, back to this link after it (docs/rules.md#two-factor-login).
       return continueLogin(c, outcome.user, scope, `/d/${c.req.param('token')}`)
     }
-    return loginPage(c, { loginError: m.login.failed, username }, loginFailureStatus(c, outcome))
+    if (outcome.outcome === 'disabled') return disabledUserPage(c, outcome.user)
+    const refusal = loginRefusal(c, outcome)
+    return loginPage(c, { errors: fieldErrors('login', refusal), username }, refusal.status)
   })
 
   app.post('/:token/register', async (c) => {
     const resolved = await resolveToken(c)
     const refused = await refuseUnlessLoginLink(c, resolved.document)
     if (refused) return refused
-    const { password, ...values } = await readRegisterForm(c)
+    const { password, passwordConfirm, ...values } = await readRegisterForm(c)
     let user
     try {
+      confirmPassword(password, passwordConfirm)
       user = await registerThroughDelivery(
         c.var.deps.db,
         resolved.document,
@@ -178,7 +184,7 @@ export function deliveryRoutes(): Hono<PortalEnv> {
       )
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return loginPage(c, { registerError: refusal.message, values }, refusal.status)
+      return loginPage(c, { errors: fieldErrors('register', refusal), values }, refusal.status)
     }
     // The user lands on the document, not the client area; a pending user gets a delivery-only session.
     return continueLogin(c, user, deliverySessionScope(user, resolved.document) ?? 'delivery', `/d/${c.req.param('token')}`)

@@ -9,7 +9,8 @@ import type { Auth, PortalContext } from '../env.js'
 import { competenceFromInput } from '../forms.js'
 import { parseId } from '../guards.js'
 import { m } from '../messages.js'
-import type { DashboardFilters } from '../views/documents.js'
+import { FILTER_PREFIX, type DashboardFilters } from '../views/documents.js'
+import { fieldId, type FieldError } from '../views/fields.js'
 
 // What a documents request asks for: the document of its URL, the filters of its query string.
 
@@ -20,9 +21,9 @@ export async function visibleDocument(c: PortalContext, auth: Auth): Promise<Doc
   return document
 }
 
-function readFilters(c: PortalContext): { filters: DashboardFilters; error?: string } {
+function readFilters(c: PortalContext): { filters: DashboardFilters; errors: FieldError[] } {
   const filters: DashboardFilters = {}
-  let error: string | undefined
+  const errors: FieldError[] = []
   const company = c.req.query('company') ?? ''
   if (/^\d{1,15}$/.test(company)) filters.company = Number(company)
   // Like a company, a category outside the scope is kept and lists nothing, never everything.
@@ -34,14 +35,14 @@ function readFilters(c: PortalContext): { filters: DashboardFilters; error?: str
       filters.competence = parseCompetence(competenceFromInput(competence))
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e
-      error = m.documents.badCompetence
+      errors.push({ fieldId: fieldId(FILTER_PREFIX, 'competence'), message: m.documents.badCompetence })
     }
   }
   try {
     filters.q = parseSearch(c.req.query('q') ?? '') || undefined
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e
-    error = m.search.badSearch
+    errors.push({ fieldId: fieldId(FILTER_PREFIX, 'q'), message: m.search.badSearch })
   }
   // An unknown sort falls back to the default, like an unknown category.
   const sort = c.req.query('sort')
@@ -52,16 +53,16 @@ function readFilters(c: PortalContext): { filters: DashboardFilters; error?: str
       if (!(e instanceof ValidationError)) throw e
     }
   }
-  return { filters, error }
+  return { filters, errors }
 }
 
 /** The list query of the request's filters, inside the user's scope (also the list's ZIP). */
 export function readAreaQuery(c: PortalContext, scope: VisibleScope) {
-  const { filters, error } = readFilters(c)
+  const { filters, errors } = readFilters(c)
   const query = areaDocumentQuery(scope, {
     ...filters,
     category: filters.category as Category | undefined,
     sort: filters.sort as DocumentSort | undefined,
   })
-  return { filters, error, query }
+  return { filters, errors, query }
 }

@@ -24,19 +24,18 @@ export function dashboardRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const { db } = c.var.deps
     const scope = await scopeOfFreshUser(db, auth.user)
-    const { filters, error, query } = readAreaQuery(c, scope)
+    const { filters, errors, query } = readAreaQuery(c, scope)
     const after = c.req.query('after') || null
     let page: { items: Document[]; nextCursor: string | null } = { items: [], nextCursor: null }
-    let pageError = error
     try {
       page = await listDocuments(db, { ...query, after, limit: PAGE_SIZE })
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e
-      pageError = m.documents.badCursor
+      errors.push({ fieldId: null, message: m.documents.badCursor })
     }
     const [companies, dueSoon, opened, news] = await Promise.all([
       clientNames(db, scope.clientIds),
@@ -59,9 +58,10 @@ export function dashboardRoutes(): Hono<PortalEnv> {
         opened,
         newSinceLastVisit: news.count,
         notice: NOTICES[c.req.query('aviso') ?? ''],
-        error: pageError,
+        errors,
+        typed: { competence: c.req.query('competence'), q: c.req.query('q') },
       }),
-      pageError ? 400 : 200,
+      errors.length > 0 ? 400 : 200,
     )
   })
 
@@ -77,7 +77,7 @@ export function documentRoutes(): Hono<PortalEnv> {
   app.route('/', documentReceiptRoutes())
 
   app.get('/:id', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
     const accesses = await listDocumentAccesses(c.var.deps.db, auth.user, document)
@@ -105,7 +105,7 @@ export function documentRoutes(): Hono<PortalEnv> {
   })
 
   app.get('/:id/files/:attachmentId', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
     const attachmentId = parseId(c.req.param('attachmentId'))

@@ -15,7 +15,7 @@ export function documentReceiptRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/:id/comprovante', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const { db, config } = c.var.deps
     const document = await visibleDocument(c, auth)

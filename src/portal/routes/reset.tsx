@@ -7,6 +7,8 @@ import { m } from '../messages.js'
 import { messagePage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
 import { ResetPage } from '../views/account.js'
+import { fieldErrors } from '../views/fields.js'
+import { confirmPassword } from '../../core/identity/passwords.js'
 
 function gonePage(c: PortalContext, status: number): Response {
   const link = { href: '/login', text: m.login.title }
@@ -27,6 +29,7 @@ export function resetRoutes(): Hono<PortalEnv> {
     const token = c.req.param('token')
     const form = await c.req.parseBody()
     try {
+      confirmPassword(field(form, 'password'), field(form, 'password_confirm'))
       await resetPasswordWithToken(c.var.deps.db, token, field(form, 'password'), c.var.deps.hasher)
     } catch (error) {
       if (error instanceof NotFoundError) return gonePage(c, 404)
@@ -36,7 +39,7 @@ export function resetRoutes(): Hono<PortalEnv> {
       if (!reset) return gonePage(c, 410)
       return render(
         c,
-        ResetPage({ firmName: c.var.firm.firmName, username: reset.username, action: c.req.path, error: refusal.message }),
+        ResetPage({ firmName: c.var.firm.firmName, username: reset.username, action: c.req.path, errors: fieldErrors('reset', refusal) }),
         refusal.status,
       )
     }

@@ -122,36 +122,36 @@ export function accountTwoFactorRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     if ((await twoFactorState(c.var.deps.db, auth.user.id)).enabled) return c.redirect('/account', 303)
     return setupPage(c, auth.user, { action: ACCOUNT_PATH, auth })
   })
 
   app.post('/', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const codes = await confirm(c, auth.user, await readCode(c))
     if (!Array.isArray(codes)) {
-      if ((await twoFactorState(c.var.deps.db, auth.user.id)).enabled) return accountPage(c, auth, { error: codes.message }, codes.status)
+      if ((await twoFactorState(c.var.deps.db, auth.user.id)).enabled) return accountPage(c, auth, { errors: [{ fieldId: null, message: codes.message }] }, codes.status)
       return setupPage(c, auth.user, { action: ACCOUNT_PATH, auth, error: codes.message }, codes.status)
     }
     return render(c, RecoveryCodesPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth), codes, next: '/account' }))
   })
 
   app.post('/off', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const form = await c.req.parseBody()
     const password = field(form, 'password')
     const code = field(form, 'code').trim()
-    if (!password && !code) return accountPage(c, auth, { error: m.twoFactor.offMissing }, 400)
+    if (!password && !code) return accountPage(c, auth, { errors: [{ fieldId: null, message: m.twoFactor.offMissing }] }, 400)
     const { db, key, hasher } = c.var.deps
     try {
       await disableTwoFactor(db, key, { user: auth.user, policy: c.var.firm.require2fa, password, code, ip: c.var.address.ip }, hasher)
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return accountPage(c, auth, { error: refusal.message }, refusal.status)
+      return accountPage(c, auth, { errors: [{ fieldId: null, message: refusal.message }] }, refusal.status)
     }
     return c.redirect('/account?feito=2fa', 303)
   })

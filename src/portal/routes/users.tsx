@@ -22,7 +22,9 @@ import { parseId, requireAdmin } from '../guards.js'
 import { m } from '../messages.js'
 import { formRefusal } from '../refusals.js'
 import type { FormValues } from '../views/auth.js'
-import { UserPage, UsersPage } from '../views/users.js'
+import { NEW_USER_PREFIX, UserPage, UsersPage } from '../views/users.js'
+import { fieldErrors, type FieldError } from '../views/fields.js'
+import { confirmPassword } from '../../core/identity/passwords.js'
 
 function actorOf(auth: Auth): Actor {
   return { kind: 'client_user', userId: auth.user.id }
@@ -39,7 +41,7 @@ async function ownUser(c: PortalContext, auth: Auth): Promise<ClientUser> {
 async function usersPage(
   c: PortalContext,
   auth: Auth,
-  extra: { error?: string; values?: FormValues } = {},
+  extra: { errors?: FieldError[]; values?: FormValues } = {},
   status = 200,
 ): Promise<Response> {
   const users = await listUsers(c.var.deps.db, { clientId: auth.user.clientId })
@@ -61,7 +63,7 @@ async function usersPage(
   )
 }
 
-async function userPage(c: PortalContext, auth: Auth, user: ClientUser, error?: string, status = 200): Promise<Response> {
+async function userPage(c: PortalContext, auth: Auth, user: ClientUser, errors?: FieldError[], status = 200): Promise<Response> {
   const { db } = c.var.deps
   const ids = await areaClientIds(db, auth.user.clientId)
   const companies = await clientNames(db, ids)
@@ -75,7 +77,7 @@ async function userPage(c: PortalContext, auth: Auth, user: ClientUser, error?: 
       categories: CATEGORIES,
       companies,
       visibility: await getVisibility(db, user.id),
-      error,
+      errors,
     }),
     status,
   )
@@ -86,14 +88,14 @@ type UserAction = (c: PortalContext, auth: Auth, user: ClientUser) => Promise<un
 /** A POST on one user: run it, then back to the list with a notice, or the list with the refusal. */
 function userAction(done: string, action: UserAction) {
   return async (c: PortalContext) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     const user = await ownUser(c, auth)
     try {
       await action(c, auth, user)
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return usersPage(c, auth, { error: refusal.message }, refusal.status)
+      return usersPage(c, auth, { errors: [{ fieldId: null, message: refusal.message }] }, refusal.status)
     }
     // An admin who gave up their own admin role can no longer see this page.
     if (user.id === auth.user.id) return c.redirect('/', 303)
@@ -106,17 +108,18 @@ export function userRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/', async (c) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     return usersPage(c, auth)
   })
 
   app.post('/', async (c) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     const form = await c.req.parseBody()
     const values = { name: field(form, 'name'), username: field(form, 'username'), email: field(form, 'email') }
     try {
+      confirmPassword(field(form, 'password'), field(form, 'password_confirm'))
       const role = parseRole(field(form, 'role') || 'collaborator')
       await addUser(
         c.var.deps.db,
@@ -126,13 +129,13 @@ export function userRoutes(): Hono<PortalEnv> {
       )
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return usersPage(c, auth, { error: refusal.message, values }, refusal.status)
+      return usersPage(c, auth, { errors: fieldErrors(NEW_USER_PREFIX, refusal), values }, refusal.status)
     }
     return c.redirect('/users?feito=created', 303)
   })
 
   app.get('/:id', async (c) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     return userPage(c, auth, await ownUser(c, auth))
   })
@@ -149,7 +152,7 @@ export function userRoutes(): Hono<PortalEnv> {
   )
 
   app.post('/:id/visibility', async (c) => {
-    const auth = requireAdmin(c)
+    const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     const user = await ownUser(c, auth)
     const { db } = c.var.deps
@@ -165,7 +168,7 @@ export function userRoutes(): Hono<PortalEnv> {
       })
     } catch (error) {
       const refusal = formRefusal(c, error)
-      return userPage(c, auth, user, refusal.message, refusal.status)
+      return userPage(c, auth, user, [{ fieldId: null, message: refusal.message }], refusal.status)
     }
     return c.redirect('/users?feito=visibility', 303)
   })

@@ -64,19 +64,19 @@ export function zipRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
   app.get('/zip', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const scope = await scopeOfFreshUser(c.var.deps.db, auth.user)
-    const { filters, error, query } = readAreaQuery(c, scope)
+    const { filters, errors, query } = readAreaQuery(c, scope)
     const back = filterQuery(filters)
-    if (error) return c.redirect(back, 303)
+    if (errors.length > 0) return c.redirect(back, 303)
     const plan = await planListZip(c.var.deps.db, query)
     if (!plan.ok) return refusal(c, auth, plan, back)
     return sendZip(c, auth, plan, zipFileName(`documentos-${localDate()}`))
   })
 
   app.get('/:id/zip', async (c) => {
-    const auth = requireArea(c)
+    const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
     const plan = planDocumentZip(document)

@@ -1,29 +1,16 @@
 import type { ClientUser } from '../../core/identity/users.js'
 import { m } from '../messages.js'
 import type { Child } from 'hono/jsx'
+import { Field, NewPasswordFields, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
-/** A new-password field pair's single input, labelled with the bcrypt limits. */
-function NewPassword(props: { id: string }) {
-  return (
-    <>
-      <label for={props.id}>
-        {m.fields.newPassword}
-        <span class="hint">{m.fields.passwordHint}</span>
-      </label>
-      <input id={props.id} name="password" type="password" autocomplete="new-password" required minlength={8} maxlength={200} />
-    </>
-  )
-}
-
 /** GET /account: the user's details and the change-password form. */
-export function AccountPage(props: { firmName: string; viewer: Viewer; user: ClientUser; notice?: string; error?: string; children?: Child }) {
+export function AccountPage(props: { firmName: string; viewer: Viewer; user: ClientUser; notice?: string; errors?: FieldError[]; children?: Child }) {
   const u = props.user
   return (
-    <Layout title={m.account.title} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={m.account.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <h1>{m.account.title}</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
-      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <section class="card" aria-labelledby="h-details">
         <h2 id="h-details">{m.account.details}</h2>
         <dl>
@@ -41,9 +28,17 @@ export function AccountPage(props: { firmName: string; viewer: Viewer; user: Cli
         <h2 id="h-password">{m.account.changePassword}</h2>
         <form method="post" action="/account/password">
           <input type="hidden" name="username" value={u.username} autocomplete="username" />
-          <label for="current-password">{m.fields.currentPassword}</label>
-          <input id="current-password" name="current_password" type="password" autocomplete="current-password" required maxlength={200} />
-          <NewPassword id="new-password" />
+          <Field
+            prefix="account"
+            name="current_password"
+            label={m.fields.currentPassword}
+            errors={props.errors}
+            type="password"
+            autocomplete="current-password"
+            required
+            maxlength={200}
+          />
+          <NewPasswordFields prefix="account" errors={props.errors} label={m.fields.newPassword} />
           <button type="submit">{m.account.submit}</button>
         </form>
       </section>
@@ -53,16 +48,15 @@ export function AccountPage(props: { firmName: string; viewer: Viewer; user: Cli
 }
 
 /** GET /reset/:token: choose a new password. */
-export function ResetPage(props: { firmName: string; username: string; action: string; error?: string }) {
+export function ResetPage(props: { firmName: string; username: string; action: string; errors?: FieldError[] }) {
   return (
-    <Layout title={m.reset.title} firmName={props.firmName}>
+    <Layout title={m.reset.title} firmName={props.firmName} errors={props.errors}>
       <h1>{m.reset.title}</h1>
-      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <div class="card">
         <p>{m.reset.intro(props.username)}</p>
         <form method="post" action={props.action}>
           <input type="hidden" name="username" value={props.username} autocomplete="username" />
-          <NewPassword id="reset-password" />
+          <NewPasswordFields prefix="reset" errors={props.errors} label={m.fields.newPassword} />
           <button type="submit">{m.reset.submit}</button>
         </form>
       </div>

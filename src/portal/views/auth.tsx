@@ -1,4 +1,5 @@
 import { m } from '../messages.js'
+import { Field, NewPasswordFields, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
 export interface FormValues {
@@ -8,35 +9,34 @@ export interface FormValues {
 }
 
 /** The labelled username input both forms share (same name, limits and autocomplete). */
-function UsernameField(props: { id: string; value?: string; hint?: string }) {
+function UsernameField(props: { prefix: string; value?: string; hint?: string; errors?: FieldError[] }) {
   return (
-    <>
-      <label for={props.id}>
-        {m.fields.username}
-        {props.hint && <span class="hint">{props.hint}</span>}
-      </label>
-      <input
-        id={props.id}
-        name="username"
-        autocomplete="username"
-        required
-        maxlength={64}
-        value={props.value ?? ''}
-      />
-    </>
+    <Field
+      prefix={props.prefix}
+      name="username"
+      label={m.fields.username}
+      hint={props.hint}
+      errors={props.errors}
+      value={props.value ?? ''}
+      autocomplete="username"
+      required
+      maxlength={64}
+    />
   )
 }
 
 /** Username and password, posted to `action`. */
-export function LoginForm(props: { action: string; username?: string; idPrefix?: string }) {
+export function LoginForm(props: { action: string; username?: string; idPrefix?: string; next?: string; errors?: FieldError[] }) {
   const p = props.idPrefix ?? 'login'
   return (
     <form method="post" action={props.action}>
-      <UsernameField id={`${p}-username`} value={props.username} />
-      <label for={`${p}-password`}>{m.fields.password}</label>
-      <input
-        id={`${p}-password`}
+      {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
+      <UsernameField prefix={p} value={props.username} errors={props.errors} />
+      <Field
+        prefix={p}
         name="password"
+        label={m.fields.password}
+        errors={props.errors}
         type="password"
         autocomplete="current-password"
         required
@@ -47,35 +47,23 @@ export function LoginForm(props: { action: string; username?: string; idPrefix?:
   )
 }
 
-/** The create-account form: name, username, e-mail, password. */
+/** The create-account form: name, username, e-mail, password twice. */
 export function RegisterForm(props: {
   action: string
   values?: FormValues
   submit?: string
   idPrefix?: string
+  errors?: FieldError[]
 }) {
   const p = props.idPrefix ?? 'register'
   const v = props.values ?? {}
+  const errors = props.errors
   return (
     <form method="post" action={props.action}>
-      <label for={`${p}-name`}>{m.fields.name}</label>
-      <input id={`${p}-name`} name="name" autocomplete="name" required maxlength={200} value={v.name ?? ''} />
-      <UsernameField id={`${p}-username`} value={v.username} hint={m.fields.usernameHint} />
-      <label for={`${p}-email`}>{m.fields.email}</label>
-      <input id={`${p}-email`} name="email" type="email" autocomplete="email" maxlength={254} value={v.email ?? ''} />
-      <label for={`${p}-password`}>
-        {m.fields.password}
-        <span class="hint">{m.fields.passwordHint}</span>
-      </label>
-      <input
-        id={`${p}-password`}
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        required
-        minlength={8}
-        maxlength={200}
-      />
+      <Field prefix={p} name="name" label={m.fields.name} errors={errors} value={v.name ?? ''} autocomplete="name" required maxlength={200} />
+      <UsernameField prefix={p} value={v.username} hint={m.fields.usernameHint} errors={errors} />
+      <Field prefix={p} name="email" label={m.fields.email} errors={errors} type="email" value={v.email ?? ''} autocomplete="email" maxlength={254} />
+      <NewPasswordFields prefix={p} errors={errors} />
       <button type="submit">{props.submit ?? m.area.registerSubmit}</button>
     </form>
   )
@@ -87,15 +75,14 @@ interface PageBase {
 }
 
 /** GET /login. */
-export function LoginPage(props: PageBase & { error?: string; notice?: string; username?: string }) {
+export function LoginPage(props: PageBase & { errors?: FieldError[]; notice?: string; username?: string; next?: string }) {
   return (
-    <Layout title={m.login.title} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={m.login.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <h1>{m.login.title}</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
-      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <div class="card">
         <p>{m.login.intro}</p>
-        <LoginForm action="/login" username={props.username} />
+        <LoginForm action="/login" username={props.username} next={props.next} errors={props.errors} />
         <p class="muted">{m.login.forgot}</p>
       </div>
     </Layout>
@@ -109,28 +96,52 @@ export function LoginAndRegisterPage(
     intro: string
     loginAction: string
     registerAction: string
-    loginError?: string
-    registerError?: string
+    notice?: string
+    errors?: FieldError[]
     username?: string
     values?: FormValues
   },
 ) {
   return (
-    <Layout title={props.title} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={props.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <h1>{props.title}</h1>
+      {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       <p>{props.intro}</p>
       <div class="cols">
         <section class="card" aria-labelledby="h-login">
           <h2 id="h-login">{m.area.loginHeading}</h2>
-          {props.loginError ? <Notice kind="error">{props.loginError}</Notice> : null}
-          <LoginForm action={props.loginAction} username={props.username} />
+          <LoginForm action={props.loginAction} username={props.username} errors={props.errors} />
           <p class="muted">{m.login.forgot}</p>
         </section>
         <section class="card" aria-labelledby="h-register">
           <h2 id="h-register">{m.area.registerHeading}</h2>
-          {props.registerError ? <Notice kind="error">{props.registerError}</Notice> : null}
-          <RegisterForm action={props.registerAction} values={props.values} />
+          <RegisterForm action={props.registerAction} values={props.values} errors={props.errors} />
         </section>
+      </div>
+    </Layout>
+  )
+}
+
+/** The client's login link to someone already logged in: the client area, or log out and come back here. */
+export function AlreadyLoggedInPage(props: PageBase & { title: string; area: boolean; here: string }) {
+  return (
+    <Layout title={props.title} firmName={props.firmName} viewer={props.viewer}>
+      <h1>{props.title}</h1>
+      <div class="card">
+        <p>{m.area.alreadyIn(props.viewer?.name ?? '')}</p>
+        {props.area ? (
+          <p>
+            <a class="button" href="/">
+              {m.area.goToArea}
+            </a>
+          </p>
+        ) : null}
+        <form method="post" action="/logout">
+          <input type="hidden" name="next" value={props.here} />
+          <button type="submit" class="secondary">
+            {m.area.logoutToRegister}
+          </button>
+        </form>
       </div>
     </Layout>
   )

@@ -7,6 +7,7 @@ import { formatTaxId } from '../../core/clients/tax-id.js'
 import { formatAmount } from '../../core/documents/amount.js'
 import { m } from '../messages.js'
 import { DueSoonPanel } from './due-soon.js'
+import { Field, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
 export interface DashboardFilters {
@@ -37,6 +38,9 @@ export function filterQuery(filters: DashboardFilters, after?: string, path = '/
   return text ? `${path}?${text}` : path
 }
 
+/** The id prefix of the documents filters' fields (`f-competence`, `f-q`). */
+export const FILTER_PREFIX = 'f'
+
 /** GET /: the documents of every company the user may see, with filters and keyset pages. */
 export function DashboardPage(props: {
   firmName: string
@@ -54,16 +58,17 @@ export function DashboardPage(props: {
   /** Unopened documents sent since the user's previous login. */
   newSinceLastVisit: number
   notice?: string
-  error?: string
+  errors?: FieldError[]
+  /** What was typed in the filters, shown again when refused. */
+  typed?: { competence?: string; q?: string }
 }) {
   const f = props.filters
   const filtered = Boolean(f.company || f.category || f.competence || f.q)
   const showCompany = props.companies.length > 1
   return (
-    <Layout title={m.documents.title} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={m.documents.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <h1>{m.documents.title}</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
-      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       {props.newSinceLastVisit > 0 ? <Notice>{m.search.newSince(props.newSinceLastVisit)}</Notice> : null}
       {props.dueSoon ? <DueSoonPanel items={props.dueSoon.items} full={props.dueSoon.full} showCompany={showCompany} /> : null}
       <form method="get" action="/" class="card filters" aria-label={m.documents.filters}>
@@ -92,18 +97,27 @@ export function DashboardPage(props: {
           </select>
         </div>
         <div>
-          <label for="f-competence">{m.fields.competence}</label>
-          <input
-            id="f-competence"
+          <Field
+            prefix={FILTER_PREFIX}
             name="competence"
+            label={m.fields.competence}
+            errors={props.errors}
             type="month"
             placeholder={m.documents.competencePlaceholder}
-            value={f.competence ?? ''}
+            value={f.competence ?? props.typed?.competence ?? ''}
           />
         </div>
         <div>
-          <label for="f-q">{m.search.label}</label>
-          <input id="f-q" name="q" type="search" maxlength={100} placeholder={m.search.placeholder} value={f.q ?? ''} />
+          <Field
+            prefix={FILTER_PREFIX}
+            name="q"
+            label={m.search.label}
+            errors={props.errors}
+            type="search"
+            maxlength={100}
+            placeholder={m.search.placeholder}
+            value={f.q ?? props.typed?.q ?? ''}
+          />
         </div>
         <div>
           <label for="f-sort">{m.search.sortLabel}</label>

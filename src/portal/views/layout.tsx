@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto'
-import type { Child } from 'hono/jsx'
+import { createContext, useContext, type Child } from 'hono/jsx'
 import { m } from '../messages.js'
+import { ErrorSummary, type FieldError } from './fields.js'
 
+// Table cells wrap with break-word, not anywhere: anywhere lets a table squeeze a column below its
+// longest word, breaking usernames mid-word (docs/decisions.md, "Tables keep words whole").
 // Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
 export const CSS = `
 *{box-sizing:border-box}
@@ -15,7 +18,8 @@ header nav a,header nav button{color:#fff;font-size:.95rem}
 header form{display:inline;margin:0}
 header button{background:none;border:0;padding:0;text-decoration:underline;cursor:pointer;font:inherit}
 main{max-width:60rem;margin:0 auto;padding:1rem}
-h1,h2,p,li,dd,td,a,header .firm,header nav span{overflow-wrap:anywhere}
+h1,h2,p,li,dd,a,header .firm,header nav span{overflow-wrap:anywhere}
+td,td a,td p{overflow-wrap:break-word}
 h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
 .card{background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:1rem;margin:0 0 1rem}
 .cols{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))}
@@ -30,6 +34,10 @@ button.secondary{background:#fff;color:#0b57a4}
 .notice{padding:.7rem 1rem;border-radius:4px;margin:0 0 1rem;background:#e7f1fb;border:1px solid #9cc3ea}
 .error{background:#fdecec;border-color:#e3a1a1}
 .ok{background:#e8f6ec;border-color:#9fd3ad}
+.error-summary{border:3px solid #b3261e;background:#fff;padding:.5rem 1rem;margin:0 0 1rem}.error-summary h2{font-size:1rem;margin:0 0 .3rem}.error-summary ul{margin:0;padding-left:1.2rem}
+.field-error{color:#b3261e;font-weight:600;margin:.1rem 0 .2rem}
+input[aria-invalid=true]{border:2px solid #b3261e}
+header nav a[aria-current=page]{font-weight:700;text-decoration-thickness:3px}
 table{width:100%;border-collapse:collapse;background:#fff}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-align:top}
 .filters{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));align-items:end}
@@ -64,7 +72,28 @@ export interface LayoutProps {
   title: string
   firmName: string
   viewer?: Viewer | null
+  /** A failed submit's errors: listed first in the page, each linked to its field. */
+  errors?: FieldError[]
   children?: Child
+}
+
+/** The path of the page being rendered (env.ts `render` provides it), for the menu's aria-current. */
+export const CurrentPath = createContext('')
+
+// aria-current: "page" on the menu item of this very page, "true" inside its section (a document, a user).
+function currentOf(path: string, href: string): 'page' | 'true' | undefined {
+  if (path === href) return 'page'
+  const section = href === '/' ? '/documents/' : `${href}/`
+  return path.startsWith(section) ? 'true' : undefined
+}
+
+function MenuLink(props: { href: string; children?: Child }) {
+  const path = useContext(CurrentPath)
+  return (
+    <a href={props.href} aria-current={currentOf(path, props.href)}>
+      {props.children}
+    </a>
+  )
 }
 
 /** The page frame: header with the firm's name and, for a logged-in user, the menu. */
@@ -76,7 +105,7 @@ export function Layout(props: LayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
-        <title>{`${props.title} · ${m.appName}`}</title>
+        <title>{`${props.errors?.length ? m.errors.titlePrefix : ''}${props.title} · ${m.appName}`}</title>
         <style dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>
       <body>
@@ -89,9 +118,9 @@ export function Layout(props: LayoutProps) {
           </div>
           {viewer ? (
             <nav aria-label={m.nav.main}>
-              {viewer.area ? <a href="/">{m.nav.documents}</a> : null}
-              {viewer.area && viewer.role === 'admin' ? <a href="/users">{m.nav.users}</a> : null}
-              {viewer.area ? <a href="/account">{m.nav.account}</a> : null}
+              {viewer.area ? <MenuLink href="/">{m.nav.documents}</MenuLink> : null}
+              {viewer.area && viewer.role === 'admin' ? <MenuLink href="/users">{m.nav.users}</MenuLink> : null}
+              {viewer.area ? <MenuLink href="/account">{m.nav.account}</MenuLink> : null}
               <span>{viewer.name}</span>
               <form method="post" action="/logout">
                 <button type="submit">{m.nav.logout}</button>
@@ -99,7 +128,10 @@ export function Layout(props: LayoutProps) {
             </nav>
           ) : null}
         </header>
-        <main id="conteudo">{props.children}</main>
+        <main id="conteudo">
+          {props.errors?.length ? <ErrorSummary errors={props.errors} /> : null}
+          {props.children}
+        </main>
       </body>
     </html>
   )

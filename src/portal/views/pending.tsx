@@ -13,6 +13,8 @@ export function PendingPage(props: {
   title: string
   message: string
   admins: string[]
+  /** Who the admins are to this reader; by default, who can activate the account. */
+  adminsText?: (names: string[]) => string
 }) {
   const { firm } = props
   const contact = [firm.phone && formatBrazilianPhone(firm.phone), firm.contactEmail].filter((v): v is string => Boolean(v))
@@ -21,7 +23,7 @@ export function PendingPage(props: {
       <h1>{props.title}</h1>
       <Notice kind="info">{props.message}</Notice>
       <div class="card">
-        <p>{props.admins.length > 0 ? m.pending.admins(props.admins) : m.pending.noAdmins}</p>
+        <p>{props.admins.length > 0 ? (props.adminsText ?? m.pending.admins)(props.admins) : m.pending.noAdmins}</p>
         {contact.length > 0 ? <p>{m.pending.firmContact(firm.firmName, contact)}</p> : null}
       </div>
     </Layout>

@@ -4,7 +4,11 @@ import type { ClientUser } from '../../core/identity/users.js'
 import type { Visibility } from '../../core/identity/visibility.js'
 import { m } from '../messages.js'
 import type { FormValues } from './auth.js'
+import { Field, NewPasswordFields, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
+
+/** The id prefix of the admins' new-user form's fields (its errors point at them). */
+export const NEW_USER_PREFIX = 'new'
 
 function ActionButton(props: { action: string; label: string; name?: string; value?: string; secondary?: boolean }) {
   return (
@@ -17,25 +21,28 @@ function ActionButton(props: { action: string; label: string; name?: string; val
   )
 }
 
-function UserActions(props: { user: ClientUser; self: boolean }) {
-  const u = props.user
+// The actions an admin may take on a user; none on an admin's own row (it cannot disable or demote itself).
+function userActions(u: ClientUser, self: boolean) {
   const base = `/users/${u.id}`
-  return (
-    <>
-      {u.status === 'pending' ? <ActionButton action={`${base}/activate`} label={m.users.activate} /> : null}
-      {u.status === 'disabled' ? <ActionButton action={`${base}/enable`} label={m.users.enable} /> : null}
-      {u.status !== 'disabled' && !props.self ? (
-        <ActionButton action={`${base}/disable`} label={m.users.disable} secondary />
-      ) : null}
-      {u.status === 'active' && u.role === 'collaborator' ? (
-        <ActionButton action={`${base}/role`} label={m.users.makeAdmin} name="role" value="admin" secondary />
-      ) : null}
-      {u.status === 'active' && u.role === 'admin' && !props.self ? (
-        <ActionButton action={`${base}/role`} label={m.users.makeCollaborator} name="role" value="collaborator" secondary />
-      ) : null}
-      {u.role === 'collaborator' ? <a href={`${base}`}>{m.users.visibility}</a> : null}
-    </>
-  )
+  const actions = [
+    u.status === 'pending' ? <ActionButton action={`${base}/activate`} label={m.users.activate} /> : null,
+    u.status === 'disabled' ? <ActionButton action={`${base}/enable`} label={m.users.enable} /> : null,
+    u.status !== 'disabled' && !self ? <ActionButton action={`${base}/disable`} label={m.users.disable} secondary /> : null,
+    u.status === 'active' && u.role === 'collaborator' ? (
+      <ActionButton action={`${base}/role`} label={m.users.makeAdmin} name="role" value="admin" secondary />
+    ) : null,
+    u.status === 'active' && u.role === 'admin' && !self ? (
+      <ActionButton action={`${base}/role`} label={m.users.makeCollaborator} name="role" value="collaborator" secondary />
+    ) : null,
+    u.role === 'collaborator' ? <a href={`${base}`}>{m.users.visibility}</a> : null,
+  ]
+  return actions.filter((action) => action !== null)
+}
+
+/** The actions cell; without actions it has no label, so a phone shows no empty "Ações:". */
+function ActionsCell(props: { actions: unknown[] }) {
+  if (props.actions.length === 0) return <td></td>
+  return <td data-label={m.users.columns.actions}>{props.actions}</td>
 }
 
 /** How a user came in and when it first opened something (docs/rules.md#document-links-and-login). */
@@ -60,16 +67,15 @@ export function UsersPage(props: {
   users: ClientUser[]
   arrivals: Map<number, Arrival>
   notice?: string
-  error?: string
+  errors?: FieldError[]
   values?: FormValues
 }) {
   const pending = props.users.filter((u) => u.status === 'pending')
   return (
-    <Layout title={m.users.title} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={m.users.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <h1>{m.users.title}</h1>
       <p>{m.users.intro}</p>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
-      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       {pending.length > 0 ? (
         <section class="card" aria-labelledby="h-pending">
           <h2 id="h-pending">{m.users.pendingHeading}</h2>
@@ -109,9 +115,7 @@ export function UsersPage(props: {
                 <td data-label={m.users.columns.arrival}>
                   <ArrivalText user={u} arrival={props.arrivals.get(u.id)} />
                 </td>
-                <td data-label={m.users.columns.actions}>
-                  <UserActions user={u} self={u.id === props.selfId} />
-                </td>
+                <ActionsCell actions={userActions(u, u.id === props.selfId)} />
               </tr>
             ))}
           </tbody>
@@ -120,30 +124,21 @@ export function UsersPage(props: {
       <section class="card" aria-labelledby="h-new">
         <h2 id="h-new">{m.users.newHeading}</h2>
         <p class="muted">{m.users.newNote}</p>
-        <NewUserForm values={props.values} />
+        <NewUserForm values={props.values} errors={props.errors} />
       </section>
     </Layout>
   )
 }
 
-function NewUserForm(props: { values?: FormValues }) {
+function NewUserForm(props: { values?: FormValues; errors?: FieldError[] }) {
   const v = props.values ?? {}
+  const common = { prefix: NEW_USER_PREFIX, errors: props.errors }
   return (
     <form method="post" action="/users">
-      <label for="new-name">{m.fields.name}</label>
-      <input id="new-name" name="name" required maxlength={200} value={v.name ?? ''} />
-      <label for="new-username">
-        {m.fields.username}
-        <span class="hint">{m.fields.newUsernameHint}</span>
-      </label>
-      <input id="new-username" name="username" required maxlength={64} autocomplete="off" value={v.username ?? ''} />
-      <label for="new-email">{m.fields.email}</label>
-      <input id="new-email" name="email" type="email" maxlength={254} value={v.email ?? ''} />
-      <label for="new-password">
-        {m.fields.password}
-        <span class="hint">{m.fields.newPasswordHint}</span>
-      </label>
-      <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength={8} maxlength={200} />
+      <Field {...common} name="name" label={m.fields.name} value={v.name ?? ''} required maxlength={200} />
+      <Field {...common} name="username" label={m.fields.username} hint={m.fields.newUsernameHint} value={v.username ?? ''} required maxlength={64} autocomplete="off" />
+      <Field {...common} name="email" label={m.fields.email} type="email" value={v.email ?? ''} maxlength={254} />
+      <NewPasswordFields {...common} hint={m.fields.newPasswordHint} />
       <label for="new-role">{m.fields.role}</label>
       <select id="new-role" name="role">
         <option value="collaborator">{m.roles.collaborator}</option>
@@ -163,16 +158,15 @@ export function UserPage(props: {
   categories: readonly Category[]
   companies: { id: number; name: string }[]
   visibility: Visibility
-  error?: string
+  errors?: FieldError[]
 }) {
   const u = props.user
   return (
-    <Layout title={u.name} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={u.name} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <p>
         <a href="/users">← {m.users.title}</a>
       </p>
       <h1>{u.name}</h1>
-      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <div class="card">
         <dl>
           <dt>{m.fields.username}</dt>
@@ -182,7 +176,7 @@ export function UserPage(props: {
           <dt>{m.users.columns.status}</dt>
           <dd>{m.statuses[u.status]}</dd>
         </dl>
-        <UserActions user={u} self={props.self} />
+        {userActions(u, props.self)}
       </div>
       <section class="card" aria-labelledby="h-vis">
         <h2 id="h-vis">{m.users.visibilityHeading(u.name)}</h2>

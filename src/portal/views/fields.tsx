@@ -1,0 +1,100 @@
+import { m } from '../messages.js'
+
+// Form fields and their errors, the same on every form of the portal (docs/decisions.md, "Form
+// errors next to their field"): an error sits under its field's label, the input points at it
+// (aria-invalid, aria-describedby), and the Layout lists every error at the top of the page.
+
+/** One error of a submitted form: the input it is about (its id), or null for the whole form. */
+export interface FieldError {
+  fieldId: string | null
+  message: string
+}
+
+/** The id of a form's input: `register` + `password_confirm` → `register-password-confirm`. */
+export function fieldId(prefix: string, name: string): string {
+  return `${prefix}-${name.replace(/_/g, '-')}`
+}
+
+/** A refusal of a form with prefix `prefix` as that form's errors. */
+export function fieldErrors(prefix: string, refusal: { message: string; field?: string }): FieldError[] {
+  return [{ fieldId: refusal.field ? fieldId(prefix, refusal.field) : null, message: refusal.message }]
+}
+
+export interface FieldProps {
+  prefix: string
+  name: string
+  label: string
+  hint?: string
+  errors?: FieldError[]
+  type?: string
+  value?: string
+  autocomplete?: string
+  required?: boolean
+  minlength?: number
+  maxlength?: number
+  placeholder?: string
+}
+
+/** A labelled input with its hint and, after a failed submit, its error. */
+export function Field(props: FieldProps) {
+  const id = fieldId(props.prefix, props.name)
+  const error = props.errors?.find((e) => e.fieldId === id)?.message
+  const hintId = props.hint ? `${id}-hint` : null
+  const errorId = error ? `${id}-error` : null
+  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined
+  return (
+    <>
+      <label for={id}>
+        {props.label}
+        {props.hint ? (
+          <span class="hint" id={hintId!}>
+            {props.hint}
+          </span>
+        ) : null}
+      </label>
+      {error ? (
+        <p class="field-error" id={errorId!}>
+          {error}
+        </p>
+      ) : null}
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        value={props.type === 'password' ? undefined : props.value}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        minlength={props.minlength}
+        maxlength={props.maxlength}
+        placeholder={props.placeholder}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy}
+      />
+    </>
+  )
+}
+
+/** A new password typed twice (`password` and `password_confirm`), with the bcrypt limits as hint. */
+export function NewPasswordFields(props: { prefix: string; errors?: FieldError[]; label?: string; hint?: string }) {
+  const common = { prefix: props.prefix, errors: props.errors, type: 'password', autocomplete: 'new-password', required: true, minlength: 8, maxlength: 200 }
+  return (
+    <>
+      <Field {...common} name="password" label={props.label ?? m.fields.password} hint={props.hint ?? m.fields.passwordHint} />
+      <Field {...common} name="password_confirm" label={m.fields.passwordConfirm} />
+    </>
+  )
+}
+
+/** The list of a page's form errors, first in its main content, each linked to its field. */
+export function ErrorSummary(props: { errors: FieldError[] }) {
+  return (
+    <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1}>
+      <h2 id="error-summary-title">{m.errors.summaryTitle}</h2>
+      <ul>
+        {props.errors.map((e) => (
+          <li>{e.fieldId ? <a href={`#${e.fieldId}`}>{e.message}</a> : e.message}</li>
+        ))}
+      </ul>
+    </div>
+  )
+}
