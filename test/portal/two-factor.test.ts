@@ -220,7 +220,7 @@ describe("the firm's policy (confi firm set --require-2fa)", () => {
   it('applies to a registration through the client login link too', async () => {
     const client = await w.client('Padaria Pão Quente Ltda')
     await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'admins' })
-    const form = { name: 'Ana', username: 'ana', email: '', password: PASSWORD }
+    const form = { name: 'Ana', username: 'ana', email: '', password: PASSWORD, password_confirm: PASSWORD }
     const registered = await w.request(`${w.loginPath(client)}/register`, { form })
     expect(registered.headers.get('location')).toBe('/login/configurar')
     expect(sessionCookie(registered)).toBeUndefined()
