@@ -134,7 +134,7 @@ function isId(value: unknown): boolean {
 }
 
 // Checked before the batch, so one malformed entry cannot fail the other requests' rows.
-function checkEntry(entry: AccessEntry): void {
+export function checkEntry(entry: AccessEntry): void {
   if (!isId(entry.documentId) || !isId(entry.clientId)) {
     throw new ValidationError('an access needs a document id and a client id')
   }
