@@ -53,7 +53,10 @@ function reviveError(error: { name: string; message: string; code?: string }): E
 
 /** Starts the commit thread on the SQLite file at `path`. */
 export function startCommitThread(path: string): ClosableAccessLogWriter {
-  const worker = new Worker(workerFile(), { workerData: { path } })
+  // Node flags pass on to the thread (--cpu-prof profiles it too), except --input-type, which a
+  // thread started from a file refuses.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
+  const worker = new Worker(workerFile(), { workerData: { path }, execArgv })
   const waiting = new Map<number, Waiting>()
   let nextId = 1
   let failure: Error | null = null
