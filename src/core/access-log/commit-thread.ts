@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { DatabaseTarget, Db } from '../db/database.js'
 import { UnavailableError, ValidationError } from '../errors.js'
-import { checkEntry, createAccessLogWriter, type AccessLogWriter, type AccessRecord } from './log.js'
+import { checkEntry, createAccessLogWriter, type AccessEntry, type AccessLogWriter, type AccessRecord } from './log.js'
 import type { WorkerReply, WorkerRequest } from './commit-worker.js'
 
 // The portal's access-log writer (docs/decisions.md, "Download speed (issue 13)"). On SQLite the
@@ -81,17 +81,26 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
   worker.on('message', (reply: WorkerReply) => {
     if ('ready' in reply) return
     if ('fatal' in reply) return failAll(new UnavailableError(`the access log cannot be opened: ${reply.fatal}`))
-    const pending = waiting.get(reply.id)
-    if (!pending) return
-    waiting.delete(reply.id)
-    if ('row' in reply) pending.resolve(reply.row)
-    else pending.reject(reviveError(reply.error))
+    for (const outcome of reply.outcomes) {
+      const pending = waiting.get(outcome.id)
+      if (!pending) continue
+      waiting.delete(outcome.id)
+      if ('row' in outcome) pending.resolve(outcome.row)
+      else pending.reject(reviveError(outcome.error))
+    }
     settle()
   })
   worker.on('error', (error) => failAll(new UnavailableError(`the access-log commit thread failed: ${error.message}`)))
   void exited.then(() => failAll(new UnavailableError('the access-log commit thread has stopped')))
 
   const send = (message: WorkerRequest) => worker.postMessage(message)
+  // The records of one turn of the event loop (the requests that arrived together) go in one message.
+  let outgoing: { id: number; entry: AccessEntry }[] = []
+  const sendOutgoing = () => {
+    if (outgoing.length === 0) return
+    send({ entries: outgoing })
+    outgoing = []
+  }
   return {
     record(entry) {
       if (failure) return Promise.reject(failure)
@@ -104,7 +113,8 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
         const id = nextId++
         waiting.set(id, { resolve, reject })
         if (waiting.size === 1) worker.ref()
-        send({ id, entry })
+        outgoing.push({ id, entry })
+        if (outgoing.length === 1) setImmediate(sendOutgoing)
       })
     },
     flush() {
@@ -120,6 +130,7 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
     close() {
       closing ??= (async () => {
         failure ??= new UnavailableError('the access log writer is closed')
+        sendOutgoing()
         send({ close: true })
         worker.ref()
         // A thread stuck in a commit (a disk that stopped answering) must not hold shutdown forever.
