@@ -3,7 +3,7 @@ import type { Compilable, CompiledQuery } from 'kysely'
 import type { Db } from './handle.js'
 
 // Hot-path queries (every portal download runs them) built and compiled by Kysely once per
-// database handle instead of on every request: Kysely stays the one way queries are written, and
+// dialect instead of on every request: Kysely stays the one way queries are written, and
 // the per-request cost drops to substituting parameter values (docs/decisions.md, "Download speed
 // (issue 13)"). On SQLite the statement cache of database.ts then prepares the SQL once; on
 // PostgreSQL the statement gets a name (postgres.ts), so each connection parses and plans it once.
@@ -48,12 +48,15 @@ export function preparedQuery<Args extends unknown[], Row>(
   arity: Args['length'],
   build: (db: Db, ...args: Args) => Compilable<Row>,
 ): (db: Db, ...args: Args) => Promise<Row[]> {
-  const cache = new WeakMap<Db, Compiled<Row>>()
+  // Keyed by the dialect's adapter, which a handle shares with its transactions: the SQL
+  // depends only on the dialect, and a transaction must not compile again.
+  const cache = new WeakMap<object, Compiled<Row>>()
   return async (db, ...args) => {
-    let compiled = cache.get(db)
+    const adapter = db.getExecutor().adapter
+    let compiled = cache.get(adapter)
     if (!compiled) {
       compiled = compileOnce(db, build, arity)
-      cache.set(db, compiled)
+      cache.set(adapter, compiled)
     }
     const { query, slots } = compiled
     const parameters = query.parameters.map((value, i) => (slots[i] < 0 ? value : args[slots[i]]))
