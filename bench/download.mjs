@@ -13,7 +13,7 @@
 //
 // Knobs: BENCH_SECONDS (10; fewer marks a smoke run), BENCH_CONCURRENCY (16), BENCH_BACKENDS,
 // BENCH_REPORT=0, BENCH_PROFILE=DIR (runs confi serve under --cpu-prof, profiles written to DIR).
-import { execFile, spawn } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -235,6 +235,11 @@ ${database}; wrk, 2 threads, ${CONCURRENCY} connections, ${SECONDS} s a run; loa
 }
 
 const fmt = (x) => `${x.rps.toFixed(0).padStart(6)} req/s  p50 ${x.p50.toFixed(1).padStart(6)} ms  p99 ${x.p99.toFixed(1).padStart(6)} ms  errors ${x.errors}`
+
+if (spawnSync('wrk', ['-v']).error) {
+  console.error('bench:download needs wrk (Debian/Ubuntu: apt-get install wrk); only this bench uses it, not the tests')
+  process.exit(1)
+}
 
 for (const backend of selectedBackends()) {
   const r = await downloadBench(backend)
