@@ -28,7 +28,7 @@ import { addUser } from '../dist/core/identity/registration.js'
 import { accountant } from '../dist/core/actors.js'
 import { addDocument } from '../dist/core/documents/documents.js'
 import { createDiskFileStore } from '../dist/core/storage/file-store.js'
-import { createAccessLogWriter } from '../dist/core/access-log/log.js'
+import { startAccessLogWriter } from '../dist/core/access-log/commit-thread.js'
 import { createPasswordPool } from '../dist/core/identity/password-pool.js'
 import { createSession } from '../dist/core/identity/sessions.js'
 import { startPortal } from '../dist/portal/server.js'
@@ -91,8 +91,9 @@ async function portalBench(backend) {
     const { token } = await createSession(db, { userId: user.id, scope: 'area' }, { idleMinutes: 60, absoluteHours: 12 })
     const cookie = `confi_session=${token}`
 
-    const accessLog = createAccessLogWriter(db)
-    cleanups.unshift(() => accessLog.flush())
+    // The writer of `confi serve`: a commit thread on SQLite (docs/decisions.md, issue 13).
+    const accessLog = startAccessLogWriter(db, config.database)
+    cleanups.unshift(() => accessLog.close())
     const portal = await startPortal(
       { db, key, store, config, hasher, accessLog, logger: { error: (m, e) => console.error(m, e) } },
       { port: 0, host: '127.0.0.1' },

@@ -73,10 +73,13 @@ function smokeMark(d) {
 function summary(text) {
   const log = Object.fromEntries(BACKENDS.map((b) => [b, readData(text, `bench:log:${b}`)]))
   const portal = Object.fromEntries(BACKENDS.map((b) => [b, readData(text, `bench:portal:${b}`)]))
+  const download = Object.fromEntries(BACKENDS.map((b) => [b, readData(text, `bench:download:${b}`)]))
+  const append = Object.fromEntries(BACKENDS.map((b) => [b, readData(text, `bench:append:${b}`)]))
   const row = (label, cell, target = '') =>
     `| ${label} | ${BACKENDS.map((b) => cell(b)).join(' | ')} | ${target} |`
   const logCell = (f) => (b) => (log[b] ? f(log[b]) + smokeMark(log[b]) : 'not run yet')
   const portalCell = (f) => (b) => (portal[b] ? f(portal[b]) + smokeMark(portal[b]) : 'not run yet')
+  const downloadCell = (f) => (b) => (download[b] ? f(download[b]) + smokeMark(download[b]) : 'not run yet')
   const lines = [
     `| | ${BACKENDS.map((b) => BACKEND_NAMES[b]).join(' | ')} | target |`,
     `|---|---|---|---|`,
@@ -94,8 +97,18 @@ function summary(text) {
     row('gated during a login burst', portalCell((d) => `${num(d.during.rps)} req/s, p99 ${num(d.during.p99, 1)} ms`)),
     row('p99 during burst / p99 without', portalCell((d) => `**${num(d.p99Ratio, 2)}×** ${ok(d.p99Ratio <= 2)}`), '≤ 2×'),
     row('errors', portalCell((d) => String(d.errors))),
+    row('**Gated download, wrk** (`npm run bench:download`)', (b) => (download[b] ? `${download[b].date}, ${download[b].seconds} s a run${download[b].smoke ? ', **smoke run, not representative**' : ''}` : ''), ''),
+    row('bare route (readFile)', downloadCell((d) => `${num(d.bare)} req/s`)),
+    row('gated download (`confi serve`)', downloadCell((d) => `${num(d.gated.rps)} req/s, p99 ${num(d.gated.p99, 1)} ms`)),
+    row('gated / bare', downloadCell((d) => `**${num(d.ratio * 100)}%** ${ok(d.ratio >= d.target)}`), '≥ 60% SQLite, ≥ 45% PostgreSQL'),
+    row('p99 during a login burst / without', downloadCell((d) => `**${num(d.p99Ratio, 2)}×** ${ok(d.p99Ratio <= 2)}`), '≤ 2×'),
+    row('errors', downloadCell((d) => `${d.errors} ${ok(d.errors === 0)}`), '0'),
+    row('**Append, 64 writers** (`npm run bench:append`)', (b) => (append[b] ? `${append[b].date}, ${append[b].rows.toLocaleString('en')} rows${append[b].smoke ? ', **smoke run, not representative**' : ''}` : ''), ''),
+    row('group commit on the event loop', (b) => (append[b] ? `${num(append[b].onLoop.rowsPerSecond)} rows/s` + smokeMark(append[b]) : 'not run yet')),
+    row('commit thread (`confi serve`)', (b) => (append[b]?.thread ? `**${num(append[b].thread.rowsPerSecond)} rows/s** ${ok(append[b].thread.rowsPerSecond >= 20000)}` + smokeMark(append[b]) : append[b] ? 'main thread only' : 'not run yet'), '≥ 20,000 rows/s (SQLite)'),
+    row("the disk's ceiling (64 rows a commit)", (b) => (append[b]?.ceiling ? `${num(append[b].ceiling)} rows/s` : '—')),
   ]
-  const anySmoke = [...Object.values(log), ...Object.values(portal)].some((d) => d?.smoke)
+  const anySmoke = [...Object.values(log), ...Object.values(portal), ...Object.values(download), ...Object.values(append)].some((d) => d?.smoke)
   if (anySmoke) {
     lines.push('', '⚠ = **smoke run, not representative**: shortened sizes (BENCH_ROWS / BENCH_SECONDS) on a loaded machine, run only to prove the bench works; rerun the full benches before reading anything into these.')
   }

@@ -11,7 +11,12 @@ const outdir = join(root, 'dist', 'confi')
 rmSync(outdir, { recursive: true, force: true })
 
 await build({
-  entryPoints: { confi: join(root, 'dist', 'cli', 'entry.js') },
+  // The access-log commit thread is started by file name, so it is an entry point of its own
+  // (dist/confi/access-log-worker.js, found by core/access-log/commit-thread.ts).
+  entryPoints: {
+    confi: join(root, 'dist', 'cli', 'entry.js'),
+    'access-log-worker': join(root, 'dist', 'core', 'access-log', 'commit-worker.js'),
+  },
   outdir,
   bundle: true,
   splitting: true,

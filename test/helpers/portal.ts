@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { accountant } from '../../src/core/actors.js'
-import { createAccessLogWriter } from '../../src/core/access-log/log.js'
+import { createAccessLogWriter, type AccessLogWriter } from '../../src/core/access-log/log.js'
+import { startAccessLogWriter } from '../../src/core/access-log/commit-thread.js'
 import { loginLinkToken, type Client } from '../../src/core/clients/clients.js'
 import { createDelivery } from '../../src/core/documents/deliveries.js'
 import type { Document } from '../../src/core/documents/documents.js'
@@ -28,12 +29,17 @@ export interface RequestOptions {
 
 export type PortalWorld = Awaited<ReturnType<typeof createPortalWorld>>
 
-/** A fresh database, firm at bcrypt cost 10, the portal app, and small factories. */
-export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } = {}) {
+/**
+ * A fresh database, firm at bcrypt cost 10, the portal app, and small factories. `commitThread`
+ * gives it the access-log writer of `confi serve` (a commit thread on SQLite).
+ */
+export async function createPortalWorld(options: { deps?: Partial<PortalDeps>; commitThread?: boolean } = {}) {
   const t: TestDatabase = await createTestDatabase()
   await makeFirm(t.db, { baseUrl: ORIGIN })
   const store = storeOf(t)
-  const accessLog = createAccessLogWriter(t.db)
+  const accessLog: AccessLogWriter & { close?(): Promise<void> } = options.commitThread
+    ? startAccessLogWriter(t.db, t.config.database)
+    : createAccessLogWriter(t.db)
   const errors: { message: string; error: unknown }[] = []
   const deps: PortalDeps = {
     db: t.db,
@@ -136,7 +142,10 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
       await accessLog.flush()
       return t.db.selectFrom('access_log').selectAll().orderBy('id').execute()
     },
-    close: () => t.close(),
+    async close() {
+      await accessLog.close?.()
+      await t.close()
+    },
   }
   return world
 }
@@ -145,7 +154,7 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps> } 
  * A fresh portal world for every test of the file (or describe block) that calls it, closed after
  * each test. Returns a live handle that always reads the current test's world.
  */
-export function usePortalWorld(options: { deps?: Partial<PortalDeps> } = {}): PortalWorld {
+export function usePortalWorld(options: { deps?: Partial<PortalDeps>; commitThread?: boolean } = {}): PortalWorld {
   return usePerTest('usePortalWorld', () => createPortalWorld(options))
 }
 

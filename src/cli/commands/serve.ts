@@ -17,13 +17,19 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool, createAccessLogWriter, createDiskFileStore, pruneExpired, prunedTotal }, { redactTokens }] =
-    await Promise.all([import('../../portal/server.js'), loadCore(), import('../../core/tokens.js')])
+  const [{ startPortal }, { createPasswordPool, createDiskFileStore, pruneExpired, prunedTotal }, { redactTokens }, { startAccessLogWriter }] =
+    await Promise.all([
+      import('../../portal/server.js'),
+      loadCore(),
+      import('../../core/tokens.js'),
+      import('../../core/access-log/commit-thread.js'),
+    ])
   const db = await context.db()
   const config = context.config()
   const key = context.secretKey()
   const hasher = createPasswordPool(2)
-  const accessLog = createAccessLogWriter(db)
+  // On SQLite a thread of its own commits the log, off the event loop (docs/decisions.md).
+  const accessLog = startAccessLogWriter(db, config.database)
   const stderr = context.deps.stderr
   const logger = {
     error(message: string, error: unknown) {
@@ -65,7 +71,7 @@ export async function servePortal(
   clearInterval(pruning)
   await server.close()
   await sender?.stop()
-  await accessLog.flush()
+  await accessLog.close()
   await checkpoints.stop()
   await hasher.close()
 }

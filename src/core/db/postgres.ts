@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import { UnavailableError, ValidationError } from '../errors.js'
 import type { Database } from './tables.js'
 import type { OpenDatabase } from './handle.js'
+import { preparedStatementName } from './prepared.js'
 
 // COUNT(*) and other int8 results would otherwise arrive as strings; confi's numbers (ids, counts,
 // sizes) stay far below 2^53, so a JS number is exact and matches what SQLite returns.
@@ -103,11 +104,13 @@ export function translateQueryError(error: unknown): unknown {
 }
 
 // Kysely's driver calls client.query(text, values) and awaits it; wrapping that one call on each
-// new pooled client is the narrowest place to translate errors for every query.
+// new pooled client is the narrowest place to translate errors for every query, and to run the
+// hot-path statements of prepared.ts as named ones (parsed and planned once per connection).
 function translateErrorsOf(client: pg.PoolClient): void {
   const original = client.query.bind(client) as (...args: unknown[]) => unknown
   const wrapped = (...args: unknown[]): unknown => {
-    const result = original(...args)
+    const name = typeof args[0] === 'string' ? preparedStatementName(args[0]) : undefined
+    const result = name ? original({ name, text: args[0], values: args[1] }) : original(...args)
     if (result && typeof (result as Promise<unknown>).then === 'function') {
       return (result as Promise<unknown>).catch((error: unknown) => {
         throw translateQueryError(error)

@@ -4,6 +4,7 @@ import { basename } from 'node:path'
 import { assertAccountant, type Actor } from '../actors.js'
 import { parseCategory, type Category } from '../categories.js'
 import type { Db } from '../db/database.js'
+import { preparedQuery } from '../db/prepared.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import { actorLabel, recordEvent } from '../audit/events.js'
 import type { FileStore, StoredFile } from '../storage/file-store.js'
@@ -281,6 +282,22 @@ export function selectDocuments(db: Db) {
     .select(['clients.name as client_name', 'clients.tax_id as client_tax_id'])
 }
 
+// Every download runs it: compiled once (core/db/prepared.ts).
+const documentWithFilesQuery = preparedQuery(1, (db: Db, id: number) =>
+  selectDocuments(db)
+    .leftJoin('attachments', 'attachments.document_id', 'documents.id')
+    .select([
+      'attachments.id as attachment_id',
+      'attachments.file_name as attachment_file_name',
+      'attachments.media_type as attachment_media_type',
+      'attachments.size as attachment_size',
+      'attachments.sha256 as attachment_sha256',
+      'attachments.storage_key as attachment_storage_key',
+    ])
+    .where('documents.id', '=', id)
+    .orderBy('attachments.id'),
+)
+
 /** The files of these documents, by document id. */
 export async function attachmentsOf(db: Db, documentIds: number[]): Promise<Map<number, Attachment[]>> {
   const byDocument = new Map<number, Attachment[]>()
@@ -305,19 +322,7 @@ export async function attachmentsOf(db: Db, documentIds: number[]): Promise<Map<
  * one); NotFoundError otherwise.
  */
 export async function getDocument(db: Db, id: number): Promise<Document> {
-  const rows = await selectDocuments(db)
-    .leftJoin('attachments', 'attachments.document_id', 'documents.id')
-    .select([
-      'attachments.id as attachment_id',
-      'attachments.file_name as attachment_file_name',
-      'attachments.media_type as attachment_media_type',
-      'attachments.size as attachment_size',
-      'attachments.sha256 as attachment_sha256',
-      'attachments.storage_key as attachment_storage_key',
-    ])
-    .where('documents.id', '=', id)
-    .orderBy('attachments.id')
-    .execute()
+  const rows = await documentWithFilesQuery(db, id)
   if (rows.length === 0) throw new NotFoundError(`no document with id ${id}: see 'confi docs list'`)
   const attachments: Attachment[] = []
   for (const row of rows) {

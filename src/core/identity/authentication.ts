@@ -1,12 +1,29 @@
 /** Checking who someone is: password logins (under the login throttle) and session cookies. */
 import { getFirmOptions } from '../clients/firm.js'
 import type { Db } from '../db/database.js'
+import { preparedQuery } from '../db/prepared.js'
 import { ThrottledError } from '../errors.js'
 import { reserveLoginAttempt, settleAttempt, type AttemptReservation } from './login-throttle.js'
 import { DUMMY_HASH, hashCost, inlineHasher, type PasswordHasher } from './passwords.js'
 import { liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
 import { getUser, toClientUser, usernameKey, type ClientUser } from './users.js'
 import { nowIso } from '../time.js'
+
+// Every portal request runs it: compiled once (core/db/prepared.ts).
+const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
+    .selectAll('client_users')
+    .select([
+      'sessions.id as session_id',
+      'sessions.scope as session_scope',
+      'sessions.created_at as session_created_at',
+      'sessions.last_seen_at as session_last_seen_at',
+      'sessions.expires_at as session_expires_at',
+    ])
+    .where('sessions.token_hash', '=', tokenHash),
+)
 
 /**
  * The live session of a cookie token and its user as they are now, read in one query: what every
@@ -21,19 +38,7 @@ export async function lookupSessionUser(
 ): Promise<{ session: Session; user: ClientUser } | null> {
   const tokenHash = sessionTokenHash(token)
   if (!tokenHash) return null
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
-    .selectAll('client_users')
-    .select([
-      'sessions.id as session_id',
-      'sessions.scope as session_scope',
-      'sessions.created_at as session_created_at',
-      'sessions.last_seen_at as session_last_seen_at',
-      'sessions.expires_at as session_expires_at',
-    ])
-    .where('sessions.token_hash', '=', tokenHash)
-    .executeTakeFirst()
+  const [row] = await sessionUserQuery(db, tokenHash)
   if (!row) return null
   const session = await liveSession(
     db,

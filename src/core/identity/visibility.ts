@@ -1,6 +1,7 @@
 import type { Actor } from '../actors.js'
 import { CATEGORIES, parseCategory, type Category } from '../categories.js'
 import type { Db } from '../db/database.js'
+import { preparedQuery } from '../db/prepared.js'
 import { ConflictError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
 import { assertUserAdmin, getUser, type ClientUser } from './users.js'
@@ -35,14 +36,14 @@ export async function getVisibility(db: Db, userId: number): Promise<Visibility>
   }
 }
 
+// Every download runs it: compiled once (core/db/prepared.ts).
+const groupMembersQuery = preparedQuery(1, (db: Db, clientId: number) =>
+  db.selectFrom('clients').select('id').where('group_head_id', '=', clientId).orderBy('id'),
+)
+
 /** The companies a client's area shows: itself and, when it heads a group, every member. */
 export async function areaClientIds(db: Db, clientId: number): Promise<number[]> {
-  const members = await db
-    .selectFrom('clients')
-    .select('id')
-    .where('group_head_id', '=', clientId)
-    .orderBy('id')
-    .execute()
+  const members = await groupMembersQuery(db, clientId)
   return [clientId, ...members.map((m) => Number(m.id))]
 }
 

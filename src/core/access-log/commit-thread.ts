@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { DatabaseTarget, Db } from '../db/database.js'
+import { UnavailableError, ValidationError } from '../errors.js'
+import { checkEntry, createAccessLogWriter, type AccessEntry, type AccessLogWriter, type AccessRecord } from './log.js'
+import type { WorkerReply, WorkerRequest } from './commit-worker.js'
+
+// The portal's access-log writer (docs/decisions.md, "Download speed (issue 13)"). On SQLite the
+// commit with synchronous=FULL waits for an fsync, and better-sqlite3 waits synchronously: on the
+// event loop that stalled every other request for the length of a disk flush. Here a worker thread
+// owns its own connection and group-commits; a request still gets its answer only once its row
+// is committed, so no byte is sent before (docs/rules.md#access-log-integrity). PostgreSQL's
+// driver already waits asynchronously, so there the writer stays on the main thread.
+
+/** A writer that owns resources: `close()` commits what is queued and stops them. */
+export interface ClosableAccessLogWriter extends AccessLogWriter {
+  close(): Promise<void>
+}
+
+/** The writer for a long-running process (`confi serve`): a commit thread on SQLite. */
+export function startAccessLogWriter(db: Db, target: DatabaseTarget): ClosableAccessLogWriter {
+  if (target.kind === 'sqlite') return startCommitThread(target.path)
+  const writer = createAccessLogWriter(db)
+  return { ...writer, close: () => writer.flush() }
+}
+
+// Where the compiled worker is: beside this module (tsc's dist/), at the bundle's root when this
+// module is bundled into dist/confi/ or one of its chunks/, and, for the test runner that runs
+// src/ as TypeScript, the copy `npm run build` put in dist/ (npm test builds first).
+function workerFile(): string {
+  const candidates = [
+    './commit-worker.js',
+    './access-log-worker.js',
+    '../access-log-worker.js',
+    '../../../dist/core/access-log/commit-worker.js',
+  ].map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  const found = candidates.find((file) => existsSync(file))
+  if (!found) throw new UnavailableError(`the access-log commit worker is missing (looked for ${candidates[0]}): run 'npm run build'`)
+  return found
+}
+
+interface Waiting {
+  resolve: (row: AccessRecord) => void
+  reject: (error: unknown) => void
+}
+
+// Refusals keep their type across the thread; anything else means the log could not be written.
+function reviveError(error: { name: string; message: string; code?: string }): Error {
+  if (error.name === 'ValidationError') return new ValidationError(error.message)
+  return Object.assign(new UnavailableError(`the access log could not be written: ${error.message}`), { cause: error })
+}
+
+/** Starts the commit thread on the SQLite file at `path`. */
+export function startCommitThread(path: string): ClosableAccessLogWriter {
+  // Node flags pass on to the thread (--cpu-prof profiles it too), except --input-type, which a
+  // thread started from a file refuses.
+  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
+  const worker = new Worker(workerFile(), { workerData: { path }, execArgv })
+  const waiting = new Map<number, Waiting>()
+  let nextId = 1
+  let failure: Error | null = null
+  let closing: Promise<void> | null = null
+  let flushed: (() => void) | null = null
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+
+  // An idle thread must not keep a process alive (a CLI command, a test); a busy one must.
+  const settle = () => {
+    if (waiting.size > 0) return
+    worker.unref()
+    flushed?.()
+    flushed = null
+  }
+  const failAll = (error: Error) => {
+    failure ??= error
+    for (const pending of waiting.values()) pending.reject(failure)
+    waiting.clear()
+    settle()
+  }
+  worker.unref()
+  worker.on('message', (reply: WorkerReply) => {
+    if ('ready' in reply) return
+    if ('fatal' in reply) return failAll(new UnavailableError(`the access log cannot be opened: ${reply.fatal}`))
+    for (const outcome of reply.outcomes) {
+      const pending = waiting.get(outcome.id)
+      if (!pending) continue
+      waiting.delete(outcome.id)
+      if ('row' in outcome) pending.resolve(outcome.row)
+      else pending.reject(reviveError(outcome.error))
+    }
+    settle()
+  })
+  worker.on('error', (error) => failAll(new UnavailableError(`the access-log commit thread failed: ${error.message}`)))
+  void exited.then(() => failAll(new UnavailableError('the access-log commit thread has stopped')))
+
+  const send = (message: WorkerRequest) => worker.postMessage(message)
+  // The records of one turn of the event loop (the requests that arrived together) go in one message.
+  let outgoing: { id: number; entry: AccessEntry }[] = []
+  const sendOutgoing = () => {
+    if (outgoing.length === 0) return
+    send({ entries: outgoing })
+    outgoing = []
+  }
+  return {
+    record(entry) {
+      if (failure) return Promise.reject(failure)
+      try {
+        checkEntry(entry)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return new Promise<AccessRecord>((resolve, reject) => {
+        const id = nextId++
+        waiting.set(id, { resolve, reject })
+        if (waiting.size === 1) worker.ref()
+        outgoing.push({ id, entry })
+        if (outgoing.length === 1) setImmediate(sendOutgoing)
+      })
+    },
+    flush() {
+      if (waiting.size === 0) return Promise.resolve()
+      return new Promise<void>((resolve) => {
+        const previous = flushed
+        flushed = () => {
+          previous?.()
+          resolve()
+        }
+      })
+    },
+    close() {
+      closing ??= (async () => {
+        failure ??= new UnavailableError('the access log writer is closed')
+        sendOutgoing()
+        send({ close: true })
+        worker.ref()
+        // A thread stuck in a commit (a disk that stopped answering) must not hold shutdown forever.
+        const timer = setTimeout(() => void worker.terminate(), 15_000)
+        await exited
+        clearTimeout(timer)
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,63 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import { openDatabase } from '../db/database.js'
+import { createAccessLogWriter, type AccessEntry, type AccessRecord } from './log.js'
+
+// The access-log commit thread (docs/decisions.md, "Download speed (issue 13)"): its own SQLite
+// connection and the same group-commit writer the main thread used before, so the chain, the
+// Merkle tree and BEGIN IMMEDIATE are exactly those of log.ts; only the fsync of
+// synchronous=FULL now blocks this thread instead of the portal's event loop. Started by
+// commit-thread.ts; the CLI bundle ships it as its own entry point (scripts/bundle-cli.mjs).
+// Messages carry lists both ways: one message per turn of either event loop, not one per row.
+
+export type WorkerRequest = { entries: { id: number; entry: AccessEntry }[] } | { close: true }
+export type WorkerOutcome =
+  | { id: number; row: AccessRecord }
+  | { id: number; error: { name: string; message: string; code?: string } }
+export type WorkerReply = { ready: true } | { fatal: string } | { outcomes: WorkerOutcome[] }
+
+const port = parentPort!
+
+let outbox: WorkerOutcome[] = []
+
+// The rows of one group commit are resolved together: their outcomes leave in one message.
+function send(outcome: WorkerOutcome): void {
+  outbox.push(outcome)
+  if (outbox.length > 1) return
+  queueMicrotask(() => {
+    port.postMessage({ outcomes: outbox } satisfies WorkerReply)
+    outbox = []
+  })
+}
+
+function describeError(error: unknown): { name: string; message: string; code?: string } {
+  const e = error as { constructor?: { name?: string }; message?: unknown; code?: unknown }
+  return { name: e.constructor?.name ?? 'Error', message: String(e.message ?? error), code: e.code == null ? undefined : String(e.code) }
+}
+
+async function main(): Promise<void> {
+  let open
+  try {
+    open = await openDatabase({ kind: 'sqlite', path: (workerData as { path: string }).path })
+  } catch (error) {
+    port.postMessage({ fatal: (error as Error).message } satisfies WorkerReply)
+    return
+  }
+  const database = open
+  const writer = createAccessLogWriter(database.db)
+  port.on('message', (message: WorkerRequest) => {
+    if ('close' in message) {
+      // Everything queued before the close is committed (or refused) before the thread ends.
+      void writer.flush().then(() => database.close()).then(() => port.close())
+      return
+    }
+    for (const { id, entry } of message.entries) {
+      writer.record(entry).then(
+        (row) => send({ id, row }),
+        (error: unknown) => send({ id, error: describeError(error) }),
+      )
+    }
+  })
+  port.postMessage({ ready: true } satisfies WorkerReply)
+}
+
+void main()
