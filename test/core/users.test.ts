@@ -267,9 +267,9 @@ describe('activation, disabling, roles', () => {
     await addSession(user.id)
     expect((await disableUser(t.db, ACCOUNTANT, user.id)).status).toBe('disabled')
     expect(await sessionCount(user.id)).toBe(0)
-    expect(await authenticate(t.db, user.username, PASSWORD, memoHasher)).toEqual({
-      outcome: 'invalid',
-    })
+    // Only the right password learns that the account is disabled (docs/rules.md#login-failures-look-alike).
+    expect((await authenticate(t.db, user.username, PASSWORD, memoHasher)).outcome).toBe('disabled')
+    expect(await authenticate(t.db, user.username, 'wrong-password', memoHasher)).toEqual({ outcome: 'invalid' })
     await expect(activateUser(t.db, ACCOUNTANT, user.id)).rejects.toThrow(/enable/)
     expect((await enableUser(t.db, ACCOUNTANT, user.id)).status).toBe('active')
     expect(await eventActions(t.db, client.id)).toEqual(
@@ -464,7 +464,8 @@ describe('review fixes (login throttling)', () => {
     // Unknown user: one verify at 12. Stored cost 10: 10 + 10 + 11 = the work of one at 12.
     expect(await run('nobody', 'wrong')).toEqual({ outcome: 'invalid', verifies: [12] })
     expect(await run('ana', 'wrong')).toEqual({ outcome: 'invalid', verifies: [10, 10, 11] })
-    expect(await run('off', PASSWORD)).toEqual({ outcome: 'invalid', verifies: [10, 10, 11] })
+    expect(await run('off', 'wrong')).toEqual({ outcome: 'invalid', verifies: [10, 10, 11] })
+    expect((await run('off', PASSWORD)).outcome).toBe('disabled')
     expect((await run('ana', PASSWORD)).outcome).toBe('ok')
     expect(await run('ana', 'wrong')).toEqual({ outcome: 'invalid', verifies: [12] })
     expect(ana.username).toBe('ana')

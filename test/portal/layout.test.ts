@@ -16,7 +16,7 @@ describe('narrow screens', () => {
     const css = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1]
     expect(css).toBe(CSS)
     expect(css).toMatch(/h1,[^{]*\{overflow-wrap:anywhere\}/)
-    // Cells break a long word only when it cannot fit whole (docs/decisions.md, users table).
+    // Table cells break only what would overflow, so columns keep words whole (docs/decisions.md, "Tables keep words whole").
     expect(css).toMatch(/td,[^{]*\{overflow-wrap:break-word\}/)
     const hash = `'sha256-${createHash('sha256').update(css!).digest('base64')}'`
     expect(response.headers.get('content-security-policy')).toContain(`style-src ${hash}`)
