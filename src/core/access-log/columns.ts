@@ -100,12 +100,19 @@ export function normaliseRow(row: ExportRow): ExportRow {
 
 // SQL that renders one CSV cell of a text column exactly like csvCell(), in either dialect.
 function sqlCsvText(column: string, backend: Backend): string {
-  const chr = backend === 'postgres' ? 'chr' : 'char'
-  const has = (needle: string) =>
-    backend === 'postgres' ? `strpos(${column}, ${needle}) > 0` : `instr(${column}, ${needle})`
-  const neutral = `(CASE WHEN substr(${column}, 1, 1) IN ('=', '+', '-', '@', ${chr}(9), ${chr}(13)) THEN '''' || ${column} ELSE ${column} END)`
-  const quoted = [has("','"), has("';'"), has(`'"'`), has(`${chr}(10)`), has(`${chr}(13)`)].join(' OR ')
+  if (backend === 'sqlite') return sqliteCsvText(column)
+  const has = (needle: string) => `strpos(${column}, ${needle}) > 0`
+  const neutral = `(CASE WHEN substr(${column}, 1, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || ${column} ELSE ${column} END)`
+  const quoted = [has("','"), has("';'"), has(`'"'`), has('chr(10)'), has('chr(13)')].join(' OR ')
   return `(CASE WHEN ${column} IS NULL THEN '' WHEN ${quoted} THEN '"' || replace(${neutral}, '"', '""') || '"' ELSE ${neutral} END)`
+}
+
+// On SQLite one GLOB per test (a character class; tab, CR and LF written raw in the literal)
+// instead of six function calls measured 10% faster on the export's 1,000,000 rows
+// (docs/performance.md). A NULL fails both GLOBs and ends as ''.
+function sqliteCsvText(column: string): string {
+  const neutral = `(CASE WHEN ${column} GLOB '[=+@\t\r-]*' THEN '''' || ${column} ELSE ${column} END)`
+  return `(CASE WHEN ${column} GLOB '*[",;\r\n]*' THEN '"' || replace(${neutral}, '"', '""') || '"' ELSE coalesce(${neutral}, '') END)`
 }
 
 function sqlCsvCell(column: ExportColumn, backend: Backend): string {

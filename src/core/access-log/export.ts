@@ -17,7 +17,7 @@ import { keysetBatches, kyselyReader, type Batch } from './export-batches.js'
 import { rowFormatter, SEPARATORS, tableHeader, type ExportFormat } from './export-format.js'
 import { postgresCsvBatches } from './export-postgres.js'
 import { fileSink, streamSink, type ExportTarget, type FileSink, type Sink } from './export-sinks.js'
-import { sqliteHeadId, sqliteReader } from './export-sqlite.js'
+import { sqliteBatches, sqliteHeadId } from './export-sqlite.js'
 import {
   identity,
   lockExportState,
@@ -234,12 +234,12 @@ function readBatches(
   zone: string,
   { afterId, upperBound }: IdRange,
   batchSize: number,
-): AsyncIterable<Batch> {
+): Iterable<Batch> | AsyncIterable<Batch> {
   const { format, filters } = options
   const separator = SEPARATORS[format]
   const { delimiter } = csvDialect(options.excel)
   if (reader && format !== 'table') {
-    return keysetBatches(sqliteReader(db, reader, filters, upperBound, format, separator, delimiter), afterId, batchSize)
+    return sqliteBatches(db, reader, filters, afterId, upperBound, format, separator, delimiter, batchSize)
   }
   // JSON stays formatted in JavaScript on PostgreSQL: its json text differs from JSON.stringify.
   if (format === 'csv' && !options.portable && backendOf(db) === 'postgres') {
