@@ -290,8 +290,8 @@ export type VerifyResult =
 /** Rows done of the rows to do, called once per batch; whoever draws it throttles. */
 export type ProgressCallback = (done: number, total: number) => void
 
-// The ids of a sound log run 1..n, so the head id is the row count without counting.
-async function headRowId(db: Db): Promise<number> {
+/** The id of the newest row (0 when empty); the ids of a sound log run 1..n, so also its row count. */
+export async function headRowId(db: Db): Promise<number> {
   const row = await db.selectFrom('access_log').select(sql<number>`coalesce(max(id), 0)`.as('id')).executeTakeFirst()
   return Number(row?.id ?? 0)
 }
