@@ -63,6 +63,9 @@ export function readData(text, key) {
   return match ? JSON.parse(match[1]) : null
 }
 
+/** Issue 13: the export at most this many times the database's own command line. */
+export const EXPORT_TARGETS = { sqlite: 2.0, postgres: 2.5 }
+
 const num = (v, digits = 0) => (v == null || Number.isNaN(v) ? '—' : Number(v).toFixed(digits))
 const ok = (pass) => (pass ? '✓' : '✗ misses')
 
@@ -86,7 +89,7 @@ function summary(text) {
     row('**Log export** (`npm run bench:log`)', (b) => (log[b] ? `${log[b].date}, ${log[b].rows.toLocaleString('en')} rows${log[b].smoke ? ', **smoke run, not representative**' : ''}` : ''), ''),
     row('confi `docs log --format csv`', logCell((d) => `${num(d.confi.seconds, 2)} s`)),
     row('baseline (sqlite3 CLI / psql `\\copy`)', logCell((d) => `${num(d.baseline.seconds, 2)} s`)),
-    row('ratio confi / baseline', logCell((d) => `**${num(d.ratio, 2)}** ${ok(d.ratio <= 2.5)}`), '≤ 2.5'),
+    row('ratio confi / baseline (best of runs)', (b) => logCell((d) => `**${num(d.ratio, 2)}** ${ok(d.ratio <= EXPORT_TARGETS[b])}`)(b), '≤ 2.0 SQLite, ≤ 2.5 PostgreSQL'),
     row('confi peak RSS', logCell((d) => `**${num(d.confi.rss)} MB** ${ok(d.confi.rss < 150)}`), '< 150 MB'),
     row('append, one row per transaction', logCell((d) => (d.appends ? `${num(d.appends.single)} rows/s` : 'skipped'))),
     row('append, group commit', logCell((d) => (d.appends ? `${num(d.appends.grouped)} rows/s` : 'skipped'))),

@@ -2,6 +2,13 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { loadCore } from '../core.js'
+import { progressLine } from '../progress.js'
+
+const BACKUP_STEPS = {
+  copy: 'copying the database',
+  integrity: 'checking the copy',
+  'access-log': 'verifying the copy',
+}
 
 /** `confi backup FILE`: a consistent online copy of the database, checked (docs/rules.md#durability). */
 export function registerBackup(program: Command, context: CliContext): void {
@@ -24,7 +31,11 @@ Example:
         throw new ValidationError('confi backup copies SQLite databases; for PostgreSQL use pg_dump')
       }
       await context.db()
-      const result = await backupDatabase(database.path, resolve(context.deps.cwd, file))
+      const progress = progressLine(context.deps.stderr, { unit: 'rows' })
+      const result = await backupDatabase(database.path, resolve(context.deps.cwd, file), {
+        onStep: progress ? (step) => progress.phase(BACKUP_STEPS[step]) : undefined,
+        onProgress: progress?.update,
+      }).finally(() => progress?.done())
       if (!result.accessLog.ok) {
         throw new ConfiError(
           `backup written to ${result.path}, but its access log is broken at row ${result.accessLog.rowId}: ${result.accessLog.reason}`,

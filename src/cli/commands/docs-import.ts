@@ -5,6 +5,7 @@ import type { QueueItem } from '../../core/import/queue.js'
 import type { CliContext } from '../context.js'
 import { notifiedNote, notifyHook } from './docs-delivery.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
+import { progressLine } from '../progress.js'
 import { timeZone } from './parse.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
@@ -73,13 +74,13 @@ Examples:
       const notify = options.notify ? await notifyHook(context) : undefined
       const clientId = options.client ? (await resolveClient(db, options.client)).id : undefined
       const store = createDiskFileStore(join(context.config().dataDir, 'files'))
-      const progress = options.json ? null : progressLine(context)
+      const progress = options.json ? null : progressLine(context.deps.stderr, { unit: 'files', rateUnit: 'pages' })
       const report = await importFiles(db, store, context.actor, paths.map((p) => resolve(context.deps.cwd, p)), {
         dryRun: options.dryRun,
         clientId,
         title: options.title,
         category: options.category,
-        onProgress: progress?.update,
+        onProgress: progress ? (p) => progress.update(p.filesDone, p.filesTotal, p.pagesDone) : undefined,
         inTransaction: notify?.inTransaction,
       })
       progress?.done()
@@ -121,23 +122,6 @@ async function printReport(context: CliContext, report: ImportReport, options: I
   else if (parts.length > 0) context.out.note(parts.join(', '))
   if (!options.dryRun && notified !== undefined) context.out.note(notifiedNote(notified))
   if (!options.dryRun && summary.queued + summary.unreadable > 0) context.out.note("see what could not be filed: 'confi docs queue list'")
-}
-
-/** Files done of total, pages per second and time left, on stderr, only on a terminal. */
-function progressLine(context: CliContext) {
-  const stderr = context.deps.stderr as typeof context.deps.stderr & { isTTY?: boolean }
-  if (!stderr.isTTY) return null
-  const started = Date.now()
-  return {
-    update({ filesDone, filesTotal, pagesDone }: { filesDone: number; filesTotal: number; pagesDone: number }) {
-      const seconds = Math.max((Date.now() - started) / 1000, 0.001)
-      const left = Math.round((seconds / filesDone) * (filesTotal - filesDone))
-      stderr.write(`\r\x1b[K${filesDone}/${filesTotal} files · ${(pagesDone / seconds).toFixed(1)} pages/s · ${left} s left`)
-    },
-    done() {
-      stderr.write('\r\x1b[K')
-    },
-  }
 }
 
 function queueJson(item: QueueItem) {

@@ -6,6 +6,7 @@ import { tempNameFor, unwritable } from '../../core/storage/durable-files.js'
 import { InvalidArgumentError } from 'commander'
 import type { CliContext } from '../context.js'
 import { formatTime } from '../output.js'
+import { progressLine } from '../progress.js'
 import { integer } from './parse.js'
 
 /** Parses --expect-head ID:HASH (the hash may be shortened to 8 or more hex digits). */
@@ -48,7 +49,12 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
       const { loadPublicKeys } = await import('../../core/proof/keys.js')
       // Without the key file every checkpoint reports its key as unknown; the chain still verifies.
       const keys = loadPublicKeys(context.config().signingKeyFile) ?? []
-      const result = await verifyLogWithCheckpoints(await context.db(), keys, { expectHead: options.expectHead })
+      const db = await context.db()
+      const progress = options.json ? null : progressLine(context.deps.stderr, { unit: 'rows', label: 'verifying: ' })
+      const result = await verifyLogWithCheckpoints(db, keys, {
+        expectHead: options.expectHead,
+        onProgress: progress?.update,
+      }).finally(() => progress?.done())
       if (options.json) context.out.json(result)
       if (!result.ok) {
         const more = result.problems.length - 1

@@ -6,6 +6,7 @@ import type { CliContext } from '../context.js'
 import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
+import { progressLine } from '../progress.js'
 import { formatAmount } from '../../core/documents/amount.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
@@ -303,6 +304,8 @@ Examples:
       const state = options.state ? resolvePath(context, options.state) : undefined
       const output = options.output ? resolvePath(context, options.output) : undefined
       const stdout = context.deps.stdout as typeof context.deps.stdout & { fd?: number }
+      // Not when the rows themselves go to the terminal: the line would land among them.
+      const progress = output || !stdout.isTTY ? progressLine(context.deps.stderr, { unit: 'rows', label: 'exporting: ' }) : null
       const result = await exportAccessLog(open, {
         filters,
         format: options.format,
@@ -312,7 +315,8 @@ Examples:
         header: options.header,
         statePath: state,
         excel: options.excel,
-      })
+        onProgress: progress?.update,
+      }).finally(() => progress?.done())
       for (const note of result.notes) context.out.note(note)
       if (output) context.out.note(`exported ${result.rows} rows to ${output}`)
       else if (options.format === 'table' && result.rows === 0) context.out.note('no access-log rows match')

@@ -99,13 +99,18 @@ export function normaliseRow(row: ExportRow): ExportRow {
 // ---------------------------------------------------------------- formatted by the database
 
 // SQL that renders one CSV cell of a text column exactly like csvCell(), in either dialect.
+// One pattern match per test (a character class; tab, CR and LF written raw in the literal)
+// instead of a function call per character: 10% less time on SQLite over 1,000,000 rows
+// (docs/performance.md). A NULL matches neither pattern and ends as ''.
+const PATTERNS: Record<Backend, { quote: string; formula: string }> = {
+  sqlite: { quote: `GLOB '*[",;\r\n]*'`, formula: `GLOB '[=+@\t\r-]*'` },
+  postgres: { quote: `~ '[",;\r\n]'`, formula: `~ '^[-=+@\t\r]'` },
+}
+
 function sqlCsvText(column: string, backend: Backend): string {
-  const chr = backend === 'postgres' ? 'chr' : 'char'
-  const has = (needle: string) =>
-    backend === 'postgres' ? `strpos(${column}, ${needle}) > 0` : `instr(${column}, ${needle})`
-  const neutral = `(CASE WHEN substr(${column}, 1, 1) IN ('=', '+', '-', '@', ${chr}(9), ${chr}(13)) THEN '''' || ${column} ELSE ${column} END)`
-  const quoted = [has("','"), has("';'"), has(`'"'`), has(`${chr}(10)`), has(`${chr}(13)`)].join(' OR ')
-  return `(CASE WHEN ${column} IS NULL THEN '' WHEN ${quoted} THEN '"' || replace(${neutral}, '"', '""') || '"' ELSE ${neutral} END)`
+  const { quote, formula } = PATTERNS[backend]
+  const neutral = `(CASE WHEN ${column} ${formula} THEN '''' || ${column} ELSE ${column} END)`
+  return `(CASE WHEN ${column} ${quote} THEN '"' || replace(${neutral}, '"', '""') || '"' ELSE coalesce(${neutral}, '') END)`
 }
 
 function sqlCsvCell(column: ExportColumn, backend: Backend): string {

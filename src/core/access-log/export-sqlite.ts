@@ -1,44 +1,44 @@
 import type { Db, SqliteReader } from '../db/database.js'
 import { EXPORT_FROM, SQLITE_JSON_LINE, sqlCsvLine } from './columns.js'
 import type { CsvDialect } from './csv-dialect.js'
+import type { Batch } from './export-batches.js'
 import { filterWhere, type AccessLogFilters } from './filter.js'
-import type { BatchReader } from './export-batches.js'
 
 const SQLITE_CSV_LINES = { ',': sqlCsvLine('sqlite', ','), ';': sqlCsvLine('sqlite', ';') }
 
 /**
- * The SQLite fast path (docs/performance.md): rows are formatted inside SQL and a whole batch
- * crosses into JavaScript as one string, instead of one object per row; it runs on its own
- * read-only connection (OpenDatabase.openReader), since Kysely cannot aggregate a batch this way
- * cheaply. The WHERE comes from filterWhere(), compiled once by `db` into `?` placeholders.
+ * The SQLite fast path (docs/performance.md): each row is formatted inside SQL and crosses into
+ * JavaScript as one string, instead of one object per row, on a read-only connection of its own
+ * (OpenDatabase.openReader), since Kysely cannot step a statement this way. One statement walks
+ * the whole range in id order (no batch re-plans, no aggregate sorting its batch again); lines
+ * are joined `batchSize` at a time. The WHERE comes from filterWhere(), compiled once by `db`
+ * into `?` placeholders.
  */
-export function sqliteReader(
+export function* sqliteBatches(
   db: Db,
   reader: SqliteReader,
   filters: AccessLogFilters,
+  afterId: number,
   upperBound: number,
   format: 'csv' | 'json' | 'ndjson',
   separator: string,
   delimiter: CsvDialect['delimiter'],
-): BatchReader {
+  batchSize: number,
+): Generator<Batch> {
   const where = filterWhere(filters, upperBound).compile(db)
   const line = format === 'csv' ? SQLITE_CSV_LINES[delimiter] : SQLITE_JSON_LINE
   const statement = reader.prepare(`
-    SELECT count(*) AS rows, max(id) AS lastId, group_concat(line, ? ORDER BY id) AS text
-    FROM (
-      SELECT a.id AS id, ${line} AS line
-      FROM ${EXPORT_FROM}
-      WHERE a.id > ? AND ${where.sql}
-      ORDER BY a.id
-      LIMIT ?
-    )`)
-  return async (afterId, limit) => {
-    const result = statement.get(separator, afterId, ...where.parameters, limit) as
-      | { rows: number; lastId: number; text: string }
-      | undefined
-    if (!result || result.rows === 0) return null
-    return { text: result.text, rows: result.rows, lastId: result.lastId }
+    SELECT ${line} FROM ${EXPORT_FROM}
+    WHERE a.id > ? AND ${where.sql}
+    ORDER BY a.id`)
+  let lines: string[] = []
+  for (const text of statement.pluck().iterate(afterId, ...where.parameters)) {
+    lines.push(text as string)
+    if (lines.length < batchSize) continue
+    yield { text: lines.join(separator), rows: lines.length }
+    lines = []
   }
+  if (lines.length > 0) yield { text: lines.join(separator), rows: lines.length }
 }
 
 /** The id of the last row, read in the reader's snapshot. */

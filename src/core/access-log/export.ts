@@ -17,7 +17,7 @@ import { keysetBatches, kyselyReader, type Batch } from './export-batches.js'
 import { rowFormatter, SEPARATORS, tableHeader, type ExportFormat } from './export-format.js'
 import { postgresCsvBatches } from './export-postgres.js'
 import { fileSink, streamSink, type ExportTarget, type FileSink, type Sink } from './export-sinks.js'
-import { sqliteHeadId, sqliteReader } from './export-sqlite.js'
+import { sqliteBatches, sqliteHeadId } from './export-sqlite.js'
 import {
   identity,
   lockExportState,
@@ -28,7 +28,8 @@ import {
   type ExportState,
   type PendingAppend,
 } from './export-state.js'
-import { parseTimeZone, type AccessLogFilters } from './filter.js'
+import { filterWhere, parseTimeZone, type AccessLogFilters } from './filter.js'
+import { headRowId, type ProgressCallback } from './log.js'
 
 export interface ExportOptions {
   filters: AccessLogFilters
@@ -52,6 +53,8 @@ export interface ExportOptions {
   portable?: boolean
   /** CSV for Excel pt-BR: `;` between cells and a UTF-8 byte-order mark (csv-dialect.ts). */
   excel?: boolean
+  /** Rows written of the rows to export, after each batch (the rows are counted first only when set). */
+  onProgress?: ProgressCallback
 }
 
 export interface ExportResult {
@@ -105,7 +108,7 @@ async function exportLocked(
     // Rows up to the head at the start, read in one snapshot: ids are appended in commit order
     // (serialised appends), so nothing at or below it can appear later.
     reader?.begin()
-    const upperBound = reader ? sqliteHeadId(reader) : await headId(open.db)
+    const upperBound = reader ? sqliteHeadId(reader) : await headRowId(open.db)
     const sink = options.target.kind === 'file' ? fileSink(options.target.path) : streamSink(options.target.stream, options.target.fd)
     try {
       if (options.statePath && state) {
@@ -182,12 +185,16 @@ async function checkStillThere(db: Db, state: ExportState, statePath: string): P
   )
 }
 
-async function headId(db: Db): Promise<number> {
+// The rows at or below the upper bound never change (append-only), so a count on the main
+// connection matches what the reader's snapshot will return.
+async function countRows(db: Db, filters: AccessLogFilters, { afterId, upperBound }: IdRange): Promise<number> {
   const row = await db
-    .selectFrom('access_log')
-    .select(sql<number>`coalesce(max(id), 0)`.as('id'))
+    .selectFrom('access_log as a')
+    .select(sql<number>`count(*)`.as('n'))
+    .where(sql<boolean>`a.id > ${afterId}`)
+    .where(filterWhere(filters, upperBound))
     .executeTakeFirst()
-  return Number(row?.id ?? 0)
+  return Number(row?.n ?? 0)
 }
 
 /** The ids an export covers: above `afterId`, up to and including `upperBound`. */
@@ -216,12 +223,14 @@ async function writeRows(
   }
   if (format === 'table') await sink.write(`${tableHeader()}\n`)
   if (format === 'json') await sink.write('[\n')
+  const total = options.onProgress ? await countRows(db, options.filters, range) : 0
   let rows = 0
   for await (const batch of batches) {
     const lead = format === 'json' && rows > 0 ? ',\n' : ''
     const tail = format === 'json' ? '' : separator
     await sink.write(lead + batch.text + tail)
     rows += batch.rows
+    options.onProgress?.(rows, Math.max(total, rows))
   }
   if (format === 'json') await sink.write(rows > 0 ? '\n]\n' : ']\n')
   return rows
@@ -234,12 +243,12 @@ function readBatches(
   zone: string,
   { afterId, upperBound }: IdRange,
   batchSize: number,
-): AsyncIterable<Batch> {
+): Iterable<Batch> | AsyncIterable<Batch> {
   const { format, filters } = options
   const separator = SEPARATORS[format]
   const { delimiter } = csvDialect(options.excel)
   if (reader && format !== 'table') {
-    return keysetBatches(sqliteReader(db, reader, filters, upperBound, format, separator, delimiter), afterId, batchSize)
+    return sqliteBatches(db, reader, filters, afterId, upperBound, format, separator, delimiter, batchSize)
   }
   // JSON stays formatted in JavaScript on PostgreSQL: its json text differs from JSON.stringify.
   if (format === 'csv' && !options.portable && backendOf(db) === 'postgres') {

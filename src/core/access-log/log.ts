@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto'
+import { sql } from 'kysely'
 import { isIP } from 'node:net'
 import { backendOf, takeLock, type Db } from '../db/database.js'
 import { preparedQuery } from '../db/prepared.js'
@@ -316,6 +317,15 @@ export type VerifyResult =
   | { ok: true; rows: number; lastHash: string }
   | { ok: false; rowId: number; reason: string; rows: number }
 
+/** Rows done of the rows to do, called once per batch; whoever draws it throttles. */
+export type ProgressCallback = (done: number, total: number) => void
+
+/** The id of the newest row (0 when empty); the ids of a sound log run 1..n, so also its row count. */
+export async function headRowId(db: Db): Promise<number> {
+  const row = await db.selectFrom('access_log').select(sql<number>`coalesce(max(id), 0)`.as('id')).executeTakeFirst()
+  return Number(row?.id ?? 0)
+}
+
 /**
  * Walks the chain in id order, a batch at a time (constant memory), and reports the first row
  * that does not match: edited rows fail their own hash, deleted, inserted or moved rows break
@@ -323,12 +333,13 @@ export type VerifyResult =
  */
 export async function verifyAccessLog(
   db: Db,
-  options: { batchSize?: number; onRow?: (id: number, hash: string) => void } = {},
+  options: { batchSize?: number; onRow?: (id: number, hash: string) => void; onProgress?: ProgressCallback } = {},
 ): Promise<VerifyResult> {
   const batchSize = options.batchSize ?? 5000
   let prevHash = GENESIS_HASH
   let lastId = 0
   let rows = 0
+  const total = options.onProgress ? await headRowId(db) : 0
   for (;;) {
     const batch = await db
       .selectFrom('access_log')
@@ -356,5 +367,6 @@ export async function verifyAccessLog(
       lastId = id
       rows += 1
     }
+    options.onProgress?.(rows, Math.max(total, rows))
   }
 }

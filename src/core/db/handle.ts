@@ -33,7 +33,10 @@ export interface OpenDatabase {
 export interface SqliteReader {
   /** Starts the read transaction whose snapshot every later read sees. */
   begin(): void
-  /** Prepares a statement once; `get` runs it and returns its first row. */
-  prepare(text: string): { get(...params: unknown[]): unknown }
+  /**
+   * Prepares a statement once; `get` runs it and returns its first row, `pluck().iterate` steps
+   * through the first column of every row without building a row object.
+   */
+  prepare(text: string): { get(...params: unknown[]): unknown; pluck(): { iterate(...params: unknown[]): IterableIterator<unknown> } }
   close(): void
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { verifyAccessLog, type VerifyResult } from '../access-log/log.js'
+import { verifyAccessLog, type ProgressCallback, type VerifyResult } from '../access-log/log.js'
 import { openSqliteForCheck, openSqliteHandle } from '../db/database.js'
 import { ConflictError, ConfiError, ValidationError } from '../errors.js'
 import { makePrivate } from '../file-modes.js'
@@ -14,19 +14,33 @@ export interface BackupResult {
 }
 
 /**
+ * The steps of a backup as they start, and the rows of the copy's access log verified so far.
+ * The copy and the integrity check are single SQLite calls: they have a start, not a count.
+ */
+export interface BackupProgress {
+  onStep?: (step: 'copy' | 'integrity' | 'access-log') => void
+  onProgress?: ProgressCallback
+}
+
+/**
  * Takes a consistent online copy of a SQLite database (docs/rules.md#durability): `VACUUM INTO` a temporary
  * file beside the target, `integrity_check` and access-log chain verified on the copy, then
  * linked into place, never over an existing file. A copy that fails integrity_check is not kept;
  * one whose chain is broken is (it is evidence), and the result says so. Raw better-sqlite3:
  * Kysely has no backup API.
  */
-export async function backupDatabase(sourcePath: string, targetPath: string): Promise<BackupResult> {
+export async function backupDatabase(
+  sourcePath: string,
+  targetPath: string,
+  progress: BackupProgress = {},
+): Promise<BackupResult> {
   checkTarget(targetPath)
   const tempPath = join(dirname(targetPath), `.${basename(targetPath)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
   try {
+    progress.onStep?.('copy')
     copyDatabase(sourcePath, tempPath)
     makePrivate(tempPath)
-    const accessLog = await checkCopy(tempPath)
+    const accessLog = await checkCopy(tempPath, progress)
     syncFile(tempPath)
     placeCopy(tempPath, targetPath)
     return { path: targetPath, bytes: statSync(targetPath).size, accessLog }
@@ -61,16 +75,18 @@ function copyDatabase(sourcePath: string, tempPath: string): void {
   }
 }
 
-async function checkCopy(path: string): Promise<VerifyResult> {
+async function checkCopy(path: string, progress: BackupProgress): Promise<VerifyResult> {
   const copy = openSqliteForCheck(path)
   try {
+    progress.onStep?.('integrity')
     const problems = copy.integrityCheck()
     if (problems.length !== 1 || problems[0] !== 'ok') {
       throw new ConfiError(
         `the backup failed its integrity check (${problems.join('; ')}): the source database may be damaged, run 'confi docs verify' and check the disk`,
       )
     }
-    return await verifyAccessLog(copy.db)
+    progress.onStep?.('access-log')
+    return await verifyAccessLog(copy.db, { onProgress: progress.onProgress })
   } finally {
     await copy.close()
   }

@@ -1,6 +1,6 @@
 import { takeLock, type Db } from '../db/database.js'
 import { nowIso } from '../time.js'
-import { verifyAccessLog } from '../access-log/log.js'
+import { verifyAccessLog, type ProgressCallback } from '../access-log/log.js'
 import { emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, syncTreeIn } from '../access-log/merkle.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
 
@@ -104,7 +104,7 @@ export interface LogVerification {
 export async function verifyLogWithCheckpoints(
   db: Db,
   keys: readonly PublicKeyInfo[],
-  options: { expectHead?: { id: number; hash: string } } = {},
+  options: { expectHead?: { id: number; hash: string }; onProgress?: ProgressCallback } = {},
 ): Promise<LogVerification> {
   const rows = await db.selectFrom('checkpoints').selectAll().orderBy('tree_size').orderBy('id').execute()
   const checkpoints = rows.map(toCheckpoint)
@@ -117,6 +117,7 @@ export async function verifyLogWithCheckpoints(
   let next = 0
   let gap: number | null = null
   const chain = await verifyAccessLog(db, {
+    onProgress: options.onProgress,
     onRow(id, hash) {
       if (id !== frontier.size + 1) {
         gap ??= frontier.size + 1
