@@ -52,6 +52,14 @@ async function postgresPlan(pool, sql, parameters) {
   return rows.map((r) => r['QUERY PLAN']).join('\n')
 }
 
+// Long IN lists (50 companies, 25 documents) shortened to their count, so a plan fits a screen.
+function compact(text) {
+  return text
+    .replace(/\s+\n/g, '\n')
+    .replace(/\((\?|\$\d+)(, (\?|\$\d+)){3,}\)/g, (list) => `(${list.split(',').length} parameters)`)
+    .replace(/'\{[^}]{40,}\}'/g, (list) => `'{${list.split(',').length} values}'`)
+}
+
 /** `{ group, sql, count, ms, plan }` for every statement the measured work runs. */
 export async function queryPlans(target, { userId, clientIds, cursor }) {
   const statements = { current: new Map() }
@@ -89,7 +97,7 @@ export async function queryPlans(target, { userId, clientIds, cursor }) {
       for (const s of group.statements.values()) {
         if (/^(begin|commit|rollback)/i.test(s.sql)) continue
         const plan = raw ? sqlitePlan(raw, s.sql, s.parameters) : await postgresPlan(pool, s.sql, s.parameters)
-        plans.push({ group: group.label, sql: s.sql.replace(/\s+/g, ' '), ms: s.ms, count: s.count, plan })
+        plans.push({ group: group.label, sql: compact(s.sql), ms: s.ms, count: s.count, plan: compact(plan) })
       }
     }
     return plans
