@@ -24,7 +24,7 @@ import { applySchema, openDatabase, schemaVersion } from '../dist/core/db/databa
 import { createSession } from '../dist/core/identity/sessions.js'
 import { cursorAfter } from '../dist/core/documents/list-order.js'
 import { loadSecretKey } from '../dist/core/tokens.js'
-import { databaseSource, inclusionProof } from '../dist/core/access-log/merkle.js'
+import { storedInclusionProof } from '../dist/core/access-log/merkle.js'
 import { FILL_FORMAT, scaleSizes } from './scale-data.mjs'
 import { fillPostgres, fillSqlite } from './scale-fill.mjs'
 import { queryPlans } from './scale-plans.mjs'
@@ -232,7 +232,7 @@ async function proofTimes(db) {
   for (let i = 0; i < 200; i++) {
     const leaf = Math.floor(Math.random() * n)
     const started = performance.now()
-    await inclusionProof(databaseSource(db), leaf, n)
+    await storedInclusionProof(db, leaf, n)
     times.push(performance.now() - started)
   }
   times.sort((a, b) => a - b)
