@@ -15,7 +15,7 @@
 // format and sizes (a SQLite file; a pg_dump for PostgreSQL); a cached database is upgraded in
 // place to the current schema, and every run appends the rows its page views log.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -29,7 +29,7 @@ import { FILL_FORMAT, scaleSizes } from './scale-data.mjs'
 import { fillPostgres, fillSqlite } from './scale-fill.mjs'
 import { queryPlans } from './scale-plans.mjs'
 import { BACKEND_NAMES, selectedBackends, smokeNote, updateReport } from './report.mjs'
-import { createBenchDatabase, psqlEnv, serverVersion } from './postgres.mjs'
+import { createBenchDatabase, psqlEnv, psqlPath, serverVersion } from './postgres.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const SCALE = Number(process.env.CONFI_SCALE ?? 1)
@@ -39,15 +39,9 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300)
 const CACHE = process.env.CONFI_SCALE_CACHE ?? join(tmpdir(), 'confi-scale-cache')
 const PAGE_SIZE = 25
 const DEEP_PAGE = 200
-const pgBin = (name) => join(dirname(psqlEnvBin()), name)
+// pg_dump and pg_restore beside the psql the benches use (Debian keeps them out of PATH).
+const pgBin = (name) => (psqlPath() === 'psql' ? name : join(dirname(psqlPath()), name))
 const say = (text) => process.stderr.write(`bench:scale ${text}\n`)
-
-function psqlEnvBin() {
-  if (process.env.CONFI_PG_BINDIR) return join(process.env.CONFI_PG_BINDIR, 'psql')
-  const base = '/usr/lib/postgresql'
-  const versions = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a)) : []
-  return versions.length ? join(base, versions[0], 'bin/psql') : 'psql'
-}
 
 function run(command, args, env) {
   return new Promise((resolve, reject) => {
