@@ -458,3 +458,13 @@ CREATE TABLE IF NOT EXISTS ended_sessions (
   forget_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ended_sessions_forget ON ended_sessions (forget_at);
+
+-- version 8
+-- At scale (issue 13; docs/performance.md, "Scale bench"): "has this user opened this document"
+-- (the "novos" count and the new marks of the documents page) is one index probe instead of a
+-- walk through everything the user ever opened, and "downloaded by anyone" ("A vencer") is read
+-- from the index alone; the firm's follow-up and the reminders find
+-- documents by due date without reading every document.
+
+CREATE INDEX IF NOT EXISTS access_log_document_user ON access_log (document_id, user_id, action);
+CREATE INDEX IF NOT EXISTS documents_due ON documents (due_date, id);

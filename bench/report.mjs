@@ -111,11 +111,28 @@ function summary(text) {
     row('commit thread (`confi serve`)', (b) => (append[b]?.thread ? `**${num(append[b].thread.rowsPerSecond)} rows/s** ${ok(append[b].thread.rowsPerSecond >= 20000)}` + smokeMark(append[b]) : append[b] ? 'main thread only' : 'not run yet'), '≥ 20,000 rows/s (SQLite)'),
     row("the disk's ceiling (64 rows a commit)", (b) => (append[b]?.ceiling ? `${num(append[b].ceiling)} rows/s` : '—')),
   ]
+  lines.push(...scaleRows(text, row))
   const anySmoke = [...Object.values(log), ...Object.values(portal), ...Object.values(download), ...Object.values(append)].some((d) => d?.smoke)
   if (anySmoke) {
     lines.push('', '⚠ = **smoke run, not representative**: shortened sizes (BENCH_ROWS / BENCH_SECONDS) on a loaded machine, run only to prove the bench works; rerun the full benches before reading anything into these.')
   }
   return lines.join('\n')
+}
+
+// Issue 13 target 4: the scale bench's worst page p99, slowest command and proof.
+function scaleRows(text, row) {
+  const scale = Object.fromEntries(BACKENDS.map((b) => [b, readData(text, `bench:scale:${b}`)]))
+  const cell = (f) => (b) => (scale[b] ? f(scale[b]) + (scale[b].smoke ? ` (CONFI_SCALE=${scale[b].scale})` : '') : 'not run yet')
+  const worst = (d) => Math.max(...Object.values(d.pages).filter(Boolean).map((p) => p.p99))
+  const slowest = (d) => Math.max(d.cli.docsList, d.cli.pending, d.cli.reminders)
+  return [
+    row('**Scale** (`npm run bench:scale`)', cell((d) => `${d.date}, ${d.logRows.toLocaleString('en')} log rows`)),
+    row('slowest page p99', cell((d) => `**${num(worst(d), 1)} ms** ${ok(worst(d) <= 50)}`), '≤ 50 ms'),
+    row('slowest CLI command', cell((d) => `**${num(slowest(d), 2)} s** ${ok(slowest(d) <= 2)}`), '≤ 2 s'),
+    row('`docs verify`', cell((d) => (d.verify ? `**${num(d.verify.rate)} rows/s** ${ok(d.verify.rate >= 300_000)}` : 'skipped')), '≥ 300,000 rows/s'),
+    row('inclusion proof p99', cell((d) => `**${num(d.proofs.p99, 1)} ms** ${ok(d.proofs.p99 <= 50)}`), '≤ 50 ms'),
+    row('size per million log rows', cell((d) => `${num(d.bytes / (d.logRows / 1e6) / 1e6)} MB`)),
+  ]
 }
 
 /** Replaces the section `key` with `markdown` (plus its figures) and rebuilds the summary. */

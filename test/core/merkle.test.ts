@@ -10,6 +10,7 @@ import {
   memorySource,
   rootFromInclusionProof,
   rowLeafHash,
+  storedInclusionProof,
   subtreeHash,
   syncTree,
   verifyConsistency,
@@ -117,6 +118,7 @@ describe(`the stored tree on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL
       const stored = databaseSource(t.db)
       for (const [m, n] of [[0, 101], [50, 101], [100, 101], [16, 64], [33, 77]]) {
         expect(await inclusionProof(stored, m, n)).toEqual(await inclusionProof(reference, m, n))
+        expect(await storedInclusionProof(t.db, m, n)).toEqual(await inclusionProof(reference, m, n))
         expect(await consistencyProof(stored, m + 1, n)).toEqual(await consistencyProof(reference, m + 1, n))
       }
       const nodes = await t.db.selectFrom('access_log_tree').select('level').execute()

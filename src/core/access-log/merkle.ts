@@ -189,9 +189,15 @@ export function memorySource(leaves: readonly Buffer[]): TreeSource {
 
 // ---------------------------------------------------------------- the stored tree
 
+/** Stored subtrees (by `level:idx`) and 16-leaf blocks (by first leaf) already read. */
+interface Preloaded {
+  nodes: Map<string, Buffer>
+  blocks: Map<number, Buffer[]>
+}
+
 /** Reads complete subtrees from access_log_tree, and rehashes those under 16 leaves from the rows. */
-export function databaseSource(db: Db): TreeSource {
-  const blocks = new Map<number, Buffer[]>()
+export function databaseSource(db: Db, preloaded: Preloaded = { nodes: new Map(), blocks: new Map() }): TreeSource {
+  const { blocks } = preloaded
   const block = async (first: number): Promise<Buffer[]> => {
     let leaves = blocks.get(first)
     if (!leaves) {
@@ -218,6 +224,8 @@ export function databaseSource(db: Db): TreeSource {
     async node(start, size) {
       if (size < BLOCK) return small(start, size)
       const level = Math.log2(size)
+      const known = preloaded.nodes.get(`${level}:${start / size}`)
+      if (known) return known
       const row = await db
         .selectFrom('access_log_tree')
         .select('hash')
@@ -228,6 +236,50 @@ export function databaseSource(db: Db): TreeSource {
       return Buffer.from(row.hash, 'hex')
     },
   }
+}
+
+/**
+ * The inclusion proof of leaf m in the stored tree of n leaves, in two queries: a proof's shape
+ * depends only on m and n, so a first pass on placeholder hashes lists the subtrees and leaf blocks
+ * it reads, which are then read at once (about 25 round trips fewer at 10 million rows).
+ */
+export async function storedInclusionProof(db: Db, m: number, n: number): Promise<Buffer[]> {
+  const nodes: { level: number; idx: number }[] = []
+  const firsts = new Set<number>()
+  await inclusionProof(
+    {
+      async node(start, size) {
+        if (size < BLOCK) firsts.add(start - (start % BLOCK))
+        else nodes.push({ level: Math.log2(size), idx: start / size })
+        return EMPTY_ROOT
+      },
+    },
+    m,
+    n,
+  )
+  const preloaded: Preloaded = { nodes: new Map(), blocks: new Map() }
+  if (nodes.length > 0) {
+    const rows = await db
+      .selectFrom('access_log_tree')
+      .select(['level', 'idx', 'hash'])
+      .where((eb) => eb.or(nodes.map((x) => eb.and([eb('level', '=', x.level), eb('idx', '=', x.idx)]))))
+      .execute()
+    for (const row of rows) preloaded.nodes.set(`${Number(row.level)}:${Number(row.idx)}`, Buffer.from(row.hash, 'hex'))
+  }
+  if (firsts.size > 0) {
+    const rows = await db
+      .selectFrom('access_log')
+      .select(['id', 'hash'])
+      .where((eb) => eb.or([...firsts].map((first) => eb.and([eb('id', '>', first), eb('id', '<=', first + BLOCK)]))))
+      .orderBy('id')
+      .execute()
+    for (const first of firsts) preloaded.blocks.set(first, [])
+    for (const row of rows) {
+      const id = Number(row.id)
+      preloaded.blocks.get(id - 1 - ((id - 1) % BLOCK))!.push(rowLeafHash(row.hash))
+    }
+  }
+  return inclusionProof(databaseSource(db, preloaded), m, n)
 }
 
 function missing(start: number, size: number): ConfiError {

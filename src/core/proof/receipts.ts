@@ -11,7 +11,7 @@ import { nowIso } from '../time.js'
 import { randomToken } from '../tokens.js'
 import { checkpointCovering, checkpointText, createCheckpoint, type Checkpoint } from './checkpoints.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
-import { databaseSource, inclusionProof, rootFromInclusionProof, rowLeafHash } from '../access-log/merkle.js'
+import { rootFromInclusionProof, rowLeafHash, storedInclusionProof } from '../access-log/merkle.js'
 
 // Receipts ("comprovantes"): a document's deliveries and accesses, with everything a third party
 // needs to check them offline — the rows in canonical form, an inclusion proof for each to a
@@ -133,12 +133,11 @@ export async function issueReceipt(
   if (!checkpoint || checkpoint.treeSize < lastId) throw new ConfiError('the access log is empty: there is nothing to prove yet')
   const key = keys.all.find((k) => k.id === checkpoint!.keyId)
   if (!key) throw new ConfiError(`checkpoint ${checkpoint.id} is signed by key ${checkpoint.keyId}, which is not in the signing key file`)
-  const source = databaseSource(db)
   const root = Buffer.from(checkpoint.rootHash, 'hex')
   const receiptRows: ReceiptRow[] = []
   for (const row of rows) {
     const id = Number(row.id)
-    const proof = await inclusionProof(source, id - 1, checkpoint.treeSize)
+    const proof = await storedInclusionProof(db, id - 1, checkpoint.treeSize)
     if (!rootFromInclusionProof(id - 1, checkpoint.treeSize, rowLeafHash(row.hash), proof)?.equals(root)) {
       throw new ConfiError(`access-log row ${id} does not match checkpoint ${checkpoint.id}: run 'confi docs verify'`)
     }
