@@ -4,9 +4,27 @@ import { setClock } from '../../src/core/time.js'
 import { lookupSessionUser } from '../../src/core/identity/authentication.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { makeClient, makeUser } from '../helpers/factories.js'
+import { getUser } from '../../src/core/identity/users.js'
 
 describe('sessions', () => {
   const t = useTestDatabase({ firm: true })
+
+  it('moves the last login when a session starts, keeping the one before', async () => {
+    const client = await makeClient(t.db, t.key)
+    const user = await makeUser(t.db, { clientId: client.id, username: 'ana' })
+    const policy = { idleMinutes: 30, absoluteHours: 1 }
+    const first = await createSession(t.db, { userId: user.id, scope: 'area' }, policy)
+    expect(await getUser(t.db, user.id)).toMatchObject({ lastLoginAt: first.session.createdAt })
+    const restore = setClock(() => new Date(Date.now() + 60_000))
+    try {
+      const second = await createSession(t.db, { userId: user.id, scope: 'area' }, policy)
+      expect((await getUser(t.db, user.id)).lastLoginAt).toBe(second.session.createdAt)
+      const row = await t.db.selectFrom('client_users').select('previous_login_at').where('id', '=', user.id).executeTakeFirstOrThrow()
+      expect(row.previous_login_at).toBe(first.session.createdAt)
+    } finally {
+      restore()
+    }
+  })
 
   it('stores only the SHA-256, expires on idle and absolute limits, touches at most once a minute', async () => {
     const client = await makeClient(t.db, t.key, { name: 'Padaria Ltda' })
@@ -50,7 +68,7 @@ describe('sessions', () => {
     const { token, session } = await createSession(t.db, { userId: user.id, scope: 'delivery' }, policy)
     const found = await lookupSessionUser(t.db, token, policy)
     expect(found?.session).toEqual(session)
-    expect(found?.user).toEqual(user)
+    expect(found?.user).toEqual({ ...user, lastLoginAt: session.createdAt })
     await t.db.updateTable('client_users').set({ status: 'disabled', name: 'Ana Nova' }).where('id', '=', user.id).execute()
     expect((await lookupSessionUser(t.db, token, policy))?.user).toMatchObject({ status: 'disabled', name: 'Ana Nova' })
     const restore = setClock(() => new Date(Date.now() + 31 * 60_000))

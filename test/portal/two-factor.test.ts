@@ -93,8 +93,12 @@ describe('login with two-factor on', () => {
     const { user } = await ana()
     const { secret } = await enableOnAccount(user)
     current += 30_000
+    const lastLogin = async () => (await w.db.selectFrom('client_users').select('last_login_at').where('id', '=', user.id).executeTakeFirstOrThrow()).last_login_at
+    const before = await lastLogin()
     const first = await login()
     expect(first.status).toBe(303)
+    // The password alone is not a login: "último acesso" and "novos desde sua última visita" stay.
+    expect(await lastLogin()).toBe(before)
     expect(first.headers.get('location')).toBe('/login/codigo')
     expect(sessionCookie(first)).toBeUndefined()
     const pending = pendingCookie(first)!
@@ -119,6 +123,7 @@ describe('login with two-factor on', () => {
     expect(right.headers.get('location')).toBe('/')
     const session = sessionCookie(right)!
     expect((await w.request('/', { cookie: session })).status).toBe(200)
+    expect(await lastLogin()).not.toBe(before)
     expect(await w.db.selectFrom('pending_logins').selectAll().execute()).toHaveLength(0)
     // The same pending cookie, and the same code in a new login, open nothing more.
     expect((await w.request('/login/codigo', { cookie: pending, form: { code } })).status).toBe(401)

@@ -7,7 +7,6 @@ import { reserveLoginAttempt, settleAttempt, type AttemptReservation } from './l
 import { DUMMY_HASH, hashCost, inlineHasher, type PasswordHasher } from './passwords.js'
 import { liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
 import { getUser, toClientUser, usernameKey, type ClientUser } from './users.js'
-import { nowIso } from '../time.js'
 
 // Every portal request runs it: compiled once (core/db/prepared.ts).
 const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
@@ -124,13 +123,11 @@ export async function authenticate(
     return { outcome: 'invalid' }
   }
   if (row.status === 'disabled') return { outcome: 'disabled', user: toClientUser(row) }
-  const rehash = storedCost < bcryptCost ? await hasher.hash(password, bcryptCost) : undefined
-  await db
-    .updateTable('client_users')
-    // The login before this one stays readable: the client area counts what is new since then.
-    .set({ last_login_at: nowIso(), previous_login_at: row.last_login_at, password_hash: rehash })
-    .where('id', '=', row.id)
-    .execute()
+  // The last login moves when the session starts (sessions.ts), after any second factor.
+  if (storedCost < bcryptCost) {
+    const rehash = await hasher.hash(password, bcryptCost)
+    await db.updateTable('client_users').set({ password_hash: rehash }).where('id', '=', row.id).execute()
+  }
   const user = await getUser(db, Number(row.id))
   return { outcome: user.status === 'active' ? 'ok' : 'pending', user }
 }

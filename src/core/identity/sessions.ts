@@ -31,7 +31,11 @@ export interface SessionPolicy {
 // last_seen_at is refreshed at most this often, so a burst of requests does not write per request.
 const TOUCH_INTERVAL_MS = 60_000
 
-/** Creates a session; returns the 256-bit token for the cookie (only its SHA-256 is stored). */
+/**
+ * Creates a session; returns the 256-bit token for the cookie (only its SHA-256 is stored). A
+ * session is a completed login, so the user's last login moves here, not at the password: a
+ * password without its second factor changes nothing the user sees (docs/rules.md#two-factor-login).
+ */
 export async function createSession(
   db: Db,
   input: { userId: number; scope: SessionScope; ip?: string | null; userAgent?: string | null },
@@ -40,20 +44,29 @@ export async function createSession(
   const token = randomToken(32)
   const createdAt = nowIso()
   const expiresAt = addSeconds(createdAt, policy.absoluteHours * 3600)
-  const row = await db
-    .insertInto('sessions')
-    .values({
-      token_hash: sha256Hex(token),
-      user_id: input.userId,
-      scope: input.scope,
-      created_at: createdAt,
-      last_seen_at: createdAt,
-      expires_at: expiresAt,
-      ip: input.ip ?? null,
-      user_agent: input.userAgent?.slice(0, 500) ?? null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
+  const write = async (trx: Db) => {
+    await trx
+      .updateTable('client_users')
+      // The login before this one stays readable: the client area counts what is new since then.
+      .set((eb) => ({ previous_login_at: eb.ref('last_login_at'), last_login_at: createdAt }))
+      .where('id', '=', input.userId)
+      .execute()
+    return trx
+      .insertInto('sessions')
+      .values({
+        token_hash: sha256Hex(token),
+        user_id: input.userId,
+        scope: input.scope,
+        created_at: createdAt,
+        last_seen_at: createdAt,
+        expires_at: expiresAt,
+        ip: input.ip ?? null,
+        user_agent: input.userAgent?.slice(0, 500) ?? null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  }
+  const row = db.isTransaction ? await write(db) : await db.transaction().execute(write)
   const session: Session = {
     id: Number(row.id),
     userId: input.userId,
