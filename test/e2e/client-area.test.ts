@@ -1,13 +1,11 @@
 import { ACCOUNTANT } from '../helpers/factories.js'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { addDocument } from '../../src/core/documents/documents.js'
 import { localDate } from '../../src/core/time.js'
-import { launchChromium, startServe, type RunningServe } from '../helpers/browser.js'
-import type { TestDatabase } from '../helpers/db.js'
-import { createPortalWorld, PASSWORD } from '../helpers/portal.js'
+import { useServedPortal } from '../helpers/browser.js'
+import { PASSWORD } from '../helpers/portal.js'
 import { unzip } from '../helpers/zip.js'
 
 // "A vencer" and "Baixar todos (ZIP)" in real headless Chromium on a 360 px phone, against a real
@@ -20,49 +18,32 @@ function shift(days: number): string {
 }
 
 describe('the client area on a phone', () => {
-  let t: TestDatabase
-  let server: RunningServe | undefined
-  let baseUrl = ''
-  let browser: Browser
   let guideId = 0
   const files = { 'guia.pdf': Buffer.from('%PDF-1.4 guia\n'), 'recibo.pdf': Buffer.alloc(80_000, 3) }
 
-  beforeAll(async () => {
-    const w = await createPortalWorld()
-    t = w.t
+  const s = useServedPortal(async (w) => {
     const client = await w.client('Padaria Pão Quente Comércio de Alimentos Ltda')
     await w.user(client, 'ana', { role: 'admin' })
     const add = async (title: string, dueDate: string, named: Record<string, Buffer>) => {
       const paths = Object.entries(named).map(([name, bytes], i) => {
-        const path = join(t.dir, `${title.length}-${i}-${name}`)
+        const path = join(w.t.dir, `${title.length}-${i}-${name}`)
         writeFileSync(path, bytes)
         return { path, name }
       })
-      return addDocument(t.db, w.store, ACCOUNTANT, { clientId: client.id, title, category: 'fiscal', dueDate, files: paths })
+      return addDocument(w.t.db, w.store, ACCOUNTANT, { clientId: client.id, title, category: 'fiscal', dueDate, files: paths })
     }
     guideId = (await add('FGTS 10/2026 — competência outubro', shift(-2), files)).id
     await add('DAS 11/2026', shift(3), { 'das.pdf': Buffer.from('%PDF-1.4 das\n') })
-
-    const started = await startServe(t.env)
-    server = started.serve
-    baseUrl = started.match[1]
-    browser = await launchChromium()
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    await t?.close()
   })
 
   it('opens with "A vencer", overdue in red and in words, and downloads a document\'s files as one ZIP', async () => {
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 360, height: 740 } })
+    const context = await s.browser.newContext({ acceptDownloads: true, viewport: { width: 360, height: 740 } })
     const page = await context.newPage()
-    await page.goto(`${baseUrl}/login`)
+    await page.goto(`${s.baseUrl}/login`)
     await page.locator('#login-username').fill('ana')
     await page.locator('#login-password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Entrar' }).click()
-    await expect.poll(() => page.url()).toBe(`${baseUrl}/`)
+    await expect.poll(() => page.url()).toBe(`${s.baseUrl}/`)
 
     // "A vencer" comes first, above the filters and the list.
     const panel = page.locator('section.due')
@@ -74,7 +55,7 @@ describe('the client area on a phone', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
 
     await overdue.getByRole('link').click()
-    await expect.poll(() => page.url()).toBe(`${baseUrl}/documents/${guideId}`)
+    await expect.poll(() => page.url()).toBe(`${s.baseUrl}/documents/${guideId}`)
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Baixar todos (ZIP)' }).click()])
     expect(download.suggestedFilename()).toMatch(/^FGTS 10_2026 — competência outubro\.zip$/)
@@ -82,7 +63,7 @@ describe('the client area on a phone', () => {
     expect([...unzipped.keys()]).toEqual(Object.keys(files))
     for (const [name, bytes] of Object.entries(files)) expect(unzipped.get(name)!.equals(bytes)).toBe(true)
 
-    const rows = await t.db
+    const rows = await s.t.db
       .selectFrom('access_log')
       .select(['action', 'attachment_id', 'username'])
       .where('document_id', '=', guideId)
@@ -92,9 +73,9 @@ describe('the client area on a phone', () => {
     expect(rows.every((row) => row.username === 'ana')).toBe(true)
 
     // Downloaded: the guide leaves "A vencer"; the page lists who opened it.
-    await page.goto(`${baseUrl}/`)
+    await page.goto(`${s.baseUrl}/`)
     expect(await panel.textContent()).not.toContain('FGTS')
-    await page.goto(`${baseUrl}/documents/${guideId}`)
+    await page.goto(`${s.baseUrl}/documents/${guideId}`)
     expect(await page.locator('#acessos').textContent()).toBe('Quem acessou')
     expect(await page.locator('table.accesses').textContent()).toContain('Baixou recibo.pdf')
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)

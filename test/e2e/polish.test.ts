@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import { accountant } from '../../src/core/actors.js'
 import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
-import { launchChromium, startServe, type RunningServe } from '../helpers/browser.js'
-import { createPortalWorld, PASSWORD } from '../helpers/portal.js'
-import type { TestDatabase } from '../helpers/db.js'
+import { useServedPortal } from '../helpers/browser.js'
+import { PASSWORD } from '../helpers/portal.js'
 
 // Issue 9 §4 in a real browser: the error summary of a failed submit is on screen on a 360 px
 // phone, and the users table keeps every word whole at 1280 px.
@@ -41,17 +40,11 @@ const MEASURE_TABLE = `(() => {
 })()`
 
 describe('portal polish in a real browser', () => {
-  let t: TestDatabase
-  let server: RunningServe | undefined
-  let baseUrl = ''
-  let browser: Browser
   let loginPath = ''
 
-  beforeAll(async () => {
-    const w = await createPortalWorld()
-    t = w.t
-    await initFirm(t.db, { firmName: 'Contabilidade Exemplo de Nome Comprido Ltda' })
-    await setFirmOptions(t.db, accountant('cli:test'), { bcryptCost: 10 })
+  const s = useServedPortal(async (w) => {
+    await initFirm(w.t.db, { firmName: 'Contabilidade Exemplo de Nome Comprido Ltda' })
+    await setFirmOptions(w.t.db, accountant('cli:test'), { bcryptCost: 10 })
     const client = await w.client('Padaria e Confeitaria Pão Quente do Bairro Ltda')
     loginPath = w.loginPath(client)
     await w.user(client, 'ana.beatriz.fernandes', { role: 'admin' })
@@ -59,20 +52,10 @@ describe('portal polish in a real browser', () => {
     await w.user(client, 'carla.souza@padaria.com.br')
     await w.user(client, 'davi_oliveira-santos', { status: 'pending' })
     await w.user(client, 'eduarda.figueiredo.lima', { status: 'disabled' })
-    const started = await startServe(t.env)
-    server = started.serve
-    baseUrl = started.match[1]
-    browser = await launchChromium()
-  }, 60_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    await t?.close()
   })
 
   async function pageOf(width: number, height: number): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height } })
+    const context = await s.browser.newContext({ viewport: { width, height } })
     return context.newPage()
   }
 
@@ -91,7 +74,7 @@ describe('portal polish in a real browser', () => {
 
   it('shows the error summary without scrolling on a 360×640 phone after a failed registration and login', async () => {
     const page = await pageOf(360, 640)
-    await page.goto(baseUrl + loginPath)
+    await page.goto(s.baseUrl + loginPath)
     await page.locator('#register-name').fill('Fernanda Ribeiro')
     await page.locator('#register-username').fill('fernanda.ribeiro')
     await page.locator('#register-password').fill(PASSWORD)
@@ -106,7 +89,7 @@ describe('portal polish in a real browser', () => {
     const errorId = (await field.getAttribute('aria-describedby'))!.split(' ')[0]
     expect(await page.locator(`#${errorId}`).textContent()).toContain('diferentes')
 
-    await page.goto(`${baseUrl}/login`)
+    await page.goto(`${s.baseUrl}/login`)
     await page.locator('#login-username').fill('ana.beatriz.fernandes')
     await page.locator('#login-password').fill('senha-errada-1')
     await page.getByRole('button', { name: 'Entrar' }).click()
@@ -115,12 +98,12 @@ describe('portal polish in a real browser', () => {
 
   it('keeps every word of the users table whole at 1280 px', async () => {
     const page = await pageOf(1280, 800)
-    await page.goto(`${baseUrl}/users`)
+    await page.goto(`${s.baseUrl}/users`)
     await expect.poll(() => page.url()).toContain('/login?next=%2Fusers')
     await page.locator('#login-username').fill('ana.beatriz.fernandes')
     await page.locator('#login-password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Entrar' }).click()
-    await expect.poll(() => page.url()).toBe(`${baseUrl}/users`)
+    await expect.poll(() => page.url()).toBe(`${s.baseUrl}/users`)
     const result = (await page.evaluate(MEASURE_TABLE)) as { cells: number; words: number; broken: string[]; tall: string[]; usernames: number }
     expect(result.cells).toBeGreaterThan(20)
     expect(result.words).toBeGreaterThan(60)

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { confiBin } from './cli.js'
+import type { TestDatabase } from './db.js'
+import { createPortalWorld, type PortalWorld } from './portal.js'
 
 const CHROMIUM = process.env.CONFI_CHROMIUM ?? '/usr/bin/chromium'
 
@@ -55,4 +58,34 @@ export async function startServe(
     },
   }
   return { serve, match }
+}
+
+export interface ServedPortal {
+  t: TestDatabase
+  baseUrl: string
+  browser: Browser
+}
+
+/**
+ * For one browser test file: a portal world that `setup` fills, served by the built `confi serve`,
+ * and a Chromium to drive it; all three stopped after the file.
+ */
+export function useServedPortal(setup: (w: PortalWorld) => Promise<void>): ServedPortal {
+  const served = {} as ServedPortal
+  let serve: RunningServe | undefined
+  beforeAll(async () => {
+    const w = await createPortalWorld()
+    served.t = w.t
+    await setup(w)
+    const started = await startServe(w.t.env)
+    serve = started.serve
+    served.baseUrl = started.match[1]
+    served.browser = await launchChromium()
+  }, 60_000)
+  afterAll(async () => {
+    await served.browser?.close()
+    await serve?.stop()
+    await served.t?.close()
+  })
+  return served
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { backendOf } from '../../src/core/db/database.js'
 import type { Db } from '../../src/core/db/database.js'
 import { usePortalWorld } from '../helpers/portal.js'
-import { startServe } from '../helpers/serve.js'
+import { startServe } from '../helpers/browser.js'
 
 const w = usePortalWorld({ commitThread: true })
 
@@ -55,7 +55,8 @@ describe('gated download through the commit thread', () => {
 
   it('confi serve (the bundle) serves through its commit thread and exits promptly on SIGTERM', async () => {
     const { doc, cookie, path } = await setUp()
-    const { server, baseUrl } = await startServe(w.t.env)
+    const { serve, match } = await startServe(w.t.env)
+    const [server, baseUrl] = [serve.process, match[1]]
     try {
       const response = await fetch(`${baseUrl}${path}`, { headers: { cookie } })
       expect(response.status).toBe(200)
