@@ -6,14 +6,24 @@ import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../src/core
 import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../src/core/db/database.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
-// Rows written by the release at schema version 1, one INSERT a line.
-const fixture = readFileSync(new URL('../fixtures/schema-v1-data.sql', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((line) => line.startsWith('INSERT INTO '))
+// Rows written by earlier releases, one INSERT each (a text value may span lines): the version-1 release's (loaded at every
+// older version) and the previous release's, at version 6, with rows in the tables versions 2 to 6
+// added (deliveries, outbox, tree, checkpoints, receipts).
+function fixture(name: string): string[] {
+  return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
+    .split(/\n(?=INSERT INTO |-- )/)
+    .filter((statement) => statement.startsWith('INSERT INTO '))
+    .map((statement) => statement.trimEnd())
+}
 
-function expectedCounts(): Map<string, number> {
+const FIXTURES = [
+  { name: 'schema-v1-data.sql', versions: schemaSteps().map((step) => step.version) },
+  { name: 'schema-v6-data.sql', versions: [6] },
+]
+
+function expectedCounts(lines: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>()
-  for (const line of fixture) {
+  for (const line of lines) {
     const table = /^INSERT INTO (\w+)/.exec(line)![1]
     counts.set(table, (counts.get(table) ?? 0) + 1)
   }
@@ -27,24 +37,26 @@ afterEach(async () => {
 })
 
 describe(`schema upgrade on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
-  for (const { version } of schemaSteps()) {
-    it(`upgrades a database at version ${version} to ${schemaVersion()}, keeping every row and the log chain`, async () => {
+  for (const { name, versions } of FIXTURES) {
+    const lines = fixture(name)
+    for (const version of versions) {
+    it(`upgrades a database at version ${version} holding ${name} to ${schemaVersion()}, keeping every row and the log chain`, async () => {
       t = await createTestDatabase({ schemaUpTo: version })
       expect(await readSchemaVersion(t.db)).toBe(version)
-      for (const line of fixture) await sql.raw(line).execute(t.db)
+      for (const line of lines) await sql.raw(line).execute(t.db)
 
       const result = await applySchema(t.open)
 
       expect(result).toEqual({ version: schemaVersion(), created: false })
       expect(await readSchemaVersion(t.db)).toBe(schemaVersion())
-      for (const [table, count] of expectedCounts()) {
+      for (const [table, count] of expectedCounts(lines)) {
         const row = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(t.db)
         expect(Number(row.rows[0].n), table).toBe(count)
       }
       const titles = await t.db.selectFrom('documents').select('title').orderBy('id').execute()
       expect(titles.map((row) => row.title)).toContain('DAS — Simples Nacional')
       const verified = await verifyAccessLog(t.db)
-      expect(verified).toMatchObject({ ok: true, rows: expectedCounts().get('access_log') })
+      expect(verified).toMatchObject({ ok: true, rows: expectedCounts(lines).get('access_log') })
       // What `confi init` does after the upgrade (version 4): the Merkle tree covers every old row.
       const hashes = await t.db.selectFrom('access_log').select('hash').orderBy('id').execute()
       const reference = memorySource(hashes.map((row) => rowLeafHash(row.hash)))
@@ -53,5 +65,6 @@ describe(`schema upgrade on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL'
         root: (await subtreeHash(reference, 0, hashes.length)).toString('hex'),
       })
     })
+    }
   }
 })
