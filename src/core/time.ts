@@ -52,6 +52,22 @@ export function localTime(iso: string, zone: string): string {
   return format.format(new Date(iso))
 }
 
+// How far `zone`'s wall clock is ahead of UTC at this instant, read through localTime's formatter.
+function zoneOffsetMs(epochMs: number, zone: string): number {
+  const whole = Math.floor(epochMs / 1000) * 1000
+  const [y, mo, d, h, mi, sec] = localTime(new Date(whole).toISOString(), zone).split(/[- :]/).map(Number)
+  return Date.UTC(y, mo - 1, d, h, mi, sec) - whole
+}
+
+/** A wall-clock time in `zone` (year, month, day[, hour, minute, second, ms]) as epoch ms. */
+export function zonedToEpoch(fields: number[], zone: string): number {
+  const [y, mo, d, h = 0, mi = 0, s = 0, ms = 0] = fields
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms)
+  // Twice: the offset at the first guess settles instants near a change of offset.
+  const first = wall - zoneOffsetMs(wall, zone)
+  return wall - zoneOffsetMs(first, zone)
+}
+
 /** Whole days from one `YYYY-MM-DD` to another (negative when `to` is earlier). */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000)

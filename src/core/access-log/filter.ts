@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import { ValidationError } from '../errors.js'
+import { zonedToEpoch } from '../time.js'
 
 /** Which access-log rows an export reads. */
 export interface AccessLogFilters {
@@ -39,29 +40,6 @@ export function parseTimeZone(zone: string): string {
   } catch {
     throw new ValidationError(`unknown time zone '${zone}': use an IANA name such as America/Sao_Paulo or UTC`)
   }
-}
-
-function zoneOffsetMs(epochMs: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(epochMs))
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value)
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
-  return asUtc - Math.floor(epochMs / 1000) * 1000
-}
-
-function zonedToEpoch(fields: number[], zone: string): number {
-  const [y, mo, d, h = 0, mi = 0, s = 0, ms = 0] = fields
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms)
-  const first = wall - zoneOffsetMs(wall, zone)
-  return wall - zoneOffsetMs(first, zone)
 }
 
 /**
