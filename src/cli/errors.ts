@@ -17,6 +17,7 @@ const REMEDIES: Record<Remedy, string> = {
   state_file: 'set by --state',
   output_file: 'set by --output',
   due_within: 'set by --due-within',
+  overdue_for: 'set by --overdue-for',
   mail_from: 'set by --mail-from',
   recipient: 'set by --to',
   first_user: 'drop --role/--active, or use --role admin --active',

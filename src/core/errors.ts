@@ -31,7 +31,7 @@ export type RefusalReason =
  * What the operator changes to get past a refusal about the installation, in core's words: the
  * CLI names the flag or variable that sets it, so core's messages name no CLI flags.
  */
-export type Remedy = 'database_location' | 'state_file' | 'output_file' | 'due_within' | 'mail_from' | 'recipient' | 'first_user'
+export type Remedy = 'database_location' | 'state_file' | 'output_file' | 'due_within' | 'overdue_for' | 'mail_from' | 'recipient' | 'first_user'
 
 /** Base of every refusal core makes on purpose; adapters turn `code` into an exit code or status. */
 export class ConfiError extends Error {

@@ -96,6 +96,11 @@ describe('confi delivery loop (issue 10)', () => {
 
     const pending = JSON.parse((await confi(['docs', 'pending', '--due-within', '3d', '--json'])).stdout)
     expect(pending).toMatchObject([{ documentId: id, daysLeft: 1, deliveries: 2, channels: ['email', 'whatsapp'] }])
+    const old = await addDoc(addDays(localDate(), -45))
+    const late = JSON.parse((await confi(['docs', 'pending', '--due-within', '3d', '--overdue-for', '60d', '--json'])).stdout)
+    expect(late.map((p: { documentId: number; daysLeft: number }) => [p.documentId, p.daysLeft])).toEqual([[old, -45], [id, 1]])
+    const bad = await confi(['docs', 'pending', '--overdue-for', '5000d'])
+    expect([bad.code, bad.stderr]).toEqual([1, "confi: the window '5000d' is not valid: use a number of days from 0 to 3660, such as 365d (set by --overdue-for)\n"])
     const csv = await confi(['docs', 'pending', '--format', 'csv'])
     expect(csv.stdout.split('\r\n')[0]).toBe('document_id,client_tax_id,client_name,title,due_date,days_left,deliveries,channels,last_reminder_at')
     expect(csv.stdout.split('\r\n')[1]).toMatch(new RegExp(`^${id},${taxId},Padaria Pão Quente Ltda,DAS 11/2026,[\\d-]+,1,2,email whatsapp,\\d{4}-`))

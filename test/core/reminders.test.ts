@@ -105,4 +105,15 @@ describe('the follow-up list (issue 10)', () => {
     expect(pending[1].lastReminderAt).not.toBeNull()
     expect(await listPending(t.db, { withinDays: 3, clientId: soon.client.id })).toHaveLength(1)
   })
+
+  it('shows overdue documents for 30 days past due unless asked to look further back', async () => {
+    const month = await sentDocument(-30)
+    const older = await sentDocument(-31)
+    const ancient = await sentDocument(-400)
+    expect((await listPending(t.db, { withinDays: 0 })).map((p) => p.documentId)).toEqual([month.doc.id])
+    expect((await listPending(t.db, { withinDays: 0, overdueDays: 31 })).map((p) => p.documentId)).toEqual([older.doc.id, month.doc.id])
+    const all = await listPending(t.db, { withinDays: 0, overdueDays: 3660 })
+    expect(all.map((p) => [p.documentId, p.daysLeft])).toEqual([[ancient.doc.id, -400], [older.doc.id, -31], [month.doc.id, -30]])
+    expect(await listPending(t.db, { withinDays: 0, overdueDays: 0 })).toEqual([])
+  })
 })

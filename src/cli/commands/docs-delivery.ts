@@ -97,18 +97,21 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
   docs
     .command('pending')
     .description('documents due soon or overdue that nobody of the client has opened yet')
-    .option('--due-within <days>', 'due within this many days, e.g. 3d (overdue ones always show)', '7d')
+    .option('--due-within <days>', 'due within this many days, e.g. 3d', '7d')
+    .option('--overdue-for <days>', 'also overdue ones up to this many days past due, e.g. 365d', '30d')
     .option('--client <client>', 'only this client (id or CNPJ/CPF)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .option('--json', 'print JSON for scripts (same as --format json)')
-    .addHelpText('after', '\nExamples:\n  $ confi docs pending --due-within 3d\n  $ confi docs pending --format csv > a-vencer.csv')
-    .action(async (options: { dueWithin: string; client?: string; format: string; json?: boolean }) => {
-      const { listPending, parseDueWithin } = await import('../../core/delivery/follow-up.js')
+    .addHelpText('after', '\nExamples:\n  $ confi docs pending --due-within 3d\n  $ confi docs pending --overdue-for 365d --format csv > em-aberto.csv')
+    .action(async (options: { dueWithin: string; overdueFor: string; client?: string; format: string; json?: boolean }) => {
+      const { listPending, parseDueWithin, parseOverdueFor } = await import('../../core/delivery/follow-up.js')
       const { resolveClient } = await import('../../core/clients/clients.js')
       const { formatTaxId } = await import('../../core/clients/tax-id.js')
       const db = await context.db()
       const clientId = options.client ? (await resolveClient(db, options.client)).id : undefined
-      const pending = await listPending(db, { withinDays: parseDueWithin(options.dueWithin), clientId })
+      const withinDays = parseDueWithin(options.dueWithin)
+      const overdueDays = parseOverdueFor(options.overdueFor)
+      const pending = await listPending(db, { withinDays, overdueDays, clientId })
       const format = options.json ? 'json' : options.format
       if (format === 'json') return context.out.json(pending)
       if (format === 'csv') return writeCsv(context, pending)
@@ -123,7 +126,7 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
           { header: 'Deliveries', value: (p) => (p.deliveries ? `${p.deliveries} (${p.channels.join(', ')})` : 'none') },
           { header: 'Last reminder', value: (p) => formatTime(p.lastReminderAt) },
         ],
-        'nothing pending: every document due in the window was opened',
+        `nothing pending: every document due in the window or overdue by up to ${overdueDays} days was opened`,
       )
     })
 

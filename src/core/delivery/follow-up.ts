@@ -1,7 +1,8 @@
 // core/delivery owns the firm's follow-up of what it sent: the list of unopened documents and a
 // document's delivery timeline. Reminders live in core/mail; dates in the firm's zone in time.ts.
 import type { Db } from '../db/database.js'
-import { ValidationError } from '../errors.js'
+import { OVERDUE_LOOKBACK_DAYS } from '../documents/due-soon.js'
+import { ValidationError, type Remedy } from '../errors.js'
 import { addDays, daysBetween, localDate } from '../time.js'
 
 // The firm's follow-up list: documents due soon or overdue that nobody of the client opened.
@@ -20,21 +21,39 @@ export interface PendingDocument {
   lastReminderAt: string | null
 }
 
-/** `--due-within 3d`: a whole number of days, 0 to 366. */
-export function parseDueWithin(value: string): number {
-  const match = /^(\d{1,3})d?$/.exec(value.trim().toLowerCase())
-  if (!match || Number(match[1]) > 366) {
-    throw new ValidationError(`the window '${value}' is not valid: use a number of days from 0 to 366, such as 3d`, { remedy: 'due_within' })
+/** Overdue documents show for this many days past their due date unless asked for more: the client area's "A vencer" window. */
+export const PENDING_OVERDUE_DAYS = OVERDUE_LOOKBACK_DAYS
+
+function parseDays(value: string, max: number, remedy: Remedy, example: string): number {
+  const match = /^(\d{1,4})d?$/.exec(value.trim().toLowerCase())
+  if (!match || Number(match[1]) > max) {
+    throw new ValidationError(`the window '${value}' is not valid: use a number of days from 0 to ${max}, such as ${example}`, { remedy })
   }
   return Number(match[1])
 }
 
-/** Unopened documents due within `withinDays` of today (São Paulo) or overdue, soonest first. */
+/** `--due-within 3d`: a whole number of days, 0 to 366. */
+export function parseDueWithin(value: string): number {
+  return parseDays(value, 366, 'due_within', '3d')
+}
+
+/** `--overdue-for 365d`: how far back overdue documents show, 0 to 3,660 days (ten years). */
+export function parseOverdueFor(value: string): number {
+  return parseDays(value, 3660, 'overdue_for', '365d')
+}
+
+/**
+ * Unopened documents due within `withinDays` of today (São Paulo) or overdue by at most
+ * `overdueDays` (default PENDING_OVERDUE_DAYS), soonest first. The look-back is what keeps the
+ * list an index range: without it every document ever due is probed for an access-log row
+ * (docs/decisions.md, "Follow-up list").
+ */
 export async function listPending(
   db: Db,
-  options: { withinDays: number; clientId?: number; today?: string },
+  options: { withinDays: number; overdueDays?: number; clientId?: number; today?: string },
 ): Promise<PendingDocument[]> {
   const today = options.today ?? localDate()
+  const overdueDays = options.overdueDays ?? PENDING_OVERDUE_DAYS
   let query = db
     .selectFrom('documents')
     .innerJoin('clients', 'clients.id', 'documents.client_id')
@@ -51,7 +70,7 @@ export async function listPending(
         .whereRef('reminders_sent.document_id', '=', 'documents.id')
         .as('last_reminder_at'),
     ])
-    .where('documents.due_date', 'is not', null)
+    .where('documents.due_date', '>=', addDays(today, -overdueDays))
     .where('documents.due_date', '<=', addDays(today, options.withinDays))
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('access_log').select('access_log.id').whereRef('access_log.document_id', '=', 'documents.id'))),
