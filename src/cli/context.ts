@@ -90,7 +90,7 @@ export class CliContext {
 
   /** The firm's Ed25519 signing keys (core/proof/keys.ts); `create` only for `confi init`. */
   async signingKeys(options: { create?: boolean } = {}) {
-    const { loadSigningKeys } = await import('../core/proof/keys.js')
+    const { loadSigningKeys } = await loadCore()
     return loadSigningKeys(this.config().signingKeyFile, options)
   }
 

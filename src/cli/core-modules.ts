@@ -24,6 +24,21 @@ import * as access_log_filter from '../core/access-log/filter.js'
 import * as ops_backup from '../core/ops/backup.js'
 import * as ops_demo from '../core/ops/demo.js'
 import * as ops_maintenance from '../core/ops/maintenance.js'
+import * as mail_smtp from '../core/mail/smtp.js'
+import * as mail_sender from '../core/mail/sender.js'
+import * as mail_outbox from '../core/mail/outbox.js'
+import * as mail_document_mail from '../core/mail/document-mail.js'
+import * as mail_messages from '../core/mail/messages.js'
+import * as mail_reminders from '../core/mail/reminders.js'
+import * as delivery_follow_up from '../core/delivery/follow-up.js'
+import * as delivery_timeline from '../core/delivery/timeline.js'
+import * as proof_keys from '../core/proof/keys.js'
+import * as proof_checkpoints from '../core/proof/checkpoints.js'
+import * as proof_receipts from '../core/proof/receipts.js'
+import * as access_log_columns from '../core/access-log/columns.js'
+import * as access_log_merkle from '../core/access-log/merkle.js'
+import * as audit_events from '../core/audit/events.js'
+import * as file_modes from '../core/file-modes.js'
 
 export const modules = [
   errors,
@@ -49,4 +64,19 @@ export const modules = [
   ops_backup,
   ops_demo,
   ops_maintenance,
+  mail_smtp,
+  mail_sender,
+  mail_outbox,
+  mail_document_mail,
+  mail_messages,
+  mail_reminders,
+  delivery_follow_up,
+  delivery_timeline,
+  proof_keys,
+  proof_checkpoints,
+  proof_receipts,
+  access_log_columns,
+  access_log_merkle,
+  audit_events,
+  file_modes,
 ] as const

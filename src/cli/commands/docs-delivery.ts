@@ -1,3 +1,4 @@
+import { loadCore } from '../core.js'
 import { Option, type Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../errors.js'
@@ -23,7 +24,7 @@ export async function sendDocument(context: CliContext, ref: string, options: Se
     import('../../core/documents/deliveries.js'),
     import('../../core/documents/documents.js'),
   ])
-  const { addSeconds, nowIso } = await import('../../core/time.js')
+  const { addSeconds, nowIso } = await loadCore()
   const expiresAt = options.expires ? addSeconds(nowIso(), parseDuration(options.expires)) : null
   const db = await context.db()
   const document = await resolveDocument(db, ref)
@@ -36,8 +37,8 @@ export async function sendDocument(context: CliContext, ref: string, options: Se
   })
   const until = delivery.expiresAt ? `, expires ${formatTime(delivery.expiresAt)}` : ''
   if (delivery.channel === 'whatsapp') {
-    const { getFirmOptions } = await import('../../core/clients/firm.js')
-    const { composeWhatsAppText, whatsAppLink } = await import('../../core/mail/messages.js')
+    const { getFirmOptions } = await loadCore()
+    const { composeWhatsAppText, whatsAppLink } = await loadCore()
     const firm = await getFirmOptions(db)
     const text = composeWhatsAppText({ ...document, firmName: firm.firmName, link: url })
     const whatsappUrl = whatsAppLink(delivery.recipient as string, text)
@@ -53,8 +54,8 @@ export async function sendDocument(context: CliContext, ref: string, options: Se
 }
 
 async function sendEmail(context: CliContext, documentId: number, to: string, expiresAt: string | null, json?: boolean) {
-  const { sendDocumentByEmail } = await import('../../core/mail/document-mail.js')
-  const { smtpSettingsFromEnv } = await import('../../core/mail/smtp.js')
+  const { sendDocumentByEmail } = await loadCore()
+  const { smtpSettingsFromEnv } = await loadCore()
   const db = await context.db()
   const result = await sendDocumentByEmail(db, context.secretKey(), context.actor, {
     documentId,
@@ -69,9 +70,9 @@ async function sendEmail(context: CliContext, documentId: number, to: string, ex
 
 /** Checks, before a document is added with --notify, that e-mail can go out; returns the hook. */
 export async function notifyHook(context: CliContext) {
-  const { requireMailReady, notifyNewDocument } = await import('../../core/mail/document-mail.js')
-  const { smtpSettingsFromEnv } = await import('../../core/mail/smtp.js')
-  const { actorLabel } = await import('../../core/audit/events.js')
+  const { requireMailReady, notifyNewDocument } = await loadCore()
+  const { smtpSettingsFromEnv } = await loadCore()
+  const { actorLabel } = await loadCore()
   const db = await context.db()
   const firm = await requireMailReady(db, smtpSettingsFromEnv(context.deps.env))
   const createdBy = await actorLabel(db, context.actor)
@@ -104,9 +105,9 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts (same as --format json)')
     .addHelpText('after', '\nExamples:\n  $ confi docs pending --due-within 3d\n  $ confi docs pending --overdue-for 365d --format csv > em-aberto.csv')
     .action(async (options: { dueWithin: string; overdueFor: string; client?: string; format: string; json?: boolean }) => {
-      const { listPending, parseDueWithin, parseOverdueFor } = await import('../../core/delivery/follow-up.js')
-      const { resolveClient } = await import('../../core/clients/clients.js')
-      const { formatTaxId } = await import('../../core/clients/tax-id.js')
+      const { listPending, parseDueWithin, parseOverdueFor } = await loadCore()
+      const { resolveClient } = await loadCore()
+      const { formatTaxId } = await loadCore()
       const db = await context.db()
       const clientId = options.client ? (await resolveClient(db, options.client)).id : undefined
       const withinDays = parseDueWithin(options.dueWithin)
@@ -138,8 +139,8 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs status 7')
     .action(async (ref: string, options: { tz: string; json?: boolean }) => {
-      const { documentStatus } = await import('../../core/delivery/timeline.js')
-      const { resolveDocument } = await import('../../core/documents/documents.js')
+      const { documentStatus } = await loadCore()
+      const { resolveDocument } = await loadCore()
       const db = await context.db()
       const status = await documentStatus(db, (await resolveDocument(db, ref)).id)
       if (options.json) return context.out.json(status)
@@ -185,7 +186,7 @@ function printStatus(context: CliContext, status: Status, tz: string): void {
 }
 
 async function writeCsv(context: CliContext, pending: Awaited<ReturnType<typeof import('../../core/delivery/follow-up.js').listPending>>) {
-  const { csvCell } = await import('../../core/access-log/columns.js')
+  const { csvCell } = await loadCore()
   const header = ['document_id', 'client_tax_id', 'client_name', 'title', 'due_date', 'days_left', 'deliveries', 'channels', 'last_reminder_at']
   const lines = [header.join(',')]
   for (const p of pending) {

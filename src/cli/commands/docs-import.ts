@@ -1,3 +1,4 @@
+import { loadCore } from '../core.js'
 import { join, relative, resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { ImportReport, ImportRow } from '../../core/import/file.js'
@@ -85,7 +86,7 @@ Examples:
       })
       progress?.done()
       await printReport(context, report, options, notify?.counter.notified)
-      const { ConfiError } = await import('../../core/errors.js')
+      const { ConfiError } = await loadCore()
       if (report.files === 0) throw new ConfiError(`no files found in ${paths.join(', ')}: give PDF files or folders holding them`)
       if (report.readFiles === 0) {
         throw new ConfiError(`nothing could be read: none of the ${report.files} files is a readable PDF (see the report above)`)

@@ -1,3 +1,4 @@
+import { loadCore } from '../core.js'
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
@@ -26,7 +27,7 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs checkpoint --json')
     .action(async (options: { json?: boolean }) => {
-      const { createCheckpoint, checkpointText } = await import('../../core/proof/checkpoints.js')
+      const { createCheckpoint, checkpointText } = await loadCore()
       const checkpoint = (await createCheckpoint(await context.db(), await context.signingKeys()))!
       if (options.json) return context.out.json({ ...checkpoint, signedText: checkpointText(checkpoint) })
       context.out.line(
@@ -44,9 +45,9 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
       '\nExamples:\n  $ confi docs verify\n  $ confi docs verify --expect-head 48213:9f2c41d07a5be3e1',
     )
     .action(async (options: { json?: boolean; expectHead?: { id: number; hash: string } }) => {
-      const { verifyLogWithCheckpoints } = await import('../../core/proof/checkpoints.js')
-      const { ConfiError } = await import('../../core/errors.js')
-      const { loadPublicKeys } = await import('../../core/proof/keys.js')
+      const { verifyLogWithCheckpoints } = await loadCore()
+      const { ConfiError } = await loadCore()
+      const { loadPublicKeys } = await loadCore()
       // Without the key file every checkpoint reports its key as unknown; the chain still verifies.
       const keys = loadPublicKeys(context.config().signingKeyFile) ?? []
       const db = await context.db()
@@ -79,8 +80,8 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
     .option('--json', 'print the receipt JSON (the same that the PDF carries as an attachment)')
     .addHelpText('after', '\nExamples:\n  $ confi docs receipt 7 --output comprovante-7.pdf\n  $ confi docs receipt 7 --delivery 12 --json > comprovante-7.json')
     .action(async (ref: string, options: { delivery?: number; output?: string; json?: boolean }) => {
-      const { resolveDocument } = await import('../../core/documents/documents.js')
-      const { issueReceipt } = await import('../../core/proof/receipts.js')
+      const { resolveDocument } = await loadCore()
+      const { issueReceipt } = await loadCore()
       const { renderReceiptPdf } = await import('../../core/proof/receipt-pdf.js')
       const db = await context.db()
       const keys = await context.signingKeys()

@@ -1,3 +1,4 @@
+import { loadCore } from '../core.js'
 import { Option, type Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
@@ -5,7 +6,7 @@ import { integer, timeZone } from './parse.js'
 
 /** The mail transport of CONFI_SMTP_URL, or a one-line refusal saying how to configure it. */
 export async function smtpTransport(context: CliContext) {
-  const { smtpSettingsFromEnv, requireSmtp, createSmtpTransport } = await import('../../core/mail/smtp.js')
+  const { smtpSettingsFromEnv, requireSmtp, createSmtpTransport } = await loadCore()
   return createSmtpTransport(requireSmtp(smtpSettingsFromEnv(context.deps.env)))
 }
 
@@ -19,7 +20,7 @@ export function registerOutbox(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample (cron, every 5 minutes):\n  */5 * * * * confi outbox run')
     .action(async (options: { json?: boolean }) => {
-      const { runOutbox } = await import('../../core/mail/sender.js')
+      const { runOutbox } = await loadCore()
       const db = await context.db()
       const transport = await smtpTransport(context)
       try {
@@ -41,7 +42,7 @@ export function registerOutbox(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi outbox list --status failed')
     .action(async (options: { status?: 'queued' | 'sent' | 'failed'; doc?: number; limit: number; tz: string; json?: boolean }) => {
-      const { listOutbox } = await import('../../core/mail/outbox.js')
+      const { listOutbox } = await loadCore()
       const entries = await listOutbox(await context.db(), {
         status: options.status,
         documentId: options.doc,
@@ -70,8 +71,8 @@ export function registerOutbox(program: Command, context: CliContext): void {
     .argument('<id>', 'outbox id (from confi outbox list)')
     .addHelpText('after', '\nExample:\n  $ confi outbox retry 12 && confi outbox run')
     .action(async (ref: string) => {
-      const { retryOutbox } = await import('../../core/mail/outbox.js')
-      const { ValidationError } = await import('../../core/errors.js')
+      const { retryOutbox } = await loadCore()
+      const { ValidationError } = await loadCore()
       if (!/^\d{1,15}$/.test(ref)) throw new ValidationError(`'${ref}' is not an outbox id: see 'confi outbox list'`)
       const entry = await retryOutbox(await context.db(), context.actor, Number(ref))
       context.out.line(`queued message ${entry.id} to ${entry.recipient} again; 'confi outbox run' sends it`)

@@ -1,3 +1,4 @@
+import { loadCore } from '../core.js'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
@@ -26,9 +27,9 @@ Example:
   $ confi receipts verify comprovante-7.pdf --public-key 3n1Qb2sX0v9mJq8w7YH4tR6eLkA5cZ2uVfP0gN1iOyE=`,
     )
     .action(async (file: string, options: { publicKey: string[]; json?: boolean }) => {
-      const { ConfiError, ValidationError } = await import('../../core/errors.js')
-      const { keyIdOf, loadPublicKeys, publicKeyFromBase64 } = await import('../../core/proof/keys.js')
-      const { parseReceipt, verifyReceipt } = await import('../../core/proof/receipts.js')
+      const { ConfiError, ValidationError } = await loadCore()
+      const { keyIdOf, loadPublicKeys, publicKeyFromBase64 } = await loadCore()
+      const { parseReceipt, verifyReceipt } = await loadCore()
       const trusted: PublicKeyInfo[] = options.publicKey.map((key) => {
         publicKeyFromBase64(key)
         return { id: keyIdOf(Buffer.from(key, 'base64')), publicKey: key, createdAt: '', retiredAt: null }

@@ -1,3 +1,4 @@
+import { loadCore } from '../core.js'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 
@@ -21,8 +22,8 @@ Example (cron, 7:00 every day):
   0 7 * * * confi reminders run && confi outbox run`,
     )
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {
-      const { runReminders } = await import('../../core/mail/reminders.js')
-      const { smtpSettingsFromEnv } = await import('../../core/mail/smtp.js')
+      const { runReminders } = await loadCore()
+      const { smtpSettingsFromEnv } = await loadCore()
       const db = await context.db()
       const result = await runReminders(db, context.secretKey(), context.actor, {
         dryRun: options.dryRun,

@@ -96,7 +96,7 @@ function startCheckpoints(
   const tick = () => {
     running = running.then(async () => {
       try {
-        const { createCheckpoint } = await import('../../core/proof/checkpoints.js')
+        const { createCheckpoint } = await loadCore()
         await createCheckpoint(db, await context.signingKeys(), { onlyIfGrown: true })
       } catch (error) {
         logError('cannot write the access-log checkpoint', error)
@@ -130,13 +130,13 @@ function startHourlyPrune(prune: () => Promise<string>, write: (line: string) =>
 
 /** Sends the outbox continuously while the portal runs, when CONFI_SMTP_URL is set. */
 async function startMailSender(context: CliContext) {
-  const { smtpSettingsFromEnv, createSmtpTransport } = await import('../../core/mail/smtp.js')
+  const { smtpSettingsFromEnv, createSmtpTransport } = await loadCore()
   const settings = smtpSettingsFromEnv(context.deps.env)
   if (!settings) {
     context.deps.stdout.write('confi: e-mail is not configured (CONFI_SMTP_URL): queued e-mails wait\n')
     return null
   }
-  const { startSender } = await import('../../core/mail/sender.js')
+  const { startSender } = await loadCore()
   const stderr = context.deps.stderr
   context.deps.stdout.write(`confi: sending e-mail through ${settings.label}\n`)
   return startSender(await context.db(), createSmtpTransport(settings), {

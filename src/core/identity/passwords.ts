@@ -1,4 +1,3 @@
-import bcrypt from 'bcryptjs'
 import { ValidationError } from '../errors.js'
 
 export const MIN_PASSWORD_BYTES = 8
@@ -12,9 +11,10 @@ export interface PasswordHasher {
 }
 
 /** Hashing on the calling thread: right for the CLI, which does one hash and exits. */
+// bcryptjs loads with the first hash, not with core (docs/performance.md, "CLI start-up").
 export const inlineHasher: PasswordHasher = {
-  hash: (password, cost) => bcrypt.hash(password, cost),
-  verify: (password, hash) => bcrypt.compare(password, hash),
+  hash: async (password, cost) => (await import('bcryptjs')).default.hash(password, cost),
+  verify: async (password, hash) => (await import('bcryptjs')).default.compare(password, hash),
 }
 
 /**

@@ -1,7 +1,6 @@
 // core/mail owns the firm's e-mail: the SMTP connection (this module), the outbox, the sender,
 // the messages' wording, and what queues them (document e-mails, notifications, reminders).
 // Only this module imports nodemailer.
-import { createTransport } from 'nodemailer'
 import { ValidationError } from '../errors.js'
 
 const SMTP_EXAMPLE = 'smtps://avisos%40escritorio.com.br:SENHA@smtp.escritorio.com.br:465'
@@ -59,18 +58,23 @@ export interface MailTransport {
 }
 
 /** A transport over SMTP/SMTPS: one pooled connection, bounded waits (docs/decisions.md, "Outbox"). */
+// Nodemailer loads with the first transport, not with core: most commands never send mail, and
+// parsing it cost every one of them (docs/performance.md, "CLI start-up").
 export function createSmtpTransport(settings: SmtpSettings): MailTransport {
-  const transporter = createTransport({
-    url: settings.url,
-    pool: true,
-    maxConnections: 1,
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 60_000,
-  } as Parameters<typeof createTransport>[0])
+  const loading = import('nodemailer').then(({ createTransport }) =>
+    createTransport({
+      url: settings.url,
+      pool: true,
+      maxConnections: 1,
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+    } as Parameters<typeof createTransport>[0]),
+  )
   return {
     async send(mail) {
       try {
+        const transporter = await loading
         const info = await transporter.sendMail({
           from: mail.from,
           to: mail.to,
@@ -85,7 +89,7 @@ export function createSmtpTransport(settings: SmtpSettings): MailTransport {
       }
     },
     close() {
-      transporter.close()
+      void loading.then((transporter) => transporter.close())
     },
   }
 }
