@@ -59,3 +59,29 @@ export function psqlEnv(url, base = process.env) {
 export async function serverVersion(url) {
   return withAdmin(url, async (c) => (await c.query('SHOW server_version')).rows[0].server_version)
 }
+
+/**
+ * A database that outlives the run, on a cluster kept by scripts/with-postgres.sh
+ * (CONFI_PG_CLUSTER): `complete` says a previous run finished filling it, `markComplete()` records
+ * that, `reset()` drops and creates it empty.
+ */
+export async function keptBenchDatabase(adminUrl, name) {
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  const complete = await withAdmin(adminUrl, async (c) => {
+    const { rows } = await c.query(`SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1`, [name])
+    return rows[0]?.note === 'confi scale fill complete'
+  })
+  return {
+    url: url.toString(),
+    name,
+    complete,
+    reset: () =>
+      withAdmin(adminUrl, async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+        await c.query(`CREATE DATABASE ${name}`)
+      }),
+    markComplete: () => withAdmin(adminUrl, (c) => c.query(`COMMENT ON DATABASE ${name} IS 'confi scale fill complete'`)),
+    drop: async () => {},
+  }
+}

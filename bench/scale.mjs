@@ -29,7 +29,7 @@ import { FILL_FORMAT, scaleSizes } from './scale-data.mjs'
 import { fillPostgres, fillSqlite } from './scale-fill.mjs'
 import { queryPlans } from './scale-plans.mjs'
 import { BACKEND_NAMES, selectedBackends, smokeNote, updateReport } from './report.mjs'
-import { createBenchDatabase, psqlEnv, psqlPath, serverVersion } from './postgres.mjs'
+import { createBenchDatabase, keptBenchDatabase, psqlEnv, psqlPath, serverVersion } from './postgres.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const SCALE = Number(process.env.CONFI_SCALE ?? 1)
@@ -111,40 +111,51 @@ async function sqliteDatabase() {
 
 async function postgresDatabase() {
   const dir = join(CACHE, cacheName('postgres'))
-  const dump = join(dir, 'confi.dump')
   const keyFile = join(dir, 'signing-keys.json')
-  const database = await createBenchDatabase(process.env.CONFI_TEST_DATABASE_URL)
+  const kept = process.env.CONFI_PG_CLUSTER
+  const database = kept
+    ? await keptBenchDatabase(process.env.CONFI_TEST_DATABASE_URL, `confi_scale_${cacheName('postgres').replaceAll('-', '_')}`)
+    : await createBenchDatabase(process.env.CONFI_TEST_DATABASE_URL)
+  const timing = database.complete ? (say(`postgres: using ${database.name} on the kept cluster in ${kept}`), {}) : await loadPostgres(dir, database, keyFile)
+  const target = { kind: 'postgres', url: database.url, poolSize: 4 }
+  await upgrade(target)
+  return {
+    target,
+    fillSeconds: timing.fillSeconds ?? null,
+    restoreSeconds: timing.restoreSeconds ?? null,
+    env: { DATABASE_URL: database.url, ...firmEnv(dir) },
+    size: null,
+    version: await serverVersion(database.url),
+    drop: () => database.drop(),
+  }
+}
+
+// Fills the database, or restores the cached dump into it. On a kept cluster (CONFI_PG_CLUSTER,
+// which `npm run bench:scale:pg` sets) this happens once: later runs use the database as it is,
+// as the SQLite cache is used, instead of spending minutes restoring 10 million rows each time.
+async function loadPostgres(dir, database, keyFile) {
+  const dump = join(dir, 'confi.dump')
   const pgEnv = { ...psqlEnv(database.url) }
-  let fillSeconds = null
-  let restoreSeconds = null
+  await database.reset?.()
   if (!existsSync(join(dir, 'complete'))) {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     say(`postgres: filling ${describe(sizes)} into ${database.name}`)
     const started = performance.now()
     await fillPostgres(database.url, sizes, { keyFile })
-    fillSeconds = (performance.now() - started) / 1000
+    const fillSeconds = (performance.now() - started) / 1000
     say('postgres: dumping the fill for the next run')
     await run(pgBin('pg_dump'), ['-Fc', '-Z', '0', '-f', dump], pgEnv)
     writeFileSync(join(dir, 'complete'), new Date().toISOString())
-  } else {
-    say(`postgres: restoring the cached fill from ${dump}`)
-    const started = performance.now()
-    await run(pgBin('pg_restore'), ['-j', '2', '--no-owner', '-d', database.name, dump], pgEnv)
-    await run(pgBin('psql'), ['-X', '-q', '-c', 'VACUUM (ANALYZE)'], pgEnv)
-    restoreSeconds = (performance.now() - started) / 1000
+    await database.markComplete?.()
+    return { fillSeconds }
   }
-  const target = { kind: 'postgres', url: database.url, poolSize: 4 }
-  await upgrade(target)
-  return {
-    target,
-    fillSeconds,
-    restoreSeconds,
-    env: { DATABASE_URL: database.url, ...firmEnv(dir) },
-    size: null,
-    version: await serverVersion(database.url),
-    drop: () => database.drop(),
-  }
+  say(`postgres: restoring the cached fill from ${dump}`)
+  const started = performance.now()
+  await run(pgBin('pg_restore'), ['-j', '2', '--no-owner', '-d', database.name, dump], pgEnv)
+  await run(pgBin('psql'), ['-X', '-q', '-c', 'VACUUM (ANALYZE)'], pgEnv)
+  await database.markComplete?.()
+  return { restoreSeconds: (performance.now() - started) / 1000 }
 }
 
 const describe = (s) =>

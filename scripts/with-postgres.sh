@@ -14,6 +14,9 @@
 #   CONFI_PG_OS_USER  who runs the server when this script runs as root (default: postgres,
 #                     else nobody); PostgreSQL refuses to run as root
 #   CONFI_PG_KEEP_LOG=1  print the server log on exit even when everything passed
+#   CONFI_PG_CLUSTER  keep the cluster's data in this folder and reuse it on the next run (the
+#                     scale bench keeps its 10-million-row database there instead of restoring
+#                     a dump each run); created on first use, never removed by this script
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -71,6 +74,7 @@ as_server_user() {
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/confi-pg.XXXXXX")
 DATA="$TMP/data"
+KEEP_DATA="${CONFI_PG_CLUSTER:-}"
 LOG="$TMP/server.log"
 SETUP_LOG="$TMP/setup.log"
 STARTED=0
@@ -118,6 +122,12 @@ if [ ${#RUN_AS[@]} -gt 0 ]; then
     chown "$os_user" "$TMP"
   fi
 fi
+if [ -n "$KEEP_DATA" ]; then
+  DATA="$KEEP_DATA"
+  mkdir -p "$DATA"
+  chmod 700 "$DATA"
+  if [ ${#RUN_AS[@]} -gt 0 ]; then chown "$os_user" "$DATA"; fi
+fi
 
 # The superuser password is random and never printed; TCP logins need a password, while the unix
 # socket (in a folder only the server user can enter) trusts its peer.
@@ -127,8 +137,9 @@ printf '%s\n' "$PW_SUPER" >"$TMP/pwfile"
 if [ ${#RUN_AS[@]} -gt 0 ]; then chown "$os_user" "$TMP/pwfile"; fi
 chmod 600 "$TMP/pwfile"
 
-# C collation and UTF-8: byte-order sorting like SQLite, whatever the machine's locale.
-if ! as_server_user "$BINDIR/initdb" -D "$DATA" -U postgres --pwfile="$TMP/pwfile" \
+# C collation and UTF-8: byte-order sorting like SQLite, whatever the machine's locale. A kept
+# cluster is initialised once.
+if [ ! -f "$DATA/PG_VERSION" ] && ! as_server_user "$BINDIR/initdb" -D "$DATA" -U postgres --pwfile="$TMP/pwfile" \
   --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 --no-locale --no-sync \
   >"$SETUP_LOG" 2>&1; then
   fail "initdb failed"
@@ -162,10 +173,12 @@ done
 [ -n "$PORT" ] || fail "the server did not start: no free port"
 
 PSQL=("$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP" -p "$PORT" -U postgres -d postgres)
-# Through stdin, so the password never appears in a process listing.
+# Through stdin, so the password never appears in a process listing. A kept cluster has the role
+# and database already: they get this run's password.
 if ! as_server_user "${PSQL[@]}" >/dev/null 2>>"$SETUP_LOG" <<SQL; then
-CREATE ROLE confi LOGIN CREATEDB PASSWORD '$PW_CONFI';
-CREATE DATABASE confi OWNER confi;
+SELECT 'CREATE ROLE confi LOGIN CREATEDB' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'confi') \\gexec
+ALTER ROLE confi PASSWORD '$PW_CONFI';
+SELECT 'CREATE DATABASE confi OWNER confi' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'confi') \\gexec
 SQL
   fail "could not create the confi role and database"
 fi

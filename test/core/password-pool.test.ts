@@ -1,9 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import bcrypt from 'bcryptjs'
 import { ThrottledError } from '../../src/core/errors.js'
-import { createPasswordPool } from '../../src/core/identity/password-pool.js'
+import { createPasswordPool, defaultPoolSize } from '../../src/core/identity/password-pool.js'
 
 describe('password pool', () => {
+  it('leaves one core to the rest of the server, and keeps at least one thread', () => {
+    expect([1, 2, 4, 16].map((cores) => defaultPoolSize(cores))).toEqual([1, 1, 3, 15])
+  })
+
   const pool = createPasswordPool(2)
   afterAll(async () => {
     await pool.close()

@@ -27,7 +27,7 @@ export async function servePortal(
   const db = await context.db()
   const config = context.config()
   const key = context.secretKey()
-  const hasher = createPasswordPool(2)
+  const hasher = createPasswordPool()
   // On SQLite a thread of its own commits the log, off the event loop (docs/decisions.md).
   const accessLog = startAccessLogWriter(db, config.database)
   const stderr = context.deps.stderr

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { ThrottledError } from '../errors.js'
 import type { PasswordHasher } from './passwords.js'
@@ -53,11 +54,20 @@ export interface PasswordPoolOptions {
 const DEFAULT_MAX_QUEUED = 64
 
 /**
- * A small pool of worker threads hashing with bcryptjs. bcryptjs's async API still runs on the
- * main thread and stalls it for the whole hash (docs/performance.md: 0.6 s at 8 concurrent logins); two
- * workers keep the event loop free for downloads and double login throughput on 2 cores.
+ * Hashing threads for this machine: one core fewer than it has, at least one. A burst of logins
+ * then never takes every core from the downloads and pages being served (docs/decisions.md,
+ * "Password hashing leaves a core free").
  */
-export function createPasswordPool(size = 2, options: PasswordPoolOptions = {}): PasswordPool {
+export function defaultPoolSize(cores = availableParallelism()): number {
+  return Math.max(1, cores - 1)
+}
+
+/**
+ * A small pool of worker threads hashing with bcryptjs. bcryptjs's async API still runs on the
+ * main thread and stalls it for the whole hash (docs/performance.md: 0.6 s at 8 concurrent logins);
+ * workers keep the event loop free for downloads.
+ */
+export function createPasswordPool(size = defaultPoolSize(), options: PasswordPoolOptions = {}): PasswordPool {
   const maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED
   const bcryptUrl = import.meta.resolve('bcryptjs')
   const queue: Task[] = []
