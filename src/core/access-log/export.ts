@@ -229,7 +229,7 @@ async function writeRows(
   for await (const batch of batches) {
     const lead = format === 'json' && rows > 0 ? ',\n' : ''
     const tail = format === 'json' ? '' : separator
-    await sink.write(lead + batch.text + tail)
+    await sink.write(lead + batch.text + tail, batch.latin1 ? 'latin1' : 'utf8')
     rows += batch.rows
     options.onProgress?.(rows, Math.max(total, rows))
   }
