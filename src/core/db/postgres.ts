@@ -199,7 +199,10 @@ async function* copyCsvOut(pool: pg.Pool, query: CsvQuery, delimiter: ',' | ';')
   const client = await pool.connect()
   let finished = false
   try {
-    for await (const chunk of client.query(copyTo(statement))) yield chunk as Buffer
+    const stream = client.query(copyTo(statement))
+    // Closing the connection below makes pg report the unfinished COPY to the stream once more.
+    stream.on('error', () => {})
+    for await (const chunk of stream) yield chunk as Buffer
     finished = true
   } catch (error) {
     throw translateQueryError(error)
