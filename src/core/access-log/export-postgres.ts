@@ -35,7 +35,7 @@ export async function* postgresCsvBatches(
   for await (const chunk of copyCsv(query, delimiter)) {
     // Bytes, one character each: every character the rewrite looks for is ASCII, which UTF-8
     // never uses inside a multi-byte character, so nothing is decoded or encoded again and a
-    // chunk may end anywhere (docs/performance.md).
+    // chunk may end anywhere (docs/decisions.md, "The COPY bytes travel as latin1 strings").
     const bytes = chunk.toString('latin1')
     // No row ends in a chunk without a line feed: keep it without scanning the row again.
     if (chunk.indexOf(LINE_FEED) < 0) {
@@ -62,7 +62,7 @@ for (const c of '=+-@\t\r') FORMULA_START[c.charCodeAt(0)] = 1
  * incomplete row starts. PostgreSQL quotes a cell holding the delimiter, `"`, CR or LF, and an
  * empty string (`""`, to tell it from NULL). confi writes raw cells (ids, times, hashes) unquoted,
  * and for free text: an empty string like NULL, a formula-leading cell prefixed with `'`, a cell
- * holding either delimiter quoted (docs/decisions.md, "Export speed and progress").
+ * holding either delimiter quoted (docs/decisions.md, "PostgreSQL export through COPY").
  */
 export function rewriteCopyCsv(
   text: string,
