@@ -51,13 +51,13 @@ module.exports = {
       comment: 'Only src/core/db opens database connections; everything else goes through Kysely and the Db handle.',
       severity: 'error',
       from: { path: '^src/core/', pathNot: '^src/core/db/' },
-      to: { path: '^node_modules/(pg|better-sqlite3)/' },
+      to: { path: '^node_modules/(pg|pg-copy-streams|better-sqlite3)/' },
     },
     rootLeavesImportNoFolder,
     ...downwardOnly,
   ],
   options: {
-    includeOnly: '^(src|node_modules/(pg|better-sqlite3))/',
+    includeOnly: '^(src|node_modules/(pg|pg-copy-streams|better-sqlite3))/',
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

@@ -8,6 +8,8 @@ export interface Batch {
   /** The formatted text of the batch, lines joined by the format's separator. */
   text: string
   rows: number
+  /** The text holds the output's bytes, one character each (export-postgres.ts); else it is UTF-16. */
+  latin1?: boolean
 }
 
 /** A batch read by id range: the next one starts after `lastId`. */

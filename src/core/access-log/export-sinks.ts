@@ -11,7 +11,8 @@ export type ExportTarget =
   | { kind: 'file'; path: string }
 
 export interface Sink {
-  write(text: string): Promise<void>
+  /** `latin1`: the text holds bytes, one character each (export-postgres.ts), written as they are. */
+  write(text: string, encoding?: 'utf8' | 'latin1'): Promise<void>
   /** Everything written is flushed (and fsynced when it is a file). */
   finish(): Promise<void>
   /** Removes what can be removed after a failure. */
@@ -20,8 +21,8 @@ export interface Sink {
 
 export function streamSink(stream: Writable, fd: number | undefined): Sink {
   return {
-    async write(text) {
-      if (!stream.write(text)) await once(stream, 'drain')
+    async write(text, encoding = 'utf8') {
+      if (!stream.write(text, encoding)) await once(stream, 'drain')
     },
     async finish() {
       await new Promise<void>((resolve, reject) => stream.write('', (error) => (error ? reject(error) : resolve())))
@@ -63,8 +64,8 @@ export function fileSink(path: string): FileSink {
   return {
     tempPath,
     fd,
-    async write(text) {
-      writeSync(fd, text)
+    async write(text, encoding = 'utf8') {
+      writeSync(fd, text, null, encoding)
     },
     async finish() {
       fsyncSync(fd)

@@ -4,7 +4,7 @@ import type { CsvDialect } from './csv-dialect.js'
 import type { Batch } from './export-batches.js'
 import { filterWhere, type AccessLogFilters } from './filter.js'
 
-const SQLITE_CSV_LINES = { ',': sqlCsvLine('sqlite', ','), ';': sqlCsvLine('sqlite', ';') }
+const SQLITE_CSV_LINES = { ',': sqlCsvLine(','), ';': sqlCsvLine(';') }
 
 /**
  * The SQLite fast path (docs/performance.md): each row is formatted inside SQL and crosses into

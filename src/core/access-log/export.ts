@@ -8,7 +8,7 @@
 import { renameSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { sql } from 'kysely'
-import { backendOf, type Db, type OpenDatabase, type SqliteReader } from '../db/database.js'
+import { type Db, type OpenDatabase, type SqliteReader } from '../db/database.js'
 import { ConflictError } from '../errors.js'
 import { syncDirectory, unwritable } from '../storage/durable-files.js'
 import { CSV_COLUMNS } from './columns.js'
@@ -116,7 +116,7 @@ async function exportLocked(
         writeExportState(options.statePath, state)
       }
       const range = { afterId, upperBound }
-      const rows = await writeRows(open.db, reader, sink, { ...options, header }, zone, range)
+      const rows = await writeRows(open, reader, sink, { ...options, header }, zone, range)
       await sink.finish()
       const lastId = Math.max(afterId, upperBound)
       const lastHash = options.statePath ? await hashOf(open.db, lastId) : null
@@ -204,7 +204,7 @@ interface IdRange {
 }
 
 async function writeRows(
-  db: Db,
+  open: OpenDatabase,
   reader: SqliteReader | null,
   sink: Sink,
   options: ExportOptions,
@@ -216,7 +216,8 @@ async function writeRows(
   // Small batches keep each string in V8’s young generation (under ~128 KB), so it is freed by
   // cheap scavenges and RSS stays flat; fewer, larger batches measured no faster.
   const batchSize = options.batchSize ?? (reader ? 400 : 1000)
-  const batches = readBatches(db, reader, options, zone, range, batchSize)
+  const { db } = open
+  const batches = readBatches(open, reader, options, zone, range, batchSize)
   const dialect = csvDialect(options.excel)
   if (format === 'csv' && options.header !== false) {
     await sink.write(`${dialect.prefix}${CSV_COLUMNS.join(dialect.delimiter)}\r\n`)
@@ -228,7 +229,7 @@ async function writeRows(
   for await (const batch of batches) {
     const lead = format === 'json' && rows > 0 ? ',\n' : ''
     const tail = format === 'json' ? '' : separator
-    await sink.write(lead + batch.text + tail)
+    await sink.write(lead + batch.text + tail, batch.latin1 ? 'latin1' : 'utf8')
     rows += batch.rows
     options.onProgress?.(rows, Math.max(total, rows))
   }
@@ -237,7 +238,7 @@ async function writeRows(
 }
 
 function readBatches(
-  db: Db,
+  { db, copyCsv }: OpenDatabase,
   reader: SqliteReader | null,
   options: ExportOptions,
   zone: string,
@@ -251,8 +252,8 @@ function readBatches(
     return sqliteBatches(db, reader, filters, afterId, upperBound, format, separator, delimiter, batchSize)
   }
   // JSON stays formatted in JavaScript on PostgreSQL: its json text differs from JSON.stringify.
-  if (format === 'csv' && !options.portable && backendOf(db) === 'postgres') {
-    return postgresCsvBatches(db, filters, afterId, upperBound, separator, batchSize, delimiter)
+  if (format === 'csv' && !options.portable && copyCsv) {
+    return postgresCsvBatches(copyCsv, db, filters, afterId, upperBound, separator, delimiter)
   }
   const read = kyselyReader(db, filters, upperBound, rowFormatter(format, zone, delimiter), separator)
   return keysetBatches(read, afterId, batchSize)

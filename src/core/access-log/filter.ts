@@ -16,7 +16,7 @@ export interface AccessLogFilters {
 }
 
 /**
- * The one WHERE builder every reader uses (Kysely, the SQLite fast path, the PostgreSQL cursor):
+ * The one WHERE builder every reader uses (Kysely, the SQLite fast path, PostgreSQL's COPY):
  * the filters plus `a.id <= upperBound`, as a Kysely fragment. The lower id bound is left to the
  * reader, which moves it batch by batch (`filters.afterId` is where the first batch starts).
  */

@@ -26,7 +26,19 @@ export interface OpenDatabase {
    * (the access-log export's fast path, docs/performance.md).
    */
   openReader?(): SqliteReader
+  /**
+   * PostgreSQL only: the rows of `query` as the server writes them with
+   * `COPY (query) TO STDOUT WITH (FORMAT csv)`, formatted in C (the access-log export's fast
+   * path, docs/performance.md); chunks end anywhere, even inside a character.
+   */
+  copyCsv?(query: CsvQuery, delimiter: ',' | ';'): AsyncIterable<Buffer>
   close(): Promise<void>
+}
+
+/** A compiled SELECT for copyCsv: its `$n` parameters may only be numbers and strings. */
+export interface CsvQuery {
+  sql: string
+  parameters: readonly unknown[]
 }
 
 /** A raw read-only SQLite connection: statements with positional parameters, one snapshot. */
