@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { CATEGORIES, type Category } from '../categories.js'
 import type { Db } from '../db/database.js'
 import type { DocumentRow } from './documents.js'
 import type { OrderStretch } from './list-order.js'
@@ -13,11 +14,13 @@ function documentsOnly(db: Db) {
   return db.selectFrom('documents').selectAll('documents')
 }
 
-/** The filters of a list (categories, competence, title), applied to a statement on `documents`. */
+/** The other filters of a list (category, competence, title…), applied to a statement on `documents`. */
 export type DocumentFilter = (select: ReturnType<typeof documentsOnly>) => ReturnType<typeof documentsOnly>
 
 export interface ListPageQuery {
   clientIds: readonly number[] | 'all'
+  /** The categories the caller may see; absent: all. */
+  categories?: readonly Category[]
   filter: DocumentFilter
   /** The sort order after its cursor (list-order.ts), read stretch by stretch. */
   stretches: OrderStretch[]
@@ -38,6 +41,9 @@ export async function listPageRows(db: Db, query: ListPageQuery): Promise<Docume
 function stretchRows(db: Db, query: ListPageQuery, stretch: OrderStretch, limit: number): Promise<DocumentRow[]> {
   let keys = query.filter(documentsOnly(db))
   if (query.clientIds !== 'all') keys = keys.where('documents.client_id', 'in', [...query.clientIds])
+  // Every category is every document (schema.sql checks it): no condition, so the indexes can answer.
+  const { categories } = query
+  if (categories && new Set(categories).size < CATEGORIES.length) keys = keys.where('documents.category', 'in', [...categories])
   for (const condition of stretch.where) keys = keys.where(condition)
   for (const { column, direction } of stretch.order) keys = keys.orderBy(sql.ref(`documents.${column}`), direction)
   // Only what orders the page: an index-only range per company when no filter needs the row.
