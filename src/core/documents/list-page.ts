@@ -1,7 +1,6 @@
 import { sql } from 'kysely'
 import { CATEGORIES, type Category } from '../categories.js'
 import type { Db } from '../db/database.js'
-import type { DocumentRow } from './documents.js'
 import type { OrderStretch } from './list-order.js'
 
 // A page of a document list in two steps (docs/decisions.md, "Portal pages at scale (issue 13)"):
@@ -28,8 +27,8 @@ export interface ListPageQuery {
 }
 
 /** Up to `limit` rows of the list in its order, each with its client's name and tax id. */
-export async function listPageRows(db: Db, query: ListPageQuery): Promise<DocumentRow[]> {
-  const rows: DocumentRow[] = []
+export async function listPageRows(db: Db, query: ListPageQuery) {
+  const rows: Awaited<ReturnType<typeof stretchRows>> = []
   for (const stretch of query.stretches) {
     const wanted = query.limit - rows.length
     if (wanted <= 0) break
@@ -38,7 +37,7 @@ export async function listPageRows(db: Db, query: ListPageQuery): Promise<Docume
   return rows
 }
 
-function stretchRows(db: Db, query: ListPageQuery, stretch: OrderStretch, limit: number): Promise<DocumentRow[]> {
+function stretchRows(db: Db, query: ListPageQuery, stretch: OrderStretch, limit: number) {
   let keys = query.filter(documentsOnly(db))
   if (query.clientIds !== 'all') keys = keys.where('documents.client_id', 'in', [...query.clientIds])
   // Every category is every document (schema.sql checks it): no condition, so the indexes can answer.
@@ -57,5 +56,5 @@ function stretchRows(db: Db, query: ListPageQuery, stretch: OrderStretch, limit:
     .selectAll('documents')
     .select(['clients.name as client_name', 'clients.tax_id as client_tax_id'])
   for (const { column, direction } of stretch.order) select = select.orderBy(sql.ref(`page.${column}`), direction)
-  return select.execute() as Promise<DocumentRow[]>
+  return select.execute()
 }
