@@ -15,7 +15,7 @@
 // format and sizes (a SQLite file; a pg_dump for PostgreSQL); a cached database is upgraded in
 // place to the current schema, and every run appends the rows its page views log.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -200,9 +200,17 @@ function get(url, cookie) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 
-/** REQUESTS sequential requests (after 10 warm-up ones), bounded at 90 s; latency percentiles. */
-async function measurePage(url, cookie) {
+// The server's CPU time (user + system) so far, in ms: on a shared machine, what a page costs
+// the server is steadier than its latency. /proc counts in clock ticks of 1/100 s on Linux.
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
+/** REQUESTS sequential requests (after 10 warm-up ones), bounded at 90 s; latency percentiles and server CPU a request. */
+async function measurePage(url, cookie, pid) {
   for (let i = 0; i < 10; i++) await get(url, cookie)
+  const cpuBefore = existsSync(`/proc/${pid}/stat`) ? cpuMs(pid) : null
   const latencies = []
   const statuses = {}
   const deadline = performance.now() + 90_000
@@ -211,8 +219,9 @@ async function measurePage(url, cookie) {
     statuses[status] = (statuses[status] ?? 0) + 1
     latencies.push(ms)
   }
+  const cpu = cpuBefore === null ? null : (cpuMs(pid) - cpuBefore) / latencies.length
   latencies.sort((a, b) => a - b)
-  return { requests: latencies.length, statuses, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) }
+  return { requests: latencies.length, statuses, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1), cpu }
 }
 
 // --- One backend -------------------------------------------------------------------------------
@@ -291,11 +300,11 @@ async function backendBench(backend) {
     say(`${backend}: portal at ${served.url}; ${REQUESTS} requests a page`)
     const load = loadavg()[0]
     const pages = {
-      documents: await measurePage(`${served.url}/`, cookie),
-      document: await measurePage(`${served.url}/documents/${doc.id}`, cookie),
-      users: await measurePage(`${served.url}/users`, cookie),
-      dueSoon: await measurePage(`${served.url}/?sort=due`, cookie),
-      deepPage: cursor ? await measurePage(`${served.url}/?after=${cursor}`, cookie) : null,
+      documents: await measurePage(`${served.url}/`, cookie, served.server.pid),
+      document: await measurePage(`${served.url}/documents/${doc.id}`, cookie, served.server.pid),
+      users: await measurePage(`${served.url}/users`, cookie, served.server.pid),
+      dueSoon: await measurePage(`${served.url}/?sort=due`, cookie, served.server.pid),
+      deepPage: cursor ? await measurePage(`${served.url}/?after=${cursor}`, cookie, served.server.pid) : null,
     }
     served.server.kill('SIGTERM')
     served = null
@@ -345,7 +354,7 @@ function planBlock(p) {
 
 function markdown(r) {
   const page = (label, p) =>
-    p ? `| ${label} | ${p.requests} | ${ms(p.p50)} | **${ms(p.p99)}** | ${ms(p.max)} | ${Object.entries(p.statuses).map(([s, n]) => `${s}×${n}`).join(' ')} | ${mark(p.p99 <= 50 && Object.keys(p.statuses).every((s) => s === '200'))} |` : `| ${label} | — | | | | | not measured |`
+    p ? `| ${label} | ${p.requests} | ${ms(p.p50)} | **${ms(p.p99)}** | ${ms(p.max)} | ${ms(p.cpu)} | ${Object.entries(p.statuses).map(([s, n]) => `${s}×${n}`).join(' ')} | ${mark(p.p99 <= 50 && Object.keys(p.statuses).every((s) => s === '200'))} |` : `| ${label} | — | | | | | | not measured |`
   const cli = (label, v, lines) => `| ${label} | **${v.toFixed(2)} s** | ${lines} | ${mark(v <= 2)} |`
   const perMillion = r.bytes / (r.logRows / 1e6)
   const filled = r.fillSeconds != null ? `filled in ${(r.fillSeconds / 60).toFixed(1)} min this run` : r.restoreSeconds != null ? `restored from the cached dump in ${r.restoreSeconds.toFixed(0)} s` : 'from the cached fill'
@@ -355,8 +364,8 @@ Measured on ${r.date}, Node ${process.version}, ${cpus().length} cores, CONFI_SC
 schema version ${r.schema}; load average at the start of the page runs: ${r.load.toFixed(1)}. The group head's area shows
 ${r.heavyCompanies} companies.
 
-| Portal page (sequential requests, one keep-alive connection) | requests | p50 | p99 | max | statuses | ≤ 50 ms |
-| --- | --- | --- | --- | --- | --- | --- |
+| Portal page (sequential requests, one keep-alive connection) | requests | p50 | p99 | max | server CPU a request | statuses | ≤ 50 ms |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${page('Documents page of the group head (`/`, with "A vencer" and "novos")', r.pages.documents)}
 ${page('A document page (`/documents/:id`, logs a view)', r.pages.document)}
 ${page('Users page (`/users`)', r.pages.users)}
@@ -392,7 +401,7 @@ for (const backend of selectedBackends()) {
   }
   const result = await backendBench(backend)
   const { plans, ...figures } = result
-  say(`${backend}: ${JSON.stringify({ pages: Object.fromEntries(Object.entries(figures.pages).map(([k, v]) => [k, v && +v.p99.toFixed(1)])), cli: figures.cli, verify: figures.verify && Math.round(figures.verify.rate), proof: +figures.proofs.p99.toFixed(1) })}`)
+  say(`${backend}: ${JSON.stringify({ pages: Object.fromEntries(Object.entries(figures.pages).map(([k, v]) => [k, v && `p50 ${v.p50.toFixed(1)} p99 ${v.p99.toFixed(1)} cpu ${v.cpu?.toFixed(2)}`])), cli: figures.cli, verify: figures.verify && Math.round(figures.verify.rate), proof: +figures.proofs.p99.toFixed(1) })}`)
   if (process.env.BENCH_REPORT !== '0') updateReport(`bench:scale:${backend}`, markdown(result), figures)
 }
 agent.destroy()

@@ -26,9 +26,17 @@ export function addSeconds(iso: string, seconds: number): string {
 /** The firm's zone: Brazilian due dates, reminder days and people's times are read in it. */
 export const FIRM_TIME_ZONE = 'America/Sao_Paulo'
 
+// One formatter per zone: making one costs far more than using it (every documents page asks).
+const localDateFormats = new Map<string, Intl.DateTimeFormat>()
+
 /** The date (`YYYY-MM-DD`) of `at` in `zone`; en-CA writes dates that way. */
 export function localDate(at: Date = now(), zone = FIRM_TIME_ZONE): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at)
+  let format = localDateFormats.get(zone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    localDateFormats.set(zone, format)
+  }
+  return format.format(at)
 }
 
 const localTimeFormats = new Map<string, Intl.DateTimeFormat>()

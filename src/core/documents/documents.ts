@@ -11,7 +11,8 @@ import type { FileStore, StoredFile } from '../storage/file-store.js'
 import { detectMediaType } from './media-type.js'
 import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
-import { afterCursor, cursorAfter, sortOrder, titleSearch, type DocumentSort } from './list-order.js'
+import { cursorAfter, orderStretches, titleSearch, type DocumentSort } from './list-order.js'
+import { listPageRows, type DocumentFilter } from './list-page.js'
 import { checkPlainText, escapeUnsafe, stripUnsafe } from '../text-input.js'
 
 /** One file of a document (docs/rules.md#data). */
@@ -401,15 +402,17 @@ export async function listDocuments(db: Db, query: DocumentQuery): Promise<Docum
   if (query.clientIds !== 'all' && query.clientIds.length === 0) return { items: [], nextCursor: null }
   if (query.categories && query.categories.length === 0) return { items: [], nextCursor: null }
   const sort = query.sort ?? 'newest'
-  let select = selectDocuments(db)
-  if (query.clientIds !== 'all') select = select.where('documents.client_id', 'in', [...query.clientIds])
-  if (query.categories) select = select.where('documents.category', 'in', [...query.categories])
-  if (query.category) select = select.where('documents.category', '=', parseCategory(query.category))
-  if (query.competence) select = select.where('documents.competence', '=', parseCompetence(query.competence))
-  for (const condition of titleSearch(query.q)) select = select.where(condition)
-  if (query.after) select = select.where(afterCursor(sort, query.after))
-  for (const { expression, direction } of sortOrder(sort)) select = select.orderBy(expression, direction)
-  const rows = await select.limit(limit + 1).execute()
+  const category = query.category ? parseCategory(query.category) : null
+  const competence = query.competence ? parseCompetence(query.competence) : null
+  const search = titleSearch(query.q)
+  const filter: DocumentFilter = (select) => {
+    if (category) select = select.where('documents.category', '=', category)
+    if (competence) select = select.where('documents.competence', '=', competence)
+    for (const condition of search) select = select.where(condition)
+    return select
+  }
+  const stretches = orderStretches(sort, query.after ?? null)
+  const rows = await listPageRows(db, { clientIds: query.clientIds, categories: query.categories, filter, stretches, limit: limit + 1 })
   const page = rows.slice(0, limit)
   const attachments = await attachmentsOf(db, page.map((r) => Number(r.id)))
   const items = page.map((row) => toDocument(row, attachments.get(Number(row.id)) ?? []))

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js'
 import type { VisibleScope } from '../identity/visibility.js'
 import { addDays, daysBetween, localDate } from '../time.js'
 import type { Category } from '../categories.js'
-import { selectDocuments } from './documents.js'
+import { listPageRows } from './list-page.js'
 
 // "A vencer" in the client area (docs/decisions.md, "Client area: due soon, new, accesses, ZIP"):
 // what a user should download before it costs the company a fine.
@@ -35,25 +35,27 @@ export interface DueSoonItem {
  */
 export async function listDueSoon(db: Db, scope: VisibleScope, today = localDate()): Promise<DueSoonItem[]> {
   if (scope.clientIds.length === 0 || scope.categories.length === 0) return []
-  const rows = await selectDocuments(db)
-    .where('documents.client_id', 'in', scope.clientIds)
-    .where('documents.category', 'in', scope.categories)
-    .where('documents.due_date', '>=', addDays(today, -OVERDUE_LOOKBACK_DAYS))
-    .where('documents.due_date', '<=', addDays(today, DUE_SOON_DAYS))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('access_log')
-            .select(sql`1`.as('one'))
-            .whereRef('access_log.document_id', '=', 'documents.id')
-            .where('access_log.action', '=', 'download'),
+  // Read like a list page (list-page.ts): the probes and the order from the index alone.
+  const rows = await listPageRows(db, {
+    clientIds: scope.clientIds,
+    categories: scope.categories,
+    filter: (select) =>
+      select
+        .where('documents.due_date', '>=', addDays(today, -OVERDUE_LOOKBACK_DAYS))
+        .where('documents.due_date', '<=', addDays(today, DUE_SOON_DAYS))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('access_log')
+                .select(sql`1`.as('one'))
+                .whereRef('access_log.document_id', '=', 'documents.id')
+                .where('access_log.action', '=', 'download'),
+            ),
+          ),
         ),
-      ),
-    )
-    .orderBy('documents.due_date')
-    .orderBy('documents.id')
-    .limit(DUE_SOON_LIMIT)
-    .execute()
+    stretches: [{ where: [], order: [{ column: 'due_date', direction: 'asc' }, { column: 'id', direction: 'asc' }] }],
+    limit: DUE_SOON_LIMIT,
+  })
   return rows.map((row) => ({
     id: Number(row.id),
     title: row.title,

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js'
 
 // How a document list is ordered and searched: the two sort orders with their keyset cursors, and
 // the title search (docs/decisions.md, "Client area: due soon, new, accesses, ZIP"). Everything is
-// plain SQL both backends run alike; `listDocuments` applies it.
+// plain SQL both backends run alike; list-page.ts reads a page with it.
 
 /** `newest`: created_at, then id, descending. `due`: due date ascending, undated last, then id. */
 export type DocumentSort = 'newest' | 'due'
@@ -76,30 +76,53 @@ export function parseSort(value: string): DocumentSort {
   throw new ValidationError(`sort '${value}' is not valid: use ${DOCUMENT_SORTS.join(' or ')}`)
 }
 
-/** The ORDER BY of a sort, as expressions (undated documents last on both backends). */
-export function sortOrder(sort: DocumentSort): { expression: RawBuilder<unknown>; direction: 'asc' | 'desc' }[] {
-  if (sort === 'newest') {
-    return [
-      { expression: sql`documents.created_at`, direction: 'desc' },
-      { expression: sql`documents.id`, direction: 'desc' },
-    ]
-  }
-  return [
-    { expression: sql`case when documents.due_date is null then 1 else 0 end`, direction: 'asc' },
-    { expression: sql`documents.due_date`, direction: 'asc' },
-    { expression: sql`documents.id`, direction: 'asc' },
-  ]
+/** A column a sort order compares; each company's indexes hold them in this order (schema.sql). */
+export type OrderColumn = 'created_at' | 'due_date' | 'id'
+
+/**
+ * One stretch of a sort order that an index of each company returns already in order: the
+ * conditions that select it (starting after the cursor) and its ORDER BY. A sort order is read as
+ * one or two stretches, one after the other: undated documents come after every dated one on both
+ * backends, whatever each puts first in an index.
+ */
+export interface OrderStretch {
+  where: RawBuilder<SqlBool>[]
+  order: { column: OrderColumn; direction: 'asc' | 'desc' }[]
 }
 
-/** The WHERE that starts a page after `cursor`; a cursor of the other sort order is refused. */
-export function afterCursor(sort: DocumentSort, cursor: string): RawBuilder<SqlBool> {
-  const at = decodeCursor(cursor)
-  if (at.sort !== sort) throw new ValidationError('the page cursor is not valid: start again from the first page')
-  if (at.sort === 'newest') {
-    return sql<SqlBool>`(documents.created_at < ${at.createdAt} or (documents.created_at = ${at.createdAt} and documents.id < ${at.id}))`
+const NEWEST: OrderStretch['order'] = [
+  { column: 'created_at', direction: 'desc' },
+  { column: 'id', direction: 'desc' },
+]
+const DATED: OrderStretch['order'] = [
+  { column: 'due_date', direction: 'asc' },
+  { column: 'id', direction: 'asc' },
+]
+const UNDATED: OrderStretch['order'] = [{ column: 'id', direction: 'asc' }]
+const undated = sql<SqlBool>`documents.due_date is null`
+
+/**
+ * The stretches of a sort order from the start, or after `cursor`; a cursor of the other sort
+ * order is refused. Keysets are row comparisons, which both backends run as one index range.
+ */
+export function orderStretches(sort: DocumentSort, cursor: string | null): OrderStretch[] {
+  const at = cursor ? decodeCursor(cursor) : null
+  if (at && at.sort !== sort) throw new ValidationError('the page cursor is not valid: start again from the first page')
+  if (sort === 'newest') {
+    const where = at?.sort === 'newest' ? [sql<SqlBool>`(documents.created_at, documents.id) < (${at.createdAt}, ${at.id})`] : []
+    return [{ where, order: NEWEST }]
   }
-  if (at.dueDate === null) return sql<SqlBool>`(documents.due_date is null and documents.id > ${at.id})`
-  return sql<SqlBool>`(documents.due_date > ${at.dueDate} or (documents.due_date = ${at.dueDate} and documents.id > ${at.id}) or documents.due_date is null)`
+  if (at?.sort !== 'due') {
+    return [
+      { where: [sql<SqlBool>`documents.due_date is not null`], order: DATED },
+      { where: [undated], order: UNDATED },
+    ]
+  }
+  if (at.dueDate === null) return [{ where: [undated, sql<SqlBool>`documents.id > ${at.id}`], order: UNDATED }]
+  return [
+    { where: [sql<SqlBool>`(documents.due_date, documents.id) > (${at.dueDate}, ${at.id})`], order: DATED },
+    { where: [undated], order: UNDATED },
+  ]
 }
 
 /** The cursor after a document in a sort order. */
