@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import { isIP } from 'node:net'
-import { backendOf, takeLock, type Db } from '../db/database.js'
+import { backendOf, type Db } from '../db/database.js'
 import { jsonRows, preparedInsert, preparedQuery } from '../db/prepared.js'
 import { ValidationError } from '../errors.js'
 import type { AccessLogTable } from '../db/tables.js'
@@ -162,15 +162,52 @@ const writeAllQuery = preparedQuery(4, (db: Db, rows: string, nodes: string, siz
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ size: eb.ref('excluded.size'), frontier: eb.ref('excluded.frontier') }))),
 )
 
-// The head of the chain and the stored tree's head in one read (both under the lock).
-const readHeadsQuery = preparedQuery(0, (db: Db) =>
+// The head of the chain and the stored tree's head in one read (both under the lock). The limits
+// are literals so that the PostgreSQL text below carries no parameter.
+type Heads = { id: number | null; hash: string | null; tree_size: number | null; frontier: string | null }
+const headsQuery = (db: Db) =>
   db.selectNoFrom((eb) => [
-    eb.selectFrom('access_log').select('id').orderBy('id', 'desc').limit(1).as('id'),
-    eb.selectFrom('access_log').select('hash').orderBy('id', 'desc').limit(1).as('hash'),
-    eb.selectFrom('access_log_tree_head').select('size').where('id', '=', 1).as('tree_size'),
-    eb.selectFrom('access_log_tree_head').select('frontier').where('id', '=', 1).as('frontier'),
-  ]),
-)
+    eb.selectFrom('access_log').select('id').orderBy('id', 'desc').limit(sql.lit(1)).as('id'),
+    eb.selectFrom('access_log').select('hash').orderBy('id', 'desc').limit(sql.lit(1)).as('hash'),
+    eb.selectFrom('access_log_tree_head').select('size').where('id', '=', sql.lit(1)).as('tree_size'),
+    eb.selectFrom('access_log_tree_head').select('frontier').where('id', '=', sql.lit(1)).as('frontier'),
+  ])
+
+const readHeads = preparedQuery(0, headsQuery)
+
+// PostgreSQL: BEGIN, the lock and the head read in one round trip, as one text of three
+// statements. Each statement of such a text takes its own snapshot under READ COMMITTED, so the
+// head is read only once the lock is held, exactly as when they went one by one.
+const beginLockedTexts = new WeakMap<object, CompiledQuery>()
+function beginLocked(db: Db): CompiledQuery {
+  const adapter = db.getExecutor().adapter
+  let query = beginLockedTexts.get(adapter)
+  if (!query) {
+    const lock = sql`select pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`.compile(db).sql
+    query = CompiledQuery.raw(`begin; ${lock}; ${headsQuery(db).compile().sql}`)
+    beginLockedTexts.set(adapter, query)
+  }
+  return query
+}
+
+/** Runs `append` in a transaction that holds the access-log lock, with the heads read under it. */
+async function inAppendTransaction<T>(db: Db, append: (trx: Db, heads: Heads | undefined) => Promise<T>): Promise<T> {
+  if (backendOf(db) === 'sqlite') {
+    // BEGIN IMMEDIATE is the lock on SQLite (core/db/database.ts).
+    return db.transaction().execute(async (trx) => append(trx, (await readHeads(trx))[0] as Heads | undefined))
+  }
+  return db.connection().execute(async (connection) => {
+    try {
+      const heads = (await connection.executeQuery(beginLocked(connection))).rows[0] as Heads | undefined
+      const result = await append(connection, heads)
+      await sql`commit`.execute(connection)
+      return result
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => {})
+      throw error
+    }
+  })
+}
 
 // The Merkle tree grows in the same transaction as the rows, so a checkpoint never sees rows without it.
 async function writeRows(trx: Db, rows: readonly AccessLogRow[], tree: TreeWrites): Promise<void> {
@@ -229,9 +266,7 @@ function rowOf(entry: AccessEntry, id: number, at: string): CanonicalRow {
 // Serialised: under the lock, read the head of the chain and extend it. The ids are given
 // explicitly (head + 1) because each row's hash covers its id, and an id can only be known
 // before the insert while nobody else can append.
-async function appendStamps(trx: Db, entries: readonly AccessEntry[]): Promise<RowStamp[]> {
-  await takeLock(trx, 'access-log')
-  const [head] = await readHeadsQuery(trx)
+async function appendStamps(trx: Db, entries: readonly AccessEntry[], head: Heads | undefined): Promise<RowStamp[]> {
   const size = head?.id == null ? 0 : Number(head.id)
   let prevHash = head?.hash ?? GENESIS_HASH
   // One time for the group: its rows are committed together.
@@ -254,7 +289,7 @@ async function appendStamps(trx: Db, entries: readonly AccessEntry[]): Promise<R
  */
 export async function recordAccess(db: Db, entry: AccessEntry): Promise<AccessRecord> {
   checkEntry(entry)
-  const [stamp] = await db.transaction().execute((trx) => appendStamps(trx, [entry]))
+  const [stamp] = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, [entry], heads))
   return recordOf(entry, stamp)
 }
 
@@ -300,7 +335,7 @@ export function createStampWriter(db: Db, options: { maxBatch?: number } = {}): 
 
   const commit = async (batch: Pending[]): Promise<void> => {
     try {
-      const stamps = await db.transaction().execute((trx) => appendStamps(trx, batch.map((p) => p.entry)))
+      const stamps = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, batch.map((p) => p.entry), heads))
       batch.forEach((pending, i) => pending.resolve(stamps[i]))
     } catch (error) {
       if (batch.length > 1 && isConstraintError(error)) {
