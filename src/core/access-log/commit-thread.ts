@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { DatabaseTarget, Db } from '../db/database.js'
 import { UnavailableError, ValidationError } from '../errors.js'
-import { checkEntry, createAccessLogWriter, type AccessEntry, type AccessLogWriter, type AccessRecord } from './log.js'
+import { checkEntry, createAccessLogWriter, recordOf, type AccessEntry, type AccessLogWriter, type AccessRecord } from './log.js'
 import type { WorkerReply, WorkerRequest } from './commit-worker.js'
 
 // The portal's access-log writer (docs/decisions.md, "Download speed (issue 13)"). On SQLite the
@@ -41,6 +41,7 @@ function workerFile(): string {
 }
 
 interface Waiting {
+  entry: AccessEntry
   resolve: (row: AccessRecord) => void
   reject: (error: unknown) => void
 }
@@ -85,7 +86,7 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
       const pending = waiting.get(outcome.id)
       if (!pending) continue
       waiting.delete(outcome.id)
-      if ('row' in outcome) pending.resolve(outcome.row)
+      if ('stamp' in outcome) pending.resolve(recordOf(pending.entry, outcome.stamp))
       else pending.reject(reviveError(outcome.error))
     }
     settle()
@@ -111,7 +112,7 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
       }
       return new Promise<AccessRecord>((resolve, reject) => {
         const id = nextId++
-        waiting.set(id, { resolve, reject })
+        waiting.set(id, { entry, resolve, reject })
         if (waiting.size === 1) worker.ref()
         outgoing.push({ id, entry })
         if (outgoing.length === 1) setImmediate(sendOutgoing)

@@ -1,17 +1,19 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../db/database.js'
-import { createAccessLogWriter, type AccessEntry, type AccessRecord } from './log.js'
+import { createStampWriter, type AccessEntry, type RowStamp } from './log.js'
 
 // The access-log commit thread (docs/decisions.md, "Download speed (issue 13)"): its own SQLite
 // connection and the same group-commit writer the main thread used before, so the chain, the
 // Merkle tree and BEGIN IMMEDIATE are exactly those of log.ts; only the fsync of
 // synchronous=FULL now blocks this thread instead of the portal's event loop. Started by
 // commit-thread.ts; the CLI bundle ships it as its own entry point (scripts/bundle-cli.mjs).
-// Messages carry lists both ways: one message per turn of either event loop, not one per row.
+// Messages carry lists both ways: one message per turn of either event loop, not one per row; a
+// reply carries only what the log added to the entry (id, time, hashes), which the main thread
+// already holds the rest of (docs/decisions.md, "Append speed (issue 13)").
 
 export type WorkerRequest = { entries: { id: number; entry: AccessEntry }[] } | { close: true }
 export type WorkerOutcome =
-  | { id: number; row: AccessRecord }
+  | { id: number; stamp: RowStamp }
   | { id: number; error: { name: string; message: string; code?: string } }
 export type WorkerReply = { ready: true } | { fatal: string } | { outcomes: WorkerOutcome[] }
 
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
     return
   }
   const database = open
-  const writer = createAccessLogWriter(database.db)
+  const writer = createStampWriter(database.db)
   port.on('message', (message: WorkerRequest) => {
     if ('close' in message) {
       // Everything queued before the close is committed (or refused) before the thread ends.
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     }
     for (const { id, entry } of message.entries) {
       writer.record(entry).then(
-        (row) => send({ id, row }),
+        (stamp) => send({ id, stamp }),
         (error: unknown) => send({ id, error: describeError(error) }),
       )
     }

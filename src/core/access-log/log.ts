@@ -1,12 +1,12 @@
 import { hash } from 'node:crypto'
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import { isIP } from 'node:net'
-import { backendOf, takeLock, type Db } from '../db/database.js'
-import { preparedQuery } from '../db/prepared.js'
+import { backendOf, type Db } from '../db/database.js'
+import { jsonRows, preparedInsert, preparedQuery } from '../db/prepared.js'
 import { ValidationError } from '../errors.js'
 import type { AccessLogTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
-import { appendToTree } from './merkle.js'
+import { growTree, saveTree, type TreeWrites } from './merkle.js'
 
 export type AccessChannel = 'portal' | 'email' | 'whatsapp' | 'link'
 export type AccessAction = 'view' | 'download'
@@ -120,27 +120,6 @@ export function accessLogHash(row: CanonicalRow, prevHash: string): string {
 
 type AccessLogRow = Omit<AccessLogTable, 'id'> & { id: number }
 
-function toRecord(row: AccessLogRow): AccessRecord {
-  return {
-    id: Number(row.id),
-    at: row.at,
-    documentId: Number(row.document_id),
-    attachmentId: row.attachment_id == null ? null : Number(row.attachment_id),
-    clientId: Number(row.client_id),
-    userId: row.user_id == null ? null : Number(row.user_id),
-    username: row.username,
-    userName: row.user_name,
-    channel: row.channel,
-    deliveryId: row.delivery_id == null ? null : Number(row.delivery_id),
-    ip: row.ip,
-    port: row.port == null ? null : Number(row.port),
-    userAgent: row.user_agent,
-    action: row.action,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  }
-}
-
 const CHANNELS: readonly string[] = ['portal', 'email', 'whatsapp', 'link']
 const ACTIONS: readonly string[] = ['view', 'download']
 
@@ -166,65 +145,142 @@ export function checkEntry(entry: AccessEntry): void {
 }
 
 const ROW_COLUMNS = [...CANONICAL_FIELDS, 'prev_hash', 'hash'] as const
+const NODE_COLUMNS = ['level', 'idx', 'hash'] as const
 
-// One row, compiled once (core/db/prepared.ts): on SQLite a prepared insert per row costs less
-// than Kysely building one statement of up to 8,000 parameters for every group (docs/performance.md).
-const insertRowQuery = preparedQuery(ROW_COLUMNS.length, (db: Db, ...values: unknown[]) =>
-  db.insertInto('access_log').values(Object.fromEntries(ROW_COLUMNS.map((column, i) => [column, values[i]])) as AccessLogRow),
+// Compiled once (core/db/prepared.ts): a group of 64 rows is one statement on SQLite, not 64.
+const insertRows = preparedInsert<AccessLogRow>('access_log', ROW_COLUMNS)
+
+// PostgreSQL: the rows, the tree's new nodes and its head in one statement (data-modifying CTEs,
+// the rows as one JSON parameter): one round trip instead of three, and the same text for any
+// number of rows, so it is prepared once (docs/decisions.md, "Append speed (issue 13)").
+const writeAllQuery = preparedQuery(4, (db: Db, rows: string, nodes: string, size: number, frontier: string) =>
+  db
+    .with('log_rows', (q) => q.insertInto('access_log').columns(ROW_COLUMNS).expression(jsonRows('access_log', ROW_COLUMNS, rows)))
+    .with('tree_nodes', (q) => q.insertInto('access_log_tree').columns(NODE_COLUMNS).expression(jsonRows('access_log_tree', NODE_COLUMNS, nodes)))
+    .insertInto('access_log_tree_head')
+    .values({ id: 1, size, frontier })
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ size: eb.ref('excluded.size'), frontier: eb.ref('excluded.frontier') }))),
 )
 
-async function insertRows(trx: Db, rows: readonly AccessLogRow[]): Promise<void> {
-  if (backendOf(trx) === 'sqlite') {
-    for (const row of rows) await insertRowQuery(trx, ...ROW_COLUMNS.map((column) => row[column]))
+// The head of the chain and the stored tree's head in one read (both under the lock). The limits
+// are literals so that the PostgreSQL text below carries no parameter.
+type Heads = { id: number | null; hash: string | null; tree_size: number | null; frontier: string | null }
+const headsQuery = (db: Db) =>
+  db.selectNoFrom((eb) => [
+    eb.selectFrom('access_log').select('id').orderBy('id', 'desc').limit(sql.lit(1)).as('id'),
+    eb.selectFrom('access_log').select('hash').orderBy('id', 'desc').limit(sql.lit(1)).as('hash'),
+    eb.selectFrom('access_log_tree_head').select('size').where('id', '=', sql.lit(1)).as('tree_size'),
+    eb.selectFrom('access_log_tree_head').select('frontier').where('id', '=', sql.lit(1)).as('frontier'),
+  ])
+
+const readHeads = preparedQuery(0, headsQuery)
+
+// PostgreSQL: BEGIN, the lock and the head read in one round trip, as one text of three
+// statements. Each statement of such a text takes its own snapshot under READ COMMITTED, so the
+// head is read only once the lock is held, exactly as when they went one by one.
+const beginLockedTexts = new WeakMap<object, CompiledQuery>()
+function beginLocked(db: Db): CompiledQuery {
+  const adapter = db.getExecutor().adapter
+  let query = beginLockedTexts.get(adapter)
+  if (!query) {
+    const lock = sql`select pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`.compile(db).sql
+    query = CompiledQuery.raw(`begin; ${lock}; ${headsQuery(db).compile().sql}`)
+    beginLockedTexts.set(adapter, query)
+  }
+  return query
+}
+
+/** Runs `append` in a transaction that holds the access-log lock, with the heads read under it. */
+async function inAppendTransaction<T>(db: Db, append: (trx: Db, heads: Heads | undefined) => Promise<T>): Promise<T> {
+  if (backendOf(db) === 'sqlite') {
+    // BEGIN IMMEDIATE is the lock on SQLite (core/db/database.ts).
+    return db.transaction().execute(async (trx) => append(trx, (await readHeads(trx))[0] as Heads | undefined))
+  }
+  return db.connection().execute(async (connection) => {
+    try {
+      const heads = (await connection.executeQuery(beginLocked(connection))).rows[0] as Heads | undefined
+      const result = await append(connection, heads)
+      await sql`commit`.execute(connection)
+      return result
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => {})
+      throw error
+    }
+  })
+}
+
+// The Merkle tree grows in the same transaction as the rows, so a checkpoint never sees rows without it.
+async function writeRows(trx: Db, rows: readonly AccessLogRow[], tree: TreeWrites): Promise<void> {
+  if (backendOf(trx) === 'postgres') {
+    await writeAllQuery(trx, JSON.stringify(rows), JSON.stringify(tree.nodes), tree.head.size, tree.head.frontier)
     return
   }
-  // PostgreSQL: one round trip per 500 rows (16 columns a row stay under its parameter limit).
-  for (let i = 0; i < rows.length; i += 500) {
-    await trx.insertInto('access_log').values(rows.slice(i, i + 500)).execute()
+  await insertRows(trx, rows)
+  await saveTree(trx, tree)
+}
+
+/** What the log adds to an entry: its id, time and hashes (the commit thread sends only these back). */
+export type RowStamp = [id: number, at: string, prevHash: string, hash: string]
+
+/** The row an entry becomes with its stamp. */
+export function recordOf(entry: AccessEntry, [id, at, prevHash, hash]: RowStamp): AccessRecord {
+  return {
+    id,
+    at,
+    documentId: entry.documentId,
+    attachmentId: entry.attachmentId ?? null,
+    clientId: entry.clientId,
+    userId: entry.user?.id ?? null,
+    username: entry.user?.username ?? null,
+    userName: entry.user?.name ?? null,
+    channel: entry.channel,
+    deliveryId: entry.deliveryId ?? null,
+    ip: entry.ip ?? null,
+    port: entry.port ?? null,
+    userAgent: entry.userAgent ?? null,
+    action: entry.action,
+    prevHash,
+    hash,
+  }
+}
+
+function rowOf(entry: AccessEntry, id: number, at: string): CanonicalRow {
+  return {
+    id,
+    at,
+    document_id: entry.documentId,
+    attachment_id: entry.attachmentId ?? null,
+    client_id: entry.clientId,
+    user_id: entry.user?.id ?? null,
+    username: entry.user?.username ?? null,
+    user_name: entry.user?.name ?? null,
+    channel: entry.channel,
+    delivery_id: entry.deliveryId ?? null,
+    ip: entry.ip ?? null,
+    port: entry.port ?? null,
+    user_agent: entry.userAgent ?? null,
+    action: entry.action,
   }
 }
 
 // Serialised: under the lock, read the head of the chain and extend it. The ids are given
 // explicitly (head + 1) because each row's hash covers its id, and an id can only be known
 // before the insert while nobody else can append.
-async function appendRows(trx: Db, entries: readonly AccessEntry[]): Promise<AccessRecord[]> {
-  await takeLock(trx, 'access-log')
-  const head = await trx
-    .selectFrom('access_log')
-    .select(['id', 'hash'])
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  const size = head ? Number(head.id) : 0
-  let id = size
-  let prevHash = head ? head.hash : GENESIS_HASH
-  const rows: AccessLogRow[] = []
-  for (const entry of entries) {
-    id += 1
-    const row = {
-      id,
-      at: nowIso(),
-      document_id: entry.documentId,
-      attachment_id: entry.attachmentId ?? null,
-      client_id: entry.clientId,
-      user_id: entry.user?.id ?? null,
-      username: entry.user?.username ?? null,
-      user_name: entry.user?.name ?? null,
-      channel: entry.channel,
-      delivery_id: entry.deliveryId ?? null,
-      ip: entry.ip ?? null,
-      port: entry.port ?? null,
-      user_agent: entry.userAgent ?? null,
-      action: entry.action,
-    }
+async function appendStamps(trx: Db, entries: readonly AccessEntry[], head: Heads | undefined): Promise<RowStamp[]> {
+  const size = head?.id == null ? 0 : Number(head.id)
+  let prevHash = head?.hash ?? GENESIS_HASH
+  // One time for the group: its rows are committed together.
+  const at = nowIso()
+  const rows = entries.map((entry, i) => {
+    const row = rowOf(entry, size + i + 1, at)
     const hash = accessLogHash(row, prevHash)
-    rows.push({ ...row, prev_hash: prevHash, hash })
+    const full = { ...row, prev_hash: prevHash, hash } as AccessLogRow
     prevHash = hash
-  }
-  await insertRows(trx, rows)
-  // The Merkle tree grows in the same transaction, so a checkpoint never sees rows without it.
-  await appendToTree(trx, size, rows.map((row) => row.hash))
-  return rows.map(toRecord)
+    return full
+  })
+  const stored = head?.tree_size == null ? null : { size: Number(head.tree_size), frontier: head.frontier! }
+  await writeRows(trx, rows, await growTree(trx, size, rows.map((row) => row.hash), stored))
+  return rows.map((row) => [row.id, at, row.prev_hash, row.hash])
 }
 
 /**
@@ -233,8 +289,8 @@ async function appendRows(trx: Db, entries: readonly AccessEntry[]): Promise<Acc
  */
 export async function recordAccess(db: Db, entry: AccessEntry): Promise<AccessRecord> {
   checkEntry(entry)
-  const [row] = await db.transaction().execute((trx) => appendRows(trx, [entry]))
-  return row
+  const [stamp] = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, [entry], heads))
+  return recordOf(entry, stamp)
 }
 
 export interface AccessLogWriter {
@@ -246,7 +302,7 @@ export interface AccessLogWriter {
 
 interface Pending {
   entry: AccessEntry
-  resolve: (row: AccessRecord) => void
+  resolve: (stamp: RowStamp) => void
   reject: (error: unknown) => void
 }
 
@@ -264,14 +320,23 @@ function isConstraintError(error: unknown): boolean {
  * (database unavailable) rejects the whole batch.
  */
 export function createAccessLogWriter(db: Db, options: { maxBatch?: number } = {}): AccessLogWriter {
+  const stamps = createStampWriter(db, options)
+  return { record: (entry) => stamps.record(entry).then((stamp) => recordOf(entry, stamp)), flush: stamps.flush }
+}
+
+/** The group-commit writer of createAccessLogWriter, resolving only what the log added (the commit thread's replies). */
+export function createStampWriter(db: Db, options: { maxBatch?: number } = {}): {
+  record(entry: AccessEntry): Promise<RowStamp>
+  flush(): Promise<void>
+} {
   const maxBatch = options.maxBatch ?? 1000
   let queue: Pending[] = []
   let running: Promise<void> | null = null
 
   const commit = async (batch: Pending[]): Promise<void> => {
     try {
-      const rows = await db.transaction().execute((trx) => appendRows(trx, batch.map((p) => p.entry)))
-      batch.forEach((pending, i) => pending.resolve(rows[i]))
+      const stamps = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, batch.map((p) => p.entry), heads))
+      batch.forEach((pending, i) => pending.resolve(stamps[i]))
     } catch (error) {
       if (batch.length > 1 && isConstraintError(error)) {
         for (const pending of batch) await commit([pending])
@@ -302,7 +367,7 @@ export function createAccessLogWriter(db: Db, options: { maxBatch?: number } = {
       } catch (error) {
         return Promise.reject(error)
       }
-      return new Promise<AccessRecord>((resolve, reject) => {
+      return new Promise<RowStamp>((resolve, reject) => {
         queue.push({ entry, resolve, reject })
         running ??= drain()
       })

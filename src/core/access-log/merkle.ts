@@ -1,6 +1,7 @@
 import { createHash, hash } from 'node:crypto'
 import { ConfiError } from '../errors.js'
 import { takeLock, type Db } from '../db/database.js'
+import { preparedInsert, preparedQuery } from '../db/prepared.js'
 
 // The Merkle tree over the access log, hashed as RFC 9162 section 2.1 says: leaf i is the hash of
 // the row with id i + 1 (its 32 raw bytes), leaf hash = SHA-256(0x00 ‖ leaf), node hash =
@@ -288,11 +289,25 @@ function missing(start: number, size: number): ConfiError {
   )
 }
 
-async function readHead(trx: Db): Promise<Frontier | null> {
-  const row = await trx.selectFrom('access_log_tree_head').select(['size', 'frontier']).where('id', '=', 1).executeTakeFirst()
-  if (!row) return null
-  const hashes = row.frontier === '' ? [] : row.frontier.split(',').map((h) => Buffer.from(h, 'hex'))
-  return { size: Number(row.size), hashes }
+/** access_log_tree_head as stored: the tree's size and its frontier, comma-separated hex. */
+export interface StoredTreeHead {
+  size: number
+  frontier: string
+}
+
+const readHeadQuery = preparedQuery(0, (db: Db) =>
+  db.selectFrom('access_log_tree_head').select(['size', 'frontier']).where('id', '=', 1),
+)
+
+async function readHead(trx: Db): Promise<StoredTreeHead | null> {
+  const [row] = await readHeadQuery(trx)
+  return row ?? null
+}
+
+function parseHead(stored: StoredTreeHead | null): Frontier {
+  if (!stored) return emptyFrontier()
+  const hashes = stored.frontier === '' ? [] : stored.frontier.split(',').map((h) => Buffer.from(h, 'hex'))
+  return { size: Number(stored.size), hashes }
 }
 
 // The frontier of a smaller tree, from the stored subtrees: after the log lost rows at its end.
@@ -308,21 +323,34 @@ async function frontierAt(trx: Db, size: number): Promise<Frontier> {
   return { size, hashes }
 }
 
-type Node = { level: number; idx: number; hash: string }
+export type TreeNode = { level: number; idx: number; hash: string }
 
-async function saveTree(trx: Db, frontier: Frontier, nodes: Node[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i += 1000) {
-    await trx.insertInto('access_log_tree').values(nodes.slice(i, i + 1000)).execute()
-  }
-  const values = { id: 1, size: frontier.size, frontier: frontier.hashes.map((h) => h.toString('hex')).join(',') }
-  await trx
-    .insertInto('access_log_tree_head')
-    .values(values)
-    .onConflict((oc) => oc.column('id').doUpdateSet({ size: values.size, frontier: values.frontier }))
-    .execute()
+/** What growing the tree writes: the complete subtrees it closed and its new head. */
+export interface TreeWrites {
+  nodes: TreeNode[]
+  head: StoredTreeHead
 }
 
-function extendAll(frontier: Frontier, rowHashes: readonly string[], nodes: Node[]): void {
+// Compiled once (core/db/prepared.ts): a group's new nodes in one or a few statements, the head in one.
+const insertNodes = preparedInsert<TreeNode>('access_log_tree', ['level', 'idx', 'hash'])
+const saveHeadQuery = preparedQuery(2, (db: Db, size: number, frontier: string) =>
+  db
+    .insertInto('access_log_tree_head')
+    .values({ id: 1, size, frontier })
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ size: eb.ref('excluded.size'), frontier: eb.ref('excluded.frontier') }))),
+)
+
+function headOf(frontier: Frontier): StoredTreeHead {
+  return { size: frontier.size, frontier: frontier.hashes.map((h) => h.toString('hex')).join(',') }
+}
+
+/** Writes what growTree computed (the append path on PostgreSQL writes it with its rows instead). */
+export async function saveTree(trx: Db, writes: TreeWrites): Promise<void> {
+  await insertNodes(trx, writes.nodes)
+  await saveHeadQuery(trx, writes.head.size, writes.head.frontier)
+}
+
+function extendAll(frontier: Frontier, rowHashes: readonly string[], nodes: TreeNode[]): void {
   for (const hash of rowHashes) {
     extendFrontier(frontier, rowLeafHash(hash), (level, idx, h) => nodes.push({ level, idx, hash: h.toString('hex') }))
   }
@@ -330,14 +358,15 @@ function extendAll(frontier: Frontier, rowHashes: readonly string[], nodes: Node
 
 // Brings the stored tree to `size` leaves: forward over rows it has not seen (a database upgraded
 // from before the tree, or rows written by another tool), back when the log lost rows at its end.
-async function treeAt(trx: Db, size: number): Promise<Frontier> {
-  let frontier = (await readHead(trx)) ?? emptyFrontier()
+// `stored` is the head when the caller already read it under the lock.
+async function treeAt(trx: Db, size: number, stored?: StoredTreeHead | null): Promise<Frontier> {
+  let frontier = parseHead(stored === undefined ? await readHead(trx) : stored)
   if (frontier.size > size) {
     for (let level = STORED_LEVEL; 2 ** level <= frontier.size; level++) {
       await trx.deleteFrom('access_log_tree').where('level', '=', level).where('idx', '>=', Math.floor(size / 2 ** level)).execute()
     }
     frontier = await frontierAt(trx, size)
-    await saveTree(trx, frontier, [])
+    await saveTree(trx, { nodes: [], head: headOf(frontier) })
   }
   while (frontier.size < size) {
     const rows = await trx
@@ -351,23 +380,28 @@ async function treeAt(trx: Db, size: number): Promise<Frontier> {
     if (rows.length === 0 || Number(rows[0].id) !== frontier.size + 1) {
       throw new ConfiError(`access-log row ${frontier.size + 1} is missing: run 'confi docs verify'`)
     }
-    const nodes: Node[] = []
+    const nodes: TreeNode[] = []
     extendAll(frontier, rows.map((r) => r.hash), nodes)
-    await saveTree(trx, frontier, nodes)
+    await saveTree(trx, { nodes, head: headOf(frontier) })
   }
   return frontier
 }
 
 /**
- * Appends the hashes of rows `size + 1 ...` to the stored tree of `size` leaves. Called by the
- * access-log append path inside its transaction and under its lock: one read, one write and about
- * one insert for every eight rows.
+ * What appending the hashes of rows `size + 1 ...` to the stored tree of `size` leaves writes,
+ * computed in memory (about one node for every eight rows). Called by the access-log append path
+ * inside its transaction and under its lock, with the tree head it read there (null: no head yet).
  */
-export async function appendToTree(trx: Db, size: number, rowHashes: readonly string[]): Promise<void> {
-  const frontier = await treeAt(trx, size)
-  const nodes: Node[] = []
+export async function growTree(trx: Db, size: number, rowHashes: readonly string[], stored?: StoredTreeHead | null): Promise<TreeWrites> {
+  const frontier = await treeAt(trx, size, stored)
+  const nodes: TreeNode[] = []
   extendAll(frontier, rowHashes, nodes)
-  await saveTree(trx, frontier, nodes)
+  return { nodes, head: headOf(frontier) }
+}
+
+/** Appends the hashes of rows `size + 1 ...` to the stored tree of `size` leaves (inside the append's transaction). */
+export async function appendToTree(trx: Db, size: number, rowHashes: readonly string[], stored?: StoredTreeHead | null): Promise<void> {
+  await saveTree(trx, await growTree(trx, size, rowHashes, stored))
 }
 
 /** The stored tree at the log's current head (its size and root); call under the access-log lock. */

@@ -106,16 +106,21 @@ export function translateQueryError(error: unknown): unknown {
 
 // Kysely's driver calls client.query(text, values) and awaits it; wrapping that one call on each
 // new pooled client is the narrowest place to translate errors for every query, and to run the
-// hot-path statements of prepared.ts as named ones (parsed and planned once per connection).
+// hot-path statements of prepared.ts as named ones (parsed and planned once per connection). A text
+// of several statements without parameters (one round trip: the access-log append's BEGIN, lock
+// and head read) answers with its last statement's rows, which Kysely's driver would otherwise drop.
 function translateErrorsOf(client: pg.PoolClient): void {
   const original = client.query.bind(client) as (...args: unknown[]) => unknown
   const wrapped = (...args: unknown[]): unknown => {
     const name = typeof args[0] === 'string' ? preparedStatementName(args[0]) : undefined
     const result = name ? original({ name, text: args[0], values: args[1] }) : original(...args)
     if (result && typeof (result as Promise<unknown>).then === 'function') {
-      return (result as Promise<unknown>).catch((error: unknown) => {
-        throw translateQueryError(error)
-      })
+      return (result as Promise<unknown>).then(
+        (answer) => (Array.isArray(answer) ? answer.at(-1) : answer),
+        (error: unknown) => {
+          throw translateQueryError(error)
+        },
+      )
     }
     return result
   }
