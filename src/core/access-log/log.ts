@@ -333,12 +333,18 @@ export async function headRowId(db: Db): Promise<number> {
  */
 export async function verifyAccessLog(
   db: Db,
-  options: { batchSize?: number; onRow?: (id: number, hash: string) => void; onProgress?: ProgressCallback } = {},
+  options: {
+    batchSize?: number
+    /** Continue after row `id` (whose hash is `hash`), `rows` rows being already verified. */
+    from?: { id: number; hash: string; rows: number }
+    onRow?: (id: number, hash: string) => void
+    onProgress?: ProgressCallback
+  } = {},
 ): Promise<VerifyResult> {
   const batchSize = options.batchSize ?? 5000
-  let prevHash = GENESIS_HASH
-  let lastId = 0
-  let rows = 0
+  let prevHash = options.from?.hash ?? GENESIS_HASH
+  let lastId = options.from?.id ?? 0
+  let rows = options.from?.rows ?? 0
   const total = options.onProgress ? await headRowId(db) : 0
   for (;;) {
     const batch = await db
