@@ -28,7 +28,7 @@ beforeEach(async () => {
 afterEach(async () => t.close())
 
 async function bothWalks() {
-  const publicKeys = keys.all.map((k) => ({ id: k.id, publicKey: k.publicKey }))
+  const publicKeys = keys.all
   const threaded = await verifyLogWithCheckpoints(t.db, publicKeys, { target: t.config.database, chunkSize: 8, threads: 2 })
   const inProcess = await verifyLogWithCheckpoints(t.db, publicKeys)
   expect(threaded).toEqual(inProcess)
@@ -57,7 +57,7 @@ describe(`docs verify on threads, chunk by chunk, on ${backend}`, { timeout: 120
     expect(result).toMatchObject({ ok: true, rows: 100, lastId: 100, checkpoints: 2, problems: [] })
     // Every chunk joined clean (progress once per chunk), none walked again in process.
     const done: number[] = []
-    const publicKeys = keys.all.map((k) => ({ id: k.id, publicKey: k.publicKey }))
+    const publicKeys = keys.all
     const options = { target: t.config.database, chunkSize: 8, threads: 2, onProgress: (rows: number) => done.push(rows) }
     expect(await verifyLogWithCheckpoints(t.db, publicKeys, options)).toEqual(result)
     expect(done).toEqual([...Array.from({ length: 12 }, (_, i) => 8 * (i + 1)), 100])

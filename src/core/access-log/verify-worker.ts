@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { DatabaseTarget } from '../db/handle.js'
 import { openRowReader, type RowReader } from '../db/row-reader.js'
-import { accessLogHash } from './log.js'
-import { emptyFrontier, extendFrontier, rowLeafHash } from './merkle.js'
+import { accessLogDigest } from './log.js'
+import { digestWords, leafWords, nodeWords, wordsHex } from './tree-hash.js'
 
 // A verification thread (docs/decisions.md, "docs verify in parallel"): its own read-only
 // connection, one aligned chunk of rows at a time. A chunk that is clean (ids start + 1 ... end,
@@ -31,7 +31,7 @@ const READ_BATCH = 8192
 
 type Values = unknown[]
 
-function rowHash(v: Values): string {
+function rowDigest(v: Values): Buffer {
   const row = {
     id: v[0] as number,
     at: v[1] as string,
@@ -48,13 +48,26 @@ function rowHash(v: Values): string {
     user_agent: v[12] as string | null,
     action: v[13] as string,
   }
-  return accessLogHash(row, v[14] as string)
+  return accessLogDigest(row, v[14] as string)
+}
+
+// The chunk's Merkle frontier (merkle.ts, Frontier) on 8-word hashes (tree-hash.ts).
+interface Words {
+  size: number
+  hashes: Int32Array[]
+}
+
+function extend(frontier: Words, leaf: Int32Array): void {
+  let hash = leaf
+  for (let s = frontier.size; s % 2 === 1; s = (s - 1) / 2) hash = nodeWords(frontier.hashes.pop()!, hash)
+  frontier.hashes.push(hash)
+  frontier.size += 1
 }
 
 async function checkChunk(reader: RowReader, select: string, start: number, end: number, sizes: number[]): Promise<ChunkResult> {
   const notClean = { start, clean: false } as const
   const wanted = new Set(sizes)
-  const frontier = emptyFrontier()
+  const frontier: Words = { size: 0, hashes: [] }
   const frontiers: [number, string[]][] = []
   let firstPrev: string | null = null
   let prev: string | null = null
@@ -69,17 +82,16 @@ async function checkChunk(reader: RowReader, select: string, start: number, end:
       if (Number(v[0]) !== start + frontier.size + 1) return notClean
       if (prev === null) firstPrev = v[14] as string
       else if (v[14] !== prev) return notClean
-      if (rowHash(v) !== hash) return notClean
-      extendFrontier(frontier, rowLeafHash(hash))
+      const digest = rowDigest(v)
+      if (digest.toString('hex') !== hash) return notClean
+      extend(frontier, leafWords(digestWords(digest)))
       prev = hash
-      if (wanted.has(start + frontier.size)) frontiers.push([start + frontier.size, frontier.hashes.map(hex)])
+      if (wanted.has(start + frontier.size)) frontiers.push([start + frontier.size, frontier.hashes.map(wordsHex)])
     }
   }
   if (start + frontier.size !== end || firstPrev === null || prev === null) return notClean
-  return { start, clean: true, count: frontier.size, firstPrev, lastHash: prev, hashes: frontier.hashes.map(hex), frontiers }
+  return { start, clean: true, count: frontier.size, firstPrev, lastHash: prev, hashes: frontier.hashes.map(wordsHex), frontiers }
 }
-
-const hex = (b: Buffer) => b.toString('hex')
 
 async function main(): Promise<void> {
   const port = parentPort!
