@@ -101,3 +101,18 @@ describe(`docs verify on threads, chunk by chunk, on ${backend}`, { timeout: 120
     expect(await bothWalks()).toMatchObject({ ok: false, lastId: 59, lostIds: { from: 60, to: 100 } })
   })
 })
+
+describe('the tree hashes in 32-bit words', () => {
+  it('equal node:crypto for leaves and nodes of random hashes', async () => {
+    const { hash, randomBytes } = await import('node:crypto')
+    const { digestWords, leafWords, nodeWords, wordsHex } = await import('../../src/core/access-log/tree-hash.js')
+    for (let i = 0; i < 200; i++) {
+      const left = randomBytes(32)
+      const right = randomBytes(32)
+      expect(wordsHex(leafWords(digestWords(left)))).toBe(hash('sha256', Buffer.concat([Buffer.from([0]), left]), 'hex'))
+      expect(wordsHex(nodeWords(digestWords(left), digestWords(right)))).toBe(
+        hash('sha256', Buffer.concat([Buffer.from([1]), left, right]), 'hex'),
+      )
+    }
+  })
+})
