@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { accessLogHash } from '../../src/core/access-log/log.js'
 import { createCheckpoint, verifyLogWithCheckpoints } from '../../src/core/proof/checkpoints.js'
 import { loadSigningKeys, type SigningKeys } from '../../src/core/proof/keys.js'
+import type { Db } from '../../src/core/db/database.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers, fillAccessLog } from '../helpers/access-log.js'
 import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
@@ -27,26 +28,25 @@ beforeEach(async () => {
 })
 afterEach(async () => t.close())
 
-async function bothWalks() {
-  const publicKeys = keys.all
-  const threaded = await verifyLogWithCheckpoints(t.db, publicKeys, { target: t.config.database, chunkSize: 8, threads: 2 })
-  const inProcess = await verifyLogWithCheckpoints(t.db, publicKeys)
+async function bothWalks(on: TestDatabase = t, signing: SigningKeys = keys) {
+  const threaded = await verifyLogWithCheckpoints(on.db, signing.all, { target: on.config.database, chunkSize: 8, threads: 2 })
+  const inProcess = await verifyLogWithCheckpoints(on.db, signing.all)
   expect(threaded).toEqual(inProcess)
   return threaded
 }
 
-async function setIp(id: number, ip: string): Promise<void> {
-  await t.db.updateTable('access_log').set({ ip }).where('id', '=', id).execute()
+async function setIp(id: number, ip: string, db: Db = t.db): Promise<void> {
+  await db.updateTable('access_log').set({ ip }).where('id', '=', id).execute()
 }
 
 // Rewrites the rows from `from` on with a valid chain, as an insider covering their tracks would.
-async function rechain(from: number): Promise<void> {
-  const rows = await t.db.selectFrom('access_log').selectAll().where('id', '>=', from).orderBy('id').execute()
-  const before = await t.db.selectFrom('access_log').select('hash').where('id', '<', from).orderBy('id', 'desc').limit(1).executeTakeFirst()
+async function rechain(from: number, db: Db = t.db): Promise<void> {
+  const rows = await db.selectFrom('access_log').selectAll().where('id', '>=', from).orderBy('id').execute()
+  const before = await db.selectFrom('access_log').select('hash').where('id', '<', from).orderBy('id', 'desc').limit(1).executeTakeFirst()
   let prev = before?.hash ?? '0'.repeat(64)
   for (const row of rows) {
     const hash = accessLogHash({ ...row, id: Number(row.id), port: row.port == null ? null : Number(row.port) }, prev)
-    await t.db.updateTable('access_log').set({ prev_hash: prev, hash }).where('id', '=', row.id).execute()
+    await db.updateTable('access_log').set({ prev_hash: prev, hash }).where('id', '=', row.id).execute()
     prev = hash
   }
 }
@@ -57,9 +57,8 @@ describe(`docs verify on threads, chunk by chunk, on ${backend}`, { timeout: 120
     expect(result).toMatchObject({ ok: true, rows: 100, lastId: 100, checkpoints: 2, problems: [] })
     // Every chunk joined clean (progress once per chunk), none walked again in process.
     const done: number[] = []
-    const publicKeys = keys.all
     const options = { target: t.config.database, chunkSize: 8, threads: 2, onProgress: (rows: number) => done.push(rows) }
-    expect(await verifyLogWithCheckpoints(t.db, publicKeys, options)).toEqual(result)
+    expect(await verifyLogWithCheckpoints(t.db, keys.all, options)).toEqual(result)
     expect(done).toEqual([...Array.from({ length: 12 }, (_, i) => 8 * (i + 1)), 100])
   })
 
@@ -99,6 +98,27 @@ describe(`docs verify on threads, chunk by chunk, on ${backend}`, { timeout: 120
     ])
     await t.db.deleteFrom('access_log').where('id', '>', 90).execute()
     expect(await bothWalks()).toMatchObject({ ok: false, lastId: 59, lostIds: { from: 60, to: 100 } })
+  })
+})
+
+describe(`a checkpoint of the empty log, on ${backend}`, { timeout: 120_000 }, () => {
+  it('does not keep the later checkpoints from being checked', async () => {
+    const d = await createTestDatabase()
+    try {
+      const k = loadSigningKeys(d.config.signingKeyFile, { create: true })
+      await makeFirm(d.db)
+      const client = await makeClient(d.db, d.key)
+      await createCheckpoint(d.db, k)
+      await fillAccessLog(d, 20, { documentId: (await makeDocument(d, client.id)).id, clientId: client.id })
+      await createCheckpoint(d.db, k)
+      await dropAccessLogTriggers(d.db)
+      await setIp(5, '198.51.100.5', d.db)
+      await rechain(5, d.db)
+      const result = await bothWalks(d, k)
+      expect(result.problems).toEqual([expect.stringMatching(/^checkpoint 2 \(20 rows, signed .*\) does not match the rows/)])
+    } finally {
+      await d.close()
+    }
   })
 })
 
