@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { accessLogHash } from '../../src/core/access-log/log.js'
+import { accessLogHash, recordAccess } from '../../src/core/access-log/log.js'
 import { createCheckpoint, verifyLogWithCheckpoints } from '../../src/core/proof/checkpoints.js'
 import { loadSigningKeys, type SigningKeys } from '../../src/core/proof/keys.js'
 import type { Db } from '../../src/core/db/database.js'
@@ -22,7 +22,9 @@ beforeEach(async () => {
   const target = { documentId: (await makeDocument(t, client.id)).id, clientId: client.id }
   await fillAccessLog(t, 37, target)
   await createCheckpoint(t.db, keys)
-  await fillAccessLog(t, 63, target)
+  await fillAccessLog(t, 62, target)
+  // Row 100: text beyond ASCII and every optional column set (PostgreSQL hashes it in SQL).
+  await recordAccess(t.db, { ...target, channel: 'portal', action: 'download', ip: '2001:db8::1', port: 443, userAgent: 'Navegador de João — ação 🚀' })
   await createCheckpoint(t.db, keys)
   await dropAccessLogTriggers(t.db)
 })
