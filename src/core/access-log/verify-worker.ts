@@ -15,10 +15,7 @@ import { digestWords, leafWords, nodeWords, wordsHex } from './tree-hash.js'
 
 export interface VerifyWorkerData {
   target: DatabaseTarget
-  /**
-   * The compiled SELECT for `id > ? and id <= ?` in id order: of CANONICAL_FIELDS, prev_hash and
-   * hash, or (PostgreSQL) of id, prev_hash, hash and whether the server found the row's hash right.
-   */
+  /** The compiled SELECT of the row columns, CANONICAL_FIELDS then prev_hash and hash, for `id > ? and id <= ?` in id order. */
   select: string
 }
 /** Rows `start + 1` to `end`; `sizes` are the checkpoint sizes inside. */
@@ -81,15 +78,12 @@ async function checkChunk(reader: RowReader, select: string, start: number, end:
     // The next read runs on the server (PostgreSQL) while this batch is hashed.
     next = from + READ_BATCH < end ? read(from + READ_BATCH) : null
     for (const v of rows) {
-      // Four columns: the server hashed the row (SERVER_CHECKED_ROW); otherwise all of them.
-      const checked = v.length === 4
-      const hash = (checked ? v[2] : v[15]) as string
-      const prevHash = (checked ? v[1] : v[14]) as string
+      const hash = v[15] as string
       if (Number(v[0]) !== start + frontier.size + 1) return notClean
-      if (prev === null) firstPrev = prevHash
-      else if (prevHash !== prev) return notClean
-      const digest = checked ? Buffer.from(hash, 'hex') : rowDigest(v)
-      if (checked ? v[3] !== true : digest.toString('hex') !== hash) return notClean
+      if (prev === null) firstPrev = v[14] as string
+      else if (v[14] !== prev) return notClean
+      const digest = rowDigest(v)
+      if (digest.toString('hex') !== hash) return notClean
       extend(frontier, leafWords(digestWords(digest)))
       prev = hash
       if (wanted.has(start + frontier.size)) frontiers.push([start + frontier.size, frontier.hashes.map(wordsHex)])
