@@ -34,7 +34,7 @@ export interface WalkOptions {
   sizes?: readonly number[]
   /** Rows per chunk, a power of two (default 65,536); logs shorter than one chunk are walked in process. */
   chunkSize?: number
-  /** Threads (default: one per core). */
+  /** Threads (default: one per core, at most 8). */
   threads?: number
   onProgress?: ProgressCallback
 }
@@ -60,7 +60,8 @@ export async function walkAccessLog(db: Db, options: WalkOptions = {}): Promise<
     wanted: new Set(options.sizes ?? []),
   }
   if (state.wanted.has(0)) state.roots.set(0, frontierRoot(state.frontier).toString('hex'))
-  const threads = Math.max(0, options.threads ?? availableParallelism())
+  // At most 8 by default: each thread holds a database connection (PostgreSQL's default limit is 100).
+  const threads = Math.max(0, options.threads ?? Math.min(availableParallelism(), 8))
   const head = await headRowId(db)
   let from = 0
   if (options.target && threads > 0 && head >= chunkSize) {
