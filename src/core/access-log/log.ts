@@ -84,7 +84,7 @@ export function canonicalEncoding(row: CanonicalRow): Buffer {
 // Written straight into one reused buffer with `head` bytes free before and `tail` after, and
 // returned as a view of it valid until the next call: hashing a row is the whole cost of
 // `confi docs verify` (docs/performance.md, scale bench); a Buffer per field cost three times as
-// much, and a buffer per row with the lengths measured first another third.
+// much, and a buffer per row with the lengths measured first 10 to 30% more.
 let scratch = Buffer.allocUnsafe(4096)
 
 function encodeInto(row: CanonicalRow, head: number, tail: number): Buffer {
