@@ -11,11 +11,13 @@ const outdir = join(root, 'dist', 'confi')
 rmSync(outdir, { recursive: true, force: true })
 
 await build({
-  // The access-log commit thread is started by file name, so it is an entry point of its own
-  // (dist/confi/access-log-worker.js, found by core/access-log/commit-thread.ts).
+  // The access-log commit and verification threads are started by file name, so each is an entry
+  // point of its own (dist/confi/access-log-worker.js and verify-worker.js, found by
+  // core/access-log/worker-file.ts).
   entryPoints: {
     confi: join(root, 'dist', 'cli', 'entry.js'),
     'access-log-worker': join(root, 'dist', 'core', 'access-log', 'commit-worker.js'),
+    'verify-worker': join(root, 'dist', 'core', 'access-log', 'verify-worker.js'),
   },
   outdir,
   bundle: true,

@@ -55,6 +55,7 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
       const result = await verifyLogWithCheckpoints(db, keys, {
         expectHead: options.expectHead,
         onProgress: progress?.update,
+        target: context.config().database,
       }).finally(() => progress?.done())
       if (options.json) context.out.json(result)
       if (!result.ok) {

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { DatabaseTarget, Db } from '../db/database.js'
 import { UnavailableError, ValidationError } from '../errors.js'
 import { checkEntry, createAccessLogWriter, recordOf, type AccessEntry, type AccessLogWriter, type AccessRecord } from './log.js'
 import type { WorkerReply, WorkerRequest } from './commit-worker.js'
+import { workerFile } from './worker-file.js'
 
 // The portal's access-log writer (docs/decisions.md, "Download speed (issue 13)"). On SQLite the
 // commit with synchronous=FULL waits for an fsync, and better-sqlite3 waits synchronously: on the
@@ -25,21 +24,6 @@ export function startAccessLogWriter(db: Db, target: DatabaseTarget): ClosableAc
   return { ...writer, close: () => writer.flush() }
 }
 
-// Where the compiled worker is: beside this module (tsc's dist/), at the bundle's root when this
-// module is bundled into dist/confi/ or one of its chunks/, and, for the test runner that runs
-// src/ as TypeScript, the copy `npm run build` put in dist/ (npm test builds first).
-function workerFile(): string {
-  const candidates = [
-    './commit-worker.js',
-    './access-log-worker.js',
-    '../access-log-worker.js',
-    '../../../dist/core/access-log/commit-worker.js',
-  ].map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
-  const found = candidates.find((file) => existsSync(file))
-  if (!found) throw new UnavailableError(`the access-log commit worker is missing (looked for ${candidates[0]}): run 'npm run build'`)
-  return found
-}
-
 interface Waiting {
   entry: AccessEntry
   resolve: (row: AccessRecord) => void
@@ -57,7 +41,7 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
   // Node flags pass on to the thread (--cpu-prof profiles it too), except --input-type, which a
   // thread started from a file refuses.
   const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
-  const worker = new Worker(workerFile(), { workerData: { path }, execArgv })
+  const worker = new Worker(workerFile('commit-worker', 'access-log-worker', 'access-log commit worker'), { workerData: { path }, execArgv })
   const waiting = new Map<number, Waiting>()
   let nextId = 1
   let failure: Error | null = null

@@ -173,6 +173,20 @@ export function extendFrontier(
   frontier.size += 1
 }
 
+/**
+ * Adds a complete subtree of 2^level leaves, given its root, to a frontier whose size is a
+ * multiple of 2^level: an aligned run of 2^level leaves is one node of the RFC 9162 tree, so the
+ * verification threads hash their chunk alone and the main thread joins the chunks.
+ */
+export function appendSubtree(frontier: Frontier, level: number, root: Buffer): void {
+  const width = 2 ** level
+  if (frontier.size % width !== 0) throw new ConfiError(`a subtree of ${width} leaves cannot follow ${frontier.size} leaves`)
+  let hash = root
+  for (let s = frontier.size / width; odd(s); s = half(s)) hash = nodeHash(frontier.hashes.pop()!, hash)
+  frontier.hashes.push(hash)
+  frontier.size += width
+}
+
 /** The root hash of the tree a frontier describes (RFC 9162: the empty tree hashes to SHA-256 of nothing). */
 export function frontierRoot(frontier: Frontier): Buffer {
   if (frontier.hashes.length === 0) return EMPTY_ROOT

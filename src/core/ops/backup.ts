@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { verifyAccessLog, type ProgressCallback, type VerifyResult } from '../access-log/log.js'
+import type { ProgressCallback, VerifyResult } from '../access-log/log.js'
+import { walkAccessLog } from '../access-log/verify.js'
 import { openSqliteForCheck, openSqliteHandle } from '../db/database.js'
 import { ConflictError, ConfiError, ValidationError } from '../errors.js'
 import { makePrivate } from '../file-modes.js'
@@ -86,7 +87,8 @@ async function checkCopy(path: string, progress: BackupProgress): Promise<Verify
       )
     }
     progress.onStep?.('access-log')
-    return await verifyAccessLog(copy.db, { onProgress: progress.onProgress })
+    const walk = await walkAccessLog(copy.db, { target: { kind: 'sqlite', path }, onProgress: progress.onProgress })
+    return walk.chain
   } finally {
     await copy.close()
   }

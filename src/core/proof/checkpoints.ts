@@ -1,7 +1,9 @@
 import { takeLock, type Db } from '../db/database.js'
 import { nowIso } from '../time.js'
-import { verifyAccessLog, type ProgressCallback } from '../access-log/log.js'
-import { emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, syncTreeIn } from '../access-log/merkle.js'
+import type { DatabaseTarget } from '../db/handle.js'
+import type { ProgressCallback } from '../access-log/log.js'
+import { syncTreeIn } from '../access-log/merkle.js'
+import { walkAccessLog } from '../access-log/verify.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
 
 // Checkpoints: signed tree heads of the access log (docs/receipts.md#checkpoints), and the
@@ -104,7 +106,14 @@ export interface LogVerification {
 export async function verifyLogWithCheckpoints(
   db: Db,
   keys: readonly PublicKeyInfo[],
-  options: { expectHead?: { id: number; hash: string }; onProgress?: ProgressCallback } = {},
+  options: {
+    expectHead?: { id: number; hash: string }
+    onProgress?: ProgressCallback
+    /** Where the database is: the walk then runs on threads (core/access-log/verify.ts). */
+    target?: DatabaseTarget
+    chunkSize?: number
+    threads?: number
+  } = {},
 ): Promise<LogVerification> {
   const rows = await db.selectFrom('checkpoints').selectAll().orderBy('tree_size').orderBy('id').execute()
   const checkpoints = rows.map(toCheckpoint)
@@ -113,33 +122,23 @@ export async function verifyLogWithCheckpoints(
     const problem = checkSignature(checkpoint, keys)
     if (problem) problems.push(problem)
   }
-  const frontier = emptyFrontier()
-  let next = 0
-  let gap: number | null = null
-  const chain = await verifyAccessLog(db, {
-    onProgress: options.onProgress,
-    onRow(id, hash) {
-      if (id !== frontier.size + 1) {
-        gap ??= frontier.size + 1
-        return
-      }
-      extendFrontier(frontier, rowLeafHash(hash))
-      for (; next < checkpoints.length && checkpoints[next].treeSize === frontier.size; next++) {
-        const c = checkpoints[next]
-        const root = frontierRoot(frontier).toString('hex')
-        if (root !== c.rootHash) {
-          problems.push(
-            `checkpoint ${c.id} (${c.treeSize} rows, signed ${c.at}) does not match the rows: a row up to id ${c.treeSize} was changed since`,
-          )
-        }
-      }
-    },
-  })
+  // Checkpoints first, then the walk reads the head: every checkpoint read covers rows it will see.
+  const { target, chunkSize, threads, onProgress } = options
+  const walk = await walkAccessLog(db, { target, chunkSize, threads, onProgress, sizes: checkpoints.map((c) => c.treeSize) })
+  for (const c of checkpoints) {
+    const root = walk.roots.get(c.treeSize)
+    if (root !== undefined && root !== c.rootHash) {
+      problems.push(
+        `checkpoint ${c.id} (${c.treeSize} rows, signed ${c.at}) does not match the rows: a row up to id ${c.treeSize} was changed since`,
+      )
+    }
+  }
+  const { chain, gap } = walk
   if (!chain.ok) {
     problems.unshift(`access log broken at row ${chain.rowId}: ${chain.reason} (${chain.rows} rows before it verify)`)
   }
   if (gap !== null) problems.push(`row ${gap} is missing from the middle of the log: ids must run 1, 2, 3... without gaps`)
-  const lastId = frontier.size
+  const lastId = walk.frontier.size
   const lastHash = chain.ok ? chain.lastHash : ''
   let lostTo = 0
   const newest = checkpoints.at(-1) ?? null

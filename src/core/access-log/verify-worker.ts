@@ -1,0 +1,118 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import type { DatabaseTarget } from '../db/handle.js'
+import { openRowReader, type RowReader } from '../db/row-reader.js'
+import { accessLogDigest } from './log.js'
+import { digestWords, leafWords, nodeWords, wordsHex } from './tree-hash.js'
+
+// A verification thread (docs/decisions.md, "docs verify in parallel"): its own read-only
+// connection, one aligned chunk of rows at a time. A chunk that is clean (ids start + 1 ... end,
+// every hash and every link inside it right) is answered with what the main thread needs to join
+// it: its first prev_hash, its last hash and its Merkle frontier (one hash, the subtree root, for a
+// whole chunk), plus the frontier at each checkpoint size inside it. Anything else is answered
+// "not clean" and the main thread walks that chunk itself, so every report keeps the wording and
+// the counts of the one-row-at-a-time walk (log.ts, verifyAccessLog). Started by verify.ts; the
+// CLI bundle ships it as its own entry point (scripts/bundle-cli.mjs).
+
+export interface VerifyWorkerData {
+  target: DatabaseTarget
+  /** The compiled SELECT of the row columns, CANONICAL_FIELDS then prev_hash and hash, for `id > ? and id <= ?` in id order. */
+  select: string
+}
+/** Rows `start + 1` to `end`; `sizes` are the checkpoint sizes inside. */
+export type ChunkTask = { start: number; end: number; sizes: number[] }
+export type ChunkRequest = ChunkTask | { close: true }
+export type ChunkResult =
+  | { start: number; clean: true; count: number; firstPrev: string; lastHash: string; hashes: string[]; frontiers: [number, string[]][] }
+  | { start: number; clean: false }
+export type ChunkReply = ChunkResult | { fatal: string }
+
+// Rows are read this many at a time within a chunk: a few MB of arrays, whatever the chunk size.
+const READ_BATCH = 8192
+
+type Values = unknown[]
+
+function rowDigest(v: Values): Buffer {
+  const row = {
+    id: v[0] as number,
+    at: v[1] as string,
+    document_id: v[2] as number,
+    attachment_id: v[3] as number | null,
+    client_id: v[4] as number,
+    user_id: v[5] as number | null,
+    username: v[6] as string | null,
+    user_name: v[7] as string | null,
+    channel: v[8] as string,
+    delivery_id: v[9] as number | null,
+    ip: v[10] as string | null,
+    port: v[11] as number | null,
+    user_agent: v[12] as string | null,
+    action: v[13] as string,
+  }
+  return accessLogDigest(row, v[14] as string)
+}
+
+// The chunk's Merkle frontier (merkle.ts, Frontier) on 8-word hashes (tree-hash.ts).
+interface Words {
+  size: number
+  hashes: Int32Array[]
+}
+
+function extend(frontier: Words, leaf: Int32Array): void {
+  let hash = leaf
+  for (let s = frontier.size; s % 2 === 1; s = (s - 1) / 2) hash = nodeWords(frontier.hashes.pop()!, hash)
+  frontier.hashes.push(hash)
+  frontier.size += 1
+}
+
+async function checkChunk(reader: RowReader, select: string, start: number, end: number, sizes: number[]): Promise<ChunkResult> {
+  const notClean = { start, clean: false } as const
+  const wanted = new Set(sizes)
+  const frontier: Words = { size: 0, hashes: [] }
+  const frontiers: [number, string[]][] = []
+  let firstPrev: string | null = null
+  let prev: string | null = null
+  const read = (from: number) => reader.rows(select, [from, Math.min(from + READ_BATCH, end)])
+  let next: Promise<unknown[][]> | null = read(start)
+  for (let from = start; next; from += READ_BATCH) {
+    const rows = await next
+    // The next read runs on the server (PostgreSQL) while this batch is hashed.
+    next = from + READ_BATCH < end ? read(from + READ_BATCH) : null
+    for (const v of rows) {
+      const hash = v[15] as string
+      if (Number(v[0]) !== start + frontier.size + 1) return notClean
+      if (prev === null) firstPrev = v[14] as string
+      else if (v[14] !== prev) return notClean
+      const digest = rowDigest(v)
+      if (digest.toString('hex') !== hash) return notClean
+      extend(frontier, leafWords(digestWords(digest)))
+      prev = hash
+      if (wanted.has(start + frontier.size)) frontiers.push([start + frontier.size, frontier.hashes.map(wordsHex)])
+    }
+  }
+  if (start + frontier.size !== end || firstPrev === null || prev === null) return notClean
+  return { start, clean: true, count: frontier.size, firstPrev, lastHash: prev, hashes: frontier.hashes.map(wordsHex), frontiers }
+}
+
+async function main(): Promise<void> {
+  const port = parentPort!
+  const { target, select } = workerData as VerifyWorkerData
+  let reader: RowReader
+  try {
+    reader = await openRowReader(target)
+  } catch (error) {
+    port.postMessage({ fatal: (error as Error).message } satisfies ChunkReply)
+    return
+  }
+  port.on('message', (request: ChunkRequest) => {
+    if ('close' in request) {
+      void reader.close().finally(() => port.close())
+      return
+    }
+    checkChunk(reader, select, request.start, request.end, request.sizes).then(
+      (reply) => port.postMessage(reply),
+      (error: unknown) => port.postMessage({ fatal: (error as Error).message } satisfies ChunkReply),
+    )
+  })
+}
+
+void main()

@@ -1,0 +1,38 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createCheckpoint } from '../../src/core/proof/checkpoints.js'
+import { loadSigningKeys } from '../../src/core/proof/keys.js'
+import { runConfi } from '../helpers/cli.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { dropAccessLogTriggers, fillAccessLog } from '../helpers/access-log.js'
+import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
+
+// A log longer than one chunk (65,536 rows): the built CLI checks it on its verification threads,
+// whose worker the bundle ships as an entry point of its own (scripts/bundle-cli.mjs).
+const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
+const ROWS = 70_000
+
+let t: TestDatabase
+beforeEach(async () => {
+  t = await createTestDatabase()
+  const keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
+  await makeFirm(t.db)
+  const client = await makeClient(t.db, t.key)
+  await fillAccessLog(t, ROWS, { documentId: (await makeDocument(t, client.id)).id, clientId: client.id })
+  await createCheckpoint(t.db, keys)
+})
+afterEach(async () => t.close())
+
+describe(`confi docs verify over more than one chunk, on ${backend}`, { timeout: 300_000 }, () => {
+  it('verifies the whole log and its checkpoint, then names a row edited in the second chunk', async () => {
+    const sound = await runConfi(['docs', 'verify'], { env: t.env, cwd: t.dir })
+    expect([sound.code, sound.stderr]).toEqual([0, expect.stringMatching(/^head 70000:[0-9a-f]{64} /)])
+    expect(sound.stdout).toMatch(/^access log intact: 70000 rows; 1 checkpoint verified, the newest covering 70000 rows/)
+    await dropAccessLogTriggers(t.db)
+    await t.db.updateTable('access_log').set({ ip: '198.51.100.1' }).where('id', '=', 68_000).execute()
+    const edited = await runConfi(['docs', 'verify'], { env: t.env, cwd: t.dir })
+    expect([edited.code, edited.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^confi: access log broken at row 68000: its contents do not match its hash: the row was edited \(67999 rows before it verify\)/),
+    ])
+  })
+})
