@@ -8,9 +8,9 @@ import {
   createAccessLogWriter,
   GENESIS_HASH,
   recordAccess,
-  verifyAccessLog,
   type AccessEntry,
 } from '../../src/core/access-log/log.js'
+import { verifyAccessLog } from '../../src/core/access-log/chain-walk.js'
 import { databaseSource, memorySource, rowLeafHash, subtreeHash } from '../../src/core/access-log/merkle.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers } from '../helpers/access-log.js'

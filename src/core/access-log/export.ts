@@ -29,7 +29,7 @@ import {
   type PendingAppend,
 } from './export-state.js'
 import { filterWhere, parseTimeZone, type AccessLogFilters } from './filter.js'
-import { headRowId, type ProgressCallback } from './log.js'
+import { headRowId, type ProgressCallback } from './chain-walk.js'
 
 export interface ExportOptions {
   filters: AccessLogFilters

@@ -10,7 +10,7 @@ import { digestWords, leafWords, nodeWords, wordsHex } from './tree-hash.js'
 // it: its first prev_hash, its last hash and its Merkle frontier (one hash, the subtree root, for a
 // whole chunk), plus the frontier at each checkpoint size inside it. Anything else is answered
 // "not clean" and the main thread walks that chunk itself, so every report keeps the wording and
-// the counts of the one-row-at-a-time walk (log.ts, verifyAccessLog). Started by verify.ts; the
+// the counts of the one-row-at-a-time walk (chain-walk.ts, verifyAccessLog). Started by verify.ts; the
 // CLI bundle ships it as its own entry point (scripts/bundle-cli.mjs).
 
 export interface VerifyWorkerData {

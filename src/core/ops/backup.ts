@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import type { ProgressCallback, VerifyResult } from '../access-log/log.js'
+import type { ProgressCallback, VerifyResult } from '../access-log/chain-walk.js'
 import { walkAccessLog } from '../access-log/verify.js'
 import { openSqliteForCheck, openSqliteHandle } from '../db/database.js'
 import { ConflictError, ConfiError, ValidationError } from '../errors.js'

@@ -1,7 +1,7 @@
 import { takeLock, type Db } from '../db/database.js'
 import { nowIso } from '../time.js'
 import type { DatabaseTarget } from '../db/handle.js'
-import type { ProgressCallback } from '../access-log/log.js'
+import type { ProgressCallback } from '../access-log/chain-walk.js'
 import { syncTreeIn } from '../access-log/merkle.js'
 import { walkAccessLog } from '../access-log/verify.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
