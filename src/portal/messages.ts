@@ -249,6 +249,7 @@ export const m = {
 
   users: {
     title: 'Usuários',
+    twoFactorOn: 'verificação em duas etapas ativa',
     intro: 'Gerencie quem acessa a Área do Cliente da sua empresa.',
     newHeading: 'Novo usuário',
     newSubmit: 'Cadastrar',

@@ -22,6 +22,10 @@ async function anaWithTwoFactor() {
 describe('confi users reset-2fa', () => {
   it('turns two-factor off, deletes the recovery codes, ends the sessions and writes an event', async () => {
     const ana = await anaWithTwoFactor()
+    const bia = await makeUser(t.db, { clientId: ana.clientId, username: 'bia' })
+    const listed = JSON.parse((await confi(['users', 'list', '--json'])).stdout)
+    expect(listed.map((u: { id: number; twoFactor: boolean }) => [u.id, u.twoFactor])).toEqual([[ana.id, true], [bia.id, false]])
+    expect((await confi(['users', 'list'])).stdout).toMatch(/^.*\bana\b.*\bon\b.*$/m)
     const result = await confi(['users', 'reset-2fa', 'ana', '--json'])
     expect(result.code, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({ userId: ana.id, username: 'ana', twoFactor: false, sessionsEnded: true })
@@ -31,6 +35,7 @@ describe('confi users reset-2fa', () => {
     const event = await t.db.selectFrom('events').selectAll().where('action', '=', 'user.two_factor_reset').executeTakeFirstOrThrow()
     expect(event.actor).toMatch(/^cli:/)
     expect(event.user_id).toBe(ana.id)
+    expect(JSON.parse((await confi(['users', 'list', '--json'])).stdout)[0].twoFactor).toBe(false)
   })
 
   it('says so in one line, changing nothing, for an unknown user or one without two-factor', async () => {

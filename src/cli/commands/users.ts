@@ -61,12 +61,13 @@ export function registerUsers(program: Command, context: CliContext): void {
     )
     .action(
       async (options: { client?: string; status?: UserStatus; tz: string; json?: boolean }) => {
-        const { listUsers, resolveClient, listClientsByIds, formatTaxId } = await loadCore()
+        const { listUsers, resolveClient, listClientsByIds, formatTaxId, twoFactorUserIds } = await loadCore()
         const db = await context.db()
         const clientId =
           options.client === undefined ? undefined : (await resolveClient(db, options.client)).id
         const rows = await listUsers(db, { clientId, status: options.status })
-        if (options.json) return context.out.json(rows.map(userJson))
+        const twoFactor = await twoFactorUserIds(db, rows.map((u) => u.id))
+        if (options.json) return context.out.json(rows.map((u) => ({ ...userJson(u), twoFactor: twoFactor.has(u.id) })))
         // Only the clients these users belong to, not the whole client list.
         const owners = await listClientsByIds(db, rows.map((u) => u.clientId))
         const taxIds = new Map(owners.map((c) => [c.id, formatTaxId(c.taxId)]))
@@ -79,6 +80,7 @@ export function registerUsers(program: Command, context: CliContext): void {
             { header: 'Name', value: (u) => u.name },
             { header: 'Role', value: (u) => u.role },
             { header: 'Status', value: (u) => u.status },
+            { header: '2FA', value: (u) => (twoFactor.has(u.id) ? 'on' : '') },
             { header: 'Origin', value: (u) => u.origin },
             { header: 'Created', value: (u) => formatTime(u.createdAt, options.tz) },
             { header: 'Last login', value: (u) => formatTime(u.lastLoginAt, options.tz) },

@@ -44,6 +44,21 @@ export async function twoFactorState(db: Db, userId: number): Promise<TwoFactorS
   return { enabled: true, recoveryCodesLeft: Number(left.n) }
 }
 
+/** Which of these users have two-factor login on: for the lists of users (portal and CLI). */
+export async function twoFactorUserIds(db: Db, userIds: readonly number[]): Promise<Set<number>> {
+  const on = new Set<number>()
+  for (let i = 0; i < userIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('two_factor')
+      .select('user_id')
+      .where('user_id', 'in', userIds.slice(i, i + 500))
+      .where('enabled_at', 'is not', null)
+      .execute()
+    for (const row of rows) on.add(Number(row.user_id))
+  }
+  return on
+}
+
 /** Whether the firm's policy makes this user have two-factor login. */
 export function twoFactorRequired(policy: TwoFactorPolicy, user: Pick<ClientUser, 'role'>): boolean {
   return policy === 'all' || (policy === 'admins' && user.role === 'admin')

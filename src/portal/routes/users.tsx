@@ -25,6 +25,7 @@ import type { FormValues } from '../views/auth.js'
 import { NEW_USER_PREFIX, UserPage, UsersPage } from '../views/users.js'
 import { fieldErrors, type FieldError } from '../views/fields.js'
 import { confirmPassword } from '../../core/identity/passwords.js'
+import { twoFactorUserIds } from '../../core/identity/two-factor.js'
 
 function actorOf(auth: Auth): Actor {
   return { kind: 'client_user', userId: auth.user.id }
@@ -56,6 +57,7 @@ async function usersPage(
       selfId: auth.user.id,
       users,
       arrivals: await arrivalsOf(c.var.deps.db, users.map((u) => u.id)),
+      twoFactor: await twoFactorUserIds(c.var.deps.db, users.map((u) => u.id)),
       notice: m.users.done[c.req.query('feito') ?? ''],
       ...extra,
     }),

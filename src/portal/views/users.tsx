@@ -66,6 +66,8 @@ export function UsersPage(props: {
   selfId: number
   users: ClientUser[]
   arrivals: Map<number, Arrival>
+  /** Users with two-factor login on. */
+  twoFactor: Set<number>
   notice?: string
   errors?: FieldError[]
   values?: FormValues
@@ -111,7 +113,15 @@ export function UsersPage(props: {
                 </td>
                 <td data-label={m.users.columns.username}>{u.username}</td>
                 <td data-label={m.users.columns.role}>{m.roles[u.role]}</td>
-                <td data-label={m.users.columns.status}>{m.statuses[u.status]}</td>
+                <td data-label={m.users.columns.status}>
+                  {m.statuses[u.status]}
+                  {props.twoFactor.has(u.id) ? (
+                    <>
+                      <br />
+                      <small class="muted">{m.users.twoFactorOn}</small>
+                    </>
+                  ) : null}
+                </td>
                 <td data-label={m.users.columns.arrival}>
                   <ArrivalText user={u} arrival={props.arrivals.get(u.id)} />
                 </td>
