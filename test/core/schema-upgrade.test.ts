@@ -6,9 +6,10 @@ import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../src/core
 import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../src/core/db/database.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
-// Rows written by earlier releases, one INSERT each (a text value may span lines): the version-1 release's (loaded at every
-// older version) and the previous release's, at version 6, with rows in the tables versions 2 to 6
-// added (deliveries, outbox, tree, checkpoints, receipts).
+// Rows written by earlier releases, one INSERT each (a text value may span lines): the version-1
+// release's (loaded at every older version), the version-6 release's, with rows in the tables
+// versions 2 to 6 added (deliveries, outbox, tree, checkpoints, receipts), and the previous
+// release's, at version 7, which also holds a live session and an ended one.
 function fixture(name: string): string[] {
   return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
     .split(/\n(?=INSERT INTO |-- )/)
@@ -19,6 +20,7 @@ function fixture(name: string): string[] {
 const FIXTURES = [
   { name: 'schema-v1-data.sql', versions: schemaSteps().map((step) => step.version) },
   { name: 'schema-v6-data.sql', versions: [6] },
+  { name: 'schema-v7-data.sql', versions: [7] },
 ]
 
 function expectedCounts(lines: readonly string[]): Map<string, number> {
