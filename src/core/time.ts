@@ -26,22 +26,17 @@ export function addSeconds(iso: string, seconds: number): string {
 /** The firm's zone: Brazilian due dates, reminder days and people's times are read in it. */
 export const FIRM_TIME_ZONE = 'America/Sao_Paulo'
 
-// One formatter per zone: making one costs far more than using it (every documents page asks).
-const localDateFormats = new Map<string, Intl.DateTimeFormat>()
-
-/** The date (`YYYY-MM-DD`) of `at` in `zone`; en-CA writes dates that way. */
+/** The date (`YYYY-MM-DD`) of `at` in `zone`: the date part of localTime, through its cached formatter. */
 export function localDate(at: Date = now(), zone = FIRM_TIME_ZONE): string {
-  let format = localDateFormats.get(zone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    localDateFormats.set(zone, format)
-  }
-  return format.format(at)
+  return localTime(at.toISOString(), zone).slice(0, 10)
 }
 
 const localTimeFormats = new Map<string, Intl.DateTimeFormat>()
 
-/** An ISO time as `YYYY-MM-DD HH:MM:SS` in `zone`, for people; one formatter per zone. */
+/**
+ * An ISO time as `YYYY-MM-DD HH:MM:SS` in `zone`, for people. One formatter per zone: making one
+ * costs far more than using it (every documents page asks).
+ */
 export function localTime(iso: string, zone: string): string {
   let format = localTimeFormats.get(zone)
   if (!format) {

@@ -154,14 +154,19 @@ export function openSqliteHandle(path: string, create: boolean): BetterSqlite3.D
   return raw
 }
 
-function openSqliteReader(path: string): SqliteReader {
-  let handle: BetterSqlite3.Database
+/** A read-only connection of its own, for long reads (the export, the verification threads). */
+export function openReadOnlySqlite(path: string): BetterSqlite3.Database {
   try {
-    handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+    const handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
     handle.pragma('busy_timeout = 10000')
+    return handle
   } catch (error) {
-    throw new ConfiError(`cannot open the database ${path} for reading: ${(error as Error).message}`)
+    throw new UnavailableError(`cannot open the database ${path} for reading: ${(error as Error).message}`)
   }
+}
+
+function openSqliteReader(path: string): SqliteReader {
+  const handle = openReadOnlySqlite(path)
   return {
     begin: () => handle.exec('BEGIN'),
     prepare: (text) => handle.prepare(text),

@@ -1,6 +1,7 @@
-import BetterSqlite3 from 'better-sqlite3'
+import type BetterSqlite3 from 'better-sqlite3'
 import pg from 'pg'
 import { UnavailableError } from '../errors.js'
+import { openReadOnlySqlite } from './database.js'
 import type { DatabaseTarget } from './handle.js'
 import { describePostgresUrl } from './postgres.js'
 
@@ -20,13 +21,7 @@ export async function openRowReader(target: DatabaseTarget): Promise<RowReader> 
 }
 
 function sqliteRowReader(path: string): RowReader {
-  let handle: BetterSqlite3.Database
-  try {
-    handle = new BetterSqlite3(path, { readonly: true, fileMustExist: true })
-    handle.pragma('busy_timeout = 10000')
-  } catch (error) {
-    throw new UnavailableError(`cannot open the database ${path} for reading: ${(error as Error).message}`)
-  }
+  const handle = openReadOnlySqlite(path)
   const statements = new Map<string, BetterSqlite3.Statement>()
   return {
     async rows(text, parameters) {
