@@ -9,7 +9,7 @@ import type { PasswordHasher } from '../core/identity/passwords.js'
 import type { Session, SessionEndReason } from '../core/identity/sessions.js'
 import type { SecretKey } from '../core/tokens.js'
 import type { ClientUser } from '../core/identity/users.js'
-import type { ClientAddress } from '../core/clients/client-address.js'
+import type { ClientAddress } from './client-address.js'
 import { jsx, type JSXNode } from 'hono/jsx'
 import { CurrentPath, type Viewer } from './views/layout.js'
 
