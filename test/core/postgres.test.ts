@@ -10,7 +10,7 @@ import {
   takeLock,
   type Db,
 } from '../../src/core/db/database.js'
-import { resolveConfig } from '../../src/core/db/config.js'
+import { resolveConfig } from '../../src/core/config/app-config.js'
 import { ConfiError, UnavailableError, ValidationError } from '../../src/core/errors.js'
 import { useTestDatabase } from '../helpers/db.js'
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach } from 'vitest'
 import { applySchema, openDatabase, type Db, type OpenDatabase } from '../../src/core/db/database.js'
-import { resolveConfig, type Config } from '../../src/core/db/config.js'
+import { resolveConfig, type Config } from '../../src/core/config/app-config.js'
 import { loadSecretKey, type SecretKey } from '../../src/core/tokens.js'
 import { makeFirm } from './factories.js'
 

@@ -7,9 +7,8 @@ import type { Database } from './tables.js'
 export type Db = Kysely<Database>
 export type Backend = 'sqlite' | 'postgres'
 
-export type DatabaseTarget =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; poolSize: number }
+// Where the database is belongs to the application's configuration, read before any database opens.
+export type { DatabaseTarget } from '../config/app-config.js'
 
 export interface OpenDatabase {
   db: Db
