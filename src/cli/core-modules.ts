@@ -16,7 +16,7 @@ import * as identity_password_resets from '../core/identity/password-resets.js'
 import * as identity_password_pool from '../core/identity/password-pool.js'
 import * as identity_two_factor from '../core/identity/two-factor.js'
 import * as documents_documents from '../core/documents/documents.js'
-import * as documents_deliveries from '../core/documents/deliveries.js'
+import * as delivery_deliveries from '../core/delivery/deliveries.js'
 import * as storage_file_store from '../core/storage/file-store.js'
 import * as access_log_log from '../core/access-log/log.js'
 import * as access_log_export from '../core/access-log/export.js'
@@ -56,7 +56,7 @@ export const modules = [
   identity_password_pool,
   identity_two_factor,
   documents_documents,
-  documents_deliveries,
+  delivery_deliveries,
   storage_file_store,
   access_log_log,
   access_log_export,
