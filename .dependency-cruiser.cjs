@@ -33,6 +33,20 @@ module.exports = {
       to: { path: '^src/(cli|portal)/' },
     },
     {
+      name: 'core-imports-no-demo',
+      comment: 'Demo data is filled from outside core, through the functions core exports.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/demo/' },
+    },
+    {
+      name: 'portal-imports-no-demo',
+      comment: 'The portal serves whatever is in the database; only the CLI fills demo data.',
+      severity: 'error',
+      from: { path: '^src/portal/' },
+      to: { path: '^src/demo/' },
+    },
+    {
       name: 'portal-imports-no-cli',
       comment: 'The portal is started by the CLI, it never reaches into it.',
       severity: 'error',

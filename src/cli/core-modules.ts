@@ -22,7 +22,6 @@ import * as access_log_log from '../core/access-log/log.js'
 import * as access_log_export from '../core/access-log/export.js'
 import * as access_log_filter from '../core/access-log/filter.js'
 import * as ops_backup from '../core/ops/backup.js'
-import * as ops_demo from '../core/ops/demo.js'
 import * as ops_maintenance from '../core/ops/maintenance.js'
 import * as mail_smtp from '../core/mail/smtp.js'
 import * as mail_sender from '../core/mail/sender.js'
@@ -62,7 +61,6 @@ export const modules = [
   access_log_export,
   access_log_filter,
   ops_backup,
-  ops_demo,
   ops_maintenance,
   mail_smtp,
   mail_sender,
