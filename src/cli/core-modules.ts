@@ -4,6 +4,7 @@
 import * as errors from '../core/errors.js'
 import * as time from '../core/time.js'
 import * as db_database from '../core/db/database.js'
+import * as db_schema from '../core/db/schema.js'
 import * as clients_firm from '../core/clients/firm.js'
 import * as clients_clients from '../core/clients/clients.js'
 import * as clients_groups from '../core/clients/groups.js'
@@ -43,6 +44,7 @@ export const modules = [
   errors,
   time,
   db_database,
+  db_schema,
   clients_firm,
   clients_clients,
   clients_groups,
