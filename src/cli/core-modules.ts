@@ -18,7 +18,7 @@ import * as identity_password_pool from '../core/identity/password-pool.js'
 import * as identity_two_factor from '../core/identity/two-factor.js'
 import * as documents_documents from '../core/documents/documents.js'
 import * as delivery_deliveries from '../core/delivery/deliveries.js'
-import * as storage_file_store from '../core/storage/file-store.js'
+import * as storage_store_factory from '../core/storage/store-factory.js'
 import * as access_log_log from '../core/access-log/log.js'
 import * as access_log_export from '../core/access-log/export.js'
 import * as access_log_filter from '../core/access-log/filter.js'
@@ -58,7 +58,7 @@ export const modules = [
   identity_two_factor,
   documents_documents,
   delivery_deliveries,
-  storage_file_store,
+  storage_store_factory,
   access_log_log,
   access_log_export,
   access_log_filter,

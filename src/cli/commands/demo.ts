@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { loadCore } from '../core.js'
@@ -28,12 +27,12 @@ export function registerDemo(program: Command, context: CliContext): void {
     .description('fill an empty database with demo data (a firm, a group, documents, users) and print how to log in')
     .option('--json', 'print the links and credentials as JSON')
     .action(async (options: { json?: boolean }) => {
-      const { createDiskFileStore, inlineHasher } = await loadCore()
+      const { createFileStore, inlineHasher } = await loadCore()
       // Demo data is filled from outside core, through core's functions like any other caller.
       const { fillDemo } = await import('../../demo/demo-data.js')
       const db = await context.db()
       const config = context.config()
-      const demo = await fillDemo(db, context.secretKey({ create: true }), createDiskFileStore(join(config.dataDir, 'files')), inlineHasher)
+      const demo = await fillDemo(db, context.secretKey({ create: true }), createFileStore(config), inlineHasher)
       if (options.json) context.deps.stdout.write(`${JSON.stringify(demo, null, 2)}\n`)
       else context.deps.stdout.write(describeDemo(demo))
     })
