@@ -5,7 +5,7 @@
 
 // Core folders, lowest first: a folder may import the root leaves, itself and
 // the folders before it, never a folder after it.
-const CORE_LAYERS = ['db', 'audit', 'storage', 'clients', 'identity', 'documents', 'delivery', 'mail', 'access-log', 'proof', 'import', 'ops']
+const CORE_LAYERS = ['config', 'db', 'audit', 'storage', 'clients', 'access-log', 'identity', 'documents', 'delivery', 'mail', 'proof', 'import', 'ops']
 
 const rootLeavesImportNoFolder = {
   name: 'core-root-leaves-import-no-folder',
@@ -33,6 +33,20 @@ module.exports = {
       to: { path: '^src/(cli|portal)/' },
     },
     {
+      name: 'core-imports-no-demo',
+      comment: 'Demo data is filled from outside core, through the functions core exports.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/demo/' },
+    },
+    {
+      name: 'portal-imports-no-demo',
+      comment: 'The portal serves whatever is in the database; only the CLI fills demo data.',
+      severity: 'error',
+      from: { path: '^src/portal/' },
+      to: { path: '^src/demo/' },
+    },
+    {
       name: 'portal-imports-no-cli',
       comment: 'The portal is started by the CLI, it never reaches into it.',
       severity: 'error',
@@ -52,6 +66,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/core/', pathNot: '^src/core/db/' },
       to: { path: '^node_modules/(pg|pg-copy-streams|better-sqlite3)/' },
+    },
+    {
+      name: 'sqlite-driver-only-in-its-folder',
+      comment: 'Each backend keeps its driver in its own folder of src/core/db, as Kysely keeps its dialects.',
+      severity: 'error',
+      from: { pathNot: '^src/core/db/sqlite/' },
+      to: { path: '^node_modules/better-sqlite3/' },
+    },
+    {
+      name: 'postgres-driver-only-in-its-folder',
+      comment: 'Each backend keeps its driver in its own folder of src/core/db, as Kysely keeps its dialects.',
+      severity: 'error',
+      from: { pathNot: '^src/core/db/postgres/' },
+      to: { path: '^node_modules/(pg|pg-copy-streams)/' },
     },
     rootLeavesImportNoFolder,
     ...downwardOnly,

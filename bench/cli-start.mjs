@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { applySchema, openDatabase } from '../dist/core/db/database.js'
+import { openDatabase } from '../dist/core/db/database.js'
+import { applySchema } from '../dist/core/db/schema.js'
 import { updateReport } from './report.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream'
 // `--help` and usage errors start quickly (docs/performance.md).
 import type { Db, OpenDatabase } from '../core/db/database.js'
 import { accountant, type AccountantActor } from '../core/actors.js'
-import { resolveConfig, type Config } from '../core/db/config.js'
+import { resolveConfig, type Config } from '../core/config/app-config.js'
 import { loadSecretKey, type SecretKey } from '../core/tokens.js'
 import { loadCore } from './core.js'
 import { Output } from './output.js'

@@ -4,6 +4,7 @@
 import * as errors from '../core/errors.js'
 import * as time from '../core/time.js'
 import * as db_database from '../core/db/database.js'
+import * as db_schema from '../core/db/schema.js'
 import * as clients_firm from '../core/clients/firm.js'
 import * as clients_clients from '../core/clients/clients.js'
 import * as clients_groups from '../core/clients/groups.js'
@@ -16,13 +17,12 @@ import * as identity_password_resets from '../core/identity/password-resets.js'
 import * as identity_password_pool from '../core/identity/password-pool.js'
 import * as identity_two_factor from '../core/identity/two-factor.js'
 import * as documents_documents from '../core/documents/documents.js'
-import * as documents_deliveries from '../core/documents/deliveries.js'
-import * as storage_file_store from '../core/storage/file-store.js'
+import * as delivery_deliveries from '../core/delivery/deliveries.js'
+import * as storage_store_factory from '../core/storage/store-factory.js'
 import * as access_log_log from '../core/access-log/log.js'
 import * as access_log_export from '../core/access-log/export.js'
 import * as access_log_filter from '../core/access-log/filter.js'
 import * as ops_backup from '../core/ops/backup.js'
-import * as ops_demo from '../core/ops/demo.js'
 import * as ops_maintenance from '../core/ops/maintenance.js'
 import * as mail_smtp from '../core/mail/smtp.js'
 import * as mail_sender from '../core/mail/sender.js'
@@ -44,6 +44,7 @@ export const modules = [
   errors,
   time,
   db_database,
+  db_schema,
   clients_firm,
   clients_clients,
   clients_groups,
@@ -56,13 +57,12 @@ export const modules = [
   identity_password_pool,
   identity_two_factor,
   documents_documents,
-  documents_deliveries,
-  storage_file_store,
+  delivery_deliveries,
+  storage_store_factory,
   access_log_log,
   access_log_export,
   access_log_filter,
   ops_backup,
-  ops_demo,
   ops_maintenance,
   mail_smtp,
   mail_sender,

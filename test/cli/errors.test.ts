@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { refusalMessage } from '../../src/cli/errors.js'
 import { run } from '../../src/cli/main.js'
 import { ConfiError, ValidationError } from '../../src/core/errors.js'
-import { resolveConfig } from '../../src/core/db/config.js'
+import { resolveConfig } from '../../src/core/config/app-config.js'
 import { openDatabase } from '../../src/core/db/database.js'
 
 let dir: string

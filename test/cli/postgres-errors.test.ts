@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { schemaSteps, schemaVersion } from '../../src/core/db/database.js'
+import { schemaSteps, schemaVersion } from '../../src/core/db/schema.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { runCli, type CliResult } from '../helpers/cli.js'
 

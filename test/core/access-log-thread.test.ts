@@ -37,7 +37,7 @@ async function expectTreeMatchesRows(): Promise<number> {
 // A second process appending through the same writer as `confi serve`, from the built dist/.
 function appendFromAnotherProcess(entry: AccessEntry, count: number): Promise<string> {
   const script = `
-    const { resolveConfig } = await import(${JSON.stringify(`${root}dist/core/db/config.js`)})
+    const { resolveConfig } = await import(${JSON.stringify(`${root}dist/core/config/app-config.js`)})
     const { openDatabase } = await import(${JSON.stringify(`${root}dist/core/db/database.js`)})
     const { startAccessLogWriter } = await import(${JSON.stringify(`${root}dist/core/access-log/commit-thread.js`)})
     const config = resolveConfig({ env: process.env, cwd: process.cwd() })

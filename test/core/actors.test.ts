@@ -13,7 +13,7 @@ import {
 } from '../../src/core/clients/clients.js'
 import { getFirmOptions, initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { addGroupMembers, removeGroupMembers } from '../../src/core/clients/groups.js'
-import { createDelivery, getDelivery, revokeDelivery } from '../../src/core/documents/deliveries.js'
+import { createDelivery, getDelivery, revokeDelivery } from '../../src/core/delivery/deliveries.js'
 import { addDocument, type Document } from '../../src/core/documents/documents.js'
 import { ForbiddenError } from '../../src/core/errors.js'
 import { sendDocumentByEmail } from '../../src/core/mail/document-mail.js'

@@ -6,7 +6,7 @@ import {
   parseDuration,
   resolveDelivery,
   revokeDelivery,
-} from '../../src/core/documents/deliveries.js'
+} from '../../src/core/delivery/deliveries.js'
 import { addSeconds, nowIso, setClock } from '../../src/core/time.js'
 import { sha256Hex } from '../../src/core/tokens.js'
 import { useTestDatabase } from '../helpers/db.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deliveryStatus } from '../../src/core/documents/deliveries.js'
+import { deliveryStatus } from '../../src/core/delivery/deliveries.js'
 
 describe('deliveryStatus (docs/rules.md#document-links-and-login)', () => {
   const now = '2026-11-29T12:00:00.000Z'

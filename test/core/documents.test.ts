@@ -107,7 +107,7 @@ describe('addDocument', () => {
       import { Transform } from 'node:stream'
       import { openDatabase } from ${JSON.stringify(join(dist, 'db/database.js'))}
       import { addDocument } from ${JSON.stringify(join(dist, 'documents/documents.js'))}
-      import { createDiskFileStore } from ${JSON.stringify(join(dist, 'storage/file-store.js'))}
+      import { createDiskFileStore } from ${JSON.stringify(join(dist, 'storage/disk/disk-store.js'))}
       const disk = createDiskFileStore(${JSON.stringify(join(t.config.dataDir, 'files'))})
       let told = false
       const slow = () => new Transform({ transform(chunk, _e, done) {

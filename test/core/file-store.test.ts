@@ -6,9 +6,11 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createDiskFileStore, withReadCache, type FileStore } from '../../src/core/storage/file-store.js'
+import { createDiskFileStore } from '../../src/core/storage/disk/disk-store.js'
+import type { FileStore } from '../../src/core/storage/file-store.js'
+import { withReadCache } from '../../src/core/storage/read-cache.js'
 
-const distStore = fileURLToPath(new URL('../../dist/core/storage/file-store.js', import.meta.url))
+const distStore = fileURLToPath(new URL('../../dist/core/storage/disk/disk-store.js', import.meta.url))
 
 let dir: string
 beforeEach(() => {

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
+import { openDatabase, takeLock, type Db } from '../../src/core/db/database.js'
 import {
   schemaSteps,
   schemaVersion,
   applySchema,
   assertSchemaCurrent,
-  openDatabase,
   readSchemaVersion,
-  takeLock,
-  type Db,
-} from '../../src/core/db/database.js'
-import { resolveConfig } from '../../src/core/db/config.js'
+} from '../../src/core/db/schema.js'
+import { resolveConfig } from '../../src/core/config/app-config.js'
 import { ConfiError, UnavailableError, ValidationError } from '../../src/core/errors.js'
 import { useTestDatabase } from '../helpers/db.js'
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { verifyAccessLog } from '../../src/core/access-log/chain-walk.js'
 import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../src/core/access-log/merkle.js'
-import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../src/core/db/database.js'
+import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../src/core/db/schema.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 
 // Rows written by earlier releases, one INSERT each (a text value may span lines): the version-1

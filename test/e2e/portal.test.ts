@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { createDelivery } from '../../src/core/documents/deliveries.js'
+import { createDelivery } from '../../src/core/delivery/deliveries.js'
 import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { useServedPortal } from '../helpers/browser.js'
 

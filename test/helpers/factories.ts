@@ -10,7 +10,8 @@ import type { SecretKey } from '../../src/core/tokens.js'
 import { addUser, type NewUser } from '../../src/core/identity/registration.js'
 import type { ClientUser } from '../../src/core/identity/users.js'
 import { addDocument, type Document } from '../../src/core/documents/documents.js'
-import { createDiskFileStore, type FileStore } from '../../src/core/storage/file-store.js'
+import { createDiskFileStore } from '../../src/core/storage/disk/disk-store.js'
+import type { FileStore } from '../../src/core/storage/file-store.js'
 import type { TestDatabase } from './db.js'
 
 export const ACCOUNTANT: Actor = accountant('cli:test')

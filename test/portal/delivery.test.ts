@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { accountant } from '../../src/core/actors.js'
 import { editClient } from '../../src/core/clients/clients.js'
-import { revokeDelivery, resolveDelivery } from '../../src/core/documents/deliveries.js'
+import { revokeDelivery, resolveDelivery } from '../../src/core/delivery/deliveries.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { usePortalWorld, PASSWORD, sessionCookie } from '../helpers/portal.js'
 

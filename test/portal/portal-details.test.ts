@@ -42,7 +42,7 @@ describe('portal details', () => {
 
 describe('dead links say which', () => {
   it('says "Link revogado" for a revoked link and "Link expirado" for an expired one', async () => {
-    const { resolveDelivery, revokeDelivery } = await import('../../src/core/documents/deliveries.js')
+    const { resolveDelivery, revokeDelivery } = await import('../../src/core/delivery/deliveries.js')
     const client = await w.client('Padaria Pão Quente Ltda')
     const doc = await w.doc(client, 'DAS Março', 'fiscal')
     const token = await w.deliver(doc)

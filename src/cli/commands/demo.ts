@@ -1,8 +1,7 @@
-import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { loadCore } from '../core.js'
-import type { DemoResult } from '../../core/ops/demo.js'
+import type { DemoResult } from '../../demo/demo-data.js'
 
 /** The lines `confi demo` and `npm start` print: links, users and the shared password. */
 export function describeDemo(demo: DemoResult): string {
@@ -28,10 +27,12 @@ export function registerDemo(program: Command, context: CliContext): void {
     .description('fill an empty database with demo data (a firm, a group, documents, users) and print how to log in')
     .option('--json', 'print the links and credentials as JSON')
     .action(async (options: { json?: boolean }) => {
-      const { fillDemo, createDiskFileStore, inlineHasher } = await loadCore()
+      const { createFileStore, inlineHasher } = await loadCore()
+      // Demo data is filled from outside core, through core's functions like any other caller.
+      const { fillDemo } = await import('../../demo/demo-data.js')
       const db = await context.db()
       const config = context.config()
-      const demo = await fillDemo(db, context.secretKey({ create: true }), createDiskFileStore(join(config.dataDir, 'files')), inlineHasher)
+      const demo = await fillDemo(db, context.secretKey({ create: true }), createFileStore(config), inlineHasher)
       if (options.json) context.deps.stdout.write(`${JSON.stringify(demo, null, 2)}\n`)
       else context.deps.stdout.write(describeDemo(demo))
     })

@@ -21,7 +21,7 @@ export async function sendDocument(context: CliContext, ref: string, options: Se
     throw new UsageError(`--channel ${options.channel} needs --to: the ${options.channel === 'email' ? 'e-mail address' : 'phone number'} it goes to`)
   }
   const [{ createDelivery, parseDuration }, { resolveDocument }] = await Promise.all([
-    import('../../core/documents/deliveries.js'),
+    import('../../core/delivery/deliveries.js'),
     import('../../core/documents/documents.js'),
   ])
   const { addSeconds, nowIso } = await loadCore()

@@ -18,7 +18,7 @@ async function core() {
     import('../../core/documents/amount.js'),
     import('../../core/clients/clients.js'),
     import('../../core/clients/tax-id.js'),
-    import('../../core/storage/file-store.js'),
+    import('../../core/storage/disk/disk-store.js'),
   ])
   return { ...file, ...queue, ...amount, ...clients, ...taxId, ...store }
 }

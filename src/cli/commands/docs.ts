@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import type { Document } from '../../core/documents/documents.js'
 import type { ExportFormat } from '../../core/access-log/export-format.js'
@@ -41,7 +41,7 @@ function documentJson(document: Document) {
 }
 
 function fileStore(context: CliContext) {
-  return loadCore().then(({ createDiskFileStore }) => createDiskFileStore(join(context.config().dataDir, 'files')))
+  return loadCore().then(({ createFileStore }) => createFileStore(context.config()))
 }
 
 /** `confi docs ...`: documents, their delivery links and the access log. */

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { loadCore } from '../core.js'
@@ -17,7 +16,7 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool, createDiskFileStore, pruneExpired, prunedTotal }, { redactTokens }, { startAccessLogWriter }] =
+  const [{ startPortal }, { createPasswordPool, createFileStore, pruneExpired, prunedTotal }, { redactTokens }, { startAccessLogWriter }] =
     await Promise.all([
       import('../../portal/server.js'),
       loadCore(),
@@ -45,7 +44,7 @@ export async function servePortal(
       config,
       hasher,
       accessLog,
-      store: createDiskFileStore(join(config.dataDir, 'files')),
+      store: createFileStore(config),
       logger,
     },
     options,

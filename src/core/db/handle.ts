@@ -1,15 +1,14 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './tables.js'
 
-// The shapes of an open database, shared by the SQLite code in database.ts and the PostgreSQL
-// code in postgres.ts without either importing the other's module.
+// The shapes of an open database, shared by database.ts and each backend's folder (sqlite/,
+// postgres/) without a backend importing the module that dispatches to it.
 
 export type Db = Kysely<Database>
 export type Backend = 'sqlite' | 'postgres'
 
-export type DatabaseTarget =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; poolSize: number }
+// Where the database is belongs to the application's configuration, read before any database opens.
+export type { DatabaseTarget } from '../config/app-config.js'
 
 export interface OpenDatabase {
   db: Db
@@ -51,4 +50,13 @@ export interface SqliteReader {
    */
   prepare(text: string): { get(...params: unknown[]): unknown; pluck(): { iterate(...params: unknown[]): IterableIterator<unknown> } }
   close(): void
+}
+
+/**
+ * Bulk reads as arrays of column values, on a read-only connection of its own (row-reader.ts).
+ */
+export interface RowReader {
+  /** The rows of one compiled statement, each as an array of its columns in SELECT order. */
+  rows(text: string, parameters: readonly unknown[]): Promise<unknown[][]>
+  close(): Promise<void>
 }

@@ -5,8 +5,9 @@ import type { Db } from './handle.js'
 // Hot-path queries (every portal download runs them) built and compiled by Kysely once per
 // dialect instead of on every request: Kysely stays the one way queries are written, and
 // the per-request cost drops to substituting parameter values (docs/decisions.md, "Download speed
-// (issue 13)"). On SQLite the statement cache of database.ts then prepares the SQL once; on
-// PostgreSQL the statement gets a name (postgres.ts), so each connection parses and plans it once.
+// (issue 13)"). On SQLite the statement cache of sqlite/sqlite-database.ts then prepares the SQL
+// once; on PostgreSQL the statement gets a name (postgres/postgres-database.ts), so each
+// connection parses and plans it once.
 
 const MARK = '\u0000confi-parameter-'
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js'
 import type { AccessLogTable } from '../db/tables.js'
-import { listDeliveries, type Delivery } from '../documents/deliveries.js'
+import { listDeliveries, type Delivery } from './deliveries.js'
 import { getDocument, type Document } from '../documents/documents.js'
 
 // A document's delivery timeline (`confi docs status`): per delivery its e-mails, reminders,

@@ -3,7 +3,8 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, statSync, unlinkS
 import { basename, dirname, join } from 'node:path'
 import type { ProgressCallback, VerifyResult } from '../access-log/chain-walk.js'
 import { walkAccessLog } from '../access-log/verify.js'
-import { openSqliteForCheck, openSqliteHandle } from '../db/database.js'
+import { openSqliteHandle } from '../db/sqlite/sqlite-database.js'
+import { openSqliteForCheck } from '../db/sqlite/sqlite-read-only.js'
 import { ConflictError, ConfiError, ValidationError } from '../errors.js'
 import { makePrivate } from '../file-modes.js'
 

@@ -5,8 +5,8 @@ import {
   deliveryTakesLogins,
   registerThroughDelivery,
 } from '../../core/documents/access.js'
-import type { Delivery } from '../../core/documents/deliveries.js'
-import { resolveDelivery } from '../../core/documents/deliveries.js'
+import type { Delivery } from '../../core/delivery/deliveries.js'
+import { resolveDelivery } from '../../core/delivery/deliveries.js'
 import type { Document } from '../../core/documents/documents.js'
 import { GoneError, NotFoundError } from '../../core/errors.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'

@@ -1,11 +1,11 @@
-import { nowIso } from '../time.js'
+import { nowIso } from '../../time.js'
 import pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import { Kysely, PostgresDialect } from 'kysely'
-import { ConfiError, UnavailableError, ValidationError } from '../errors.js'
-import type { Database } from './tables.js'
-import type { CsvQuery, OpenDatabase } from './handle.js'
-import { preparedStatementName } from './prepared.js'
+import { ConfiError, UnavailableError, ValidationError } from '../../errors.js'
+import type { Database } from '../tables.js'
+import type { CsvQuery, OpenDatabase } from '../handle.js'
+import { preparedStatementName } from '../prepared.js'
 
 // COUNT(*) and other int8 results would otherwise arrive as strings; confi's numbers (ids, counts,
 // sizes) stay far below 2^53, so a JS number is exact and matches what SQLite returns.

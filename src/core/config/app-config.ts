@@ -1,6 +1,10 @@
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { ValidationError } from '../errors.js'
-import type { DatabaseTarget } from './database.js'
+
+/** Where the database is: a SQLite file or a PostgreSQL server (with its pool size). */
+export type DatabaseTarget =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; poolSize: number }
 
 export interface Config {
   database: DatabaseTarget

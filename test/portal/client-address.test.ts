@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveClientAddress } from '../../src/core/clients/client-address.js'
+import { resolveClientAddress } from '../../src/portal/client-address.js'
 
 describe('client address (Marco Civil, art. 15)', () => {
   const trusted = ['10.0.0.1']

@@ -1,20 +1,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { accountant } from '../actors.js'
-import { addClient, loginLinkToken, loginLinkUrl, type Client } from '../clients/clients.js'
-import type { Db } from '../db/database.js'
-import { createDelivery } from '../documents/deliveries.js'
-import { addDocument } from '../documents/documents.js'
-import { ConflictError } from '../errors.js'
-import type { FileStore } from '../storage/file-store.js'
-import { getFirmOptions, initFirm } from '../clients/firm.js'
-import { addGroupMembers } from '../clients/groups.js'
-import type { PasswordHasher } from '../identity/passwords.js'
-import type { SecretKey } from '../tokens.js'
-import { addUser } from '../identity/registration.js'
-import { disableUser } from '../identity/users.js'
-import { setVisibility } from '../identity/visibility.js'
+import { accountant } from '../core/actors.js'
+import { addClient, listClients, loginLinkToken, loginLinkUrl, type Client } from '../core/clients/clients.js'
+import type { Db } from '../core/db/database.js'
+import { createDelivery } from '../core/delivery/deliveries.js'
+import { addDocument } from '../core/documents/documents.js'
+import { ConflictError } from '../core/errors.js'
+import type { FileStore } from '../core/storage/file-store.js'
+import { getFirmOptions, initFirm } from '../core/clients/firm.js'
+import { addGroupMembers } from '../core/clients/groups.js'
+import type { PasswordHasher } from '../core/identity/passwords.js'
+import type { SecretKey } from '../core/tokens.js'
+import { addUser } from '../core/identity/registration.js'
+import { disableUser } from '../core/identity/users.js'
+import { setVisibility } from '../core/identity/visibility.js'
 
 /** The password every demo user shares (printed by `confi demo` and `npm start`). */
 export const DEMO_PASSWORD = 'demo-confi-2026'
@@ -77,8 +77,8 @@ export async function fillDemo(
   store: FileStore,
   hasher: PasswordHasher,
 ): Promise<DemoResult> {
-  const existing = await db.selectFrom('clients').select('id').limit(1).executeTakeFirst()
-  if (existing) {
+  const existing = await listClients(db, { limit: 1 })
+  if (existing.length > 0) {
     throw new ConflictError('the database already has clients: demo data goes only into an empty database, such as a new file', {
       remedy: 'database_location',
     })

@@ -1,0 +1,159 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, type ReadStream } from 'node:fs'
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { UnavailableError, ValidationError } from '../../errors.js'
+import { assertStorageKey, storageKeyOf, type FileStore, type StoredFile } from '../file-store.js'
+
+const TEMP_PREFIX = '.tmp-'
+
+/** A FileStore in a local directory (`<dataDir>/files`), written atomically and durably. */
+export function createDiskFileStore(dir: string): FileStore & {
+  removeStaleTemporaryFiles(olderThanMs: number): Promise<number>
+} {
+  const pathOf = (key: string): string => {
+    assertStorageKey(key)
+    return join(dir, key)
+  }
+  return {
+    put: (source) => putFile(dir, source),
+    open(key): ReadStream {
+      return createReadStream(pathOf(key))
+    },
+    read: async (key) => readFile(pathOf(key)),
+    async stat(key) {
+      try {
+        const info = await stat(pathOf(key))
+        return info.isFile() ? { size: info.size } : null
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+        throw error
+      }
+    },
+    removeStaleTemporaryFiles: (olderThanMs) => removeStaleTemporaryFiles(dir, olderThanMs),
+  }
+}
+
+// The order (docs/rules.md#durability): bytes to a temporary file in the store's directory, fsync, rename to
+// the final name, fsync the directories. A crash leaves either no file at the key or the whole
+// file; a temporary name never looks like a key, so a half-written file is never read.
+async function putFile(dir: string, source: string | Readable): Promise<StoredFile> {
+  try {
+    await mkdir(dir, { recursive: true })
+  } catch (error) {
+    throw storeError(dir, error)
+  }
+  const tempPath = join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`)
+  let placed = false
+  try {
+    const { sha256, size } = await writeTemporary(tempPath, source)
+    const key = storageKeyOf(sha256)
+    const finalPath = join(dir, key)
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
+    if (await hasSize(finalPath, size)) {
+      // Identical content is already stored (and was fsynced when it was): keep one copy.
+      return { key, sha256, size }
+    }
+    await rename(tempPath, finalPath)
+    placed = true
+    await syncDirectory(join(dir, key.slice(0, 2)))
+    await syncDirectory(dir)
+    return { key, sha256, size }
+  } catch (error) {
+    if (error instanceof ValidationError) throw error
+    throw storeError(dir, error)
+  } finally {
+    if (!placed) await unlink(tempPath).catch(() => {})
+  }
+}
+
+async function writeTemporary(
+  path: string,
+  source: string | Readable,
+): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256')
+  let size = 0
+  // 'wx': never reuse or follow an existing name.
+  const handle = await open(path, 'wx', 0o640)
+  const input = typeof source === 'string' ? createReadStream(source) : source
+  // A source can fail before the loop below asks for its first chunk (a missing file fails while
+  // opening); the iterator still sees that error through the stream's state, but without a
+  // listener meanwhile it would crash the process as an uncaught 'error' event.
+  input.on('error', () => {})
+  try {
+    const chunks = input[Symbol.asyncIterator]()
+    for (;;) {
+      let next: IteratorResult<unknown>
+      try {
+        next = await chunks.next()
+      } catch (error) {
+        throw sourceError(source, error)
+      }
+      if (next.done) break
+      const chunk = next.value
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+      hash.update(bytes)
+      size += bytes.length
+      await handle.write(bytes)
+    }
+    await handle.sync()
+  } finally {
+    await handle.close()
+    if (input instanceof Readable && !input.destroyed) input.destroy()
+  }
+  return { sha256: hash.digest('hex'), size }
+}
+
+async function hasSize(path: string, size: number): Promise<boolean> {
+  try {
+    const info = await stat(path)
+    return info.isFile() && info.size === size
+  } catch {
+    return false
+  }
+}
+
+/** fsync on a directory makes a rename (or a new entry) in it survive a power cut. */
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+// A process killed mid-write (SIGKILL, power cut) cannot remove its temporary file; these are
+// invisible to readers and swept here.
+async function removeStaleTemporaryFiles(dir: string, olderThanMs: number): Promise<number> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return 0
+  }
+  let removed = 0
+  const limit = Date.now() - olderThanMs
+  for (const name of names.filter((n) => n.startsWith(TEMP_PREFIX))) {
+    const path = join(dir, name)
+    const info = await stat(path).catch(() => null)
+    if (info && info.mtimeMs <= limit) {
+      await rm(path, { force: true })
+      removed += 1
+    }
+  }
+  return removed
+}
+
+function sourceError(source: string | Readable, error: unknown): ValidationError {
+  const what = typeof source === 'string' ? source : 'the uploaded file'
+  return new ValidationError(`cannot read ${what}: ${(error as Error).message}`)
+}
+
+function storeError(dir: string, error: unknown): UnavailableError {
+  const e = error as NodeJS.ErrnoException
+  return new UnavailableError(
+    `cannot store the file in ${dir} (${e.code ?? e.message}): check that the data directory is writable and has free space`,
+  )
+}
