@@ -27,6 +27,11 @@ export interface FileStore {
   stat(key: string): Promise<{ size: number } | null>
 }
 
+/** Stores bytes held in memory through `put`, as durably as a file with that content. */
+export function putBytes(store: FileStore, bytes: Uint8Array): Promise<StoredFile> {
+  return store.put(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]))
+}
+
 const KEY = /^[0-9a-f]{2}\/[0-9a-f]{62}$/
 const TEMP_PREFIX = '.tmp-'
 
