@@ -7,9 +7,13 @@ import { Layout } from './views/layout.js'
 // (docs/security.md, "Cross-site downloads"). Such a request gets a page with a button instead,
 // and nothing is logged until the person presses it (a same-origin request).
 
-/** The interstitial page when a session-carrying download request comes from another site. */
-export function crossSiteDownloadPage(c: PortalContext, fileName: string): Response | null {
-  if (!c.var.auth || c.req.header('sec-fetch-site') !== 'cross-site') return null
+/** Whether a download request carries a session and comes from another site (core answers `confirm`). */
+export function isCrossSiteDownload(c: PortalContext): boolean {
+  return Boolean(c.var.auth) && c.req.header('sec-fetch-site') === 'cross-site'
+}
+
+/** The interstitial page for a session-carrying download request from another site. */
+export function crossSiteDownloadPage(c: PortalContext, fileName: string): Response {
   // The same address, query included: a ZIP of a filtered list keeps its filters.
   const url = new URL(c.req.url)
   const page = (

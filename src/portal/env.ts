@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import type { AccessEntry } from '../core/access-log/log.js'
+import type { AccessRecorder } from '../core/documents/download.js'
 import type { Config } from '../core/config/app-config.js'
 import type { Db } from '../core/db/database.js'
 import type { FileStore } from '../core/storage/file-store.js'
@@ -17,11 +18,6 @@ import { CurrentPath, type Viewer } from './views/layout.js'
 export interface PortalLogger {
   error(message: string, error?: unknown): void
   info?(message: string): void
-}
-
-/** Appends access-log rows (core's group-commit writer); resolves once the row is committed. */
-export interface AccessRecorder {
-  record(entry: AccessEntry): Promise<unknown>
 }
 
 /** Everything the portal needs from outside; `createApp` takes it whole. */

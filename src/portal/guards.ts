@@ -1,18 +1,25 @@
 import { Readable } from 'node:stream'
 import { decideAreaAccess } from '../core/documents/access.js'
-import { NotFoundError, UnavailableError } from '../core/errors.js'
-import type { Attachment } from '../core/documents/documents.js'
-import type { AccessEntry, Auth, PortalContext } from './env.js'
+import type { AccessOrigin, DownloadConfirmation, FileDownload } from '../core/documents/download.js'
+import { NotFoundError } from '../core/errors.js'
+import type { Auth, PortalContext } from './env.js'
 import { crossSiteDownloadPage } from './cross-site.js'
 import { currentPathForNext, loginUrl } from './next-path.js'
 import { onlyAdminsPage, pendingUserPage } from './pages.js'
 import { sessionEndNotice } from './session.js'
 
+/** A numeric id from a URL segment, or null for anything that can be nobody's id. */
+export function idOrNull(value: string | undefined): number | null {
+  // Ids are 32-bit integers (PostgreSQL INTEGER): a larger number is nobody's id, not a 500.
+  if (!value || !/^\d{1,10}$/.test(value) || Number(value) > 2_147_483_647) return null
+  return Number(value)
+}
+
 /** A numeric id from a URL segment; anything else is a 404 like an unknown id. */
 export function parseId(value: string | undefined): number {
-  // Ids are 32-bit integers (PostgreSQL INTEGER): a larger number is nobody's id, not a 500.
-  if (!value || !/^\d{1,10}$/.test(value) || Number(value) > 2_147_483_647) throw new NotFoundError('not found')
-  return Number(value)
+  const id = idOrNull(value)
+  if (id === null) throw new NotFoundError('not found')
+  return id
 }
 
 /**
@@ -44,7 +51,7 @@ export async function requireAdmin(c: PortalContext): Promise<Auth | Response> {
 }
 
 /** The request's part of an access-log row: who, from where, with what browser. */
-export function accessOrigin(c: PortalContext, auth: Auth | null): Pick<AccessEntry, 'user' | 'ip' | 'port' | 'userAgent'> {
+export function accessOrigin(c: PortalContext, auth: Auth | null): AccessOrigin {
   return {
     user: auth ? { id: auth.user.id, username: auth.user.username, name: auth.user.name } : null,
     ip: c.var.address.ip,
@@ -52,18 +59,6 @@ export function accessOrigin(c: PortalContext, auth: Auth | null): Pick<AccessEn
     userAgent: c.req.header('user-agent')?.slice(0, 500) ?? null,
   }
 }
-
-/** Commits the access-log row, or fails the request with 503 so nothing is served unlogged. */
-export async function recordAccessOrFail(c: PortalContext, entry: AccessEntry): Promise<void> {
-  try {
-    await c.var.deps.accessLog.record(entry)
-  } catch (error) {
-    throw new UnavailableError(`the access log could not be written: ${(error as Error).message}`)
-  }
-}
-
-// Files up to this size are read whole: faster than a stream for the usual PDFs (docs/performance.md).
-const READ_WHOLE_LIMIT = 1024 * 1024
 
 /** RFC 6266 Content-Disposition: an ASCII fallback name and the exact UTF-8 name in filename*. */
 export function contentDisposition(fileName: string): string {
@@ -73,36 +68,16 @@ export function contentDisposition(fileName: string): string {
 }
 
 /**
- * Sends an attachment by its stored key: reads it first (a missing file serves nothing and logs
- * nothing), then commits the access-log row, then sends the first byte.
+ * Sends what core's download functions (core/documents/download.ts) answered: the interstitial
+ * page for a cross-site request, or the bytes, whose access-log row core has already committed.
  */
-export async function sendAttachment(c: PortalContext, attachment: Attachment, entry: AccessEntry): Promise<Response> {
-  const confirm = crossSiteDownloadPage(c, attachment.fileName)
-  if (confirm) return confirm
-  const { store } = c.var.deps
-  let body: Buffer | Readable
-  try {
-    if (attachment.size <= READ_WHOLE_LIMIT) {
-      body = await store.read(attachment.storageKey)
-    } else {
-      // A stream opens lazily: check the file is there before the access is logged.
-      if (!(await store.stat(attachment.storageKey))) throw new Error('the stored file is missing')
-      body = store.open(attachment.storageKey)
-    }
-  } catch (error) {
-    throw new UnavailableError(`attachment ${attachment.id} cannot be read: ${(error as Error).message}`)
-  }
-  try {
-    await recordAccessOrFail(c, entry)
-  } catch (error) {
-    if (!Buffer.isBuffer(body)) body.destroy()
-    throw error
-  }
-  const stream = Buffer.isBuffer(body) ? body : Readable.toWeb(body)
-  return c.body(stream as unknown as ArrayBuffer, 200, {
-    'Content-Type': attachment.mediaType || 'application/octet-stream',
-    'Content-Length': String(attachment.size),
-    'Content-Disposition': contentDisposition(attachment.fileName),
+export function sendDownload(c: PortalContext, download: FileDownload | DownloadConfirmation): Response {
+  if (download.kind === 'confirm') return crossSiteDownloadPage(c, download.fileName)
+  const body = Buffer.isBuffer(download.body) ? download.body : Readable.toWeb(download.body)
+  return c.body(body as unknown as ArrayBuffer, 200, {
+    'Content-Type': download.mediaType,
+    'Content-Length': String(download.size),
+    'Content-Disposition': contentDisposition(download.fileName),
     'Cache-Control': 'no-store',
   })
 }

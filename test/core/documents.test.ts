@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process'
 import { accountant } from '../../src/core/actors.js'
 import { chmodSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { addDocument, getAttachment, getDocument, listDocuments, resolveDocument } from '../../src/core/documents/documents.js'
+import { addDocument, getAttachment, getDocument, listDocuments, resolveDocument, type Document } from '../../src/core/documents/documents.js'
 import { detectMediaType } from '../../src/core/documents/media-type.js'
 import { setClock } from '../../src/core/time.js'
 import { useTestDatabase } from '../helpers/db.js'
@@ -176,5 +177,50 @@ describe('detectMediaType', () => {
     expect(detectMediaType(Buffer.from('\ufeff<?xml version="1.0"?>'), 'nota')).toBe('application/xml')
     expect(detectMediaType(Buffer.from('a;b'), 'folha.csv')).toBe('text/csv')
     expect(detectMediaType(Buffer.from('???'), 'x.unknown')).toBe('application/octet-stream')
+  })
+})
+
+describe('filing from bytes and streams', () => {
+  // More than the 4 KB that decide the media type, cut in chunks smaller than that.
+  const content = Buffer.concat([Buffer.from('%PDF-1.7 guia\n'), Buffer.alloc(10_000, 0x41)])
+  const stored = (doc: Document) => doc.attachments.map((a) => ({ name: a.fileName, mediaType: a.mediaType, size: a.size, sha256: a.sha256, key: a.storageKey }))
+
+  function chunked(bytes: Buffer, size: number): Readable {
+    return Readable.from((function* () {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size)
+    })())
+  }
+
+  it('stores the same attachment from a path, from bytes and from a stream', async () => {
+    const fromPath = await makeDocument(t, clientId, { files: [{ path: writeTestFile(t.dir, 'guia', content) }] })
+    const fromBytes = await makeDocument(t, clientId, { files: [{ bytes: new Uint8Array(content), name: 'guia' }] })
+    const fromStream = await makeDocument(t, clientId, { files: [{ stream: chunked(content, 3), name: 'guia' }] })
+    expect(stored(fromPath)).toEqual([{ name: 'guia', mediaType: 'application/pdf', size: content.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), key: expect.any(String) }])
+    expect(stored(fromBytes)).toEqual(stored(fromPath))
+    expect(stored(fromStream)).toEqual(stored(fromPath))
+    expect((await storeOf(t).read(fromStream.attachments[0].storageKey)).equals(content)).toBe(true)
+    expect(storeFiles()).toHaveLength(1)
+  })
+
+  it('checks the name of bytes and streams and refuses empty ones, writing no row', async () => {
+    await expect(makeDocument(t, clientId, { files: [{ bytes: new Uint8Array(0), name: 'vazio.pdf' }] })).rejects.toThrow(/file vazio.pdf is empty/)
+    await expect(makeDocument(t, clientId, { files: [{ stream: Readable.from([]), name: 'vazio.pdf' }] })).rejects.toThrow(/file vazio.pdf is empty/)
+    await expect(makeDocument(t, clientId, { files: [{ bytes: content, name: 'a/b.pdf' }] })).rejects.toThrow(/file name/)
+    expect(await counts()).toEqual({ documents: 0, attachments: 0 })
+  })
+
+  it('a failing stream leaves no rows and nothing half-written', async () => {
+    const failing = Readable.from((async function* () {
+      yield content.subarray(0, 5000)
+      throw new Error('connection reset')
+    })())
+    await expect(
+      makeDocument(t, clientId, { files: [{ bytes: new Uint8Array(Buffer.from('%PDF antes')), name: 'antes.pdf' }, { stream: failing, name: 'guia.pdf' }] }),
+    ).rejects.toThrow(/connection reset/)
+    expect(failing.destroyed).toBe(true)
+    expect(await counts()).toEqual({ documents: 0, attachments: 0 })
+    // Only the whole file stored before the failure, which no row points at; no temporary file.
+    expect(storeFiles()).toHaveLength(1)
+    expect(storeFiles().some((name) => name.startsWith('.tmp-'))).toBe(false)
   })
 })

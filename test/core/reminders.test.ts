@@ -5,11 +5,12 @@ import { addDays, localDate } from '../../src/core/time.js'
 import { listPending } from '../../src/core/delivery/follow-up.js'
 import { documentStatus } from '../../src/core/delivery/timeline.js'
 import { revokeDelivery } from '../../src/core/delivery/deliveries.js'
-import { notifyNewDocument, requireMailReady, sendDocumentByEmail } from '../../src/core/mail/document-mail.js'
+import { fileDocument } from '../../src/core/mail/document-filing.js'
+import { requireMailReady, sendDocumentByEmail } from '../../src/core/mail/document-mail.js'
 import { runReminders } from '../../src/core/mail/reminders.js'
 import { smtpSettingsFromEnv } from '../../src/core/mail/smtp.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeDocument } from '../helpers/factories.js'
+import { makeDocument, storeOf, writeTestFile } from '../helpers/factories.js'
 import { ACCOUNTANT, makeClient, makeFirm, makeUser } from '../helpers/factories.js'
 
 let t: TestDatabase
@@ -71,12 +72,13 @@ describe('reminders (issue 10)', () => {
     await makeUser(t.db, { clientId: client.id, email: 'ana@padaria.com.br', role: 'admin', active: true })
     await makeUser(t.db, { clientId: client.id, email: 'bia@padaria.com.br', role: 'collaborator', active: false })
     const firm = await requireMailReady(t.db, smtp)
-    const doc = await makeDocument(t, client.id, {
-      dueDate: addDays(today, 1),
-      inTransaction: async (trx, document) => {
-        await notifyNewDocument(trx, firm, document, 'cli:test')
-      },
-    })
+    const { document: doc } = await fileDocument(
+      t.db,
+      storeOf(t),
+      ACCOUNTANT,
+      { clientId: client.id, title: 'DAS 10/2026', category: 'fiscal', dueDate: addDays(today, 1), files: [{ path: writeTestFile(t.dir, 'guia.pdf') }] },
+      { notify: firm },
+    )
     const notified = await t.db.selectFrom('outbox').select(['recipient', 'body_text']).orderBy('id').execute()
     expect(notified.map((n) => n.recipient)).toEqual(['ana@padaria.com.br', 'contato@padaria.com.br'])
     expect(notified[0].body_text).toContain(`http://localhost:3000/documents/${doc.id}`)

@@ -68,24 +68,10 @@ async function sendEmail(context: CliContext, documentId: number, to: string, ex
   context.out.note(`delivery ${result.delivery.id}; 'confi outbox run' (or a running 'confi serve') sends it; revoke with 'confi docs revoke ${result.delivery.id}'`)
 }
 
-/** Checks, before a document is added with --notify, that e-mail can go out; returns the hook. */
-export async function notifyHook(context: CliContext) {
-  const { requireMailReady, notifyNewDocument } = await loadCore()
-  const { smtpSettingsFromEnv } = await loadCore()
-  const { actorLabel } = await loadCore()
-  const db = await context.db()
-  const firm = await requireMailReady(db, smtpSettingsFromEnv(context.deps.env))
-  const createdBy = await actorLabel(db, context.actor)
-  const counter = { notified: 0 }
-  return {
-    counter,
-    inTransaction: async (trx: typeof db, document: Parameters<typeof notifyNewDocument>[2]) => {
-      // Awaited first: `counter.notified += await …` would read the count before the await and
-      // lose the documents filed concurrently (the import files several at once).
-      const queued = await notifyNewDocument(trx, firm, document, createdBy)
-      counter.notified += queued
-    },
-  }
+/** The firm's sender for filing with --notify, checked before anything is filed: e-mail can go out. */
+export async function notificationSender(context: CliContext) {
+  const { requireMailReady, smtpSettingsFromEnv } = await loadCore()
+  return requireMailReady(await context.db(), smtpSettingsFromEnv(context.deps.env))
 }
 
 /** The note after filing with --notify: how many e-mails wait in the outbox. */

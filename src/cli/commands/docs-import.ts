@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import type { ImportReport, ImportRow } from '../../core/import/file.js'
 import type { QueueItem } from '../../core/import/queue.js'
 import type { CliContext } from '../context.js'
-import { notifiedNote, notifyHook } from './docs-delivery.js'
+import { notificationSender, notifiedNote } from './docs-delivery.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { progressLine } from '../progress.js'
 import { timeZone } from './parse.js'
@@ -72,7 +72,7 @@ Examples:
       const db = await context.db()
       // Checked before anything is filed, on a dry run too: the preview of a cron job's command
       // says whether its e-mails could go out (docs/decisions.md, "Import --notify").
-      const notify = options.notify ? await notifyHook(context) : undefined
+      const notify = options.notify ? await notificationSender(context) : undefined
       const clientId = options.client ? (await resolveClient(db, options.client)).id : undefined
       const store = createDiskFileStore(join(context.config().dataDir, 'files'))
       const progress = options.json ? null : progressLine(context.deps.stderr, { unit: 'files', rateUnit: 'pages' })
@@ -82,10 +82,10 @@ Examples:
         title: options.title,
         category: options.category,
         onProgress: progress ? (p) => progress.update(p.filesDone, p.filesTotal, p.pagesDone) : undefined,
-        inTransaction: notify?.inTransaction,
+        notify,
       })
       progress?.done()
-      await printReport(context, report, options, notify?.counter.notified)
+      await printReport(context, report, options, report.notified)
       const { ConfiError } = await loadCore()
       if (report.files === 0) throw new ConfiError(`no files found in ${paths.join(', ')}: give PDF files or folders holding them`)
       if (report.readFiles === 0) {
@@ -178,17 +178,18 @@ function registerQueue(docs: Command, context: CliContext): void {
         const { assignQueueItem, resolveClient, formatTaxId, createDiskFileStore } = await core()
         const db = await context.db()
         const client = await resolveClient(db, options.client)
-        const notify = options.notify ? await notifyHook(context) : undefined
+        const notify = options.notify ? await notificationSender(context) : undefined
         const store = createDiskFileStore(join(context.config().dataDir, 'files'))
-        const { item, document } = await assignQueueItem(db, store, context.actor, ref, {
+        const assigned = await assignQueueItem(db, store, context.actor, ref, {
           clientId: client.id,
           title: options.title,
           category: options.category,
           competence: options.competence,
           dueDate: options.due,
-          inTransaction: notify?.inTransaction,
+          notify,
         })
-        const notified = notify?.counter.notified
+        const { item, document } = assigned
+        const notified = notify ? assigned.notified : undefined
         if (options.json) return context.out.json({ item: item.id, documentId: document?.id ?? null, duplicate: document === null, notified })
         if (!document) return context.out.line(`queue item ${item.id} was already filed for ${formatTaxId(client.taxId)} ${client.name}: removed from the queue`)
         context.out.line(`filed queue item ${item.id} as document ${document.id} for ${formatTaxId(client.taxId)} ${client.name}: ${document.title}`)

@@ -11,7 +11,7 @@ import { formatAmount } from '../../core/documents/amount.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
 import { registerDocsImport } from './docs-import.js'
-import { notifiedNote, notifyHook, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
+import { notificationSender, notifiedNote, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
 import { registerDocsProof } from './docs-proof.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
@@ -71,24 +71,30 @@ export function registerDocs(program: Command, context: CliContext): void {
         const clientRef = await requireValue(context, options.client, '--client', 'Client (id or CNPJ/CPF)')
         const title = await requireValue(context, options.title, '--title', 'Title')
         const category = await requireValue(context, options.category, '--category', `Category (${CATEGORY_HELP})`)
-        const { addDocument, resolveClient, formatTaxId } = await loadCore()
+        const { resolveClient, formatTaxId } = await loadCore()
+        const { fileDocument } = await import('../../core/mail/document-filing.js')
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
-        const notify = options.notify ? await notifyHook(context) : undefined
-        const document = await addDocument(db, await fileStore(context), context.actor, {
-          clientId: client.id,
-          title,
-          category,
-          competence: options.competence,
-          dueDate: options.due,
-          files: files.map((path) => ({ path: resolvePath(context, path) })),
-          inTransaction: notify?.inTransaction,
-        })
-        if (options.json) return context.out.json({ ...documentJson(document), notified: notify?.counter.notified })
+        const notify = options.notify ? await notificationSender(context) : undefined
+        const { document, notified } = await fileDocument(
+          db,
+          await fileStore(context),
+          context.actor,
+          {
+            clientId: client.id,
+            title,
+            category,
+            competence: options.competence,
+            dueDate: options.due,
+            files: files.map((path) => ({ path: resolvePath(context, path) })),
+          },
+          { notify },
+        )
+        if (options.json) return context.out.json({ ...documentJson(document), notified: notify ? notified : undefined })
         context.out.line(
           `added document ${document.id} for ${formatTaxId(client.taxId)} ${client.name}: ${document.title} (${document.attachments.length} file${document.attachments.length === 1 ? '' : 's'})`,
         )
-        if (notify) context.out.note(notifiedNote(notify.counter.notified))
+        if (notify) context.out.note(notifiedNote(notified))
       },
     )
 

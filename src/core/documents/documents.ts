@@ -1,19 +1,16 @@
-import { constants } from 'node:fs'
-import { access, open, stat } from 'node:fs/promises'
-import { basename } from 'node:path'
 import { assertAccountant, type Actor } from '../actors.js'
 import { parseCategory, type Category } from '../categories.js'
 import type { Db } from '../db/database.js'
 import { preparedQuery } from '../db/prepared.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import { actorLabel, recordEvent } from '../audit/events.js'
-import type { FileStore, StoredFile } from '../storage/file-store.js'
-import { detectMediaType } from './media-type.js'
+import type { FileStore } from '../storage/file-store.js'
+import { storeFiles, type FileInput, type StoredInput } from './document-files.js'
 import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
 import { cursorAfter, orderStretches, titleSearch, type DocumentSort } from './list-order.js'
 import { listPageRows, type DocumentFilter } from './list-page.js'
-import { checkPlainText, escapeUnsafe, stripUnsafe } from '../text-input.js'
+import { checkPlainText } from '../text-input.js'
 
 /** One file of a document (docs/rules.md#data). */
 export interface Attachment {
@@ -51,10 +48,8 @@ export interface NewDocument {
   competence?: string | null
   dueDate?: string | null
   amountCents?: number | null
-  /** Local files; `name` is the file name clients see (default: the path's base name). */
-  files: { path: string; name?: string }[]
-  /** Runs inside the transaction that adds the document, e.g. to queue its notifications. */
-  inTransaction?: (trx: Db, document: Document) => Promise<void>
+  /** Its files: local paths, bytes or streams (./document-files.ts). */
+  files: FileInput[]
 }
 
 /** Throws unless `value` is a competence `YYYY-MM` naming a real month. */
@@ -102,81 +97,24 @@ function parseTitle(value: string): string {
   return title
 }
 
-// The name is shown to clients and sent in Content-Disposition: no path, no control, bidi or
-// separator characters (stripped: the name comes from a file, not from a person typing it).
-function parseFileName(value: string): string {
-  const name = stripUnsafe(value).trim()
-  if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name) || name.length > 255) {
-    throw new ValidationError(
-      `file name '${escapeUnsafe(value)}' is not valid: use 1 to 255 characters without slashes`,
-    )
-  }
-  return name
-}
-
-interface CheckedFile {
-  path: string
-  name: string
-  size: number
-  mediaType: string
-}
-
-/** Checks one input file: exists, is a regular file, is readable and is not empty. */
-async function checkFile(file: { path: string; name?: string }): Promise<CheckedFile> {
-  const { path } = file
-  let info
-  try {
-    info = await stat(path)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new ValidationError(`file ${path} does not exist: check the path`)
-    }
-    throw new ValidationError(`cannot read file ${path} (${code}): check its permissions`)
-  }
-  if (info.isDirectory()) {
-    throw new ValidationError(`${path} is a directory: give the files inside it one by one`)
-  }
-  if (!info.isFile()) throw new ValidationError(`${path} is not a regular file`)
-  try {
-    await access(path, constants.R_OK)
-  } catch {
-    throw new ValidationError(`cannot read file ${path}: permission denied; check its permissions`)
-  }
-  if (info.size === 0) throw new ValidationError(`file ${path} is empty: attach a file with content`)
-  const name = parseFileName(file.name ?? basename(path))
-  return { path, name, size: info.size, mediaType: detectMediaType(await readHead(path), name) }
-}
-
-async function readHead(path: string): Promise<Buffer> {
-  let handle
-  try {
-    handle = await open(path, 'r')
-  } catch (error) {
-    throw new ValidationError(
-      `cannot read file ${path} (${(error as NodeJS.ErrnoException).code}): check its permissions`,
-    )
-  }
-  try {
-    const buffer = Buffer.alloc(4096)
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
-    return buffer.subarray(0, bytesRead)
-  } finally {
-    await handle.close()
-  }
+/** A new document checked and its files stored durably: what `insertDocument` writes. */
+export interface PreparedDocument {
+  clientId: number
+  title: string
+  category: Category
+  competence: string | null
+  dueDate: string | null
+  amountCents: number | null
+  files: StoredInput[]
+  createdBy: string
 }
 
 /**
- * Adds a document with its files. Everything is checked before anything is written; the files
- * are durable in the store before the rows that point at them commit, so a crash leaves either
- * no document or a complete one (a stored file without a row is harmless content).
+ * Checks a new document and stores its files. Everything is checked before anything is written;
+ * the files are durable in the store before the rows that point at them can commit, so a crash
+ * leaves either no document or a complete one (a stored file without a row is harmless content).
  */
-export async function addDocument(
-  db: Db,
-  store: FileStore,
-  actor: Actor,
-  input: NewDocument,
-): Promise<Document> {
+export async function prepareDocument(db: Db, store: FileStore, actor: Actor, input: NewDocument): Promise<PreparedDocument> {
   assertAccountant(actor, 'add documents')
   const title = parseTitle(input.title)
   const category = parseCategory(input.category)
@@ -185,55 +123,58 @@ export async function addDocument(
   const amountCents = parseAmountCents(input.amountCents)
   if (input.files.length === 0) throw new ValidationError('a document needs at least one file')
   await assertClientExists(db, input.clientId)
-  const checked: CheckedFile[] = []
-  for (const file of input.files) checked.push(await checkFile(file))
-  const stored: StoredFile[] = []
-  for (const file of checked) {
-    const result = await store.put(file.path)
-    // The file may have changed between the check and the copy; never keep an empty attachment.
-    if (result.size === 0) throw new ValidationError(`file ${file.path} is empty: attach a file with content`)
-    stored.push(result)
-  }
+  const files = await storeFiles(store, input.files)
   const createdBy = await actorLabel(db, actor)
-  const id = await db.transaction().execute(async (trx) => {
-    await assertClientExists(trx, input.clientId)
-    const row = await trx
-      .insertInto('documents')
-      .values({
-        client_id: input.clientId,
-        title,
-        category,
-        competence,
-        due_date: dueDate,
-        amount_cents: amountCents,
-        created_at: nowIso(),
-        created_by: createdBy,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const documentId = Number(row.id)
-    await trx
-      .insertInto('attachments')
-      .values(
-        checked.map((file, i) => ({
-          document_id: documentId,
-          file_name: file.name,
-          media_type: file.mediaType,
-          size: stored[i].size,
-          sha256: stored[i].sha256,
-          storage_key: stored[i].key,
-        })),
-      )
-      .execute()
-    await recordEvent(trx, {
-      actor,
-      action: 'document.added',
-      clientId: input.clientId,
-      details: { documentId, title, files: checked.length },
+  return { clientId: input.clientId, title, category, competence, dueDate, amountCents, files, createdBy }
+}
+
+/** Writes a prepared document's rows and its event inside the caller's transaction; returns its id. */
+export async function insertDocument(trx: Db, actor: Actor, document: PreparedDocument): Promise<number> {
+  await assertClientExists(trx, document.clientId)
+  const row = await trx
+    .insertInto('documents')
+    .values({
+      client_id: document.clientId,
+      title: document.title,
+      category: document.category,
+      competence: document.competence,
+      due_date: document.dueDate,
+      amount_cents: document.amountCents,
+      created_at: nowIso(),
+      created_by: document.createdBy,
     })
-    if (input.inTransaction) await input.inTransaction(trx, await getDocument(trx, documentId))
-    return documentId
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const documentId = Number(row.id)
+  await trx
+    .insertInto('attachments')
+    .values(
+      document.files.map((file) => ({
+        document_id: documentId,
+        file_name: file.name,
+        media_type: file.mediaType,
+        size: file.stored.size,
+        sha256: file.stored.sha256,
+        storage_key: file.stored.key,
+      })),
+    )
+    .execute()
+  await recordEvent(trx, {
+    actor,
+    action: 'document.added',
+    clientId: document.clientId,
+    details: { documentId, title: document.title, files: document.files.length },
   })
+  return documentId
+}
+
+/**
+ * Adds a document with its files (prepareDocument, then its rows in one transaction). Filing
+ * that also queues the client's notification e-mails is core/mail's `fileDocument`.
+ */
+export async function addDocument(db: Db, store: FileStore, actor: Actor, input: NewDocument): Promise<Document> {
+  const prepared = await prepareDocument(db, store, actor, input)
+  const id = await db.transaction().execute((trx) => insertDocument(trx, actor, prepared))
   return getDocument(db, id)
 }
 

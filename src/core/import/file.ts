@@ -6,13 +6,14 @@ import { basename, extname, join } from 'node:path'
 import { assertAccountant, type AccountantActor, type Actor } from '../actors.js'
 import type { Db } from '../db/database.js'
 import { parseCategory } from '../categories.js'
-import { addDocument, type NewDocument } from '../documents/documents.js'
 import { ValidationError } from '../errors.js'
+import { fileDocument } from '../mail/document-filing.js'
+import type { MailReadyFirm } from '../mail/document-mail.js'
 import type { FileStore } from '../storage/file-store.js'
 import { formatTaxId } from '../clients/tax-id.js'
 import { groupPages, pageLabel, type PageGroup } from './pages.js'
 import { MAX_PDF_BYTES, readPdfText } from './pdf-text.js'
-import { clientHasFile, enqueue, withTemporaryFile } from './queue.js'
+import { clientHasFile, enqueue } from './queue.js'
 import { recognisePage, type Recognised } from './recognise.js'
 import { extractPages } from './split.js'
 
@@ -45,8 +46,8 @@ export interface ImportOptions {
   title?: string
   category?: string
   onProgress?: (progress: { filesDone: number; filesTotal: number; pagesDone: number }) => void
-  /** Runs inside the transaction that adds each document, e.g. to queue its notifications. */
-  inTransaction?: NewDocument['inTransaction']
+  /** Queue each new document's notification e-mails with it (core/mail's `fileDocument`). */
+  notify?: MailReadyFirm
 }
 
 export interface ImportReport {
@@ -54,6 +55,8 @@ export interface ImportReport {
   /** Files whose text could be read. */
   readFiles: number
   files: number
+  /** Notification e-mails queued, when `notify` was given (0 on a dry run). */
+  notified?: number
 }
 
 /** The files under `paths` (folders read recursively), in a stable order. */
@@ -93,7 +96,7 @@ export async function importFiles(
   }
   const files = await collectFiles(paths)
   const forced = options.clientId === undefined ? null : await clientById(db, options.clientId)
-  const run: Run = { db, store, actor, options, forced, claimed: new Set() }
+  const run: Run = { db, store, actor, options, forced, claimed: new Set(), notified: 0 }
   const results: { rows: ImportRow[]; pages: number }[] = new Array(files.length)
   let next = 0
   let filesDone = 0
@@ -113,6 +116,7 @@ export async function importFiles(
     rows: results.flatMap((r) => r.rows),
     readFiles: results.filter((r) => r.pages > 0).length,
     files: files.length,
+    notified: options.notify ? run.notified : undefined,
   }
 }
 
@@ -127,6 +131,8 @@ interface Run {
   forced: Client | null
   /** `client:sha256` of every guide this run files, so two copies in one folder file once. */
   claimed: Set<string>
+  /** Notification e-mails queued so far. */
+  notified: number
 }
 
 function emptyRow(file: string, outcome: Outcome, reason: string | null): ImportRow {
@@ -272,17 +278,22 @@ async function fileGroup(run: Run, part: Part, group: PageGroup): Promise<Import
   // Split parts are cut deterministically (./split.ts), so a re-run yields the same SHA-256.
   if (await clientHasFile(db, client.id, sha256)) return { ...row, outcome: 'duplicate' }
   if (options.dryRun) return row
-  const document = await withTemporaryFile(name, bytes, (path) =>
-    addDocument(db, store, actor, {
+  // The pages are in memory already: filed from there, as durably as from a file.
+  const { document, notified } = await fileDocument(
+    db,
+    store,
+    actor,
+    {
       clientId: client.id,
       title: row.title ?? seen.title,
       category: options.category ?? seen.category,
       competence: seen.competence,
       dueDate: seen.dueDate,
       amountCents: seen.amountCents,
-      files: [{ path, name }],
-      inTransaction: options.inTransaction,
-    }),
+      files: [{ bytes, name }],
+    },
+    { notify: options.notify },
   )
+  run.notified += notified
   return { ...row, documentId: document.id }
 }

@@ -1,14 +1,13 @@
 // The import queue: parts of imported files that could not be filed, kept (bytes in the file
 // store) with the reason and what was recognised until a person assigns or drops them.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { assertAccountant, type AccountantActor, type Actor } from '../actors.js'
 import { recordEvent } from '../audit/events.js'
 import type { Db } from '../db/database.js'
-import { addDocument, type Document, type NewDocument } from '../documents/documents.js'
+import type { Document } from '../documents/documents.js'
 import { NotFoundError, ValidationError } from '../errors.js'
-import type { FileStore, StoredFile } from '../storage/file-store.js'
+import { fileDocument } from '../mail/document-filing.js'
+import type { MailReadyFirm } from '../mail/document-mail.js'
+import { putBytes, type FileStore, type StoredFile } from '../storage/file-store.js'
 import { nowIso } from '../time.js'
 import type { Recognised } from './recognise.js'
 
@@ -38,18 +37,6 @@ export interface NewQueueItem {
   bytes: Uint8Array
 }
 
-/** Writes `bytes` to a private temporary file named `name`, runs `use`, removes the file. */
-export async function withTemporaryFile<T>(name: string, bytes: Uint8Array, use: (path: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'confi-import-'))
-  try {
-    const path = join(dir, name)
-    await writeFile(path, bytes, { mode: 0o600 })
-    return await use(path)
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-}
-
 /**
  * Queues a part; the same part of the same file queued again (a re-run) returns the existing
  * item with `existing: true` instead of a second copy.
@@ -62,7 +49,7 @@ export async function enqueue(
 ): Promise<{ item: QueueItem; existing: boolean }> {
   const found = await findQueued(db, input.sourceSha256, input.pages)
   if (found) return { item: found, existing: true }
-  const stored = await withTemporaryFile('part.pdf', input.bytes, (path) => store.put(path))
+  const stored = await putBytes(store, input.bytes)
   const id = await insertItem(db, actor, input, stored).catch(async (error: unknown) => {
     // The same part queued by a concurrent file of this run (two copies in one folder).
     const raced = await findQueued(db, input.sourceSha256, input.pages)
@@ -152,14 +139,14 @@ export interface Assignment {
   category?: string
   competence?: string
   dueDate?: string
-  /** Runs inside the transaction that adds the document, e.g. to queue its notifications. */
-  inTransaction?: NewDocument['inTransaction']
+  /** Queue the new document's notification e-mails with it (core/mail's `fileDocument`). */
+  notify?: MailReadyFirm
 }
 
 /**
  * Files a queued item as a document of a client (what was recognised fills what is not given)
  * and removes it from the queue. When that client already has these exact bytes, nothing is
- * added and the item is removed: `document` is then null.
+ * added and the item is removed: `document` is then null. `notified`: the e-mails queued with it.
  */
 export async function assignQueueItem(
   db: Db,
@@ -167,30 +154,32 @@ export async function assignQueueItem(
   actor: Actor,
   ref: string | number,
   assignment: Assignment,
-): Promise<{ item: QueueItem; document: Document | null }> {
+): Promise<{ item: QueueItem; document: Document | null; notified: number }> {
   assertAccountant(actor, 'file queued imports')
   const item = await getQueueItem(db, ref)
   const seen = item.recognised
   const title = assignment.title ?? (seen.hasText ? seen.title : undefined)
   if (!title) throw new ValidationError(`queue item ${item.id} has no recognised title: give --title`)
-  let document: Document | null = null
-  if (!(await clientHasFile(db, assignment.clientId, item.sha256))) {
-    const bytes = await store.read(item.storageKey)
-    document = await withTemporaryFile(item.fileName, bytes, (path) =>
-      addDocument(db, store, actor, {
-        clientId: assignment.clientId,
-        title,
-        category: assignment.category ?? seen.category ?? 'outros',
-        competence: assignment.competence ?? seen.competence ?? null,
-        dueDate: assignment.dueDate ?? seen.dueDate ?? null,
-        amountCents: seen.amountCents ?? null,
-        files: [{ path, name: item.fileName }],
-        inTransaction: assignment.inTransaction,
-      }),
-    )
-  }
+  const filed = (await clientHasFile(db, assignment.clientId, item.sha256))
+    ? null
+    : await fileDocument(
+        db,
+        store,
+        actor,
+        {
+          clientId: assignment.clientId,
+          title,
+          category: assignment.category ?? seen.category ?? 'outros',
+          competence: assignment.competence ?? seen.competence ?? null,
+          dueDate: assignment.dueDate ?? seen.dueDate ?? null,
+          amountCents: seen.amountCents ?? null,
+          files: [{ bytes: await store.read(item.storageKey), name: item.fileName }],
+        },
+        { notify: assignment.notify },
+      )
+  const document = filed?.document ?? null
   await removeItem(db, actor, item, document ? 'import.assigned' : 'import.assigned_duplicate', assignment.clientId)
-  return { item, document }
+  return { item, document, notified: filed?.notified ?? 0 }
 }
 
 /** Removes an item from the queue without filing it (its bytes stay in the store). */

@@ -16,8 +16,11 @@ import { requireSmtp, type SmtpSettings } from './smtp.js'
 // What queues the e-mails about one document: a delivery sent by e-mail (`docs send --channel
 // email`) and the notification of a new document (`docs add --notify`).
 
+/** The firm's options with the sender of its e-mails: what composing and queuing one needs. */
+export type MailReadyFirm = FirmOptions & { mailFrom: string }
+
 /** The firm's options once e-mail can go out: SMTP configured and a sender address set. */
-export async function requireMailReady(db: Db, smtp: SmtpSettings | null): Promise<FirmOptions & { mailFrom: string }> {
+export async function requireMailReady(db: Db, smtp: SmtpSettings | null): Promise<MailReadyFirm> {
   requireSmtp(smtp)
   const firm = await getFirmOptions(db)
   if (!firm.mailFrom) {
@@ -33,7 +36,7 @@ export function documentPageUrl(baseUrl: string, documentId: number): string {
 
 interface QueueInput {
   kind: MessageKind
-  firm: FirmOptions & { mailFrom: string }
+  firm: MailReadyFirm
   document: Document
   recipient: string
   link: string
@@ -124,7 +127,7 @@ export async function notificationRecipients(trx: Db, document: Document): Promi
 /** Queues the notification of a new document, in the transaction that adds it; returns the count. */
 export async function notifyNewDocument(
   trx: Db,
-  firm: FirmOptions & { mailFrom: string },
+  firm: MailReadyFirm,
   document: Document,
   createdBy: string,
 ): Promise<number> {

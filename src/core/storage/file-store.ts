@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { ValidationError } from '../errors.js'
 
 /** What the store keeps of one file: its key (for reading back), its SHA-256 and size in bytes. */
@@ -21,6 +21,11 @@ export interface FileStore {
   read(key: string): Promise<Buffer>
   /** Size of a stored file, or null when the key holds nothing. */
   stat(key: string): Promise<{ size: number } | null>
+}
+
+/** Stores bytes held in memory through `put`, as durably as a file with that content. */
+export function putBytes(store: FileStore, bytes: Uint8Array): Promise<StoredFile> {
+  return store.put(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]))
 }
 
 const KEY = /^[0-9a-f]{2}\/[0-9a-f]{62}$/

@@ -4,14 +4,17 @@ import {
   deliverySessionScope,
   deliveryTakesLogins,
   registerThroughDelivery,
+  type AccessViewer,
 } from '../../core/documents/access.js'
 import type { Delivery } from '../../core/delivery/deliveries.js'
 import { resolveDelivery } from '../../core/delivery/deliveries.js'
 import type { Document } from '../../core/documents/documents.js'
+import { commitAccess, serveDeliveryDownload } from '../../core/documents/download.js'
 import { GoneError, NotFoundError } from '../../core/errors.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { readLoginForm, readRegisterForm } from '../forms.js'
-import { accessOrigin, parseId, recordAccessOrFail, sendAttachment } from '../guards.js'
+import { isCrossSiteDownload } from '../cross-site.js'
+import { accessOrigin, idOrNull, sendDownload } from '../guards.js'
 import { m } from '../messages.js'
 import { disabledUserPage, messagePage, pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
@@ -39,10 +42,14 @@ async function resolveToken(c: PortalContext): Promise<Resolved> {
   return { delivery: result.delivery, document: result.document }
 }
 
+/** The visitor as core's access rules see it. */
+function accessViewer(auth: Auth | null): AccessViewer | null {
+  return auth ? { user: auth.user, sessionScope: auth.session.scope } : null
+}
+
 async function gate(c: PortalContext, document: Document): Promise<Gate> {
   const auth = c.var.auth
-  const viewer = auth ? { user: auth.user, sessionScope: auth.session.scope } : null
-  const decision = await decideDeliveryAccess(c.var.deps.db, viewer, document)
+  const decision = await decideDeliveryAccess(c.var.deps.db, accessViewer(auth), document)
   // Open: a logged-in visitor is recorded even where no login is required.
   if (decision === 'open') return { kind: 'open', auth }
   if (decision === 'login' || !auth) return { kind: 'login' }
@@ -129,24 +136,22 @@ export function deliveryRoutes(): Hono<PortalEnv> {
         note: auth?.user.status === 'pending' ? m.delivery.pendingNote : undefined,
       }),
     )
-    await recordAccessOrFail(c, { ...entryOf(c, resolved, auth), action: 'view' })
+    await commitAccess(c.var.deps.accessLog, { ...entryOf(c, resolved, auth), action: 'view' })
     return html
   })
 
   app.get('/:token/files/:attachmentId', async (c) => {
     const resolved = await resolveToken(c)
-    const access = await gate(c, resolved.document)
-    // The file URL of a gated link leads to the link's page, which asks for the login.
-    if (access.kind === 'login') return c.redirect(`/d/${c.req.param('token')}`, 303)
-    if (access.kind !== 'open') return refusalPage(c, access)
-    const attachmentId = parseId(c.req.param('attachmentId'))
-    const attachment = resolved.document.attachments.find((a) => a.id === attachmentId)
-    if (!attachment) throw new NotFoundError('not found')
-    return sendAttachment(c, attachment, {
-      ...entryOf(c, resolved, access.auth),
-      attachmentId: attachment.id,
-      action: 'download',
+    const auth = c.var.auth
+    const download = await serveDeliveryDownload(c.var.deps, resolved, accessViewer(auth), {
+      attachmentId: idOrNull(c.req.param('attachmentId')),
+      crossSite: isCrossSiteDownload(c),
+      origin: accessOrigin(c, auth),
     })
+    if (download.kind !== 'refused') return sendDownload(c, download)
+    // The file URL of a gated link leads to the link's page, which asks for the login.
+    if (download.access === 'login' || !auth) return c.redirect(`/d/${c.req.param('token')}`, 303)
+    return refusalPage(c, { kind: download.access, auth })
   })
 
   app.post('/:token/login', async (c) => {

@@ -4,10 +4,12 @@ import { listDocumentAccesses } from '../../core/documents/accesses.js'
 import { listDocuments, type Document } from '../../core/documents/documents.js'
 import { DUE_SOON_LIMIT, listDueSoon } from '../../core/documents/due-soon.js'
 import { newSinceLastVisit, openedBy } from '../../core/documents/unopened.js'
-import { NotFoundError, ValidationError } from '../../core/errors.js'
+import { commitAccess, serveAreaDownload } from '../../core/documents/download.js'
+import { ValidationError } from '../../core/errors.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
 import { render, viewerOf, type PortalEnv } from '../env.js'
-import { accessOrigin, parseId, recordAccessOrFail, requireArea, sendAttachment } from '../guards.js'
+import { isCrossSiteDownload } from '../cross-site.js'
+import { accessOrigin, idOrNull, parseId, requireArea, sendDownload } from '../guards.js'
 import { m } from '../messages.js'
 import { AccessesSection } from '../views/accesses.js'
 import { DashboardPage, DocumentPage } from '../views/documents.js'
@@ -94,7 +96,7 @@ export function documentRoutes(): Hono<PortalEnv> {
         receiptHref: `/documents/${document.id}/comprovante`,
       }),
     )
-    await recordAccessOrFail(c, {
+    await commitAccess(c.var.deps.accessLog, {
       documentId: document.id,
       clientId: document.clientId,
       channel: 'portal',
@@ -107,18 +109,12 @@ export function documentRoutes(): Hono<PortalEnv> {
   app.get('/:id/files/:attachmentId', async (c) => {
     const auth = await requireArea(c)
     if (auth instanceof Response) return auth
-    const document = await visibleDocument(c, auth)
-    const attachmentId = parseId(c.req.param('attachmentId'))
-    const attachment = document.attachments.find((a) => a.id === attachmentId)
-    if (!attachment) throw new NotFoundError('not found')
-    return sendAttachment(c, attachment, {
-      documentId: document.id,
-      attachmentId: attachment.id,
-      clientId: document.clientId,
-      channel: 'portal',
-      action: 'download',
-      ...accessOrigin(c, auth),
+    const download = await serveAreaDownload(c.var.deps, auth.user, parseId(c.req.param('id')), {
+      attachmentId: idOrNull(c.req.param('attachmentId')),
+      crossSite: isCrossSiteDownload(c),
+      origin: accessOrigin(c, auth),
     })
+    return sendDownload(c, download)
   })
 
   return app

@@ -1,11 +1,11 @@
-import { Readable } from 'node:stream'
 import { Hono } from 'hono'
 import { localDate } from '../../core/time.js'
-import { openZip, planDocumentZip, planListZip, zipFileName, type ZipPlan } from '../../core/documents/zip.js'
+import { serveZipDownload } from '../../core/documents/download.js'
+import { planDocumentZip, planListZip, zipFileName, type ZipPlan } from '../../core/documents/zip.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
-import { crossSiteDownloadPage } from '../cross-site.js'
-import { accessOrigin, contentDisposition, recordAccessOrFail, requireArea } from '../guards.js'
+import { isCrossSiteDownload } from '../cross-site.js'
+import { accessOrigin, requireArea, sendDownload } from '../guards.js'
 import { m } from '../messages.js'
 import { MessagePage } from '../views/auth.js'
 import { filterQuery, formatSize } from '../views/documents.js'
@@ -38,25 +38,11 @@ function refusal(c: PortalContext, auth: Auth, plan: Exclude<ZipPlan, { ok: true
  * `portal`, this user) before the first byte; a file that cannot be read serves nothing.
  */
 async function sendZip(c: PortalContext, auth: Auth, plan: Extract<ZipPlan, { ok: true }>, fileName: string): Promise<Response> {
-  const confirm = crossSiteDownloadPage(c, fileName)
-  if (confirm) return confirm
-  const origin = accessOrigin(c, auth)
-  const zip = await openZip(c.var.deps.store, plan.entries, (entry) =>
-    recordAccessOrFail(c, {
-      documentId: entry.documentId,
-      attachmentId: entry.attachment.id,
-      clientId: entry.clientId,
-      channel: 'portal',
-      action: 'download',
-      ...origin,
-    }),
-  )
-  return c.body(Readable.toWeb(zip.stream) as unknown as ArrayBuffer, 200, {
-    'Content-Type': 'application/zip',
-    'Content-Length': String(zip.size),
-    'Content-Disposition': contentDisposition(fileName),
-    'Cache-Control': 'no-store',
+  const download = await serveZipDownload(c.var.deps, plan.entries, fileName, {
+    crossSite: isCrossSiteDownload(c),
+    origin: accessOrigin(c, auth),
   })
+  return sendDownload(c, download)
 }
 
 /** GET /documents/zip (the filtered list) and GET /documents/:id/zip (one document's files). */
