@@ -24,7 +24,7 @@ import { applySchema, openDatabase, schemaVersion } from '../dist/core/db/databa
 import { createSession } from '../dist/core/identity/sessions.js'
 import { cursorAfter } from '../dist/core/documents/list-order.js'
 import { loadSecretKey } from '../dist/core/tokens.js'
-import { storedInclusionProof } from '../dist/core/access-log/merkle.js'
+import { storedInclusionProof } from '../dist/core/access-log/tree/merkle.js'
 import { FILL_FORMAT, scaleSizes } from './scale-data.mjs'
 import { fillPostgres, fillSqlite } from './scale-fill.mjs'
 import { queryPlans } from './scale-plans.mjs'

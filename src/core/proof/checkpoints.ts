@@ -1,9 +1,9 @@
 import { takeLock, type Db } from '../db/database.js'
 import { nowIso } from '../time.js'
 import type { DatabaseTarget } from '../db/handle.js'
-import type { ProgressCallback } from '../access-log/chain-walk.js'
-import { syncTreeIn } from '../access-log/merkle.js'
-import { walkAccessLog } from '../access-log/verify.js'
+import type { ProgressCallback } from '../access-log/chain/walk.js'
+import { syncTreeIn } from '../access-log/tree/merkle.js'
+import { walkAccessLog } from '../access-log/verify/verify.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
 
 // Checkpoints: signed tree heads of the access log (docs/receipts.md#checkpoints), and the
@@ -109,7 +109,7 @@ export async function verifyLogWithCheckpoints(
   options: {
     expectHead?: { id: number; hash: string }
     onProgress?: ProgressCallback
-    /** Where the database is: the walk then runs on threads (core/access-log/verify.ts). */
+    /** Where the database is: the walk then runs on threads (core/access-log/verify/verify.ts). */
     target?: DatabaseTarget
     chunkSize?: number
     threads?: number

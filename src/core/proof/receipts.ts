@@ -1,4 +1,4 @@
-import { accessLogHash, CANONICAL_FIELDS } from '../access-log/log.js'
+import { accessLogHash, CANONICAL_FIELDS } from '../access-log/chain/row.js'
 import type { Actor } from '../actors.js'
 import { actorLabel } from '../audit/events.js'
 import type { Db } from '../db/database.js'
@@ -11,7 +11,7 @@ import { nowIso } from '../time.js'
 import { randomToken } from '../tokens.js'
 import { checkpointCovering, checkpointText, createCheckpoint, type Checkpoint } from './checkpoints.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
-import { rootFromInclusionProof, rowLeafHash, storedInclusionProof } from '../access-log/merkle.js'
+import { rootFromInclusionProof, rowLeafHash, storedInclusionProof } from '../access-log/tree/merkle.js'
 
 // Receipts ("comprovantes"): a document's deliveries and accesses, with everything a third party
 // needs to check them offline — the rows in canonical form, an inclusion proof for each to a
