@@ -18,7 +18,8 @@ import * as identity_two_factor from '../core/identity/two-factor.js'
 import * as documents_documents from '../core/documents/documents.js'
 import * as documents_deliveries from '../core/documents/deliveries.js'
 import * as storage_file_store from '../core/storage/file-store.js'
-import * as access_log_log from '../core/access-log/chain/row.js'
+import * as access_log_row from '../core/access-log/chain/row.js'
+import * as access_log_append from '../core/access-log/chain/append.js'
 import * as access_log_export from '../core/access-log/export/export.js'
 import * as access_log_filter from '../core/access-log/export/filter.js'
 import * as ops_backup from '../core/ops/backup.js'
@@ -58,7 +59,8 @@ export const modules = [
   documents_documents,
   documents_deliveries,
   storage_file_store,
-  access_log_log,
+  access_log_row,
+  access_log_append,
   access_log_export,
   access_log_filter,
   ops_backup,
