@@ -8,7 +8,7 @@
 // admin user, the heavy head 30 users. 70% of the documents have a due date from 300 days ago to
 // 65 days ahead; documents due from 10 days ago on with an even id are still unopened, every other
 // document is opened by the access-log rows, which are spread over them.
-import { CANONICAL_FIELDS } from '../dist/core/access-log/log.js'
+import { CANONICAL_FIELDS } from '../dist/core/access-log/chain/row.js'
 
 export const FULL = { clients: 100_000, documents: 1_000_000, logRows: 10_000_000 }
 /** Bumped whenever a row below changes shape, so an older cached fill is never reused. */

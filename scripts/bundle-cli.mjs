@@ -16,8 +16,8 @@ await build({
   // core/access-log/worker-file.ts).
   entryPoints: {
     confi: join(root, 'dist', 'cli', 'entry.js'),
-    'access-log-worker': join(root, 'dist', 'core', 'access-log', 'commit-worker.js'),
-    'verify-worker': join(root, 'dist', 'core', 'access-log', 'verify-worker.js'),
+    'access-log-worker': join(root, 'dist', 'core', 'access-log', 'commit', 'commit-worker.js'),
+    'verify-worker': join(root, 'dist', 'core', 'access-log', 'verify', 'verify-worker.js'),
   },
   outdir,
   bundle: true,

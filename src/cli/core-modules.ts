@@ -19,9 +19,10 @@ import * as identity_two_factor from '../core/identity/two-factor.js'
 import * as documents_documents from '../core/documents/documents.js'
 import * as delivery_deliveries from '../core/delivery/deliveries.js'
 import * as storage_store_factory from '../core/storage/store-factory.js'
-import * as access_log_log from '../core/access-log/log.js'
-import * as access_log_export from '../core/access-log/export.js'
-import * as access_log_filter from '../core/access-log/filter.js'
+import * as access_log_row from '../core/access-log/chain/row.js'
+import * as access_log_append from '../core/access-log/chain/append.js'
+import * as access_log_export from '../core/access-log/export/export.js'
+import * as access_log_filter from '../core/access-log/export/filter.js'
 import * as ops_backup from '../core/ops/backup.js'
 import * as ops_maintenance from '../core/ops/maintenance.js'
 import * as mail_smtp from '../core/mail/smtp.js'
@@ -35,8 +36,8 @@ import * as delivery_timeline from '../core/delivery/timeline.js'
 import * as proof_keys from '../core/proof/keys.js'
 import * as proof_checkpoints from '../core/proof/checkpoints.js'
 import * as proof_receipts from '../core/proof/receipts.js'
-import * as access_log_columns from '../core/access-log/columns.js'
-import * as access_log_merkle from '../core/access-log/merkle.js'
+import * as access_log_columns from '../core/access-log/export/columns.js'
+import * as access_log_merkle from '../core/access-log/tree/merkle.js'
 import * as audit_events from '../core/audit/events.js'
 import * as file_modes from '../core/file-modes.js'
 
@@ -59,7 +60,8 @@ export const modules = [
   documents_documents,
   delivery_deliveries,
   storage_store_factory,
-  access_log_log,
+  access_log_row,
+  access_log_append,
   access_log_export,
   access_log_filter,
   ops_backup,

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
-import type { AccessEntry } from '../core/access-log/log.js'
+import type { AccessEntry } from '../core/access-log/chain/row.js'
 import type { AccessRecorder } from '../core/documents/download.js'
 import type { Config } from '../core/config/app-config.js'
 import type { Db } from '../core/db/database.js'

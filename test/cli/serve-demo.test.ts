@@ -43,7 +43,7 @@ describe('confi demo and confi serve', () => {
   }, 30_000)
 
   it('signs a checkpoint every period when the log grew, and once more on SIGTERM', async () => {
-    const { recordAccess } = await import('../../src/core/access-log/log.js')
+    const { recordAccess } = await import('../../src/core/access-log/chain/append.js')
     await runCli(['demo'], { env: t.env })
     const env = { ...process.env, ...t.env, CONFI_CHECKPOINT_SECONDS: '1' }
     const child = spawn(process.execPath, [confiBin, 'serve', '--port', '0'], { env })

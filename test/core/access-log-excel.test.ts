@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { recordAccess } from '../../src/core/access-log/log.js'
-import { CSV_COLUMNS, csvCell } from '../../src/core/access-log/columns.js'
-import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export.js'
+import { recordAccess } from '../../src/core/access-log/chain/append.js'
+import { CSV_COLUMNS, csvCell } from '../../src/core/access-log/export/columns.js'
+import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export/export.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
 

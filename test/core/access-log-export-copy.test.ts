@@ -1,8 +1,8 @@
 import { PassThrough, Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CSV_COLUMNS, EXPORT_COLUMNS } from '../../src/core/access-log/columns.js'
-import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export.js'
-import { postgresCsvBatches } from '../../src/core/access-log/export-postgres.js'
+import { CSV_COLUMNS, EXPORT_COLUMNS } from '../../src/core/access-log/export/columns.js'
+import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export/export.js'
+import { postgresCsvBatches } from '../../src/core/access-log/export/postgres.js'
 import type { Db, OpenDatabase } from '../../src/core/db/database.js'
 import { createTestDatabase, useTestDatabase, type TestDatabase } from '../helpers/db.js'
 

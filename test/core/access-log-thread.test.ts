@@ -1,13 +1,13 @@
-// The access-log writer of `confi serve` (core/access-log/commit-thread.ts): on SQLite a worker
+// The access-log writer of `confi serve` (core/access-log/commit/commit-thread.ts): on SQLite a worker
 // thread with its own connection commits, and two processes appending at once still build one
 // valid chain and one Merkle tree (docs/decisions.md, "Download speed (issue 13)").
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { startAccessLogWriter, startCommitThread } from '../../src/core/access-log/commit-thread.js'
-import { verifyAccessLog } from '../../src/core/access-log/chain-walk.js'
-import type { AccessEntry } from '../../src/core/access-log/log.js'
-import { databaseSource, frontierRoot, memorySource, rowLeafHash, subtreeHash } from '../../src/core/access-log/merkle.js'
+import { startAccessLogWriter, startCommitThread } from '../../src/core/access-log/commit/commit-thread.js'
+import { verifyAccessLog } from '../../src/core/access-log/chain/walk.js'
+import type { AccessEntry } from '../../src/core/access-log/chain/row.js'
+import { databaseSource, frontierRoot, memorySource, rowLeafHash, subtreeHash } from '../../src/core/access-log/tree/merkle.js'
 import { UnavailableError, ValidationError } from '../../src/core/errors.js'
 import { useTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { makeClient, makeDocument } from '../helpers/factories.js'
@@ -39,7 +39,7 @@ function appendFromAnotherProcess(entry: AccessEntry, count: number): Promise<st
   const script = `
     const { resolveConfig } = await import(${JSON.stringify(`${root}dist/core/config/app-config.js`)})
     const { openDatabase } = await import(${JSON.stringify(`${root}dist/core/db/database.js`)})
-    const { startAccessLogWriter } = await import(${JSON.stringify(`${root}dist/core/access-log/commit-thread.js`)})
+    const { startAccessLogWriter } = await import(${JSON.stringify(`${root}dist/core/access-log/commit/commit-thread.js`)})
     const config = resolveConfig({ env: process.env, cwd: process.cwd() })
     const open = await openDatabase(config.database)
     const writer = startAccessLogWriter(open.db, config.database)

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { accessLogHash, recordAccess } from '../../src/core/access-log/log.js'
+import { accessLogHash } from '../../src/core/access-log/chain/row.js'
+import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { createCheckpoint, verifyLogWithCheckpoints } from '../../src/core/proof/checkpoints.js'
 import { loadSigningKeys, type SigningKeys } from '../../src/core/proof/keys.js'
 import type { Db } from '../../src/core/db/database.js'
@@ -7,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers, fillAccessLog } from '../helpers/access-log.js'
 import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
 
-// The threaded walk (core/access-log/verify.ts) must report exactly what the row-by-row walk
+// The threaded walk (core/access-log/verify/verify.ts) must report exactly what the row-by-row walk
 // reports: here with chunks of 8 rows on 2 threads over 100 rows, checkpoints at 37 rows (inside a
 // chunk) and 100 (inside the last, partial chunk), for a sound log and for each kind of tampering.
 const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
@@ -127,7 +128,7 @@ describe(`a checkpoint of the empty log, on ${backend}`, { timeout: 120_000 }, (
 describe('the tree hashes in 32-bit words', () => {
   it('equal node:crypto for leaves and nodes of random hashes', async () => {
     const { hash, randomBytes } = await import('node:crypto')
-    const { digestWords, leafWords, nodeWords, wordsHex } = await import('../../src/core/access-log/tree-hash.js')
+    const { digestWords, leafWords, nodeWords, wordsHex } = await import('../../src/core/access-log/tree/tree-hash.js')
     for (let i = 0; i < 200; i++) {
       const left = randomBytes(32)
       const right = randomBytes(32)

@@ -3,15 +3,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { beforeEach, describe, expect, it } from 'vitest'
-import {
-  accessLogHash,
-  createAccessLogWriter,
-  GENESIS_HASH,
-  recordAccess,
-  type AccessEntry,
-} from '../../src/core/access-log/log.js'
-import { verifyAccessLog } from '../../src/core/access-log/chain-walk.js'
-import { databaseSource, memorySource, rowLeafHash, subtreeHash } from '../../src/core/access-log/merkle.js'
+import { accessLogHash, GENESIS_HASH, type AccessEntry } from '../../src/core/access-log/chain/row.js'
+import { createAccessLogWriter, recordAccess } from '../../src/core/access-log/chain/append.js'
+import { verifyAccessLog } from '../../src/core/access-log/chain/walk.js'
+import { databaseSource, memorySource, rowLeafHash, subtreeHash } from '../../src/core/access-log/tree/merkle.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers } from '../helpers/access-log.js'
 import { makeClient, makeUser, makeDocument } from '../helpers/factories.js'
@@ -106,7 +101,7 @@ describe('concurrent appends', () => {
   it('two processes appending 1,000 rows each keep one chain', async () => {
     const script = (tag: string) => `
       import { openDatabase } from ${JSON.stringify(join(dist, 'db/database.js'))}
-      import { recordAccess } from ${JSON.stringify(join(dist, 'access-log/log.js'))}
+      import { recordAccess } from ${JSON.stringify(join(dist, 'access-log/chain/append.js'))}
       const open = await openDatabase(${JSON.stringify(t.config.database)})
       for (let i = 0; i < 1000; i++) {
         await recordAccess(open.db, { ...${JSON.stringify(entry)}, userAgent: '${tag} ' + i })

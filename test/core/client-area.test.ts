@@ -1,7 +1,7 @@
 // The rules behind the client area's issue-10 features, straight in core on both backends
 // (docs/decisions.md, "Client area: due soon, new, accesses, ZIP").
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { recordAccess } from '../../src/core/access-log/log.js'
+import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { listDocumentAccesses } from '../../src/core/documents/accesses.js'
 import { listDocuments } from '../../src/core/documents/documents.js'
 import { listDueSoon } from '../../src/core/documents/due-soon.js'

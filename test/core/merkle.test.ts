@@ -14,8 +14,8 @@ import {
   subtreeHash,
   syncTree,
   verifyConsistency,
-} from '../../src/core/access-log/merkle.js'
-import { recordAccess } from '../../src/core/access-log/log.js'
+} from '../../src/core/access-log/tree/merkle.js'
+import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { createTestDatabase } from '../helpers/db.js'
 import { fillAccessLog } from '../helpers/access-log.js'
 import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { recordAccess } from '../../src/core/access-log/log.js'
+import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { addDays, localDate } from '../../src/core/time.js'
 import { listPending } from '../../src/core/delivery/follow-up.js'

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
-import { verifyAccessLog } from '../../src/core/access-log/chain-walk.js'
-import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../src/core/access-log/merkle.js'
+import { verifyAccessLog } from '../../src/core/access-log/chain/walk.js'
+import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../src/core/access-log/tree/merkle.js'
 import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../src/core/db/schema.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
 

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3'
 import type { Insertable } from 'kysely'
-import { accessLogHash, GENESIS_HASH } from '../../src/core/access-log/log.js'
+import { accessLogHash, GENESIS_HASH } from '../../src/core/access-log/chain/row.js'
 import { accountant } from '../../src/core/actors.js'
 import { backendOf, type Db } from '../../src/core/db/database.js'
 import type { AccessLogTable } from '../../src/core/db/tables.js'

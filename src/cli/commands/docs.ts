@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import type { Document } from '../../core/documents/documents.js'
-import type { ExportFormat } from '../../core/access-log/export-format.js'
+import type { ExportFormat } from '../../core/access-log/export/format.js'
 import type { CliContext } from '../context.js'
 import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'

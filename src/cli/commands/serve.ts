@@ -21,7 +21,7 @@ export async function servePortal(
       import('../../portal/server.js'),
       loadCore(),
       import('../../core/tokens.js'),
-      import('../../core/access-log/commit-thread.js'),
+      import('../../core/access-log/commit/commit-thread.js'),
     ])
   const db = await context.db()
   const config = context.config()

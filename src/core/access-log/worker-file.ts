@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url'
 import { UnavailableError } from '../errors.js'
 
 /**
- * Where the compiled worker `module` (e.g. 'commit-worker') of this folder is: beside this module
- * (tsc's dist/), at the bundle's root as `bundleName` when this module is bundled into dist/confi/
- * or one of its chunks/ (scripts/bundle-cli.mjs makes each worker an entry point), and, for the
- * test runner that runs src/ as TypeScript, the copy `npm run build` put in dist/.
+ * Where the compiled worker `module` (a path inside this folder, e.g. 'commit/commit-worker') is:
+ * there in tsc's dist/, at the bundle's root as `bundleName` when this module is bundled into
+ * dist/confi/ or one of its chunks/ (scripts/bundle-cli.mjs makes each worker an entry point),
+ * and, for the test runner that runs src/ as TypeScript, the copy `npm run build` put in dist/.
  */
 export function workerFile(module: string, bundleName: string, what: string): string {
   const candidates = [

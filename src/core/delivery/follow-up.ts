@@ -1,5 +1,6 @@
 // core/delivery owns the firm's follow-up of what it sent: the list of unopened documents and a
 // document's delivery timeline. Reminders live in core/mail; dates in the firm's zone in time.ts.
+import { neverOpened } from '../access-log/reads/opened.js'
 import type { Db } from '../db/database.js'
 import { OVERDUE_LOOKBACK_DAYS } from '../documents/due-soon.js'
 import { ValidationError, type Remedy } from '../errors.js'
@@ -72,9 +73,7 @@ export async function listPending(
     ])
     .where('documents.due_date', '>=', addDays(today, -overdueDays))
     .where('documents.due_date', '<=', addDays(today, options.withinDays))
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('access_log').select('access_log.id').whereRef('access_log.document_id', '=', 'documents.id'))),
-    )
+    .where(neverOpened())
     .orderBy('documents.due_date')
     .orderBy('documents.id')
   if (options.clientId !== undefined) query = query.where('documents.client_id', '=', options.clientId)

@@ -1,18 +1,10 @@
+import { firstAccessesOf, type FirstAccess } from '../access-log/reads/accesses.js'
 import type { Db } from '../db/database.js'
-import type { AccessLogTable } from '../db/tables.js'
 import { listDeliveries, type Delivery } from './deliveries.js'
 import { getDocument, type Document } from '../documents/documents.js'
 
 // A document's delivery timeline (`confi docs status`): per delivery its e-mails, reminders,
 // first view and first download; per client user their first view and download.
-
-export interface Access {
-  at: string
-  /** The username, or null for someone without a session on a link that needs no login. */
-  username: string | null
-  userName: string | null
-  channel: AccessLogTable['channel']
-}
 
 export interface MailEvent {
   outboxId: number
@@ -28,16 +20,16 @@ export interface MailEvent {
 
 export interface DeliveryTimeline extends Delivery {
   mails: MailEvent[]
-  firstView: Access | null
-  firstDownload: Access | null
+  firstView: FirstAccess | null
+  firstDownload: FirstAccess | null
 }
 
 export interface UserTimeline {
   userId: number
   username: string
   name: string
-  firstView: Access | null
-  firstDownload: Access | null
+  firstView: FirstAccess | null
+  firstDownload: FirstAccess | null
 }
 
 export interface DocumentStatus {
@@ -54,8 +46,8 @@ export async function documentStatus(db: Db, documentId: number): Promise<Docume
   const [deliveries, mails, byDelivery, byUser] = await Promise.all([
     listDeliveries(db, documentId),
     mailsOf(db, documentId),
-    firstAccesses(db, documentId, 'delivery_id'),
-    firstAccesses(db, documentId, 'user_id'),
+    firstAccessesOf(db, documentId, 'delivery'),
+    firstAccessesOf(db, documentId, 'user'),
   ])
   const users = await db
     .selectFrom('client_users')
@@ -101,34 +93,4 @@ async function mailsOf(db: Db, documentId: number): Promise<(MailEvent & { deliv
     lastError: r.last_error,
     deliveryId: r.delivery_id === null ? null : Number(r.delivery_id),
   }))
-}
-
-/** The first view and first download of the document per delivery or per user. */
-async function firstAccesses(
-  db: Db,
-  documentId: number,
-  by: 'delivery_id' | 'user_id',
-): Promise<Map<number, { view?: Access; download?: Access }>> {
-  const firsts = await db
-    .selectFrom('access_log')
-    .select((eb) => [eb.fn.min('id').as('id')])
-    .where('document_id', '=', documentId)
-    .where(by, 'is not', null)
-    .groupBy([by, 'action'])
-    .execute()
-  const ids = firsts.map((f) => Number(f.id))
-  const result = new Map<number, { view?: Access; download?: Access }>()
-  if (ids.length === 0) return result
-  const rows = await db
-    .selectFrom('access_log')
-    .select(['at', 'username', 'user_name', 'channel', 'action', 'delivery_id', 'user_id'])
-    .where('id', 'in', ids)
-    .execute()
-  for (const row of rows) {
-    const key = Number(row[by])
-    const entry = result.get(key) ?? {}
-    entry[row.action] = { at: row.at, username: row.username, userName: row.user_name, channel: row.channel }
-    result.set(key, entry)
-  }
-  return result
 }

@@ -1,3 +1,4 @@
+import { listAccessesOf } from '../access-log/reads/accesses.js'
 import type { Db } from '../db/database.js'
 import type { AccessLogTable } from '../db/tables.js'
 import type { ClientUser } from '../identity/users.js'
@@ -38,27 +39,19 @@ export async function listDocumentAccesses(
   document: Pick<Document, 'id' | 'clientId' | 'attachments'>,
 ): Promise<DocumentAccesses> {
   const scope = viewer.role === 'admin' ? 'company' : 'own'
-  let select = db
-    .selectFrom('access_log')
-    .where('document_id', '=', document.id)
-    .where('client_id', '=', document.clientId)
-  if (scope === 'own') select = select.where('user_id', '=', viewer.id)
-  const [rows, counted] = await Promise.all([
-    select
-      .select(['at', 'action', 'channel', 'user_id', 'user_name', 'username', 'attachment_id'])
-      .orderBy('id', 'desc')
-      .limit(ACCESS_LIST_LIMIT)
-      .execute(),
-    select.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
-  ])
+  const { rows, total } = await listAccessesOf(db, {
+    documentId: document.id,
+    clientId: document.clientId,
+    userId: scope === 'own' ? viewer.id : undefined,
+    limit: ACCESS_LIST_LIMIT,
+  })
   const files = new Map(document.attachments.map((a) => [a.id, a.fileName]))
   const items = rows.map((row) => ({
     at: row.at,
     action: row.action,
     channel: row.channel,
-    user:
-      row.user_id == null ? null : { id: Number(row.user_id), name: row.user_name ?? '', username: row.username ?? '' },
-    fileName: row.attachment_id == null ? null : (files.get(Number(row.attachment_id)) ?? null),
+    user: row.userId === null ? null : { id: row.userId, name: row.userName ?? '', username: row.username ?? '' },
+    fileName: row.attachmentId === null ? null : (files.get(row.attachmentId) ?? null),
   }))
-  return { scope, items, total: Number(counted.n) }
+  return { scope, items, total }
 }

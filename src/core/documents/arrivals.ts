@@ -1,3 +1,4 @@
+import { firstOpenedAt } from '../access-log/reads/opened.js'
 import type { Db } from '../db/database.js'
 
 // How users came in and when they first opened something (docs/rules.md#document-links-and-login):
@@ -39,26 +40,7 @@ export async function arrivalsOf(db: Db, userIds: number[]): Promise<Map<number,
       competence: row.competence,
     }
   }
-  // The first row of each user by id is its first open: the log is append-only, ids grow with
-  // time, and (user_id, id) is indexed. One min() per user reads one index entry; a GROUP BY over
-  // the users read every row of each (a group head's 50,000: docs/performance.md, "Scale").
-  const firsts = await db
-    .selectFrom('access_log')
-    .select(['user_id', 'at'])
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('client_users')
-        .select((u) =>
-          u
-            .selectFrom('access_log as first')
-            .select((f) => f.fn.min('first.id').as('id'))
-            .whereRef('first.user_id', '=', 'client_users.id')
-            .as('id'),
-        )
-        .where('client_users.id', 'in', userIds),
-    )
-    .execute()
-  for (const row of firsts) result.get(Number(row.user_id))!.firstOpenedAt = row.at
+  for (const [userId, at] of await firstOpenedAt(db, userIds)) result.get(userId)!.firstOpenedAt = at
   return result
 }
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { AccessChannel, AccessEntry } from '../access-log/log.js'
+import type { AccessChannel, AccessEntry } from '../access-log/chain/row.js'
 import type { Db } from '../db/database.js'
 import { NotFoundError, UnavailableError } from '../errors.js'
 import type { ClientUser } from '../identity/users.js'

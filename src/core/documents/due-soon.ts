@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { neverDownloaded } from '../access-log/reads/opened.js'
 import type { Db } from '../db/database.js'
 import type { VisibleScope } from '../identity/visibility.js'
 import { addDays, daysBetween, localDate } from '../time.js'
@@ -43,16 +43,7 @@ export async function listDueSoon(db: Db, scope: VisibleScope, today = localDate
       select
         .where('documents.due_date', '>=', addDays(today, -OVERDUE_LOOKBACK_DAYS))
         .where('documents.due_date', '<=', addDays(today, DUE_SOON_DAYS))
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('access_log')
-                .select(sql`1`.as('one'))
-                .whereRef('access_log.document_id', '=', 'documents.id')
-                .where('access_log.action', '=', 'download'),
-            ),
-          ),
-        ),
+        .where(neverDownloaded()),
     stretches: [{ where: [], order: [{ column: 'due_date', direction: 'asc' }, { column: 'id', direction: 'asc' }] }],
     limit: DUE_SOON_LIMIT,
   })

@@ -1,24 +1,12 @@
-import { sql } from 'kysely'
+import { notOpenedBy } from '../access-log/reads/opened.js'
 import type { Db } from '../db/database.js'
 import type { ClientUser } from '../identity/users.js'
 import type { VisibleScope } from '../identity/visibility.js'
 
 // "Novo" in the client area (docs/decisions.md, "Client area: due soon, new, accesses, ZIP"): a
 // document is new to a user until that user has opened or downloaded it, by any channel. Derived
-// from the access log, so nothing else has to be kept in step.
-
-/** The ids among `documentIds` that `user` has opened or downloaded. */
-export async function openedBy(db: Db, user: Pick<ClientUser, 'id'>, documentIds: readonly number[]): Promise<Set<number>> {
-  if (documentIds.length === 0) return new Set()
-  const rows = await db
-    .selectFrom('access_log')
-    .select('document_id')
-    .distinct()
-    .where('user_id', '=', user.id)
-    .where('document_id', 'in', [...documentIds])
-    .execute()
-  return new Set(rows.map((row) => Number(row.document_id)))
-}
+// from the access log, so nothing else has to be kept in step: which documents of a page a user
+// opened is the access log's `openedBy` (core/access-log/reads/opened.ts).
 
 export interface SinceLastVisit {
   /** When the user's previous login was; null before the second login (nothing to compare). */
@@ -42,16 +30,7 @@ export async function newSinceLastVisit(db: Db, user: Pick<ClientUser, 'id'>, sc
     .where('documents.client_id', 'in', scope.clientIds)
     .where('documents.category', 'in', scope.categories)
     .where('documents.created_at', '>', since)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('access_log')
-            .select(sql`1`.as('one'))
-            .whereRef('access_log.document_id', '=', 'documents.id')
-            .where('access_log.user_id', '=', user.id),
-        ),
-      ),
-    )
+    .where(notOpenedBy(user.id))
     .executeTakeFirstOrThrow()
   return { since, count: Number(counted.n) }
 }

@@ -1,3 +1,4 @@
+import { neverOpened } from '../access-log/reads/opened.js'
 import { assertAccountant, type Actor } from '../actors.js'
 import { actorLabel } from '../audit/events.js'
 import { getFirmOptions } from '../clients/firm.js'
@@ -39,9 +40,7 @@ export async function planReminders(db: Db, today = localDate()): Promise<Planne
     .innerJoin('clients', 'clients.id', 'documents.client_id')
     .select(['documents.id', 'documents.title', 'documents.due_date', 'clients.name as client_name'])
     .where('documents.due_date', 'in', dueDates)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('access_log').select('access_log.id').whereRef('access_log.document_id', '=', 'documents.id'))),
-    )
+    .where(neverOpened())
     .orderBy('documents.due_date')
     .orderBy('documents.id')
     .execute()

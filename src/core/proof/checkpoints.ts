@@ -1,39 +1,18 @@
-import { takeLock, type Db } from '../db/database.js'
-import { nowIso } from '../time.js'
+import type { Db } from '../db/database.js'
 import type { DatabaseTarget } from '../db/handle.js'
-import type { ProgressCallback } from '../access-log/chain-walk.js'
-import { syncTreeIn } from '../access-log/merkle.js'
-import { walkAccessLog } from '../access-log/verify.js'
+import type { ProgressCallback } from '../access-log/chain/walk.js'
+import { appendCheckpoint, listCheckpoints, type Checkpoint, type CheckpointBody } from '../access-log/checkpoints/checkpoints.js'
+import { rowHashOf } from '../access-log/reads/rows.js'
+import { walkAccessLog } from '../access-log/verify/verify.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
 
 // Checkpoints: signed tree heads of the access log (docs/receipts.md#checkpoints), and the
-// verification that uses them to see what a hash chain alone cannot: rows cut from its end.
-
-export interface Checkpoint {
-  id: number
-  treeSize: number
-  rootHash: string
-  at: string
-  keyId: string
-  signature: string
-}
+// verification that uses them to see what a hash chain alone cannot: rows cut from its end. The
+// access log stores them (core/access-log/checkpoints); signing and checking them is this module's.
 
 /** The text a checkpoint's signature covers: five lines, each ending in a newline (docs/receipts.md). */
-export function checkpointText(c: Pick<Checkpoint, 'treeSize' | 'rootHash' | 'at' | 'keyId'>): string {
+export function checkpointText(c: CheckpointBody): string {
   return `confi access-log checkpoint v1\nsize ${c.treeSize}\nroot ${c.rootHash}\ntime ${c.at}\nkey ${c.keyId}\n`
-}
-
-type CheckpointRow = { id: number; tree_size: number; root_hash: string; at: string; key_id: string; signature: string }
-
-function toCheckpoint(row: CheckpointRow): Checkpoint {
-  return {
-    id: Number(row.id),
-    treeSize: Number(row.tree_size),
-    rootHash: row.root_hash,
-    at: row.at,
-    keyId: row.key_id,
-    signature: row.signature,
-  }
 }
 
 /**
@@ -46,31 +25,7 @@ export async function createCheckpoint(
   keys: SigningKeys,
   options: { onlyIfGrown?: boolean } = {},
 ): Promise<Checkpoint | null> {
-  return db.transaction().execute(async (trx) => {
-    await takeLock(trx, 'access-log')
-    const tree = await syncTreeIn(trx)
-    const last = await latestCheckpoint(trx)
-    if (options.onlyIfGrown && (tree.size === 0 || (last && last.treeSize >= tree.size))) return null
-    const body = { treeSize: tree.size, rootHash: tree.root, at: nowIso(), keyId: keys.current.id }
-    const signature = keys.sign(checkpointText(body))
-    const row = await trx
-      .insertInto('checkpoints')
-      .values({ tree_size: body.treeSize, root_hash: body.rootHash, at: body.at, key_id: body.keyId, signature })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    return { id: Number(row.id), ...body, signature }
-  })
-}
-
-export async function latestCheckpoint(db: Db): Promise<Checkpoint | null> {
-  const row = await db.selectFrom('checkpoints').selectAll().orderBy('tree_size', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst()
-  return row ? toCheckpoint(row) : null
-}
-
-/** The oldest checkpoint that covers row `id` (tree size at least id), if any. */
-export async function checkpointCovering(db: Db, id: number): Promise<Checkpoint | null> {
-  const row = await db.selectFrom('checkpoints').selectAll().where('tree_size', '>=', id).orderBy('tree_size').orderBy('id').limit(1).executeTakeFirst()
-  return row ? toCheckpoint(row) : null
+  return appendCheckpoint(db, { keyId: keys.current.id, sign: (body) => keys.sign(checkpointText(body)) }, options)
 }
 
 /** Why a checkpoint cannot be trusted, or null when its signature holds under a known key. */
@@ -109,14 +64,13 @@ export async function verifyLogWithCheckpoints(
   options: {
     expectHead?: { id: number; hash: string }
     onProgress?: ProgressCallback
-    /** Where the database is: the walk then runs on threads (core/access-log/verify.ts). */
+    /** Where the database is: the walk then runs on threads (core/access-log/verify/verify.ts). */
     target?: DatabaseTarget
     chunkSize?: number
     threads?: number
   } = {},
 ): Promise<LogVerification> {
-  const rows = await db.selectFrom('checkpoints').selectAll().orderBy('tree_size').orderBy('id').execute()
-  const checkpoints = rows.map(toCheckpoint)
+  const checkpoints = await listCheckpoints(db)
   const problems: string[] = []
   for (const checkpoint of checkpoints) {
     const problem = checkSignature(checkpoint, keys)
@@ -150,12 +104,12 @@ export async function verifyLogWithCheckpoints(
   }
   const expect = options.expectHead
   if (expect) {
-    const row = await db.selectFrom('access_log').select('hash').where('id', '=', expect.id).executeTakeFirst()
-    if (!row) {
+    const hash = await rowHashOf(db, expect.id)
+    if (hash === null) {
       lostTo = Math.max(lostTo, expect.id)
       problems.push(`row ${expect.id} of the expected head is missing: rows ${lastId + 1} to ${expect.id} were cut, or the database was restored from an older copy`)
-    } else if (!row.hash.startsWith(expect.hash.toLowerCase())) {
-      problems.push(`row ${expect.id} has hash ${row.hash}, not the expected ${expect.hash}: the log was rewritten or restored from another copy`)
+    } else if (!hash.startsWith(expect.hash.toLowerCase())) {
+      problems.push(`row ${expect.id} has hash ${hash}, not the expected ${expect.hash}: the log was rewritten or restored from another copy`)
     }
   }
   return {

@@ -1,4 +1,4 @@
-import { accessLogHash, CANONICAL_FIELDS } from '../access-log/log.js'
+import { accessLogHash, CANONICAL_FIELDS } from '../access-log/chain/row.js'
 import type { Actor } from '../actors.js'
 import { actorLabel } from '../audit/events.js'
 import type { Db } from '../db/database.js'
@@ -9,9 +9,11 @@ import { getUser } from '../identity/users.js'
 import { ConfiError, NotFoundError, ValidationError } from '../errors.js'
 import { nowIso } from '../time.js'
 import { randomToken } from '../tokens.js'
-import { checkpointCovering, checkpointText, createCheckpoint, type Checkpoint } from './checkpoints.js'
+import { checkpointCovering, type Checkpoint } from '../access-log/checkpoints/checkpoints.js'
+import { documentRowsOf, rowHashesOf } from '../access-log/reads/rows.js'
+import { checkpointText, createCheckpoint } from './checkpoints.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
-import { rootFromInclusionProof, rowLeafHash, storedInclusionProof } from '../access-log/merkle.js'
+import { rootFromInclusionProof, rowLeafHash, storedInclusionProof } from '../access-log/tree/merkle.js'
 
 // Receipts ("comprovantes"): a document's deliveries and accesses, with everything a third party
 // needs to check them offline — the rows in canonical form, an inclusion proof for each to a
@@ -66,16 +68,6 @@ export function receiptUrl(baseUrl: string, id: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/comprovantes/${id}`
 }
 
-// A client user's receipt holds only their own accesses: each row carries an IP address and a
-// browser, which the client area shows nobody but the firm (docs/decisions.md, "A client user's
-// receipt holds their own accesses").
-async function rowsOf(db: Db, documentId: number, deliveryId: number | null, userId: number | null) {
-  let query = db.selectFrom('access_log').selectAll().where('document_id', '=', documentId)
-  if (deliveryId !== null) query = query.where('delivery_id', '=', deliveryId)
-  if (userId !== null) query = query.where('user_id', '=', userId)
-  return query.orderBy('id').execute()
-}
-
 /** The delivery's e-mail the mail server accepted first (docs/decisions.md, "Accepted by the mail server"). */
 function receiptDelivery(d: DeliveryTimeline): ReceiptDelivery {
   const accepted = d.mails.find((mail) => mail.kind === 'delivery' && mail.status === 'sent' && mail.sentAt !== null)
@@ -100,15 +92,6 @@ async function checkActor(db: Db, actor: Actor, documentId: number): Promise<num
   return user.id
 }
 
-function canonical(row: Awaited<ReturnType<typeof rowsOf>>[number]) {
-  const out: Record<string, string | number | null> = {}
-  for (const field of CANONICAL_FIELDS) {
-    const value = row[field as keyof typeof row]
-    out[field] = value === null || value === undefined ? null : typeof value === 'string' ? value : Number(value)
-  }
-  return out as ReceiptRow
-}
-
 /**
  * Builds and records the receipt of a document (or of one of its deliveries). Signs a new
  * checkpoint first when the newest one does not cover the document's last access, and refuses
@@ -126,8 +109,11 @@ export async function issueReceipt(
   if (deliveryId !== null && !allDeliveries.some((d) => d.id === deliveryId)) {
     throw new NotFoundError(`document ${document.id} has no delivery ${deliveryId}: 'confi docs show ${document.id}' lists them`)
   }
-  const rows = await rowsOf(db, document.id, deliveryId, ownRowsOf)
-  const lastId = rows.length > 0 ? Number(rows.at(-1)!.id) : 0
+  // A client user's receipt holds only their own accesses: each row carries an IP address and a
+  // browser, which the client area shows nobody but the firm (docs/decisions.md, "A client user's
+  // receipt holds their own accesses").
+  const rows = await documentRowsOf(db, document.id, { deliveryId, userId: ownRowsOf })
+  const lastId = rows.length > 0 ? rows.at(-1)!.id : 0
   let checkpoint = await checkpointCovering(db, lastId)
   checkpoint ??= await createCheckpoint(db, keys)
   if (!checkpoint || checkpoint.treeSize < lastId) throw new ConfiError('the access log is empty: there is nothing to prove yet')
@@ -136,12 +122,12 @@ export async function issueReceipt(
   const root = Buffer.from(checkpoint.rootHash, 'hex')
   const receiptRows: ReceiptRow[] = []
   for (const row of rows) {
-    const id = Number(row.id)
+    const id = row.id
     const proof = await storedInclusionProof(db, id - 1, checkpoint.treeSize)
     if (!rootFromInclusionProof(id - 1, checkpoint.treeSize, rowLeafHash(row.hash), proof)?.equals(root)) {
       throw new ConfiError(`access-log row ${id} does not match checkpoint ${checkpoint.id}: run 'confi docs verify'`)
     }
-    receiptRows.push({ ...canonical(row), prev_hash: row.prev_hash, hash: row.hash, proof: proof.map((h) => h.toString('hex')) })
+    receiptRows.push({ ...row.canonical, prev_hash: row.prevHash, hash: row.hash, proof: proof.map((h) => h.toString('hex')) })
   }
   const firm = await getFirmOptions(db)
   const id = randomToken(16)
@@ -250,12 +236,7 @@ export async function recheckReceipt(
   if (!row) return null
   const receipt = parseReceipt(row.body)
   const check = verifyReceipt(receipt, trusted)
-  const ids = receipt.rows.map((r) => Number(r.id))
-  const stored = new Map<number, string>()
-  for (let i = 0; i < ids.length; i += 500) {
-    const found = await db.selectFrom('access_log').select(['id', 'hash']).where('id', 'in', ids.slice(i, i + 500)).execute()
-    for (const f of found) stored.set(Number(f.id), f.hash)
-  }
+  const stored = await rowHashesOf(db, receipt.rows.map((r) => Number(r.id)))
   for (const r of receipt.rows) {
     if (stored.get(Number(r.id)) !== r.hash) check.problems.push(`row ${r.id} is no longer in the access log as it was`)
   }

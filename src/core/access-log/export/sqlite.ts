@@ -1,7 +1,7 @@
-import type { Db, SqliteReader } from '../db/database.js'
+import type { Db, SqliteReader } from '../../db/database.js'
 import { EXPORT_FROM, SQLITE_JSON_LINE, sqlCsvLine } from './columns.js'
 import type { CsvDialect } from './csv-dialect.js'
-import type { Batch } from './export-batches.js'
+import type { Batch } from './batches.js'
 import { filterWhere, type AccessLogFilters } from './filter.js'
 
 const SQLITE_CSV_LINES = { ',': sqlCsvLine(','), ';': sqlCsvLine(';') }

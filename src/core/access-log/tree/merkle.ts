@@ -1,7 +1,7 @@
 import { createHash, hash } from 'node:crypto'
-import { ConfiError } from '../errors.js'
-import { takeLock, type Db } from '../db/database.js'
-import { preparedInsert, preparedQuery } from '../db/prepared.js'
+import { ConfiError } from '../../errors.js'
+import { takeLock, type Db } from '../../db/database.js'
+import { preparedInsert, preparedQuery } from '../../db/prepared.js'
 
 // The Merkle tree over the access log, hashed as RFC 9162 section 2.1 says: leaf i is the hash of
 // the row with id i + 1 (its 32 raw bytes), leaf hash = SHA-256(0x00 ‖ leaf), node hash =

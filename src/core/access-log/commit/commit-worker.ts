@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
-import { openDatabase } from '../db/database.js'
-import { createStampWriter, type AccessEntry, type RowStamp } from './log.js'
+import { openDatabase } from '../../db/database.js'
+import { type AccessEntry, type RowStamp } from '../chain/row.js'
+import { createStampWriter } from '../chain/append.js'
 
 // The access-log commit thread (docs/decisions.md, "Download speed (issue 13)"): its own SQLite
 // connection and the same group-commit writer the main thread used before, so the chain, the

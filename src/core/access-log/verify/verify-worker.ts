@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
-import type { DatabaseTarget } from '../db/handle.js'
-import { openRowReader, type RowReader } from '../db/row-reader.js'
-import { accessLogDigest } from './log.js'
-import { digestWords, leafWords, nodeWords, wordsHex } from './tree-hash.js'
+import type { DatabaseTarget } from '../../db/handle.js'
+import { openRowReader, type RowReader } from '../../db/row-reader.js'
+import { accessLogDigest } from '../chain/row.js'
+import { digestWords, leafWords, nodeWords, wordsHex } from '../tree/tree-hash.js'
 
 // A verification thread (docs/decisions.md, "docs verify in parallel"): its own read-only
 // connection, one aligned chunk of rows at a time. A chunk that is clean (ids start + 1 ... end,

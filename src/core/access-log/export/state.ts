@@ -13,9 +13,9 @@ import {
   type BigIntStats,
 } from 'node:fs'
 import { dirname } from 'node:path'
-import { syncDirectory, tempNameFor, unwritable } from '../storage/durable-files.js'
-import { ConflictError, ValidationError } from '../errors.js'
-import type { ExportTarget } from './export-sinks.js'
+import { syncDirectory, tempNameFor, unwritable } from '../../storage/durable-files.js'
+import { ConflictError, ValidationError } from '../../errors.js'
+import type { ExportTarget } from './sinks.js'
 
 // The state of an incremental export (`confi docs log --state FILE`) and the lock that keeps two
 // runs on one state apart. What the state promises (exactly once, even when a run is killed) is

@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads'
-import type { DatabaseTarget, Db } from '../db/database.js'
-import { UnavailableError, ValidationError } from '../errors.js'
-import { checkEntry, createAccessLogWriter, recordOf, type AccessEntry, type AccessLogWriter, type AccessRecord } from './log.js'
+import type { DatabaseTarget, Db } from '../../db/database.js'
+import { UnavailableError, ValidationError } from '../../errors.js'
+import { checkEntry, recordOf, type AccessEntry, type AccessRecord } from '../chain/row.js'
+import { createAccessLogWriter, type AccessLogWriter } from '../chain/append.js'
 import type { WorkerReply, WorkerRequest } from './commit-worker.js'
-import { workerFile } from './worker-file.js'
+import { workerFile } from '../worker-file.js'
 
 // The portal's access-log writer (docs/decisions.md, "Download speed (issue 13)"). On SQLite the
 // commit with synchronous=FULL waits for an fsync, and better-sqlite3 waits synchronously: on the
@@ -41,7 +42,7 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
   // Node flags pass on to the thread (--cpu-prof profiles it too), except --input-type, which a
   // thread started from a file refuses.
   const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
-  const worker = new Worker(workerFile('commit-worker', 'access-log-worker', 'access-log commit worker'), { workerData: { path }, execArgv })
+  const worker = new Worker(workerFile('commit/commit-worker', 'access-log-worker', 'access-log commit worker'), { workerData: { path }, execArgv })
   const waiting = new Map<number, Waiting>()
   let nextId = 1
   let failure: Error | null = null

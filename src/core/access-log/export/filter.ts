@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
-import { ValidationError } from '../errors.js'
-import { zonedToEpoch } from '../time.js'
+import { ValidationError } from '../../errors.js'
+import { zonedToEpoch } from '../../time.js'
 
 /** Which access-log rows an export reads. */
 export interface AccessLogFilters {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
-import type { Db } from '../db/database.js'
-import { accessLogHash, GENESIS_HASH, type CanonicalRow } from './log.js'
+import type { Db } from '../../db/database.js'
+import { accessLogHash, GENESIS_HASH, type CanonicalRow } from './row.js'
 
 // The one-row-at-a-time walk of the chain: the reference every faster check falls back to for
 // its report (verify.ts), and what backups and the upgrade test run on small logs.

@@ -1,9 +1,9 @@
 import { once } from 'node:events'
 import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import type { Writable } from 'node:stream'
-import { ValidationError } from '../errors.js'
-import { tempNameFor, unwritable } from '../storage/durable-files.js'
-import { PRIVATE_FILE_MODE } from '../file-modes.js'
+import { ValidationError } from '../../errors.js'
+import { tempNameFor, unwritable } from '../../storage/durable-files.js'
+import { PRIVATE_FILE_MODE } from '../../file-modes.js'
 
 /** Where the export goes: a stream (stdout; give its fd to make `>>` appends exact) or a file. */
 export type ExportTarget =

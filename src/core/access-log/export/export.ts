@@ -8,16 +8,16 @@
 import { renameSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { sql } from 'kysely'
-import { type Db, type OpenDatabase, type SqliteReader } from '../db/database.js'
-import { ConflictError } from '../errors.js'
-import { syncDirectory, unwritable } from '../storage/durable-files.js'
+import { type Db, type OpenDatabase, type SqliteReader } from '../../db/database.js'
+import { ConflictError } from '../../errors.js'
+import { syncDirectory, unwritable } from '../../storage/durable-files.js'
 import { CSV_COLUMNS } from './columns.js'
 import { csvDialect } from './csv-dialect.js'
-import { keysetBatches, kyselyReader, type Batch } from './export-batches.js'
-import { rowFormatter, SEPARATORS, tableHeader, type ExportFormat } from './export-format.js'
-import { postgresCsvBatches } from './export-postgres.js'
-import { fileSink, streamSink, type ExportTarget, type FileSink, type Sink } from './export-sinks.js'
-import { sqliteBatches, sqliteHeadId } from './export-sqlite.js'
+import { keysetBatches, kyselyReader, type Batch } from './batches.js'
+import { rowFormatter, SEPARATORS, tableHeader, type ExportFormat } from './format.js'
+import { postgresCsvBatches } from './postgres.js'
+import { fileSink, streamSink, type ExportTarget, type FileSink, type Sink } from './sinks.js'
+import { sqliteBatches, sqliteHeadId } from './sqlite.js'
 import {
   identity,
   lockExportState,
@@ -27,9 +27,9 @@ import {
   writeExportState,
   type ExportState,
   type PendingAppend,
-} from './export-state.js'
+} from './state.js'
 import { filterWhere, parseTimeZone, type AccessLogFilters } from './filter.js'
-import { headRowId, type ProgressCallback } from './chain-walk.js'
+import { headRowId, type ProgressCallback } from '../chain/walk.js'
 
 export interface ExportOptions {
   filters: AccessLogFilters

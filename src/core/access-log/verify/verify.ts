@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { DatabaseTarget, Db } from '../db/database.js'
-import { UnavailableError } from '../errors.js'
-import { headRowId, verifyAccessLog, type ProgressCallback, type VerifyResult } from './chain-walk.js'
-import { CANONICAL_FIELDS, GENESIS_HASH } from './log.js'
-import { appendSubtree, emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, type Frontier } from './merkle.js'
+import type { DatabaseTarget, Db } from '../../db/database.js'
+import { UnavailableError } from '../../errors.js'
+import { headRowId, verifyAccessLog, type ProgressCallback, type VerifyResult } from '../chain/walk.js'
+import { CANONICAL_FIELDS, GENESIS_HASH } from '../chain/row.js'
+import { appendSubtree, emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, type Frontier } from '../tree/merkle.js'
 import type { ChunkReply, ChunkRequest, ChunkResult, ChunkTask, VerifyWorkerData } from './verify-worker.js'
-import { workerFile } from './worker-file.js'
+import { workerFile } from '../worker-file.js'
 
 // The walk behind `confi docs verify` and the backup's check: the hash chain and the Merkle tree
 // over the rows, in parallel (docs/decisions.md, "docs verify in parallel"). Each thread checks
@@ -160,7 +160,7 @@ interface Pool {
 // Each thread holds one chunk at a time and takes the next when it answers; replies wait here
 // until the main thread joins them in order (a reply is a few hashes, so memory stays flat).
 function startPool(data: VerifyWorkerData, count: number, requests: ChunkTask[]): Pool {
-  const file = workerFile('verify-worker', 'verify-worker', 'access-log verification worker')
+  const file = workerFile('verify/verify-worker', 'verify-worker', 'access-log verification worker')
   // Node flags pass on to the threads (--cpu-prof profiles them too), except --input-type.
   const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
   const waiting = new Map<number, { resolve: (reply: ChunkResult) => void; reject: (error: Error) => void }>()

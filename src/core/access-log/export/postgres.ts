@@ -1,9 +1,9 @@
 import { sql } from 'kysely'
-import type { Db, OpenDatabase } from '../db/database.js'
-import { ConfiError } from '../errors.js'
+import type { Db, OpenDatabase } from '../../db/database.js'
+import { ConfiError } from '../../errors.js'
 import { EXPORT_COLUMNS, EXPORT_FROM, type ExportColumn } from './columns.js'
 import type { CsvDialect } from './csv-dialect.js'
-import type { Batch } from './export-batches.js'
+import type { Batch } from './batches.js'
 import { filterWhere, type AccessLogFilters } from './filter.js'
 
 type CopyCsv = NonNullable<OpenDatabase['copyCsv']>

@@ -1,5 +1,5 @@
-import { formatTaxId } from '../clients/tax-id.js'
-import { localTime } from '../time.js'
+import { formatTaxId } from '../../clients/tax-id.js'
+import { localTime } from '../../time.js'
 import { csvLine, jsonLine, type ExportRow } from './columns.js'
 import type { CsvDialect } from './csv-dialect.js'
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Db } from '../db/database.js'
+import type { Db } from '../../db/database.js'
 import { EXPORT_COLUMNS, normaliseRow, type ExportRow } from './columns.js'
 import { filterWhere, type AccessLogFilters } from './filter.js'
 
