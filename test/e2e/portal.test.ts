@@ -67,7 +67,7 @@ describe('the portal in a real browser', () => {
     const admin = await freshPage()
     await register(admin, 'Ana Administradora', 'ana')
     await expect.poll(() => admin.url()).toBe(`${s.baseUrl}/?aviso=admin`)
-    expect(await admin.textContent('body')).toContain('Você é o administrador')
+    expect(await admin.textContent('body')).toContain('Você administra a Área do Cliente')
 
     // 2. The second user waits for activation and is told so.
     const colab = await freshPage()

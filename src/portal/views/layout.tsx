@@ -53,7 +53,7 @@ th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-ali
 .due-list li.overdue .due-when{color:#b3261e}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;margin:0}dt{font-weight:600}dd{margin:0}
 @media (max-width:40rem){
- a,header nav span{display:inline-flex;align-items:center;min-height:44px;min-width:44px}
+ a{display:inline-flex;align-items:center;min-height:44px;min-width:44px}
  button,.button,select,input{min-height:44px;min-width:44px}
  header button{padding:0 .5rem}
  input[type=checkbox]{width:24px;height:24px;min-height:0;min-width:0}
