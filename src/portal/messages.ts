@@ -165,6 +165,7 @@ export const m = {
       'Digite o código de 6 dígitos que o aplicativo mostra.',
     ],
     qrLabel: 'Código QR para o aplicativo autenticador',
+    openApp: 'Está no celular? Abrir no aplicativo autenticador',
     secretLabel: 'Chave para digitar no aplicativo',
     codeLabel: 'Código de 6 dígitos',
     confirm: 'Ativar',

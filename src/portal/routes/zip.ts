@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { localDate } from '../../core/time.js'
 import { openZip, planDocumentZip, planListZip, zipFileName, type ZipPlan } from '../../core/documents/zip.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
-import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { render, viewerOf, type AccessEntry, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { crossSiteDownloadPage } from '../cross-site.js'
 import { accessOrigin, contentDisposition, recordAccessOrFail, requireArea } from '../guards.js'
 import { m } from '../messages.js'
@@ -33,22 +33,23 @@ function refusal(c: PortalContext, auth: Auth, plan: Exclude<ZipPlan, { ok: true
   )
 }
 
+/** Who downloads and through what: the part of each file's access row the ZIP's caller knows. */
+export type ZipAccess = Omit<AccessEntry, 'documentId' | 'attachmentId' | 'clientId' | 'action'>
+
 /**
- * Streams the archive of an accepted plan. Core commits one download row per file (channel
- * `portal`, this user) before the first byte; a file that cannot be read serves nothing.
+ * Streams the archive of an accepted plan. Core commits one download row per file (`access`: the
+ * channel and who) before the first byte; a file that cannot be read serves nothing.
  */
-async function sendZip(c: PortalContext, auth: Auth, plan: Extract<ZipPlan, { ok: true }>, fileName: string): Promise<Response> {
+export async function sendZip(c: PortalContext, access: ZipAccess, plan: Extract<ZipPlan, { ok: true }>, fileName: string): Promise<Response> {
   const confirm = crossSiteDownloadPage(c, fileName)
   if (confirm) return confirm
-  const origin = accessOrigin(c, auth)
   const zip = await openZip(c.var.deps.store, plan.entries, (entry) =>
     recordAccessOrFail(c, {
       documentId: entry.documentId,
       attachmentId: entry.attachment.id,
       clientId: entry.clientId,
-      channel: 'portal',
       action: 'download',
-      ...origin,
+      ...access,
     }),
   )
   return c.body(Readable.toWeb(zip.stream) as unknown as ArrayBuffer, 200, {
@@ -57,6 +58,10 @@ async function sendZip(c: PortalContext, auth: Auth, plan: Extract<ZipPlan, { ok
     'Content-Disposition': contentDisposition(fileName),
     'Cache-Control': 'no-store',
   })
+}
+
+function portalAccess(c: PortalContext, auth: Auth): ZipAccess {
+  return { channel: 'portal', ...accessOrigin(c, auth) }
 }
 
 /** GET /documents/zip (the filtered list) and GET /documents/:id/zip (one document's files). */
@@ -72,7 +77,7 @@ export function zipRoutes(): Hono<PortalEnv> {
     if (errors.length > 0) return c.redirect(back, 303)
     const plan = await planListZip(c.var.deps.db, query)
     if (!plan.ok) return refusal(c, auth, plan, back)
-    return sendZip(c, auth, plan, zipFileName(`documentos-${localDate()}`))
+    return sendZip(c, portalAccess(c, auth), plan, zipFileName(`documentos-${localDate()}`))
   })
 
   app.get('/:id/zip', async (c) => {
@@ -81,7 +86,7 @@ export function zipRoutes(): Hono<PortalEnv> {
     const document = await visibleDocument(c, auth)
     const plan = planDocumentZip(document)
     if (!plan.ok) return refusal(c, auth, plan, `/documents/${document.id}`)
-    return sendZip(c, auth, plan, zipFileName(document.title))
+    return sendZip(c, portalAccess(c, auth), plan, zipFileName(document.title))
   })
 
   return app
