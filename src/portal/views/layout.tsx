@@ -6,7 +6,8 @@ import { ErrorSummary, type FieldError } from './fields.js'
 // Table cells wrap with break-word, not anywhere: anywhere lets a table squeeze a column below its
 // longest word, breaking usernames mid-word (docs/decisions.md, "Tables keep words whole").
 // On a phone every link, button, field and summary is at least 44×44 px (WCAG 2.5.5, issue 22);
-// a checkbox's target is its whole label row. Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
+// a checkbox's target is its whole label row. Links are inline blocks no wider than their
+// container, so a long unbroken name still wraps inside them. Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
 export const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2733;background:#f4f6f8}
@@ -53,7 +54,7 @@ th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-ali
 .due-list li.overdue .due-when{color:#b3261e}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;margin:0}dt{font-weight:600}dd{margin:0}
 @media (max-width:40rem){
- a{display:inline-flex;align-items:center;min-height:44px;min-width:44px}
+ a{display:inline-block;max-width:100%;min-height:44px;min-width:44px;padding:10px 0}
  button,.button,select,input{min-height:44px;min-width:44px}
  header button{padding:0 .5rem}
  input[type=checkbox]{width:24px;height:24px;min-height:0;min-width:0}
