@@ -38,11 +38,14 @@ export class ConfiError extends Error {
   readonly code: string = 'error'
   readonly reason?: RefusalReason
   readonly remedy?: Remedy
-  constructor(message: string, options: { reason?: RefusalReason; remedy?: Remedy } = {}) {
+  /** A number the reason's sentence needs (password_too_long: how many characters to delete). */
+  readonly amount?: number
+  constructor(message: string, options: { reason?: RefusalReason; remedy?: Remedy; amount?: number } = {}) {
     super(message)
     this.name = new.target.name
     this.reason = options.reason
     this.remedy = options.remedy
+    this.amount = options.amount
   }
 }
 

@@ -15,6 +15,7 @@ import type { SecretKey } from '../core/tokens.js'
 import { addUser } from '../core/identity/registration.js'
 import { disableUser } from '../core/identity/users.js'
 import { setVisibility } from '../core/identity/visibility.js'
+import { addDays, localDate } from '../core/time.js'
 
 /** The password every demo user shares (printed by `confi demo` and `npm start`). */
 export const DEMO_PASSWORD = 'demo-confi-2026'
@@ -55,6 +56,18 @@ export function demoPdf(lines: string[]): Buffer {
   for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`
   return Buffer.from(body, 'latin1')
+}
+
+/** `2026-03` → `2026-02`. */
+function previousMonth(month: string): string {
+  const [y, mo] = month.split('-').map(Number)
+  return mo === 1 ? `${y - 1}-12` : `${y}-${String(mo - 1).padStart(2, '0')}`
+}
+
+/** `2026-03` → `2026-04`. */
+function nextMonth(month: string): string {
+  const [y, mo] = month.split('-').map(Number)
+  return mo === 12 ? `${y + 1}-01` : `${y}-${String(mo + 1).padStart(2, '0')}`
 }
 
 interface DemoDoc {
@@ -106,16 +119,20 @@ export async function fillDemo(
   // Bruno works in purchasing: he does not see payroll.
   await setVisibility(db, ACTOR, bruno.id, { hiddenCategories: ['pessoal'], hiddenCompanyIds: [] })
 
+  // Dated from today, so "A vencer" shows what it is for on any day the demo is made: a guide
+  // overdue, one due today, one in 2 days, and one next month (docs/rules.md#the-client-area).
+  const today = localDate()
+  const c = previousMonth(today.slice(0, 7))
   const docs: DemoDoc[] = [
-    { client: matriz, title: 'DAS — Simples Nacional', category: 'fiscal', competence: '2026-02', dueDate: '2026-03-20', file: 'das-2026-02.pdf' },
-    { client: matriz, title: 'Folha de pagamento', category: 'pessoal', competence: '2026-02', file: 'folha-2026-02.pdf' },
-    { client: matriz, title: 'FGTS Digital — guia', category: 'pessoal', competence: '2026-02', dueDate: '2026-03-20', file: 'fgts-2026-02.pdf' },
-    { client: matriz, title: 'Balancete mensal', category: 'contabil', competence: '2026-02', file: 'balancete-2026-02.pdf' },
+    { client: matriz, title: 'DAS — Simples Nacional', category: 'fiscal', competence: c, dueDate: addDays(today, -3), file: `das-${c}.pdf` },
+    { client: matriz, title: 'Folha de pagamento', category: 'pessoal', competence: c, file: `folha-${c}.pdf` },
+    { client: matriz, title: 'FGTS Digital — guia', category: 'pessoal', competence: c, dueDate: today, file: `fgts-${c}.pdf` },
+    { client: matriz, title: 'Balancete mensal', category: 'contabil', competence: c, file: `balancete-${c}.pdf` },
     { client: matriz, title: 'Alteração contratual', category: 'societario', file: 'alteracao-contratual.pdf' },
     { client: matriz, title: 'Comunicado de férias coletivas', category: 'outros', file: 'comunicado.pdf' },
-    { client: filialNorte, title: 'DARF — IRRF', category: 'fiscal', competence: '2026-02', dueDate: '2026-03-20', file: 'darf-norte-2026-02.pdf' },
-    { client: filialSul, title: 'Balancete mensal', category: 'contabil', competence: '2026-02', file: 'balancete-sul-2026-02.pdf' },
-    { client: oficina, title: 'DAS — Simples Nacional', category: 'fiscal', competence: '2026-02', dueDate: '2026-03-20', file: 'das-oficina-2026-02.pdf' },
+    { client: filialNorte, title: 'DARF — IRRF', category: 'fiscal', competence: c, dueDate: addDays(today, 2), file: `darf-norte-${c}.pdf` },
+    { client: filialSul, title: 'Balancete mensal', category: 'contabil', competence: c, file: `balancete-sul-${c}.pdf` },
+    { client: oficina, title: 'DAS — Simples Nacional', category: 'fiscal', competence: c, dueDate: `${nextMonth(today.slice(0, 7))}-20`, file: `das-oficina-${c}.pdf` },
   ]
   const dir = mkdtempSync(join(tmpdir(), 'confi-demo-'))
   const added = []

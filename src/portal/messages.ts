@@ -1,7 +1,8 @@
 import type { Category } from '../core/categories.js'
 
 // Every user-facing string of the portal, in Brazilian Portuguese, with the words of the CONFI
-// help article (Área do Cliente, administrador, colaborador, Cadastros > Usuários).
+// help article (Área do Cliente, Usuários), worded so that no sentence assumes the reader's or
+// another person's gender: the roles are "Administração" and "Colaboração", people "administram".
 
 // Making a formatter costs far more than using one (a page shows up to 100 times): made once.
 let dateTimeFormatter: Intl.DateTimeFormat | undefined
@@ -31,7 +32,7 @@ export const m = {
       'O nome que a pessoa usará para entrar: de 3 a 64 letras, números, ponto (.), hífen (-), sublinhado (_) ou arroba (@), sem espaços.',
     newPasswordHint: 'A senha inicial da pessoa, de 8 a 72 caracteres. Ela poderá trocá-la em Minha conta.',
     password: 'Senha',
-    passwordHint: 'De 8 a 72 caracteres (letras acentuadas contam como 2).',
+    passwordHint: 'De 8 a 72 caracteres.',
     passwordConfirm: 'Repita a senha',
     currentPassword: 'Senha atual',
     newPassword: 'Nova senha',
@@ -53,15 +54,15 @@ export const m = {
       `Por segurança, novas tentativas de entrar estão pausadas por alguns instantes. ${waitFor(seconds)}`,
     disabledTitle: 'Conta desativada',
     disabled:
-      'A senha está correta, mas esta conta foi desativada por um administrador da Área do Cliente da sua empresa e não pode entrar.',
+      'A senha está correta, mas esta conta foi desativada por quem administra a Área do Cliente da sua empresa e não pode entrar.',
     pendingTitle: 'Conta aguardando ativação',
     pending:
-      'Sua conta foi criada, mas ainda não foi ativada. Um administrador da sua empresa precisa ativá-la em Cadastros > Usuários antes que você possa entrar na Área do Cliente.',
+      'Sua conta foi criada, mas ainda não foi ativada. Quem administra a Área do Cliente da sua empresa precisa ativá-la no menu Usuários antes que você possa entrar.',
     loggedOut: 'Você saiu da Área do Cliente.',
     sessionEnded: 'Sua sessão terminou. Entre novamente.',
     sessionEndedBecause: {
       user_changed:
-        'Sua sessão terminou porque sua conta foi alterada por um administrador ou pelo escritório (por exemplo, o perfil ou a situação). Entre novamente.',
+        'Sua sessão terminou porque sua conta foi alterada por quem administra a Área do Cliente ou pelo escritório (por exemplo, o perfil ou a situação). Entre novamente.',
       password_changed: 'Sua sessão terminou porque a senha da conta foi alterada. Entre com a nova senha.',
       expired: 'Sua sessão terminou porque ficou muito tempo sem uso ou chegou ao limite de duração. Entre novamente.',
     },
@@ -74,13 +75,13 @@ export const m = {
   area: {
     title: (client: string) => `Área do Cliente — ${client}`,
     intro:
-      'Entre com sua conta ou crie uma nova. A primeira conta criada para a empresa será a do administrador; as seguintes precisam ser ativadas por um administrador.',
+      'Entre com sua conta ou crie uma nova. Quem criar a primeira conta da empresa passa a administrar a Área do Cliente; as contas seguintes precisam ser ativadas pela administração.',
     loginHeading: 'Já tenho conta',
     registerHeading: 'Criar conta',
     registerSubmit: 'Cadastrar',
-    createdAdmin: 'Conta criada. Você é o administrador da Área do Cliente desta empresa.',
+    createdAdmin: 'Conta criada. Você administra a Área do Cliente desta empresa.',
     createdPending:
-      'Conta criada. Por segurança, um administrador da sua empresa precisa ativá-la em Cadastros > Usuários antes que você possa entrar. Avise o administrador.',
+      'Conta criada. Por segurança, quem administra a Área do Cliente da sua empresa precisa ativá-la no menu Usuários antes que você possa entrar. Avise essa pessoa.',
     createdPendingTitle: 'Conta criada — aguardando ativação',
     alreadyIn: (name: string) => `Você já entrou como ${name}.`,
     goToArea: 'Ir para a Área do Cliente',
@@ -97,8 +98,10 @@ export const m = {
     clear: 'Limpar filtros',
     empty: 'Nenhum documento encontrado.',
     emptyFiltered: 'Nenhum documento com estes filtros. Tente limpar os filtros.',
-    next: 'Documentos mais antigos →',
-    first: '← Mais recentes',
+    // The pager names where it leads in the list's own order.
+    next: (sort: string) => (sort === 'due' ? 'Próximos da lista →' : 'Documentos mais antigos →'),
+    first: (sort: string) => (sort === 'due' ? '← Início da lista' : '← Mais recentes'),
+    filterToggle: 'Filtrar',
     columns: { title: 'Documento', company: 'Empresa', category: 'Categoria', competence: 'Competência', due: 'Vencimento', amount: 'Valor', date: 'Enviado em' },
     files: 'Arquivos',
     download: 'Baixar',
@@ -110,7 +113,8 @@ export const m = {
     sentAt: 'Enviado em',
     company: 'Empresa',
     category: 'Categoria',
-    badCompetence: 'A competência deve estar no formato AAAA-MM ou MM/AAAA, por exemplo 2026-03 ou 03/2026.',
+    badCompetence: 'A competência deve estar no formato MM/AAAA, por exemplo 03/2026.',
+    competenceHint: 'Mês e ano, por exemplo 03/2026.',
     badCursor: 'Endereço de página inválido. Volte à primeira página.',
   },
 
@@ -161,6 +165,7 @@ export const m = {
       'Digite o código de 6 dígitos que o aplicativo mostra.',
     ],
     qrLabel: 'Código QR para o aplicativo autenticador',
+    openApp: 'Está no celular? Abrir no aplicativo autenticador',
     secretLabel: 'Chave para digitar no aplicativo',
     codeLabel: 'Código de 6 dígitos',
     confirm: 'Ativar',
@@ -218,11 +223,11 @@ export const m = {
     notAllowed:
       'A conta com que você entrou não tem acesso a este documento. Saia e entre com uma conta da empresa destinatária.',
     restricted:
-      'Seu acesso a esta categoria foi restrito pelo administrador da Área do Cliente da sua empresa. Se precisar deste documento, peça a ele.',
+      'Seu acesso a esta categoria foi restrito pela administração da Área do Cliente da sua empresa. Se precisar deste documento, peça a quem administra.',
     pendingNote:
-      'Sua conta aguarda ativação por um administrador: por enquanto você pode abrir os documentos enviados por link, mas não a Área do Cliente.',
+      'Sua conta aguarda ativação pela administração da empresa: por enquanto você pode abrir os documentos enviados por link, mas não a Área do Cliente.',
     registeredPending:
-      'Conta criada. Você já pode abrir este documento; para entrar na Área do Cliente, um administrador precisa ativar sua conta.',
+      'Conta criada. Você já pode abrir este documento; para entrar na Área do Cliente, quem administra a Área do Cliente da sua empresa precisa ativar sua conta.',
   },
 
   crossSite: {
@@ -234,22 +239,25 @@ export const m = {
   pending: {
     admins: (names: string[]) =>
       names.length === 1
-        ? `Quem pode ativar sua conta: ${names[0]}, administrador da Área do Cliente da sua empresa.`
-        : `Quem pode ativar sua conta: ${names.slice(0, -1).join(', ')} ou ${names.at(-1)}, administradores da Área do Cliente da sua empresa.`,
+        ? `Quem pode ativar sua conta: ${names[0]}, que administra a Área do Cliente da sua empresa.`
+        : `Quem pode ativar sua conta: ${names.slice(0, -1).join(', ')} ou ${names.at(-1)}, que administram a Área do Cliente da sua empresa.`,
     reactivators: (names: string[]) =>
       names.length === 1
-        ? `Quem pode reativar sua conta: ${names[0]}, administrador da Área do Cliente da sua empresa.`
-        : `Quem pode reativar sua conta: ${names.slice(0, -1).join(', ')} ou ${names.at(-1)}, administradores da Área do Cliente da sua empresa.`,
-    noAdmins: 'Sua empresa ainda não tem um administrador ativo: fale com o seu escritório de contabilidade.',
-    firmContact: (firm: string, contact: string[]) => `Contato do escritório ${firm}: ${contact.join(' · ')}.`,
+        ? `Quem pode reativar sua conta: ${names[0]}, que administra a Área do Cliente da sua empresa.`
+        : `Quem pode reativar sua conta: ${names.slice(0, -1).join(', ')} ou ${names.at(-1)}, que administram a Área do Cliente da sua empresa.`,
+    noAdmins: 'Ninguém administra ainda a Área do Cliente da sua empresa: fale com o seu escritório de contabilidade.',
+    firmContact: (firm: string) => `Fale com o escritório ${firm}:`,
+    phone: (number: string) => `Ligar: ${number}`,
+    whatsApp: 'Conversar pelo WhatsApp',
+    email: (address: string) => `E-mail: ${address}`,
     documentTitle: 'Documento disponível após a ativação',
     document:
-      'Este documento é da categoria Pessoal e só pode ser aberto depois que um administrador da sua empresa ativar sua conta.',
+      'Este documento é da categoria Pessoal e só pode ser aberto depois que quem administra a Área do Cliente da sua empresa ativar sua conta.',
   },
 
   users: {
     title: 'Usuários',
-    twoFactorOn: 'verificação em duas etapas ativa',
+    twoFactor: (on: boolean) => (on ? 'Verificação em duas etapas ativa' : 'Verificação em duas etapas desativada'),
     intro: 'Gerencie quem acessa a Área do Cliente da sua empresa.',
     newHeading: 'Novo usuário',
     newSubmit: 'Cadastrar',
@@ -260,18 +268,23 @@ export const m = {
     activate: 'Ativar',
     disable: 'Desativar',
     enable: 'Reativar',
-    makeAdmin: 'Tornar administrador',
-    makeCollaborator: 'Tornar colaborador',
+    makeAdmin: 'Dar perfil Administração',
+    makeCollaborator: 'Dar perfil Colaboração',
+    disableTitle: (name: string) => `Desativar o acesso de ${name}?`,
+    disableText: (name: string, username: string) =>
+      `${name} (${username}) não poderá mais entrar na Área do Cliente, e as sessões abertas desta conta serão encerradas. Você pode reativar o acesso depois, na lista de usuários.`,
+    disableConfirm: 'Sim, desativar',
+    cancel: 'Cancelar',
     visibility: 'Visibilidade',
     visibilityHeading: (name: string) => `O que ${name} pode ver`,
     visibilityIntro:
-      'Desmarque as categorias e empresas que este colaborador não deve ver. Administradores sempre veem tudo.',
+      'Desmarque as categorias e empresas que esta pessoa não deve ver. O perfil Administração sempre vê tudo.',
     visibilityCategories: 'Categorias de documentos',
     visibilityCompanies: 'Empresas do grupo',
     visibilitySave: 'Salvar visibilidade',
-    visibilityAdmin: 'Administradores veem todos os documentos; não há o que restringir.',
+    visibilityAdmin: 'O perfil Administração vê todos os documentos; não há o que restringir.',
     you: '(você)',
-    columns: { name: 'Nome', username: 'Usuário', role: 'Perfil', status: 'Situação', arrival: 'Chegada', actions: 'Ações' },
+    columns: { name: 'Nome', username: 'Usuário', role: 'Perfil', status: 'Situação', arrival: 'Como entrou', actions: 'Ações' },
     cameIn: (origin: string, document: { title: string; competence: string | null } | null): string => {
       if (origin === 'document_link') {
         if (!document) return 'pelo link de um documento'
@@ -280,17 +293,17 @@ export const m = {
         return `pelo link do documento ${title}`
       }
       if (origin === 'login_link') return 'pelo link de acesso da empresa'
-      if (origin === 'portal_admin') return 'cadastrado por um administrador'
-      return 'cadastrado pelo escritório'
+      if (origin === 'portal_admin') return 'cadastro feito pela administração da empresa'
+      return 'cadastro feito pelo escritório'
     },
     firstOpened: (when: string) => `primeiro acesso a um documento em ${when}`,
     neverOpened: 'ainda não abriu nenhum documento',
-    onlyAdmins: 'Apenas administradores podem gerenciar usuários.',
+    onlyAdmins: 'Apenas quem tem o perfil Administração pode gerenciar usuários.',
     done: {
-      created: 'Usuário cadastrado e ativo.',
-      activated: 'Usuário ativado.',
-      disabled: 'Usuário desativado. As sessões dele foram encerradas.',
-      enabled: 'Usuário reativado.',
+      created: 'Cadastro feito; a conta já está ativa.',
+      activated: 'Conta ativada.',
+      disabled: 'Acesso desativado. As sessões desta conta foram encerradas.',
+      enabled: 'Acesso reativado.',
       role: 'Perfil alterado.',
       visibility: 'Visibilidade salva.',
     } as Record<string, string>,
@@ -313,7 +326,7 @@ export const m = {
     gone: 'Este link de redefinição de senha já foi usado ou expirou. Peça um novo ao seu escritório de contabilidade.',
   },
 
-  roles: { admin: 'Administrador', collaborator: 'Colaborador' } as Record<string, string>,
+  roles: { admin: 'Administração', collaborator: 'Colaboração' } as Record<string, string>,
   statuses: { pending: 'Aguardando ativação', active: 'Ativo', disabled: 'Desativado' } as Record<string, string>,
   categories: {
     fiscal: 'Fiscal',
@@ -351,8 +364,8 @@ export const m = {
     required: (field: string) => `Preencha o campo ${field}.`,
     tooLong: (field: string, max: number) => `O campo ${field} aceita no máximo ${max} caracteres.`,
     passwordShort: 'A senha é curta demais: use pelo menos 8 caracteres.',
-    passwordLong:
-      'A senha é longa demais: use no máximo 72 bytes (letras acentuadas contam como 2). Ela não será cortada.',
+    passwordLong: (over: number) =>
+      `A senha é longa demais: apague ${over === 1 ? '1 caractere' : `${over} caracteres`} e tente de novo. Ela nunca é cortada sem aviso.`,
   },
 
   dateTime: (iso: string) => dateTimeFormat().format(new Date(iso)),

@@ -23,7 +23,9 @@ export function errorPage(c: PortalContext, refusal: Refusal): Response {
   c.header('Cache-Control', 'no-store')
   if (refusal.retryAfterSeconds !== undefined) c.header('Retry-After', String(refusal.retryAfterSeconds))
   const viewer = viewerOf(c.var.auth ?? null)
-  return messagePage(c, { viewer, title: refusal.title, message: refusal.message, kind: 'error' }, refusal.status)
+  // An expired or revoked link sends the reader to the firm: show how to reach it.
+  const contact = refusal.status === 410 ? c.var.firm : undefined
+  return messagePage(c, { viewer, title: refusal.title, message: refusal.message, kind: 'error', contact }, refusal.status)
 }
 
 /** The page of an unknown address, or of a thing the visitor may not know exists. */

@@ -51,7 +51,8 @@ export class FormError extends ValidationError {
 // Core speaks English to accountants at the terminal; the portal shows people pt-BR. Refusals a
 // client user can meet carry a stable `reason` from core; anything else falls back to a general
 // sentence of its class.
-const REASONS: Record<RefusalReason, string> = {
+// password_too_long has a count in its sentence (sentence() below).
+const REASONS: Record<Exclude<RefusalReason, 'password_too_long'>, string> = {
   username_taken: 'Este nome de usuário já está em uso. Escolha outro.',
   link_revoked: 'Este link foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
   link_expired: 'Este link expirou. Peça um novo link ao seu escritório de contabilidade.',
@@ -61,16 +62,15 @@ const REASONS: Record<RefusalReason, string> = {
   name_invalid: 'Nome inválido: use de 1 a 200 caracteres.',
   email_invalid: 'E-mail inválido: use algo como nome@empresa.com.br.',
   password_too_short: m.errors.passwordShort,
-  password_too_long: m.errors.passwordLong,
   password_mismatch: 'As duas senhas digitadas são diferentes. Digite a mesma senha nos dois campos.',
   wrong_current_password: m.account.wrongCurrent,
-  admin_required: 'Apenas administradores ativos da empresa podem fazer isso.',
+  admin_required: 'Apenas quem administra a Área do Cliente da empresa pode fazer isso.',
   last_admin:
-    'A empresa precisa manter pelo menos um administrador ativo: promova outro usuário antes.',
-  first_user_must_be_admin: 'O primeiro usuário da empresa precisa ser um administrador ativo.',
+    'A empresa precisa manter pelo menos uma pessoa ativa com perfil Administração: dê esse perfil a outra pessoa antes.',
+  first_user_must_be_admin: 'A primeira pessoa cadastrada na empresa precisa ter o perfil Administração e estar ativa.',
   user_is_disabled: `Este usuário está desativado: use "${m.users.enable}" para liberar o acesso de novo.`,
   user_is_pending: `Este usuário ainda aguarda ativação: use "${m.users.activate}".`,
-  visibility_of_admin: 'Administradores sempre veem tudo; a visibilidade vale só para colaboradores.',
+  visibility_of_admin: 'O perfil Administração sempre vê tudo; a visibilidade vale só para o perfil Colaboração.',
   company_outside_area: 'Esta empresa não faz parte da Área do Cliente deste usuário.',
   wrong_code: 'Código incorreto ou já usado. Digite o código que o aplicativo mostra agora.',
   two_factor_on: 'A verificação em duas etapas já está ativada.',
@@ -81,6 +81,7 @@ const REASONS: Record<RefusalReason, string> = {
 /** The pt-BR sentence of a refusal: the portal's own, the reason's, or its class's `fallback`. */
 function sentence(error: ConfiError, fallback: string): string {
   if (error instanceof FormError) return error.message
+  if (error.reason === 'password_too_long') return m.errors.passwordLong(error.amount ?? 1)
   return error.reason ? REASONS[error.reason] : fallback
 }
 

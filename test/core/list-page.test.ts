@@ -43,10 +43,16 @@ beforeEach(async () => {
 })
 afterEach(async () => t.close())
 
+// Between the due dates, so the due order has an upcoming and a past stretch.
+const TODAY = '2026-12-05'
+
 function expected(sort: DocumentSort, keep: (d: Document) => boolean): number[] {
   const order = (a: Document, b: Document): number => {
     if (sort === 'newest') return b.createdAt.localeCompare(a.createdAt) || b.id - a.id
-    if ((a.dueDate === null) !== (b.dueDate === null)) return a.dueDate === null ? 1 : -1
+    // Upcoming (from TODAY) soonest first, then past most recent first, then undated.
+    const stretch = (d: Document) => (d.dueDate === null ? 2 : d.dueDate >= TODAY ? 0 : 1)
+    if (stretch(a) !== stretch(b)) return stretch(a) - stretch(b)
+    if (stretch(a) === 1) return b.dueDate!.localeCompare(a.dueDate!) || b.id - a.id
     return (a.dueDate ?? '').localeCompare(b.dueDate ?? '') || a.id - b.id
   }
   return documents.filter(keep).sort(order).map((d) => d.id)
@@ -56,7 +62,7 @@ async function walk(query: Omit<DocumentQuery, 'after'>): Promise<number[]> {
   const ids: number[] = []
   let after: string | null = null
   for (let pages = 0; pages < 100; pages++) {
-    const page: Awaited<ReturnType<typeof listDocuments>> = await listDocuments(t.db, { ...query, after })
+    const page: Awaited<ReturnType<typeof listDocuments>> = await listDocuments(t.db, { ...query, after, today: TODAY })
     expect(page.items.length).toBeLessThanOrEqual(query.limit ?? 50)
     ids.push(...page.items.map((d) => d.id))
     after = page.nextCursor

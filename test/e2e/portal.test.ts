@@ -67,7 +67,7 @@ describe('the portal in a real browser', () => {
     const admin = await freshPage()
     await register(admin, 'Ana Administradora', 'ana')
     await expect.poll(() => admin.url()).toBe(`${s.baseUrl}/?aviso=admin`)
-    expect(await admin.textContent('body')).toContain('Você é o administrador')
+    expect(await admin.textContent('body')).toContain('Você administra a Área do Cliente')
 
     // 2. The second user waits for activation and is told so.
     const colab = await freshPage()
@@ -82,7 +82,7 @@ describe('the portal in a real browser', () => {
     // 3. The admin activates him in the s.browser.
     await admin.goto(`${s.baseUrl}/users`)
     await admin.locator('section', { hasText: 'Aguardando ativação' }).getByRole('button', { name: 'Ativar' }).click()
-    expect(await admin.textContent('body')).toContain('Usuário ativado')
+    expect(await admin.textContent('body')).toContain('Conta ativada')
 
     // 4. The collaborator logs in and sees the group's documents, and nobody else's.
     await colab.goto(`${s.baseUrl}/login`)

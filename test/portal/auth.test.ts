@@ -36,13 +36,13 @@ describe('login link and registration (docs/rules.md#registration-and-activation
     const cookie = sessionCookie(first)
     expect(cookie).toBeDefined()
     const home = await w.request('/?aviso=admin', { cookie })
-    expect(await home.text()).toContain('Você é o administrador')
+    expect(await home.text()).toContain('Você administra a Área do Cliente')
 
     const second = await register(w, path, 'bruno')
     expect(second.status).toBe(303)
     expect(sessionCookie(second)).toBeUndefined()
     const waiting = await w.request(second.headers.get('location')!)
-    expect(await waiting.text()).toContain('administrador da sua empresa precisa ativá-la')
+    expect(await waiting.text()).toContain('quem administra a Área do Cliente da sua empresa precisa ativá-la')
 
     const login = await w.request('/login', { form: { username: 'bruno', password: PASSWORD } })
     expect(login.status).toBe(403)

@@ -188,6 +188,7 @@ describe('search and sort', () => {
   })
 
   it('sorts by due date, undated last, with pages that keep the sort', async () => {
+    at('2026-11-20T15:00:00Z')
     const client = await w.client('Empresa Ordem')
     const ana = await w.user(client, 'ana', { role: 'admin' })
     await doc(client, 'Sem data')

@@ -37,7 +37,7 @@ describe('dashboard competence filter', () => {
     for (const value of ['1899-03', '2026-13', '2026-3']) {
       const response = await w.request(`/?competence=${value}`, { cookie })
       expect(response.status, value).toBe(400)
-      expect(await response.text(), value).toContain('A competência deve estar no formato AAAA-MM')
+      expect(await response.text(), value).toContain('A competência deve estar no formato MM/AAAA')
     }
     const ok = await w.request('/?competence=2026-03', { cookie })
     expect(ok.status).toBe(200)

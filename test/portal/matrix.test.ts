@@ -162,6 +162,6 @@ describe('who sees which document', () => {
     expect(none).toContain('Nenhum documento com estes filtros')
     const bad = await w.request('/?competence=março', { cookie })
     expect(bad.status).toBe(400)
-    expect(await bad.text()).toContain('AAAA-MM')
+    expect(await bad.text()).toContain('MM/AAAA')
   })
 })

@@ -81,7 +81,7 @@ describe('turning two-factor on and off on /account', () => {
     expect((await w.request('/account/2fa/off', { cookie, form: { password: '', code: '' } })).status).toBe(400)
     const wrong = await w.request('/account/2fa/off', { cookie, form: { password: 'errada-errada' } })
     expect(wrong.status).toBe(403)
-    const users = async () => (await (await w.request('/users', { cookie })).text()).split('verificação em duas etapas ativa').length - 1
+    const users = async () => (await (await w.request('/users', { cookie })).text()).split('Verificação em duas etapas ativa').length - 1
     expect(await users()).toBe(1)
     const off = await w.request('/account/2fa/off', { cookie, form: { password: PASSWORD } })
     expect(off.headers.get('location')).toBe('/account?feito=2fa')

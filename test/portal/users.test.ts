@@ -28,7 +28,7 @@ describe('user administration (docs/rules.md#registration-and-activation)', () =
     expect(html).not.toContain('zeca')
     const asColab = await w.request('/users', { cookie: await w.cookieFor(colab) })
     expect(asColab.status).toBe(403)
-    expect(await asColab.text()).toContain('Apenas administradores')
+    expect(await asColab.text()).toContain('Apenas quem tem o perfil Administração')
     expect((await w.request('/users')).status).toBe(303)
   })
 
@@ -52,7 +52,7 @@ describe('user administration (docs/rules.md#registration-and-activation)', () =
     const { admin, cookie } = await team()
     const response = await w.request(`/users/${admin.id}/role`, { form: { role: 'collaborator' }, cookie })
     expect(response.status).toBe(409)
-    expect(await response.text()).toContain('pelo menos um administrador ativo')
+    expect(await response.text()).toContain('pelo menos uma pessoa ativa com perfil Administração')
     expect((await getUser(w.db, admin.id)).role).toBe('admin')
   })
 

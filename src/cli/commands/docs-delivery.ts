@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js'
 import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { timeZone } from './parse.js'
+import { countOf } from '../../core/plural.js'
 
 // `confi docs send` by e-mail and WhatsApp, `docs pending` and `docs status`: the delivery loop
 // (issue 10). Registered from registerDocs.
@@ -147,7 +148,7 @@ function mailText(mail: Mail, tz: string): string {
   const what = mail.kind === 'reminder' ? 'reminder' : 'e-mail'
   if (mail.status === 'sent') return `${what} to ${mail.recipient} accepted ${formatTime(mail.sentAt, tz)}: ${mail.serverReply}`
   if (mail.status === 'failed') return `${what} to ${mail.recipient} FAILED: ${mail.serverReply ?? mail.lastError}`
-  const retry = mail.lastError ? ` (${mail.attempts} attempts, last: ${mail.lastError})` : ''
+  const retry = mail.lastError ? ` (${countOf(mail.attempts, 'attempt')}, last: ${mail.lastError})` : ''
   return `${what} to ${mail.recipient} queued ${formatTime(mail.createdAt, tz)}${retry}`
 }
 

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander'
 import type { FirmOptions, FirmOptionsPatch } from '../../core/clients/firm.js'
+import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
 import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'
@@ -11,8 +12,8 @@ function printFirm(context: CliContext, firm: FirmOptions): void {
     ['Base URL', firm.baseUrl],
     ['Require login', firm.requireLogin ? 'on' : 'off'],
     ['Bcrypt cost', firm.bcryptCost],
-    ['Session idle', `${firm.sessionIdleMinutes} minutes`],
-    ['Session absolute', `${firm.sessionAbsoluteHours} hours`],
+    ['Session idle', countOf(firm.sessionIdleMinutes, 'minute')],
+    ['Session absolute', countOf(firm.sessionAbsoluteHours, 'hour')],
     ['Mail from', firm.mailFrom ?? "not set: confi firm set --mail-from 'Nome <avisos@escritorio.com.br>'"],
     ['Phone', firm.phone],
     ['Reminder days', firm.reminderDays.join(',')],

@@ -56,3 +56,13 @@ export function formatBrazilianPhone(e164: string): string {
   const split = rest.length - 4
   return `+55 ${area} ${rest.slice(0, split)}-${rest.slice(split)}`
 }
+
+/** Whether a stored number is a mobile (nine digits after the area code): only those get a WhatsApp link. */
+export function isBrazilianMobile(e164: string): boolean {
+  return /^\+55[1-9]{2}9\d{8}$/.test(e164)
+}
+
+/** `https://wa.me/5511987654321`: opens a WhatsApp chat with the number. */
+export function whatsAppChatLink(e164: string): string {
+  return `https://wa.me/${e164.replace(/^\+/, '')}`
+}

@@ -7,7 +7,7 @@ import { actorLabel, recordEvent } from '../audit/events.js'
 import type { FileStore } from '../storage/file-store.js'
 import { storeFiles, type FileInput, type StoredInput } from './document-files.js'
 import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
-import { nowIso } from '../time.js'
+import { localDate, nowIso } from '../time.js'
 import { cursorAfter, orderStretches, titleSearch, type DocumentSort } from './list-order.js'
 import { listPageRows, type DocumentFilter } from './list-page.js'
 import { checkPlainText } from '../text-input.js'
@@ -324,6 +324,8 @@ export interface DocumentQuery {
   sort?: DocumentSort
   /** The `nextCursor` of the previous page (of the same sort order). */
   after?: string | null
+  /** The day that splits the due order into upcoming and past; default: today in the firm's zone. */
+  today?: string
   /** Page size, 1 to 500 (default 50). */
   limit?: number
 }
@@ -352,7 +354,7 @@ export async function listDocuments(db: Db, query: DocumentQuery): Promise<Docum
     for (const condition of search) select = select.where(condition)
     return select
   }
-  const stretches = orderStretches(sort, query.after ?? null)
+  const stretches = orderStretches(sort, query.after ?? null, query.today ?? localDate())
   const rows = await listPageRows(db, { clientIds: query.clientIds, categories: query.categories, filter, stretches, limit: limit + 1 })
   const page = rows.slice(0, limit)
   const attachments = await attachmentsOf(db, page.map((r) => Number(r.id)))

@@ -27,6 +27,9 @@ export interface DownloadDeps {
 /** The request's part of an access-log row: who, from where, with what browser. */
 export type AccessOrigin = Pick<AccessEntry, 'user' | 'ip' | 'port' | 'userAgent'>
 
+/** Who downloads a ZIP and through what (channel, link): each file's row takes the rest from its entry. */
+export type ZipAccess = Omit<AccessEntry, 'documentId' | 'attachmentId' | 'clientId' | 'action'>
+
 /** One download asked for by a request. */
 export interface DownloadRequest {
   /** The file's id; null when the request named none that can exist (answered like an unknown file). */
@@ -151,7 +154,7 @@ export async function serveZipDownload(
   deps: Pick<DownloadDeps, 'store' | 'accessLog'>,
   entries: readonly ZipEntry[],
   fileName: string,
-  request: Omit<DownloadRequest, 'attachmentId'>,
+  request: { access: ZipAccess; crossSite: boolean },
 ): Promise<FileDownload | DownloadConfirmation> {
   if (request.crossSite) return { kind: 'confirm', fileName }
   const zip = await openZip(deps.store, entries, (entry) =>
@@ -159,9 +162,8 @@ export async function serveZipDownload(
       documentId: entry.documentId,
       attachmentId: entry.attachment.id,
       clientId: entry.clientId,
-      channel: 'portal',
       action: 'download',
-      ...request.origin,
+      ...request.access,
     }),
   )
   return { kind: 'file', body: zip.stream, fileName, mediaType: 'application/zip', size: zip.size }

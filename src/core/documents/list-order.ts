@@ -5,7 +5,11 @@ import { ValidationError } from '../errors.js'
 // the title search (docs/decisions.md, "Client area: due soon, new, accesses, ZIP"). Everything is
 // plain SQL both backends run alike; list-page.ts reads a page with it.
 
-/** `newest`: created_at, then id, descending. `due`: due date ascending, undated last, then id. */
+/**
+ * `newest`: created_at, then id, descending. `due`: what is still to pay first (due today or later,
+ * soonest first), then what is past (most recently due first), then the undated; ties by id
+ * (docs/rules.md#the-client-area).
+ */
 export type DocumentSort = 'newest' | 'due'
 
 export const DOCUMENT_SORTS: readonly DocumentSort[] = ['newest', 'due']
@@ -94,9 +98,13 @@ const NEWEST: OrderStretch['order'] = [
   { column: 'created_at', direction: 'desc' },
   { column: 'id', direction: 'desc' },
 ]
-const DATED: OrderStretch['order'] = [
+const UPCOMING: OrderStretch['order'] = [
   { column: 'due_date', direction: 'asc' },
   { column: 'id', direction: 'asc' },
+]
+const PAST: OrderStretch['order'] = [
+  { column: 'due_date', direction: 'desc' },
+  { column: 'id', direction: 'desc' },
 ]
 const UNDATED: OrderStretch['order'] = [{ column: 'id', direction: 'asc' }]
 const undated = sql<SqlBool>`documents.due_date is null`
@@ -104,25 +112,28 @@ const undated = sql<SqlBool>`documents.due_date is null`
 /**
  * The stretches of a sort order from the start, or after `cursor`; a cursor of the other sort
  * order is refused. Keysets are row comparisons, which both backends run as one index range.
+ * `today` splits the due order into upcoming and past; a cursor is placed by its own due date, so a
+ * page turned after midnight goes on from where it is, at worst showing a guide again.
  */
-export function orderStretches(sort: DocumentSort, cursor: string | null): OrderStretch[] {
+export function orderStretches(sort: DocumentSort, cursor: string | null, today: string): OrderStretch[] {
   const at = cursor ? decodeCursor(cursor) : null
   if (at && at.sort !== sort) throw new ValidationError('the page cursor is not valid: start again from the first page')
   if (sort === 'newest') {
     const where = at?.sort === 'newest' ? [sql<SqlBool>`(documents.created_at, documents.id) < (${at.createdAt}, ${at.id})`] : []
     return [{ where, order: NEWEST }]
   }
-  if (at?.sort !== 'due') {
-    return [
-      { where: [sql<SqlBool>`documents.due_date is not null`], order: DATED },
-      { where: [undated], order: UNDATED },
-    ]
-  }
-  if (at.dueDate === null) return [{ where: [undated, sql<SqlBool>`documents.id > ${at.id}`], order: UNDATED }]
-  return [
-    { where: [sql<SqlBool>`(documents.due_date, documents.id) > (${at.dueDate}, ${at.id})`], order: DATED },
+  const upcoming = sql<SqlBool>`documents.due_date >= ${today}`
+  const past = sql<SqlBool>`documents.due_date < ${today}`
+  const rest: OrderStretch[] = [
+    { where: [past], order: PAST },
     { where: [undated], order: UNDATED },
   ]
+  if (at?.sort !== 'due') return [{ where: [upcoming], order: UPCOMING }, ...rest]
+  if (at.dueDate === null) return [{ where: [undated, sql<SqlBool>`documents.id > ${at.id}`], order: UNDATED }]
+  if (at.dueDate >= today) {
+    return [{ where: [upcoming, sql<SqlBool>`(documents.due_date, documents.id) > (${at.dueDate}, ${at.id})`], order: UPCOMING }, ...rest]
+  }
+  return [{ where: [past, sql<SqlBool>`(documents.due_date, documents.id) < (${at.dueDate}, ${at.id})`], order: PAST }, rest[1]]
 }
 
 /** The cursor after a document in a sort order. */

@@ -39,9 +39,22 @@ export function validatePassword(password: string): void {
   if (bytes > MAX_PASSWORD_BYTES) {
     throw new ValidationError(
       `the password is too long (${bytes} bytes): use at most ${MAX_PASSWORD_BYTES} bytes (fewer accented characters count as 2 bytes)`,
-      { reason: 'password_too_long' },
+      { reason: 'password_too_long', amount: charactersOver(password) },
     )
   }
+}
+
+// How many characters, deleted from the end, bring a password within MAX_PASSWORD_BYTES: the count
+// a person can act on, without knowing that accented letters take two bytes.
+function charactersOver(password: string): number {
+  let bytes = Buffer.byteLength(password, 'utf8')
+  const characters = [...password]
+  let over = 0
+  while (bytes > MAX_PASSWORD_BYTES) {
+    bytes -= Buffer.byteLength(characters.pop()!, 'utf8')
+    over += 1
+  }
+  return over
 }
 
 /** The cost a bcrypt hash was made with, to upgrade hashes when the firm raises it. */

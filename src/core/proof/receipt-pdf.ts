@@ -25,8 +25,13 @@ const MARGIN = 40
 const WIDTH = 595.28 // A4
 const HEIGHT = 841.89
 
-const CHANNELS: Record<string, string> = { portal: 'portal', email: 'e-mail', whatsapp: 'WhatsApp', link: 'link' }
-const ACTIONS: Record<string, string> = { view: 'visualização', download: 'download' }
+// How a row came in, as the end of "Ana Souza abriu o documento …".
+const THROUGH: Record<string, string> = {
+  portal: 'na Área do Cliente',
+  email: 'pelo link enviado por e-mail',
+  whatsapp: 'pelo link enviado por WhatsApp',
+  link: 'por link',
+}
 
 /** The name of the JSON attachment inside the PDF. */
 export function receiptAttachmentName(receipt: Pick<Receipt, 'id'>): string {
@@ -51,6 +56,30 @@ function bytes(size: number): string {
 
 // The standard fonts encode WinAnsi (Latin-1 and a few more): anything else prints as '?'.
 const printable = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?')
+
+/** "Por e-mail para x@y em …; o servidor de e-mail aceitou a mensagem em …; link válido até …". */
+function sentLine(d: Receipt['deliveries'][number]): string {
+  const how = d.channel === 'email' ? 'Por e-mail' : d.channel === 'whatsapp' ? 'Por WhatsApp' : 'Por link'
+  const parts = [`${how}${d.recipient ? ` para ${d.recipient}` : ''} em ${dateTime(d.createdAt)}`]
+  if (d.channel === 'email') {
+    parts.push(
+      d.acceptedByMailServerAt
+        ? `o servidor de e-mail aceitou a mensagem em ${dateTime(d.acceptedByMailServerAt)}`
+        : 'sem registro de aceite pelo servidor de e-mail',
+    )
+  }
+  parts.push(d.revokedAt ? `link cancelado pelo escritório em ${dateTime(d.revokedAt)}` : d.expiresAt ? `link válido até ${dateTime(d.expiresAt)}` : 'link sem prazo')
+  return `${parts.join('; ')} (envio ${d.id}).`
+}
+
+/** "06/12/2026 10:31:02 (Brasília): Ana Souza (ana.souza) baixou o arquivo das.pdf na Área do Cliente (registro nº 9)." */
+function accessLine(row: Receipt['rows'][number], fileNames: Map<number, string>): string {
+  const who = row.user_name ? `${row.user_name} (${row.username})` : 'Alguém sem login'
+  const file = row.attachment_id === null ? null : fileNames.get(Number(row.attachment_id))
+  const what = row.action === 'view' ? 'abriu o documento' : file ? `baixou o arquivo ${file}` : 'baixou um arquivo'
+  const through = THROUGH[String(row.channel)] ?? `pelo canal ${row.channel}`
+  return `${dateTime(String(row.at))}: ${who} ${what} ${through}, IP ${row.ip ?? '-'} (registro nº ${row.id}).`
+}
 
 /** Writes lines top to bottom, starting a new page when one is full. */
 class Writer {
@@ -139,43 +168,50 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   w.text(`Confira em ${receipt.url}`, { size: 8 })
   w.inset = 0
   w.y = Math.min(w.y, HEIGHT - MARGIN - 115)
-  w.heading('Cliente')
-  w.field('Nome', receipt.client.name)
-  w.field(receipt.client.taxId.length === 11 ? 'CPF' : 'CNPJ', formatTaxId(receipt.client.taxId))
-  w.heading('Documento')
-  w.field('Título', receipt.document.title)
+  w.heading('Resumo')
+  const taxLabel = receipt.client.taxId.length === 11 ? 'CPF' : 'CNPJ'
+  w.text(
+    `O escritório ${receipt.firm.name} enviou o documento "${receipt.document.title}" para ${receipt.client.name} ` +
+      `(${taxLabel} ${formatTaxId(receipt.client.taxId)}). Este comprovante mostra como ele foi enviado e quando cada arquivo foi aberto ou baixado.`,
+  )
+  w.heading('O que foi enviado')
+  w.field('Documento', receipt.document.title)
   w.field('Competência', receipt.document.competence ? receipt.document.competence.split('-').reverse().join('/') : '-')
   w.field('Vencimento', date(receipt.document.dueDate))
-  for (const file of receipt.document.files) {
-    w.text(`${file.name} (${bytes(file.size)})`, { indent: 10 })
-    w.text(`SHA-256 ${file.sha256}`, { indent: 10, font: 'mono', size: 7 })
+  for (const file of receipt.document.files) w.text(`Arquivo: ${file.name} (${bytes(file.size)})`)
+  w.heading('Como foi enviado')
+  if (receipt.deliveries.length === 0) w.text('Somente pela Área do Cliente: nenhum envio por link, e-mail ou WhatsApp.')
+  for (const d of receipt.deliveries) w.text(sentLine(d))
+  w.heading('Quando foi aberto')
+  if (receipt.rows.length === 0) w.text('Ninguém abriu nem baixou este documento até a emissão deste comprovante.')
+  const fileNames = new Map(receipt.document.files.map((f) => [f.id, f.name]))
+  for (const row of receipt.rows) w.text(accessLine(row, fileNames))
+  if (receipt.rows.length > 0) {
+    w.text(
+      'O número ao fim de cada linha é o do registro de acessos do escritório, que numera os acessos de todos os clientes; ' +
+        'por isso os números deste documento não são seguidos.',
+      { size: 8 },
+    )
   }
-  w.heading(receipt.deliveryId === null ? 'Envios' : `Envio ${receipt.deliveryId}`)
-  if (receipt.deliveries.length === 0) w.text('Nenhum envio por link, e-mail ou WhatsApp.')
+  w.heading('Como conferir este comprovante')
+  w.text(
+    `Abra ${receipt.url} ou aponte a câmera do celular para o código QR no alto desta página. ` +
+      'A página do escritório confere a assinatura digital e mostra estes mesmos dados: se algo aqui for diferente, este arquivo foi alterado.',
+  )
+  w.heading('Informações técnicas (para auditoria)')
+  for (const file of receipt.document.files) w.text(`${file.name}: SHA-256 ${file.sha256}`, { font: 'mono', size: 7 })
   for (const d of receipt.deliveries) {
-    const status = d.revokedAt ? `revogado em ${dateTime(d.revokedAt)}` : d.expiresAt ? `válido até ${dateTime(d.expiresAt)}` : 'sem prazo'
-    w.text(`Envio ${d.id}: ${CHANNELS[d.channel] ?? d.channel}${d.recipient ? ` para ${d.recipient}` : ''}, criado em ${dateTime(d.createdAt)}, ${status}`)
-    if (d.channel === 'email') {
-      w.text(`Aceito pelo servidor de e-mail: ${d.acceptedByMailServerAt ? dateTime(d.acceptedByMailServerAt) : 'sem registro'}`, { indent: 10 })
-      if (d.mailServerReply) w.text(`Resposta do servidor: ${d.mailServerReply}`, { indent: 10, font: 'mono', size: 7 })
-    }
+    if (d.mailServerReply) w.text(`Envio ${d.id}, resposta do servidor de e-mail: ${d.mailServerReply}`, { font: 'mono', size: 7 })
   }
-  w.heading('Acessos')
-  if (receipt.rows.length === 0) w.text('Nenhum acesso registrado até a emissão.')
-  for (const row of receipt.rows) {
-    const who = row.user_name ? `${row.user_name} (${row.username})` : 'sem login'
-    const channel = CHANNELS[String(row.channel)] ?? String(row.channel)
-    w.text(`Registro ${row.id}: ${dateTime(String(row.at))}, ${ACTIONS[String(row.action)] ?? row.action} por ${who}, IP ${row.ip ?? '-'}, canal ${channel}`)
-  }
-  w.heading('Prova criptográfica')
   const c = receipt.checkpoint
   w.text(
     `Os registros acima estão no registro de acessos encadeado do escritório, assinado (Ed25519) em ${dateTime(c.at)} com ${c.treeSize} registros. ` +
       'O arquivo JSON anexado a este PDF traz cada registro, sua prova de inclusão (RFC 9162), o ponto de verificação assinado e a chave pública.',
+    { size: 8 },
   )
   w.text(`Raiz: ${c.rootHash}`, { font: 'mono', size: 7 })
   w.text(`Chave ${receipt.publicKey.id}: ${receipt.publicKey.publicKey}`, { font: 'mono', size: 7 })
-  w.text('Verifique sem depender do escritório: confi receipts verify ARQUIVO.pdf --public-key CHAVE', { size: 8 })
+  w.text('Verificação independente do escritório: confi receipts verify ARQUIVO.pdf --public-key CHAVE', { size: 8 })
   await pdf.attach(Buffer.from(JSON.stringify(receipt, null, 2), 'utf8'), receiptAttachmentName(receipt), {
     mimeType: 'application/json',
     description: 'Comprovante em formato verificável por máquina',

@@ -24,6 +24,9 @@ import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 import { fieldErrors, type FieldError } from '../views/fields.js'
 import { confirmPassword } from '../../core/identity/passwords.js'
 import { DocumentPage } from '../views/documents.js'
+import { planDocumentZip, zipFileName } from '../../core/documents/zip.js'
+import type { ZipAccess } from '../../core/documents/download.js'
+import { sendZip } from './zip.js'
 
 interface Resolved {
   delivery: Delivery
@@ -104,14 +107,13 @@ function deniedPage(c: PortalContext, auth: Auth, message: string): Response {
   return messagePage(c, { viewer: viewerOf(auth), ...page }, 403)
 }
 
+// Who opens through this link: the part of an access row that is the same for every file.
+function linkAccess(c: PortalContext, resolved: Resolved, auth: Auth | null): ZipAccess {
+  return { channel: resolved.delivery.channel, deliveryId: resolved.delivery.id, ...accessOrigin(c, auth) }
+}
+
 function entryOf(c: PortalContext, resolved: Resolved, auth: Auth | null) {
-  return {
-    documentId: resolved.document.id,
-    clientId: resolved.document.clientId,
-    channel: resolved.delivery.channel,
-    deliveryId: resolved.delivery.id,
-    ...accessOrigin(c, auth),
-  }
+  return { documentId: resolved.document.id, clientId: resolved.document.clientId, ...linkAccess(c, resolved, auth) }
 }
 
 /** GET /d/:token and its files, POST /d/:token/login and /register (docs/rules.md#document-links-and-login). */
@@ -134,10 +136,22 @@ export function deliveryRoutes(): Hono<PortalEnv> {
         fileHref: (attachmentId) => `/d/${token}/files/${attachmentId}`,
         back: auth?.session.scope === 'area',
         note: auth?.user.status === 'pending' ? m.delivery.pendingNote : undefined,
+        zipHref: `/d/${token}/zip`,
       }),
     )
     await commitAccess(c.var.deps.accessLog, { ...entryOf(c, resolved, auth), action: 'view' })
     return html
+  })
+
+  // "Baixar todos (ZIP)" of a link with several files: the same gate as one file, a row per file.
+  app.get('/:token/zip', async (c) => {
+    const resolved = await resolveToken(c)
+    const access = await gate(c, resolved.document)
+    if (access.kind === 'login') return c.redirect(`/d/${c.req.param('token')}`, 303)
+    if (access.kind !== 'open') return refusalPage(c, access)
+    const plan = planDocumentZip(resolved.document)
+    if (!plan.ok) throw new NotFoundError('nothing to zip')
+    return sendZip(c, linkAccess(c, resolved, access.auth), plan, zipFileName(resolved.document.title))
   })
 
   app.get('/:token/files/:attachmentId', async (c) => {

@@ -83,8 +83,17 @@ export function documentRoutes(): Hono<PortalEnv> {
     const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
+    // The view is logged before the list is read, so the list includes it: the first view of a
+    // document never says that nobody opened it. A view that cannot be logged still shows nothing.
+    await commitAccess(c.var.deps.accessLog, {
+      documentId: document.id,
+      clientId: document.clientId,
+      channel: 'portal',
+      action: 'view',
+      ...accessOrigin(c, auth),
+    })
     const accesses = await listDocumentAccesses(c.var.deps.db, auth.user, document)
-    const html = render(
+    return render(
       c,
       DocumentPage({
         firmName: c.var.firm.firmName,
@@ -97,14 +106,6 @@ export function documentRoutes(): Hono<PortalEnv> {
         receiptHref: `/documents/${document.id}/comprovante`,
       }),
     )
-    await commitAccess(c.var.deps.accessLog, {
-      documentId: document.id,
-      clientId: document.clientId,
-      channel: 'portal',
-      action: 'view',
-      ...accessOrigin(c, auth),
-    })
-    return html
   })
 
   app.get('/:id/files/:attachmentId', async (c) => {

@@ -12,7 +12,7 @@ import { confirmPassword } from '../../core/identity/passwords.js'
 
 function gonePage(c: PortalContext, status: number): Response {
   const link = { href: '/login', text: m.login.title }
-  return messagePage(c, { title: m.reset.goneTitle, message: m.reset.gone, kind: 'error', link }, status)
+  return messagePage(c, { title: m.reset.goneTitle, message: m.reset.gone, kind: 'error', link, contact: c.var.firm }, status)
 }
 
 /** GET and POST /reset/:token: the one-time password reset of docs/rules.md#registration-and-activation. */

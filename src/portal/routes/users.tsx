@@ -22,7 +22,7 @@ import { parseId, requireAdmin } from '../guards.js'
 import { m } from '../messages.js'
 import { formRefusal } from '../refusals.js'
 import type { FormValues } from '../views/auth.js'
-import { NEW_USER_PREFIX, UserPage, UsersPage } from '../views/users.js'
+import { DisableUserPage, NEW_USER_PREFIX, UserPage, UsersPage } from '../views/users.js'
 import { fieldErrors, type FieldError } from '../views/fields.js'
 import { confirmPassword } from '../../core/identity/passwords.js'
 import { twoFactorUserIds } from '../../core/identity/two-factor.js'
@@ -140,6 +140,13 @@ export function userRoutes(): Hono<PortalEnv> {
     const auth = await requireAdmin(c)
     if (auth instanceof Response) return auth
     return userPage(c, auth, await ownUser(c, auth))
+  })
+
+  app.get('/:id/disable', async (c) => {
+    const auth = await requireAdmin(c)
+    if (auth instanceof Response) return auth
+    const user = await ownUser(c, auth)
+    return render(c, DisableUserPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, user }))
   })
 
   app.post('/:id/activate', userAction('activated', (c, auth, user) => activateUser(c.var.deps.db, actorOf(auth), user.id)))

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { localDate } from '../../core/time.js'
-import { serveZipDownload } from '../../core/documents/download.js'
+import { serveZipDownload, type ZipAccess } from '../../core/documents/download.js'
 import { planDocumentZip, planListZip, zipFileName, type ZipPlan } from '../../core/documents/zip.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
@@ -34,15 +34,19 @@ function refusal(c: PortalContext, auth: Auth, plan: Exclude<ZipPlan, { ok: true
 }
 
 /**
- * Streams the archive of an accepted plan. Core commits one download row per file (channel
- * `portal`, this user) before the first byte; a file that cannot be read serves nothing.
+ * Streams the archive of an accepted plan. Core commits one download row per file (`access`: the
+ * channel and who) before the first byte; a file that cannot be read serves nothing.
  */
-async function sendZip(c: PortalContext, auth: Auth, plan: Extract<ZipPlan, { ok: true }>, fileName: string): Promise<Response> {
+export async function sendZip(c: PortalContext, access: ZipAccess, plan: Extract<ZipPlan, { ok: true }>, fileName: string): Promise<Response> {
   const download = await serveZipDownload(c.var.deps, plan.entries, fileName, {
     crossSite: isCrossSiteDownload(c),
-    origin: accessOrigin(c, auth),
+    access,
   })
   return sendDownload(c, download)
+}
+
+function portalAccess(c: PortalContext, auth: Auth): ZipAccess {
+  return { channel: 'portal', ...accessOrigin(c, auth) }
 }
 
 /** GET /documents/zip (the filtered list) and GET /documents/:id/zip (one document's files). */
@@ -58,7 +62,7 @@ export function zipRoutes(): Hono<PortalEnv> {
     if (errors.length > 0) return c.redirect(back, 303)
     const plan = await planListZip(c.var.deps.db, query)
     if (!plan.ok) return refusal(c, auth, plan, back)
-    return sendZip(c, auth, plan, zipFileName(`documentos-${localDate()}`))
+    return sendZip(c, portalAccess(c, auth), plan, zipFileName(`documentos-${localDate()}`))
   })
 
   app.get('/:id/zip', async (c) => {
@@ -67,7 +71,7 @@ export function zipRoutes(): Hono<PortalEnv> {
     const document = await visibleDocument(c, auth)
     const plan = planDocumentZip(document)
     if (!plan.ok) return refusal(c, auth, plan, `/documents/${document.id}`)
-    return sendZip(c, auth, plan, zipFileName(document.title))
+    return sendZip(c, portalAccess(c, auth), plan, zipFileName(document.title))
   })
 
   return app

@@ -1,4 +1,6 @@
+import type { FirmOptions } from '../../core/clients/firm.js'
 import { m } from '../messages.js'
+import { FirmContact } from './firm-contact.js'
 import { Field, NewPasswordFields, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
@@ -149,13 +151,21 @@ export function AlreadyLoggedInPage(props: PageBase & { title: string; area: boo
 
 /** A page with a heading, a message and a link home: notices, waits and errors. */
 export function MessagePage(
-  props: PageBase & { title: string; message: string; kind?: 'info' | 'ok' | 'error'; link?: { href: string; text: string } | null },
+  props: PageBase & {
+    title: string
+    message: string
+    kind?: 'info' | 'ok' | 'error'
+    link?: { href: string; text: string } | null
+    /** The firm to reach, on pages that send the reader to it (an expired link). */
+    contact?: FirmOptions
+  },
 ) {
   const link = props.link === undefined ? { href: '/', text: m.errors.home } : props.link
   return (
     <Layout title={props.title} firmName={props.firmName} viewer={props.viewer}>
       <h1>{props.title}</h1>
       <Notice kind={props.kind ?? 'info'}>{props.message}</Notice>
+      {props.contact ? <FirmContact firm={props.contact} /> : null}
       {link ? (
         <p>
           <a href={link.href}>{link.text}</a>

@@ -38,6 +38,9 @@ export function filterQuery(filters: DashboardFilters, after?: string, path = '/
   return text ? `${path}?${text}` : path
 }
 
+/** MM/AAAA, months 01 to 12: what the competência field lets the browser send. */
+const COMPETENCE_PATTERN = '(0[1-9]|1[0-2])/[0-9]{4}'
+
 /** The id prefix of the documents filters' fields (`f-competence`, `f-q`). */
 export const FILTER_PREFIX = 'f'
 
@@ -71,69 +74,80 @@ export function DashboardPage(props: {
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.newSinceLastVisit > 0 ? <Notice>{m.search.newSince(props.newSinceLastVisit)}</Notice> : null}
       {props.dueSoon ? <DueSoonPanel items={props.dueSoon.items} full={props.dueSoon.full} showCompany={showCompany} /> : null}
-      <form method="get" action="/" class="card filters" aria-label={m.documents.filters}>
-        {showCompany ? (
+      {/* Closed by default so a phone shows the list first; open when a filter was refused. No script. */}
+      <details class="card filter-box" open={Boolean(props.errors?.length)}>
+        <summary>{m.documents.filterToggle}</summary>
+        <form method="get" action="/" class="filters" aria-label={m.documents.filters}>
+          {showCompany ? (
+            <div>
+              <label for="f-company">{m.fields.company}</label>
+              <select id="f-company" name="company">
+                <option value="">{m.documents.allCompanies}</option>
+                {props.companies.map((c) => (
+                  <option value={String(c.id)} selected={f.company === c.id}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ) : null}
           <div>
-            <label for="f-company">{m.fields.company}</label>
-            <select id="f-company" name="company">
-              <option value="">{m.documents.allCompanies}</option>
-              {props.companies.map((c) => (
-                <option value={String(c.id)} selected={f.company === c.id}>
-                  {c.name}
+            <label for="f-category">{m.fields.category}</label>
+            <select id="f-category" name="category">
+              <option value="">{m.documents.allCategories}</option>
+              {props.categories.map((cat) => (
+                <option value={cat} selected={f.category === cat}>
+                  {m.categories[cat]}
                 </option>
               ))}
             </select>
           </div>
-        ) : null}
-        <div>
-          <label for="f-category">{m.fields.category}</label>
-          <select id="f-category" name="category">
-            <option value="">{m.documents.allCategories}</option>
-            {props.categories.map((cat) => (
-              <option value={cat} selected={f.category === cat}>
-                {m.categories[cat]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <Field
-            prefix={FILTER_PREFIX}
-            name="competence"
-            label={m.fields.competence}
-            errors={props.errors}
-            type="month"
-            placeholder={m.documents.competencePlaceholder}
-            value={f.competence ?? props.typed?.competence ?? ''}
-          />
-        </div>
-        <div>
-          <Field
-            prefix={FILTER_PREFIX}
-            name="q"
-            label={m.search.label}
-            errors={props.errors}
-            type="search"
-            maxlength={100}
-            placeholder={m.search.placeholder}
-            value={f.q ?? props.typed?.q ?? ''}
-          />
-        </div>
-        <div>
-          <label for="f-sort">{m.search.sortLabel}</label>
-          <select id="f-sort" name="sort">
-            {DOCUMENT_SORTS.map((sort) => (
-              <option value={sort} selected={(f.sort ?? 'newest') === sort}>
-                {m.search.sorts[sort]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <button type="submit">{m.documents.apply}</button>{' '}
-          {filtered ? <a href="/">{m.documents.clear}</a> : null}
-        </div>
-      </form>
+          <div>
+            <Field
+              prefix={FILTER_PREFIX}
+              name="competence"
+              label={m.fields.competence}
+              errors={props.errors}
+              hint={m.documents.competenceHint}
+              placeholder={m.documents.competencePlaceholder}
+              pattern={COMPETENCE_PATTERN}
+              inputmode="numeric"
+              maxlength={7}
+              value={f.competence ? m.competence(f.competence) : (props.typed?.competence ?? '')}
+            />
+          </div>
+          <div>
+            <Field
+              prefix={FILTER_PREFIX}
+              name="q"
+              label={m.search.label}
+              errors={props.errors}
+              type="search"
+              maxlength={100}
+              placeholder={m.search.placeholder}
+              value={f.q ?? props.typed?.q ?? ''}
+            />
+          </div>
+          <div>
+            <label for="f-sort">{m.search.sortLabel}</label>
+            <select id="f-sort" name="sort">
+              {DOCUMENT_SORTS.map((sort) => (
+                <option value={sort} selected={(f.sort ?? 'newest') === sort}>
+                  {m.search.sorts[sort]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <button type="submit">{m.documents.apply}</button>{' '}
+          </div>
+        </form>
+      </details>
+      {filtered ? (
+        <p>
+          <a href="/">{m.documents.clear}</a>
+        </p>
+      ) : null}
       {props.items.length === 0 ? (
         <p class="card">{filtered || props.paged ? m.documents.emptyFiltered : m.documents.empty}</p>
       ) : (
@@ -180,8 +194,8 @@ export function DashboardPage(props: {
         </p>
       ) : null}
       <nav class="pager" aria-label="Paginação">
-        {props.paged ? <a href={filterQuery(f)}>{m.documents.first}</a> : <span />}
-        {props.nextCursor ? <a href={filterQuery(f, props.nextCursor)}>{m.documents.next}</a> : null}
+        {props.paged ? <a href={filterQuery(f)}>{m.documents.first(f.sort ?? 'newest')}</a> : <span />}
+        {props.nextCursor ? <a href={filterQuery(f, props.nextCursor)}>{m.documents.next(f.sort ?? 'newest')}</a> : null}
       </nav>
     </Layout>
   )

@@ -33,6 +33,9 @@ export interface FieldProps {
   minlength?: number
   maxlength?: number
   placeholder?: string
+  /** A format the browser checks before sending (the server checks it again). */
+  pattern?: string
+  inputmode?: 'numeric' | 'text'
 }
 
 /** A labelled input with its hint and, after a failed submit, its error. */
@@ -67,6 +70,8 @@ export function Field(props: FieldProps) {
         minlength={props.minlength}
         maxlength={props.maxlength}
         placeholder={props.placeholder}
+        pattern={props.pattern}
+        inputmode={props.inputmode}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy}
       />

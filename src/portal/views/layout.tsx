@@ -5,7 +5,9 @@ import { ErrorSummary, type FieldError } from './fields.js'
 
 // Table cells wrap with break-word, not anywhere: anywhere lets a table squeeze a column below its
 // longest word, breaking usernames mid-word (docs/decisions.md, "Tables keep words whole").
-// Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
+// On a phone every link, button, field and summary is at least 44×44 px (WCAG 2.5.5, issue 22);
+// a checkbox's target is its whole label row. Links are inline blocks no wider than their
+// container, so a long unbroken name still wraps inside them. Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
 export const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2733;background:#f4f6f8}
@@ -29,7 +31,7 @@ input,select{width:100%;font:inherit;padding:.5rem;border:1px solid #8a97a4;bord
 input[type=checkbox]{width:auto;margin-right:.4rem}
 .check{font-weight:400;display:flex;align-items:center}
 button,.button{display:inline-block;font:inherit;padding:.5rem 1rem;margin-top:.8rem;border-radius:4px;border:1px solid #0b57a4;background:#0b57a4;color:#fff;cursor:pointer;text-decoration:none}
-button.secondary{background:#fff;color:#0b57a4}
+button.secondary,.button.secondary{background:#fff;color:#0b57a4}
 .inline{display:inline;margin:0}.inline button{margin:.15rem .3rem .15rem 0;padding:.25rem .6rem;font-size:.9rem}
 .notice{padding:.7rem 1rem;border-radius:4px;margin:0 0 1rem;background:#e7f1fb;border:1px solid #9cc3ea}
 .error{background:#fdecec;border-color:#e3a1a1}
@@ -40,7 +42,9 @@ input[aria-invalid=true]{border:2px solid #b3261e}
 header nav a[aria-current=page]{font-weight:700;text-decoration-thickness:3px}
 table{width:100%;border-collapse:collapse;background:#fff}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-align:top}
-.filters{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));align-items:end}
+.filters{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));align-items:end}
+.filter-box summary{cursor:pointer;font-weight:600;color:#0b57a4;min-height:44px;display:flex;align-items:center}
+.contact ul{list-style:none;padding:0;margin:0}
 .filters button{margin-top:0}
 .pager{display:flex;justify-content:space-between;margin-top:1rem}
 .muted{color:#4a5866;font-size:.9rem}
@@ -50,6 +54,12 @@ th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-ali
 .due-list li.overdue .due-when{color:#b3261e}
 dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;margin:0}dt{font-weight:600}dd{margin:0}
 @media (max-width:40rem){
+ a{display:inline-block;max-width:100%;min-height:44px;min-width:44px;padding:10px 0}
+ button,.button,select,input{min-height:44px;min-width:44px}
+ header button{padding:0 .5rem}
+ input[type=checkbox]{width:24px;height:24px;min-height:0;min-width:0}
+ .check{min-height:44px}
+ .skip:focus{padding:.6rem}
  table.list,table.list tbody{display:block}
  table.list thead{display:none}
  table.list tr{display:block;border-bottom:1px solid #d5dbe1;padding:.4rem 0}

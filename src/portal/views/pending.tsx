@@ -1,6 +1,6 @@
 import type { FirmOptions } from '../../core/clients/firm.js'
-import { formatBrazilianPhone } from '../../core/clients/phone.js'
 import { m } from '../messages.js'
+import { FirmContact } from './firm-contact.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
 /**
@@ -17,15 +17,14 @@ export function PendingPage(props: {
   adminsText?: (names: string[]) => string
 }) {
   const { firm } = props
-  const contact = [firm.phone && formatBrazilianPhone(firm.phone), firm.contactEmail].filter((v): v is string => Boolean(v))
   return (
     <Layout title={props.title} firmName={firm.firmName} viewer={props.viewer}>
       <h1>{props.title}</h1>
       <Notice kind="info">{props.message}</Notice>
       <div class="card">
         <p>{props.admins.length > 0 ? (props.adminsText ?? m.pending.admins)(props.admins) : m.pending.noAdmins}</p>
-        {contact.length > 0 ? <p>{m.pending.firmContact(firm.firmName, contact)}</p> : null}
       </div>
+      <FirmContact firm={firm} />
     </Layout>
   )
 }

@@ -48,6 +48,12 @@ export function TwoFactorSetupPage(props: PageBase & { setup: TwoFactorSetup; qr
           ))}
         </ol>
         <figure role="img" aria-label={m.twoFactor.qrLabel} dangerouslySetInnerHTML={{ __html: props.qrSvg }} />
+        {/* A phone cannot scan its own screen: this opens the authenticator app on the same device. */}
+        <p>
+          <a class="button secondary" href={props.setup.uri}>
+            {m.twoFactor.openApp}
+          </a>
+        </p>
         <p>
           {m.twoFactor.secretLabel}: <code id="two-factor-secret">{groupedSecret(props.setup.secret)}</code>
         </p>

@@ -21,13 +21,19 @@ function ActionButton(props: { action: string; label: string; name?: string; val
   )
 }
 
-// The actions an admin may take on a user; none on an admin's own row (it cannot disable or demote itself).
+// The actions an admin may take on a user; none on an admin's own row (it cannot disable or demote
+// itself). A pending user is activated or left waiting, never disabled. Disabling asks first, on a
+// page of its own (no script): it ends the person's sessions at once.
 function userActions(u: ClientUser, self: boolean) {
   const base = `/users/${u.id}`
   const actions = [
     u.status === 'pending' ? <ActionButton action={`${base}/activate`} label={m.users.activate} /> : null,
     u.status === 'disabled' ? <ActionButton action={`${base}/enable`} label={m.users.enable} /> : null,
-    u.status !== 'disabled' && !self ? <ActionButton action={`${base}/disable`} label={m.users.disable} secondary /> : null,
+    u.status === 'active' && !self ? (
+      <a class="button secondary" href={`${base}/disable`}>
+        {m.users.disable}
+      </a>
+    ) : null,
     u.status === 'active' && u.role === 'collaborator' ? (
       <ActionButton action={`${base}/role`} label={m.users.makeAdmin} name="role" value="admin" secondary />
     ) : null,
@@ -115,12 +121,8 @@ export function UsersPage(props: {
                 <td data-label={m.users.columns.role}>{m.roles[u.role]}</td>
                 <td data-label={m.users.columns.status}>
                   {m.statuses[u.status]}
-                  {props.twoFactor.has(u.id) ? (
-                    <>
-                      <br />
-                      <small class="muted">{m.users.twoFactorOn}</small>
-                    </>
-                  ) : null}
+                  <br />
+                  {m.users.twoFactor(props.twoFactor.has(u.id))}
                 </td>
                 <td data-label={m.users.columns.arrival}>
                   <ArrivalText user={u} arrival={props.arrivals.get(u.id)} />
@@ -156,6 +158,24 @@ function NewUserForm(props: { values?: FormValues; errors?: FieldError[] }) {
       </select>
       <button type="submit">{m.users.newSubmit}</button>
     </form>
+  )
+}
+
+/** GET /users/:id/disable: "Desativar o acesso de Bia?", confirmed by a POST, or cancelled. */
+export function DisableUserPage(props: { firmName: string; viewer: Viewer; user: ClientUser }) {
+  const u = props.user
+  const title = m.users.disableTitle(u.name)
+  return (
+    <Layout title={title} firmName={props.firmName} viewer={props.viewer}>
+      <h1>{title}</h1>
+      <p>{m.users.disableText(u.name, u.username)}</p>
+      <form method="post" action={`/users/${u.id}/disable`}>
+        <button type="submit">{m.users.disableConfirm}</button>{' '}
+        <a class="button secondary" href="/users">
+          {m.users.cancel}
+        </a>
+      </form>
+    </Layout>
   )
 }
 

@@ -1,0 +1,63 @@
+import type { Browser, BrowserContext } from 'playwright-core'
+import { accountant } from '../../src/core/actors.js'
+import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { revokeDelivery, resolveDelivery } from '../../src/core/delivery/deliveries.js'
+import { addDays, localDate } from '../../src/core/time.js'
+import { makeDocument, writeTestFile } from './factories.js'
+import type { PortalWorld } from './portal.js'
+
+// The main pages of the portal as a firm's client meets them (issue 22), filled once per browser
+// test file: an admin with documents due and past, a collaborator, a pending user, a link with
+// several files and an expired link. Paths are filled in by `fillClientPages`.
+
+export interface ClientPages {
+  /** The admin's session cookie value. */
+  adminSession: string
+  /** Page name → path; the `anonymous` ones are opened without a session. */
+  paths: Record<string, string>
+  anonymous: Set<string>
+}
+
+/** Fills the world and returns the pages to visit. */
+export async function fillClientPages(w: PortalWorld, pages: ClientPages): Promise<void> {
+  const actor = accountant('cli:test')
+  await setFirmOptions(w.t.db, actor, { firmName: 'Contabilidade Exemplo', phone: '(11) 98765-4321', contactEmail: 'atendimento@exemplo.com.br' })
+  const matriz = await w.client('Padaria Pão Quente Ltda')
+  const filial = await w.client('Pão Quente Filial Norte Ltda')
+  await w.group(matriz, [filial])
+  const ana = await w.user(matriz, 'ana.souza', { role: 'admin' })
+  const bruno = await w.user(matriz, 'bruno.lima')
+  await w.user(matriz, 'carla.dias', { status: 'pending' })
+  const today = localDate()
+  const file = (name: string) => ({ path: writeTestFile(w.t.dir, `${name}-${Math.random()}`, `%PDF-1.4 ${name}`), name })
+  await makeDocument(w.t, matriz.id, { title: 'DAS — Simples Nacional', competence: today.slice(0, 7), dueDate: addDays(today, -3), files: [file('das.pdf')] })
+  await makeDocument(w.t, filial.id, { title: 'DARF — IRRF', dueDate: addDays(today, 2), files: [file('darf.pdf')] })
+  const folha = await makeDocument(w.t, matriz.id, { title: 'Folha de pagamento', category: 'pessoal', files: [file('folha.pdf'), file('recibos.pdf')] })
+  const token = await w.deliver(folha)
+  const gone = await w.deliver(folha)
+  const resolved = await resolveDelivery(w.t.db, gone)
+  if (resolved.status !== 'ok') throw new Error('expected a live delivery')
+  await revokeDelivery(w.t.db, actor, resolved.delivery.id)
+  pages.adminSession = (await w.cookieFor(ana)).split('=')[1]
+  pages.paths = {
+    login: '/login',
+    area: w.loginPath(matriz),
+    documents: '/',
+    document: `/documents/${folha.id}`,
+    users: '/users',
+    user: `/users/${bruno.id}`,
+    'disable-confirm': `/users/${bruno.id}/disable`,
+    account: '/account',
+    'two-factor-setup': '/account/2fa',
+    link: `/d/${token}`,
+    'link-gone': `/d/${gone}`,
+  }
+  pages.anonymous = new Set(['login', 'area', 'link', 'link-gone'])
+}
+
+/** A browser context of `width`, logged in as the admin unless `anonymous`. */
+export async function contextFor(browser: Browser, baseUrl: string, pages: ClientPages, width: number, anonymous: boolean): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width, height: width < 600 ? 640 : 800 } })
+  if (!anonymous) await context.addCookies([{ name: 'confi_session', value: pages.adminSession, url: baseUrl }])
+  return context
+}
