@@ -37,7 +37,7 @@ describe('screenshots of the main pages', () => {
         // Evaluated through the DevTools protocol: the pages' CSP (rightly) refuses inline scripts.
         await page.evaluate(AXE_SOURCE)
         const found = (await page.evaluate(
-          "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }).then((r) => ({ passes: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => ({ target: n.target })) })) })))",
+          "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } }).then((r) => ({ passes: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => ({ target: n.target })) })) }))",
         )) as { passes: number; violations: AxeViolation[] }
         // axe really ran: a page passes dozens of rules (a blocked script would pass none).
         expect(found.passes, name).toBeGreaterThan(10)
