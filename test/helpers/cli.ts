@@ -68,12 +68,19 @@ function commandLine(args: string[], options: RunConfiOptions): string[] {
  */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string>; stdin?: string; cwd?: string; tty?: boolean } = {},
+  options: {
+    env?: Record<string, string>
+    stdin?: string
+    cwd?: string
+    /** Standard output is (true) or is not (false) a terminal. */
+    tty?: boolean
+  } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env }
   delete env.CONFI_DEBUG
   if (!options.env?.DATABASE_URL) delete env.DATABASE_URL
-  // `tty`: standard output is a terminal (colour, tables for people).
+  // With `tty` given, the test is about the terminal: NO_COLOR comes only from its own env.
+  if (options.tty !== undefined && options.env?.NO_COLOR === undefined) delete env.NO_COLOR
   const stdout = Object.assign(new PassThrough(), { isTTY: options.tty ?? false })
   const stderr = new PassThrough()
   let out = ''

@@ -262,7 +262,7 @@ describe('request hygiene (docs/rules.md#portal-security)', () => {
   })
 })
 
-describe('throttling under concurrency and against targeted lockout (review fixes)', () => {
+describe('throttling under concurrency and against targeted lockout', () => {
   // A frozen clock: bcrypt on a busy machine may outlast the first 2 s delay between requests.
   let restoreClock: () => void
   beforeEach(() => {
