@@ -1,35 +1,18 @@
-import { PassThrough } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { run } from '../../src/cli/main.js'
+import { describe, expect, it } from 'vitest'
 import { addClient } from '../../src/core/clients/clients.js'
 import { ValidationError } from '../../src/core/errors.js'
 import { addUser } from '../../src/core/identity/registration.js'
 import { inlineHasher } from '../../src/core/identity/passwords.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { ACCOUNTANT, makeClient, makeFirm } from '../helpers/factories.js'
+import { runCli } from '../helpers/cli.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { ACCOUNTANT, makeClient } from '../helpers/factories.js'
 
 // docs/rules.md#text-input: controls, bidi overrides and separators refused at input, and any
 // already stored shown escaped by the CLI.
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => t.close())
+const t = useTestDatabase({ firm: true })
 
-async function confi(args: string[]) {
-  const stdout = Object.assign(new PassThrough(), { isTTY: false })
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-  const stdin = Object.assign(new PassThrough(), { isTTY: false })
-  stdin.end()
-  const code = await run(args, { env: t.env, cwd: t.dir, stdin, stdout, stderr, actor: 'cli:test' })
-  return { code, stdout: out, stderr: err }
-}
+const confi = (args: string[]) => runCli(args, { env: t.env, cwd: t.dir })
 
 const NASTY = ['\u001b]0;pwned\u0007', '\u009b', '\u202e', '\u2066', '\u0000']
 

@@ -1,18 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addDays, localDate } from '../../src/core/time.js'
 import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { writeTestFile } from '../helpers/factories.js'
-import { makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { makeClient, makeUser } from '../helpers/factories.js'
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let smtp: TestSmtp
 let taxId: string
 let clientId: number
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   const client = await makeClient(t.db, t.key, { name: 'Padaria Pão Quente Ltda', email: 'contato@padaria.com.br' })
   taxId = client.taxId
   clientId = client.id
@@ -20,7 +18,6 @@ beforeEach(async () => {
 })
 afterEach(async () => {
   await smtp.close()
-  await t.close()
 })
 
 const confi = (args: string[], env: Record<string, string> = {}) => runConfi(args, { env: { ...t.env, ...env }, cwd: t.dir })
@@ -39,7 +36,7 @@ async function setFirm() {
   expect(JSON.parse(set.stdout)).toMatchObject({ mailFrom: 'Contabilidade Exemplo <avisos@escritorio.com.br>', phone: '+551133334444', reminderDays: [3, 1, 0] })
 }
 
-describe('confi delivery loop (issue 10)', () => {
+describe('confi delivery loop', () => {
   it('refuses e-mail without SMTP or a sender, and bad addresses and phones, creating nothing', { timeout: 300_000 }, async () => {
     const id = await addDoc()
     const noSmtp = await confi(['docs', 'send', String(id), '--channel', 'email', '--to', 'financeiro@padaria.com.br'])

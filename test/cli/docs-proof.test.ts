@@ -1,29 +1,26 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { verifyAccessLog } from '../../src/core/access-log/chain/walk.js'
 import { accessLogHash } from '../../src/core/access-log/chain/row.js'
 import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { backendOf, type Db } from '../../src/core/db/database.js'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers } from '../helpers/access-log.js'
-import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
+import { makeClient, makeDocument } from '../helpers/factories.js'
 
 const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let ids: { doc: number; client: number }
 beforeEach(async () => {
-  t = await createTestDatabase()
   loadSigningKeys(t.config.signingKeyFile, { create: true })
-  await makeFirm(t.db)
   const client = await makeClient(t.db, t.key)
   ids = { doc: (await makeDocument(t, client.id)).id, client: client.id }
 })
-afterEach(async () => t.close())
 
 const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
 
@@ -134,10 +131,10 @@ describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
     expect(head).toMatch(/^7:/)
 
     if (backend === 'SQLite') {
-      await t.open.close()
-      for (const suffix of ['-wal', '-shm']) rmSync(`${t.config.database.kind === 'sqlite' ? t.config.database.path : ''}${suffix}`, { force: true })
-      copyFileSync(backup, (t.config.database as { path: string }).path)
-      t = { ...t, ...(await reopen(t)) }
+      await t.reopen(() => {
+        for (const suffix of ['-wal', '-shm']) rmSync(`${t.config.database.kind === 'sqlite' ? t.config.database.path : ''}${suffix}`, { force: true })
+        copyFileSync(backup, (t.config.database as { path: string }).path)
+      })
     } else {
       // The same effect on PostgreSQL: the rows and checkpoints written after the copy are gone.
       await cutTail(t.db, 4)
@@ -175,9 +172,3 @@ describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
     expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^confi: .*--expect-head takes ID:HASH/)])
   })
 })
-
-async function reopen(old: TestDatabase): Promise<Pick<TestDatabase, 'db' | 'open'>> {
-  const { openDatabase } = await import('../../src/core/db/database.js')
-  const open = await openDatabase(old.config.database)
-  return { db: open.db, open }
-}

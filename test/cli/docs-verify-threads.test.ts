@@ -1,26 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { createCheckpoint } from '../../src/core/proof/checkpoints.js'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers, fillAccessLog } from '../helpers/access-log.js'
-import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
+import { makeClient, makeDocument } from '../helpers/factories.js'
 
 // A log longer than one chunk (65,536 rows): the built CLI checks it on its verification threads,
 // whose worker the bundle ships as an entry point of its own (scripts/bundle-cli.mjs).
 const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
 const ROWS = 70_000
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 beforeEach(async () => {
-  t = await createTestDatabase()
   const keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
-  await makeFirm(t.db)
   const client = await makeClient(t.db, t.key)
   await fillAccessLog(t, ROWS, { documentId: (await makeDocument(t, client.id)).id, clientId: client.id })
   await createCheckpoint(t.db, keys)
 })
-afterEach(async () => t.close())
 
 describe(`confi docs verify over more than one chunk, on ${backend}`, { timeout: 300_000 }, () => {
   it('verifies the whole log and its checkpoint, then names a row edited in the second chunk', async () => {

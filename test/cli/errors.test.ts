@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { refusalMessage } from '../../src/cli/errors.js'
-import { run } from '../../src/cli/main.js'
 import { ConfiError, ValidationError } from '../../src/core/errors.js'
 import { resolveConfig } from '../../src/core/config/app-config.js'
 import { openDatabase } from '../../src/core/db/database.js'
+import { runCli } from '../helpers/cli.js'
 
 let dir: string
 beforeEach(() => {
@@ -15,16 +14,7 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-async function confi(args: string[], env: Record<string, string>) {
-  const stderr = new PassThrough()
-  let err = ''
-  stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-  const stdin = Object.assign(new PassThrough(), { isTTY: false })
-  stdin.end()
-  const stdout = Object.assign(new PassThrough(), { isTTY: false })
-  const code = await run(args, { env, cwd: dir, stdin, stdout, stderr, actor: 'cli:test' })
-  return { code, stderr: err }
-}
+const confi = (args: string[], env: Record<string, string>) => runCli(args, { env, cwd: dir })
 
 describe('core names no CLI flags; the CLI adds the one that set the input (docs/decisions.md)', () => {
   it('core says what is wrong about the database without naming --db', async () => {

@@ -12,7 +12,7 @@ import { memoHasher, PASSWORD } from '../helpers/factories.js'
 
 // The session of issue 2, from an empty folder; the two registrations in the middle are what the
 // portal does when people open the printed login link.
-describe('the example session of issue 2', () => {
+describe('the example session, from an empty folder', () => {
   let dir: string
   let open: OpenDatabase | undefined
   const confi = (...args: string[]) => runConfi(args, { cwd: dir })

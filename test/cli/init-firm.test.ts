@@ -81,7 +81,7 @@ describe('confi firm', () => {
     expect(show.stdout).toMatch(/Bcrypt cost\s+12/)
   })
 
-  it('sets and clears the firm contact and the two-factor policy (issue 9)', async () => {
+  it('sets and clears the firm contact and the two-factor policy', async () => {
     await runConfi(['init'], { env })
     const set = await runConfi(['firm', 'set', '--phone', '(11) 3333-4444', '--email', 'contato@escritorio.com.br', '--require-2fa', 'admins', '--json'], { env })
     expect(set.code).toBe(0)

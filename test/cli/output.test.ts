@@ -1,7 +1,6 @@
-import { PassThrough } from 'node:stream'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { run } from '../../src/cli/main.js'
 import { displayWidth } from '../../src/cli/output.js'
+import { runCli } from '../helpers/cli.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { makeClient } from '../helpers/factories.js'
 
@@ -11,25 +10,8 @@ beforeEach(async () => {
 })
 
 /** Runs confi in-process; stdout is a terminal unless `tty` is false. */
-async function confi(args: string[], options: { env?: Record<string, string>; tty?: boolean } = {}) {
-  const stdout = Object.assign(new PassThrough(), { isTTY: options.tty ?? true })
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-  const stdin = Object.assign(new PassThrough(), { isTTY: false })
-  stdin.end()
-  const code = await run(args, {
-    env: { ...t.env, ...options.env },
-    cwd: t.dir,
-    stdin,
-    stdout,
-    stderr,
-    actor: 'cli:test',
-  })
-  return { code, stdout: out, stderr: err }
-}
+const confi = (args: string[], options: { env?: Record<string, string>; tty?: boolean } = {}) =>
+  runCli(args, { env: { ...t.env, ...options.env }, cwd: t.dir, tty: options.tty ?? true })
 
 const ESC = '\u001b['
 

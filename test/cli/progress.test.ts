@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { progressLine } from '../../src/cli/progress.js'
 import { fillAccessLog } from '../helpers/access-log.js'
-import { confiBin, runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
+import { runConfi } from '../helpers/cli.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeClient, makeDocument } from '../helpers/factories.js'
 
 const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
 const ROWS = 12_000
@@ -57,45 +56,28 @@ describe('the progress line', () => {
   })
 })
 
-/** Runs confi under a pseudo-terminal (util-linux `script`): what the terminal showed, and the exit code. */
-function underTerminal(t: TestDatabase, command: string): Promise<{ code: number; screen: string }> {
-  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
-  const line = `${quote(process.execPath)} ${quote(confiBin)} ${command}`
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', line, '/dev/null'], {
-      cwd: t.dir,
-      env: { ...process.env, ...t.env, NO_COLOR: '1', TERM: 'dumb' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let screen = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (screen += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? -1, screen }))
-    child.stdin.end()
-  })
-}
-
 const count = ROWS.toLocaleString('en')
 const drawn = (label: string) => new RegExp(`\\r\\x1b\\[K${label}: ${count}/${count} rows · [\\d.,]+ rows/s · \\d+ s left`)
 
 describe(`progress of long commands on ${backend}`, { timeout: 180_000 }, () => {
-  let t: TestDatabase
+  const t = useTestDatabase({ firm: true, shared: true })
+  /** Runs confi at a terminal: what the terminal showed, and the exit code. */
+  const underTerminal = async (args: string[], options: { stdoutFile?: string } = {}) => {
+    const { code, stdout } = await runConfi(args, { env: t.env, cwd: t.dir, terminal: true, ...options })
+    return { code, screen: stdout }
+  }
   beforeAll(async () => {
-    t = await createTestDatabase()
-    await makeFirm(t.db)
     const client = await makeClient(t.db, t.key)
     const doc = await makeDocument(t, client.id)
     await fillAccessLog(t, ROWS, { documentId: doc.id, clientId: client.id })
   })
-  afterAll(async () => t?.close())
 
   it('docs verify: a line on a terminal; none through a pipe or with --json', async () => {
-    const tty = await underTerminal(t, 'docs verify')
+    const tty = await underTerminal(['docs', 'verify'])
     expect(tty.code, tty.screen).toBe(0)
     expect(tty.screen).toMatch(drawn('verifying'))
     expect(tty.screen).toContain(`access log intact: ${ROWS} rows`)
-    const json = await underTerminal(t, 'docs verify --json')
+    const json = await underTerminal(['docs', 'verify', '--json'])
     expect(json.code, json.screen).toBe(0)
     expect(json.screen).not.toContain('rows/s')
     const piped = await runConfi(['docs', 'verify'], { env: t.env, cwd: t.dir })
@@ -105,14 +87,14 @@ describe(`progress of long commands on ${backend}`, { timeout: 180_000 }, () => 
   })
 
   it('docs log: a line when the rows go to a file; none when they go to the terminal or through a pipe', async () => {
-    const tty = await underTerminal(t, 'docs log --format csv --output log.csv')
+    const tty = await underTerminal(['docs', 'log', '--format', 'csv', '--output', 'log.csv'])
     expect(tty.code, tty.screen).toBe(0)
     expect(tty.screen).toMatch(drawn('exporting'))
     expect(readFileSync(join(t.dir, 'log.csv'), 'utf8').trimEnd().split('\r\n')).toHaveLength(ROWS + 1)
-    const redirected = await underTerminal(t, 'docs log --format ndjson > log.ndjson')
+    const redirected = await underTerminal(['docs', 'log', '--format', 'ndjson'], { stdoutFile: 'log.ndjson' })
     expect(redirected.screen).toMatch(drawn('exporting'))
     expect(readFileSync(join(t.dir, 'log.ndjson'), 'utf8').trimEnd().split('\n')).toHaveLength(ROWS)
-    const toTerminal = await underTerminal(t, 'docs log --format ndjson --after-id 11990')
+    const toTerminal = await underTerminal(['docs', 'log', '--format', 'ndjson', '--after-id', '11990'])
     expect(toTerminal.code, toTerminal.screen).toBe(0)
     expect(toTerminal.screen).not.toContain('rows/s')
     const piped = await runConfi(['docs', 'log', '--format', 'csv', '--output', 'piped.csv'], { env: t.env, cwd: t.dir })
@@ -121,7 +103,7 @@ describe(`progress of long commands on ${backend}`, { timeout: 180_000 }, () => 
   })
 
   it.runIf(backend === 'SQLite')('backup: its steps and the rows verified on a terminal; none through a pipe', async () => {
-    const tty = await underTerminal(t, 'backup copy.db')
+    const tty = await underTerminal(['backup', 'copy.db'])
     expect(tty.code, tty.screen).toBe(0)
     expect(tty.screen).toContain(`${CLEAR}copying the database…`)
     expect(tty.screen).toContain(`${CLEAR}checking the copy…`)

@@ -1,24 +1,22 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { checkpointText } from '../../src/core/proof/checkpoints.js'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import { extractReceiptJson } from '../../src/core/proof/receipt-pdf.js'
 import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { fillAccessLog } from '../helpers/access-log.js'
-import { makeClient, makeDocument, makeFirm, makeUser } from '../helpers/factories.js'
+import { makeClient, makeDocument, makeUser } from '../helpers/factories.js'
 import { startTestSmtp } from '../helpers/smtp.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let doc: number
 let publicKey: string
 beforeEach(async () => {
-  t = await createTestDatabase()
   publicKey = loadSigningKeys(t.config.signingKeyFile, { create: true }).current.publicKey
-  await makeFirm(t.db)
   const client = await makeClient(t.db, t.key, { name: 'Padaria Pão Quente Ltda' })
   const other = await makeDocument(t, client.id)
   doc = (await makeDocument(t, client.id, { title: 'DAS 10/2026', competence: '2026-10', dueDate: '2026-11-20' })).id
@@ -28,7 +26,6 @@ beforeEach(async () => {
   await fillAccessLog(t, 20, { documentId: other.id, clientId: client.id })
   await recordAccess(t.db, { documentId: doc, clientId: client.id, channel: 'portal', action: 'download', ip: '2001:db8::1', user: { id: user.id, username: user.username, name: user.name } })
 })
-afterEach(async () => t.close())
 
 const confi = (args: string[], env: Record<string, string> = {}) => runConfi(args, { env: { ...t.env, ...env }, cwd: t.dir })
 

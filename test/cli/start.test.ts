@@ -1,17 +1,13 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { confiBin, runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeFirm, nextCnpj } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { nextCnpj } from '../helpers/factories.js'
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
-let t: TestDatabase | undefined
-afterEach(async () => {
-  await t?.close()
-  t = undefined
-})
+const t = useTestDatabase({ firm: true })
 
 describe('the bundled CLI', () => {
   it('prints its version with --version and -V, and nothing else', async () => {
@@ -22,8 +18,6 @@ describe('the bundled CLI', () => {
   })
 
   it('ends quietly with status 141 when its reader closes the pipe early', async () => {
-    t = await createTestDatabase()
-    await makeFirm(t.db)
     const at = new Date().toISOString()
     // Far more than a pipe buffer (64 KiB) of table, so the CLI is still writing when we close.
     const clients = Array.from({ length: 3000 }, (_, n) => ({

@@ -1,10 +1,10 @@
 import { PassThrough, Writable } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { CSV_COLUMNS, EXPORT_COLUMNS } from '../../src/core/access-log/export/columns.js'
 import { exportAccessLog, type ExportOptions } from '../../src/core/access-log/export/export.js'
 import { postgresCsvBatches } from '../../src/core/access-log/export/postgres.js'
 import type { Db, OpenDatabase } from '../../src/core/db/database.js'
-import { createTestDatabase, useTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 
 // On PostgreSQL the CSV export is the server's own CSV (COPY ... TO STDOUT) rewritten where
 // confi's contract differs (export-postgres.ts). Its bytes must equal those of the SQLite export
@@ -108,16 +108,11 @@ async function exportText(open: OpenDatabase, options: Partial<ExportOptions> = 
 }
 
 const t = useTestDatabase()
-let reference: TestDatabase
+const reference = useTestDatabase({ backend: 'sqlite' })
 
 beforeEach(async () => {
-  reference = await createTestDatabase({ backend: 'sqlite' })
   await fillHostile(reference.db)
   await fillHostile(t.db)
-})
-
-afterEach(async () => {
-  await reference.close()
 })
 
 describe('CSV export with hostile cells, against the SQLite export of the same rows', () => {

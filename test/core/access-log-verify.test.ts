@@ -1,24 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { accessLogHash } from '../../src/core/access-log/chain/row.js'
 import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { createCheckpoint, verifyLogWithCheckpoints } from '../../src/core/proof/checkpoints.js'
 import { loadSigningKeys, type SigningKeys } from '../../src/core/proof/keys.js'
 import type { Db } from '../../src/core/db/database.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase, type TestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers, fillAccessLog } from '../helpers/access-log.js'
-import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
+import { makeClient, makeDocument } from '../helpers/factories.js'
 
 // The threaded walk (core/access-log/verify/verify.ts) must report exactly what the row-by-row walk
 // reports: here with chunks of 8 rows on 2 threads over 100 rows, checkpoints at 37 rows (inside a
 // chunk) and 100 (inside the last, partial chunk), for a sound log and for each kind of tampering.
 const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let keys: SigningKeys
 beforeEach(async () => {
-  t = await createTestDatabase()
   keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
-  await makeFirm(t.db)
   const client = await makeClient(t.db, t.key)
   const target = { documentId: (await makeDocument(t, client.id)).id, clientId: client.id }
   await fillAccessLog(t, 37, target)
@@ -29,7 +27,6 @@ beforeEach(async () => {
   await createCheckpoint(t.db, keys)
   await dropAccessLogTriggers(t.db)
 })
-afterEach(async () => t.close())
 
 async function bothWalks(on: TestDatabase = t, signing: SigningKeys = keys) {
   const threaded = await verifyLogWithCheckpoints(on.db, signing.all, { target: on.config.database, chunkSize: 8, threads: 2 })
@@ -105,23 +102,18 @@ describe(`docs verify on threads, chunk by chunk, on ${backend}`, { timeout: 120
 })
 
 describe(`a checkpoint of the empty log, on ${backend}`, { timeout: 120_000 }, () => {
+  const d = useTestDatabase({ firm: true })
   it('does not keep the later checkpoints from being checked', async () => {
-    const d = await createTestDatabase()
-    try {
-      const k = loadSigningKeys(d.config.signingKeyFile, { create: true })
-      await makeFirm(d.db)
-      const client = await makeClient(d.db, d.key)
-      await createCheckpoint(d.db, k)
-      await fillAccessLog(d, 20, { documentId: (await makeDocument(d, client.id)).id, clientId: client.id })
-      await createCheckpoint(d.db, k)
-      await dropAccessLogTriggers(d.db)
-      await setIp(5, '198.51.100.5', d.db)
-      await rechain(5, d.db)
-      const result = await bothWalks(d, k)
-      expect(result.problems).toEqual([expect.stringMatching(/^checkpoint 2 \(20 rows, signed .*\) does not match the rows/)])
-    } finally {
-      await d.close()
-    }
+    const k = loadSigningKeys(d.config.signingKeyFile, { create: true })
+    const client = await makeClient(d.db, d.key)
+    await createCheckpoint(d.db, k)
+    await fillAccessLog(d, 20, { documentId: (await makeDocument(d, client.id)).id, clientId: client.id })
+    await createCheckpoint(d.db, k)
+    await dropAccessLogTriggers(d.db)
+    await setIp(5, '198.51.100.5', d.db)
+    await rechain(5, d.db)
+    const result = await bothWalks(d, k)
+    expect(result.problems).toEqual([expect.stringMatching(/^checkpoint 2 \(20 rows, signed .*\) does not match the rows/)])
   })
 })
 

@@ -1,7 +1,7 @@
 // The closed actor type (docs/decisions.md, "Closed actors"): every core operation only the firm's
 // accountants may do refuses a client user, even the active admin of the client concerned, and
 // leaves nothing behind.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { clientUser, type Actor } from '../../src/core/actors.js'
 import {
   addClient,
@@ -20,19 +20,17 @@ import { sendDocumentByEmail } from '../../src/core/mail/document-mail.js'
 import { getOutboxEntry, retryOutbox } from '../../src/core/mail/outbox.js'
 import { runReminders } from '../../src/core/mail/reminders.js'
 import { smtpSettingsFromEnv } from '../../src/core/mail/smtp.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { makeDocument, storeOf, writeTestFile } from '../helpers/factories.js'
-import { ACCOUNTANT, makeClient, makeFirm, makeUser, nextCnpj } from '../helpers/factories.js'
+import { ACCOUNTANT, makeClient, makeUser, nextCnpj } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let head: Client
 let member: Client
 let document: Document
 let admin: Actor
 
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   head = await makeClient(t.db, t.key)
   member = await makeClient(t.db, t.key)
   await addGroupMembers(t.db, ACCOUNTANT, head.id, [member.id])
@@ -40,7 +38,6 @@ beforeEach(async () => {
   // The client's first user: its active admin, the strongest client user there is.
   admin = clientUser((await makeUser(t.db, { clientId: head.id })).id)
 })
-afterEach(async () => t.close())
 
 async function eventCount(): Promise<number> {
   return (await t.db.selectFrom('events').select('id').execute()).length

@@ -1,6 +1,6 @@
 // The rules behind the client area's issue-10 features, straight in core on both backends
 // (docs/decisions.md, "Client area: due soon, new, accesses, ZIP").
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { listDocumentAccesses } from '../../src/core/documents/accesses.js'
 import { listDocuments } from '../../src/core/documents/documents.js'
@@ -8,18 +8,15 @@ import { listDueSoon } from '../../src/core/documents/due-soon.js'
 import { daysBetween, localDate } from '../../src/core/time.js'
 import { planDocumentZip, planListZip, zipFileName } from '../../src/core/documents/zip.js'
 import { CATEGORIES } from '../../src/core/categories.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { makeDocument, writeTestFile } from '../helpers/factories.js'
-import { makeClient, makeFirm } from '../helpers/factories.js'
+import { makeClient } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let clientId: number
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   clientId = (await makeClient(t.db, t.key)).id
 })
-afterEach(async () => t.close())
 
 describe('due dates', () => {
   it('takes the day in São Paulo and counts calendar days', () => {

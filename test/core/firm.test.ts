@@ -39,7 +39,7 @@ describe('firm options', () => {
     expect(await eventActions(t.db)).toEqual(['firm.created', 'firm.options_changed'])
   })
 
-  it('sets the sender, phone and reminder days (issue 10)', async () => {
+  it('sets the sender, phone and reminder days', async () => {
     await initFirm(t.db)
     const set = await setFirmOptions(t.db, ACCOUNTANT, { mailFrom: ' "Contabilidade X" <Avisos@X.com.br> ', phone: '(11) 3333-4444', reminderDays: '0, 5,1,5' })
     expect([set.mailFrom, set.phone, set.reminderDays]).toEqual(['Contabilidade X <Avisos@X.com.br>', '+551133334444', [5, 1, 0]])

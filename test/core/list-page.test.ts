@@ -1,15 +1,15 @@
 // Document list pages read in two steps (core/documents/list-page.ts): the page's ids from the
 // company indexes, then the rows. Walked page by page at several sizes against the order computed
 // here from every row, across companies, ties and undated documents, on both backends.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { CATEGORIES, type Category } from '../../src/core/categories.js'
 import { listDocuments, type Document, type DocumentQuery } from '../../src/core/documents/documents.js'
 import type { DocumentSort } from '../../src/core/documents/list-order.js'
 import { setClock } from '../../src/core/time.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { makeClient, makeDocument } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let companies: number[]
 let documents: Document[]
 
@@ -17,8 +17,6 @@ let documents: Document[]
 // added three at a time on the same clock tick, one per company where it still has some, so
 // created_at ties across companies; due dates repeat across companies and some are missing.
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   companies = []
   for (const name of ['Matriz', 'Filial pequena', 'Filial']) companies.push((await makeClient(t.db, t.key, { name })).id)
   const counts = [12, 2, 7]
@@ -41,7 +39,6 @@ beforeEach(async () => {
   }
   documents = (await listDocuments(t.db, { clientIds: 'all', limit: 500 })).items
 })
-afterEach(async () => t.close())
 
 // Between the due dates, so the due order has an upcoming and a past stretch.
 const TODAY = '2026-12-05'

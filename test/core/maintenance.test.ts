@@ -1,20 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pruneExpired } from '../../src/core/ops/maintenance.js'
 import { createPasswordReset } from '../../src/core/identity/password-resets.js'
 import { createSession } from '../../src/core/identity/sessions.js'
 import { setClock } from '../../src/core/time.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { ACCOUNTANT, makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { ACCOUNTANT, makeClient, makeUser } from '../helpers/factories.js'
 import { runConfi } from '../helpers/cli.js'
 
 // docs/security.md, "Housekeeping".
 
-let t: TestDatabase
-beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
-})
-afterEach(async () => t.close())
+const t = useTestDatabase({ firm: true })
 
 const HOUR = 3_600_000
 

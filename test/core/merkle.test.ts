@@ -16,9 +16,9 @@ import {
   verifyConsistency,
 } from '../../src/core/access-log/tree/merkle.js'
 import { recordAccess } from '../../src/core/access-log/chain/append.js'
-import { createTestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { fillAccessLog } from '../helpers/access-log.js'
-import { makeClient, makeDocument, makeFirm } from '../helpers/factories.js'
+import { makeClient, makeDocument } from '../helpers/factories.js'
 
 // Independent vectors: the RFC 6962 / RFC 9162 test data of the Go Certificate Transparency
 // libraries (transparency-dev/merkle, testonly/constants.go and proof/verify_test.go).
@@ -100,31 +100,26 @@ describe('Merkle tree (RFC 9162) against the Certificate Transparency test vecto
 })
 
 describe(`the stored tree on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
+  const t = useTestDatabase({ firm: true })
   it('grows with the log, catches up with rows written around it, and answers proofs from the store', async () => {
-    const t = await createTestDatabase()
-    try {
-      await makeFirm(t.db)
-      const client = await makeClient(t.db, t.key)
-      const doc = await makeDocument(t, client.id)
-      for (let i = 0; i < 3; i++) await recordAccess(t.db, { documentId: doc.id, clientId: client.id, channel: 'link', action: 'view' })
-      await fillAccessLog(t, 97, { documentId: doc.id, clientId: client.id })
-      await recordAccess(t.db, { documentId: doc.id, clientId: client.id, channel: 'portal', action: 'download' })
-      const rows = await t.db.selectFrom('access_log').select('hash').orderBy('id').execute()
-      const leaves = rows.map((r) => rowLeafHash(r.hash))
-      expect(leaves).toHaveLength(101)
-      const reference = memorySource(leaves)
-      const tree = await syncTree(t.db)
-      expect(tree).toEqual({ size: 101, root: (await subtreeHash(reference, 0, 101)).toString('hex') })
-      const stored = databaseSource(t.db)
-      for (const [m, n] of [[0, 101], [50, 101], [100, 101], [16, 64], [33, 77]]) {
-        expect(await inclusionProof(stored, m, n)).toEqual(await inclusionProof(reference, m, n))
-        expect(await storedInclusionProof(t.db, m, n)).toEqual(await inclusionProof(reference, m, n))
-        expect(await consistencyProof(stored, m + 1, n)).toEqual(await consistencyProof(reference, m + 1, n))
-      }
-      const nodes = await t.db.selectFrom('access_log_tree').select('level').execute()
-      expect(nodes.length).toBe(6 + 3 + 1) // 101 leaves: six subtrees of 16, three of 32, one of 64
-    } finally {
-      await t.close()
+    const client = await makeClient(t.db, t.key)
+    const doc = await makeDocument(t, client.id)
+    for (let i = 0; i < 3; i++) await recordAccess(t.db, { documentId: doc.id, clientId: client.id, channel: 'link', action: 'view' })
+    await fillAccessLog(t, 97, { documentId: doc.id, clientId: client.id })
+    await recordAccess(t.db, { documentId: doc.id, clientId: client.id, channel: 'portal', action: 'download' })
+    const rows = await t.db.selectFrom('access_log').select('hash').orderBy('id').execute()
+    const leaves = rows.map((r) => rowLeafHash(r.hash))
+    expect(leaves).toHaveLength(101)
+    const reference = memorySource(leaves)
+    const tree = await syncTree(t.db)
+    expect(tree).toEqual({ size: 101, root: (await subtreeHash(reference, 0, 101)).toString('hex') })
+    const stored = databaseSource(t.db)
+    for (const [m, n] of [[0, 101], [50, 101], [100, 101], [16, 64], [33, 77]]) {
+      expect(await inclusionProof(stored, m, n)).toEqual(await inclusionProof(reference, m, n))
+      expect(await storedInclusionProof(t.db, m, n)).toEqual(await inclusionProof(reference, m, n))
+      expect(await consistencyProof(stored, m + 1, n)).toEqual(await consistencyProof(reference, m + 1, n))
     }
+    const nodes = await t.db.selectFrom('access_log_tree').select('level').execute()
+    expect(nodes.length).toBe(6 + 3 + 1) // 101 leaves: six subtrees of 16, three of 32, one of 64
   })
 })

@@ -1,24 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
-import { openDatabase } from '../../src/core/db/database.js'
 import { sendDocumentByEmail } from '../../src/core/mail/document-mail.js'
 import { getOutboxEntry, listOutbox, retryOutbox } from '../../src/core/mail/outbox.js'
 import { runOutbox } from '../../src/core/mail/sender.js'
 import { createSmtpTransport, smtpSettingsFromEnv, type MailTransport } from '../../src/core/mail/smtp.js'
 import { setClock } from '../../src/core/time.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { makeDocument } from '../helpers/factories.js'
-import { ACCOUNTANT, makeClient, makeFirm } from '../helpers/factories.js'
+import { ACCOUNTANT, makeClient } from '../helpers/factories.js'
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let smtp: TestSmtp
 let transport: MailTransport
 const restores: (() => void)[] = []
 
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   await setFirmOptions(t.db, ACCOUNTANT, {
     firmName: 'Contabilidade Exemplo',
     mailFrom: 'Contabilidade Exemplo <avisos@escritorio.com.br>',
@@ -31,7 +28,6 @@ afterEach(async () => {
   for (const restore of restores.splice(0)) restore()
   transport.close()
   await smtp.close()
-  await t.close()
 })
 
 async function queueOne(to = 'financeiro@padaria.com.br') {
@@ -50,7 +46,7 @@ function moveClock(minutes: number) {
   restores.push(setClock(() => new Date(at)))
 }
 
-describe('outbox and sender (issue 10)', () => {
+describe('outbox and sender', () => {
   it('sends a pt-BR e-mail with text and HTML, a stable Message-ID and no tracking pixel', async () => {
     const { outboxId, url } = await queueOne()
     expect(await runOutbox(t.db, transport)).toEqual({ sent: 1, queued: 0, failed: 0 })
@@ -133,7 +129,7 @@ describe('outbox and sender (issue 10)', () => {
     for (let i = 0; i < 12; i++) {
       await sendDocumentByEmail(t.db, t.key, ACCOUNTANT, { documentId: doc.id, to: `p${i}@padaria.com.br`, smtp: settings })
     }
-    const other = await openDatabase(t.config.database)
+    const other = await t.connect()
     const otherTransport = createSmtpTransport(settings!)
     try {
       const [a, b] = await Promise.all([runOutbox(t.db, transport), runOutbox(other.db, otherTransport)])

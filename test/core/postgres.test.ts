@@ -115,7 +115,7 @@ describe(`schema on ${onPostgres ? 'PostgreSQL' : 'SQLite'}`, () => {
   })
 
   it('applies concurrently from two connections (confi init on two machines)', async () => {
-    const second = await openDatabase(t.config.database)
+    const second = await t.connect()
     try {
       await Promise.all([applySchema(t.open), applySchema(second), applySchema(t.open)])
       expect(await readSchemaVersion(second.db)).toBe(schemaVersion())

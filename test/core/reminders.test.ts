@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { addDays, localDate } from '../../src/core/time.js'
@@ -9,21 +9,16 @@ import { fileDocument } from '../../src/core/mail/document-filing.js'
 import { requireMailReady, sendDocumentByEmail } from '../../src/core/mail/document-mail.js'
 import { runReminders } from '../../src/core/mail/reminders.js'
 import { smtpSettingsFromEnv } from '../../src/core/mail/smtp.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { makeDocument, storeOf, writeTestFile } from '../helpers/factories.js'
-import { ACCOUNTANT, makeClient, makeFirm, makeUser } from '../helpers/factories.js'
+import { ACCOUNTANT, makeClient, makeUser } from '../helpers/factories.js'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 const smtp = smtpSettingsFromEnv({ CONFI_SMTP_URL: 'smtp://127.0.0.1:2525' })
 const today = localDate()
 
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   await setFirmOptions(t.db, ACCOUNTANT, { mailFrom: 'Contabilidade <avisos@escritorio.com.br>', reminderDays: '3,1,0' })
-})
-afterEach(async () => {
-  await t.close()
 })
 
 async function sentDocument(daysLeft: number, to = 'financeiro@padaria.com.br') {
@@ -35,7 +30,7 @@ async function sentDocument(daysLeft: number, to = 'financeiro@padaria.com.br') 
 
 const run = (options: { today?: string; dryRun?: boolean } = {}) => runReminders(t.db, t.key, ACCOUNTANT, { smtp, ...options })
 
-describe('reminders (issue 10)', () => {
+describe('reminders', () => {
   it('reminds on the configured days only, once per (document, recipient, day)', async () => {
     const { doc, delivery } = await sentDocument(3)
     const other = await sentDocument(2)
@@ -90,7 +85,7 @@ describe('reminders (issue 10)', () => {
   })
 })
 
-describe('the follow-up list (issue 10)', () => {
+describe('the follow-up list', () => {
   it('lists unopened documents due within the window or overdue, with days left and the last reminder', async () => {
     const late = await sentDocument(-2)
     const soon = await sentDocument(1)

@@ -402,7 +402,7 @@ function countingHasher() {
   return { hasher, verifies, hashes: () => hashes }
 }
 
-describe('review fixes (login throttling)', () => {
+describe('password hashing work and throttling', () => {
   it('refuses a taken username, an unknown client or a short password before hashing', async () => {
     const client = await makeClient(t.db, t.key)
     await register(client.id, 'ana')

@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core'
 import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { launchChromium, startServe, type RunningServe } from '../helpers/browser.js'
 import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { makeDocument } from '../helpers/factories.js'
 import { ACCOUNTANT, makeClient } from '../helpers/factories.js'
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('the delivery loop in a real browser', () => {
-  let t: TestDatabase
+  const t = useTestDatabase({ shared: true })
   let smtp: TestSmtp
   let server: RunningServe | undefined
   let browser: Browser
@@ -31,7 +31,6 @@ describe('the delivery loop in a real browser', () => {
   let documentId = 0
 
   beforeAll(async () => {
-    t = await createTestDatabase()
     const port = await freePort()
     await initFirm(t.db, { firmName: 'Contabilidade Navegador', baseUrl: `http://127.0.0.1:${port}` })
     await setFirmOptions(t.db, ACCOUNTANT, { bcryptCost: 10, mailFrom: 'Contabilidade Navegador <avisos@escritorio.com.br>' })
@@ -47,7 +46,6 @@ describe('the delivery loop in a real browser', () => {
     await browser?.close()
     await server?.stop()
     await smtp?.close()
-    await t?.close()
   })
 
   it('sends the e-mail, opens its link, downloads, and docs status shows it', async () => {

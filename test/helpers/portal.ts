@@ -116,6 +116,12 @@ export async function createPortalWorld(options: { deps?: Partial<PortalDeps>; c
       const token = await world.deliver(doc)
       return { client, doc, token, file: `/d/${token}/files/${doc.attachments[0].id}` }
     },
+    /** Padaria Pão Quente Ltda and its active admin, ana. */
+    async clientWithAdmin() {
+      const client = await world.client('Padaria Pão Quente Ltda')
+      const ana = await world.user(client, 'ana', { role: 'admin' })
+      return { client, ana }
+    },
     async cookieFor(user: ClientUser, scope: 'area' | 'delivery' = 'area'): Promise<string> {
       const { token } = await createSession(t.db, { userId: user.id, scope }, { idleMinutes: 60, absoluteHours: 12 })
       return `confi_session=${token}`

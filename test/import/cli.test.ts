@@ -2,23 +2,20 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runConfi } from '../helpers/cli.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
-import { ACCOUNTANT, makeClient, makeFirm } from '../helpers/factories.js'
+import { useTestDatabase } from '../helpers/db.js'
+import { ACCOUNTANT, makeClient } from '../helpers/factories.js'
 import { das, encryptedPdf, fgts, writeGuide } from '../helpers/guides.js'
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 
 const A = '11.222.333/0001-81'
 const B = '45.723.174/0001-10'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   await makeClient(t.db, t.key, { taxId: A, name: 'Alfa Ltda' })
   await makeClient(t.db, t.key, { taxId: B, name: 'Beta ME' })
   mkdirSync(join(t.dir, 'guias'))
 })
-afterEach(async () => t.close())
 
 const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
 

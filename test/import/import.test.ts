@@ -1,13 +1,13 @@
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { listDocuments } from '../../src/core/documents/documents.js'
 import { importFiles } from '../../src/core/import/file.js'
 import { readPdfText } from '../../src/core/import/pdf-text.js'
 import { assignQueueItem, dropQueueItem, listQueue } from '../../src/core/import/queue.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js'
+import { useTestDatabase } from '../helpers/db.js'
 import { storeOf } from '../helpers/factories.js'
-import { ACCOUNTANT, makeClient, makeFirm } from '../helpers/factories.js'
+import { ACCOUNTANT, makeClient } from '../helpers/factories.js'
 import { darf, das, encryptedPdf, fgts, guidePdf, writeGuide } from '../helpers/guides.js'
 
 const A = '11.222.333/0001-81'
@@ -15,19 +15,16 @@ const B = '45.723.174/0001-10'
 const ALNUM = '12.ABC.345/01DE-35'
 const FIRM = '11.444.777/0001-61'
 
-let t: TestDatabase
+const t = useTestDatabase({ firm: true })
 let dir: string
 const ids: Record<string, number> = {}
 beforeEach(async () => {
-  t = await createTestDatabase()
-  await makeFirm(t.db)
   ids.a = (await makeClient(t.db, t.key, { taxId: A, name: 'Alfa Ltda' })).id
   ids.b = (await makeClient(t.db, t.key, { taxId: B, name: 'Beta ME' })).id
   ids.c = (await makeClient(t.db, t.key, { taxId: ALNUM, name: 'Gama SA' })).id
   dir = join(t.dir, 'guias')
   mkdirSync(join(dir, 'sub'), { recursive: true })
 })
-afterEach(async () => t.close())
 
 const run = (paths: string[] = [dir], options = {}) => importFiles(t.db, storeOf(t), ACCOUNTANT, paths, options)
 const documents = async () => (await listDocuments(t.db, { clientIds: 'all', limit: 500 })).items

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { accountant } from '../../src/core/actors.js'
 import { activateUser } from '../../src/core/identity/users.js'
 import { setClock } from '../../src/core/time.js'
+import { safeNextPath } from '../../src/portal/next-path.js'
 import { createPortalWorld, usePortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
 
 const w = usePortalWorld()
@@ -262,7 +263,29 @@ describe('request hygiene (docs/rules.md#portal-security)', () => {
   })
 })
 
-describe('throttling under concurrency and against targeted lockout (review fixes)', () => {
+describe('tokens in logs', () => {
+  it('redacts the link token from the error line of a failed request', async () => {
+    const broken = await createPortalWorld({
+      deps: { accessLog: { record: async () => Promise.reject(new Error('disk full')) } },
+    })
+    try {
+      const client = await broken.client('Padaria Pão Quente Ltda')
+      const doc = await broken.doc(client, 'DAS Março', 'fiscal')
+      const token = await broken.deliver(doc)
+      const response = await broken.request(`/d/${token}`)
+      expect(response.status).toBe(503)
+      expect(broken.errors.length).toBeGreaterThan(0)
+      for (const { message } of broken.errors) {
+        expect(message).not.toContain(token)
+        expect(message).toContain('/d/[token]')
+      }
+    } finally {
+      await broken.close()
+    }
+  })
+})
+
+describe('throttling under concurrency and against targeted lockout', () => {
   // A frozen clock: bcrypt on a busy machine may outlast the first 2 s delay between requests.
   let restoreClock: () => void
   beforeEach(() => {
@@ -370,6 +393,51 @@ describe('throttling under concurrency and against targeted lockout (review fixe
   })
 })
 
+describe('device cookies (distributed lockout)', () => {
+  function deviceCookie(response: Response): string | undefined {
+    return /(confi_device=[^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1]
+  }
+
+  it('lets a browser that logged in before through while the username is blocked everywhere else', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    await w.user(client, 'bia', { role: 'admin' })
+    const first = await w.request('/login', { form: { username: 'ana', password: PASSWORD }, ip: '198.51.100.7' })
+    const device = deviceCookie(first)
+    expect(device).toBeDefined()
+    const biaDevice = deviceCookie(await w.request('/login', { form: { username: 'bia', password: PASSWORD }, ip: '198.51.100.7' }))!
+    // A distributed guesser has pushed ana's ceiling across all networks into a delay.
+    const later = new Date(Date.now() + 60_000).toISOString()
+    await w.db
+      .insertInto('login_throttle')
+      .values({ throttle_key: 'user:ana', failures: 500, last_failure_at: new Date().toISOString(), blocked_until: later })
+      .execute()
+    const login = { form: { username: 'ana', password: PASSWORD }, ip: '203.0.113.50' }
+    expect((await w.request('/login', login)).status).toBe(429)
+    // Another user's device cookie, or a forged one, is no device of ana's.
+    expect((await w.request('/login', { ...login, cookie: biaDevice })).status).toBe(429)
+    expect((await w.request('/login', { ...login, cookie: `${device!.slice(0, -2)}xx` })).status).toBe(429)
+    const trusted = await w.request('/login', { ...login, cookie: device })
+    expect(trusted.status).toBe(303)
+    expect(sessionCookie(trusted)).toBeDefined()
+  })
+
+  it('counts wrong passwords from the trusted browser against that browser', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    await w.user(client, 'ana', { role: 'admin' })
+    const device = deviceCookie(await w.request('/login', { form: { username: 'ana', password: PASSWORD } }))!
+    for (let i = 0; i < 3; i++) {
+      const response = await w.request('/login', { form: { username: 'ana', password: 'errada-123' }, cookie: device, ip: '203.0.113.60' })
+      expect(response.status).toBe(401)
+    }
+    // Counted against this browser's own key (the pair policy's budget), not the username's.
+    const rows = await w.db.selectFrom('login_throttle').select(['throttle_key', 'failures']).execute()
+    const own = rows.filter((r) => r.throttle_key.startsWith('device:ana|'))
+    expect(own.map((r) => Number(r.failures))).toEqual([3])
+    expect(rows.some((r) => r.throttle_key === 'user:ana' || r.throttle_key.startsWith('pair:ana|'))).toBe(false)
+  })
+})
+
 describe('a delivery-only session after the user is activated', () => {
   it('ends the session and sends the user to log in again with a notice', async () => {
     const { client, token } = await w.link('on')
@@ -408,5 +476,121 @@ describe('a delivery-only session after the user is activated', () => {
     const page = await w.request('/login?aviso=ativada')
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('Sua conta foi ativada. Entre novamente.')
+  })
+})
+
+describe('after login, the page that was asked for', () => {
+  it('accepts only a same-origin relative path', () => {
+    for (const ok of ['/', '/documents/12', '/?competence=03%2F2026&page=2', '/users#x']) expect(safeNextPath(ok), ok).toBe(ok)
+    const bad = [
+      '', 'documents', '//evil.example', '//evil.example/x', '/\\evil.example', '/x\\y', 'https://evil.example/',
+      'javascript:alert(1)', '/\t/evil.example', '/x\ny', '/x\r\nSet-Cookie: a=b', '/\u0000', '/caf\u00e9', '/a b',
+      '/\u0085x', ' /x', `/${'a'.repeat(2001)}`,
+    ]
+    for (const value of bad) expect(safeNextPath(value), JSON.stringify(value)).toBeNull()
+    expect(safeNextPath(undefined)).toBeNull()
+  })
+
+  it('sends a guarded page to /login?next=… and returns there after the password', async () => {
+    const { client } = await w.clientWithAdmin()
+    const doc = await w.doc(client, 'DAS Março 2026')
+    const path = `/documents/${doc.id}`
+    const guarded = await w.request(path)
+    expect(guarded.status).toBe(303)
+    expect(guarded.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`)
+    const page = await (await w.request(guarded.headers.get('location')!)).text()
+    expect(page).toContain(`<input type="hidden" name="next" value="${path}"/>`)
+    const login = await w.request('/login', { form: { username: 'ana', password: PASSWORD, next: path } })
+    expect(login.status).toBe(303)
+    expect(login.headers.get('location')).toBe(path)
+    expect((await w.request(path, { cookie: sessionCookie(login) })).status).toBe(200)
+    // A query string comes back too; a wrong password keeps `next` in the form.
+    const filtered = await w.request('/?competence=03%2F2026')
+    expect(filtered.headers.get('location')).toBe(`/login?next=${encodeURIComponent('/?competence=03%2F2026')}`)
+    const wrong = await (await w.request('/login', { form: { username: 'ana', password: 'errada-123', next: path } })).text()
+    expect(wrong).toContain(`name="next" value="${path}"`)
+  })
+
+  it('goes to the default page for anything that could leave the portal', async () => {
+    await w.clientWithAdmin()
+    for (const next of ['//evil.example', '/\\evil.example', 'https://evil.example/', '/\t/evil.example', 'javascript:alert(1)']) {
+      const login = await w.request('/login', { form: { username: 'ana', password: PASSWORD, next } })
+      expect(login.status, next).toBe(303)
+      expect(login.headers.get('location'), next).toBe('/')
+    }
+    const page = await (await w.request(`/login?next=${encodeURIComponent('//evil.example')}`)).text()
+    expect(page).not.toContain('evil.example')
+  })
+})
+
+describe('login refusals', () => {
+  it('tells a throttled login to wait and for how long, without saying the password was wrong', async () => {
+    await w.clientWithAdmin()
+    for (let i = 0; i < 5; i++) await w.request('/login', { form: { username: 'ana', password: `errada-${i}` } })
+    const throttled = await w.request('/login', { form: { username: 'ana', password: PASSWORD } })
+    expect(throttled.status).toBe(429)
+    const seconds = Number(throttled.headers.get('retry-after'))
+    const page = await throttled.text()
+    expect(page).toContain(`Aguarde ${seconds} segundo${seconds === 1 ? '' : 's'} e tente de novo`)
+    expect(page).not.toMatch(/incorret|errad|inválid/i)
+  })
+
+  it('tells a disabled user who typed the right password that the account is disabled, and who can reactivate it', async () => {
+    const { client } = await w.clientWithAdmin()
+    await w.user(client, 'bia', { status: 'disabled' })
+    const right = await w.request('/login', { form: { username: 'bia', password: PASSWORD } })
+    expect(right.status).toBe(403)
+    expect(sessionCookie(right)).toBeUndefined()
+    const page = await right.text()
+    expect(page).toContain('Conta desativada')
+    expect(page).toContain('Quem pode reativar sua conta: Nome ana')
+    const wrong = await w.request('/login', { form: { username: 'bia', password: 'errada-123' } })
+    expect(wrong.status).toBe(401)
+    const wrongPage = await wrong.text()
+    expect(wrongPage).toContain('Usuário ou senha incorretos')
+    expect(wrongPage).not.toContain('desativada')
+    // Right passwords of a disabled account still count against the throttle.
+    expect(await w.db.selectFrom('login_throttle').selectAll().execute()).not.toHaveLength(0)
+  })
+})
+
+describe('the client login link and pending pages', () => {
+  it('offers the client area, or logging out to create another account, to someone already logged in', async () => {
+    const { client, ana } = await w.clientWithAdmin()
+    const link = w.loginPath(client)
+    const cookie = await w.cookieFor(ana)
+    const html = await (await w.request(link, { cookie })).text()
+    expect(html).toContain('Você já entrou como Nome ana')
+    expect(html).toContain('<a class="button" href="/">Ir para a Área do Cliente</a>')
+    expect(html).toMatch(/<form method="post" action="\/logout"><input type="hidden" name="next" value="\/area\/[^"]+"\/><button type="submit" class="secondary">Sair para criar outra conta<\/button>/)
+    expect(html).not.toContain('name="password"')
+    const logout = await w.request('/logout', { cookie, form: { next: link } })
+    expect(logout.headers.get('location')).toBe(link)
+    expect(await (await w.request(link, { cookie })).text()).toContain('name="password"')
+  })
+
+  it('answers a pending registration with a redirect to a page naming the admins and the firm’s contact', async () => {
+    const { client } = await w.clientWithAdmin()
+    await w.db.updateTable('firm_options').set({ phone: '+551133334444', contact_email: 'contato@escritorio.com.br' }).execute()
+    const registered = await w.request(`${w.loginPath(client)}/register`, {
+      form: { name: 'Bruno Lima', username: 'bruno', email: '', password: PASSWORD, password_confirm: PASSWORD },
+    })
+    expect(registered.status).toBe(303)
+    const waiting = registered.headers.get('location')!
+    expect(waiting).toBe(`${w.loginPath(client)}/aguardando`)
+    const page = await w.request(waiting)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('Conta criada — aguardando ativação')
+    expect(html).toContain('Quem pode ativar sua conta: Nome ana')
+    expect(html).toContain('contato@escritorio.com.br')
+    expect(html).toContain('+55 11 3333-4444')
+    // The guard's page for a pending user's session says the same.
+    const bruno = await w.db.selectFrom('client_users').select('id').where('username', '=', 'bruno').executeTakeFirstOrThrow()
+    const guarded = await w.request('/', { cookie: await w.cookieFor({ id: bruno.id } as never, 'delivery') })
+    expect(guarded.status).toBe(403)
+    const guardedHtml = await guarded.text()
+    expect(guardedHtml).toContain('Quem pode ativar sua conta: Nome ana')
+    expect(guardedHtml).toContain('contato@escritorio.com.br')
   })
 })

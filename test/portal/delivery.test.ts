@@ -173,6 +173,25 @@ describe('dead links', () => {
     await editClient(w.db, accountant('cli:test'), client.id, { requireLogin: 'on' })
     expect((await w.request(`/d/${token}`)).status).toBe(401)
   })
+
+  it('says "Link revogado" for a revoked link and "Link expirado" for an expired one', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const doc = await w.doc(client, 'DAS Março', 'fiscal')
+    const token = await w.deliver(doc)
+    const resolved = await resolveDelivery(w.db, token)
+    if (resolved.status !== 'ok') throw new Error('expected ok')
+    await revokeDelivery(w.db, accountant('cli:test'), resolved.delivery.id)
+    const revoked = await w.request(`/d/${token}`)
+    expect(revoked.status).toBe(410)
+    const revokedHtml = await revoked.text()
+    expect(revokedHtml).toContain('Link revogado')
+    expect(revokedHtml).not.toContain('Link expirado')
+    const expiring = await w.deliver(doc, { expiresAt: new Date(Date.now() + 500).toISOString() })
+    await new Promise((r) => setTimeout(r, 600))
+    const expired = await (await w.request(`/d/${expiring}`)).text()
+    expect(expired).toContain('Link expirado')
+    expect(expired).not.toContain('Link revogado')
+  })
 })
 
 describe('login and create-account only on links that require login (docs/rules.md#document-links-and-login)', () => {

@@ -43,4 +43,29 @@ describe('dashboard competence filter', () => {
     expect(ok.status).toBe(200)
     expect(await ok.text()).toContain('DAS Março 2026')
   })
+
+  it('accepts a competência typed as MM/AAAA as well as AAAA-MM', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    await w.doc(client, 'DAS Março', 'fiscal') // competence 2026-03
+    const cookie = await w.cookieFor(ana)
+    for (const value of ['03/2026', '3/2026', '2026-03']) {
+      const response = await w.request(`/?competence=${encodeURIComponent(value)}`, { cookie })
+      expect(response.status, value).toBe(200)
+      expect(await response.text(), value).toContain('DAS Março')
+    }
+    const other = await w.request(`/?competence=${encodeURIComponent('04/2026')}`, { cookie })
+    expect(await other.text()).not.toContain('DAS Março')
+    expect((await w.request(`/?competence=${encodeURIComponent('13/2026')}`, { cookie })).status).toBe(400)
+  })
+
+  it('marks a refused competência next to its field, keeping what was typed', async () => {
+    const { ana } = await w.clientWithAdmin()
+    const response = await w.request(`/?competence=${encodeURIComponent('13/2026')}`, { cookie: await w.cookieFor(ana) })
+    expect(response.status).toBe(400)
+    const html = await response.text()
+    expect(html).toMatch(/<input id="f-competence" name="competence" type="text" value="13\/2026"[^>]*aria-invalid="true" aria-describedby="f-competence-error f-competence-hint"/)
+    expect(html).toContain('<p class="field-error" id="f-competence-error">A competência deve estar no formato')
+    expect(html).toMatch(/role="alert".*href="#f-competence"/s)
+  })
 })

@@ -20,7 +20,7 @@ afterEach(async () => {
   await w.close()
 })
 
-describe('the link in a sent e-mail (issue 10)', () => {
+describe('the link in a sent e-mail', () => {
   it('opens the document in the portal and the access log records channel email', async () => {
     const client = await w.client('Padaria Pão Quente Ltda', { requireLogin: 'off' })
     const doc = await w.doc(client, 'DAS novembro 2026')

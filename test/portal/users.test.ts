@@ -132,3 +132,55 @@ describe('account and password reset', () => {
     expect((await w.request('/login', { form: { username: 'ana', password: 'outra-senha-123' } })).status).toBe(303)
   })
 })
+
+describe('the users table and the wording', () => {
+  it('gives an admin’s own row no empty "Ações" label', async () => {
+    const { client, ana } = await w.clientWithAdmin()
+    await w.user(client, 'bia')
+    const html = await (await w.request('/users', { cookie: await w.cookieFor(ana) })).text()
+    const rows = [...html.matchAll(/<tr>(.*?)<\/tr>/gs)].map((m) => m[1])
+    const own = rows.find((row) => row.includes('(você)'))!
+    expect(own).not.toContain('data-label="Ações"')
+    const other = rows.find((row) => row.includes('>bia<'))!
+    expect(other).toContain('data-label="Ações"')
+  })
+
+  it('no text of the portal tells anyone to share a password', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs')
+    const dir = new URL('../../src/portal/', import.meta.url)
+    const files = ['messages.ts', ...readdirSync(new URL('views/', dir)).map((f) => `views/${f}`)]
+    for (const file of files) {
+      const text = readFileSync(new URL(file, dir), 'utf8').toLowerCase()
+      expect(text, file).not.toMatch(/compartilh\w* (a |sua |o usuário e a )?senha|(envie|passe|informe|diga)\w* (a |sua )?senha/)
+    }
+  })
+
+  it('speaks of the new person on the admins’ form, lists every username character, and never says to share a password', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const html = await (await w.request('/users', { cookie: await w.cookieFor(ana) })).text()
+    const form = html.slice(html.indexOf('action="/users"'))
+    expect(form).toContain('O nome que a pessoa usará para entrar')
+    expect(form).not.toContain('você usará')
+    for (const allowed of ['ponto (.)', 'hífen (-)', 'sublinhado (_)', 'arroba (@)']) expect(form).toContain(allowed)
+    expect(html.toLowerCase()).not.toMatch(/compartilhe (o usuário e )?a senha/)
+  })
+})
+
+describe('username probing', () => {
+  it('throttles the admins’ add-user form like registration', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const cookie = await w.cookieFor(ana)
+    const statuses: number[] = []
+    for (let i = 0; i < 25; i++) {
+      const response = await w.request('/users', {
+        cookie,
+        form: { name: 'Tentativa', username: `ana`, password: PASSWORD, password_confirm: PASSWORD, role: 'collaborator' },
+      })
+      statuses.push(response.status)
+    }
+    expect(statuses.slice(0, 5)).toEqual([409, 409, 409, 409, 409])
+    expect(statuses).toContain(429)
+  })
+})

@@ -5,7 +5,7 @@ import { initFirm, setFirmOptions } from '../../src/core/clients/firm.js'
 import { useServedPortal } from '../helpers/browser.js'
 import { PASSWORD } from '../helpers/portal.js'
 
-// Issue 9 §4 in a real browser: the error summary of a failed submit is on screen on a 360 px
+// The page layout in a real browser: the error summary of a failed submit is on screen on a 360 px
 // phone, and the users table keeps every word whole at 1280 px.
 
 // Runs in the page (a string: the tests compile without DOM types): every word of the users
@@ -39,7 +39,7 @@ const MEASURE_TABLE = `(() => {
   return { cells: cells.length, words, broken, tall: tall.map((td) => td.textContent), usernames: usernameCells.length }
 })()`
 
-describe('portal polish in a real browser', () => {
+describe('the page layout in a real browser', () => {
   let loginPath = ''
 
   const s = useServedPortal(async (w) => {
