@@ -3,7 +3,7 @@
 // `crypto.hash` costs about 2 µs a call whatever the length, mostly the call itself; these take
 // a fraction of that, and `confi docs verify` hashes one leaf and about one node per row
 // (docs/performance.md, "Row hashing"). Hashes are 8 words, big-endian, in an Int32Array.
-// Checked against node:crypto in test/core/access-log-verify.test.ts.
+// Checked against node:crypto in test/core/access-log/verify.test.ts.
 
 const K = Int32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

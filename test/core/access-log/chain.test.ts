@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'kysely'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { accessLogHash, GENESIS_HASH, type AccessEntry } from '../../../src/core/access-log/chain/row.js'
+import { createAccessLogWriter, recordAccess } from '../../../src/core/access-log/chain/append.js'
+import { verifyAccessLog } from '../../../src/core/access-log/chain/walk.js'
+import { databaseSource, memorySource, rowLeafHash, subtreeHash } from '../../../src/core/access-log/tree/merkle.js'
+import { useTestDatabase } from '../../helpers/db.js'
+import { dropAccessLogTriggers } from '../../helpers/access-log.js'
+import { makeClient, makeUser, makeDocument } from '../../helpers/factories.js'
+
+const dist = fileURLToPath(new URL('../../../dist/core/', import.meta.url))
+
+const t = useTestDatabase({ firm: true })
+let entry: AccessEntry
+beforeEach(async () => {
+  const client = await makeClient(t.db, t.key)
+  const doc = await makeDocument(t, client.id)
+  entry = { documentId: doc.id, clientId: client.id, channel: 'portal', action: 'view', ip: '203.0.113.9', port: 51000 }
+})
+
+async function record(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await recordAccess(t.db, { ...entry, userAgent: `agent ${i}` })
+}
+
+describe('recordAccess', () => {
+  it('appends rows chained from the genesis hash, with the user as they were', async () => {
+    const user = await makeUser(t.db, { clientId: entry.clientId, username: 'bruno', name: 'Bruno Silva' })
+    const first = await recordAccess(t.db, { ...entry, user })
+    const second = await recordAccess(t.db, { ...entry, attachmentId: 1, action: 'download' })
+    expect(first).toMatchObject({ id: 1, userId: user.id, username: 'bruno', userName: 'Bruno Silva', prevHash: GENESIS_HASH, port: 51000 })
+    expect(second).toMatchObject({ id: 2, userId: null, attachmentId: 1, prevHash: first.hash })
+    expect(first.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    expect(await verifyAccessLog(t.db)).toEqual({ ok: true, rows: 2, lastHash: second.hash })
+  })
+
+  it('is refused by the database when updated or deleted', async () => {
+    await record(1)
+    await expect(sql`UPDATE access_log SET ip = '1.1.1.1'`.execute(t.db)).rejects.toThrow(/append-only/)
+    await expect(sql`DELETE FROM access_log`.execute(t.db)).rejects.toThrow(/append-only/)
+  })
+
+  it('refuses malformed entries', async () => {
+    await expect(recordAccess(t.db, { ...entry, channel: 'fax' as 'portal' })).rejects.toThrow(/bad channel/)
+    await expect(recordAccess(t.db, { ...entry, port: 70000 })).rejects.toThrow(/bad port/)
+    await expect(recordAccess(t.db, { ...entry, ip: '=HYPERLINK("x")' })).rejects.toThrow(/bad IP address/)
+    await expect(recordAccess(t.db, { ...entry, documentId: 0 })).rejects.toThrow(/document id/)
+  })
+})
+
+describe('verifyAccessLog finds the first bad row', () => {
+  beforeEach(async () => {
+    await record(6)
+    await dropAccessLogTriggers(t.db)
+  })
+
+  it('an edited row', async () => {
+    await sql`UPDATE access_log SET ip = '198.51.100.1' WHERE id = 4`.execute(t.db)
+    expect(await verifyAccessLog(t.db, { batchSize: 2 })).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/edited/) })
+  })
+
+  it('an edited row whose hash was recomputed breaks the next link', async () => {
+    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 3).executeTakeFirstOrThrow()
+    const forged = { ...row, user_agent: 'forged' }
+    await sql`UPDATE access_log SET user_agent = 'forged', hash = ${accessLogHash(forged, row.prev_hash)} WHERE id = 3`.execute(t.db)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/deleted, inserted or moved/) })
+  })
+
+  it('a deleted row', async () => {
+    await sql`DELETE FROM access_log WHERE id = 3`.execute(t.db)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 4, rows: 2 })
+  })
+
+  it('a deleted first row', async () => {
+    await sql`DELETE FROM access_log WHERE id = 1`.execute(t.db)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 2, reason: expect.stringMatching(/genesis/) })
+  })
+
+  it('reordered rows', async () => {
+    // Swap the contents of rows 2 and 5, hashes included, keeping the ids.
+    const rows = await t.db.selectFrom('access_log').selectAll().where('id', 'in', [2, 5]).orderBy('id').execute()
+    const [a, b] = rows
+    await sql`DELETE FROM access_log WHERE id IN (2, 5)`.execute(t.db)
+    await t.db.insertInto('access_log').values([{ ...b, id: 2 }, { ...a, id: 5 }]).execute()
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 2 })
+  })
+
+  it('an inserted row', async () => {
+    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 6).executeTakeFirstOrThrow()
+    await sql`DELETE FROM access_log WHERE id = 6`.execute(t.db)
+    await t.db.insertInto('access_log').values([{ ...row, id: 7 }]).execute()
+    const fake = { ...row, id: 6, ip: '10.0.0.1' }
+    await t.db.insertInto('access_log').values([{ ...fake, hash: accessLogHash(fake, fake.prev_hash) }]).execute()
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 7 })
+  })
+})
+
+describe('concurrent appends', () => {
+  it('two processes appending 1,000 rows each keep one chain', async () => {
+    const script = (tag: string) => `
+      import { openDatabase } from ${JSON.stringify(join(dist, 'db/database.js'))}
+      import { recordAccess } from ${JSON.stringify(join(dist, 'access-log/chain/append.js'))}
+      const open = await openDatabase(${JSON.stringify(t.config.database)})
+      for (let i = 0; i < 1000; i++) {
+        await recordAccess(open.db, { ...${JSON.stringify(entry)}, userAgent: '${tag} ' + i })
+      }
+      await open.close()`
+    const run = (tag: string) =>
+      new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script(tag)], { stdio: ['ignore', 'inherit', 'inherit'] })
+        child.on('error', reject)
+        child.on('exit', (code) => resolve(code ?? -1))
+      })
+    expect(await Promise.all([run('a'), run('b')])).toEqual([0, 0])
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 2000 })
+    const agents = await t.db.selectFrom('access_log').select('user_agent').execute()
+    expect(new Set(agents.map((r) => r.user_agent)).size).toBe(2000)
+  }, 180_000)
+
+  it('the group-commit writer batches concurrent records and resolves each after commit', async () => {
+    const writer = createAccessLogWriter(t.db)
+    const rows = await Promise.all(Array.from({ length: 300 }, (_, i) => writer.record({ ...entry, userAgent: `w${i}` })))
+    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
+    // Interleaved with single appends from elsewhere (the CLI), the chain still holds.
+    const more = Array.from({ length: 50 }, (_, i) => writer.record({ ...entry, userAgent: `x${i}` }))
+    await recordAccess(t.db, entry)
+    await Promise.all(more)
+    await writer.flush()
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 351 })
+    // The groups went in as statements of 64, 8 and 1 rows (SQLite) or one statement (PostgreSQL):
+    // the stored tree is the one the rows' hashes make, and needs no catching up.
+    const hashes = (await t.db.selectFrom('access_log').select('hash').orderBy('id').execute()).map((r) => rowLeafHash(r.hash))
+    const head = await t.db.selectFrom('access_log_tree_head').select('size').executeTakeFirstOrThrow()
+    expect(Number(head.size)).toBe(351)
+    expect((await subtreeHash(databaseSource(t.db), 0, 351)).toString('hex')).toBe((await subtreeHash(memorySource(hashes), 0, 351)).toString('hex'))
+  })
+
+  it('one bad entry in a batch fails alone; a broken database fails the batch', async () => {
+    const writer = createAccessLogWriter(t.db)
+    const results = await Promise.allSettled([
+      writer.record(entry),
+      writer.record({ ...entry, documentId: 9999 }),
+      writer.record(entry),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    await writer.flush()
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 2 })
+    await t.open.close()
+    const broken = await Promise.allSettled([writer.record(entry), writer.record(entry)])
+    expect(broken.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+  })
+})

@@ -1,0 +1,133 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { accessLogHash } from '../../../src/core/access-log/chain/row.js'
+import { recordAccess } from '../../../src/core/access-log/chain/append.js'
+import { createCheckpoint, verifyLogWithCheckpoints } from '../../../src/core/proof/checkpoints.js'
+import { loadSigningKeys, type SigningKeys } from '../../../src/core/proof/keys.js'
+import type { Db } from '../../../src/core/db/database.js'
+import { useTestDatabase, type TestDatabase } from '../../helpers/db.js'
+import { dropAccessLogTriggers, fillAccessLog } from '../../helpers/access-log.js'
+import { makeClient, makeDocument } from '../../helpers/factories.js'
+
+// The threaded walk (core/access-log/verify/verify.ts) must report exactly what the row-by-row walk
+// reports: here with chunks of 8 rows on 2 threads over 100 rows, checkpoints at 37 rows (inside a
+// chunk) and 100 (inside the last, partial chunk), for a sound log and for each kind of tampering.
+const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
+
+const t = useTestDatabase({ firm: true })
+let keys: SigningKeys
+beforeEach(async () => {
+  keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
+  const client = await makeClient(t.db, t.key)
+  const target = { documentId: (await makeDocument(t, client.id)).id, clientId: client.id }
+  await fillAccessLog(t, 37, target)
+  await createCheckpoint(t.db, keys)
+  await fillAccessLog(t, 62, target)
+  // Row 100: text beyond ASCII and every optional column set (PostgreSQL hashes it in SQL).
+  await recordAccess(t.db, { ...target, channel: 'portal', action: 'download', ip: '2001:db8::1', port: 443, userAgent: 'Navegador de João — ação 🚀' })
+  await createCheckpoint(t.db, keys)
+  await dropAccessLogTriggers(t.db)
+})
+
+async function bothWalks(on: TestDatabase = t, signing: SigningKeys = keys) {
+  const threaded = await verifyLogWithCheckpoints(on.db, signing.all, { target: on.config.database, chunkSize: 8, threads: 2 })
+  const inProcess = await verifyLogWithCheckpoints(on.db, signing.all)
+  expect(threaded).toEqual(inProcess)
+  return threaded
+}
+
+async function setIp(id: number, ip: string, db: Db = t.db): Promise<void> {
+  await db.updateTable('access_log').set({ ip }).where('id', '=', id).execute()
+}
+
+// Rewrites the rows from `from` on with a valid chain, as an insider covering their tracks would.
+async function rechain(from: number, db: Db = t.db): Promise<void> {
+  const rows = await db.selectFrom('access_log').selectAll().where('id', '>=', from).orderBy('id').execute()
+  const before = await db.selectFrom('access_log').select('hash').where('id', '<', from).orderBy('id', 'desc').limit(1).executeTakeFirst()
+  let prev = before?.hash ?? '0'.repeat(64)
+  for (const row of rows) {
+    const hash = accessLogHash({ ...row, id: Number(row.id), port: row.port == null ? null : Number(row.port) }, prev)
+    await db.updateTable('access_log').set({ prev_hash: prev, hash }).where('id', '=', row.id).execute()
+    prev = hash
+  }
+}
+
+describe(`docs verify on threads, chunk by chunk, on ${backend}`, { timeout: 120_000 }, () => {
+  it('a sound log: the same rows, head and both checkpoints as the walk in process', async () => {
+    const result = await bothWalks()
+    expect(result).toMatchObject({ ok: true, rows: 100, lastId: 100, checkpoints: 2, problems: [] })
+    // Every chunk joined clean (progress once per chunk), none walked again in process.
+    const done: number[] = []
+    const options = { target: t.config.database, chunkSize: 8, threads: 2, onProgress: (rows: number) => done.push(rows) }
+    expect(await verifyLogWithCheckpoints(t.db, keys.all, options)).toEqual(result)
+    expect(done).toEqual([...Array.from({ length: 12 }, (_, i) => 8 * (i + 1)), 100])
+  })
+
+  it('an edited row in each of two chunks: the first in id order is reported', async () => {
+    await setIp(70, '198.51.100.70')
+    await setIp(20, '198.51.100.20')
+    const result = await bothWalks()
+    expect(result.problems[0]).toMatch(/^access log broken at row 20: its contents do not match its hash: the row was edited \(19 rows before it verify\)/)
+  })
+
+  it('a row deleted at a chunk boundary and one inside a chunk', async () => {
+    await t.db.deleteFrom('access_log').where('id', 'in', [33, 90]).execute()
+    const result = await bothWalks()
+    expect(result.problems[0]).toMatch(/^access log broken at row 34: its prev_hash does not match/)
+  })
+
+  it('the first row deleted', async () => {
+    await t.db.deleteFrom('access_log').where('id', '=', 1).execute()
+    expect((await bothWalks()).problems[0]).toMatch(/^access log broken at row 2: it should be the first row of the chain/)
+  })
+
+  it('a row edited with the chain after it recomputed: only the checkpoints see it', async () => {
+    await setIp(50, '198.51.100.50')
+    await rechain(50)
+    const result = await bothWalks()
+    expect(result).toMatchObject({ ok: false, rows: 100 })
+    expect(result.problems).toEqual([expect.stringMatching(/^checkpoint 2 \(100 rows, signed .*\) does not match the rows/)])
+  })
+
+  it('a row cut from the middle with the chain recomputed: a gap; from the end: lost ids', async () => {
+    await t.db.deleteFrom('access_log').where('id', '=', 60).execute()
+    await rechain(61)
+    const gap = await bothWalks()
+    expect(gap.problems).toEqual([
+      'row 60 is missing from the middle of the log: ids must run 1, 2, 3... without gaps',
+      expect.stringMatching(/^rows 60 to 100 are missing: checkpoint 2/),
+    ])
+    await t.db.deleteFrom('access_log').where('id', '>', 90).execute()
+    expect(await bothWalks()).toMatchObject({ ok: false, lastId: 59, lostIds: { from: 60, to: 100 } })
+  })
+})
+
+describe(`a checkpoint of the empty log, on ${backend}`, { timeout: 120_000 }, () => {
+  const d = useTestDatabase({ firm: true })
+  it('does not keep the later checkpoints from being checked', async () => {
+    const k = loadSigningKeys(d.config.signingKeyFile, { create: true })
+    const client = await makeClient(d.db, d.key)
+    await createCheckpoint(d.db, k)
+    await fillAccessLog(d, 20, { documentId: (await makeDocument(d, client.id)).id, clientId: client.id })
+    await createCheckpoint(d.db, k)
+    await dropAccessLogTriggers(d.db)
+    await setIp(5, '198.51.100.5', d.db)
+    await rechain(5, d.db)
+    const result = await bothWalks(d, k)
+    expect(result.problems).toEqual([expect.stringMatching(/^checkpoint 2 \(20 rows, signed .*\) does not match the rows/)])
+  })
+})
+
+describe('the tree hashes in 32-bit words', () => {
+  it('equal node:crypto for leaves and nodes of random hashes', async () => {
+    const { hash, randomBytes } = await import('node:crypto')
+    const { digestWords, leafWords, nodeWords, wordsHex } = await import('../../../src/core/access-log/tree/tree-hash.js')
+    for (let i = 0; i < 200; i++) {
+      const left = randomBytes(32)
+      const right = randomBytes(32)
+      expect(wordsHex(leafWords(digestWords(left)))).toBe(hash('sha256', Buffer.concat([Buffer.from([0]), left]), 'hex'))
+      expect(wordsHex(nodeWords(digestWords(left), digestWords(right)))).toBe(
+        hash('sha256', Buffer.concat([Buffer.from([1]), left, right]), 'hex'),
+      )
+    }
+  })
+})
