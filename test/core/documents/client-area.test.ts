@@ -73,7 +73,7 @@ describe('ZIP plans', () => {
     const single = planDocumentZip(document)
     expect(single.ok && single.entries.map((e) => e.path)).toEqual(['a.pdf', 'A (2).pdf', 'a (3).pdf'])
     await makeDocument(t, first.id, { title: 'Folha', files: [file('b.pdf')] })
-    await makeDocument(t, second.id, { title: '../../Folha 11.2026', files: [file('c.pdf')] })
+    await makeDocument(t, second.id, { title: '../Folha 11.2026', files: [file('c.pdf')] })
     const list = await planListZip(t.db, { clientIds: [first.id, second.id], sort: 'due' })
     expect(list.ok && list.entries.map((e) => e.path)).toEqual([
       'Matriz/Folha/a.pdf',

@@ -56,7 +56,7 @@ describe('disk file store', () => {
 
   it('refuses keys that are not store keys, so no request can name a path', async () => {
     const store = createDiskFileStore(join(dir, 'files'))
-    expect(() => store.open('../../../etc/passwd')).toThrow(/not a storage key/)
+    expect(() => store.open('../../etc/passwd')).toThrow(/not a storage key/)
     await expect(store.read('ab/../../x')).rejects.toThrow(/not a storage key/)
     expect(await store.stat(`ab/${'c'.repeat(62)}`)).toBeNull()
   })
