@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander'
-import type { FirmOptions, FirmOptionsPatch } from '../../core/clients/firm.js'
+import type { FirmOptions, FirmOptionsPatch } from '../../core/clients/index.js'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'
 import { integer } from './parse.js'
 
@@ -31,7 +30,7 @@ export function registerFirm(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi firm show --json')
     .action(async (options: { json?: boolean }) => {
-      const { getFirmOptions } = await loadCore()
+      const { getFirmOptions } = await import('../../core/clients/index.js')
       const current = await getFirmOptions(await context.db())
       if (options.json) context.out.json(current)
       else printFirm(context, current)
@@ -96,7 +95,7 @@ export function registerFirm(program: Command, context: CliContext): void {
           "firm set: give at least one option to change, e.g. --base-url URL (see 'confi firm set --help')",
         )
       }
-      const { setFirmOptions } = await loadCore()
+      const { setFirmOptions } = await import('../../core/clients/index.js')
       const updated = await setFirmOptions(await context.db(), context.actor, patch)
       if (options.json) context.out.json(updated)
       else printFirm(context, updated)
