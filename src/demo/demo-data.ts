@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { accountant } from '../core/actors.js'
-import { addClient, addGroupMembers, getFirmOptions, initFirm, listClients, loginLinkToken, loginLinkUrl, type Client } from '../core/clients/index.js'
+import {
+  addClient,
+  addGroupMembers,
+  getFirmOptions,
+  initFirm,
+  listClients,
+  loginLinkToken,
+  loginLinkUrl,
+  type Client,
+} from '../core/clients/index.js'
 import type { Db } from '../core/db/index.js'
 import { createDelivery } from '../core/delivery/index.js'
 import { addDocument } from '../core/documents/index.js'

@@ -145,7 +145,14 @@ export function registerClients(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi clients show 11.222.333/0001-81')
     .action(async (ref: string, options: { tz: string; json?: boolean }) => {
-      const { resolveClient, getGroup, effectiveRequireLogin, formatTaxId, describeClient, getClient } = await import('../../core/clients/index.js')
+      const {
+        resolveClient,
+        getGroup,
+        effectiveRequireLogin,
+        formatTaxId,
+        describeClient,
+        getClient,
+      } = await import('../../core/clients/index.js')
       const { listUsers } = await import('../../core/identity/index.js')
       const db = await context.db()
       const client = await resolveClient(db, ref)
@@ -246,7 +253,12 @@ export function registerClients(program: Command, context: CliContext): void {
     .addArgument(new Argument('<value>', 'on, off or inherit').choices(REQUIRE_LOGIN))
     .addHelpText('after', '\nExample:\n  $ confi clients require-login 11222333000181 on')
     .action(async (ref: string, value: RequireLogin) => {
-      const { resolveClient, setClientRequireLogin, effectiveRequireLogin, formatTaxId } = await import('../../core/clients/index.js')
+      const {
+        resolveClient,
+        setClientRequireLogin,
+        effectiveRequireLogin,
+        formatTaxId,
+      } = await import('../../core/clients/index.js')
       const db = await context.db()
       const client = await setClientRequireLogin(
         db,
@@ -277,7 +289,14 @@ export function registerClients(program: Command, context: CliContext): void {
       if (options.add && options.remove) {
         throw new UsageError('clients group: use --add or --remove, not both in one command')
       }
-      const { resolveClient, getGroup, addGroupMembers, removeGroupMembers, describeClient, formatTaxId } = await import('../../core/clients/index.js')
+      const {
+        resolveClient,
+        getGroup,
+        addGroupMembers,
+        removeGroupMembers,
+        describeClient,
+        formatTaxId,
+      } = await import('../../core/clients/index.js')
       const db = await context.db()
       const head = await resolveClient(db, ref)
       let group = await getGroup(db, head.id)

@@ -27,7 +27,13 @@ Example:
   $ confi receipts verify comprovante-7.pdf --public-key 3n1Qb2sX0v9mJq8w7YH4tR6eLkA5cZ2uVfP0gN1iOyE=`,
     )
     .action(async (file: string, options: { publicKey: string[]; json?: boolean }) => {
-      const { keyIdOf, loadPublicKeys, publicKeyFromBase64, parseReceipt, verifyReceipt } = await import('../../core/proof/index.js')
+      const {
+        keyIdOf,
+        loadPublicKeys,
+        publicKeyFromBase64,
+        parseReceipt,
+        verifyReceipt,
+      } = await import('../../core/proof/index.js')
       const trusted: PublicKeyInfo[] = options.publicKey.map((key) => {
         publicKeyFromBase64(key)
         return { id: keyIdOf(Buffer.from(key, 'base64')), publicKey: key, createdAt: '', retiredAt: null }
