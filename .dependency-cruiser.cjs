@@ -15,6 +15,14 @@ const rootLeavesImportNoFolder = {
   to: { path: '^src/core/[^/]+/' },
 }
 
+// Faces kept apart from their concept's index.ts because they load a heavy library that most
+// commands never need (docs/rules.md#architecture): the receipt PDF (pdf-lib, qrcode).
+const SEPARATE_FACES = ['proof/receipt-pdf']
+
+// What the CLI and the demo filler may import of core: a concept's face, a root leaf module or a
+// separate face.
+const CORE_FACES = ['^src/core/[^/]+\\.ts$', '^src/core/[^/]+/index\\.ts$', ...SEPARATE_FACES.map((face) => `^src/core/${face}/index\\.ts$`)]
+
 const downwardOnly = CORE_LAYERS.slice(0, -1).map((layer, index) => ({
   name: `core-${layer}-imports-downward-only`,
   comment: `src/core/${layer} may not import ${CORE_LAYERS.slice(index + 1).join(', ')} (higher layers).`,
@@ -80,6 +88,20 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^src/core/db/postgres/' },
       to: { path: '^node_modules/(pg|pg-copy-streams)/' },
+    },
+    {
+      name: 'cli-and-demo-import-core-faces-only',
+      comment: "The CLI and the demo filler reach core through a concept's face (src/core/<concept>/index.ts) or a root leaf, one road a reader can follow.",
+      severity: 'error',
+      from: { path: '^src/(cli|demo)/' },
+      to: { path: '^src/core/', pathNot: CORE_FACES },
+    },
+    {
+      name: 'core-imports-no-face',
+      comment: 'Inside core, modules import each other directly: a face is for callers outside core, so it can never close an import cycle.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/core/.+/index\\.ts$' },
     },
     rootLeavesImportNoFolder,
     ...downwardOnly,

@@ -1,11 +1,10 @@
 import type { Readable, Writable } from 'node:stream'
-// Types only: Kysely and better-sqlite3 load when a command first opens the database, so
-// `--help` and usage errors start quickly (docs/performance.md).
-import type { Db, OpenDatabase } from '../core/db/database.js'
+// Types only from the database's face: Kysely and better-sqlite3 load when a command first opens
+// the database, so `--help` and usage errors start quickly (docs/performance.md).
+import type { Db, OpenDatabase } from '../core/db/index.js'
 import { accountant, type AccountantActor } from '../core/actors.js'
-import { resolveConfig, type Config } from '../core/config/app-config.js'
+import { resolveConfig, type Config } from '../core/config/index.js'
 import { loadSecretKey, type SecretKey } from '../core/tokens.js'
-import { loadCore } from './core.js'
 import { Output } from './output.js'
 
 /** What the CLI takes from the process; tests pass their own. */
@@ -56,7 +55,7 @@ export class CliContext {
   /** Opens the database (once) after checking it is initialised and of this version. */
   async db(): Promise<Db> {
     if (!this.#open) {
-      const { openDatabase, assertSchemaCurrent } = await loadCore()
+      const { openDatabase, assertSchemaCurrent } = await import('../core/db/index.js')
       const open = await openDatabase(this.config().database)
       try {
         await assertSchemaCurrent(open)
@@ -71,7 +70,7 @@ export class CliContext {
 
   /** Opens or creates the database and applies the schema (`confi init`). */
   async initDatabase(): Promise<{ db: Db; version: number; created: boolean; location: string }> {
-    const { openDatabase, applySchema } = await loadCore()
+    const { openDatabase, applySchema } = await import('../core/db/index.js')
     const open = await openDatabase(this.config().database, { create: true })
     this.#open = open
     const result = await applySchema(open)
@@ -90,7 +89,7 @@ export class CliContext {
 
   /** The firm's Ed25519 signing keys (core/proof/keys.ts); `create` only for `confi init`. */
   async signingKeys(options: { create?: boolean } = {}) {
-    const { loadSigningKeys } = await loadCore()
+    const { loadSigningKeys } = await import('../core/proof/index.js')
     return loadSigningKeys(this.config().signingKeyFile, options)
   }
 

@@ -2,19 +2,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { accountant } from '../core/actors.js'
-import { addClient, listClients, loginLinkToken, loginLinkUrl, type Client } from '../core/clients/clients.js'
-import type { Db } from '../core/db/database.js'
-import { createDelivery } from '../core/delivery/deliveries.js'
-import { addDocument } from '../core/documents/documents.js'
+import {
+  addClient,
+  addGroupMembers,
+  getFirmOptions,
+  initFirm,
+  listClients,
+  loginLinkToken,
+  loginLinkUrl,
+  type Client,
+} from '../core/clients/index.js'
+import type { Db } from '../core/db/index.js'
+import { createDelivery } from '../core/delivery/index.js'
+import { addDocument } from '../core/documents/index.js'
 import { ConflictError } from '../core/errors.js'
-import type { FileStore } from '../core/storage/file-store.js'
-import { getFirmOptions, initFirm } from '../core/clients/firm.js'
-import { addGroupMembers } from '../core/clients/groups.js'
-import type { PasswordHasher } from '../core/identity/passwords.js'
+import { addUser, disableUser, setVisibility, type PasswordHasher } from '../core/identity/index.js'
+import type { FileStore } from '../core/storage/index.js'
 import type { SecretKey } from '../core/tokens.js'
-import { addUser } from '../core/identity/registration.js'
-import { disableUser } from '../core/identity/users.js'
-import { setVisibility } from '../core/identity/visibility.js'
 import { addDays, localDate } from '../core/time.js'
 
 /** The password every demo user shares (printed by `confi demo` and `npm start`). */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
-import { extractReceiptJson } from '../../src/core/proof/receipt-pdf.js'
+import { extractReceiptJson } from '../../src/core/proof/receipt-pdf/index.js'
 import { parseReceipt, verifyReceipt } from '../../src/core/proof/receipts.js'
 import { dropAccessLogTriggers } from '../helpers/access-log.js'
 import { createPortalWorld, type PortalWorld } from '../helpers/portal.js'

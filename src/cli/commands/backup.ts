@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import { ConfiError, ValidationError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 import { progressLine } from '../progress.js'
 
 const BACKUP_STEPS = {
@@ -25,7 +25,7 @@ Example:
   $ confi backup /backups/confi-2026-11-29.db`,
     )
     .action(async (file: string) => {
-      const { ConfiError, ValidationError, backupDatabase } = await loadCore()
+      const { backupDatabase } = await import('../../core/ops/index.js')
       const database = context.config().database
       if (database.kind !== 'sqlite') {
         throw new ValidationError('confi backup copies SQLite databases; for PostgreSQL use pg_dump')

@@ -1,8 +1,7 @@
 import { Argument, Option, type Command } from 'commander'
-import type { Client, ClientPatch, RequireLogin } from '../../core/clients/clients.js'
-import type { Db } from '../../core/db/database.js'
+import type { Client, ClientPatch, RequireLogin } from '../../core/clients/index.js'
+import type { Db } from '../../core/db/index.js'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { requireValue } from '../prompts.js'
@@ -26,7 +25,7 @@ function clientJson(client: Client) {
 }
 
 async function resolveAll(db: Db, refs: readonly string[]): Promise<Client[]> {
-  const { resolveClient } = await loadCore()
+  const { resolveClient } = await import('../../core/clients/index.js')
   const clients: Client[] = []
   for (const ref of refs) clients.push(await resolveClient(db, ref))
   return clients
@@ -76,7 +75,7 @@ export function registerClients(program: Command, context: CliContext): void {
           'Company name (razão social)',
         )
         const taxId = await requireValue(context, options.taxId, '--tax-id', 'CNPJ or CPF')
-        const { addClient, formatTaxId } = await loadCore()
+        const { addClient, formatTaxId } = await import('../../core/clients/index.js')
         const db = await context.db()
         const client = await addClient(db, context.secretKey(), context.actor, {
           name,
@@ -102,7 +101,7 @@ export function registerClients(program: Command, context: CliContext): void {
         '\n  $ confi clients list --limit 100 --after 200',
     )
     .action(async (options: ListOptions) => {
-      const { listClientPage, formatTaxId } = await loadCore()
+      const { listClientPage, formatTaxId } = await import('../../core/clients/index.js')
       const page = await listClientPage(await context.db(), {
         search: options.search,
         limit: options.limit,
@@ -153,8 +152,8 @@ export function registerClients(program: Command, context: CliContext): void {
         formatTaxId,
         describeClient,
         getClient,
-        listUsers,
-      } = await loadCore()
+      } = await import('../../core/clients/index.js')
+      const { listUsers } = await import('../../core/identity/index.js')
       const db = await context.db()
       const client = await resolveClient(db, ref)
       const group = await getGroup(db, client.id)
@@ -215,7 +214,7 @@ export function registerClients(program: Command, context: CliContext): void {
           'clients edit: give something to change: --name, --tax-id, --email or --require-login',
         )
       }
-      const { resolveClient, editClient, formatTaxId } = await loadCore()
+      const { resolveClient, editClient, formatTaxId } = await import('../../core/clients/index.js')
       const db = await context.db()
       const client = await editClient(db, context.actor, (await resolveClient(db, ref)).id, patch)
       if (options.json) return context.out.json(clientJson(client))
@@ -233,7 +232,7 @@ export function registerClients(program: Command, context: CliContext): void {
       '\nExamples:\n  $ confi clients link 11222333000181\n  $ confi clients link 11222333000181 --rotate',
     )
     .action(async (ref: string, options: { rotate?: boolean; json?: boolean }) => {
-      const { resolveClient, rotateLoginLink, clientLoginLink } = await loadCore()
+      const { resolveClient, rotateLoginLink, clientLoginLink } = await import('../../core/clients/index.js')
       const db = await context.db()
       const key = context.secretKey()
       let client = await resolveClient(db, ref)
@@ -254,8 +253,12 @@ export function registerClients(program: Command, context: CliContext): void {
     .addArgument(new Argument('<value>', 'on, off or inherit').choices(REQUIRE_LOGIN))
     .addHelpText('after', '\nExample:\n  $ confi clients require-login 11222333000181 on')
     .action(async (ref: string, value: RequireLogin) => {
-      const { resolveClient, setClientRequireLogin, effectiveRequireLogin, formatTaxId } =
-        await loadCore()
+      const {
+        resolveClient,
+        setClientRequireLogin,
+        effectiveRequireLogin,
+        formatTaxId,
+      } = await import('../../core/clients/index.js')
       const db = await context.db()
       const client = await setClientRequireLogin(
         db,
@@ -293,7 +296,7 @@ export function registerClients(program: Command, context: CliContext): void {
         removeGroupMembers,
         describeClient,
         formatTaxId,
-      } = await loadCore()
+      } = await import('../../core/clients/index.js')
       const db = await context.db()
       const head = await resolveClient(db, ref)
       let group = await getGroup(db, head.id)

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 import type { DemoResult } from '../../demo/demo-data.js'
 
 /** The lines `confi demo` and `npm start` print: links, users and the shared password. */
@@ -27,7 +26,8 @@ export function registerDemo(program: Command, context: CliContext): void {
     .description('fill an empty database with demo data (a firm, a group, documents, users) and print how to log in')
     .option('--json', 'print the links and credentials as JSON')
     .action(async (options: { json?: boolean }) => {
-      const { createFileStore, inlineHasher } = await loadCore()
+      const { createFileStore } = await import('../../core/storage/index.js')
+      const { inlineHasher } = await import('../../core/identity/index.js')
       // Demo data is filled from outside core, through core's functions like any other caller.
       const { fillDemo } = await import('../../demo/demo-data.js')
       const db = await context.db()

@@ -1,5 +1,5 @@
-import { loadCore } from '../core.js'
 import { Option, type Command } from 'commander'
+import { addSeconds, nowIso } from '../../core/time.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
@@ -21,11 +21,9 @@ export async function sendDocument(context: CliContext, ref: string, options: Se
   if (options.channel !== 'link' && !options.to) {
     throw new UsageError(`--channel ${options.channel} needs --to: the ${options.channel === 'email' ? 'e-mail address' : 'phone number'} it goes to`)
   }
-  const [{ createDelivery, parseDuration }, { resolveDocument }] = await Promise.all([
-    import('../../core/delivery/deliveries.js'),
-    import('../../core/documents/documents.js'),
-  ])
-  const { addSeconds, nowIso } = await loadCore()
+  const { createDelivery, parseDuration } = await import('../../core/delivery/index.js')
+  const { resolveDocument } = await import('../../core/documents/index.js')
+
   const expiresAt = options.expires ? addSeconds(nowIso(), parseDuration(options.expires)) : null
   const db = await context.db()
   const document = await resolveDocument(db, ref)
@@ -38,8 +36,8 @@ export async function sendDocument(context: CliContext, ref: string, options: Se
   })
   const until = delivery.expiresAt ? `, expires ${formatTime(delivery.expiresAt)}` : ''
   if (delivery.channel === 'whatsapp') {
-    const { getFirmOptions } = await loadCore()
-    const { composeWhatsAppText, whatsAppLink } = await loadCore()
+    const { getFirmOptions } = await import('../../core/clients/index.js')
+    const { composeWhatsAppText, whatsAppLink } = await import('../../core/mail/index.js')
     const firm = await getFirmOptions(db)
     const text = composeWhatsAppText({ ...document, firmName: firm.firmName, link: url })
     const whatsappUrl = whatsAppLink(delivery.recipient as string, text)
@@ -55,8 +53,7 @@ export async function sendDocument(context: CliContext, ref: string, options: Se
 }
 
 async function sendEmail(context: CliContext, documentId: number, to: string, expiresAt: string | null, json?: boolean) {
-  const { sendDocumentByEmail } = await loadCore()
-  const { smtpSettingsFromEnv } = await loadCore()
+  const { sendDocumentByEmail, smtpSettingsFromEnv } = await import('../../core/mail/index.js')
   const db = await context.db()
   const result = await sendDocumentByEmail(db, context.secretKey(), context.actor, {
     documentId,
@@ -71,7 +68,7 @@ async function sendEmail(context: CliContext, documentId: number, to: string, ex
 
 /** The firm's sender for filing with --notify, checked before anything is filed: e-mail can go out. */
 export async function notificationSender(context: CliContext) {
-  const { requireMailReady, smtpSettingsFromEnv } = await loadCore()
+  const { requireMailReady, smtpSettingsFromEnv } = await import('../../core/mail/index.js')
   return requireMailReady(await context.db(), smtpSettingsFromEnv(context.deps.env))
 }
 
@@ -92,9 +89,8 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts (same as --format json)')
     .addHelpText('after', '\nExamples:\n  $ confi docs pending --due-within 3d\n  $ confi docs pending --overdue-for 365d --format csv > em-aberto.csv')
     .action(async (options: { dueWithin: string; overdueFor: string; client?: string; format: string; json?: boolean }) => {
-      const { listPending, parseDueWithin, parseOverdueFor } = await loadCore()
-      const { resolveClient } = await loadCore()
-      const { formatTaxId } = await loadCore()
+      const { listPending, parseDueWithin, parseOverdueFor } = await import('../../core/delivery/index.js')
+      const { resolveClient, formatTaxId } = await import('../../core/clients/index.js')
       const db = await context.db()
       const clientId = options.client ? (await resolveClient(db, options.client)).id : undefined
       const withinDays = parseDueWithin(options.dueWithin)
@@ -126,8 +122,8 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs status 7')
     .action(async (ref: string, options: { tz: string; json?: boolean }) => {
-      const { documentStatus } = await loadCore()
-      const { resolveDocument } = await loadCore()
+      const { documentStatus } = await import('../../core/delivery/index.js')
+      const { resolveDocument } = await import('../../core/documents/index.js')
       const db = await context.db()
       const status = await documentStatus(db, (await resolveDocument(db, ref)).id)
       if (options.json) return context.out.json(status)
@@ -135,7 +131,7 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
     })
 }
 
-type Status = Awaited<ReturnType<typeof import('../../core/delivery/timeline.js').documentStatus>>
+type Status = Awaited<ReturnType<typeof import('../../core/delivery/index.js').documentStatus>>
 type Access = Status['users'][number]['firstView']
 type Mail = Status['notifications'][number]
 
@@ -172,8 +168,8 @@ function printStatus(context: CliContext, status: Status, tz: string): void {
   }
 }
 
-async function writeCsv(context: CliContext, pending: Awaited<ReturnType<typeof import('../../core/delivery/follow-up.js').listPending>>) {
-  const { csvCell } = await loadCore()
+async function writeCsv(context: CliContext, pending: Awaited<ReturnType<typeof import('../../core/delivery/index.js').listPending>>) {
+  const { csvCell } = await import('../../core/access-log/index.js')
   const header = ['document_id', 'client_tax_id', 'client_name', 'title', 'due_date', 'days_left', 'deliveries', 'channels', 'last_reminder_at']
   const lines = [header.join(',')]
   for (const p of pending) {

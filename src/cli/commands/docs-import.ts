@@ -1,8 +1,7 @@
-import { loadCore } from '../core.js'
 import { join, relative, resolve } from 'node:path'
 import type { Command } from 'commander'
-import type { ImportReport, ImportRow } from '../../core/import/file.js'
-import type { QueueItem } from '../../core/import/queue.js'
+import { ConfiError } from '../../core/errors.js'
+import type { ImportReport, ImportRow, QueueItem } from '../../core/import/index.js'
 import type { CliContext } from '../context.js'
 import { notificationSender, notifiedNote } from './docs-delivery.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
@@ -10,18 +9,6 @@ import { progressLine } from '../progress.js'
 import { timeZone } from './parse.js'
 
 const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
-
-async function core() {
-  const [file, queue, amount, clients, taxId, store] = await Promise.all([
-    import('../../core/import/file.js'),
-    import('../../core/import/queue.js'),
-    import('../../core/documents/amount.js'),
-    import('../../core/clients/clients.js'),
-    import('../../core/clients/tax-id.js'),
-    import('../../core/storage/disk/disk-store.js'),
-  ])
-  return { ...file, ...queue, ...amount, ...clients, ...taxId, ...store }
-}
 
 interface ImportOptions {
   dryRun?: boolean
@@ -68,7 +55,9 @@ Examples:
   $ confi docs import ~/guias/2026-11/ --json > relatorio.json`,
     )
     .action(async (paths: string[], options: ImportOptions) => {
-      const { importFiles, resolveClient, createDiskFileStore } = await core()
+      const { importFiles } = await import('../../core/import/index.js')
+      const { resolveClient } = await import('../../core/clients/index.js')
+      const { createDiskFileStore } = await import('../../core/storage/index.js')
       const db = await context.db()
       // Checked before anything is filed, on a dry run too: the preview of a cron job's command
       // says whether its e-mails could go out (docs/decisions.md, "Import --notify").
@@ -86,7 +75,7 @@ Examples:
       })
       progress?.done()
       await printReport(context, report, options, report.notified)
-      const { ConfiError } = await loadCore()
+
       if (report.files === 0) throw new ConfiError(`no files found in ${paths.join(', ')}: give PDF files or folders holding them`)
       if (report.readFiles === 0) {
         throw new ConfiError(`nothing could be read: none of the ${report.files} files is a readable PDF (see the report above)`)
@@ -96,7 +85,8 @@ Examples:
 }
 
 async function printReport(context: CliContext, report: ImportReport, options: ImportOptions, notified: number | undefined): Promise<void> {
-  const { formatTaxId, formatAmount } = await core()
+  const { formatTaxId } = await import('../../core/clients/index.js')
+  const { formatAmount } = await import('../../core/documents/index.js')
   const counts = new Map<string, number>()
   for (const row of report.rows) counts.set(row.outcome, (counts.get(row.outcome) ?? 0) + 1)
   const summary = Object.fromEntries(['added', 'duplicate', 'queued', 'unreadable', 'skipped'].map((k) => [k, counts.get(k) ?? 0]))
@@ -139,7 +129,9 @@ function registerQueue(docs: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs queue list')
     .action(async (options: { tz: string; json?: boolean }) => {
-      const { listQueue, formatTaxId, formatAmount } = await core()
+      const { listQueue } = await import('../../core/import/index.js')
+      const { formatTaxId } = await import('../../core/clients/index.js')
+      const { formatAmount } = await import('../../core/documents/index.js')
       const items = await listQueue(await context.db())
       if (options.json) return context.out.json(items.map(queueJson))
       context.out.table(
@@ -175,7 +167,9 @@ function registerQueue(docs: Command, context: CliContext): void {
         ref: string,
         options: { client: string; title?: string; category?: string; competence?: string; due?: string; notify?: boolean; json?: boolean },
       ) => {
-        const { assignQueueItem, resolveClient, formatTaxId, createDiskFileStore } = await core()
+        const { assignQueueItem } = await import('../../core/import/index.js')
+        const { resolveClient, formatTaxId } = await import('../../core/clients/index.js')
+        const { createDiskFileStore } = await import('../../core/storage/index.js')
         const db = await context.db()
         const client = await resolveClient(db, options.client)
         const notify = options.notify ? await notificationSender(context) : undefined
@@ -203,7 +197,7 @@ function registerQueue(docs: Command, context: CliContext): void {
     .argument('<item>', 'queue item number (from docs queue list)')
     .addHelpText('after', '\nExample:\n  $ confi docs queue drop 4')
     .action(async (ref: string) => {
-      const { dropQueueItem } = await core()
+      const { dropQueueItem } = await import('../../core/import/index.js')
       const item = await dropQueueItem(await context.db(), context.actor, ref)
       context.out.line(`dropped queue item ${item.id} (${item.fileName}, pages ${item.pages})`)
     })

@@ -1,9 +1,7 @@
-import { loadCore } from '../core.js'
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { ValidationError } from '../../core/errors.js'
-import { tempNameFor, unwritable } from '../../core/storage/durable-files.js'
+import { ConfiError, ValidationError } from '../../core/errors.js'
 import { InvalidArgumentError } from 'commander'
 import type { CliContext } from '../context.js'
 import { formatTime } from '../output.js'
@@ -27,7 +25,7 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs checkpoint --json')
     .action(async (options: { json?: boolean }) => {
-      const { createCheckpoint, checkpointText } = await loadCore()
+      const { createCheckpoint, checkpointText } = await import('../../core/proof/index.js')
       const checkpoint = (await createCheckpoint(await context.db(), await context.signingKeys()))!
       if (options.json) return context.out.json({ ...checkpoint, signedText: checkpointText(checkpoint) })
       context.out.line(
@@ -45,9 +43,7 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
       '\nExamples:\n  $ confi docs verify\n  $ confi docs verify --expect-head 48213:9f2c41d07a5be3e1',
     )
     .action(async (options: { json?: boolean; expectHead?: { id: number; hash: string } }) => {
-      const { verifyLogWithCheckpoints } = await loadCore()
-      const { ConfiError } = await loadCore()
-      const { loadPublicKeys } = await loadCore()
+      const { verifyLogWithCheckpoints, loadPublicKeys } = await import('../../core/proof/index.js')
       // Without the key file every checkpoint reports its key as unknown; the chain still verifies.
       const keys = loadPublicKeys(context.config().signingKeyFile) ?? []
       const db = await context.db()
@@ -81,9 +77,9 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
     .option('--json', 'print the receipt JSON (the same that the PDF carries as an attachment)')
     .addHelpText('after', '\nExamples:\n  $ confi docs receipt 7 --output comprovante-7.pdf\n  $ confi docs receipt 7 --delivery 12 --json > comprovante-7.json')
     .action(async (ref: string, options: { delivery?: number; output?: string; json?: boolean }) => {
-      const { resolveDocument } = await loadCore()
-      const { issueReceipt } = await loadCore()
-      const { renderReceiptPdf } = await import('../../core/proof/receipt-pdf.js')
+      const { resolveDocument } = await import('../../core/documents/index.js')
+      const { issueReceipt } = await import('../../core/proof/index.js')
+      const { renderReceiptPdf } = await import('../../core/proof/receipt-pdf/index.js')
       const db = await context.db()
       const keys = await context.signingKeys()
       const document = await resolveDocument(db, ref)
@@ -93,7 +89,7 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
         throw new ValidationError(`${path} already exists: choose another file with --output`)
       }
       const receipt = await issueReceipt(db, keys, context.actor, { documentId: document.id, deliveryId: options.delivery })
-      if (path) writeAtomically(path, await renderReceiptPdf(receipt))
+      if (path) await writeAtomically(path, await renderReceiptPdf(receipt))
       if (options.json) context.out.json(receipt)
       if (path) {
         context.out.note(
@@ -103,7 +99,8 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
     })
 }
 
-function writeAtomically(path: string, bytes: Uint8Array): void {
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const { tempNameFor, unwritable } = await import('../../core/storage/index.js')
   const temp = tempNameFor(path)
   try {
     writeFileSync(temp, bytes, { flag: 'wx', mode: 0o644 })

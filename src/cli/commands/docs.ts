@@ -1,13 +1,12 @@
 import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import type { Document } from '../../core/documents/documents.js'
-import type { ExportFormat } from '../../core/access-log/export/format.js'
+import { nowIso } from '../../core/time.js'
+import type { Document } from '../../core/documents/index.js'
+import type { ExportFormat } from '../../core/access-log/index.js'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { progressLine } from '../progress.js'
-import { formatAmount } from '../../core/documents/amount.js'
 import { requireValue } from '../prompts.js'
 import { integer, timeZone } from './parse.js'
 import { registerDocsImport } from './docs-import.js'
@@ -40,8 +39,9 @@ function documentJson(document: Document) {
   }
 }
 
-function fileStore(context: CliContext) {
-  return loadCore().then(({ createFileStore }) => createFileStore(context.config()))
+async function fileStore(context: CliContext) {
+  const { createFileStore } = await import('../../core/storage/index.js')
+  return createFileStore(context.config())
 }
 
 /** `confi docs ...`: documents, their delivery links and the access log. */
@@ -71,8 +71,8 @@ export function registerDocs(program: Command, context: CliContext): void {
         const clientRef = await requireValue(context, options.client, '--client', 'Client (id or CNPJ/CPF)')
         const title = await requireValue(context, options.title, '--title', 'Title')
         const category = await requireValue(context, options.category, '--category', `Category (${CATEGORY_HELP})`)
-        const { resolveClient, formatTaxId } = await loadCore()
-        const { fileDocument } = await import('../../core/mail/document-filing.js')
+        const { resolveClient, formatTaxId } = await import('../../core/clients/index.js')
+        const { fileDocument } = await import('../../core/mail/index.js')
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
         const notify = options.notify ? await notificationSender(context) : undefined
@@ -119,7 +119,8 @@ export function registerDocs(program: Command, context: CliContext): void {
         tz: string
         json?: boolean
       }) => {
-        const { listDocuments, resolveClient, formatTaxId } = await loadCore()
+        const { listDocuments, formatAmount } = await import('../../core/documents/index.js')
+        const { resolveClient, formatTaxId } = await import('../../core/clients/index.js')
         const db = await context.db()
         const clientIds = options.client ? [(await resolveClient(db, options.client)).id] : 'all'
         const page = await listDocuments(db, {
@@ -140,7 +141,7 @@ export function registerDocs(program: Command, context: CliContext): void {
               { header: 'Category', value: (d) => d.category },
               { header: 'Competence', value: (d) => d.competence },
               { header: 'Due', value: (d) => d.dueDate },
-              { header: 'Amount', value: (d) => amountText(d.amountCents) },
+              { header: 'Amount', value: (d) => (d.amountCents === null ? '' : formatAmount(d.amountCents)) },
               { header: 'Files', value: (d) => d.attachments.length },
               { header: 'Added', value: (d) => formatTime(d.createdAt, options.tz) },
             ],
@@ -159,8 +160,9 @@ export function registerDocs(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi docs show 7')
     .action(async (ref: string, options: { tz: string; json?: boolean }) => {
-      const { resolveDocument, listDeliveries, deliveryStatus, formatTaxId, deliveryToken, deliveryUrl, getFirmOptions, nowIso } =
-        await loadCore()
+      const { resolveDocument, formatAmount } = await import('../../core/documents/index.js')
+      const { listDeliveries, deliveryStatus, deliveryToken, deliveryUrl } = await import('../../core/delivery/index.js')
+      const { formatTaxId, getFirmOptions } = await import('../../core/clients/index.js')
       const db = await context.db()
       const document = await resolveDocument(db, ref)
       const deliveries = await listDeliveries(db, document.id)
@@ -180,7 +182,7 @@ export function registerDocs(program: Command, context: CliContext): void {
         ['Category', document.category],
         ['Competence', document.competence],
         ['Due', document.dueDate],
-        ['Amount', amountText(document.amountCents)],
+        ['Amount', document.amountCents === null ? '' : formatAmount(document.amountCents)],
         ['Added', `${formatTime(document.createdAt, options.tz)} by ${document.createdBy}`],
       ])
       context.out.line()
@@ -226,7 +228,7 @@ export function registerDocs(program: Command, context: CliContext): void {
     .argument('<delivery>', 'delivery id (printed by docs send and docs show)')
     .addHelpText('after', '\nExample:\n  $ confi docs revoke 12')
     .action(async (ref: string) => {
-      const { resolveDeliveryRef, revokeDelivery } = await loadCore()
+      const { resolveDeliveryRef, revokeDelivery } = await import('../../core/delivery/index.js')
       const db = await context.db()
       const delivery = await revokeDelivery(db, context.actor, (await resolveDeliveryRef(db, ref)).id)
       context.out.line(`revoked delivery ${delivery.id} of document ${delivery.documentId}`)
@@ -236,10 +238,6 @@ export function registerDocs(program: Command, context: CliContext): void {
   registerDocsImport(docs, context)
   registerDocsDelivery(docs, context)
   registerDocsProof(docs, context)
-}
-
-function amountText(cents: number | null): string {
-  return cents === null ? '' : formatAmount(cents)
 }
 
 function resolvePath(context: CliContext, path: string): string {
@@ -296,7 +294,10 @@ Examples:
       if (options.excel && options.format !== 'csv') {
         throw new UsageError('--excel shapes CSV for Excel: use it with --format csv')
       }
-      const { resolveClient, resolveDocument, resolveUser, parseTimeBound, exportAccessLog } = await loadCore()
+      const { resolveClient } = await import('../../core/clients/index.js')
+      const { resolveDocument } = await import('../../core/documents/index.js')
+      const { resolveUser } = await import('../../core/identity/index.js')
+      const { parseTimeBound, exportAccessLog } = await import('../../core/access-log/index.js')
       const open = await context.openDatabase()
       const db = open.db
       const filters = {

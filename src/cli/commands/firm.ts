@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander'
-import type { FirmOptions, FirmOptionsPatch } from '../../core/clients/firm.js'
+import type { FirmOptions, FirmOptionsPatch } from '../../core/clients/index.js'
 import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'
 import { integer } from './parse.js'
 
@@ -32,7 +31,7 @@ export function registerFirm(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi firm show --json')
     .action(async (options: { json?: boolean }) => {
-      const { getFirmOptions } = await loadCore()
+      const { getFirmOptions } = await import('../../core/clients/index.js')
       const current = await getFirmOptions(await context.db())
       if (options.json) context.out.json(current)
       else printFirm(context, current)
@@ -97,7 +96,7 @@ export function registerFirm(program: Command, context: CliContext): void {
           "firm set: give at least one option to change, e.g. --base-url URL (see 'confi firm set --help')",
         )
       }
-      const { setFirmOptions } = await loadCore()
+      const { setFirmOptions } = await import('../../core/clients/index.js')
       const updated = await setFirmOptions(await context.db(), context.actor, patch)
       if (options.json) context.out.json(updated)
       else printFirm(context, updated)

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
+import { ensurePrivateDir } from '../../core/file-modes.js'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 
 /** `confi init`: creates or upgrades the database, the secret key file and the firm options. */
 export function registerInit(program: Command, context: CliContext): void {
@@ -22,17 +22,17 @@ Example:
   $ confi init --firm-name "Contabilidade Exemplo" --base-url http://localhost:3000`,
     )
     .action(async (options: { firmName?: string; baseUrl?: string }) => {
-      const { initFirm, normaliseBaseUrl } = await loadCore()
+      const { initFirm, normaliseBaseUrl } = await import('../../core/clients/index.js')
       // Check the input before anything is created: a refused init leaves no file behind.
       if (options.baseUrl !== undefined) normaliseBaseUrl(options.baseUrl)
       const { secretFile } = context.config()
       const keyExisted = existsSync(secretFile)
-      const { ensurePrivateDir } = await loadCore()
+
       ensurePrivateDir(context.config().dataDir)
       const { db, created, version, location } = await context.initDatabase()
       context.secretKey({ create: true })
       const signing = await context.signingKeys({ create: true })
-      const { syncTree } = await loadCore()
+      const { syncTree } = await import('../../core/access-log/index.js')
       await syncTree(db)
       const firm = await initFirm(db, { ...options, actor: context.actor })
       const out = context.out

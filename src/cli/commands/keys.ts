@@ -1,4 +1,3 @@
-import { loadCore } from '../core.js'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { formatTime } from '../output.js'
@@ -32,7 +31,7 @@ export function registerKeys(program: Command, context: CliContext): void {
     .addHelpText('after', '\nExample:\n  $ confi keys rotate')
     .action(async (options: { json?: boolean }) => {
       await context.signingKeys()
-      const { rotateSigningKeys } = await loadCore()
+      const { rotateSigningKeys } = await import('../../core/proof/index.js')
       const signing = rotateSigningKeys(context.config().signingKeyFile)
       if (options.json) return context.out.json({ current: signing.current.id, keys: [...signing.all].reverse() })
       context.out.line(`new signing key ${signing.current.id}: ${signing.current.publicKey}`)

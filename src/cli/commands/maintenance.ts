@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 
 /** `confi maintenance prune`: removes expired sessions, links, half logins and throttle rows. */
 export function registerMaintenance(program: Command, context: CliContext): void {
@@ -18,7 +17,7 @@ Example (cron, every night at 3:00):
   0 3 * * *  confi maintenance prune`,
     )
     .action(async (options: { json?: boolean }) => {
-      const { pruneExpired, prunedTotal } = await loadCore()
+      const { pruneExpired, prunedTotal } = await import('../../core/ops/index.js')
       const result = await pruneExpired(await context.db())
       if (options.json) return context.out.json(result)
       context.out.line(

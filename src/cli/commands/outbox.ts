@@ -1,12 +1,12 @@
-import { loadCore } from '../core.js'
 import { Option, type Command } from 'commander'
+import { ValidationError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { integer, timeZone } from './parse.js'
 
 /** The mail transport of CONFI_SMTP_URL, or a one-line refusal saying how to configure it. */
 export async function smtpTransport(context: CliContext) {
-  const { smtpSettingsFromEnv, requireSmtp, createSmtpTransport } = await loadCore()
+  const { smtpSettingsFromEnv, requireSmtp, createSmtpTransport } = await import('../../core/mail/index.js')
   return createSmtpTransport(requireSmtp(smtpSettingsFromEnv(context.deps.env)))
 }
 
@@ -20,7 +20,7 @@ export function registerOutbox(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample (cron, every 5 minutes):\n  */5 * * * * confi outbox run')
     .action(async (options: { json?: boolean }) => {
-      const { runOutbox } = await loadCore()
+      const { runOutbox } = await import('../../core/mail/index.js')
       const db = await context.db()
       const transport = await smtpTransport(context)
       try {
@@ -42,7 +42,7 @@ export function registerOutbox(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi outbox list --status failed')
     .action(async (options: { status?: 'queued' | 'sent' | 'failed'; doc?: number; limit: number; tz: string; json?: boolean }) => {
-      const { listOutbox } = await loadCore()
+      const { listOutbox } = await import('../../core/mail/index.js')
       const entries = await listOutbox(await context.db(), {
         status: options.status,
         documentId: options.doc,
@@ -71,8 +71,7 @@ export function registerOutbox(program: Command, context: CliContext): void {
     .argument('<id>', 'outbox id (from confi outbox list)')
     .addHelpText('after', '\nExample:\n  $ confi outbox retry 12 && confi outbox run')
     .action(async (ref: string) => {
-      const { retryOutbox } = await loadCore()
-      const { ValidationError } = await loadCore()
+      const { retryOutbox } = await import('../../core/mail/index.js')
       if (!/^\d{1,15}$/.test(ref)) throw new ValidationError(`'${ref}' is not an outbox id: see 'confi outbox list'`)
       const entry = await retryOutbox(await context.db(), context.actor, Number(ref))
       context.out.line(`queued message ${entry.id} to ${entry.recipient} again; 'confi outbox run' sends it`)

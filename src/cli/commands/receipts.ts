@@ -1,9 +1,9 @@
-import { loadCore } from '../core.js'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import { ConfiError, ValidationError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
-import type { PublicKeyInfo } from '../../core/proof/keys.js'
+import type { PublicKeyInfo } from '../../core/proof/index.js'
 
 const collect = (value: string, previous: string[]) => [...previous, value]
 
@@ -27,9 +27,13 @@ Example:
   $ confi receipts verify comprovante-7.pdf --public-key 3n1Qb2sX0v9mJq8w7YH4tR6eLkA5cZ2uVfP0gN1iOyE=`,
     )
     .action(async (file: string, options: { publicKey: string[]; json?: boolean }) => {
-      const { ConfiError, ValidationError } = await loadCore()
-      const { keyIdOf, loadPublicKeys, publicKeyFromBase64 } = await loadCore()
-      const { parseReceipt, verifyReceipt } = await loadCore()
+      const {
+        keyIdOf,
+        loadPublicKeys,
+        publicKeyFromBase64,
+        parseReceipt,
+        verifyReceipt,
+      } = await import('../../core/proof/index.js')
       const trusted: PublicKeyInfo[] = options.publicKey.map((key) => {
         publicKeyFromBase64(key)
         return { id: keyIdOf(Buffer.from(key, 'base64')), publicKey: key, createdAt: '', retiredAt: null }
@@ -50,7 +54,7 @@ Example:
       }
       let text = bytes.toString('utf8')
       if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') {
-        const { extractReceiptJson } = await import('../../core/proof/receipt-pdf.js')
+        const { extractReceiptJson } = await import('../../core/proof/receipt-pdf/index.js')
         text = await extractReceiptJson(bytes)
       }
       const receipt = parseReceipt(text)

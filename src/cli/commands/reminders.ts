@@ -1,4 +1,3 @@
-import { loadCore } from '../core.js'
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 
@@ -22,8 +21,7 @@ Example (cron, 7:00 every day):
   0 7 * * * confi reminders run && confi outbox run`,
     )
     .action(async (options: { dryRun?: boolean; json?: boolean }) => {
-      const { runReminders } = await loadCore()
-      const { smtpSettingsFromEnv } = await loadCore()
+      const { runReminders, smtpSettingsFromEnv } = await import('../../core/mail/index.js')
       const db = await context.db()
       const result = await runReminders(db, context.secretKey(), context.actor, {
         dryRun: options.dryRun,

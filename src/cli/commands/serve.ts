@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
+import { redactTokens } from '../../core/tokens.js'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 import { UsageError } from '../errors.js'
 
 /** Parses --port: a whole number from 0 to 65535. */
@@ -16,12 +16,13 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool, createFileStore, pruneExpired, prunedTotal }, { redactTokens }, { startAccessLogWriter }] =
+  const [{ startPortal }, { createPasswordPool }, { createFileStore }, { pruneExpired, prunedTotal }, { startAccessLogWriter }] =
     await Promise.all([
       import('../../portal/server.js'),
-      loadCore(),
-      import('../../core/tokens.js'),
-      import('../../core/access-log/commit/commit-thread.js'),
+      import('../../core/identity/index.js'),
+      import('../../core/storage/index.js'),
+      import('../../core/ops/index.js'),
+      import('../../core/access-log/index.js'),
     ])
   const db = await context.db()
   const config = context.config()
@@ -95,7 +96,7 @@ function startCheckpoints(
   const tick = () => {
     running = running.then(async () => {
       try {
-        const { createCheckpoint } = await loadCore()
+        const { createCheckpoint } = await import('../../core/proof/index.js')
         await createCheckpoint(db, await context.signingKeys(), { onlyIfGrown: true })
       } catch (error) {
         logError('cannot write the access-log checkpoint', error)
@@ -129,13 +130,13 @@ function startHourlyPrune(prune: () => Promise<string>, write: (line: string) =>
 
 /** Sends the outbox continuously while the portal runs, when CONFI_SMTP_URL is set. */
 async function startMailSender(context: CliContext) {
-  const { smtpSettingsFromEnv, createSmtpTransport } = await loadCore()
+  const { smtpSettingsFromEnv, createSmtpTransport } = await import('../../core/mail/index.js')
   const settings = smtpSettingsFromEnv(context.deps.env)
   if (!settings) {
     context.deps.stdout.write('confi: e-mail is not configured (CONFI_SMTP_URL): queued e-mails wait\n')
     return null
   }
-  const { startSender } = await loadCore()
+  const { startSender } = await import('../../core/mail/index.js')
   const stderr = context.deps.stderr
   context.deps.stdout.write(`confi: sending e-mail through ${settings.label}\n`)
   return startSender(await context.db(), createSmtpTransport(settings), {

@@ -1,8 +1,7 @@
 import { Argument, Option, type Command } from 'commander'
-import type { Db } from '../../core/db/database.js'
-import type { ClientUser, UserRole, UserStatus } from '../../core/identity/users.js'
+import type { Db } from '../../core/db/index.js'
+import type { ClientUser, UserRole, UserStatus } from '../../core/identity/index.js'
 import type { CliContext } from '../context.js'
-import { loadCore } from '../core.js'
 import { DEFAULT_TIME_ZONE, formatTime } from '../output.js'
 import { promptNewPassword, readPasswordFromStdin, requireValue } from '../prompts.js'
 import { timeZone } from './parse.js'
@@ -26,7 +25,7 @@ function userJson(user: ClientUser) {
 }
 
 async function resolveAll(db: Db, refs: readonly string[]): Promise<ClientUser[]> {
-  const { resolveUser } = await loadCore()
+  const { resolveUser } = await import('../../core/identity/index.js')
   const users: ClientUser[] = []
   for (const ref of refs) users.push(await resolveUser(db, ref))
   return users
@@ -61,7 +60,8 @@ export function registerUsers(program: Command, context: CliContext): void {
     )
     .action(
       async (options: { client?: string; status?: UserStatus; tz: string; json?: boolean }) => {
-        const { listUsers, resolveClient, listClientsByIds, formatTaxId, twoFactorUserIds } = await loadCore()
+        const { listUsers, twoFactorUserIds } = await import('../../core/identity/index.js')
+        const { resolveClient, listClientsByIds, formatTaxId } = await import('../../core/clients/index.js')
         const db = await context.db()
         const clientId =
           options.client === undefined ? undefined : (await resolveClient(db, options.client)).id
@@ -135,7 +135,8 @@ Examples:
         )
         const username = await requireValue(context, options.username, '--username', 'Username')
         const name = await requireValue(context, options.name, '--name', 'Name')
-        const { resolveClient, addUser, addUserWithResetLink, validateUsername, validatePassword } = await loadCore()
+        const { resolveClient } = await import('../../core/clients/index.js')
+        const { addUser, addUserWithResetLink, validateUsername, validatePassword } = await import('../../core/identity/index.js')
         const db = await context.db()
         const client = await resolveClient(db, clientRef)
         validateUsername(username)
@@ -177,7 +178,7 @@ Examples:
     .argument('<users...>', 'user ids or usernames')
     .addHelpText('after', '\nExample:\n  $ confi users activate bruno carla')
     .action(async (refs: string[]) => {
-      const { activateUsers } = await loadCore()
+      const { activateUsers } = await import('../../core/identity/index.js')
       const db = await context.db()
       const found = await resolveAll(db, refs)
       const activated = await activateUsers(
@@ -194,7 +195,7 @@ Examples:
     .argument('<user>', 'user id or username')
     .addHelpText('after', '\nExample:\n  $ confi users disable bruno')
     .action(async (ref: string) => {
-      const { resolveUser, disableUser } = await loadCore()
+      const { resolveUser, disableUser } = await import('../../core/identity/index.js')
       const db = await context.db()
       const user = await disableUser(db, context.actor, (await resolveUser(db, ref)).id)
       context.out.line(`disabled ${describeUser(user)}`)
@@ -206,7 +207,7 @@ Examples:
     .argument('<user>', 'user id or username')
     .addHelpText('after', '\nExample:\n  $ confi users enable bruno')
     .action(async (ref: string) => {
-      const { resolveUser, enableUser } = await loadCore()
+      const { resolveUser, enableUser } = await import('../../core/identity/index.js')
       const db = await context.db()
       const user = await enableUser(db, context.actor, (await resolveUser(db, ref)).id)
       context.out.line(`enabled ${describeUser(user)}`)
@@ -219,7 +220,7 @@ Examples:
     .addArgument(new Argument('<role>', 'admin or collaborator').choices(['admin', 'collaborator']))
     .addHelpText('after', '\nExample:\n  $ confi users role bruno admin')
     .action(async (ref: string, role: UserRole) => {
-      const { resolveUser, setUserRole } = await loadCore()
+      const { resolveUser, setUserRole } = await import('../../core/identity/index.js')
       const db = await context.db()
       const user = await setUserRole(db, context.actor, (await resolveUser(db, ref)).id, role)
       context.out.line(`${user.username} is now ${user.role}`)
@@ -241,7 +242,7 @@ Examples:
       '\nExamples:\n  $ confi users reset-password bruno\n  $ printf %s "$PW" | confi users reset-password bruno --password-stdin',
     )
     .action(async (ref: string, options: { passwordStdin?: boolean; json?: boolean }) => {
-      const { resolveUser, setPassword, createPasswordReset } = await loadCore()
+      const { resolveUser, setPassword, createPasswordReset } = await import('../../core/identity/index.js')
       const db = await context.db()
       const user = await resolveUser(db, ref)
       if (options.passwordStdin) {
@@ -276,7 +277,7 @@ Example:
   $ confi users reset-2fa bruno`,
     )
     .action(async (ref: string, options: { json?: boolean }) => {
-      const { resolveUser, resetTwoFactor } = await loadCore()
+      const { resolveUser, resetTwoFactor } = await import('../../core/identity/index.js')
       const db = await context.db()
       const user = await resetTwoFactor(db, context.actor, (await resolveUser(db, ref)).id)
       if (options.json) return context.out.json({ userId: user.id, username: user.username, twoFactor: false, sessionsEnded: true })

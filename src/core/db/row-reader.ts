@@ -1,5 +1,4 @@
 import type { DatabaseTarget, RowReader } from './handle.js'
-import { postgresRowReader } from './postgres/postgres-row-reader.js'
 import { sqliteRowReader } from './sqlite/sqlite-row-reader.js'
 
 // Bulk reads as arrays of column values, on a read-only connection of its own: for the
@@ -11,5 +10,9 @@ export type { RowReader } from './handle.js'
 
 /** A row reader on the database named by `target`. */
 export async function openRowReader(target: DatabaseTarget): Promise<RowReader> {
-  return target.kind === 'sqlite' ? sqliteRowReader(target.path) : postgresRowReader(target.url)
+  if (target.kind === 'sqlite') return sqliteRowReader(target.path)
+  // The PostgreSQL driver loads only on PostgreSQL, as in database.ts: the db face serves every
+  // command, and most never read rows in bulk.
+  const { postgresRowReader } = await import('./postgres/postgres-row-reader.js')
+  return postgresRowReader(target.url)
 }

@@ -13,9 +13,9 @@ import {
   type PDFFont,
   type PDFPage,
 } from 'pdf-lib'
-import { formatTaxId } from '../clients/tax-id.js'
-import { ValidationError } from '../errors.js'
-import type { Receipt } from './receipts.js'
+import { formatTaxId } from '../../clients/tax-id.js'
+import { ValidationError } from '../../errors.js'
+import type { Receipt } from '../receipts.js'
 
 // The receipt as a PDF in pt-BR for people, with the receipt's JSON attached for machines
 // (docs/receipts.md). Standard PDF fonts only: no font file to ship.
