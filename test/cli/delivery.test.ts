@@ -60,7 +60,9 @@ describe('confi delivery loop', () => {
   it('queues, sends, lists, retries; prints WhatsApp links; shows pending and status', { timeout: 300_000 }, async () => {
     await setFirm()
     await makeUser(t.db, { clientId, email: 'ana@padaria.com.br', role: 'admin', active: true })
-    const id = await addDoc(undefined, ['--notify'])
+    // One due date for the whole test: a run that crosses midnight in São Paulo keeps it.
+    const due = addDays(localDate(), 1)
+    const id = await addDoc(due, ['--notify'])
     const send = await withSmtp(['docs', 'send', String(id), '--channel', 'email', '--to', 'financeiro@padaria.com.br'])
     expect(send.code, send.stderr).toBe(0)
     expect(send.stdout).toMatch(/^queued e-mail 3 to financeiro@padaria.com.br with http:\/\/localhost:3000\/d\/\S+\n$/)
@@ -77,7 +79,7 @@ describe('confi delivery loop', () => {
     const again = await confi(['outbox', 'retry', '3'])
     expect([again.code, again.stderr]).toEqual([1, expect.stringMatching(/^confi: message 3 was accepted by the mail server at .*; it is never sent twice\n$/)])
     expect(smtp.messages).toHaveLength(3)
-    expect(smtp.messages.map((m) => m.subject)).toContain(`DAS 11/2026 – Padaria Pão Quente Ltda (vencimento ${addDays(localDate(), 1).split('-').reverse().join('/')})`)
+    expect(smtp.messages.map((m) => m.subject)).toContain(`DAS 11/2026 – Padaria Pão Quente Ltda (vencimento ${due.split('-').reverse().join('/')})`)
 
     const wa = await confi(['docs', 'send', String(id), '--channel', 'whatsapp', '--to', '(11) 98765-4321'])
     expect(wa.code, wa.stderr).toBe(0)
