@@ -10,8 +10,9 @@ export type Parse<T> = (text: string) => T | null
 const FIELD_NUMBER = '(?:(?:CAMPO\\s*)?\\d{1,2}\\s*[-.)–]?\\s*)?'
 // How far below a label its value may be drawn (points, or lines of plain text).
 const BELOW_REACH = 40
-// A label's own continuation: "NOME/TELEFONE", "NOME OU RAZAO SOCIAL/FONE/ENDERECO".
-const CONTINUATION = /^(?:\s*\/\s*[A-Z]+)+/
+// A label's own continuation: "NOME/TELEFONE", "NOME OU RAZAO SOCIAL/FONE/ENDERECO", or a note
+// in brackets, "VENCIMENTO (USO EXCLUSIVO DO INSS)".
+const CONTINUATION = /^(?:\s*\/\s*[A-Z]+|\s*\([^)]*\))+/
 
 function labelRegExp(label: string): RegExp {
   return new RegExp(`^${FIELD_NUMBER}${labelPattern(label)}(?![A-Z0-9])`)
