@@ -55,7 +55,7 @@ async function writeGuides(dir) {
     const lines = [
       'Documento de Arrecadação do Simples Nacional',
       `CNPJ ${id}`,
-      'Razão Social EMPRESA DE TESTE LTDA',
+      `Razão Social Empresa ${id}`,
       `Período de Apuração ${month}/2026`,
       `Data de Vencimento 20/${month}/2026`,
       `Valor Total do Documento R$ ${1000 + i},${String(i % 100).padStart(2, '0')}`,

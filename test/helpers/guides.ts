@@ -15,12 +15,13 @@ export interface GuidePage {
   blank?: boolean
 }
 
-export function das(cnpj: string, options: { competence?: string; due?: string; amount?: string } = {}): GuidePage {
+export function das(cnpj: string, options: { competence?: string; due?: string; amount?: string; name?: string } = {}): GuidePage {
   return {
     heading: ['Documento de Arrecadação', 'do Simples Nacional'],
     boxes: [
       ['CNPJ', cnpj],
-      ['Razão Social', 'EMPRESA DE TESTE LTDA'],
+      // The name is checked against the client's (docs/rules.md#import-of-guides): only when given.
+      ...(options.name ? [['Razão Social', options.name] as [string, string]] : []),
       ['Período de Apuração', options.competence ?? 'Outubro/2026'],
       ['Data de Vencimento', options.due ?? '20/11/2026'],
       ['Número do Documento', '07.20.26305.1234567-8'],

@@ -12,7 +12,9 @@ import type { MailReadyFirm } from '../mail/document-mail.js'
 import type { FileStore } from '../storage/file-store.js'
 import { formatTaxId } from '../clients/tax-id.js'
 import { groupPages, pageLabel, type PageGroup } from './pages.js'
-import { MAX_PDF_BYTES, readPdfText } from './pdf-text.js'
+import { sameCompany } from './company-name.js'
+import { DEFAULT_READ_LIMITS, type ReadLimits } from './limits.js'
+import { MAX_PDF_BYTES, readPdfPages } from './pdf-text.js'
 import { clientHasFile, enqueue } from './queue.js'
 import { recognisePage, type Recognised } from './recognise.js'
 import { extractPages } from './split.js'
@@ -48,6 +50,8 @@ export interface ImportOptions {
   onProgress?: (progress: { filesDone: number; filesTotal: number; pagesDone: number }) => void
   /** Queue each new document's notification e-mails with it (core/mail's `fileDocument`). */
   notify?: MailReadyFirm
+  /** What one file may cost to read; over it, the file is queued whole (./limits.ts). */
+  limits?: Partial<ReadLimits>
 }
 
 export interface ImportReport {
@@ -174,10 +178,15 @@ async function importOne(run: Run, path: string): Promise<{ rows: ImportRow[]; p
   const source = await readSource(path)
   if ('reason' in source) return { rows: [emptyRow(path, 'unreadable', source.reason)], pages: 0 }
   const sourceSha256 = createHash('sha256').update(source.bytes).digest('hex')
-  const text = await readPdfText(source.bytes)
-  if (!text.ok) return { rows: [await unreadable(run, path, source.bytes, sourceSha256, text.reason)], pages: 0 }
+  const text = await readPdfPages(source.bytes, { ...DEFAULT_READ_LIMITS, ...run.options.limits })
+  if (!text.ok) {
+    const reason = text.overLimit ? `over a limit: ${text.reason}` : text.reason
+    const row = await unreadable(run, path, source.bytes, sourceSha256, reason)
+    // Too costly to read is not damaged: the file waits in the queue for a person.
+    return { rows: [text.overLimit ? { ...row, outcome: 'queued' } : row], pages: 0 }
+  }
   if (text.pages.length === 0) return { rows: [await unreadable(run, path, source.bytes, sourceSha256, 'the PDF has no pages')], pages: 0 }
-  const recognised = text.pages.map(recognisePage)
+  const recognised = text.pages.map((page) => recognisePage(page))
   const groups: PageGroup[] = forced
     ? [{ pages: recognised.map((_, i) => i + 1), recognised: groupPages(recognised)[0].recognised }]
     : groupPages(recognised)
@@ -197,7 +206,7 @@ async function unreadable(run: Run, path: string, bytes: Uint8Array, sourceSha25
     sourcePath: path,
     sourceSha256,
     pages: 'all',
-    reason: `unreadable: ${reason}`,
+    reason: reason.startsWith('over a limit') ? reason : `unreadable: ${reason}`,
     recognised: {},
     bytes,
   })
@@ -228,7 +237,14 @@ async function matchClient(db: Db, seen: Recognised): Promise<Client | string> {
     return `several tax ids, none labelled as the taxpayer's: ${seen.taxIdCandidates.map(formatTaxId).join(', ')}`
   }
   if (!seen.taxId) return 'no CNPJ or CPF found'
-  return (await clientByTaxId(db, seen.taxId)) ?? `no client with tax id ${formatTaxId(seen.taxId)}`
+  if (seen.type === 'other') return 'unrecognised: nothing on the page says which guide it is (DAS, DARF, GPS, FGTS Digital, holerite, folha)'
+  const client = await clientByTaxId(db, seen.taxId)
+  if (!client) return `no client with tax id ${formatTaxId(seen.taxId)}`
+  // The CNPJ alone could be a typo or another company's guide printed with it.
+  if (seen.companyName !== null && !sameCompany(seen.companyName, client.name)) {
+    return `the company name on the page, "${seen.companyName}", is not the client's with tax id ${formatTaxId(client.taxId)} (${client.name})`
+  }
+  return client
 }
 
 // The name clients see: the source's name for a whole file, "-p2" added for a cut-out part.

@@ -4,18 +4,16 @@
  *
  * This module turns the bytes of a PDF into the text of each page, or into the reason it cannot.
  */
+import { layoutItems, layoutText, type Layout, type TextItem } from './layout.js'
+import { DEFAULT_READ_LIMITS, formatBytes, measureDecodedBytes, type ReadLimits } from './limits.js'
 
 /** Files above this are not read (a month's guide is well under 1 MB). */
 export const MAX_PDF_BYTES = 20 * 1024 * 1024
 
-export type PdfText = { ok: true; pages: string[] } | { ok: false; reason: string }
+export type PdfText = { ok: true; pages: string[] } | { ok: false; reason: string; overLimit?: boolean }
 
-interface TextItem {
-  str: string
-  transform: number[]
-  width?: number
-  height?: number
-}
+/** Each page's text and layout, or why the file cannot be read (`overLimit`: one of ./limits.ts's). */
+export type PdfPages = { ok: true; pages: { text: string; layout: Layout }[] } | { ok: false; reason: string; overLimit?: boolean }
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs')
 let pdfjs: Promise<PdfJs> | undefined
@@ -48,15 +46,26 @@ let reading: Promise<unknown> = Promise.resolve()
  * The text of every page, each page's pieces put back in reading order (top to bottom, left to
  * right) with one line per row; a page without text (a scanned image) is ''.
  */
-export function readPdfText(bytes: Uint8Array): Promise<PdfText> {
-  const next = reading.then(() => readNow(bytes))
+export async function readPdfText(bytes: Uint8Array, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<PdfText> {
+  const read = await readPdfPages(bytes, limits)
+  return read.ok ? { ok: true, pages: read.pages.map((p) => p.text) } : read
+}
+
+/** Each page's text and layout (./layout.ts), within `limits`. */
+export function readPdfPages(bytes: Uint8Array, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<PdfPages> {
+  const next = reading.then(() => readNow(bytes, limits))
   reading = next.catch(() => undefined)
   return next
 }
 
-async function readNow(bytes: Uint8Array): Promise<PdfText> {
+class OverLimit extends Error {}
+
+async function readNow(bytes: Uint8Array, limits: ReadLimits): Promise<PdfPages> {
   const problem = precheckPdf(bytes)
   if (problem) return { ok: false, reason: problem }
+  if (measureDecodedBytes(bytes, limits.maxDecodedBytes) === null) {
+    return { ok: false, overLimit: true, reason: `its content decodes to more than ${formatBytes(limits.maxDecodedBytes)}, the limit per file` }
+  }
   const { getDocument } = await loadPdfJs()
   // pdf.js takes ownership of (and detaches) the buffer it is given: pass a copy.
   const task = getDocument({
@@ -67,19 +76,33 @@ async function readNow(bytes: Uint8Array): Promise<PdfText> {
     stopAtErrors: true,
     verbosity: 0,
   })
-  try {
+  let timer: NodeJS.Timeout | undefined
+  // pdf.js parses in slices of a few milliseconds, so the timer fires while a page is being read;
+  // destroying the task then stops it.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OverLimit(`reading it took longer than ${limits.maxMilliseconds / 1000} s, the limit per file`)), limits.maxMilliseconds)
+  })
+  const work = (async () => {
     const pdf = await task.promise
-    const pages: string[] = []
+    if (pdf.numPages > limits.maxPages) throw new OverLimit(`it has ${pdf.numPages} pages, over the limit of ${limits.maxPages} per file`)
+    const pages: { text: string; layout: Layout }[] = []
     for (let n = 1; n <= pdf.numPages; n++) {
       const page = await pdf.getPage(n)
       const content = await page.getTextContent()
-      pages.push(layoutText(content.items as TextItem[]))
+      const layout = layoutItems(content.items as TextItem[])
+      pages.push({ text: layoutText(layout), layout })
       page.cleanup()
     }
-    return { ok: true, pages }
+    return pages
+  })()
+  work.catch(() => undefined)
+  try {
+    return { ok: true, pages: await Promise.race([work, timeout]) }
   } catch (error) {
+    if (error instanceof OverLimit) return { ok: false, overLimit: true, reason: error.message }
     return { ok: false, reason: describePdfError(error) }
   } finally {
+    clearTimeout(timer)
     await task.destroy()
   }
 }
@@ -90,41 +113,4 @@ function describePdfError(error: unknown): string {
   if (name === 'InvalidPDFException') return 'damaged or truncated PDF'
   const message = error instanceof Error ? error.message : String(error)
   return `damaged PDF (${message.slice(0, 120)})`
-}
-
-// Rows are pieces whose baselines are within a third of a typical font size.
-const ROW_TOLERANCE = 3
-
-/** Puts the pieces of a page back into lines: real guides draw each field as several pieces. */
-export function layoutText(items: readonly TextItem[]): string {
-  const pieces = items
-    .filter((item) => typeof item.str === 'string' && item.str.trim() !== '')
-    .map((item) => ({
-      text: item.str,
-      x: item.transform[4],
-      y: item.transform[5],
-      width: item.width ?? 0,
-      height: item.height || Math.abs(item.transform[3]) || 10,
-    }))
-    .sort((a, b) => b.y - a.y || a.x - b.x)
-  const rows: { y: number; pieces: typeof pieces }[] = []
-  for (const piece of pieces) {
-    const row = rows.at(-1)
-    if (row && Math.abs(row.y - piece.y) <= ROW_TOLERANCE) row.pieces.push(piece)
-    else rows.push({ y: piece.y, pieces: [piece] })
-  }
-  return rows.map((row) => joinRow(row.pieces.sort((a, b) => a.x - b.x))).join('\n')
-}
-
-// Pieces that touch are one word cut in pieces ("11.2" "22.333"); a gap wider than a fifth of
-// the font size is a space between words or fields.
-function joinRow(pieces: readonly { text: string; x: number; width: number; height: number }[]): string {
-  let line = ''
-  let end = -Infinity
-  for (const piece of pieces) {
-    const gap = piece.x - end
-    line += line === '' ? piece.text.trim() : `${gap > piece.height / 5 ? ' ' : ''}${piece.text.trim()}`
-    end = piece.x + piece.width
-  }
-  return line
 }

@@ -1,9 +1,10 @@
 // What a guide's text says: its type (hence category and title), taxpayer, competência, due
 // date and total. Pure functions, so every layout rule is unit-tested without a database.
 import type { Category } from '../categories.js'
+import { recogniseCompanyName } from './company-name.js'
 import { recogniseAmount, recogniseCompetence, recogniseDueDate } from './fields.js'
+import { layoutLines, type Layout } from './layout.js'
 import { recogniseTaxId, type TaxIdFinding } from './tax-ids.js'
-import { foldText } from './text.js'
 
 export type GuideType = 'das' | 'darf-dctfweb' | 'darf' | 'fgts' | 'gps' | 'holerite' | 'folha' | 'other'
 
@@ -11,25 +12,56 @@ interface TypeRule {
   type: GuideType
   name: string
   category: Category
-  pattern: RegExp
+  /** The guide's own title, anywhere on the page. */
+  title: RegExp
+  /** Its acronym, which counts only where it stands as a title (see ACRONYM_AS_TITLE). */
+  acronym?: string
 }
 
-// Most specific first: a DCTFWeb DARF also says DARF, a DAS says "Documento de Arrecadação".
 const TYPE_RULES: readonly TypeRule[] = [
-  { type: 'fgts', name: 'FGTS Digital', category: 'pessoal', pattern: /FGTS\s?DIGITAL|GUIA DO FGTS|\bGFD\b/ },
-  { type: 'darf-dctfweb', name: 'DARF DCTFWeb', category: 'pessoal', pattern: /DCTF\s?WEB/ },
-  { type: 'das', name: 'DAS', category: 'fiscal', pattern: /ARRECADACAO DO SIMPLES NACIONAL|\bDAS\b|\bPGDAS/ },
-  { type: 'gps', name: 'GPS', category: 'pessoal', pattern: /GUIA DA PREVIDENCIA SOCIAL|\bGPS\b/ },
-  { type: 'darf', name: 'DARF', category: 'fiscal', pattern: /ARRECADACAO DE RECEITAS FEDERAIS|\bDARF\b/ },
-  { type: 'holerite', name: 'Holerite', category: 'pessoal', pattern: /RECIBO DE PAGAMENTO|HOLERITE|CONTRA\s?CHEQUE|DEMONSTRATIVO DE PAGAMENTO/ },
-  { type: 'folha', name: 'Folha de pagamento', category: 'pessoal', pattern: /FOLHA DE PAGAMENTO|RESUMO DA FOLHA/ },
+  { type: 'fgts', name: 'FGTS Digital', category: 'pessoal', title: /FGTS\s?DIGITAL|GUIA DO FGTS/, acronym: 'GFD' },
+  { type: 'das', name: 'DAS', category: 'fiscal', title: /ARRECADACAO DO SIMPLES NACIONAL|\bPGDAS/, acronym: 'DAS' },
+  { type: 'gps', name: 'GPS', category: 'pessoal', title: /GUIA DA PREVIDENCIA SOCIAL/, acronym: 'GPS' },
+  { type: 'darf', name: 'DARF', category: 'fiscal', title: /ARRECADACAO DE RECEITAS FEDERAIS/, acronym: 'DARF' },
+  { type: 'holerite', name: 'Holerite', category: 'pessoal', title: /RECIBO DE PAGAMENTO|HOLERITE|CONTRA\s?CHEQUE|DEMONSTRATIVO DE PAGAMENTO/ },
+  { type: 'folha', name: 'Folha de pagamento', category: 'pessoal', title: /FOLHA DE PAGAMENTO|RESUMO DA FOLHA/ },
 ]
+const DCTFWEB: TypeRule = { type: 'darf-dctfweb', name: 'DARF DCTFWeb', category: 'pessoal', title: /DCTF\s?WEB/ }
+const OTHER: TypeRule = { type: 'other', name: 'Documento', category: 'outros', title: /$^/ }
+const RULES = [...TYPE_RULES, DCTFWEB, OTHER]
 
-const OTHER: TypeRule = { type: 'other', name: 'Documento', category: 'outros', pattern: /$^/ }
+// An acronym is a title when it stands alone in its cell, or beside a dash, a bar or a bracket
+// ("DAS - Documento…", "… - GFD", "(GPS)"); "Rua das Flores" or "GPS Transportes Ltda" is not.
+const ACRONYM_AS_TITLE = (acronym: string) =>
+  new RegExp(`(?:^|[-–(|:/]\\s*)${acronym}(?:\\s+(?:MEI|COMUM|NUMERADO|AVULSO))?(?:\\s*[-–)|:/(]|$)`)
 
-/** The type of a guide from its folded text. */
-export function recogniseType(folded: string): TypeRule {
-  return TYPE_RULES.find((rule) => rule.pattern.test(folded)) ?? OTHER
+/**
+ * The type of a guide from its own title and markers: whichever comes first on the page (the
+ * heading), so a name elsewhere in the text, an address or an instruction, does not decide it.
+ */
+export function recogniseType(layout: Layout): TypeRule {
+  const cells = layout.flat()
+  const folded = cells.map((c) => c.folded).join(' ')
+  let best: { rule: TypeRule; at: number } | null = null
+  const consider = (rule: TypeRule, at: number) => {
+    if (best === null || at < best.at) best = { rule, at }
+  }
+  for (const rule of TYPE_RULES) {
+    const title = rule.title.exec(folded)
+    if (title) consider(rule, title.index)
+    if (!rule.acronym) continue
+    const pattern = ACRONYM_AS_TITLE(rule.acronym)
+    let offset = 0
+    for (const cell of cells) {
+      const match = pattern.exec(cell.folded)
+      if (match) consider(rule, offset + match.index)
+      offset += cell.folded.length + 1
+    }
+  }
+  const found = (best as { rule: TypeRule } | null)?.rule ?? OTHER
+  // A DCTFWeb DARF says DARF too; DCTFWeb alone is still one.
+  if ((found.type === 'darf' || found.type === 'other') && DCTFWEB.title.test(folded)) return DCTFWEB
+  return found
 }
 
 /** Everything recognised on one page (or one guide, once its pages are merged). */
@@ -41,6 +73,8 @@ export interface Recognised {
   taxId: string | null
   taxIdCandidates: string[]
   taxIdProblem: TaxIdFinding['problem']
+  /** The taxpayer's name as printed, folded; null when the page prints none under a label. */
+  companyName: string | null
   /** YYYY-MM */
   competence: string | null
   /** YYYY-MM-DD */
@@ -52,16 +86,17 @@ export interface Recognised {
 
 /** The title people see: the type's name and the competência as MM/YYYY. */
 export function guideTitle(type: GuideType, competence: string | null): string {
-  const name = (TYPE_RULES.find((r) => r.type === type) ?? OTHER).name
+  const name = (RULES.find((r) => r.type === type) ?? OTHER).name
   return competence ? `${name} ${competence.slice(5)}/${competence.slice(0, 4)}` : name
 }
 
-/** Recognises one page's text. */
-export function recognisePage(text: string): Recognised {
-  const folded = foldText(text)
-  const rule = recogniseType(folded)
+/** Recognises one page: its text, and where each piece is drawn when read from a PDF. */
+export function recognisePage(page: string | { text: string; layout: Layout }): Recognised {
+  const layout = typeof page === 'string' ? layoutLines(page) : page.layout
+  const folded = layout.map((line) => line.map((cell) => cell.folded).join(' ')).join(' ')
+  const rule = recogniseType(layout)
   const tax = recogniseTaxId(folded)
-  const competence = recogniseCompetence(folded)
+  const competence = recogniseCompetence(folded, layout)
   return {
     type: rule.type,
     category: rule.category,
@@ -69,9 +104,10 @@ export function recognisePage(text: string): Recognised {
     taxId: tax.taxId,
     taxIdCandidates: tax.candidates,
     taxIdProblem: tax.problem,
+    companyName: recogniseCompanyName(layout),
     competence,
-    dueDate: recogniseDueDate(folded),
-    amountCents: recogniseAmount(folded),
+    dueDate: recogniseDueDate(folded, layout),
+    amountCents: recogniseAmount(folded, layout),
     hasText: folded !== '',
   }
 }
@@ -79,7 +115,7 @@ export function recognisePage(text: string): Recognised {
 /** One guide's pages merged: the first page's type and taxpayer, the first value of each field. */
 export function mergePages(pages: readonly Recognised[]): Recognised {
   const first = pages[0]
-  const firstOf = <K extends 'competence' | 'dueDate' | 'amountCents'>(key: K): Recognised[K] =>
+  const firstOf = <K extends 'competence' | 'dueDate' | 'amountCents' | 'companyName'>(key: K): Recognised[K] =>
     pages.find((p) => p[key] !== null)?.[key] ?? null
   const competence = firstOf('competence')
   return {
@@ -88,6 +124,7 @@ export function mergePages(pages: readonly Recognised[]): Recognised {
     competence,
     dueDate: firstOf('dueDate'),
     amountCents: firstOf('amountCents'),
+    companyName: firstOf('companyName'),
     taxIdCandidates: [...new Set(pages.flatMap((p) => p.taxIdCandidates))],
     hasText: pages.some((p) => p.hasText),
   }
