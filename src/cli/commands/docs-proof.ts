@@ -43,13 +43,15 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
       '\nExamples:\n  $ confi docs verify\n  $ confi docs verify --expect-head 48213:9f2c41d07a5be3e1',
     )
     .action(async (options: { json?: boolean; expectHead?: { id: number; hash: string } }) => {
-      const { verifyLogWithCheckpoints, loadPublicKeys } = await import('../../core/proof/index.js')
+      const { verifyLogWithCheckpoints, loadPublicKeys, readWitness } = await import('../../core/proof/index.js')
       // Without the key file every checkpoint reports its key as unknown; the chain still verifies.
-      const keys = loadPublicKeys(context.config().signingKeyFile) ?? []
+      const keyFile = context.config().signingKeyFile
+      const keys = loadPublicKeys(keyFile) ?? []
       const db = await context.db()
       const progress = options.json ? null : progressLine(context.deps.stderr, { unit: 'rows', label: 'verifying: ' })
       const result = await verifyLogWithCheckpoints(db, keys, {
         expectHead: options.expectHead,
+        witness: readWitness(keyFile),
         onProgress: progress?.update,
         target: context.config().database,
       }).finally(() => progress?.done())

@@ -11,3 +11,4 @@ export {
   rotateSigningKeys,
 } from './keys.js'
 export { issueReceipt, parseReceipt, recheckReceipt, verifyReceipt } from './receipts.js'
+export { readWitness, type Witness, witnessPathOf } from './witness.js'
