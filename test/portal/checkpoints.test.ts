@@ -18,7 +18,7 @@ beforeEach(async () => {
 })
 afterEach(async () => w.close())
 
-const json = async (response: Response) => ({ status: response.status, body: await response.json(), cache: response.headers.get('cache-control') })
+const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as any, cache: response.headers.get('cache-control') })
 
 async function rootOf(size: number): Promise<string> {
   const rows = await w.db.selectFrom('access_log').select('hash').where('id', '<=', size).orderBy('id').execute()
