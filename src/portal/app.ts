@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js'
 import { deliveryRoutes } from './routes/delivery.js'
 import { dashboardRoutes, documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
+import { checkpointRoutes } from './routes/checkpoints.js'
 import { receiptCheckRoutes } from './routes/receipts.js'
 import { resetRoutes } from './routes/reset.js'
 import { accountTwoFactorRoutes, secondStepRoutes } from './routes/two-factor.js'
@@ -109,6 +110,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/account/2fa', accountTwoFactorRoutes())
   app.route('/reset', resetRoutes())
   app.route('/comprovantes', receiptCheckRoutes())
+  app.route('/checkpoints', checkpointRoutes())
 
   app.notFound((c) => notFoundPage(c as PortalContext))
   app.onError((error, c) => handleError(error, c as PortalContext, deps))

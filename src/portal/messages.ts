@@ -336,6 +336,17 @@ export const m = {
     outros: 'Outros',
   } satisfies Record<Category, string> as Record<string, string>,
 
+  checkpoints: {
+    badSize: (name: string) =>
+      `O parâmetro '${name}' deve ser um número inteiro a partir de 1: o tamanho (número de registros) de uma árvore do registro de acessos.`,
+    fromAfterTo: (from: number, to: number) =>
+      `O parâmetro 'from' (${from}) não pode ser maior que 'to' (${to}): o registro de acessos só cresce.`,
+    beyond: (size: number) => `O registro de acessos ainda não tem ${size} registros: não há árvore desse tamanho.`,
+    none: 'O escritório ainda não assinou nenhum ponto de verificação (checkpoint) do registro de acessos.',
+    conflict:
+      'Os registros não conferem com o ponto de verificação assinado pelo escritório, por isso nenhuma prova foi emitida. O escritório precisa verificar o registro de acessos.',
+  },
+
   errors: {
     notFoundTitle: 'Página não encontrada',
     notFound: 'Não encontramos o que você procurou. O link pode estar incorreto ou ter sido substituído.',

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { beforeEach, describe, expect, it } from 'vitest'
@@ -7,6 +7,7 @@ import { accessLogHash } from '../../src/core/access-log/chain/row.js'
 import { recordAccess } from '../../src/core/access-log/chain/append.js'
 import { backendOf, type Db } from '../../src/core/db/database.js'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
+import { witnessPathOf } from '../../src/core/proof/witness.js'
 import { runConfi } from '../helpers/cli.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers } from '../helpers/access-log.js'
@@ -44,8 +45,25 @@ async function cutTail(db: Db, keep: number): Promise<void> {
 
 async function dropCheckpointTriggers(db: Db): Promise<void> {
   if (backendOf(db) === 'postgres') await sql`DROP TRIGGER IF EXISTS checkpoints_append_only ON checkpoints`.execute(db)
-  else await sql`DROP TRIGGER IF EXISTS checkpoints_no_update`.execute(db)
+  else {
+    await sql`DROP TRIGGER IF EXISTS checkpoints_no_update`.execute(db)
+    await sql`DROP TRIGGER IF EXISTS checkpoints_no_delete`.execute(db)
+  }
 }
+
+// Rewrites every row's hash from row 1 on with a valid chain, as an insider covering their tracks would.
+async function rechain(db: Db): Promise<void> {
+  const rows = await db.selectFrom('access_log').selectAll().orderBy('id').execute()
+  let prev = '0'.repeat(64)
+  for (const row of rows) {
+    const hash = accessLogHash({ ...row, id: Number(row.id), port: row.port == null ? null : Number(row.port) }, prev)
+    await db.updateTable('access_log').set({ prev_hash: prev, hash }).where('id', '=', row.id).execute()
+    prev = hash
+  }
+}
+
+const witnessFile = () => witnessPathOf(t.config.signingKeyFile)
+const readWitnessFile = () => JSON.parse(readFileSync(witnessFile(), 'utf8')).checkpoint
 
 describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
   it('keys show prints the public key; rotate keeps old checkpoints verifiable', async () => {
@@ -61,8 +79,12 @@ describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
     expect(after.current).not.toBe(before.current)
     expect(after.keys.map((k: { id: string }) => k.id)).toEqual([after.current, before.current])
     await access(2)
+    expect(readWitnessFile()).toMatchObject({ treeSize: 3, keyId: before.current })
     const second = await checkpoint()
     expect([first.treeSize, second.treeSize]).toEqual([3, 5])
+    // The witness follows the newest signing, whatever the key; private to the firm like the key file.
+    expect(readWitnessFile()).toEqual({ ...second, signedText: undefined, id: second.id, keyId: after.current })
+    expect(statSync(witnessFile()).mode & 0o777).toBe(0o600)
     const verify = await confi(['docs', 'verify'])
     expect(verify.code, verify.stderr).toBe(0)
     expect(verify.stdout).toMatch(/^access log intact: 5 rows; 2 checkpoints verified/)
@@ -142,10 +164,23 @@ describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
       await sql`DROP TRIGGER IF EXISTS checkpoints_append_only ON checkpoints`.execute(t.db)
       await t.db.deleteFrom('checkpoints').where('tree_size', '>', 4).execute()
     }
+    // The database alone cannot tell; the witness beside the key file can.
     const plain = await confi(['docs', 'verify'])
-    expect(plain.code, plain.stderr).toBe(0) // nothing in the database itself can tell
-    const expect7 = await confi(['docs', 'verify', '--expect-head', head])
-    expect([expect7.code, expect7.stderr]).toEqual([1, expect.stringMatching(/^confi: row 7 of the expected head is missing: rows 5 to 7 were cut, or the database was restored from an older copy/)])
+    expect([plain.code, plain.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^confi: the newest checkpoint signed \(witness: checkpoint 2, key [0-9a-f]{16}, .*\) covers 7 rows \(root [0-9a-f]{64}\), the database's newest covers 4: checkpoints or rows were removed, or the database was restored from an older copy/),
+    ])
+    const expect7 = await confi(['docs', 'verify', '--expect-head', head, '--json'])
+    expect(expect7.code).toBe(1)
+    expect(JSON.parse(expect7.stdout)).toMatchObject({
+      lostIds: { from: 5, to: 7 },
+      problems: [expect.stringMatching(/^the newest checkpoint signed/), 'row 7 of the expected head is missing: rows 5 to 7 were cut, or the database was restored from an older copy'],
+    })
+    // Without the witness (an installation from before it, or moved aside), --expect-head still catches it.
+    rmSync(witnessFile())
+    expect((await confi(['docs', 'verify'])).code).toBe(0)
+    const expectOnly = await confi(['docs', 'verify', '--expect-head', head])
+    expect([expectOnly.code, expectOnly.stderr]).toEqual([1, expect.stringMatching(/^confi: row 7 of the expected head is missing: rows 5 to 7 were cut, or the database was restored from an older copy/)])
     await access(3) // new rows take the ids 5 to 7 again
     const again = await confi(['docs', 'log', '--format', 'ndjson', '--state', state])
     expect([again.code, again.stdout, again.stderr]).toEqual([
@@ -156,6 +191,61 @@ describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
     const short = await confi(['docs', 'verify', '--expect-head', head.slice(0, 14)])
     expect(short.code).toBe(1)
   }, 180_000) // ten spawned commands: slow on a loaded machine
+
+  it('every checkpoint and the tree deleted and the chain recomputed: the witness names what is missing', async () => {
+    await access(13)
+    const signed = await checkpoint()
+    await dropAccessLogTriggers(t.db)
+    await dropCheckpointTriggers(t.db)
+    await t.db.updateTable('access_log').set({ ip: '198.51.100.1' }).where('id', '=', 5).execute()
+    await rechain(t.db)
+    await t.db.deleteFrom('checkpoints').execute()
+    await t.db.deleteFrom('access_log_tree').execute()
+    await t.db.deleteFrom('access_log_tree_head').execute()
+    const verify = await confi(['docs', 'verify'])
+    expect([verify.code, verify.stderr]).toEqual([
+      1,
+      expect.stringMatching(
+        new RegExp(`^confi: the newest checkpoint signed \\(witness: checkpoint 1, key [0-9a-f]{16}, .*\\) covers 13 rows \\(root ${signed.rootHash}\\), the database's newest holds no checkpoint: checkpoints or rows were removed`),
+      ),
+    ])
+    const json = JSON.parse((await confi(['docs', 'verify', '--json'])).stdout)
+    expect(json).toMatchObject({ ok: false, rows: 13, lostIds: null, witness: { treeSize: 13, rootHash: signed.rootHash } })
+    expect(json.problems[1]).toMatch(/^the rows up to id 13 do not give the root of the newest checkpoint signed/)
+  })
+
+  it('a tail cut and the newest checkpoint deleted: the witness still knows 13 rows were signed', async () => {
+    await access(9)
+    await checkpoint()
+    await access(4)
+    await checkpoint()
+    await cutTail(t.db, 9)
+    await dropCheckpointTriggers(t.db)
+    await t.db.deleteFrom('checkpoints').where('tree_size', '>', 9).execute()
+    const verify = await confi(['docs', 'verify'])
+    expect([verify.code, verify.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^confi: the newest checkpoint signed \(witness: checkpoint 2, .*\) covers 13 rows \(root [0-9a-f]{64}\), the database's newest covers 9: checkpoints or rows were removed/),
+    ])
+    expect(JSON.parse((await confi(['docs', 'verify', '--json'])).stdout)).toMatchObject({ ok: false, lostIds: { from: 10, to: 13 } })
+  })
+
+  it('a witness that is damaged, or not signed by the firm, is reported', async () => {
+    await access(2)
+    await checkpoint()
+    const sound = readWitnessFile()
+    writeFileSync(witnessFile(), JSON.stringify({ version: 1, checkpoint: { ...sound, treeSize: 40 } }))
+    const forged = await confi(['docs', 'verify'])
+    expect([forged.code, forged.stderr]).toEqual([1, expect.stringMatching(/^confi: the checkpoint witness is not to be trusted: checkpoint 1 has a bad signature/)])
+    writeFileSync(witnessFile(), '{')
+    const damaged = await confi(['docs', 'verify'])
+    expect([damaged.code, damaged.stderr]).toEqual([1, expect.stringMatching(/^confi: the checkpoint witness .*signing-keys\.witness\.json is damaged \(not JSON\)/)])
+    // The next signing replaces a damaged witness: it only ever moves forward from what it can read.
+    await access(1)
+    expect((await checkpoint()).treeSize).toBe(3)
+    expect(readWitnessFile()).toMatchObject({ treeSize: 3 })
+    expect((await confi(['docs', 'verify'])).code).toBe(0)
+  })
 
   it('docs log --state refuses after a tail cut instead of skipping reused ids', async () => {
     await access(5)

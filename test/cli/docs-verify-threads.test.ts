@@ -20,7 +20,7 @@ beforeEach(async () => {
 })
 
 describe(`confi docs verify over more than one chunk, on ${backend}`, { timeout: 300_000 }, () => {
-  it('verifies the whole log and its checkpoint, then names a row edited in the second chunk', async () => {
+  it('verifies the whole log and its checkpoint, then names a row edited in the second chunk, then a real tail cut', async () => {
     const sound = await runConfi(['docs', 'verify'], { env: t.env, cwd: t.dir })
     expect([sound.code, sound.stderr]).toEqual([0, expect.stringMatching(/^head 70000:[0-9a-f]{64} /)])
     expect(sound.stdout).toMatch(/^access log intact: 70000 rows; 1 checkpoint verified, the newest covering 70000 rows/)
@@ -31,5 +31,13 @@ describe(`confi docs verify over more than one chunk, on ${backend}`, { timeout:
       1,
       expect.stringMatching(/^confi: access log broken at row 68000: its contents do not match its hash: the row was edited \(67999 rows before it verify\)/),
     ])
+    // The rows after the edit are still there: named as they are, never reported as cut.
+    const json = JSON.parse((await runConfi(['docs', 'verify', '--json'], { env: t.env, cwd: t.dir })).stdout)
+    expect(json).toMatchObject({ ok: false, lostIds: null, gaps: [], edited: [{ from: 68_000, to: 68_000 }], brokenLinks: [] })
+    expect(json.problems.join('\n')).not.toMatch(/missing|cut/)
+    await t.db.deleteFrom('access_log').where('id', '>', 69_000).execute()
+    const cut = JSON.parse((await runConfi(['docs', 'verify', '--json'], { env: t.env, cwd: t.dir })).stdout)
+    expect(cut).toMatchObject({ ok: false, lostIds: { from: 69_001, to: 70_000 }, edited: [{ from: 68_000, to: 68_000 }] })
+    expect(cut.problems).toContainEqual(expect.stringMatching(/^rows 69001 to 70000 are missing: checkpoint 1 .* \(its end was cut\)$/))
   })
 })

@@ -17,7 +17,7 @@ function expectHead(value: string): { id: number; hash: string } {
   return { id: Number(match[1]), hash: match[2].toLowerCase() }
 }
 
-/** `confi docs checkpoint`, `docs verify`, `docs receipt`: the evidence side of the access log. */
+/** `confi docs checkpoint`, `docs verify`, `docs consistency`, `docs receipt`: the evidence side of the access log. */
 export function registerDocsProof(docs: Command, context: CliContext): void {
   docs
     .command('checkpoint')
@@ -43,13 +43,15 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
       '\nExamples:\n  $ confi docs verify\n  $ confi docs verify --expect-head 48213:9f2c41d07a5be3e1',
     )
     .action(async (options: { json?: boolean; expectHead?: { id: number; hash: string } }) => {
-      const { verifyLogWithCheckpoints, loadPublicKeys } = await import('../../core/proof/index.js')
+      const { verifyLogWithCheckpoints, loadPublicKeys, readWitness } = await import('../../core/proof/index.js')
       // Without the key file every checkpoint reports its key as unknown; the chain still verifies.
-      const keys = loadPublicKeys(context.config().signingKeyFile) ?? []
+      const keyFile = context.config().signingKeyFile
+      const keys = loadPublicKeys(keyFile) ?? []
       const db = await context.db()
       const progress = options.json ? null : progressLine(context.deps.stderr, { unit: 'rows', label: 'verifying: ' })
       const result = await verifyLogWithCheckpoints(db, keys, {
         expectHead: options.expectHead,
+        witness: readWitness(keyFile),
         onProgress: progress?.update,
         target: context.config().database,
       }).finally(() => progress?.done())
@@ -66,6 +68,26 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
         : "; no checkpoint yet: 'confi docs checkpoint' signs one"
       context.out.line(`access log intact: ${result.rows} rows${covered}`)
       if (result.rows > 0) context.out.note(`head ${result.lastId}:${result.lastHash} (keep it elsewhere for --expect-head)`)
+    })
+
+  docs
+    .command('consistency')
+    .description('prove that the log of TO rows extends the log of FROM rows (an RFC 9162 consistency proof)')
+    .argument('<from>', 'the older tree size (a checkpoint kept from a receipt or an e-mail)', integer('FROM', 1))
+    .argument('[to]', 'the newer tree size (default: the newest checkpoint)', integer('TO', 1))
+    .option('--json', 'print JSON for scripts')
+    .addHelpText('after', '\nExamples:\n  $ confi docs consistency 48213\n  $ confi docs consistency 48213 50100 --json')
+    .action(async (from: number, to: number | undefined, options: { json?: boolean }) => {
+      const { consistencyBetween } = await import('../../core/proof/index.js')
+      const answer = await consistencyBetween(await context.db(), from, to)
+      if (options.json) return context.out.json(answer)
+      context.out.line(`consistency proof from ${answer.from.size} to ${answer.to.size} rows (RFC 9162 2.1.4)`)
+      for (const [label, head] of [['from', answer.from], ['to', answer.to]] as const) {
+        const c = head.checkpoint
+        const signed = c ? `checkpoint ${c.id} signed ${formatTime(c.at)} by key ${c.keyId}, signature ${c.signature}` : 'no checkpoint of this size'
+        context.out.line(`${label} ${head.size} rows: root ${head.root} (${signed})`)
+      }
+      answer.proof.forEach((hash, i) => context.out.line(`proof ${i + 1}: ${hash}`))
     })
 
   docs

@@ -7,7 +7,6 @@ export {
   appendCheckpoint,
   type Checkpoint,
   type CheckpointBody,
-  checkpointCovering,
   listCheckpoints,
 } from './checkpoints/checkpoints.js'
 export { startAccessLogWriter } from './commit/commit-thread.js'

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Db } from '../db/database.js'
+import { latestCheckpoint, type Checkpoint } from '../access-log/checkpoints/checkpoints.js'
 import {
   claimDueMessage,
   countQueued,
@@ -50,7 +51,15 @@ export async function runOutbox(
   return result
 }
 
+/** The X-Confi-Checkpoint header: everything a checkpoint's signed text needs (docs/receipts.md). */
+export function checkpointHeader(c: Checkpoint): string {
+  return `size=${c.treeSize}; root=${c.rootHash}; time=${c.at}; key=${c.keyId}; signature=${c.signature}`
+}
+
+// Each e-mail carries the newest checkpoint when it leaves, so the client keeps a signed head of
+// the log that the firm cannot take back (docs/receipts.md#copies-the-firm-cannot-recall).
 async function sendOne(db: Db, transport: MailTransport, row: OutboxRow): Promise<'sent' | 'queued' | 'failed'> {
+  const newest = await latestCheckpoint(db)
   const answer = await transport.send({
     from: row.mail_from,
     to: row.recipient,
@@ -58,6 +67,7 @@ async function sendOne(db: Db, transport: MailTransport, row: OutboxRow): Promis
     text: row.body_text,
     html: row.body_html,
     messageId: row.message_id,
+    headers: newest ? { 'X-Confi-Checkpoint': checkpointHeader(newest) } : {},
   })
   if (answer.status === 'accepted') {
     await recordAcceptance(db, row, answer.reply)

@@ -45,6 +45,8 @@ export interface OutgoingMail {
   text: string
   html: string
   messageId: string
+  /** Extra header fields (X-Confi-Checkpoint). */
+  headers?: Record<string, string>
 }
 
 /** The server's answer to one message: accepted (with its reply) or why not. */
@@ -82,6 +84,7 @@ export function createSmtpTransport(settings: SmtpSettings): MailTransport {
           text: mail.text,
           html: mail.html,
           messageId: mail.messageId,
+          headers: mail.headers,
         })
         return { status: 'accepted', reply: String(info.response ?? '250 accepted') }
       } catch (error) {

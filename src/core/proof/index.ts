@@ -1,6 +1,7 @@
 // The public face of src/core/proof/: signing keys, checkpoints and receipts (the receipt's PDF has
 // a face of its own, receipt-pdf/). Only re-exports: modules inside core import each other
 // directly, never a face, so a face closes no import cycle (docs/rules.md#architecture).
+export { type ConsistencyAnswer, consistencyBetween, newestSignedCheckpoint, type TreeHead } from './consistency.js'
 export { checkpointText, createCheckpoint, verifyLogWithCheckpoints } from './checkpoints.js'
 export {
   keyIdOf,
@@ -11,3 +12,4 @@ export {
   rotateSigningKeys,
 } from './keys.js'
 export { issueReceipt, parseReceipt, recheckReceipt, verifyReceipt } from './receipts.js'
+export { readWitness, type Witness, witnessPathOf } from './witness.js'

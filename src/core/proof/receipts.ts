@@ -9,7 +9,7 @@ import { getUser } from '../identity/users.js'
 import { ConfiError, NotFoundError, ValidationError } from '../errors.js'
 import { nowIso } from '../time.js'
 import { randomToken } from '../tokens.js'
-import { checkpointCovering, type Checkpoint } from '../access-log/checkpoints/checkpoints.js'
+import { latestCheckpoint, type Checkpoint } from '../access-log/checkpoints/checkpoints.js'
 import { documentRowsOf, rowHashesOf } from '../access-log/reads/rows.js'
 import { checkpointText, createCheckpoint } from './checkpoints.js'
 import { verifySignature, type PublicKeyInfo, type SigningKeys } from './keys.js'
@@ -93,8 +93,8 @@ async function checkActor(db: Db, actor: Actor, documentId: number): Promise<num
 }
 
 /**
- * Builds and records the receipt of a document (or of one of its deliveries). Signs a new
- * checkpoint first when the newest one does not cover the document's last access, and refuses
+ * Builds and records the receipt of a document (or of one of its deliveries), proven to the newest
+ * checkpoint. Signs a new one first when the newest does not cover the document's last access, and refuses
  * when the rows no longer match it: a receipt is only issued for what verifies.
  */
 export async function issueReceipt(
@@ -114,8 +114,10 @@ export async function issueReceipt(
   // receipt holds their own accesses").
   const rows = await documentRowsOf(db, document.id, { deliveryId, userId: ownRowsOf })
   const lastId = rows.length > 0 ? rows.at(-1)!.id : 0
-  let checkpoint = await checkpointCovering(db, lastId)
-  checkpoint ??= await createCheckpoint(db, keys)
+  // The newest checkpoint, not the oldest that covers the rows: the holder keeps the latest signed
+  // head the firm cannot recall (docs/receipts.md#copies-the-firm-cannot-recall).
+  let checkpoint = await latestCheckpoint(db)
+  if (!checkpoint || checkpoint.treeSize < lastId) checkpoint = await createCheckpoint(db, keys)
   if (!checkpoint || checkpoint.treeSize < lastId) throw new ConfiError('the access log is empty: there is nothing to prove yet')
   const key = keys.all.find((k) => k.id === checkpoint!.keyId)
   if (!key) throw new ConfiError(`checkpoint ${checkpoint.id} is signed by key ${checkpoint.keyId}, which is not in the signing key file`)

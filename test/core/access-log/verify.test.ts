@@ -88,16 +88,55 @@ describe(`docs verify on threads, chunk by chunk, on ${backend}`, { timeout: 120
     expect(result.problems).toEqual([expect.stringMatching(/^checkpoint 2 \(100 rows, signed .*\) does not match the rows/)])
   })
 
-  it('a row cut from the middle with the chain recomputed: a gap; from the end: lost ids', async () => {
+  it('a row cut from the middle with the chain recomputed: a gap, not a cut end; then a cut end too', async () => {
     await t.db.deleteFrom('access_log').where('id', '=', 60).execute()
     await rechain(61)
     const gap = await bothWalks()
-    expect(gap.problems).toEqual([
-      'row 60 is missing from the middle of the log: ids must run 1, 2, 3... without gaps',
-      expect.stringMatching(/^rows 60 to 100 are missing: checkpoint 2/),
-    ])
+    expect(gap).toMatchObject({ ok: false, lastId: 59, gaps: [{ from: 60, to: 60 }], lostIds: null, edited: [], brokenLinks: [] })
+    expect(gap.problems).toEqual(['row 60 is missing from the middle of the log: ids must run 1, 2, 3... without gaps'])
     await t.db.deleteFrom('access_log').where('id', '>', 90).execute()
-    expect(await bothWalks()).toMatchObject({ ok: false, lastId: 59, lostIds: { from: 60, to: 100 } })
+    const cut = await bothWalks()
+    expect(cut).toMatchObject({ ok: false, lastId: 59, gaps: [{ from: 60, to: 60 }], lostIds: { from: 91, to: 100 } })
+    expect(cut.problems[1]).toMatch(/^rows 91 to 100 are missing: checkpoint 2 signed .* covers 100 rows and the log ends at row 90 \(its end was cut\)/)
+  })
+
+  it('an edited row is named, and the rows after it are not taken for a cut end', async () => {
+    await setIp(50, '198.51.100.50')
+    const result = await bothWalks()
+    expect(result).toMatchObject({ ok: false, rows: 49, lostIds: null, gaps: [], edited: [{ from: 50, to: 50 }], brokenLinks: [] })
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^access log broken at row 50: its contents do not match its hash: the row was edited \(49 rows before it verify\)$/),
+      'row 50 edited: the contents no longer give the stored hash',
+    ])
+  })
+
+  it('rows edited from 50 on, each hashed another way: all named, none missing', async () => {
+    for (let id = 50; id <= 100; id++) await setIp(id, `198.51.100.${id}`)
+    const result = await bothWalks()
+    expect(result).toMatchObject({ lostIds: null, gaps: [], edited: [{ from: 50, to: 100 }], brokenLinks: [] })
+    expect(result.problems.join('\n')).not.toMatch(/missing|cut/)
+    expect(result.problems[1]).toBe('rows 50 to 100 edited: the contents no longer give the stored hash')
+  })
+
+  it("an edit with the row's own hash recomputed: the next row's link breaks and names it", async () => {
+    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 50).executeTakeFirstOrThrow()
+    const hash = accessLogHash({ ...row, id: 50, ip: '198.51.100.50', port: row.port == null ? null : Number(row.port) }, row.prev_hash)
+    await t.db.updateTable('access_log').set({ ip: '198.51.100.50', hash }).where('id', '=', 50).execute()
+    const result = await bothWalks()
+    expect(result).toMatchObject({ lostIds: null, gaps: [], edited: [], brokenLinks: [{ from: 51, to: 51 }] })
+    expect(result.problems).toEqual([
+      expect.stringMatching(/^access log broken at row 51: its prev_hash does not match the hash of row 50, which is there: row 50 was rewritten with a new hash, or replaced/),
+      expect.stringMatching(/^checkpoint 2 \(100 rows, signed .*\) does not match the rows: a row up to id 100 was changed since \(between ids 38 and 100: checkpoint 1, of 37 rows, still matches\)$/),
+      'the link to the row before breaks at row 51: that row was rewritten with a new hash, or replaced',
+    ])
+  })
+
+  it('an edit and a real tail cut: the edit is named and only the missing rows are cut', async () => {
+    await setIp(20, '198.51.100.20')
+    await t.db.deleteFrom('access_log').where('id', '>', 70).execute()
+    const result = await bothWalks()
+    expect(result).toMatchObject({ lostIds: { from: 71, to: 100 }, gaps: [], edited: [{ from: 20, to: 20 }] })
+    expect(result.problems.at(-1)).toMatch(/^rows 71 to 100 are missing: checkpoint 2 .* and the log ends at row 70 \(its end was cut\)/)
   })
 })
 

@@ -5,6 +5,9 @@ import { getOutboxEntry, listOutbox, retryOutbox } from '../../../src/core/mail/
 import { runOutbox } from '../../../src/core/mail/sender.js'
 import { createSmtpTransport, smtpSettingsFromEnv, type MailTransport } from '../../../src/core/mail/smtp.js'
 import { setClock } from '../../../src/core/time.js'
+import { checkpointText, createCheckpoint } from '../../../src/core/proof/checkpoints.js'
+import { loadSigningKeys, verifySignature } from '../../../src/core/proof/keys.js'
+import { fillAccessLog } from '../../helpers/access-log.js'
 import { useTestDatabase } from '../../helpers/db.js'
 import { makeDocument } from '../../helpers/factories.js'
 import { ACCOUNTANT, makeClient } from '../../helpers/factories.js'
@@ -68,6 +71,27 @@ describe('outbox and sender', () => {
     expect(mail.html).not.toMatch(/<img/i)
     expect(await runOutbox(t.db, transport)).toEqual({ sent: 0, queued: 0, failed: 0 })
     expect(smtp.messages).toHaveLength(1)
+  })
+
+  it('carries the newest checkpoint in X-Confi-Checkpoint, whose signature verifies under the firm key', async () => {
+    const keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
+    await queueOne()
+    expect(await runOutbox(t.db, transport)).toMatchObject({ sent: 1 })
+    // No checkpoint yet: no header rather than an empty one.
+    expect(smtp.messages[0].headers.get('x-confi-checkpoint')).toBeUndefined()
+    const client = await makeClient(t.db, t.key)
+    const target = { documentId: (await makeDocument(t, client.id)).id, clientId: client.id }
+    await fillAccessLog(t, 5, target)
+    await createCheckpoint(t.db, keys)
+    await fillAccessLog(t, 3, target)
+    const newest = (await createCheckpoint(t.db, keys))!
+    await queueOne('outro@padaria.com.br')
+    expect(await runOutbox(t.db, transport)).toMatchObject({ sent: 1 })
+    const header = String(smtp.messages[1].headers.get('x-confi-checkpoint')).replace(/\s+/g, ' ')
+    expect(header).toBe(`size=8; root=${newest.rootHash}; time=${newest.at}; key=${newest.keyId}; signature=${newest.signature}`)
+    const fields = Object.fromEntries(header.split('; ').map((part) => part.split(/=(.*)/s).slice(0, 2)))
+    const body = { treeSize: Number(fields.size), rootHash: fields.root, at: fields.time, keyId: fields.key }
+    expect(verifySignature(keys.current.publicKey, checkpointText(body), fields.signature)).toBe(true)
   })
 
   it('keeps a deferred (4xx) message queued and retries it after a growing delay', async () => {

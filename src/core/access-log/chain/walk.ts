@@ -1,5 +1,6 @@
-import { sql } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.js'
+import type { AccessLogTable } from '../../db/tables.js'
 import { accessLogHash, GENESIS_HASH, type CanonicalRow } from './row.js'
 
 // The one-row-at-a-time walk of the chain: the reference every faster check falls back to for
@@ -16,6 +17,12 @@ export type ProgressCallback = (done: number, total: number) => void
 export async function headRowId(db: Db): Promise<number> {
   const row = await db.selectFrom('access_log').select(sql<number>`coalesce(max(id), 0)`.as('id')).executeTakeFirst()
   return Number(row?.id ?? 0)
+}
+
+/** The hash a stored row's contents give, chained to its own prev_hash: equal to its hash unless it was edited. */
+export function contentHash(row: Selectable<AccessLogTable>): string {
+  const canonical = { ...row, id: Number(row.id), port: row.port == null ? null : Number(row.port) } as CanonicalRow
+  return accessLogHash(canonical, row.prev_hash)
 }
 
 /**
@@ -56,8 +63,7 @@ export async function verifyAccessLog(
             : 'its prev_hash does not match the hash of the row before it: a row was deleted, inserted or moved before it'
         return { ok: false, rowId: id, reason, rows }
       }
-      const canonical = { ...row, id, port: row.port == null ? null : Number(row.port) } as CanonicalRow
-      if (accessLogHash(canonical, prevHash) !== row.hash) {
+      if (contentHash(row) !== row.hash) {
         return { ok: false, rowId: id, reason: 'its contents do not match its hash: the row was edited', rows }
       }
       options.onRow?.(id, row.hash)

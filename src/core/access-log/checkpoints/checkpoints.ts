@@ -62,14 +62,15 @@ export async function appendCheckpoint(
   })
 }
 
-async function latestCheckpoint(db: Db): Promise<Checkpoint | null> {
+/** The newest checkpoint (the largest tree, the last signed of that size), if any. */
+export async function latestCheckpoint(db: Db): Promise<Checkpoint | null> {
   const row = await db.selectFrom('checkpoints').selectAll().orderBy('tree_size', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst()
   return row ? toCheckpoint(row) : null
 }
 
-/** The oldest checkpoint that covers row `id` (tree size at least id), if any. */
-export async function checkpointCovering(db: Db, id: number): Promise<Checkpoint | null> {
-  const row = await db.selectFrom('checkpoints').selectAll().where('tree_size', '>=', id).orderBy('tree_size').orderBy('id').limit(1).executeTakeFirst()
+/** The newest checkpoint of exactly `size` rows, if one was signed. */
+export async function checkpointOfSize(db: Db, size: number): Promise<Checkpoint | null> {
+  const row = await db.selectFrom('checkpoints').selectAll().where('tree_size', '=', size).orderBy('id', 'desc').limit(1).executeTakeFirst()
   return row ? toCheckpoint(row) : null
 }
 

@@ -5,6 +5,7 @@ import { UnavailableError } from '../../errors.js'
 import { headRowId, verifyAccessLog, type ProgressCallback, type VerifyResult } from '../chain/walk.js'
 import { CANONICAL_FIELDS, GENESIS_HASH } from '../chain/row.js'
 import { appendSubtree, emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, type Frontier } from '../tree/merkle.js'
+import { IdRanges, surveyFrom, type IdRange } from './survey.js'
 import type { ChunkReply, ChunkRequest, ChunkResult, ChunkTask, VerifyWorkerData } from './verify-worker.js'
 import { workerFile } from '../worker-file.js'
 
@@ -17,13 +18,18 @@ import { workerFile } from '../worker-file.js'
 // that is not clean is walked again here, row by row, from its first row: the first failure in id
 // order is then reported exactly as the sequential walk reports it.
 
-/** The chain's verdict, and the tree over the rows 1, 2, 3... up to the first missing id. */
+/** The chain's verdict, the tree over the rows 1, 2, 3... up to the first missing id, and what broke. */
 export interface LogWalk {
   chain: VerifyResult
   /** Over the rows with ids 1 to `frontier.size`, the longest gapless run from the start. */
   frontier: Frontier
-  /** The first id missing between rows that are there, if any. */
-  gap: number | null
+  /** Ids missing between rows that are there. */
+  gaps: IdRange[]
+  /** After a break (survey.ts): rows whose contents do not give their hash, and rows whose link to the row before is wrong. */
+  edited: IdRange[]
+  brokenLinks: IdRange[]
+  /** The largest id the log holds (0 when empty). */
+  head: number
   /** The tree's root at each of the asked sizes the walk reached, in hex. */
   roots: Map<number, string>
 }
@@ -73,23 +79,26 @@ export async function walkAccessLog(db: Db, options: WalkOptions = {}): Promise<
 
 // Row by row on `db`, after row `from` whose state the chunks established (or from the start):
 // the small log, a chunk that was not clean and everything after it, rows appended meanwhile.
+// When the chain breaks, the survey reads the rest, so an edit is not taken for a cut end.
 async function walkRows(db: Db, state: WalkState, from: number, onProgress?: ProgressCallback): Promise<LogWalk> {
   const { frontier, roots, wanted } = state
-  let gap: number | null = null
+  const gaps = new IdRanges()
+  let last = { id: from, hash: state.prevHash }
   const chain = await verifyAccessLog(db, {
     from: from > 0 ? { id: from, hash: state.prevHash, rows: state.rows } : undefined,
     onProgress,
     onRow(id, hash) {
-      if (gap !== null) return
-      if (id !== frontier.size + 1) {
-        gap = frontier.size + 1
-        return
-      }
+      if (id !== last.id + 1) gaps.add(last.id + 1, id - 1)
+      last = { id, hash }
+      if (gaps.count > 0) return
       extendFrontier(frontier, rowLeafHash(hash))
       if (wanted.has(frontier.size)) roots.set(frontier.size, frontierRoot(frontier).toString('hex'))
     },
   })
-  return { chain, frontier, gap, roots }
+  const walk = { chain, frontier, roots, edited: [] as IdRange[], brokenLinks: [] as IdRange[] }
+  if (chain.ok) return { ...walk, gaps: gaps.ranges, head: last.id }
+  const survey = await surveyFrom(db, { after: last.id, prevHash: last.hash, gaps, frontier, roots, wanted })
+  return { ...walk, gaps: gaps.ranges, edited: survey.edited.ranges, brokenLinks: survey.brokenLinks.ranges, head: survey.head }
 }
 
 interface ChunkPlan {
