@@ -11,7 +11,6 @@ import { localDate, nowIso } from '../time.js'
 import { cursorAfter, orderStretches, titleSearch, type DocumentSort } from './list-order.js'
 import { listPageRows, type DocumentFilter } from './list-page.js'
 import { checkPlainText } from '../text-input.js'
-import { logDocumentEvent } from '../access-log/chain/document-events.js'
 
 /** One file of a document (docs/rules.md#data). */
 export interface Attachment {
@@ -160,9 +159,6 @@ export async function insertDocument(trx: Db, actor: Actor, document: PreparedDo
       })),
     )
     .execute()
-  // Visible to the client from this commit on: the log records what was published, in the same
-  // transaction (docs/access-log.md, "Kinds").
-  await logDocumentEvent(trx, 'document.published', documentId)
   await recordEvent(trx, {
     actor,
     action: 'document.added',

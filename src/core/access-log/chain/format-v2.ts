@@ -1,7 +1,7 @@
 import { hash, randomFillSync } from 'node:crypto'
 import { ValidationError } from '../../errors.js'
 import type { AccessLogPersonalTable, AccessLogTable } from '../../db/tables.js'
-import { PERSONAL_FIELDS, type AccessEntry, type CanonicalRowV2, type PersonalField } from './row.js'
+import { PERSONAL_FIELDS, type AccessEntry, type CanonicalRow, type CanonicalRowV1, type CanonicalRowV2, type PersonalField } from './row.js'
 
 // Format v2 of the access log (docs/access-log.md, "Format v2"): every row has a kind, and its
 // personal fields are committed, not embedded. The row in access_log (append-only) holds each
@@ -50,6 +50,12 @@ export interface DocumentEventEntry {
 
 /** Whatever the log records: an access (view, download) or an event with a kind. */
 export type LogEntry = AccessEntry | DocumentEventEntry
+
+/**
+ * The format new access rows are written in. Events (document.published...) exist only in format
+ * 2; accesses stay in format 1 until the writers switch (docs/decisions.md, "Access log v2").
+ */
+export type AccessFormat = 1 | 2
 
 export const isAccessEntry = (entry: LogEntry): entry is AccessEntry => !('kind' in entry)
 
@@ -133,7 +139,13 @@ const NO_COMMITMENTS = {
  * The v2 row `entry` becomes as row `id`, logged at `at` (without its hashes), and its personal
  * row, or null when it has no personal value. A field without a value has no commitment and no salt.
  */
-export function storedRowOf(entry: LogEntry, id: number, at: string): { row: Omit<StoredRow, 'prev_hash' | 'hash'>; personal: PersonalRow | null } {
+export function storedRowOf(
+  entry: LogEntry,
+  id: number,
+  at: string,
+  accessFormat: AccessFormat = 2,
+): { row: Omit<StoredRow, 'prev_hash' | 'hash'>; personal: PersonalRow | null } {
+  if (isAccessEntry(entry) && accessFormat === 1) return { row: v1RowOf(entry, id, at), personal: null }
   const base = {
     id,
     at,
@@ -195,6 +207,35 @@ export function storedRowOf(entry: LogEntry, id: number, at: string): { row: Omi
     },
     personal: any ? (personal as unknown as PersonalRow) : null,
   }
+}
+
+/** A format-1 row: the personal values in the row itself, as every release before format 2 wrote. */
+function v1RowOf(entry: AccessEntry, id: number, at: string): Omit<StoredRow, 'prev_hash' | 'hash'> {
+  return {
+    ...NO_COMMITMENTS,
+    id,
+    at,
+    format: 1,
+    kind: null,
+    details: null,
+    document_id: entry.documentId,
+    attachment_id: entry.attachmentId ?? null,
+    client_id: entry.clientId,
+    user_id: entry.user?.id ?? null,
+    username: entry.user?.username ?? null,
+    user_name: entry.user?.name ?? null,
+    channel: entry.channel,
+    delivery_id: entry.deliveryId ?? null,
+    ip: entry.ip ?? null,
+    port: entry.port ?? null,
+    user_agent: entry.userAgent ?? null,
+    action: entry.action,
+  }
+}
+
+/** The canonical row of a stored one (what its hash covers), in its format. */
+export function canonicalOf(row: Omit<StoredRow, 'prev_hash' | 'hash'>): CanonicalRow {
+  return row.format === 2 ? canonicalV2(row) : (row as CanonicalRowV1)
 }
 
 /** The canonical v2 row of a stored one (what its hash covers). */
