@@ -3,7 +3,7 @@ import { backendOf, type Db } from '../../db/database.js'
 import { jsonRows, preparedInsert, preparedQuery } from '../../db/prepared.js'
 import { nowIso } from '../../time.js'
 import { growTree, saveTree, type TreeWrites } from '../tree/merkle.js'
-import { canonicalOf, storedRowOf, type AccessFormat, type LogEntry, type PersonalRow, type StoredRow } from './format-v2.js'
+import { canonicalOf, checkEventEntry, isAccessEntry, storedRowOf, type AccessFormat, type LogEntry, type PersonalRow, type StoredRow } from './format-v2.js'
 import {
   accessLogHash,
   CANONICAL_FIELDS,
@@ -141,6 +141,10 @@ async function appendStamps(
  * taken here and held until the caller commits.
  */
 export async function appendInTransaction(trx: Db, entries: readonly LogEntry[]): Promise<RowStamp[]> {
+  for (const entry of entries) {
+    if (isAccessEntry(entry)) checkEntry(entry)
+    else checkEventEntry(entry)
+  }
   if (backendOf(trx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`.execute(trx)
   const [heads] = (await readHeads(trx)) as (Heads | undefined)[]
   return appendStamps(trx, entries, heads)

@@ -12,14 +12,6 @@ import { PERSONAL_FIELDS, type AccessEntry, type CanonicalRow, type CanonicalRow
 /** What the firm causes to a document: it becomes visible, changes, or is withdrawn. */
 export type DocumentEventKind = 'document.published' | 'document.changed' | 'document.removed'
 
-/**
- * Every kind a v2 row may have. A later kind (uploads, paid marks, erasures) is added here with
- * its entry and `details`, and described in docs/access-log.md ("Adding a kind"); the table
- * holds kinds as text, so no schema version is needed for one.
- */
-export const ROW_KINDS = ['view', 'download', 'document.published', 'document.changed', 'document.removed'] as const
-export type RowKind = (typeof ROW_KINDS)[number]
-
 /** One file of a published document, as its `details` list it. */
 export interface PublishedFile {
   attachment_id: number
@@ -102,6 +94,12 @@ export function freshSalt(): string {
   return salt
 }
 
+/**
+ * The kinds of event rows; with 'view' and 'download' (accesses), every kind a row of format 2
+ * may have. A later kind (uploads, paid marks, erasures) is added here with its entry and
+ * `details`, and described in docs/access-log.md ("Adding a kind"); the table holds kinds as
+ * text, so no schema version is needed for one.
+ */
 const DOCUMENT_KINDS: readonly string[] = ['document.published', 'document.changed', 'document.removed']
 
 function isId(value: unknown): boolean {
