@@ -94,6 +94,10 @@ describe(`access log format 2 after an upgrade from version 8 on ${process.env.C
     await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', 1))
     await recordAccess(t.db, { documentId: 1, clientId: 1, user: { id: 1, username: 'ana.souza', name: 'Ana Souza' }, channel: 'portal', ip: '198.51.100.20', port: 40002, userAgent: 'Mozilla/5.0', action: 'view' }, { format: 2 })
     await recordAccess(t.db, { documentId: 1, clientId: 1, channel: 'portal', action: 'view' }, { format: 1 })
+    // The fixture gave its checkpoint an explicit id; a release's own inserts advance the identity.
+    if (process.env.CONFI_TEST_DATABASE_URL) {
+      await sql`select setval(pg_get_serial_sequence('checkpoints', 'id'), (select max(id) from checkpoints))`.execute(t.db)
+    }
     const keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
     await createCheckpoint(t.db, keys)
     const signers = [...trusted, ...keys.all]
