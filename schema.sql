@@ -468,3 +468,107 @@ CREATE INDEX IF NOT EXISTS ended_sessions_forget ON ended_sessions (forget_at);
 
 CREATE INDEX IF NOT EXISTS access_log_document_user ON access_log (document_id, user_id, action);
 CREATE INDEX IF NOT EXISTS documents_due ON documents (due_date, id);
+
+-- version 9
+-- Access log format v2 (issue 19; docs/access-log.md, "Format v2"). Every new row has a kind
+-- (view, download, document.published, ...) and commits to its personal fields instead of holding
+-- them: the row keeps SHA-256(salt ‖ value) of each, the values and salts live in
+-- access_log_personal, which is not append-only, so a later erasure can clear a value and its salt
+-- while the chain, the tree and every checkpoint still verify. Rows of format 1 stay as they are.
+-- A format-2 row of a kind without a channel or an action (document.published) leaves them null,
+-- so those columns lose NOT NULL (and document_id, client_id, for kinds to come that have none);
+-- the CHECKs keep every format-1 row as complete as before.
+
+CREATE TABLE IF NOT EXISTS access_log_personal (
+  id INTEGER PRIMARY KEY,
+  username TEXT,
+  username_salt TEXT,
+  user_name TEXT,
+  user_name_salt TEXT,
+  ip TEXT,
+  ip_salt TEXT,
+  port INTEGER,
+  port_salt TEXT,
+  user_agent TEXT,
+  user_agent_salt TEXT,
+  recipient TEXT,
+  recipient_salt TEXT,
+  -- A value and its salt are there together or erased together.
+  CHECK ((username IS NULL) = (username_salt IS NULL) AND (user_name IS NULL) = (user_name_salt IS NULL)
+    AND (ip IS NULL) = (ip_salt IS NULL) AND (port IS NULL) = (port_salt IS NULL)
+    AND (user_agent IS NULL) = (user_agent_salt IS NULL) AND (recipient IS NULL) = (recipient_salt IS NULL))
+);
+
+-- dialect: sqlite
+-- SQLite cannot drop NOT NULL: the table is rebuilt (every row copied as it is, in this step's
+-- transaction), then its indexes and append-only triggers made again.
+
+CREATE TABLE access_log_v9 (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  document_id INTEGER REFERENCES documents (id),
+  attachment_id INTEGER REFERENCES attachments (id),
+  client_id INTEGER REFERENCES clients (id),
+  user_id INTEGER REFERENCES client_users (id),
+  username TEXT,
+  user_name TEXT,
+  channel TEXT CHECK (channel IN ('portal', 'email', 'whatsapp', 'link')),
+  delivery_id INTEGER REFERENCES deliveries (id),
+  ip TEXT,
+  port INTEGER,
+  user_agent TEXT,
+  action TEXT CHECK (action IN ('view', 'download')),
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  format INTEGER NOT NULL DEFAULT 1 CHECK (format IN (1, 2)),
+  kind TEXT,
+  details TEXT,
+  username_commitment TEXT,
+  user_name_commitment TEXT,
+  ip_commitment TEXT,
+  port_commitment TEXT,
+  user_agent_commitment TEXT,
+  recipient_commitment TEXT,
+  CONSTRAINT access_log_format_1 CHECK (format = 2 OR (kind IS NULL AND details IS NULL AND document_id IS NOT NULL
+    AND client_id IS NOT NULL AND channel IS NOT NULL AND action IS NOT NULL)),
+  CONSTRAINT access_log_format_2 CHECK (format = 1 OR (kind IS NOT NULL AND (action IS NULL OR action = kind)
+    AND username IS NULL AND user_name IS NULL AND ip IS NULL AND port IS NULL AND user_agent IS NULL))
+);
+INSERT INTO access_log_v9 (id, at, document_id, attachment_id, client_id, user_id, username, user_name, channel,
+  delivery_id, ip, port, user_agent, action, prev_hash, hash)
+SELECT id, at, document_id, attachment_id, client_id, user_id, username, user_name, channel,
+  delivery_id, ip, port, user_agent, action, prev_hash, hash FROM access_log ORDER BY id;
+DROP TABLE access_log;
+ALTER TABLE access_log_v9 RENAME TO access_log;
+
+CREATE INDEX IF NOT EXISTS access_log_client ON access_log (client_id, id);
+CREATE INDEX IF NOT EXISTS access_log_document ON access_log (document_id, id);
+CREATE INDEX IF NOT EXISTS access_log_user ON access_log (user_id, id);
+CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
+CREATE INDEX IF NOT EXISTS access_log_document_user ON access_log (document_id, user_id, action);
+
+CREATE TRIGGER IF NOT EXISTS access_log_no_update BEFORE UPDATE ON access_log
+BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
+
+CREATE TRIGGER IF NOT EXISTS access_log_no_delete BEFORE DELETE ON access_log
+BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
+
+-- dialect: postgres
+
+ALTER TABLE access_log ALTER COLUMN document_id DROP NOT NULL;
+ALTER TABLE access_log ALTER COLUMN client_id DROP NOT NULL;
+ALTER TABLE access_log ALTER COLUMN channel DROP NOT NULL;
+ALTER TABLE access_log ALTER COLUMN action DROP NOT NULL;
+ALTER TABLE access_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1 CHECK (format IN (1, 2));
+ALTER TABLE access_log ADD COLUMN kind TEXT;
+ALTER TABLE access_log ADD COLUMN details TEXT;
+ALTER TABLE access_log ADD COLUMN username_commitment TEXT;
+ALTER TABLE access_log ADD COLUMN user_name_commitment TEXT;
+ALTER TABLE access_log ADD COLUMN ip_commitment TEXT;
+ALTER TABLE access_log ADD COLUMN port_commitment TEXT;
+ALTER TABLE access_log ADD COLUMN user_agent_commitment TEXT;
+ALTER TABLE access_log ADD COLUMN recipient_commitment TEXT;
+ALTER TABLE access_log ADD CONSTRAINT access_log_format_1 CHECK (format = 2 OR (kind IS NULL AND details IS NULL
+  AND document_id IS NOT NULL AND client_id IS NOT NULL AND channel IS NOT NULL AND action IS NOT NULL));
+ALTER TABLE access_log ADD CONSTRAINT access_log_format_2 CHECK (format = 1 OR (kind IS NOT NULL AND (action IS NULL OR action = kind)
+  AND username IS NULL AND user_name IS NULL AND ip IS NULL AND port IS NULL AND user_agent IS NULL));

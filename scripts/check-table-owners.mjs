@@ -1,12 +1,12 @@
 // The access log owns its tables (docs/rules.md#access-log-integrity): no file under src/ outside
-// src/core/access-log/ may name access_log, access_log_tree, access_log_tree_head or checkpoints
+// src/core/access-log/ may name access_log, access_log_personal, access_log_tree, access_log_tree_head or checkpoints
 // in a string, a Kysely table reference or SQL text. Comments may talk about them. Run by
 // `npm run lint:deps`; `node scripts/check-table-owners.mjs [root]` checks another tree (tests).
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const TABLES = ['access_log_tree_head', 'access_log_tree', 'access_log', 'checkpoints']
+const TABLES = ['access_log_tree_head', 'access_log_tree', 'access_log_personal', 'access_log', 'checkpoints']
 const OWNER = 'src/core/access-log/'
 // The Kysely table types describe every table; they own none. (The schema is schema.sql.)
 const ALLOWED = new Set(['src/core/db/tables.ts'])

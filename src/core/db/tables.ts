@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 
 // Row types of schema.sql, as Kysely sees them. schema.sql is the source; keep these in step.
 
@@ -128,20 +128,49 @@ export interface DeliveriesTable {
 export interface AccessLogTable {
   id: Generated<number>
   at: string
-  document_id: number
+  // Null only in rows of format 2 whose kind has no such thing (document.published has no channel).
+  document_id: number | null
   attachment_id: number | null
-  client_id: number
+  client_id: number | null
   user_id: number | null
+  // The personal fields: in the row itself only in format 1; a format-2 row commits to them
+  // (the *_commitment columns) and keeps them in access_log_personal.
   username: string | null
   user_name: string | null
-  channel: 'portal' | 'email' | 'whatsapp' | 'link'
+  channel: 'portal' | 'email' | 'whatsapp' | 'link' | null
   delivery_id: number | null
   ip: string | null
   port: number | null
   user_agent: string | null
-  action: 'view' | 'download'
+  action: 'view' | 'download' | null
   prev_hash: string
   hash: string
+  format: ColumnType<number, number | undefined, never>
+  kind: string | null
+  details: string | null
+  username_commitment: string | null
+  user_name_commitment: string | null
+  ip_commitment: string | null
+  port_commitment: string | null
+  user_agent_commitment: string | null
+  recipient_commitment: string | null
+}
+
+/** The personal values of a format-2 access-log row and their salts (hex); an erasure clears a pair. */
+export interface AccessLogPersonalTable {
+  id: number
+  username: string | null
+  username_salt: string | null
+  user_name: string | null
+  user_name_salt: string | null
+  ip: string | null
+  ip_salt: string | null
+  port: number | null
+  port_salt: string | null
+  user_agent: string | null
+  user_agent_salt: string | null
+  recipient: string | null
+  recipient_salt: string | null
 }
 
 export interface EventsTable {
@@ -284,6 +313,7 @@ export interface Database {
   attachments: AttachmentsTable
   deliveries: DeliveriesTable
   access_log: AccessLogTable
+  access_log_personal: AccessLogPersonalTable
   events: EventsTable
   import_queue: ImportQueueTable
   outbox: OutboxTable

@@ -13,8 +13,8 @@ export const ACCESS_LIST_LIMIT = 100
 
 export interface DocumentAccess {
   at: string
-  action: AccessLogTable['action']
-  channel: AccessLogTable['channel']
+  action: NonNullable<AccessLogTable['action']>
+  channel: NonNullable<AccessLogTable['channel']>
   /** Null for an access through a link without a login. */
   user: { id: number; name: string; username: string } | null
   /** The file name of a download, if it still has a file with that id. */

@@ -1,4 +1,5 @@
 import { accessLogHash, CANONICAL_FIELDS } from '../access-log/chain/row.js'
+import { commitmentMismatches } from '../access-log/chain/format-v2.js'
 import type { Actor } from '../actors.js'
 import { actorLabel } from '../audit/events.js'
 import type { Db } from '../db/database.js'
@@ -20,7 +21,10 @@ import { rootFromInclusionProof, rowLeafHash, storedInclusionProof } from '../ac
 // signed checkpoint, and the public key (docs/receipts.md).
 
 /** One access-log row as it is hashed (the canonical fields), plus its chain and proof. */
+/** (For a row of format 2, also its format, kind, commitments and the salts of its values: reads/rows.ts, WideRow.) */
 export type ReceiptRow = Record<(typeof CANONICAL_FIELDS)[number], string | number | null> & {
+  format?: number | null
+  [field: string]: unknown
   prev_hash: string
   hash: string
   /** Inclusion proof of leaf id - 1 in the checkpoint's tree, leaf side first, hex. */
@@ -212,6 +216,9 @@ export function verifyReceipt(receipt: Receipt, trusted: readonly PublicKeyInfo[
       problems.push(`edited row: access-log row ${id} does not match its hash`)
       continue
     }
+    // Format 2: each personal value shown must be the one the row's hash committed to.
+    const wrong = Number(row.format) === 2 ? commitmentMismatches(row) : []
+    if (wrong.length > 0) problems.push(`edited value: the ${wrong.join(', ')} of access-log row ${id} do not match their commitments`)
     const proof = (row.proof ?? []).map((h) => Buffer.from(h, 'hex'))
     if (!rootFromInclusionProof(id - 1, c.treeSize, rowLeafHash(row.hash), proof)?.equals(root)) {
       problems.push(`wrong proof: row ${id} is not proven to be in the checkpoint's tree of ${c.treeSize} rows`)

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { CSV_COLUMNS, EXPORT_COLUMNS } from '../../../src/core/access-log/export/columns.js'
+import { CSV_COLUMNS, EXPORT_COLUMNS, EXPORT_FROM } from '../../../src/core/access-log/export/columns.js'
 import { exportAccessLog, type ExportOptions } from '../../../src/core/access-log/export/export.js'
 import { postgresCsvBatches } from '../../../src/core/access-log/export/postgres.js'
 import type { Db, OpenDatabase } from '../../../src/core/db/database.js'
@@ -171,9 +171,7 @@ function postgresCsv(rows: Record<string, unknown>[], delimiter: ',' | ';'): str
 async function referenceRows(): Promise<Record<string, unknown>[]> {
   const { sql } = await import('kysely')
   const columns = EXPORT_COLUMNS.filter((c) => c.csv).map((c) => `${c.sql} AS ${c.key}`).join(', ')
-  const { rows } = await sql<Record<string, unknown>>`SELECT ${sql.raw(columns)} FROM access_log a
-    JOIN clients c ON c.id = a.client_id JOIN documents d ON d.id = a.document_id
-    LEFT JOIN attachments t ON t.id = a.attachment_id ORDER BY a.id`.execute(reference.db)
+  const { rows } = await sql<Record<string, unknown>>`SELECT ${sql.raw(columns)} FROM ${sql.raw(EXPORT_FROM)} ORDER BY a.id`.execute(reference.db)
   return rows
 }
 

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { recordAccess } from '../../../src/core/access-log/chain/append.js'
+import { logDocumentEvent } from '../../../src/core/access-log/chain/document-events.js'
 import { verifyAccessLog } from '../../../src/core/access-log/chain/walk.js'
+import { createCheckpoint, verifyLogWithCheckpoints } from '../../../src/core/proof/checkpoints.js'
+import { loadSigningKeys } from '../../../src/core/proof/keys.js'
+import { parseReceipt, recheckReceipt, verifyReceipt } from '../../../src/core/proof/receipts.js'
 import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../../src/core/access-log/tree/merkle.js'
 import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../../src/core/db/schema.js'
 import { useTestDatabase } from '../../helpers/db.js'
@@ -9,7 +14,8 @@ import { useTestDatabase } from '../../helpers/db.js'
 // Rows written by earlier releases, one INSERT each (a text value may span lines): the version-1
 // release's (loaded at every older version), the version-6 release's, with rows in the tables
 // versions 2 to 6 added (deliveries, outbox, tree, checkpoints, receipts), and the previous
-// release's, at version 7, which also holds a live session and an ended one.
+// release's, at version 7, which also holds a live session and an ended one, and the version-8
+// release's, with rows of log format 1, a signed checkpoint and a receipt.
 function fixture(name: string): string[] {
   return readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8')
     .split(/\n(?=INSERT INTO |-- )/)
@@ -21,6 +27,7 @@ const FIXTURES = [
   { name: 'schema-v1-data.sql', versions: schemaSteps().map((step) => step.version) },
   { name: 'schema-v6-data.sql', versions: [6] },
   { name: 'schema-v7-data.sql', versions: [7] },
+  { name: 'schema-v8-data.sql', versions: [8] },
 ]
 
 function expectedCounts(lines: readonly string[]): Map<string, number> {
@@ -65,4 +72,40 @@ describe(`schema upgrade on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL'
       })
     }
   }
+})
+
+describe(`access log format 2 after an upgrade from version 8 on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
+  const lines = fixture('schema-v8-data.sql')
+  const t = useTestDatabase({ schemaUpTo: 8, seed: lines })
+
+  it('keeps the checkpoint and the receipt of format-1 rows, then chains format-2 rows after them', async () => {
+    await applySchema(t.open)
+    const [stored] = await t.db.selectFrom('receipts').select('body').execute()
+    const receipt = parseReceipt(stored.body)
+    const trusted = [{ ...receipt.publicKey, createdAt: receipt.checkpoint.at, retiredAt: null }]
+    const before = await verifyLogWithCheckpoints(t.db, trusted)
+    expect(before).toMatchObject({ ok: true, rows: 5, checkpoints: 1, problems: [] })
+    expect(verifyReceipt(receipt, trusted)).toMatchObject({ ok: true, problems: [] })
+    expect((await recheckReceipt(t.db, trusted, receipt.id))?.check).toMatchObject({ ok: true, problems: [] })
+    const formats = await t.db.selectFrom('access_log').select(['format', 'kind']).execute()
+    expect(formats.every((row) => Number(row.format) === 1 && row.kind === null)).toBe(true)
+
+    // New rows of format 2: an event, an access with personal fields, a checkpoint over all of them.
+    await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', 1))
+    await recordAccess(t.db, { documentId: 1, clientId: 1, user: { id: 1, username: 'ana.souza', name: 'Ana Souza' }, channel: 'portal', ip: '198.51.100.20', port: 40002, userAgent: 'Mozilla/5.0', action: 'view' }, { format: 2 })
+    await recordAccess(t.db, { documentId: 1, clientId: 1, channel: 'portal', action: 'view' }, { format: 1 })
+    // The fixture gave its checkpoint an explicit id; a release's own inserts advance the identity.
+    if (process.env.CONFI_TEST_DATABASE_URL) {
+      await sql`select setval(pg_get_serial_sequence('checkpoints', 'id'), (select max(id) from checkpoints))`.execute(t.db)
+    }
+    const keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
+    await createCheckpoint(t.db, keys)
+    const signers = [...trusted, ...keys.all]
+    expect(await verifyLogWithCheckpoints(t.db, signers)).toMatchObject({ ok: true, rows: 8, checkpoints: 2, problems: [] })
+    // The old receipt still verifies against the database, and an erasure keeps every checkpoint.
+    await t.db.updateTable('access_log_personal').set({ ip: null, ip_salt: null, user_name: null, user_name_salt: null }).execute()
+    expect(await verifyLogWithCheckpoints(t.db, signers)).toMatchObject({ ok: true, rows: 8, checkpoints: 2, problems: [] })
+    expect((await recheckReceipt(t.db, trusted, receipt.id))?.check).toMatchObject({ ok: true })
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 8 })
+  })
 })

@@ -1,16 +1,17 @@
 import { CompiledQuery, sql } from 'kysely'
 import { backendOf, type Db } from '../../db/database.js'
 import { jsonRows, preparedInsert, preparedQuery } from '../../db/prepared.js'
-import type { AccessLogTable } from '../../db/tables.js'
 import { nowIso } from '../../time.js'
 import { growTree, saveTree, type TreeWrites } from '../tree/merkle.js'
+import { canonicalOf, checkEventEntry, isAccessEntry, storedRowOf, type AccessFormat, type LogEntry, type PersonalRow, type StoredRow } from './format-v2.js'
 import {
   accessLogHash,
   CANONICAL_FIELDS,
-  canonicalRowOf,
   checkEntry,
   GENESIS_HASH,
+  PERSONAL_FIELDS,
   recordOf,
+  V2_COLUMNS,
   type AccessEntry,
   type AccessRecord,
   type RowStamp,
@@ -19,20 +20,27 @@ import {
 // Appending to the chain: under the access-log lock, each row hashed onto the previous one and
 // the Merkle tree grown in the same transaction (docs/rules.md#access-log-integrity).
 
-type AccessLogRow = Omit<AccessLogTable, 'id'> & { id: number }
+// Until the portal's accesses switch to format 2 with the tests that count on format 1's columns
+// (docs/decisions.md, "Access log v2").
+const DEFAULT_ACCESS_FORMAT: AccessFormat = 1
 
-const ROW_COLUMNS = [...CANONICAL_FIELDS, 'prev_hash', 'hash'] as const
+const ROW_COLUMNS = [...CANONICAL_FIELDS, 'prev_hash', 'hash', ...V2_COLUMNS] as const
+const PERSONAL_COLUMNS = ['id', ...PERSONAL_FIELDS.flatMap((f) => [f, `${f}_salt` as const])] as const
 const NODE_COLUMNS = ['level', 'idx', 'hash'] as const
 
 // Compiled once (core/db/prepared.ts): a group of 64 rows is one statement on SQLite, not 64.
-const insertRows = preparedInsert<AccessLogRow>('access_log', ROW_COLUMNS)
+const insertRows = preparedInsert<StoredRow>('access_log', ROW_COLUMNS)
+const insertPersonal = preparedInsert<PersonalRow>('access_log_personal', PERSONAL_COLUMNS)
 
 // PostgreSQL: the rows, the tree's new nodes and its head in one statement (data-modifying CTEs,
 // the rows as one JSON parameter): one round trip instead of three, and the same text for any
 // number of rows, so it is prepared once (docs/decisions.md, "Append speed (issue 13)").
-const writeAllQuery = preparedQuery(4, (db: Db, rows: string, nodes: string, size: number, frontier: string) =>
+const writeAllQuery = preparedQuery(5, (db: Db, rows: string, personal: string, nodes: string, size: number, frontier: string) =>
   db
     .with('log_rows', (q) => q.insertInto('access_log').columns(ROW_COLUMNS).expression(jsonRows('access_log', ROW_COLUMNS, rows)))
+    .with('personal_rows', (q) =>
+      q.insertInto('access_log_personal').columns(PERSONAL_COLUMNS).expression(jsonRows('access_log_personal', PERSONAL_COLUMNS, personal)),
+    )
     .with('tree_nodes', (q) => q.insertInto('access_log_tree').columns(NODE_COLUMNS).expression(jsonRows('access_log_tree', NODE_COLUMNS, nodes)))
     .insertInto('access_log_tree_head')
     .values({ id: 1, size, frontier })
@@ -87,42 +95,68 @@ async function inAppendTransaction<T>(db: Db, append: (trx: Db, heads: Heads | u
 }
 
 // The Merkle tree grows in the same transaction as the rows, so a checkpoint never sees rows without it.
-async function writeRows(trx: Db, rows: readonly AccessLogRow[], tree: TreeWrites): Promise<void> {
+// The personal values go in the same transaction as their rows, never after them.
+async function writeRows(trx: Db, rows: readonly StoredRow[], personal: readonly PersonalRow[], tree: TreeWrites): Promise<void> {
   if (backendOf(trx) === 'postgres') {
-    await writeAllQuery(trx, JSON.stringify(rows), JSON.stringify(tree.nodes), tree.head.size, tree.head.frontier)
+    await writeAllQuery(trx, JSON.stringify(rows), JSON.stringify(personal), JSON.stringify(tree.nodes), tree.head.size, tree.head.frontier)
     return
   }
   await insertRows(trx, rows)
+  await insertPersonal(trx, personal)
   await saveTree(trx, tree)
 }
 
 // Serialised: under the lock, read the head of the chain and extend it. The ids are given
 // explicitly (head + 1) because each row's hash covers its id, and an id can only be known
 // before the insert while nobody else can append.
-async function appendStamps(trx: Db, entries: readonly AccessEntry[], head: Heads | undefined): Promise<RowStamp[]> {
+// Events are rows of format 2; accesses are of `accessFormat` (docs/access-log.md, "Format v2").
+async function appendStamps(
+  trx: Db,
+  entries: readonly LogEntry[],
+  head: Heads | undefined,
+  accessFormat: AccessFormat = DEFAULT_ACCESS_FORMAT,
+): Promise<RowStamp[]> {
   const size = head?.id == null ? 0 : Number(head.id)
   let prevHash = head?.hash ?? GENESIS_HASH
   // One time for the group: its rows are committed together.
   const at = nowIso()
+  const personal: PersonalRow[] = []
   const rows = entries.map((entry, i) => {
-    const row = canonicalRowOf(entry, size + i + 1, at)
-    const hash = accessLogHash(row, prevHash)
-    const full = { ...row, prev_hash: prevHash, hash } as AccessLogRow
+    const stored = storedRowOf(entry, size + i + 1, at, accessFormat)
+    if (stored.personal) personal.push(stored.personal)
+    const hash = accessLogHash(canonicalOf(stored.row), prevHash)
+    const full: StoredRow = { ...stored.row, prev_hash: prevHash, hash }
     prevHash = hash
     return full
   })
   const stored = head?.tree_size == null ? null : { size: Number(head.tree_size), frontier: head.frontier! }
-  await writeRows(trx, rows, await growTree(trx, size, rows.map((row) => row.hash), stored))
+  await writeRows(trx, rows, personal, await growTree(trx, size, rows.map((row) => row.hash), stored))
   return rows.map((row) => [row.id, at, row.prev_hash, row.hash])
+}
+
+/**
+ * Appends `entries` inside the caller's transaction `trx`, so they commit or vanish with what
+ * causes them (a document's rows and its document.published row). On SQLite the caller's
+ * transaction already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL the access-log lock is
+ * taken here and held until the caller commits.
+ */
+export async function appendInTransaction(trx: Db, entries: readonly LogEntry[]): Promise<RowStamp[]> {
+  for (const entry of entries) {
+    if (isAccessEntry(entry)) checkEntry(entry)
+    else checkEventEntry(entry)
+  }
+  if (backendOf(trx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`.execute(trx)
+  const [heads] = (await readHeads(trx)) as (Heads | undefined)[]
+  return appendStamps(trx, entries, heads)
 }
 
 /**
  * Appends one row to the access log in its own transaction and returns it once committed: the
  * portal calls this before sending the first byte of a document (docs/rules.md#access-log-integrity).
  */
-export async function recordAccess(db: Db, entry: AccessEntry): Promise<AccessRecord> {
+export async function recordAccess(db: Db, entry: AccessEntry, options: { format?: AccessFormat } = {}): Promise<AccessRecord> {
   checkEntry(entry)
-  const [stamp] = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, [entry], heads))
+  const [stamp] = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, [entry], heads, options.format))
   return recordOf(entry, stamp)
 }
 
@@ -152,13 +186,13 @@ function isConstraintError(error: unknown): boolean {
  * entries are retried one by one so one bad entry cannot refuse the others; any other failure
  * (database unavailable) rejects the whole batch.
  */
-export function createAccessLogWriter(db: Db, options: { maxBatch?: number } = {}): AccessLogWriter {
+export function createAccessLogWriter(db: Db, options: { maxBatch?: number; format?: AccessFormat } = {}): AccessLogWriter {
   const stamps = createStampWriter(db, options)
   return { record: (entry) => stamps.record(entry).then((stamp) => recordOf(entry, stamp)), flush: stamps.flush }
 }
 
 /** The group-commit writer of createAccessLogWriter, resolving only what the log added (the commit thread's replies). */
-export function createStampWriter(db: Db, options: { maxBatch?: number } = {}): {
+export function createStampWriter(db: Db, options: { maxBatch?: number; format?: AccessFormat } = {}): {
   record(entry: AccessEntry): Promise<RowStamp>
   flush(): Promise<void>
 } {
@@ -168,7 +202,7 @@ export function createStampWriter(db: Db, options: { maxBatch?: number } = {}): 
 
   const commit = async (batch: Pending[]): Promise<void> => {
     try {
-      const stamps = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, batch.map((p) => p.entry), heads))
+      const stamps = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, batch.map((p) => p.entry), heads, options.format))
       batch.forEach((pending, i) => pending.resolve(stamps[i]))
     } catch (error) {
       if (batch.length > 1 && isConstraintError(error)) {

@@ -48,7 +48,7 @@ export const GENESIS_HASH = '0'.repeat(64)
 /** Prefixed to every hashed message, so a row hash can never be confused with another SHA-256 use. */
 export const DOMAIN_BYTE = 0x01
 
-/** The fields of a row in canonical order (docs/access-log.md). */
+/** The fields of a v1 row in canonical order (docs/access-log.md). */
 export const CANONICAL_FIELDS = [
   'id',
   'at',
@@ -66,15 +66,64 @@ export const CANONICAL_FIELDS = [
   'action',
 ] as const
 
-export type CanonicalRow = Record<(typeof CANONICAL_FIELDS)[number], string | number | null>
+/**
+ * The personal fields of a row. A v2 row's hash covers each one's commitment; the values and their
+ * salts live in access_log_personal, which an erasure may clear (docs/access-log.md, "Format v2").
+ */
+export const PERSONAL_FIELDS = ['username', 'user_name', 'ip', 'port', 'user_agent', 'recipient'] as const
+export type PersonalField = (typeof PERSONAL_FIELDS)[number]
+
+/** The fields of a v2 row in canonical order (docs/access-log.md, "Format v2"). */
+export const CANONICAL_FIELDS_V2 = [
+  'id',
+  'at',
+  'kind',
+  'document_id',
+  'attachment_id',
+  'client_id',
+  'user_id',
+  'channel',
+  'delivery_id',
+  'details',
+  'username_commitment',
+  'user_name_commitment',
+  'ip_commitment',
+  'port_commitment',
+  'user_agent_commitment',
+  'recipient_commitment',
+] as const
+
+/** The columns a v2 row adds to access_log, stored after `prev_hash` and `hash`. */
+export const V2_COLUMNS = [
+  'format',
+  'kind',
+  'details',
+  'username_commitment',
+  'user_name_commitment',
+  'ip_commitment',
+  'port_commitment',
+  'user_agent_commitment',
+  'recipient_commitment',
+] as const
+
+type Scalar = string | number | null
+export type CanonicalRowV1 = Record<(typeof CANONICAL_FIELDS)[number], Scalar> & { format?: 1 | number | null }
+export type CanonicalRowV2 = Record<(typeof CANONICAL_FIELDS_V2)[number], Scalar> & { format: 2 }
+/** A row as it is hashed: its `format` (1 when absent) chooses the encoding. */
+export type CanonicalRow = CanonicalRowV1 | CanonicalRowV2
+
+/** The first byte of a v2 row's hashed message: the format, never a v1 row's 0x01. */
+export const DOMAIN_BYTE_V2 = 0x02
+
+const isV2 = (row: CanonicalRow): row is CanonicalRowV2 => row.format != null && Number(row.format) === 2
 
 /**
- * The canonical encoding of a row: for each field in CANONICAL_FIELDS, 0x00 when null, otherwise
- * 0x01, the length of its UTF-8 text as a 4-byte big-endian integer, then the text (integers in
- * decimal). Length prefixes make the encoding unambiguous whatever the text holds.
+ * The canonical encoding of a row: for each field of its format's list in order, 0x00 when null,
+ * otherwise 0x01, the length of its UTF-8 text as a 4-byte big-endian integer, then the text
+ * (integers in decimal). Length prefixes make the encoding unambiguous whatever the text holds.
  */
 export function canonicalEncoding(row: CanonicalRow): Buffer {
-  return Buffer.from(encodeInto(row, 0, 0))
+  return Buffer.from(encodeInto(isV2(row) ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS, row, 0, 0))
 }
 
 // Written straight into one reused buffer with `head` bytes free before and `tail` after, and
@@ -83,10 +132,11 @@ export function canonicalEncoding(row: CanonicalRow): Buffer {
 // much, and a buffer per row with the lengths measured first 10 to 30% more.
 let scratch = Buffer.allocUnsafe(4096)
 
-function encodeInto(row: CanonicalRow, head: number, tail: number): Buffer {
+function encodeInto(fields: readonly string[], row: CanonicalRow, head: number, tail: number): Buffer {
   let at = head
-  for (const field of CANONICAL_FIELDS) {
-    const value = row[field]
+  const values = row as Record<string, Scalar | undefined>
+  for (const field of fields) {
+    const value = values[field]
     if (value === null || value === undefined) {
       at = room(at, 1 + tail)
       scratch[at++] = 0x00
@@ -112,19 +162,67 @@ function room(at: number, more: number): number {
   return at
 }
 
-/** hash = SHA-256(DOMAIN_BYTE ‖ canonical encoding ‖ previous hash as 32 bytes), in hex. */
+/**
+ * v1: hash = SHA-256(0x01 ‖ canonical v1 ‖ previous hash as 32 bytes); v2: the same with 0x02 and
+ * the v2 fields. In hex.
+ */
 export function accessLogHash(row: CanonicalRow, prevHash: string): string {
   return accessLogDigest(row, prevHash).toString('hex')
 }
 
 /** accessLogHash as its 32 bytes (the verification threads hash them again as a tree leaf). */
 export function accessLogDigest(row: CanonicalRow, prevHash: string): Buffer {
-  const message = encodeInto(row, 1, 32)
-  message[0] = DOMAIN_BYTE
+  const v2 = isV2(row)
+  const message = encodeInto(v2 ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS, row, 1, 32)
+  message[0] = v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE
   const tail = message.length - 32
   // A previous hash that is not 64 hex digits (a tampered row) is hashed as Buffer.from reads it.
   if (message.write(prevHash, tail, 'hex') === 32) return hash('sha256', message, 'buffer')
   return hash('sha256', Buffer.concat([message.subarray(0, tail), Buffer.from(prevHash, 'hex')]), 'buffer')
+}
+
+/**
+ * The row a verification thread reads as positional values: CANONICAL_FIELDS, prev_hash, hash,
+ * then V2_COLUMNS (verify.ts selects them in that order).
+ */
+export function canonicalFromValues(v: readonly unknown[]): CanonicalRow {
+  if (Number(v[16]) === 2) {
+    return {
+      format: 2,
+      id: v[0] as number,
+      at: v[1] as string,
+      kind: v[17] as string,
+      document_id: v[2] as number | null,
+      attachment_id: v[3] as number | null,
+      client_id: v[4] as number | null,
+      user_id: v[5] as number | null,
+      channel: v[8] as string | null,
+      delivery_id: v[9] as number | null,
+      details: v[18] as string | null,
+      username_commitment: v[19] as string | null,
+      user_name_commitment: v[20] as string | null,
+      ip_commitment: v[21] as string | null,
+      port_commitment: v[22] as string | null,
+      user_agent_commitment: v[23] as string | null,
+      recipient_commitment: v[24] as string | null,
+    }
+  }
+  return {
+    id: v[0] as number,
+    at: v[1] as string,
+    document_id: v[2] as number,
+    attachment_id: v[3] as number | null,
+    client_id: v[4] as number,
+    user_id: v[5] as number | null,
+    username: v[6] as string | null,
+    user_name: v[7] as string | null,
+    channel: v[8] as string,
+    delivery_id: v[9] as number | null,
+    ip: v[10] as string | null,
+    port: v[11] as number | null,
+    user_agent: v[12] as string | null,
+    action: v[13] as string,
+  }
 }
 
 const CHANNELS: readonly string[] = ['portal', 'email', 'whatsapp', 'link']
@@ -173,25 +271,5 @@ export function recordOf(entry: AccessEntry, [id, at, prevHash, hash]: RowStamp)
     action: entry.action,
     prevHash,
     hash,
-  }
-}
-
-/** The canonical row an entry becomes as row `id`, logged at `at`. */
-export function canonicalRowOf(entry: AccessEntry, id: number, at: string): CanonicalRow {
-  return {
-    id,
-    at,
-    document_id: entry.documentId,
-    attachment_id: entry.attachmentId ?? null,
-    client_id: entry.clientId,
-    user_id: entry.user?.id ?? null,
-    username: entry.user?.username ?? null,
-    user_name: entry.user?.name ?? null,
-    channel: entry.channel,
-    delivery_id: entry.deliveryId ?? null,
-    ip: entry.ip ?? null,
-    port: entry.port ?? null,
-    user_agent: entry.userAgent ?? null,
-    action: entry.action,
   }
 }

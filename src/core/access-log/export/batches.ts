@@ -30,7 +30,7 @@ export async function* keysetBatches(read: BatchReader, afterId: number, batchSi
   }
 }
 
-const SELECTION = EXPORT_COLUMNS.map((c) => sql.ref(c.sql).as(c.key))
+const SELECTION = EXPORT_COLUMNS.map((c) => sql.raw(c.sql).as(c.key))
 
 /** The portable path (PostgreSQL JSON, tables, `portable`): Kysely, keyset batches, formatted in JavaScript. */
 export function kyselyReader(
@@ -44,9 +44,10 @@ export function kyselyReader(
   return async (afterId, limit) => {
     const rows = await db
       .selectFrom('access_log as a')
-      .innerJoin('clients as c', 'c.id', 'a.client_id')
-      .innerJoin('documents as d', 'd.id', 'a.document_id')
+      .leftJoin('clients as c', 'c.id', 'a.client_id')
+      .leftJoin('documents as d', 'd.id', 'a.document_id')
       .leftJoin('attachments as t', 't.id', 'a.attachment_id')
+      .leftJoin('access_log_personal as p', 'p.id', 'a.id')
       .select(SELECTION)
       .where('a.id', '>', afterId)
       .where(where)

@@ -8,7 +8,7 @@ import type { CsvDialect } from './csv-dialect.js'
 export interface ExportColumn {
   /** The JSON key, and the CSV header when `csv`. */
   key: string
-  /** Its SQL over `access_log a`, `clients c`, `documents d`, `attachments t`. */
+  /** Its SQL over `access_log a`, `clients c`, `documents d`, `attachments t`, `access_log_personal p`. */
   sql: string
   /**
    * 'number': an integer id or port; 'text': free text a person typed, quoted and neutralised in
@@ -33,15 +33,28 @@ export const EXPORT_COLUMNS = [
   { key: 'channel', sql: 'a.channel', kind: 'plain', csv: true },
   { key: 'delivery_id', sql: 'a.delivery_id', kind: 'number', csv: false },
   { key: 'user_id', sql: 'a.user_id', kind: 'number', csv: false },
-  { key: 'username', sql: 'a.username', kind: 'text', csv: true },
-  { key: 'user_name', sql: 'a.user_name', kind: 'text', csv: true },
+  // The personal fields: in the row (format 1) or beside it (format 2; null once erased).
+  { key: 'username', sql: 'coalesce(a.username, p.username)', kind: 'text', csv: true },
+  { key: 'user_name', sql: 'coalesce(a.user_name, p.user_name)', kind: 'text', csv: true },
   // recordAccess accepts only IP addresses: nothing to quote or neutralise.
-  { key: 'ip', sql: 'a.ip', kind: 'plain', csv: true },
-  { key: 'port', sql: 'a.port', kind: 'number', csv: false },
-  { key: 'user_agent', sql: 'a.user_agent', kind: 'text', csv: true },
-  { key: 'action', sql: 'a.action', kind: 'plain', csv: true },
+  { key: 'ip', sql: 'coalesce(a.ip, p.ip)', kind: 'plain', csv: true },
+  { key: 'port', sql: 'coalesce(a.port, p.port)', kind: 'number', csv: false },
+  { key: 'user_agent', sql: 'coalesce(a.user_agent, p.user_agent)', kind: 'text', csv: true },
+  // The action of an access; for a row of another kind (document.published), its kind.
+  { key: 'action', sql: 'coalesce(a.action, a.kind)', kind: 'plain', csv: true },
   { key: 'prev_hash', sql: 'a.prev_hash', kind: 'plain', csv: false },
   { key: 'hash', sql: 'a.hash', kind: 'plain', csv: true },
+  // Format 2 (docs/access-log.md, "Format v2"): what its hash covers besides, and the salt of each
+  // personal value, so that anyone can check the value against its commitment. A commitment
+  // without a salt is a value erased.
+  { key: 'format', sql: 'a.format', kind: 'number', csv: false },
+  { key: 'kind', sql: 'coalesce(a.kind, a.action)', kind: 'plain', csv: false },
+  { key: 'details', sql: 'a.details', kind: 'text', csv: false },
+  { key: 'recipient', sql: 'p.recipient', kind: 'text', csv: false },
+  ...(['username', 'user_name', 'ip', 'port', 'user_agent', 'recipient'] as const).flatMap((field) => [
+    { key: `${field}_commitment` as const, sql: `a.${field}_commitment`, kind: 'plain' as const, csv: false as const },
+    { key: `${field}_salt` as const, sql: `p.${field}_salt`, kind: 'plain' as const, csv: false as const },
+  ]),
 ] as const satisfies readonly ExportColumn[]
 
 type ColumnKey = (typeof EXPORT_COLUMNS)[number]['key']
@@ -58,11 +71,12 @@ export const CSV_COLUMNS: readonly CsvKey[] = EXPORT_COLUMNS.filter((c) => c.csv
 
 const NUMBER_KEYS = EXPORT_COLUMNS.filter((c) => c.kind === 'number').map((c) => c.key)
 
-/** The FROM clause every reader selects the columns from. */
+/** The FROM clause every reader selects the columns from (`p`: a format-2 row's personal values). */
 export const EXPORT_FROM = `access_log a
-      JOIN clients c ON c.id = a.client_id
-      JOIN documents d ON d.id = a.document_id
-      LEFT JOIN attachments t ON t.id = a.attachment_id`
+      LEFT JOIN clients c ON c.id = a.client_id
+      LEFT JOIN documents d ON d.id = a.document_id
+      LEFT JOIN attachments t ON t.id = a.attachment_id
+      LEFT JOIN access_log_personal p ON p.id = a.id`
 
 // ---------------------------------------------------------------- formatted in JavaScript
 

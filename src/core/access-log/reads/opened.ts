@@ -25,7 +25,15 @@ export async function openedBy(db: Db, user: { id: number }, documentIds: readon
 /** A filter on `documents`: nobody has opened or downloaded the document. */
 export function neverOpened(): Expression<SqlBool> {
   const { not, exists, selectFrom } = onDocuments
-  return not(exists(selectFrom('access_log').select('access_log.id').whereRef('access_log.document_id', '=', 'documents.id')))
+  return not(
+    exists(
+      selectFrom('access_log')
+        .select('access_log.id')
+        .whereRef('access_log.document_id', '=', 'documents.id')
+        // An access has an action; the document's own document.published row does not count.
+        .where('access_log.action', 'is not', null),
+    ),
+  )
 }
 
 /** A filter on `documents`: nobody has downloaded the document (a view does not count). */

@@ -1,13 +1,23 @@
 import type { Db } from '../../db/database.js'
-import { CANONICAL_FIELDS, type CanonicalRow } from '../chain/row.js'
+import { CANONICAL_FIELDS, CANONICAL_FIELDS_V2, PERSONAL_FIELDS, type CanonicalRowV1 } from '../chain/row.js'
 
 // Whole rows of the chain, for what proves them: a receipt's rows in canonical form with their
 // hashes, and the hashes a receipt or an expected head is checked against (docs/receipts.md).
 
+type Scalar = string | number | null
+
+/**
+ * A row as a receipt carries it: the fields of format 1, and for a row of format 2 also its
+ * format, kind, details and commitments, with the personal values (in the fields of format 1)
+ * and their salts from beside it, so anyone can check each value against its commitment. An
+ * erased value and its salt are null. A row of format 1 carries exactly what it always did.
+ */
+export type WideRow = CanonicalRowV1 & Record<string, Scalar | undefined>
+
 /** A row of the log as it is hashed, with its place in the chain. */
 export interface ChainRow {
   id: number
-  canonical: CanonicalRow
+  canonical: WideRow
   prevHash: string
   hash: string
 }
@@ -21,17 +31,32 @@ export async function documentRowsOf(
   documentId: number,
   only: { deliveryId: number | null; userId: number | null },
 ): Promise<ChainRow[]> {
-  let query = db.selectFrom('access_log').selectAll().where('document_id', '=', documentId)
-  if (only.deliveryId !== null) query = query.where('delivery_id', '=', only.deliveryId)
-  if (only.userId !== null) query = query.where('user_id', '=', only.userId)
-  const rows = await query.orderBy('id').execute()
+  let query = db
+    .selectFrom('access_log as a')
+    .leftJoin('access_log_personal as p', 'p.id', 'a.id')
+    .selectAll('a')
+    .select(PERSONAL_FIELDS.flatMap((f) => [`p.${f} as p_${f}`, `p.${f}_salt as p_${f}_salt`] as const))
+    .where('a.document_id', '=', documentId)
+    // Accesses only: the rows with an action.
+    .where('a.action', 'is not', null)
+  if (only.deliveryId !== null) query = query.where('a.delivery_id', '=', only.deliveryId)
+  if (only.userId !== null) query = query.where('a.user_id', '=', only.userId)
+  const rows = (await query.orderBy('a.id').execute()) as Record<string, unknown>[]
   return rows.map((row) => {
-    const canonical: Record<string, string | number | null> = {}
-    for (const field of CANONICAL_FIELDS) {
-      const value = row[field as keyof typeof row]
-      canonical[field] = value === null || value === undefined ? null : typeof value === 'string' ? value : Number(value)
+    const scalar = (value: unknown): Scalar =>
+      value === null || value === undefined ? null : typeof value === 'string' ? value : Number(value)
+    const canonical: Record<string, Scalar> = {}
+    const v2 = Number(row.format) === 2
+    for (const field of CANONICAL_FIELDS) canonical[field] = scalar(row[field])
+    if (v2) {
+      canonical.format = 2
+      for (const field of CANONICAL_FIELDS_V2) canonical[field] = scalar(row[field])
+      for (const field of PERSONAL_FIELDS) {
+        canonical[field] = scalar(row[`p_${field}`])
+        canonical[`${field}_salt`] = scalar(row[`p_${field}_salt`])
+      }
     }
-    return { id: Number(row.id), canonical: canonical as CanonicalRow, prevHash: row.prev_hash, hash: row.hash }
+    return { id: Number(row.id), canonical: canonical as WideRow, prevHash: String(row.prev_hash), hash: String(row.hash) }
   })
 }
 

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { DatabaseTarget } from '../../db/handle.js'
 import { openRowReader, type RowReader } from '../../db/row-reader.js'
-import { accessLogDigest } from '../chain/row.js'
+import { accessLogDigest, canonicalFromValues } from '../chain/row.js'
 import { digestWords, leafWords, nodeWords, wordsHex } from '../tree/tree-hash.js'
 
 // A verification thread (docs/decisions.md, "docs verify in parallel"): its own read-only
@@ -15,7 +15,7 @@ import { digestWords, leafWords, nodeWords, wordsHex } from '../tree/tree-hash.j
 
 export interface VerifyWorkerData {
   target: DatabaseTarget
-  /** The compiled SELECT of the row columns, CANONICAL_FIELDS then prev_hash and hash, for `id > ? and id <= ?` in id order. */
+  /** The compiled SELECT of the row columns, CANONICAL_FIELDS, prev_hash, hash, then V2_COLUMNS, for `id > ? and id <= ?` in id order. */
   select: string
 }
 /** Rows `start + 1` to `end`; `sizes` are the checkpoint sizes inside. */
@@ -32,23 +32,7 @@ const READ_BATCH = 8192
 type Values = unknown[]
 
 function rowDigest(v: Values): Buffer {
-  const row = {
-    id: v[0] as number,
-    at: v[1] as string,
-    document_id: v[2] as number,
-    attachment_id: v[3] as number | null,
-    client_id: v[4] as number,
-    user_id: v[5] as number | null,
-    username: v[6] as string | null,
-    user_name: v[7] as string | null,
-    channel: v[8] as string,
-    delivery_id: v[9] as number | null,
-    ip: v[10] as string | null,
-    port: v[11] as number | null,
-    user_agent: v[12] as string | null,
-    action: v[13] as string,
-  }
-  return accessLogDigest(row, v[14] as string)
+  return accessLogDigest(canonicalFromValues(v), v[14] as string)
 }
 
 // The chunk's Merkle frontier (merkle.ts, Frontier) on 8-word hashes (tree-hash.ts).

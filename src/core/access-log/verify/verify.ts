@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads'
 import type { DatabaseTarget, Db } from '../../db/database.js'
 import { UnavailableError } from '../../errors.js'
 import { headRowId, verifyAccessLog, type ProgressCallback, type VerifyResult } from '../chain/walk.js'
-import { CANONICAL_FIELDS, GENESIS_HASH } from '../chain/row.js'
+import { CANONICAL_FIELDS, GENESIS_HASH, V2_COLUMNS } from '../chain/row.js'
 import { appendSubtree, emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, type Frontier } from '../tree/merkle.js'
 import { IdRanges, surveyFrom, type IdRange } from './survey.js'
 import type { ChunkReply, ChunkRequest, ChunkResult, ChunkTask, VerifyWorkerData } from './verify-worker.js'
@@ -116,7 +116,7 @@ interface ChunkPlan {
 async function walkChunks(db: Db, target: DatabaseTarget, state: WalkState, plan: ChunkPlan): Promise<number> {
   const select = db
     .selectFrom('access_log')
-    .select([...CANONICAL_FIELDS, 'prev_hash', 'hash'])
+    .select([...CANONICAL_FIELDS, 'prev_hash', 'hash', ...V2_COLUMNS])
     .where('id', '>', 0)
     .where('id', '<=', 0)
     .orderBy('id')

@@ -1,0 +1,280 @@
+import { hash, randomFillSync } from 'node:crypto'
+import { ValidationError } from '../../errors.js'
+import type { AccessLogPersonalTable, AccessLogTable } from '../../db/tables.js'
+import { PERSONAL_FIELDS, type AccessEntry, type CanonicalRow, type CanonicalRowV1, type CanonicalRowV2, type PersonalField } from './row.js'
+
+// Format v2 of the access log (docs/access-log.md, "Format v2"): every row has a kind, and its
+// personal fields are committed, not embedded. The row in access_log (append-only) holds each
+// personal field's commitment SHA-256(salt ‖ value); the value and its salt go to
+// access_log_personal, beside it, where an erasure can clear them while the chain, the tree and
+// every checkpoint still verify.
+
+/** What the firm causes to a document: it becomes visible, changes, or is withdrawn. */
+export type DocumentEventKind = 'document.published' | 'document.changed' | 'document.removed'
+
+/** One file of a published document, as its `details` list it. */
+export interface PublishedFile {
+  attachment_id: number
+  name: string
+  media_type: string
+  size: number
+  sha256: string
+}
+
+/** The `details` of document.published and document.changed: the document as it now is. */
+export interface DocumentDetails {
+  title: string
+  category: string
+  competence: string | null
+  due_date: string | null
+  amount_cents: number | null
+  files: PublishedFile[]
+}
+
+/** An event of the firm's about a document, written in the transaction that causes it. */
+export interface DocumentEventEntry {
+  kind: DocumentEventKind
+  documentId: number
+  clientId: number
+  /** The document as it now is (published, changed); for document.removed, why, or null. */
+  details: DocumentDetails | { reason: string | null }
+}
+
+/** Whatever the log records: an access (view, download) or an event with a kind. */
+export type LogEntry = AccessEntry | DocumentEventEntry
+
+/**
+ * The format new access rows are written in. Events (document.published...) exist only in format
+ * 2; accesses stay in format 1 until the writers switch (docs/decisions.md, "Access log v2").
+ */
+export type AccessFormat = 1 | 2
+
+export const isAccessEntry = (entry: LogEntry): entry is AccessEntry => !('kind' in entry)
+
+/** A row of access_log as it is inserted (ids given explicitly: each hash covers its id). */
+export type StoredRow = Omit<AccessLogTable, 'id' | 'format'> & { id: number; format: number }
+/** A row of access_log_personal: the values and salts of one row's personal fields. */
+export type PersonalRow = { [K in keyof AccessLogPersonalTable]: AccessLogPersonalTable[K] }
+
+/**
+ * JSON with object keys sorted (RFC 8785 for what `details` holds: strings, integers, null,
+ * arrays and objects): the same document always gives the same text, whose bytes the row hash covers.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+}
+
+/** The commitment to a personal value: SHA-256(salt ‖ UTF-8 text of the value), in hex. */
+export function commitmentOf(saltHex: string, value: string | number): string {
+  return hash('sha256', Buffer.concat([Buffer.from(saltHex, 'hex'), Buffer.from(String(value), 'utf8')]), 'hex')
+}
+
+/** Bytes of each salt: 128 bits, so a value cannot be found by trying candidates against its commitment. */
+export const SALT_BYTES = 16
+
+// Salts are cut from a block of CSPRNG output filled 256 at a time: one call per 256 salts
+// instead of one per field of every row on the append path; each byte is used once.
+const pool = Buffer.alloc(SALT_BYTES * 256)
+let poolAt = pool.length
+
+/** A fresh random salt (CSPRNG), in hex. */
+export function freshSalt(): string {
+  if (poolAt + SALT_BYTES > pool.length) {
+    randomFillSync(pool)
+    poolAt = 0
+  }
+  const salt = pool.toString('hex', poolAt, poolAt + SALT_BYTES)
+  pool.fill(0, poolAt, poolAt + SALT_BYTES)
+  poolAt += SALT_BYTES
+  return salt
+}
+
+/**
+ * The kinds of event rows; with 'view' and 'download' (accesses), every kind a row of format 2
+ * may have. A later kind (uploads, paid marks, erasures) is added here with its entry and
+ * `details`, and described in docs/access-log.md ("Adding a kind"); the table holds kinds as
+ * text, so no schema version is needed for one.
+ */
+const DOCUMENT_KINDS: readonly string[] = ['document.published', 'document.changed', 'document.removed']
+
+function isId(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) > 0
+}
+
+/** Refuses an event that is not one of the kinds above or lacks its document. */
+export function checkEventEntry(entry: DocumentEventEntry): void {
+  if (!DOCUMENT_KINDS.includes(entry.kind)) throw new ValidationError(`bad kind '${entry.kind}'`)
+  if (!isId(entry.documentId) || !isId(entry.clientId)) throw new ValidationError(`${entry.kind} needs a document id and a client id`)
+}
+
+/** The personal values of an access, by field (null: the field has no value). */
+function personalValuesOf(entry: AccessEntry): Record<PersonalField, string | number | null> {
+  return {
+    username: entry.user?.username ?? null,
+    user_name: entry.user?.name ?? null,
+    ip: entry.ip ?? null,
+    port: entry.port ?? null,
+    user_agent: entry.userAgent ?? null,
+    recipient: null,
+  }
+}
+
+const NO_COMMITMENTS = {
+  username_commitment: null,
+  user_name_commitment: null,
+  ip_commitment: null,
+  port_commitment: null,
+  user_agent_commitment: null,
+  recipient_commitment: null,
+}
+
+/**
+ * The v2 row `entry` becomes as row `id`, logged at `at` (without its hashes), and its personal
+ * row, or null when it has no personal value. A field without a value has no commitment and no salt.
+ */
+export function storedRowOf(
+  entry: LogEntry,
+  id: number,
+  at: string,
+  accessFormat: AccessFormat = 2,
+): { row: Omit<StoredRow, 'prev_hash' | 'hash'>; personal: PersonalRow | null } {
+  if (isAccessEntry(entry) && accessFormat === 1) return { row: v1RowOf(entry, id, at), personal: null }
+  const base = {
+    id,
+    at,
+    format: 2 as const,
+    username: null,
+    user_name: null,
+    ip: null,
+    port: null,
+    user_agent: null,
+  }
+  if (!isAccessEntry(entry)) {
+    return {
+      row: {
+        ...base,
+        ...NO_COMMITMENTS,
+        kind: entry.kind,
+        document_id: entry.documentId,
+        attachment_id: null,
+        client_id: entry.clientId,
+        user_id: null,
+        channel: null,
+        delivery_id: null,
+        action: null,
+        details: canonicalJson(entry.details),
+      },
+      personal: null,
+    }
+  }
+  const values = personalValuesOf(entry)
+  const personal = { id } as Record<string, string | number | null>
+  const commitments = { ...NO_COMMITMENTS } as Record<string, string | null>
+  let any = false
+  for (const field of PERSONAL_FIELDS) {
+    const value = values[field]
+    if (value === null) {
+      personal[field] = null
+      personal[`${field}_salt`] = null
+      continue
+    }
+    const salt = freshSalt()
+    personal[field] = value
+    personal[`${field}_salt`] = salt
+    commitments[`${field}_commitment`] = commitmentOf(salt, value)
+    any = true
+  }
+  return {
+    row: {
+      ...base,
+      ...(commitments as typeof NO_COMMITMENTS),
+      kind: entry.action,
+      document_id: entry.documentId,
+      attachment_id: entry.attachmentId ?? null,
+      client_id: entry.clientId,
+      user_id: entry.user?.id ?? null,
+      channel: entry.channel,
+      delivery_id: entry.deliveryId ?? null,
+      action: entry.action,
+      details: null,
+    },
+    personal: any ? (personal as unknown as PersonalRow) : null,
+  }
+}
+
+/** A format-1 row: the personal values in the row itself, as every release before format 2 wrote. */
+function v1RowOf(entry: AccessEntry, id: number, at: string): Omit<StoredRow, 'prev_hash' | 'hash'> {
+  return {
+    ...NO_COMMITMENTS,
+    id,
+    at,
+    format: 1,
+    kind: null,
+    details: null,
+    document_id: entry.documentId,
+    attachment_id: entry.attachmentId ?? null,
+    client_id: entry.clientId,
+    user_id: entry.user?.id ?? null,
+    username: entry.user?.username ?? null,
+    user_name: entry.user?.name ?? null,
+    channel: entry.channel,
+    delivery_id: entry.deliveryId ?? null,
+    ip: entry.ip ?? null,
+    port: entry.port ?? null,
+    user_agent: entry.userAgent ?? null,
+    action: entry.action,
+  }
+}
+
+/** The canonical row of a stored one (what its hash covers), in its format. */
+export function canonicalOf(row: Omit<StoredRow, 'prev_hash' | 'hash'>): CanonicalRow {
+  return row.format === 2 ? canonicalV2(row) : (row as CanonicalRowV1)
+}
+
+/** The canonical v2 row of a stored one (what its hash covers). */
+export function canonicalV2(row: Omit<StoredRow, 'prev_hash' | 'hash'>): CanonicalRowV2 {
+  return {
+    format: 2,
+    id: row.id,
+    at: row.at,
+    kind: row.kind,
+    document_id: row.document_id,
+    attachment_id: row.attachment_id,
+    client_id: row.client_id,
+    user_id: row.user_id,
+    channel: row.channel,
+    delivery_id: row.delivery_id,
+    details: row.details,
+    username_commitment: row.username_commitment,
+    user_name_commitment: row.user_name_commitment,
+    ip_commitment: row.ip_commitment,
+    port_commitment: row.port_commitment,
+    user_agent_commitment: row.user_agent_commitment,
+    recipient_commitment: row.recipient_commitment,
+  }
+}
+
+/**
+ * The personal fields of a v2 row whose value does not match its commitment (a value or salt
+ * changed after the fact). A field whose value and salt were erased is not checked: its
+ * commitment stays in the hashed row, and nothing else can be checked against it.
+ */
+export function commitmentMismatches(row: Record<string, unknown>): PersonalField[] {
+  const wrong: PersonalField[] = []
+  for (const field of PERSONAL_FIELDS) {
+    const commitment = row[`${field}_commitment`] as string | null | undefined
+    const salt = row[`${field}_salt`] as string | null | undefined
+    const value = row[field] as string | number | null | undefined
+    if (commitment == null) {
+      if (value != null || salt != null) wrong.push(field)
+    } else if (salt == null ? value != null : value == null || commitmentOf(salt, value) !== commitment) {
+      wrong.push(field)
+    }
+  }
+  return wrong
+}

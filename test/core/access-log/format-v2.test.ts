@@ -1,0 +1,216 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { appendInTransaction, recordAccess } from '../../../src/core/access-log/chain/append.js'
+import { logDocumentEvent } from '../../../src/core/access-log/chain/document-events.js'
+import { canonicalJson, commitmentMismatches, commitmentOf } from '../../../src/core/access-log/chain/format-v2.js'
+import { accessLogHash, GENESIS_HASH, type AccessEntry, type CanonicalRow } from '../../../src/core/access-log/chain/row.js'
+import { verifyAccessLog } from '../../../src/core/access-log/chain/walk.js'
+import { exportAccessLog } from '../../../src/core/access-log/export/export.js'
+import { documentRowsOf } from '../../../src/core/access-log/reads/rows.js'
+import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../../src/core/access-log/tree/merkle.js'
+import { walkAccessLog } from '../../../src/core/access-log/verify/verify.js'
+import { listAccessesOf } from '../../../src/core/access-log/reads/accesses.js'
+import { dropAccessLogTriggers } from '../../helpers/access-log.js'
+import { useTestDatabase } from '../../helpers/db.js'
+import { makeClient, makeDocument, makeUser } from '../../helpers/factories.js'
+
+// Format 2 of the access log (docs/access-log.md, "Format 2"): kinds, commitments to the personal
+// fields, their values and salts beside the row, erasure that leaves the chain and tree intact.
+
+const t = useTestDatabase({ firm: true })
+let entry: AccessEntry
+let user: { id: number; username: string; name: string }
+
+const docText = () => readFileSync(new URL('../../../docs/access-log.md', import.meta.url), 'utf8')
+const block = (name: string, lang: string) =>
+  new RegExp(`<!-- ${name}:start -->\\n\`\`\`${lang}\\n([\\s\\S]*?)\`\`\`\\n<!-- ${name}:end -->`).exec(docText())![1]
+
+beforeEach(async () => {
+  const client = await makeClient(t.db, t.key)
+  const doc = await makeDocument(t, client.id)
+  user = await makeUser(t.db, { clientId: client.id, username: 'bruno', name: 'Bruno Silva' })
+  entry = {
+    documentId: doc.id,
+    attachmentId: doc.attachments[0].id,
+    clientId: client.id,
+    user,
+    channel: 'portal',
+    ip: '2001:db8::7',
+    port: 443,
+    userAgent: 'Mozilla/5.0 Ünïcödé, "quoted"; =1+1',
+    action: 'download',
+  }
+})
+
+async function ndjson(): Promise<Record<string, unknown>[]> {
+  const out = join(t.dir, `export-${Date.now()}-${Math.random()}.ndjson`)
+  await exportAccessLog(t.open, { filters: {}, format: 'ndjson', target: { kind: 'file', path: out } })
+  return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>)
+}
+
+async function treeMatches(): Promise<void> {
+  const hashes = await t.db.selectFrom('access_log').select('hash').orderBy('id').execute()
+  const reference = memorySource(hashes.map((row) => rowLeafHash(row.hash)))
+  expect(await syncTree(t.db)).toEqual({ size: hashes.length, root: (await subtreeHash(reference, 0, hashes.length)).toString('hex') })
+}
+
+describe('format 2 rows', () => {
+  it('commit to the personal fields: the values and salts are beside the row, never in it', async () => {
+    const record = await recordAccess(t.db, entry, { format: 2 })
+    expect(record).toMatchObject({ id: 1, username: 'bruno', ip: '2001:db8::7', action: 'download' })
+    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 1).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ format: 2, kind: 'download', action: 'download', username: null, user_name: null, ip: null, port: null, user_agent: null })
+    const personal = await t.db.selectFrom('access_log_personal').selectAll().where('id', '=', 1).executeTakeFirstOrThrow()
+    expect(personal).toMatchObject({ username: 'bruno', user_name: 'Bruno Silva', ip: '2001:db8::7', port: 443, user_agent: entry.userAgent, recipient: null, recipient_salt: null })
+    const salts = [personal.username_salt, personal.user_name_salt, personal.ip_salt, personal.port_salt, personal.user_agent_salt]
+    for (const salt of salts) expect(salt).toMatch(/^[0-9a-f]{32}$/)
+    expect(new Set(salts).size).toBe(5)
+    expect(row.username_commitment).toBe(commitmentOf(personal.username_salt!, 'bruno'))
+    expect(row.port_commitment).toBe(commitmentOf(personal.port_salt!, '443'))
+    expect(row.recipient_commitment).toBeNull()
+    const canonical = { ...row, format: 2 } as unknown as CanonicalRow
+    expect(accessLogHash(canonical, GENESIS_HASH)).toBe(row.hash)
+    expect(record.hash).toBe(row.hash)
+  })
+
+  it('verify with format-1 rows in one chain, in process and on threads, and after an erasure', async () => {
+    for (let i = 0; i < 40; i++) await recordAccess(t.db, { ...entry, port: 1000 + i }, { format: (i % 3 === 0 ? 1 : 2) as 1 | 2 })
+    await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
+    const formats = await t.db.selectFrom('access_log').select('format').orderBy('id').execute()
+    expect(new Set(formats.map((f) => Number(f.format)))).toEqual(new Set([1, 2]))
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 41 })
+    const threaded = await walkAccessLog(t.db, { target: t.config.database, chunkSize: 8, threads: 2, sizes: [16, 41] })
+    expect(threaded.chain).toMatchObject({ ok: true, rows: 41 })
+    await treeMatches()
+    const before = (await t.db.selectFrom('access_log_tree_head').select(['size', 'frontier']).executeTakeFirstOrThrow()).frontier
+
+    // An erasure: values and salts go, the hashed rows stay.
+    await t.db.updateTable('access_log_personal').set({ ip: null, ip_salt: null, username: null, username_salt: null }).execute()
+    await t.db.deleteFrom('access_log_personal').where('id', '=', 2).execute()
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 41 })
+    expect((await walkAccessLog(t.db, { target: t.config.database, chunkSize: 8, threads: 2, sizes: [16, 41] })).roots).toEqual(threaded.roots)
+    expect((await t.db.selectFrom('access_log_tree_head').select('frontier').executeTakeFirstOrThrow()).frontier).toBe(before)
+    const rows = await ndjson()
+    const erased = rows.find((r) => r.id === 3)!
+    expect(erased).toMatchObject({ format: 2, ip: null, ip_salt: null, username: null, username_salt: null, user_name: 'Bruno Silva' })
+    expect(erased.ip_commitment).toMatch(/^[0-9a-f]{64}$/)
+    expect(commitmentMismatches(erased)).toEqual([])
+    // A value cannot be erased alone: value and salt go together.
+    await expect(t.db.updateTable('access_log_personal').set({ user_name: null }).where('id', '=', 3).execute()).rejects.toThrow()
+  })
+
+  it('refuses a personal value in the hashed row, and a format-2 row without a kind', async () => {
+    await recordAccess(t.db, entry, { format: 2 })
+    await dropAccessLogTriggers(t.db)
+    await expect(sql`UPDATE access_log SET ip = '203.0.113.1' WHERE id = 1`.execute(t.db)).rejects.toThrow(/CHECK|check constraint|access_log_format_2/i)
+    await expect(sql`UPDATE access_log SET kind = NULL WHERE id = 1`.execute(t.db)).rejects.toThrow(/CHECK|check constraint|access_log_format_2/i)
+    await expect(sql`UPDATE access_log SET format = 1 WHERE id = 1`.execute(t.db)).rejects.toThrow(/CHECK|check constraint|access_log_format_1/i)
+  })
+
+  it('an edited commitment, kind or details breaks the row; an edited value breaks its commitment', async () => {
+    await recordAccess(t.db, entry, { format: 2 })
+    await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
+    await recordAccess(t.db, entry, { format: 2 })
+    await dropAccessLogTriggers(t.db)
+    await sql`UPDATE access_log SET details = replace(details, 'DAS', 'XYZ') WHERE id = 2`.execute(t.db)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 2, reason: expect.stringMatching(/edited/) })
+    await sql`UPDATE access_log SET ip_commitment = ${'0'.repeat(64)} WHERE id = 1`.execute(t.db)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 1 })
+    // The value beside the row: the chain cannot see it, its commitment does.
+    await t.db.updateTable('access_log_personal').set({ ip: '198.51.100.66' }).where('id', '=', 3).execute()
+    const third = (await ndjson()).find((r) => r.id === 3)!
+    expect(commitmentMismatches(third)).toEqual(['ip'])
+  })
+
+  it('document.published records the document and each file, in the transaction that files it', async () => {
+    const document = await t.db.selectFrom('documents').selectAll().where('id', '=', entry.documentId).executeTakeFirstOrThrow()
+    const file = await t.db.selectFrom('attachments').selectAll().where('document_id', '=', entry.documentId).executeTakeFirstOrThrow()
+    // Rolled back with the transaction that causes it: no row.
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await logDocumentEvent(trx, 'document.published', entry.documentId)
+        throw new Error('the filing failed')
+      }),
+    ).rejects.toThrow(/filing failed/)
+    expect(await t.db.selectFrom('access_log').select('id').execute()).toEqual([])
+    const id = await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
+    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ format: 2, kind: 'document.published', action: null, channel: null, document_id: entry.documentId, client_id: entry.clientId })
+    expect(row.details).toBe(
+      canonicalJson({
+        title: document.title,
+        category: document.category,
+        competence: document.competence,
+        due_date: document.due_date,
+        amount_cents: document.amount_cents,
+        files: [{ attachment_id: file.id, name: file.file_name, media_type: file.media_type, size: file.size, sha256: file.sha256 }],
+      }),
+    )
+    expect(JSON.parse(row.details!).files[0].sha256).toMatch(/^[0-9a-f]{64}$/)
+    await expect(t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', 999999))).rejects.toThrow(/no document/)
+    await expect(appendInTransaction(t.db, [{ kind: 'document.renamed' as 'document.changed', documentId: 1, clientId: 1, details: { reason: null } }])).rejects.toThrow(/bad kind/)
+  })
+
+  it('accesses read their personal values from beside the row; events are not accesses', async () => {
+    await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
+    await recordAccess(t.db, { ...entry, action: 'view', attachmentId: null }, { format: 2 })
+    await recordAccess(t.db, { ...entry, action: 'view', attachmentId: null }, { format: 1 })
+    const { rows, total } = await listAccessesOf(t.db, { documentId: entry.documentId, clientId: entry.clientId, limit: 10 })
+    expect(total).toBe(2)
+    expect(rows.map((r) => [r.action, r.username, r.userName])).toEqual([
+      ['view', 'bruno', 'Bruno Silva'],
+      ['view', 'bruno', 'Bruno Silva'],
+    ])
+    const chain = await documentRowsOf(t.db, entry.documentId, { deliveryId: null, userId: null })
+    expect(chain.map((r) => r.canonical.format ?? 1)).toEqual([2, 1])
+    expect(chain[0].canonical).toMatchObject({ username: 'bruno', ip: '2001:db8::7', kind: 'view' })
+    expect(accessLogHash(chain[0].canonical, chain[0].prevHash)).toBe(chain[0].hash)
+    expect(commitmentMismatches(chain[0].canonical)).toEqual([])
+  })
+})
+
+describe('docs/access-log.md on format 2', () => {
+  it('its test vectors are what the code computes', () => {
+    const rows = block('vectors', 'json').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(rows.map((r) => r.format ?? 1)).toEqual([1, 2, 2])
+    let prev = GENESIS_HASH
+    for (const row of rows) {
+      expect(row.prev_hash).toBe(prev)
+      expect(accessLogHash(row as unknown as CanonicalRow, prev)).toBe(row.hash)
+      if (row.format === 2) expect(commitmentMismatches(row)).toEqual([])
+      prev = row.hash as string
+    }
+    const details = JSON.parse(rows[1].details as string) as unknown
+    expect(canonicalJson(details)).toBe(rows[1].details)
+  })
+
+  it('its independent verifier checks both formats in a real export, the test vectors, and each commitment', async () => {
+    const script = block('verifier', 'js')
+    expect(script.trim().split('\n').length).toBeLessThanOrEqual(20)
+    const verifier = join(t.dir, 'verify-access-log.mjs')
+    writeFileSync(verifier, script)
+    const vectors = join(t.dir, 'vectors.ndjson')
+    writeFileSync(vectors, block('vectors', 'json'))
+    expect(execFileSync(process.execPath, [verifier, vectors, GENESIS_HASH], { encoding: 'utf8' })).toMatch(/^3 rows verified/)
+
+    await recordAccess(t.db, entry, { format: 1 })
+    await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
+    await recordAccess(t.db, entry, { format: 2 })
+    await recordAccess(t.db, { ...entry, user: null, ip: null, port: null, userAgent: null }, { format: 2 })
+    await t.db.updateTable('access_log_personal').set({ ip: null, ip_salt: null }).where('id', '=', 3).execute()
+    const out = join(t.dir, 'acessos.ndjson')
+    await exportAccessLog(t.open, { filters: {}, format: 'ndjson', target: { kind: 'file', path: out } })
+    const text = readFileSync(out, 'utf8')
+    expect(execFileSync(process.execPath, [verifier, out, GENESIS_HASH], { encoding: 'utf8' })).toMatch(/^4 rows verified; last hash [0-9a-f]{64}/)
+    const lines = text.split('\n')
+    const swapped = lines.map((line) => (line.includes('"id":3,') ? line.replace('"user_name":"Bruno Silva"', '"user_name":"Bruna Silva"') : line))
+    writeFileSync(out, swapped.join('\n'))
+    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 3: user_name does not match its commitment/)
+    const edited = lines.map((line) => (line.includes('"id":2,') ? line.replace('"kind":"document.published"', '"kind":"document.changed"') : line))
+    writeFileSync(out, edited.join('\n'))
+    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 2: hash does not match/)
+  })
+})
