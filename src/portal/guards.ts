@@ -4,6 +4,7 @@ import type { AccessOrigin, DownloadConfirmation, FileDownload } from '../core/d
 import { NotFoundError } from '../core/errors.js'
 import type { Auth, PortalContext } from './env.js'
 import { crossSiteDownloadPage } from './cross-site.js'
+import { userAgentOf } from './header-text.js'
 import { currentPathForNext, loginUrl } from './next-path.js'
 import { onlyAdminsPage, pendingUserPage } from './pages.js'
 import { sessionEndNotice } from './session.js'
@@ -56,7 +57,7 @@ export function accessOrigin(c: PortalContext, auth: Auth | null): AccessOrigin 
     user: auth ? { id: auth.user.id, username: auth.user.username, name: auth.user.name } : null,
     ip: c.var.address.ip,
     port: c.var.address.port,
-    userAgent: c.req.header('user-agent')?.slice(0, 500) ?? null,
+    userAgent: userAgentOf(c),
   }
 }
 
