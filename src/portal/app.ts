@@ -12,6 +12,7 @@ import { notFoundPage, errorPage } from './pages.js'
 import { refusalOf } from './refusals.js'
 import { requireSameOrigin } from './origin-check.js'
 import { endSession, isHttps, loadAuth } from './session.js'
+import { sendToTwoFactorSetup } from './guards.js'
 import { CSS_HASH } from './views/layout.js'
 import { accountRoutes } from './routes/account.js'
 import { areaRoutes } from './routes/area.js'
@@ -111,6 +112,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     // A guard asked for it (an activated user's delivery-only session): delete it and its cookie.
     if (c.var.endSession) await endSession(c)
   })
+  app.use(sendToTwoFactorSetup())
 
   // Each sub-app answers under its own prefix; the client area's home and the login pair sit at the root.
   app.route('/', dashboardRoutes())
