@@ -3,6 +3,7 @@ import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { base32Decode, totpCode } from '../../src/core/identity/totp.js'
 import type { ClientUser } from '../../src/core/identity/users.js'
 import { setClock } from '../../src/core/time.js'
+import { runCli } from '../helpers/cli.js'
 import { ACCOUNTANT } from '../helpers/factories.js'
 import { PASSWORD, sessionCookie, usePortalWorld } from '../helpers/portal.js'
 
@@ -277,7 +278,9 @@ describe('a policy set while sessions are open (issue 19, §4)', () => {
     const cookie = await w.cookieFor(user)
     const collaborator = await w.cookieFor(await w.user(client, 'bia'))
     expect((await w.request('/', { cookie })).status).toBe(200)
-    await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'admins' })
+    // As the accountant sets it, while the session is open.
+    const set = await runCli(['firm', 'set', '--require-2fa', 'admins'], { env: w.t.env, cwd: w.t.dir })
+    expect(set.code, set.stderr).toBe(0)
     for (const path of ['/', '/documents', '/users', '/account']) {
       const response = await w.request(path, { cookie })
       expect([path, response.status, response.headers.get('location')]).toEqual([path, 303, '/account/2fa'])

@@ -3,8 +3,9 @@ import { hasUnsafeCharacters } from '../text-input.js'
 
 // E-mail addresses as the firm, its clients and their users type them (docs/rules.md#data).
 
-// What a mail program copies: `<ana@x.com>` or `Ana Souza <ana@x.com>` (the name quoted or not).
-const BRACKETED = /^(?:[^<>]*?\s*)?<([^<>]*)>$/
+// What a mail program copies: `<ana@x.com>` or `Ana Souza <ana@x.com>`. A name with `@`, `,` or
+// `;` must be quoted: unquoted, `a@x.com, <b@y.com>` is a list of two addresses, not a name.
+const BRACKETED = /^(?:(?:"[^"\\\r\n]*"|[^"@,;:<>()\\\r\n]*?)\s*)?<([^<>]*)>$/
 // Characters with a meaning in a header's address list (or none in an address people type):
 // an address holding one would be read as another address, a group or a comment.
 const SPECIAL = /[\s<>()[\]\\,;:"]/
