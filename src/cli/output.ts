@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import { Chalk, type ChalkInstance } from 'chalk'
-import { escapeUnsafe } from '../core/text-input.js'
+import { escapeUnsafe, escapeUnsafeInLines } from '../core/text-input.js'
 import { FIRM_TIME_ZONE, localTime } from '../core/time.js'
 
 export interface Column<T> {
@@ -35,11 +35,7 @@ export class Output {
 
   /** JSON; the escapes it writes for unsafe characters are valid JSON escapes. */
   json(value: unknown): void {
-    const text = JSON.stringify(value, null, 2).replace(
-      NOT_ESCAPED_BY_JSON,
-      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    )
-    this.stdout.write(`${text}\n`)
+    this.stdout.write(`${escapeUnsafeInLines(JSON.stringify(value, null, 2))}\n`)
   }
 
   /** A note for the person at the terminal; on stderr so it never mixes with data. */
@@ -85,9 +81,6 @@ export class Output {
     }
   }
 }
-
-// JSON.stringify escapes C0 controls itself; these it leaves raw (docs/rules.md#text-input).
-const NOT_ESCAPED_BY_JSON = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
 
 // A cell is one line: line breaks and tabs in a title would break the box.
 function flatten(text: string): string {

@@ -12,6 +12,7 @@ import { notFoundPage, errorPage } from './pages.js'
 import { refusalOf } from './refusals.js'
 import { requireSameOrigin } from './origin-check.js'
 import { endSession, isHttps, loadAuth } from './session.js'
+import { sendToTwoFactorSetup } from './guards.js'
 import { CSS_HASH } from './views/layout.js'
 import { accountRoutes } from './routes/account.js'
 import { areaRoutes } from './routes/area.js'
@@ -27,6 +28,20 @@ import { userRoutes } from './routes/users.js'
 import { redactTokens } from '../core/tokens.js'
 
 export type { PortalDeps } from './env.js'
+
+// The portal shows pages and hands out files: it needs no device or powerful feature, so every
+// one a page could ask for is off, for us and for anything framed (docs/security.md). A file
+// picker's camera (`<input type=file capture>`) is not governed by `camera`: it stays usable.
+const PERMISSIONS_POLICY = Object.fromEntries(
+  (
+    [
+      'accelerometer', 'autoplay', 'bluetooth', 'browsingTopics', 'camera', 'displayCapture',
+      'encryptedMedia', 'fullscreen', 'geolocation', 'gyroscope', 'hid', 'idleDetection',
+      'localFonts', 'magnetometer', 'microphone', 'midi', 'payment', 'pictureInPicture',
+      'publickeyCredentialsGet', 'screenWakeLock', 'serial', 'usb', 'webShare', 'xrSpatialTracking',
+    ] as const
+  ).map((feature) => [feature, false]),
+)
 
 const DEFAULT_BODY_LIMIT = 64 * 1024
 const DEFAULT_FILE_CACHE_BYTES = 64 * 1024 * 1024
@@ -54,6 +69,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
       // Keeps tokens in our URLs from other sites, yet lets forms carry the real Origin.
       referrerPolicy: 'same-origin',
       xFrameOptions: 'DENY',
+      permissionsPolicy: PERMISSIONS_POLICY,
       // Set below, and only over https: over plain http it is meaningless and, on a host that
       // later moves to https elsewhere, a trap.
       strictTransportSecurity: false,
@@ -97,6 +113,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     // A guard asked for it (an activated user's delivery-only session): delete it and its cookie.
     if (c.var.endSession) await endSession(c)
   })
+  app.use(sendToTwoFactorSetup())
 
   // Each sub-app answers under its own prefix; the client area's home and the login pair sit at the root.
   app.route('/', dashboardRoutes())

@@ -42,6 +42,8 @@ export interface Auth {
   session: Session
   user: ClientUser
   token: string
+  /** The user has two-factor login on (read with the session, on every request). */
+  twoFactorOn: boolean
 }
 
 export type { AccessEntry }

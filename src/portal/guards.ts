@@ -1,9 +1,12 @@
 import { Readable } from 'node:stream'
+import type { MiddlewareHandler } from 'hono'
 import { decideAreaAccess } from '../core/documents/access.js'
 import type { AccessOrigin, DownloadConfirmation, FileDownload } from '../core/documents/download.js'
 import { NotFoundError } from '../core/errors.js'
-import type { Auth, PortalContext } from './env.js'
+import { owesTwoFactorSetup } from '../core/identity/two-factor.js'
+import type { Auth, PortalContext, PortalEnv } from './env.js'
 import { crossSiteDownloadPage } from './cross-site.js'
+import { userAgentOf } from './header-text.js'
 import { currentPathForNext, loginUrl } from './next-path.js'
 import { onlyAdminsPage, pendingUserPage } from './pages.js'
 import { sessionEndNotice } from './session.js'
@@ -42,6 +45,30 @@ export async function requireArea(c: PortalContext): Promise<Auth | Response> {
   return pendingUserPage(c, auth.user)
 }
 
+/** Where a session that owes two-factor set-up sets it up (routes/two-factor.tsx). */
+export const ACCOUNT_SETUP_PATH = '/account/2fa'
+// What such a session may still do: set two-factor up, and log out.
+const OPEN_TO_SETUP_DUE = new Set([ACCOUNT_SETUP_PATH, '/logout'])
+
+/**
+ * An open session whose user the firm's policy now covers and who has no second factor
+ * (docs/rules.md#two-factor-login, core's owesTwoFactorSetup) gets the set-up page on its very
+ * next request, whatever it asked for: a client-area session sets it up on /account/2fa (which
+ * asks for the password); a delivery-only one cannot reach it, so it ends and the login (whose
+ * set-up follows the password) brings the person back.
+ */
+export function sendToTwoFactorSetup(): MiddlewareHandler<PortalEnv> {
+  return async (c, next) => {
+    const auth = c.var.auth
+    if (!auth || !owesTwoFactorSetup(c.var.firm.require2fa, auth.user, auth.twoFactorOn)) return next()
+    if (OPEN_TO_SETUP_DUE.has(c.req.path)) return next()
+    if (auth.session.scope === 'area') return c.redirect(ACCOUNT_SETUP_PATH, 303)
+    // app.ts ends the session after this response is built.
+    c.set('endSession', true)
+    return c.redirect(loginUrl({ next: currentPathForNext(c) }), 303)
+  }
+}
+
 /** Like requireArea, and the user must be an admin of its client. */
 export async function requireAdmin(c: PortalContext): Promise<Auth | Response> {
   const auth = await requireArea(c)
@@ -56,7 +83,7 @@ export function accessOrigin(c: PortalContext, auth: Auth | null): AccessOrigin 
     user: auth ? { id: auth.user.id, username: auth.user.username, name: auth.user.name } : null,
     ip: c.var.address.ip,
     port: c.var.address.port,
-    userAgent: c.req.header('user-agent')?.slice(0, 500) ?? null,
+    userAgent: userAgentOf(c),
   }
 }
 

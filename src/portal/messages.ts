@@ -62,7 +62,7 @@ export const m = {
     sessionEnded: 'Sua sessão terminou. Entre novamente.',
     sessionEndedBecause: {
       user_changed:
-        'Sua sessão terminou porque sua conta foi alterada por quem administra a Área do Cliente ou pelo escritório (por exemplo, o perfil ou a situação). Entre novamente.',
+        'Sua sessão terminou porque sua conta foi alterada (por exemplo, o perfil, a situação ou a verificação em duas etapas). Entre novamente.',
       password_changed: 'Sua sessão terminou porque a senha da conta foi alterada. Entre com a nova senha.',
       expired: 'Sua sessão terminou porque ficou muito tempo sem uso ou chegou ao limite de duração. Entre novamente.',
     },
@@ -187,6 +187,7 @@ export const m = {
     offPassword: 'Senha atual',
     offCode: 'ou um código do aplicativo',
     offMissing: 'Digite sua senha atual ou um código do aplicativo para desativar.',
+    passwordMissing: 'Digite sua senha atual para ativar a verificação em duas etapas.',
   },
 
   accesses: {

@@ -6,6 +6,7 @@ import { issueDeviceCookie, trustedDeviceOf } from '../core/identity/device-cook
 import { authenticateThrottled, lookupSessionUser, type LoginResult } from '../core/identity/authentication.js'
 import { usernameKey, type ClientUser } from '../core/identity/users.js'
 import type { PortalContext, PortalEnv } from './env.js'
+import { userAgentOf } from './header-text.js'
 import { m } from './messages.js'
 
 /** Whether cookies must be Secure and `__Host-` prefixed: the portal is served over https. */
@@ -80,7 +81,7 @@ export async function startSession(c: PortalContext, user: ClientUser, scope: Se
   if (c.var.auth) await deleteSession(db, c.var.auth.token)
   const { token } = await createSession(
     db,
-    { userId: user.id, scope, ip: c.var.address.ip, userAgent: c.req.header('user-agent') ?? null },
+    { userId: user.id, scope, ip: c.var.address.ip, userAgent: userAgentOf(c) },
     { idleMinutes: firm.sessionIdleMinutes, absoluteHours: firm.sessionAbsoluteHours },
   )
   setCookie(c, sessionCookieName(firm), token, {

@@ -4,7 +4,7 @@ import { base32Decode, totpCode } from '../../src/core/identity/totp.js'
 import { confirmTwoFactorSetup, startTwoFactorSetup, twoFactorState } from '../../src/core/identity/two-factor.js'
 import { runCli } from '../helpers/cli.js'
 import { useTestDatabase } from '../helpers/db.js'
-import { makeClient, makeUser } from '../helpers/factories.js'
+import { makeClient, makeUser, PASSWORD } from '../helpers/factories.js'
 import { snapshot } from '../helpers/snapshot.js'
 
 const t = useTestDatabase({ firm: true })
@@ -14,8 +14,9 @@ async function anaWithTwoFactor() {
   const client = await makeClient(t.db, t.key)
   const ana = await makeUser(t.db, { clientId: client.id, username: 'ana', role: 'admin' })
   const setup = await startTwoFactorSetup(t.db, t.key, ana, 'Contabilidade')
-  await confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code: totpCode(base32Decode(setup.secret), new Date()), ip: null })
-  await createSession(t.db, { userId: ana.id, scope: 'area' }, { idleMinutes: 60, absoluteHours: 12 })
+  const { session } = await createSession(t.db, { userId: ana.id, scope: 'area' }, { idleMinutes: 60, absoluteHours: 12 })
+  const proof = { password: PASSWORD, sessionId: session.id }
+  await confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code: totpCode(base32Decode(setup.secret), new Date()), ip: null, proof })
   return ana
 }
 

@@ -34,6 +34,8 @@ describe('two-factor login in a real browser', () => {
     const secret = base32Decode((await page.locator('#two-factor-secret').textContent())!)
     expect(secret).toHaveLength(20)
     await page.locator('#two-factor-code').fill(totpCode(secret, new Date()))
+    // Turning it on asks for the current password too (issue 19, §4).
+    await page.locator('#two-factor-password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Ativar' }).click()
     await expect.poll(() => page.locator('#recovery-codes li').count()).toBe(10)
     await page.getByRole('link', { name: 'Continuar' }).click()

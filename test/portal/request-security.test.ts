@@ -106,3 +106,25 @@ describe('HSTS', () => {
     expect(response.headers.get('strict-transport-security')).toContain('max-age=')
   })
 })
+
+describe('Permissions-Policy', () => {
+  it('turns every device and powerful feature off on every response: pages, errors, files, health', async () => {
+    const { file } = await w.link('off')
+    const responses = [
+      await w.request('/login'),
+      await w.request('/nada-aqui'),
+      await w.request(file),
+      await w.request('/healthz'),
+      await rawPost('/login', { 'content-type': 'text/plain' }, 'x'),
+    ]
+    expect(responses.map((r) => r.status)).toEqual([200, 404, 200, 200, 403])
+    for (const response of responses) {
+      const policy = response.headers.get('permissions-policy') ?? ''
+      for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'display-capture', 'publickey-credentials-get']) {
+        expect(policy).toContain(`${feature}=()`)
+      }
+      // Nothing is allowed to anyone.
+      expect(policy).not.toMatch(/=\(?(self|\*)/)
+    }
+  })
+})

@@ -37,7 +37,7 @@ describe('a session that ended says why', () => {
     await setUserRole(w.db, { kind: 'client_user', userId: ana.id }, bia.id, 'admin')
     const direct = await w.request('/login', { cookie })
     expect(direct.status).toBe(200)
-    expect(await direct.text()).toContain('Sua sessão terminou porque sua conta foi alterada por quem administra')
+    expect(await direct.text()).toContain('Sua sessão terminou porque sua conta foi alterada (por exemplo, o perfil, a situação ou a verificação em duas etapas)')
     const other = await w.cookieFor(bia)
     const disabled = await w.request(`/users/${bia.id}/disable`, { form: {}, cookie: await w.cookieFor(ana) })
     expect(disabled.status).toBe(303)

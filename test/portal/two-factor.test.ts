@@ -3,6 +3,7 @@ import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { base32Decode, totpCode } from '../../src/core/identity/totp.js'
 import type { ClientUser } from '../../src/core/identity/users.js'
 import { setClock } from '../../src/core/time.js'
+import { runCli } from '../helpers/cli.js'
 import { ACCOUNTANT } from '../helpers/factories.js'
 import { PASSWORD, sessionCookie, usePortalWorld } from '../helpers/portal.js'
 
@@ -27,7 +28,7 @@ async function enableOnAccount(user: ClientUser): Promise<{ secret: string; code
   const cookie = await w.cookieFor(user)
   const page = await w.request('/account/2fa', { cookie })
   const secret = secretOf(await page.text())
-  const done = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret) } })
+  const done = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret), password: PASSWORD } })
   expect(done.status).toBe(200)
   return { secret, codes: codesOf(await done.text()) }
 }
@@ -60,10 +61,10 @@ describe('turning two-factor on and off on /account', () => {
     const row = await w.db.selectFrom('two_factor').selectAll().executeTakeFirstOrThrow()
     expect(row.secret_sealed).not.toContain(secret.replace(/ /g, ''))
 
-    const wrong = await w.request('/account/2fa', { cookie, form: { code: '000000' } })
+    const wrong = await w.request('/account/2fa', { cookie, form: { code: '000000', password: PASSWORD } })
     expect(wrong.status).toBe(403)
     expect(await wrong.text()).toContain('Código incorreto')
-    const done = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret) } })
+    const done = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret), password: PASSWORD } })
     expect(done.status).toBe(200)
     const codes = codesOf(await done.text())
     expect(codes).toHaveLength(10)
@@ -236,5 +237,84 @@ describe("the firm's policy (confi firm set --require-2fa)", () => {
     const secret = secretOf(await (await w.request('/login/configurar', { cookie: pending })).text())
     const done = await w.request('/login/configurar', { cookie: pending, form: { code: codeNow(secret) } })
     expect(await done.text()).toContain('<a href="/?aviso=admin">Continuar</a>')
+  })
+})
+
+describe('turning two-factor on asks for the password and ends the other sessions (issue 19, §4)', () => {
+  it('refuses without the current password or with a wrong one, and stays off', async () => {
+    const { user } = await ana()
+    const cookie = await w.cookieFor(user)
+    const page = await (await w.request('/account/2fa', { cookie })).text()
+    expect(page).toContain('autocomplete="current-password"')
+    const secret = secretOf(page)
+    const none = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret) } })
+    expect(none.status).toBe(400)
+    expect(await none.text()).toContain('Digite sua senha atual para ativar')
+    const wrong = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret), password: 'errada-errada' } })
+    expect(wrong.status).toBe(403)
+    // The same secret: the phone that scanned it need not scan again.
+    expect(secretOf(await wrong.text())).toBe(secret)
+    expect((await w.db.selectFrom('two_factor').select('enabled_at').executeTakeFirstOrThrow()).enabled_at).toBeNull()
+  })
+
+  it("ends the user's other sessions and keeps this one", async () => {
+    const { client, user } = await ana()
+    const other = await w.cookieFor(user)
+    const bia = await w.cookieFor(await w.user(client, 'bia'))
+    const cookie = await w.cookieFor(user)
+    const secret = secretOf(await (await w.request('/account/2fa', { cookie })).text())
+    const done = await w.request('/account/2fa', { cookie, form: { code: codeNow(secret), password: PASSWORD } })
+    expect(done.status).toBe(200)
+    expect((await w.request('/', { cookie })).status).toBe(200)
+    const ended = await w.request('/', { cookie: other })
+    expect(ended.headers.get('location')).toBe('/login?aviso=sessao-conta')
+    expect((await w.request('/', { cookie: bia })).status).toBe(200)
+  })
+})
+
+describe('a policy set while sessions are open (issue 19, §4)', () => {
+  it('sends a covered session without two-factor to the set-up on its very next request, whatever it asks for', async () => {
+    const { client, user } = await ana('admin')
+    const cookie = await w.cookieFor(user)
+    const collaborator = await w.cookieFor(await w.user(client, 'bia'))
+    expect((await w.request('/', { cookie })).status).toBe(200)
+    // As the accountant sets it, while the session is open.
+    const set = await runCli(['firm', 'set', '--require-2fa', 'admins'], { env: w.t.env, cwd: w.t.dir })
+    expect(set.code, set.stderr).toBe(0)
+    for (const path of ['/', '/documents', '/users', '/account']) {
+      const response = await w.request(path, { cookie })
+      expect([path, response.status, response.headers.get('location')]).toEqual([path, 303, '/account/2fa'])
+    }
+    const posted = await w.request('/account/password', { cookie, form: { current_password: PASSWORD, password: 'nova-senha-123', password_confirm: 'nova-senha-123' } })
+    expect(posted.headers.get('location')).toBe('/account/2fa')
+    // 'admins': the collaborator goes on as before.
+    expect((await w.request('/', { cookie: collaborator })).status).toBe(200)
+
+    const page = await w.request('/account/2fa', { cookie })
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('O escritório exige a verificação em duas etapas')
+    const done = await w.request('/account/2fa', { cookie, form: { code: codeNow(secretOf(html)), password: PASSWORD } })
+    expect(done.status).toBe(200)
+    expect((await w.request('/', { cookie })).status).toBe(200)
+    // Logging out stays possible while the set-up is owed.
+    await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'all' })
+    expect((await w.request('/', { cookie: collaborator })).headers.get('location')).toBe('/account/2fa')
+    const out = await w.request('/logout', { cookie: collaborator, form: {} })
+    expect(out.headers.get('location')).not.toBe('/account/2fa')
+    expect(await w.db.selectFrom('sessions').select('user_id').where('user_id', '!=', user.id).execute()).toEqual([])
+  })
+
+  it('ends a covered delivery-only session, whose login then owes the set-up', async () => {
+    const { client } = await ana('admin')
+    const pendingUser = await w.user(client, 'caio', { status: 'pending' })
+    const doc = await w.doc(client, 'DAS Março 2026')
+    const token = await w.deliver(doc)
+    const cookie = await w.cookieFor(pendingUser, 'delivery')
+    await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'all' })
+    const response = await w.request(`/d/${token}`, { cookie })
+    expect(response.status).toBe(303)
+    expect(response.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`/d/${token}`)}`)
+    expect(await w.db.selectFrom('sessions').selectAll().where('user_id', '=', pendingUser.id).execute()).toEqual([])
   })
 })

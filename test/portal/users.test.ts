@@ -85,6 +85,18 @@ describe('user administration (docs/rules.md#registration-and-activation)', () =
     expect(await dup.text()).toContain('já está em uso')
   })
 
+  it('stores a pasted address bare and refuses an address list (issue 19, §4)', async () => {
+    const { client, cookie } = await team()
+    const base = { name: 'Duda Alves', password: PASSWORD, password_confirm: PASSWORD, role: 'collaborator' }
+    const created = await w.request('/users', { form: { ...base, username: 'duda', email: 'Duda Alves <duda@padaria.com.br>' }, cookie })
+    expect(created.status).toBe(303)
+    const list = await w.request('/users', { form: { ...base, username: 'eva', email: 'eva@padaria.com.br, <chefe@x.com>' }, cookie })
+    expect(list.status).toBeGreaterThanOrEqual(400)
+    expect(await list.text()).toContain('E-mail inválido')
+    const emails = await w.db.selectFrom('client_users').select(['username', 'email']).where('client_id', '=', client.id).where('username', 'in', ['duda', 'eva']).execute()
+    expect(emails).toEqual([{ username: 'duda', email: 'duda@padaria.com.br' }])
+  })
+
   it('sets what a collaborator sees', async () => {
     const { client, colab, cookie } = await team()
     const filial = await w.client('Filial Ltda')

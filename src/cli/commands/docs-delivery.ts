@@ -179,5 +179,6 @@ async function writeCsv(context: CliContext, pending: Awaited<ReturnType<typeof 
         .join(','),
     )
   }
-  context.deps.stdout.write(`${lines.join('\r\n')}\r\n`)
+  const { escapeUnsafeInLines } = await import('../../core/text-input.js')
+  context.deps.stdout.write(`${escapeUnsafeInLines(lines.join('\r\n'))}\r\n`)
 }

@@ -9,7 +9,7 @@ import type { ClientsTable } from '../db/tables.js'
 import { formatTaxId, normaliseTaxId, stripTaxId } from './tax-id.js'
 import { nowIso } from '../time.js'
 import { deriveToken, isTokenShaped, sha256Hex, type SecretKey } from '../tokens.js'
-import { checkPlainText } from '../text-input.js'
+import { checkPlainText, collapseSpaces } from '../text-input.js'
 
 export type RequireLogin = 'inherit' | 'on' | 'off'
 export const REQUIRE_LOGIN_VALUES: readonly RequireLogin[] = ['inherit', 'on', 'off']
@@ -59,7 +59,7 @@ export function parseRequireLogin(value: string): RequireLogin {
 }
 
 function normaliseName(input: string): string {
-  const name = checkPlainText(input.trim().replace(/\s+/g, ' '), 'client name')
+  const name = checkPlainText(collapseSpaces(input), 'client name')
   if (name === '' || name.length > 200) {
     throw new ValidationError(`client name '${name}' must have 1 to 200 characters`)
   }

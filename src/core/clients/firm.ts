@@ -4,7 +4,7 @@ import { ConfiError, ValidationError } from '../errors.js'
 import { recordEvent } from '../audit/events.js'
 import type { Selectable } from 'kysely'
 import type { FirmOptionsTable as FirmOptionsColumns } from '../db/tables.js'
-import { checkPlainText } from '../text-input.js'
+import { checkPlainText, trimSpaces } from '../text-input.js'
 import { nowIso } from '../time.js'
 import { parseMailFrom, parseReminderDays } from './firm-contact.js'
 import { parseBrazilianPhone } from './phone.js'
@@ -99,7 +99,7 @@ export function normaliseBaseUrl(input: string): string {
 }
 
 function normaliseFirmName(input: string): string {
-  const name = checkPlainText(input.trim(), 'firm name')
+  const name = checkPlainText(trimSpaces(input), 'firm name')
   if (name === '' || name.length > 200) {
     throw new ValidationError(`firm name '${name}' must have 1 to 200 characters`)
   }

@@ -10,7 +10,7 @@ import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
 import { localDate, nowIso } from '../time.js'
 import { cursorAfter, orderStretches, titleSearch, type DocumentSort } from './list-order.js'
 import { listPageRows, type DocumentFilter } from './list-page.js'
-import { checkPlainText } from '../text-input.js'
+import { checkPlainText, collapseSpaces } from '../text-input.js'
 
 /** One file of a document (docs/rules.md#data). */
 export interface Attachment {
@@ -90,7 +90,7 @@ function parseAmountCents(value: number | null | undefined): number | null {
 }
 
 function parseTitle(value: string): string {
-  const title = checkPlainText(value.trim().replace(/\s+/g, ' '), 'title')
+  const title = checkPlainText(collapseSpaces(value), 'title')
   if (title === '' || title.length > 200) {
     throw new ValidationError(`the title must have 1 to 200 characters, not ${title.length}`)
   }

@@ -13,6 +13,7 @@ const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
   db
     .selectFrom('sessions')
     .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
+    .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
     .selectAll('client_users')
     .select([
       'sessions.id as session_id',
@@ -20,6 +21,7 @@ const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
       'sessions.created_at as session_created_at',
       'sessions.last_seen_at as session_last_seen_at',
       'sessions.expires_at as session_expires_at',
+      'two_factor.enabled_at as two_factor_enabled_at',
     ])
     .where('sessions.token_hash', '=', tokenHash),
 )
@@ -28,13 +30,13 @@ const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
  * The live session of a cookie token and its user as they are now, read in one query: what every
  * portal request starts with, so a disabled user or an ended session counts on the very next
  * request. Null when the token is unknown, the session expired or the user no longer exists;
- * the caller decides what a disabled or pending user may do.
+ * the caller decides what a disabled or pending user, or one who owes two-factor, may do.
  */
 export async function lookupSessionUser(
   db: Db,
   token: string,
   policy: Pick<SessionPolicy, 'idleMinutes'>,
-): Promise<{ session: Session; user: ClientUser } | null> {
+): Promise<{ session: Session; user: ClientUser; twoFactorOn: boolean } | null> {
   const tokenHash = sessionTokenHash(token)
   if (!tokenHash) return null
   const [row] = await sessionUserQuery(db, tokenHash)
@@ -51,7 +53,7 @@ export async function lookupSessionUser(
     },
     policy,
   )
-  return session ? { session, user: toClientUser(row) } : null
+  return session ? { session, user: toClientUser(row), twoFactorOn: row.two_factor_enabled_at != null } : null
 }
 
 export type AuthResult =

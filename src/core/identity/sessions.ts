@@ -154,6 +154,11 @@ export async function endUserSessions(trx: Db, userId: number, reason: SessionEn
   await endSessionsWhere(trx, reason, (eb) => eb('user_id', '=', userId))
 }
 
+/** Ends every session of a user but `keepSessionId` (the browser making the change); inside its transaction. */
+export async function endOtherUserSessions(trx: Db, userId: number, keepSessionId: number, reason: SessionEndReason = 'user_changed'): Promise<void> {
+  await endSessionsWhere(trx, reason, (eb) => eb.and([eb('user_id', '=', userId), eb('id', '!=', keepSessionId)]))
+}
+
 /** Which sessions a change ends, as a condition on the sessions table. */
 type SessionFilter = (eb: ExpressionBuilder<Database, 'sessions'>) => Expression<SqlBool>
 

@@ -16,7 +16,8 @@ import { verifyCurrentPassword } from './credentials.js'
 import { reserveSecondFactorCheck, settleAttempt } from './login-throttle.js'
 import { inlineHasher, type PasswordHasher } from './passwords.js'
 import { keyedHash, seal, unseal } from './sealing.js'
-import { endUserSessions } from './sessions.js'
+import { endOtherUserSessions, endUserSessions } from './sessions.js'
+import type { PendingLogin } from './pending-logins.js'
 import { base32Encode, matchTotp, otpauthUri } from './totp.js'
 import { getUser, type ClientUser } from './users.js'
 
@@ -62,6 +63,15 @@ export async function twoFactorUserIds(db: Db, userIds: readonly number[]): Prom
 /** Whether the firm's policy makes this user have two-factor login. */
 export function twoFactorRequired(policy: TwoFactorPolicy, user: Pick<ClientUser, 'role'>): boolean {
   return policy === 'all' || (policy === 'admins' && user.role === 'admin')
+}
+
+/**
+ * Whether an open session may do nothing but set two-factor up: the firm's policy covers its
+ * user, who has none. Checked on every request, so a policy set while sessions are open counts
+ * on their next request, not only at the next login (docs/rules.md#two-factor-login).
+ */
+export function owesTwoFactorSetup(policy: TwoFactorPolicy, user: Pick<ClientUser, 'role'>, twoFactorOn: boolean): boolean {
+  return !twoFactorOn && twoFactorRequired(policy, user)
 }
 
 /** What a login owes after the right password: nothing, a code, or setting two-factor up first. */
@@ -144,17 +154,42 @@ async function underThrottle(db: Db, input: { userId: number; ip: string | null 
 }
 
 /**
- * Turns two-factor on with the first code from the app; returns the recovery codes, in clear
- * this once (only their keyed hashes are stored). Throttled like any code check.
+ * Who is turning two-factor on: a signed-in user, with the current password (a session alone,
+ * perhaps taken from an unlocked computer, must not bind someone else's phone to the account) and
+ * the session that stays open; or a login that owes the set-up, whose password was just checked.
+ */
+export type TwoFactorSetupProof = { password: string; sessionId: number } | { pendingLogin: PendingLogin }
+
+async function checkSetupProof(db: Db, userId: number, proof: TwoFactorSetupProof, hasher: PasswordHasher): Promise<void> {
+  if ('password' in proof) {
+    await verifyCurrentPassword(db, userId, proof.password, hasher)
+    return
+  }
+  const live = await db
+    .selectFrom('pending_logins')
+    .select('id')
+    .where('id', '=', proof.pendingLogin.id)
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', nowIso())
+    .executeTakeFirst()
+  if (!live) throw new ForbiddenError('the login that owed this set-up has ended: log in again')
+}
+
+/**
+ * Turns two-factor on with the first code from the app, after the proof above; every other
+ * session of the user ends (they were opened without the second factor). Returns the recovery
+ * codes, in clear this once (only their keyed hashes are stored). Throttled like any code check.
  */
 export async function confirmTwoFactorSetup(
   db: Db,
   key: SecretKey,
-  input: { userId: number; code: string; ip: string | null },
+  input: { userId: number; code: string; ip: string | null; proof: TwoFactorSetupProof },
+  hasher: PasswordHasher = inlineHasher,
 ): Promise<string[]> {
   const row = await db.selectFrom('two_factor').selectAll().where('user_id', '=', input.userId).executeTakeFirst()
   if (!row) throw new ConflictError('two-factor set-up was not started', { reason: 'two_factor_off' })
   if (row.enabled_at) throw new ConflictError('two-factor login is already on', { reason: 'two_factor_on' })
+  await checkSetupProof(db, input.userId, input.proof, hasher)
   const secret = openSecret(key, input.userId, row.secret_sealed)
   let step: number | null = null
   await underThrottle(db, input, async () => {
@@ -175,6 +210,9 @@ export async function confirmTwoFactorSetup(
       .insertInto('recovery_codes')
       .values(codes.map((code) => ({ user_id: input.userId, code_hash: recoveryHash(key, input.userId, code), used_at: null })))
       .execute()
+    const { proof } = input
+    if ('sessionId' in proof) await endOtherUserSessions(trx, input.userId, proof.sessionId)
+    else await endUserSessions(trx, input.userId)
     const user = await getUser(trx, input.userId)
     await recordEvent(trx, { actor: clientUser(user.id), action: 'user.two_factor_enabled', clientId: user.clientId, userId: user.id })
   })

@@ -11,7 +11,7 @@ import { actorLabel, recordEvent } from '../audit/events.js'
 import { endUserSessions } from './sessions.js'
 import type { ClientUsersTable } from '../db/tables.js'
 import { nowIso } from '../time.js'
-import { checkPlainText } from '../text-input.js'
+import { checkPlainText, collapseSpaces } from '../text-input.js'
 
 export type UserRole = 'admin' | 'collaborator'
 export type UserStatus = 'pending' | 'active' | 'disabled'
@@ -86,7 +86,7 @@ export function validateUsername(input: string): string {
 
 /** A display name: no control or bidi characters, trimmed, inner spaces collapsed, 1 to 200 characters. */
 export function normaliseDisplayName(input: string): string {
-  const name = checkPlainText(input.trim().replace(/\s+/g, ' '), 'name')
+  const name = checkPlainText(collapseSpaces(input), 'name')
   if (name === '' || name.length > 200) {
     throw new ValidationError(`name '${name}' must have 1 to 200 characters`, {
       reason: 'name_invalid',

@@ -3,15 +3,17 @@ import QRCode from 'qrcode'
 import {
   confirmTwoFactorSetup,
   disableTwoFactor,
+  owesTwoFactorSetup,
   secondStepFor,
   startTwoFactorSetup,
   twoFactorState,
   verifySecondFactor,
+  type TwoFactorSetupProof,
 } from '../../core/identity/two-factor.js'
 import type { ClientUser } from '../../core/identity/users.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { field } from '../forms.js'
-import { requireArea } from '../guards.js'
+import { ACCOUNT_SETUP_PATH, requireArea } from '../guards.js'
 import { m } from '../messages.js'
 import { messagePage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
@@ -21,9 +23,10 @@ import { accountPage } from './account.js'
 
 // Two-factor login in the portal (docs/rules.md#two-factor-login): the login's second step and
 // forced set-up (under /login, working from the pending-login cookie, never a session), and
-// turning it on or off on /account.
+// turning it on or off on /account (or setting it up there when the policy now covers an open
+// session), with the current password.
 
-const ACCOUNT_PATH = '/account/2fa'
+const ACCOUNT_PATH = ACCOUNT_SETUP_PATH
 
 function expiredPage(c: PortalContext): Response {
   const link = { href: '/login', text: m.twoFactor.loginAgain }
@@ -33,15 +36,15 @@ function expiredPage(c: PortalContext): Response {
 async function setupPage(
   c: PortalContext,
   user: ClientUser,
-  page: { action: string; auth: Auth | null; required?: boolean; error?: string },
+  page: { action: string; auth: Auth | null; required?: boolean; askPassword?: boolean; error?: string },
   status = 200,
 ): Promise<Response> {
   const setup = await startTwoFactorSetup(c.var.deps.db, c.var.deps.key, user, c.var.firm.firmName)
   const qrSvg = await QRCode.toString(setup.uri, { type: 'svg', margin: 2, width: 232, errorCorrectionLevel: 'M' })
-  const { action, auth, required, error } = page
+  const { action, auth, required, askPassword, error } = page
   return render(
     c,
-    TwoFactorSetupPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth), setup, qrSvg, action, required, error }),
+    TwoFactorSetupPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth), setup, qrSvg, action, required, askPassword, error }),
     status,
   )
 }
@@ -51,10 +54,15 @@ async function readCode(c: PortalContext): Promise<string> {
 }
 
 /** Confirms a set-up: the recovery codes, or the refusal to show on the form. */
-async function confirm(c: PortalContext, user: ClientUser, code: string): Promise<string[] | { status: number; message: string }> {
-  const { db, key } = c.var.deps
+async function confirm(
+  c: PortalContext,
+  user: ClientUser,
+  code: string,
+  proof: TwoFactorSetupProof,
+): Promise<string[] | { status: number; message: string }> {
+  const { db, key, hasher } = c.var.deps
   try {
-    return await confirmTwoFactorSetup(db, key, { userId: user.id, code, ip: c.var.address.ip })
+    return await confirmTwoFactorSetup(db, key, { userId: user.id, code, ip: c.var.address.ip, proof }, hasher)
   } catch (error) {
     return formRefusal(c, error)
   }
@@ -105,7 +113,7 @@ export function secondStepRoutes(): Hono<PortalEnv> {
   app.post('/configurar', async (c) => {
     const found = await pendingOf(c)
     if (!found) return expiredPage(c)
-    const codes = await confirm(c, found.user, await readCode(c))
+    const codes = await confirm(c, found.user, await readCode(c), { pendingLogin: found.pending })
     if (!Array.isArray(codes)) {
       return setupPage(c, found.user, { action: SETUP_PATH, auth: null, required: true, error: codes.message }, codes.status)
     }
@@ -117,6 +125,13 @@ export function secondStepRoutes(): Hono<PortalEnv> {
   return app
 }
 
+// The set-up page of a signed-in user: it asks for the current password, and says the firm
+// requires it when the policy covers this user.
+function accountSetup(c: PortalContext, auth: Auth) {
+  const required = owesTwoFactorSetup(c.var.firm.require2fa, auth.user, auth.twoFactorOn)
+  return { action: ACCOUNT_PATH, auth, required, askPassword: true }
+}
+
 /** GET/POST /account/2fa (turn on) and POST /account/2fa/off. */
 export function accountTwoFactorRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
@@ -125,16 +140,19 @@ export function accountTwoFactorRoutes(): Hono<PortalEnv> {
     const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     if ((await twoFactorState(c.var.deps.db, auth.user.id)).enabled) return c.redirect('/account', 303)
-    return setupPage(c, auth.user, { action: ACCOUNT_PATH, auth })
+    return setupPage(c, auth.user, accountSetup(c, auth))
   })
 
   app.post('/', async (c) => {
     const auth = await requireArea(c)
     if (auth instanceof Response) return auth
-    const codes = await confirm(c, auth.user, await readCode(c))
+    const form = await c.req.parseBody()
+    const password = field(form, 'password')
+    if (!password) return setupPage(c, auth.user, { ...accountSetup(c, auth), error: m.twoFactor.passwordMissing }, 400)
+    const codes = await confirm(c, auth.user, field(form, 'code'), { password, sessionId: auth.session.id })
     if (!Array.isArray(codes)) {
       if ((await twoFactorState(c.var.deps.db, auth.user.id)).enabled) return accountPage(c, auth, { errors: [{ fieldId: null, message: codes.message }] }, codes.status)
-      return setupPage(c, auth.user, { action: ACCOUNT_PATH, auth, error: codes.message }, codes.status)
+      return setupPage(c, auth.user, { ...accountSetup(c, auth), error: codes.message }, codes.status)
     }
     return render(c, RecoveryCodesPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth), codes, next: '/account' }))
   })

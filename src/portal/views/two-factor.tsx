@@ -35,7 +35,9 @@ function CodeField(props: { label: string; recovery?: boolean }) {
 }
 
 /** Set-up: the steps, the QR code (inline SVG), the secret in text, and the confirming code. */
-export function TwoFactorSetupPage(props: PageBase & { setup: TwoFactorSetup; qrSvg: string; action: string; required?: boolean }) {
+export function TwoFactorSetupPage(
+  props: PageBase & { setup: TwoFactorSetup; qrSvg: string; action: string; required?: boolean; askPassword?: boolean },
+) {
   return (
     <Layout title={m.twoFactor.setupTitle} firmName={props.firmName} viewer={props.viewer}>
       <h1>{m.twoFactor.setupTitle}</h1>
@@ -59,6 +61,13 @@ export function TwoFactorSetupPage(props: PageBase & { setup: TwoFactorSetup; qr
         </p>
         <form method="post" action={props.action}>
           <CodeField label={m.twoFactor.codeLabel} />
+          {/* After the code: the code changes every 30 seconds, the password does not. */}
+          {props.askPassword ? (
+            <>
+              <label for="two-factor-password">{m.twoFactor.offPassword}</label>
+              <input id="two-factor-password" name="password" type="password" required autocomplete="current-password" />
+            </>
+          ) : null}
           <button type="submit">{m.twoFactor.confirm}</button>
         </form>
       </div>

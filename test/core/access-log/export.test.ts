@@ -116,6 +116,42 @@ describe('formats', () => {
   })
 })
 
+describe('control and invisible characters (docs/rules.md#text-input)', () => {
+  // C1 CSI and NEL, a zero-width space, a bidi override and mark, a BOM and ESC: stored before the
+  // input rules or sent by a client, never written raw by any format or path.
+  const NASTY = 'x\u009b2J\u0085\u200b\u202e\u200f\ufeff\u001b]0;t\u0007y'
+  const RAW = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\ufeff]/
+
+  beforeEach(async () => {
+    await t.db.updateTable('documents').set({ title: `DAS ${NASTY}` }).where('id', '=', ids.doc).execute()
+    await recordAccess(t.db, { documentId: ids.doc, clientId: ids.client, channel: 'portal', action: 'view', userAgent: `UA ${NASTY}` })
+  })
+
+  for (const format of ['csv', 'ndjson', 'json', 'table'] as const) {
+    it(`${format}: escaped on the fast and the portable path alike`, async () => {
+      const fast = await run({ format, batchSize: 2 })
+      const portable = await run({ format, fast: false, batchSize: 2 })
+      expect(fast.text).toBe(portable.text)
+      expect(fast.text).not.toMatch(RAW)
+      // The table cuts long cells: the title's start shows.
+      expect(fast.text).toContain(format === 'table' ? 'DAS x\\u009b2J\\u0085' : '\\u009b2J\\u0085\\u200b\\u202e\\u200f\\ufeff\\u001b]0;t\\u0007y')
+    })
+  }
+
+  it('JSON reads back the stored value exactly', async () => {
+    const rows = JSON.parse((await run({ format: 'json' })).text)
+    expect(rows.at(-1)).toMatchObject({ user_agent: `UA ${NASTY}`, document_title: `DAS ${NASTY}` })
+    const lines = (await run({ format: 'ndjson' })).text.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines).toEqual(rows)
+  })
+
+  it('the Excel dialect keeps its own byte-order mark, and only that one', async () => {
+    const { text } = await run({ format: 'csv', excel: true })
+    expect(text.startsWith('\ufeff')).toBe(true)
+    expect(text.slice(1)).not.toMatch(RAW)
+  })
+})
+
 describe('filters', () => {
   const idsOf = async (filters: ExportOptions['filters'], fast = true) =>
     (await run({ format: 'ndjson', filters, fast })).text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id)

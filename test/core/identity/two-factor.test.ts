@@ -12,6 +12,8 @@ import {
   startTwoFactorSetup,
   twoFactorState,
   verifySecondFactor,
+  owesTwoFactorSetup,
+  type TwoFactorSetupProof,
 } from '../../../src/core/identity/two-factor.js'
 import type { ClientUser } from '../../../src/core/identity/users.js'
 import { pruneExpired } from '../../../src/core/ops/maintenance.js'
@@ -32,11 +34,20 @@ async function user(role: 'admin' | 'collaborator' = 'admin'): Promise<ClientUse
   return makeUser(t.db, { clientId: client.id, username: `ana-${role}`, name: 'Ana', role })
 }
 
+const POLICY = { idleMinutes: 60, absoluteHours: 12 }
+
+/** What a signed-in user turning two-factor on gives: the password and the session kept open. */
+async function sessionProof(u: ClientUser): Promise<TwoFactorSetupProof> {
+  const { session } = await createSession(t.db, { userId: u.id, scope: 'area' }, POLICY)
+  return { password: PASSWORD, sessionId: session.id }
+}
+
 /** Turns two-factor on for `u`; returns its secret and recovery codes. */
 async function enable(u: ClientUser): Promise<{ secret: Buffer; codes: string[] }> {
   const setup = await startTwoFactorSetup(t.db, t.key, u, 'Contabilidade Teste')
   const secret = base32Decode(setup.secret)
-  const codes = await confirmTwoFactorSetup(t.db, t.key, { userId: u.id, code: totpCode(secret, new Date(current)), ip: '10.0.0.1' })
+  const proof = await sessionProof(u)
+  const codes = await confirmTwoFactorSetup(t.db, t.key, { userId: u.id, code: totpCode(secret, new Date(current)), ip: '10.0.0.1', proof }, memoHasher)
   return { secret, codes }
 }
 
@@ -57,8 +68,9 @@ describe('two-factor set-up (docs/rules.md#two-factor-login)', () => {
     expect(row.enabled_at).toBeNull()
     expect(await secondStepFor(t.db, ana, 'off')).toBe('none')
 
-    await expect(confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code: '000000', ip: null })).rejects.toThrow(ForbiddenError)
-    const codes = await confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code: totpCode(raw, new Date(current)), ip: null })
+    const proof = await sessionProof(ana)
+    await expect(confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code: '000000', ip: null, proof }, memoHasher)).rejects.toThrow(ForbiddenError)
+    const codes = await confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code: totpCode(raw, new Date(current)), ip: null, proof }, memoHasher)
     expect(codes).toHaveLength(10)
     expect(new Set(codes).size).toBe(10)
     for (const code of codes) expect(code).toMatch(/^[a-z2-7]{5}-[a-z2-7]{5}$/)
@@ -204,5 +216,78 @@ describe('pending logins', () => {
     expect((await pruneExpired(t.db)).pendingLogins).toBe(2)
     expect(await lookupPendingLogin(t.db, setup.token)).toBeNull()
     expect(await t.db.selectFrom('pending_logins').selectAll().execute()).toHaveLength(0)
+  })
+})
+
+describe('turning two-factor on (issue 19, §4)', () => {
+  it('asks for the current password, throttled, and changes nothing when it is wrong', async () => {
+    const ana = await user()
+    const setup = await startTwoFactorSetup(t.db, t.key, ana, 'Contabilidade Teste')
+    const code = totpCode(base32Decode(setup.secret), new Date(current))
+    const { session } = await createSession(t.db, { userId: ana.id, scope: 'area' }, POLICY)
+    await expect(
+      confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code, ip: null, proof: { password: 'errada-errada', sessionId: session.id } }, memoHasher),
+    ).rejects.toThrow(ForbiddenError)
+    await expect(
+      confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code, ip: null, proof: { password: '', sessionId: session.id } }, memoHasher),
+    ).rejects.toThrow(ForbiddenError)
+    expect((await twoFactorState(t.db, ana.id)).enabled).toBe(false)
+    for (let i = 0; i < 10; i++) {
+      await confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code, ip: null, proof: { password: `errada-${i}`, sessionId: session.id } }, memoHasher).catch(() => {})
+    }
+    // Guessing the password through the set-up is throttled like a login.
+    await expect(
+      confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code, ip: null, proof: { password: PASSWORD, sessionId: session.id } }, memoHasher),
+    ).rejects.toThrow(ThrottledError)
+    expect((await twoFactorState(t.db, ana.id)).enabled).toBe(false)
+  })
+
+  it("ends the user's other sessions, keeps the one making the change, and leaves other users alone", async () => {
+    const ana = await user()
+    const bia = await makeUser(t.db, { clientId: ana.clientId, username: 'bia' })
+    const other = await createSession(t.db, { userId: ana.id, scope: 'area' }, POLICY)
+    const delivery = await createSession(t.db, { userId: ana.id, scope: 'delivery' }, POLICY)
+    const bias = await createSession(t.db, { userId: bia.id, scope: 'area' }, POLICY)
+    const here = await createSession(t.db, { userId: ana.id, scope: 'area' }, POLICY)
+    const setup = await startTwoFactorSetup(t.db, t.key, ana, 'Contabilidade Teste')
+    const code = totpCode(base32Decode(setup.secret), new Date(current))
+    await confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code, ip: null, proof: { password: PASSWORD, sessionId: here.session.id } }, memoHasher)
+    const left = await t.db.selectFrom('sessions').select('id').orderBy('id').execute()
+    expect(left.map((r) => Number(r.id))).toEqual([bias.session.id, here.session.id])
+    const ended = await t.db.selectFrom('ended_sessions').select(['user_id', 'reason']).execute()
+    expect(ended).toEqual([
+      { user_id: ana.id, reason: 'user_changed' },
+      { user_id: ana.id, reason: 'user_changed' },
+    ])
+    for (const gone of [other, delivery]) expect(left.map((r) => Number(r.id))).not.toContain(gone.session.id)
+  })
+
+  it('from a login that owes the set-up: only while that login is live, and every session of the user ends', async () => {
+    const ana = await user()
+    const open = await createSession(t.db, { userId: ana.id, scope: 'area' }, POLICY)
+    const { token } = await createPendingLogin(t.db, { userId: ana.id, scope: 'area', step: 'setup' })
+    const pending = (await lookupPendingLogin(t.db, token))!
+    const setup = await startTwoFactorSetup(t.db, t.key, ana, 'Contabilidade Teste')
+    const secret = base32Decode(setup.secret)
+    // Another user's pending login proves nothing for ana.
+    const bia = await makeUser(t.db, { clientId: ana.clientId, username: 'bia' })
+    const { token: biaToken } = await createPendingLogin(t.db, { userId: bia.id, scope: 'area', step: 'setup' })
+    const biaPending = (await lookupPendingLogin(t.db, biaToken))!
+    await expect(
+      confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code: totpCode(secret, new Date(current)), ip: null, proof: { pendingLogin: biaPending } }),
+    ).rejects.toThrow(ForbiddenError)
+    await confirmTwoFactorSetup(t.db, t.key, { userId: ana.id, code: totpCode(secret, new Date(current)), ip: null, proof: { pendingLogin: pending } })
+    expect((await twoFactorState(t.db, ana.id)).enabled).toBe(true)
+    expect(await t.db.selectFrom('sessions').select('id').where('id', '=', open.session.id).execute()).toEqual([])
+  })
+
+  it('owesTwoFactorSetup: covered by the policy and without a second factor', () => {
+    const admin = { role: 'admin' as const }
+    const collaborator = { role: 'collaborator' as const }
+    expect(owesTwoFactorSetup('all', collaborator, false)).toBe(true)
+    expect(owesTwoFactorSetup('admins', admin, false)).toBe(true)
+    expect(owesTwoFactorSetup('admins', collaborator, false)).toBe(false)
+    expect(owesTwoFactorSetup('all', admin, true)).toBe(false)
+    expect(owesTwoFactorSetup('off', admin, false)).toBe(false)
   })
 })

@@ -30,6 +30,7 @@ import {
 } from './state.js'
 import { filterWhere, parseTimeZone, type AccessLogFilters } from './filter.js'
 import { headRowId, type ProgressCallback } from '../chain/walk.js'
+import { escapeUnsafeInLines, escapeUnsafeInUtf8Bytes } from '../../text-input.js'
 
 export interface ExportOptions {
   filters: AccessLogFilters
@@ -229,7 +230,10 @@ async function writeRows(
   for await (const batch of batches) {
     const lead = format === 'json' && rows > 0 ? ',\n' : ''
     const tail = format === 'json' ? '' : separator
-    await sink.write(lead + batch.text + tail, batch.latin1 ? 'latin1' : 'utf8')
+    // Stored text reaches a terminal or a spreadsheet with no control or invisible character raw
+    // (docs/rules.md#text-input), whichever path formatted it: one pass over the batch.
+    const text = batch.latin1 ? escapeUnsafeInUtf8Bytes(batch.text) : escapeUnsafeInLines(batch.text)
+    await sink.write(lead + text + tail, batch.latin1 ? 'latin1' : 'utf8')
     rows += batch.rows
     options.onProgress?.(rows, Math.max(total, rows))
   }

@@ -1,4 +1,5 @@
 import { formatTaxId } from '../../clients/tax-id.js'
+import { escapeUnsafe } from '../../text-input.js'
 import { localTime } from '../../time.js'
 import { csvLine, jsonLine, type ExportRow } from './columns.js'
 import type { CsvDialect } from './csv-dialect.js'
@@ -23,7 +24,7 @@ const TABLE_COLUMNS: { header: string; width: number; value: (row: ExportRow, zo
 ]
 
 function fit(text: string, width: number): string {
-  const flat = text.replace(/[\r\n\t]/g, ' ')
+  const flat = escapeUnsafe(text.replace(/[\r\n\t]/g, ' '))
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat.padEnd(width)
 }
 
