@@ -3,10 +3,10 @@
 // append path can extend it), signed checkpoints (checkpoints.ts) and receipts (receipts.ts).
 
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto'
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { ConfiError, ValidationError } from '../errors.js'
-import { syncDirectory, tempNameFor } from '../storage/durable-files.js'
+import { syncDirectory, writePrivateTemp } from '../storage/durable-files.js'
 import { nowIso } from '../time.js'
 
 /** One Ed25519 public key, as published: its id and the 32 raw bytes in base64. */
@@ -97,16 +97,7 @@ function readKeyFile(path: string): StoredKey[] | null {
 
 // Temporary file, fsync, rename, fsync the directory: a crash leaves the old file or the new one.
 function writeKeyFile(path: string, keys: StoredKey[], exclusive: boolean): boolean {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  const text = `${JSON.stringify({ version: 1, keys }, null, 2)}\n`
-  const tempPath = tempNameFor(path)
-  const fd = openSync(tempPath, 'wx', 0o600)
-  try {
-    writeSync(fd, text)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
+  const tempPath = writePrivateTemp(path, `${JSON.stringify({ version: 1, keys }, null, 2)}\n`)
   try {
     if (exclusive) {
       // Like the secret key: if another instance created it meanwhile, keep theirs.

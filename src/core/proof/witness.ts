@@ -1,8 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { Checkpoint } from '../access-log/checkpoints/checkpoints.js'
 import { ConfiError } from '../errors.js'
-import { syncDirectory, tempNameFor } from '../storage/durable-files.js'
+import { syncDirectory, writePrivateTemp } from '../storage/durable-files.js'
 
 // The checkpoint witness (docs/receipts.md#the-checkpoint-witness): a file beside the signing key
 // file that keeps the newest checkpoint the firm signed, whatever the key. A database restored
@@ -66,17 +66,9 @@ export function recordWitness(keyFile: string, checkpoint: Checkpoint): void {
   const current = readWitnessIfSound(keyFile)
   if (current && current.treeSize > checkpoint.treeSize) return
   const path = witnessPathOf(keyFile)
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const { id, treeSize, rootHash, at, keyId, signature } = checkpoint
   const text = `${JSON.stringify({ version: 1, checkpoint: { id, treeSize, rootHash, at, keyId, signature } }, null, 2)}\n`
-  const temp = tempNameFor(path)
-  const fd = openSync(temp, 'wx', 0o600)
-  try {
-    writeSync(fd, text)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
+  const temp = writePrivateTemp(path, text)
   try {
     renameSync(temp, path)
   } catch (error) {

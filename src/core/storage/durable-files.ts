@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, openSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { ValidationError, type Remedy } from '../errors.js'
 
@@ -16,6 +16,23 @@ export function syncDirectory(dir: string): void {
 /** A hidden temporary name beside `path`: same directory, so a rename into place is atomic. */
 export function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`)
+}
+
+/**
+ * Writes `text` to a new private temporary file beside `path` (folder 0700, file 0600) and
+ * fsyncs it; the caller moves it into place and then syncs the folder. Returns its name.
+ */
+export function writePrivateTemp(path: string, text: string): string {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  const temp = tempNameFor(path)
+  const fd = openSync(temp, 'wx', 0o600)
+  try {
+    writeSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  return temp
 }
 
 /** A clear refusal for an output path that cannot be written, naming the file (`what`). */
