@@ -73,6 +73,16 @@ export const CANONICAL_FIELDS = [
 export const PERSONAL_FIELDS = ['username', 'user_name', 'ip', 'port', 'user_agent', 'recipient'] as const
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]
 
+/** The commitment columns of a v2 row, one per personal field, in canonical order. */
+const COMMITMENT_COLUMNS = [
+  'username_commitment',
+  'user_name_commitment',
+  'ip_commitment',
+  'port_commitment',
+  'user_agent_commitment',
+  'recipient_commitment',
+] as const
+
 /** The fields of a v2 row in canonical order (docs/access-log.md, "Format v2"). */
 export const CANONICAL_FIELDS_V2 = [
   'id',
@@ -85,12 +95,7 @@ export const CANONICAL_FIELDS_V2 = [
   'channel',
   'delivery_id',
   'details',
-  'username_commitment',
-  'user_name_commitment',
-  'ip_commitment',
-  'port_commitment',
-  'user_agent_commitment',
-  'recipient_commitment',
+  ...COMMITMENT_COLUMNS,
 ] as const
 
 /** The columns a v2 row adds to access_log, stored after `prev_hash` and `hash`. */
@@ -98,12 +103,7 @@ export const V2_COLUMNS = [
   'format',
   'kind',
   'details',
-  'username_commitment',
-  'user_name_commitment',
-  'ip_commitment',
-  'port_commitment',
-  'user_agent_commitment',
-  'recipient_commitment',
+  ...COMMITMENT_COLUMNS,
 ] as const
 
 type Scalar = string | number | null
