@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js'
 import { preparedQuery } from '../db/prepared.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import { actorLabel, recordEvent } from '../audit/events.js'
+import { logDocumentEvent } from '../access-log/chain/document-events.js'
 import type { FileStore } from '../storage/file-store.js'
 import { storeFiles, type FileInput, type StoredInput } from './document-files.js'
 import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
@@ -159,6 +160,9 @@ export async function insertDocument(trx: Db, actor: Actor, document: PreparedDo
       })),
     )
     .execute()
+  // What became visible, with each file's SHA-256, signed into the chain with the document
+  // (docs/rules.md#access-log-integrity): the firm cannot swap a file after delivery unseen.
+  await logDocumentEvent(trx, 'document.published', documentId)
   await recordEvent(trx, {
     actor,
     action: 'document.added',
