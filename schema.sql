@@ -572,3 +572,187 @@ ALTER TABLE access_log ADD CONSTRAINT access_log_format_1 CHECK (format = 2 OR (
   AND document_id IS NOT NULL AND client_id IS NOT NULL AND channel IS NOT NULL AND action IS NOT NULL));
 ALTER TABLE access_log ADD CONSTRAINT access_log_format_2 CHECK (format = 1 OR (kind IS NOT NULL AND (action IS NULL OR action = kind)
   AND username IS NULL AND user_name IS NULL AND ip IS NULL AND port IS NULL AND user_agent IS NULL));
+
+-- version 10
+-- The client answers (issue 20; docs/requests.md): the firm asks (requests, recurring ones from
+-- templates, one per competência), the client sends (uploads with their files, "nada a enviar"),
+-- marks guides paid, and both are told by e-mail. The outbox is rebuilt on SQLite because its
+-- messages may now be about a request or an upload instead of a document (document_id loses NOT
+-- NULL, kind gains values): every row is copied as it is, in this step's transaction.
+
+ALTER TABLE firm_options ADD COLUMN inbox_email TEXT;
+ALTER TABLE firm_options ADD COLUMN upload_max_mb INTEGER NOT NULL DEFAULT 25 CHECK (upload_max_mb BETWEEN 1 AND 500);
+ALTER TABLE firm_options ADD COLUMN upload_max_files INTEGER NOT NULL DEFAULT 20 CHECK (upload_max_files BETWEEN 1 AND 100);
+
+-- A recurring request: one request per competência for its client, or for every client when
+-- client_id is null. removed_at set: it generates nothing more (the requests it made stay).
+CREATE TABLE IF NOT EXISTS request_templates (
+  id INTEGER PRIMARY KEY,
+  client_id INTEGER REFERENCES clients (id),
+  title TEXT NOT NULL,
+  category TEXT NOT NULL CHECK (category IN ('fiscal', 'pessoal', 'contabil', 'societario', 'outros')),
+  -- Day of the month after the competência on which the request falls due (clamped to the month's last day).
+  due_day INTEGER NOT NULL CHECK (due_day BETWEEN 1 AND 31),
+  note TEXT,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  removed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS request_templates_client ON request_templates (client_id);
+
+-- What the firm asks a client for. status: open (nothing yet, or the last answer was rejected),
+-- received (files arrived), accepted, nothing_to_send (the client said so), cancelled.
+CREATE TABLE IF NOT EXISTS requests (
+  id INTEGER PRIMARY KEY,
+  client_id INTEGER NOT NULL REFERENCES clients (id),
+  template_id INTEGER REFERENCES request_templates (id),
+  title TEXT NOT NULL,
+  category TEXT NOT NULL CHECK (category IN ('fiscal', 'pessoal', 'contabil', 'societario', 'outros')),
+  competence TEXT,
+  due_date TEXT NOT NULL,
+  note TEXT,
+  status TEXT NOT NULL CHECK (status IN ('open', 'received', 'accepted', 'nothing_to_send', 'cancelled')),
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  -- A template makes one request per client and competência, however often (or concurrently)
+  -- `requests generate` runs. Requests made by hand have no template (NULLs are distinct).
+  UNIQUE (template_id, client_id, competence)
+);
+CREATE INDEX IF NOT EXISTS requests_client ON requests (client_id, status, due_date);
+CREATE INDEX IF NOT EXISTS requests_due ON requests (status, due_date);
+
+-- What a client's user sent the firm: files for a request, or outside any request. client_id is
+-- the company the files are for (a group company when a group head's user sends). status:
+-- received, accepted (by the firm, with a category), rejected (with the reason).
+CREATE TABLE IF NOT EXISTS uploads (
+  id INTEGER PRIMARY KEY,
+  client_id INTEGER NOT NULL REFERENCES clients (id),
+  request_id INTEGER REFERENCES requests (id),
+  user_id INTEGER NOT NULL REFERENCES client_users (id),
+  category TEXT CHECK (category IN ('fiscal', 'pessoal', 'contabil', 'societario', 'outros')),
+  note TEXT,
+  status TEXT NOT NULL CHECK (status IN ('received', 'accepted', 'rejected')),
+  status_note TEXT,
+  status_at TEXT,
+  status_by TEXT,
+  -- The upload.received row of the access log: the anchor of the client's signed receipt.
+  log_id INTEGER,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_client ON uploads (client_id, id);
+CREATE INDEX IF NOT EXISTS uploads_request ON uploads (request_id);
+CREATE INDEX IF NOT EXISTS uploads_created ON uploads (created_at, id);
+
+CREATE TABLE IF NOT EXISTS upload_files (
+  id INTEGER PRIMARY KEY,
+  upload_id INTEGER NOT NULL REFERENCES uploads (id),
+  file_name TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  storage_key TEXT NOT NULL,
+  -- What was read from an NF-e, NFC-e or CT-e XML (JSON: key, model, issuer, recipient, issued
+  -- on, total), or null; note: why an XML could not be read (kept as a plain file).
+  fiscal TEXT,
+  note TEXT
+);
+CREATE INDEX IF NOT EXISTS upload_files_upload ON upload_files (upload_id);
+
+-- One row per fiscal document access key a client sent: the same key again is refused.
+CREATE TABLE IF NOT EXISTS received_fiscal_keys (
+  client_id INTEGER NOT NULL REFERENCES clients (id),
+  access_key TEXT NOT NULL,
+  upload_file_id INTEGER NOT NULL REFERENCES upload_files (id),
+  PRIMARY KEY (client_id, access_key)
+);
+
+-- The history of a request: each answer and decision, who, when and why.
+CREATE TABLE IF NOT EXISTS request_events (
+  id INTEGER PRIMARY KEY,
+  request_id INTEGER NOT NULL REFERENCES requests (id),
+  at TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('created', 'received', 'accepted', 'rejected', 'nothing_to_send',
+    'reopened', 'cancelled', 'closed')),
+  actor TEXT NOT NULL,
+  user_id INTEGER REFERENCES client_users (id),
+  upload_id INTEGER REFERENCES uploads (id),
+  note TEXT
+);
+CREATE INDEX IF NOT EXISTS request_events_request ON request_events (request_id, id);
+
+-- A guide marked paid (by a client's user or the firm), with the payment date and, optionally,
+-- the upload holding the bank's proof. Unmarking deletes the row (the log keeps both events).
+CREATE TABLE IF NOT EXISTS document_payments (
+  document_id INTEGER PRIMARY KEY REFERENCES documents (id),
+  paid_on TEXT NOT NULL,
+  marked_at TEXT NOT NULL,
+  marked_by TEXT NOT NULL,
+  user_id INTEGER REFERENCES client_users (id),
+  proof_upload_id INTEGER REFERENCES uploads (id)
+);
+
+-- Each (request, recipient, days before the due date; -1 the day after it) reminded at most once.
+CREATE TABLE IF NOT EXISTS request_reminders_sent (
+  request_id INTEGER NOT NULL REFERENCES requests (id),
+  recipient TEXT NOT NULL,
+  days_before INTEGER NOT NULL,
+  outbox_id INTEGER REFERENCES outbox (id),
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (request_id, recipient, days_before)
+);
+
+-- dialect: sqlite
+-- reminders_sent references outbox: its check waits for the commit, when the rebuilt table holds
+-- every id again.
+PRAGMA defer_foreign_keys = ON;
+
+CREATE TABLE outbox_v10 (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('delivery', 'notification', 'reminder', 'request', 'request_reminder',
+    'inbox', 'answer')),
+  document_id INTEGER REFERENCES documents (id),
+  delivery_id INTEGER REFERENCES deliveries (id),
+  recipient TEXT NOT NULL,
+  mail_from TEXT NOT NULL,
+  message_id TEXT NOT NULL UNIQUE,
+  subject TEXT NOT NULL,
+  body_text TEXT NOT NULL,
+  body_html TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  lease_owner TEXT,
+  lease_until TEXT,
+  last_error TEXT,
+  server_reply TEXT,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  sent_at TEXT,
+  request_id INTEGER REFERENCES requests (id),
+  upload_id INTEGER REFERENCES uploads (id)
+);
+INSERT INTO outbox_v10 (id, kind, document_id, delivery_id, recipient, mail_from, message_id, subject, body_text,
+  body_html, status, attempts, next_attempt_at, lease_owner, lease_until, last_error, server_reply, created_at,
+  created_by, sent_at)
+SELECT id, kind, document_id, delivery_id, recipient, mail_from, message_id, subject, body_text,
+  body_html, status, attempts, next_attempt_at, lease_owner, lease_until, last_error, server_reply, created_at,
+  created_by, sent_at FROM outbox ORDER BY id;
+DROP TABLE outbox;
+ALTER TABLE outbox_v10 RENAME TO outbox;
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_document ON outbox (document_id, id);
+
+-- dialect: postgres
+
+ALTER TABLE request_templates ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY;
+ALTER TABLE requests ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY;
+ALTER TABLE uploads ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY;
+ALTER TABLE upload_files ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY;
+ALTER TABLE request_events ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY;
+ALTER TABLE outbox ALTER COLUMN document_id DROP NOT NULL;
+ALTER TABLE outbox DROP CONSTRAINT IF EXISTS outbox_kind_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('delivery', 'notification', 'reminder', 'request',
+  'request_reminder', 'inbox', 'answer'));
+ALTER TABLE outbox ADD COLUMN request_id INTEGER REFERENCES requests (id);
+ALTER TABLE outbox ADD COLUMN upload_id INTEGER REFERENCES uploads (id);

@@ -22,6 +22,10 @@ export interface FirmOptionsTable {
   // version 6 (issue 9); absent from inserts, so they take the column defaults.
   contact_email: Generated<string | null>
   require_2fa: Generated<'off' | 'admins' | 'all'>
+  // version 10 (issue 20)
+  inbox_email: Generated<string | null>
+  upload_max_mb: Generated<number>
+  upload_max_files: Generated<number>
 }
 
 export interface ClientsTable {
@@ -200,8 +204,9 @@ export interface ImportQueueTable {
 
 export interface OutboxTable {
   id: Generated<number>
-  kind: 'delivery' | 'notification' | 'reminder'
-  document_id: number
+  kind: 'delivery' | 'notification' | 'reminder' | 'request' | 'request_reminder' | 'inbox' | 'answer'
+  /** null only for messages about a request or an upload (schema version 10). */
+  document_id: number | null
   delivery_id: number | null
   recipient: string
   mail_from: string
@@ -219,6 +224,8 @@ export interface OutboxTable {
   created_at: string
   created_by: string
   sent_at: string | null
+  request_id: Generated<number | null>
+  upload_id: Generated<number | null>
 }
 
 export interface RemindersSentTable {
@@ -300,6 +307,98 @@ export interface EndedSessionsTable {
   forget_at: string
 }
 
+// version 10 (issue 20): requests, uploads, paid marks.
+
+export interface RequestTemplatesTable {
+  id: Generated<number>
+  client_id: number | null
+  title: string
+  category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros'
+  due_day: number
+  note: string | null
+  created_at: string
+  created_by: string
+  removed_at: string | null
+}
+
+export type RequestStatus = 'open' | 'received' | 'accepted' | 'nothing_to_send' | 'cancelled'
+
+export interface RequestsTable {
+  id: Generated<number>
+  client_id: number
+  template_id: number | null
+  title: string
+  category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros'
+  competence: string | null
+  due_date: string
+  note: string | null
+  status: RequestStatus
+  created_at: string
+  created_by: string
+  updated_at: string
+}
+
+export interface UploadsTable {
+  id: Generated<number>
+  client_id: number
+  request_id: number | null
+  user_id: number
+  category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros' | null
+  note: string | null
+  status: 'received' | 'accepted' | 'rejected'
+  status_note: string | null
+  status_at: string | null
+  status_by: string | null
+  log_id: number | null
+  created_at: string
+}
+
+export interface UploadFilesTable {
+  id: Generated<number>
+  upload_id: number
+  file_name: string
+  media_type: string
+  size: number
+  sha256: string
+  storage_key: string
+  fiscal: string | null
+  note: string | null
+}
+
+export interface ReceivedFiscalKeysTable {
+  client_id: number
+  access_key: string
+  upload_file_id: number
+}
+
+export interface RequestEventsTable {
+  id: Generated<number>
+  request_id: number
+  at: string
+  action: 'created' | 'received' | 'accepted' | 'rejected' | 'nothing_to_send' | 'reopened' | 'cancelled' | 'closed'
+  actor: string
+  user_id: number | null
+  upload_id: number | null
+  note: string | null
+}
+
+export interface DocumentPaymentsTable {
+  document_id: number
+  paid_on: string
+  marked_at: string
+  marked_by: string
+  user_id: number | null
+  proof_upload_id: number | null
+}
+
+export interface RequestRemindersSentTable {
+  request_id: number
+  recipient: string
+  days_before: number
+  outbox_id: number | null
+  created_at: string
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -327,4 +426,12 @@ export interface Database {
   recovery_codes: RecoveryCodesTable
   pending_logins: PendingLoginsTable
   ended_sessions: EndedSessionsTable
+  request_templates: RequestTemplatesTable
+  requests: RequestsTable
+  uploads: UploadsTable
+  upload_files: UploadFilesTable
+  received_fiscal_keys: ReceivedFiscalKeysTable
+  request_events: RequestEventsTable
+  document_payments: DocumentPaymentsTable
+  request_reminders_sent: RequestRemindersSentTable
 }

@@ -1,5 +1,6 @@
 import { firstAccessesOf, type FirstAccess } from '../access-log/reads/accesses.js'
 import type { Db } from '../db/database.js'
+import type { OutboxTable } from '../db/tables.js'
 import { listDeliveries, type Delivery } from './deliveries.js'
 import { getDocument, type Document } from '../documents/documents.js'
 
@@ -8,7 +9,7 @@ import { getDocument, type Document } from '../documents/documents.js'
 
 export interface MailEvent {
   outboxId: number
-  kind: 'delivery' | 'notification' | 'reminder'
+  kind: OutboxTable['kind']
   recipient: string
   status: 'queued' | 'sent' | 'failed'
   createdAt: string

@@ -5,21 +5,22 @@ import type { Db } from '../db/database.js'
 import type { OutboxTable } from '../db/tables.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { addSeconds, nowIso } from '../time.js'
-import type { MessageKind } from './messages.js'
 
 // The outbox: every e-mail is a row written in the transaction that causes it, then sent by the
 // sender (sender.ts). Claims are leases, so several senders never send one message twice
 // (docs/decisions.md, "Outbox").
 
 export type OutboxStatus = 'queued' | 'sent' | 'failed'
+/** What a message is about: a document (delivery, notification, reminder), or a request or upload (schema version 10). */
+export type OutboxKind = OutboxTable['kind']
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['queued', 'sent', 'failed']
 
 /** Temporary failures are retried this many times in all (about a day and a half), then `failed`. */
 export const MAX_ATTEMPTS = 15
 
 export interface NewMail {
-  kind: MessageKind
-  documentId: number
+  kind: OutboxKind
+  documentId: number | null
   deliveryId: number | null
   recipient: string
   mailFrom: string
@@ -32,8 +33,8 @@ export interface NewMail {
 
 export interface OutboxEntry {
   id: number
-  kind: MessageKind
-  documentId: number
+  kind: OutboxKind
+  documentId: number | null
   deliveryId: number | null
   recipient: string
   mailFrom: string
@@ -55,7 +56,7 @@ export function toOutboxEntry(row: OutboxRow): OutboxEntry {
   return {
     id: Number(row.id),
     kind: row.kind,
-    documentId: Number(row.document_id),
+    documentId: row.document_id === null ? null : Number(row.document_id),
     deliveryId: row.delivery_id === null ? null : Number(row.delivery_id),
     recipient: row.recipient,
     mailFrom: row.mail_from,

@@ -40,8 +40,27 @@ export interface DocumentEventEntry {
   details: DocumentDetails | { reason: string | null }
 }
 
+/**
+ * Any other event (docs/access-log.md, "Kinds"): what a client's user or the firm did, e.g. an
+ * upload received or a guide marked paid. Who did it and from where are personal fields, so
+ * they are committed like an access's; everything else it records goes in `details`.
+ */
+export interface EventEntry {
+  kind: string
+  documentId?: number | null
+  clientId?: number | null
+  user?: { id: number; username: string; name: string } | null
+  channel?: 'portal' | null
+  ip?: string | null
+  port?: number | null
+  userAgent?: string | null
+  /** The e-mail or phone of a recipient the event names. */
+  recipient?: string | null
+  details: object
+}
+
 /** Whatever the log records: an access (view, download) or an event with a kind. */
-export type LogEntry = AccessEntry | DocumentEventEntry
+export type LogEntry = AccessEntry | DocumentEventEntry | EventEntry
 
 /**
  * The format new access rows are written in. Events (document.published...) exist only in format
@@ -95,33 +114,69 @@ export function freshSalt(): string {
 }
 
 /**
- * The kinds of event rows; with 'view' and 'download' (accesses), every kind a row of format 2
- * may have. A later kind (uploads, paid marks, erasures) is added here with its entry and
- * `details`, and described in docs/access-log.md ("Adding a kind"); the table holds kinds as
- * text, so no schema version is needed for one.
+ * The kinds of event rows and what each needs; with 'view' and 'download' (accesses), every kind
+ * a row of format 2 may have. A later kind is added here and described in docs/access-log.md
+ * ("Adding a kind"); the table holds kinds as text, so no schema version is needed for one.
  */
-const DOCUMENT_KINDS: readonly string[] = ['document.published', 'document.changed', 'document.removed']
+const EVENT_KINDS: Readonly<Record<string, { document: boolean; client: boolean }>> = {
+  'document.published': { document: true, client: true },
+  'document.changed': { document: true, client: true },
+  'document.removed': { document: true, client: true },
+}
+
+/** Declares a kind of event row (a module that writes it calls this once, at load). */
+export function defineEventKind(kind: string, needs: { document: boolean; client: boolean }): void {
+  if (!/^[a-z_]+\.[a-z_]+$/.test(kind) || kind in EVENT_KINDS) throw new Error(`bad or repeated event kind '${kind}'`)
+  ;(EVENT_KINDS as Record<string, { document: boolean; client: boolean }>)[kind] = needs
+}
 
 function isId(value: unknown): boolean {
   return Number.isSafeInteger(value) && (value as number) > 0
 }
 
-/** Refuses an event that is not one of the kinds above or lacks its document. */
-export function checkEventEntry(entry: DocumentEventEntry): void {
-  if (!DOCUMENT_KINDS.includes(entry.kind)) throw new ValidationError(`bad kind '${entry.kind}'`)
-  if (!isId(entry.documentId) || !isId(entry.clientId)) throw new ValidationError(`${entry.kind} needs a document id and a client id`)
+/** Refuses an event that is not of a declared kind or lacks the document or client it needs. */
+export function checkEventEntry(entry: DocumentEventEntry | EventEntry): void {
+  const needs = EVENT_KINDS[entry.kind]
+  if (!needs) throw new ValidationError(`bad kind '${entry.kind}'`)
+  if (needs.document && !isId(entry.documentId)) throw new ValidationError(`${entry.kind} needs a document id`)
+  if (needs.client && !isId(entry.clientId)) throw new ValidationError(`${entry.kind} needs a client id`)
+  if (entry.details === null || typeof entry.details !== 'object' || Array.isArray(entry.details)) {
+    throw new ValidationError(`${entry.kind} needs its details as an object`)
+  }
 }
 
-/** The personal values of an access, by field (null: the field has no value). */
-function personalValuesOf(entry: AccessEntry): Record<PersonalField, string | number | null> {
+/** The personal values of an access or event, by field (null: the field has no value). */
+function personalValuesOf(entry: AccessEntry | EventEntry): Record<PersonalField, string | number | null> {
   return {
     username: entry.user?.username ?? null,
     user_name: entry.user?.name ?? null,
     ip: entry.ip ?? null,
     port: entry.port ?? null,
     user_agent: entry.userAgent ?? null,
-    recipient: null,
+    recipient: ('recipient' in entry ? entry.recipient : null) ?? null,
   }
+}
+
+/** Each personal value's commitment, and the row of values and salts kept beside the log row. */
+function commitPersonal(entry: AccessEntry | EventEntry, id: number): { commitments: typeof NO_COMMITMENTS; personal: PersonalRow | null } {
+  const values = personalValuesOf(entry)
+  const personal = { id } as Record<string, string | number | null>
+  const commitments = { ...NO_COMMITMENTS } as Record<string, string | null>
+  let any = false
+  for (const field of PERSONAL_FIELDS) {
+    const value = values[field]
+    if (value === null) {
+      personal[field] = null
+      personal[`${field}_salt`] = null
+      continue
+    }
+    const salt = freshSalt()
+    personal[field] = value
+    personal[`${field}_salt`] = salt
+    commitments[`${field}_commitment`] = commitmentOf(salt, value)
+    any = true
+  }
+  return { commitments: commitments as typeof NO_COMMITMENTS, personal: any ? (personal as unknown as PersonalRow) : null }
 }
 
 const NO_COMMITMENTS = {
@@ -155,44 +210,31 @@ export function storedRowOf(
     user_agent: null,
   }
   if (!isAccessEntry(entry)) {
+    // A document event has no user or personal field: it is the firm's act.
+    const event: EventEntry = entry
+    const { commitments, personal } = commitPersonal(event, id)
     return {
       row: {
         ...base,
-        ...NO_COMMITMENTS,
+        ...commitments,
         kind: entry.kind,
-        document_id: entry.documentId,
+        document_id: entry.documentId ?? null,
         attachment_id: null,
-        client_id: entry.clientId,
-        user_id: null,
-        channel: null,
+        client_id: entry.clientId ?? null,
+        user_id: event.user?.id ?? null,
+        channel: event.channel ?? null,
         delivery_id: null,
         action: null,
         details: canonicalJson(entry.details),
       },
-      personal: null,
+      personal,
     }
   }
-  const values = personalValuesOf(entry)
-  const personal = { id } as Record<string, string | number | null>
-  const commitments = { ...NO_COMMITMENTS } as Record<string, string | null>
-  let any = false
-  for (const field of PERSONAL_FIELDS) {
-    const value = values[field]
-    if (value === null) {
-      personal[field] = null
-      personal[`${field}_salt`] = null
-      continue
-    }
-    const salt = freshSalt()
-    personal[field] = value
-    personal[`${field}_salt`] = salt
-    commitments[`${field}_commitment`] = commitmentOf(salt, value)
-    any = true
-  }
+  const { commitments, personal } = commitPersonal(entry, id)
   return {
     row: {
       ...base,
-      ...(commitments as typeof NO_COMMITMENTS),
+      ...commitments,
       kind: entry.action,
       document_id: entry.documentId,
       attachment_id: entry.attachmentId ?? null,
@@ -203,7 +245,7 @@ export function storedRowOf(
       action: entry.action,
       details: null,
     },
-    personal: any ? (personal as unknown as PersonalRow) : null,
+    personal,
   }
 }
 
