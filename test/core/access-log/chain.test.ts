@@ -15,6 +15,8 @@ const dist = fileURLToPath(new URL('../../../dist/core/', import.meta.url))
 
 const t = useTestDatabase({ firm: true })
 let entry: AccessEntry
+// Filing the document appends its document.published row: the accesses start at row 2.
+const PUBLISHED = 1
 beforeEach(async () => {
   const client = await makeClient(t.db, t.key)
   const doc = await makeDocument(t, client.id)
@@ -30,15 +32,19 @@ describe('recordAccess', () => {
     const user = await makeUser(t.db, { clientId: entry.clientId, username: 'bruno', name: 'Bruno Silva' })
     const first = await recordAccess(t.db, { ...entry, user })
     const second = await recordAccess(t.db, { ...entry, attachmentId: 1, action: 'download' })
-    expect(first).toMatchObject({ id: 1, userId: user.id, username: 'bruno', userName: 'Bruno Silva', prevHash: GENESIS_HASH, port: 51000 })
-    expect(second).toMatchObject({ id: 2, userId: null, attachmentId: 1, prevHash: first.hash })
+    const published = await t.db.selectFrom('access_log').select(['id', 'kind', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow()
+    expect(published).toMatchObject({ id: 1, kind: 'document.published' })
+    expect(first).toMatchObject({ id: 2, userId: user.id, username: 'bruno', userName: 'Bruno Silva', prevHash: published.hash, port: 51000 })
+    expect(second).toMatchObject({ id: 3, userId: null, attachmentId: 1, prevHash: first.hash })
     expect(first.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
-    expect(await verifyAccessLog(t.db)).toEqual({ ok: true, rows: 2, lastHash: second.hash })
+    const genesis = await t.db.selectFrom('access_log').select('prev_hash').where('id', '=', 1).executeTakeFirstOrThrow()
+    expect(genesis.prev_hash).toBe(GENESIS_HASH)
+    expect(await verifyAccessLog(t.db)).toEqual({ ok: true, rows: 3, lastHash: second.hash })
   })
 
   it('is refused by the database when updated or deleted', async () => {
     await record(1)
-    await expect(sql`UPDATE access_log SET ip = '1.1.1.1'`.execute(t.db)).rejects.toThrow(/append-only/)
+    await expect(sql`UPDATE access_log SET channel = 'email'`.execute(t.db)).rejects.toThrow(/append-only/)
     await expect(sql`DELETE FROM access_log`.execute(t.db)).rejects.toThrow(/append-only/)
   })
 
@@ -57,14 +63,15 @@ describe('verifyAccessLog finds the first bad row', () => {
   })
 
   it('an edited row', async () => {
-    await sql`UPDATE access_log SET ip = '198.51.100.1' WHERE id = 4`.execute(t.db)
+    // A format-2 row holds no IP (only its commitment): the edit changes the channel.
+    await sql`UPDATE access_log SET channel = 'email' WHERE id = 4`.execute(t.db)
     expect(await verifyAccessLog(t.db, { batchSize: 2 })).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/edited/) })
   })
 
   it('an edited row whose hash was recomputed breaks the next link', async () => {
     const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 3).executeTakeFirstOrThrow()
-    const forged = { ...row, user_agent: 'forged' }
-    await sql`UPDATE access_log SET user_agent = 'forged', hash = ${accessLogHash(forged, row.prev_hash)} WHERE id = 3`.execute(t.db)
+    const forged = { ...row, format: 2 as const, user_agent_commitment: 'f'.repeat(64) }
+    await sql`UPDATE access_log SET user_agent_commitment = ${forged.user_agent_commitment}, hash = ${accessLogHash(forged, row.prev_hash)} WHERE id = 3`.execute(t.db)
     expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/deleted, inserted or moved/) })
   })
 
@@ -88,12 +95,14 @@ describe('verifyAccessLog finds the first bad row', () => {
   })
 
   it('an inserted row', async () => {
-    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 6).executeTakeFirstOrThrow()
-    await sql`DELETE FROM access_log WHERE id = 6`.execute(t.db)
-    await t.db.insertInto('access_log').values([{ ...row, id: 7 }]).execute()
-    const fake = { ...row, id: 6, ip: '10.0.0.1' }
+    // The last row (the sixth access, after the document.published row) moved on by one.
+    const last = PUBLISHED + 6
+    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', last).executeTakeFirstOrThrow()
+    await sql`DELETE FROM access_log WHERE id = ${last}`.execute(t.db)
+    await t.db.insertInto('access_log').values([{ ...row, id: last + 1 }]).execute()
+    const fake = { ...row, id: last, format: 2 as const, ip_commitment: 'a'.repeat(64) }
     await t.db.insertInto('access_log').values([{ ...fake, hash: accessLogHash(fake, fake.prev_hash) }]).execute()
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 7 })
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: last + 1 })
   })
 })
 
@@ -114,27 +123,28 @@ describe('concurrent appends', () => {
         child.on('exit', (code) => resolve(code ?? -1))
       })
     expect(await Promise.all([run('a'), run('b')])).toEqual([0, 0])
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 2000 })
-    const agents = await t.db.selectFrom('access_log').select('user_agent').execute()
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: PUBLISHED + 2000 })
+    const agents = await t.db.selectFrom('access_log_personal').select('user_agent').execute()
     expect(new Set(agents.map((r) => r.user_agent)).size).toBe(2000)
   }, 180_000)
 
   it('the group-commit writer batches concurrent records and resolves each after commit', async () => {
     const writer = createAccessLogWriter(t.db)
     const rows = await Promise.all(Array.from({ length: 300 }, (_, i) => writer.record({ ...entry, userAgent: `w${i}` })))
-    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
+    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 300 }, (_, i) => PUBLISHED + i + 1))
     // Interleaved with single appends from elsewhere (the CLI), the chain still holds.
     const more = Array.from({ length: 50 }, (_, i) => writer.record({ ...entry, userAgent: `x${i}` }))
     await recordAccess(t.db, entry)
     await Promise.all(more)
     await writer.flush()
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 351 })
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: PUBLISHED + 351 })
     // The groups went in as statements of 64, 8 and 1 rows (SQLite) or one statement (PostgreSQL):
     // the stored tree is the one the rows' hashes make, and needs no catching up.
     const hashes = (await t.db.selectFrom('access_log').select('hash').orderBy('id').execute()).map((r) => rowLeafHash(r.hash))
     const head = await t.db.selectFrom('access_log_tree_head').select('size').executeTakeFirstOrThrow()
-    expect(Number(head.size)).toBe(351)
-    expect((await subtreeHash(databaseSource(t.db), 0, 351)).toString('hex')).toBe((await subtreeHash(memorySource(hashes), 0, 351)).toString('hex'))
+    expect(Number(head.size)).toBe(PUBLISHED + 351)
+    const size = PUBLISHED + 351
+    expect((await subtreeHash(databaseSource(t.db), 0, size)).toString('hex')).toBe((await subtreeHash(memorySource(hashes), 0, size)).toString('hex'))
   })
 
   it('one bad entry in a batch fails alone; a broken database fails the batch', async () => {
@@ -146,7 +156,7 @@ describe('concurrent appends', () => {
     ])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     await writer.flush()
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 2 })
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: PUBLISHED + 2 })
     await t.open.close()
     const broken = await Promise.allSettled([writer.record(entry), writer.record(entry)])
     expect(broken.map((r) => r.status)).toEqual(['rejected', 'rejected'])

@@ -49,7 +49,9 @@ describe('CSV for Brazilian Excel', () => {
     const portable = await run({ excel: true, fast: false })
     expect(fast).toBe(portable)
     expect(fast.startsWith(`\ufeff${CSV_COLUMNS.join(';')}\r\n`)).toBe(true)
-    const [, row] = fast.split('\r\n')
+    // Line 1 is the document's document.published row, line 2 the access.
+    const [, published, row] = fast.split('\r\n')
+    expect(published).toMatch(/^1;.*;"Padaria; Confeitaria Ltda";.*;document\.published;[0-9a-f]{64}$/)
     expect(row).toContain(';"Padaria; Confeitaria Ltda";')
     expect(row).toContain(';"DAS, outubro";')
     expect(row).toContain(';"Mozilla/5.0;=1+1";')

@@ -33,8 +33,12 @@ beforeEach(async () => {
   dbPath = t.config.database.kind === 'sqlite' ? t.config.database.path : undefined
   const client = await makeClient(t.db, t.key, { name: '=HYPERLINK("http://evil"), "Padaria", Ltda' })
   const other = await makeClient(t.db, t.key, { name: 'Outra Empresa' })
-  const doc = await makeDocument(t, client.id, { title: 'DAS\n10/2026' })
-  const otherDoc = await makeDocument(t, other.id, { title: '+Folha' })
+  // Filing appends each document's document.published row: rows 1 (doc) and 2 (otherDoc), at a
+  // fixed time a month before the accesses (rows 3 to 6).
+  const filed = setClock(() => new Date(Date.UTC(2026, 9, 1)))
+  const doc = await makeDocument(t, client.id, { title: 'DAS\n10/2026' }).finally(filed)
+  const refiled = setClock(() => new Date(Date.UTC(2026, 9, 1)))
+  const otherDoc = await makeDocument(t, other.id, { title: '+Folha' }).finally(refiled)
   const user = await makeUser(t.db, { clientId: client.id, username: 'bruno', name: '@Bruno "B" Silva' })
   ids = { client: client.id, other: other.id, doc: doc.id, otherDoc: otherDoc.id, attachment: doc.attachments[0].id, user: user.id }
   let tick = Date.UTC(2026, 10, 1, 2, 30) // 2026-10-31 23:30 in São Paulo
@@ -66,7 +70,7 @@ async function run(options: Partial<ExportOptions> & { fast?: boolean } = {}): P
 describe('formats', () => {
   it('CSV: the contract header, RFC 4180 quoting and formula cells neutralised', async () => {
     const { text, rows } = await run()
-    expect(rows).toBe(4)
+    expect(rows).toBe(6)
     const lines = text.split('\r\n')
     expect(lines[0]).toBe(CSV_COLUMNS.join(','))
     expect(lines[0]).toBe('id,at,client_tax_id,client_name,document_id,document_title,attachment,channel,username,user_name,ip,user_agent,action,hash')
@@ -77,7 +81,9 @@ describe('formats', () => {
     expect(text).toContain(`'\ttab`)
     expect(text).toContain(`'+Folha`)
     expect(text).toContain('"Mozilla/5.0 (X11; Linux), like Gecko"')
-    expect(text).toMatch(/^1,2026-11-01T03:30:00\.000Z,\d{14},/m)
+    expect(text).toMatch(/^3,2026-11-01T03:30:00\.000Z,\d{14},/m)
+    // A row that is not an access: its kind in the action cell, no person in it.
+    expect(text).toMatch(/^1,2026-10-01T00:00:00\.000Z,\d{14},.*,,,,,document\.published,[0-9a-f]{64}$/m)
     expect(text.endsWith('\r\n')).toBe(true)
   })
 
@@ -100,9 +106,10 @@ describe('formats', () => {
 
   it('JSON and NDJSON carry raw values and every field of the row', async () => {
     const rows = JSON.parse((await run({ format: 'json', batchSize: 2 })).text)
-    expect(rows.length).toBe(4)
-    expect(rows[0]).toMatchObject({ id: 1, client_name: '=HYPERLINK("http://evil"), "Padaria", Ltda', user_name: '@Bruno "B" Silva', port: 51000, user_id: ids.user })
-    expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(['prev_hash', 'hash', 'delivery_id', 'attachment_id']))
+    expect(rows.length).toBe(6)
+    expect(rows[0]).toMatchObject({ id: 1, format: 2, kind: 'document.published', document_id: ids.doc, client_id: ids.client, user_name: null })
+    expect(rows[2]).toMatchObject({ id: 3, client_name: '=HYPERLINK("http://evil"), "Padaria", Ltda', user_name: '@Bruno "B" Silva', port: 51000, user_id: ids.user })
+    expect(Object.keys(rows[2])).toEqual(expect.arrayContaining(['prev_hash', 'hash', 'delivery_id', 'attachment_id']))
     const lines = (await run({ format: 'ndjson' })).text.trim().split('\n').map((l) => JSON.parse(l))
     expect(lines).toEqual(rows)
     expect(JSON.parse((await run({ format: 'json', filters: { afterId: 99 } })).text)).toEqual([])
@@ -158,14 +165,15 @@ describe('filters', () => {
 
   it('by client, document, user, time and id, on both paths', async () => {
     for (const fast of [true, false]) {
-      expect(await idsOf({ clientId: ids.other }, fast)).toEqual([3])
-      expect(await idsOf({ documentId: ids.doc }, fast)).toEqual([1, 2, 4])
-      expect(await idsOf({ userId: ids.user }, fast)).toEqual([1])
-      expect(await idsOf({ afterId: 2 }, fast)).toEqual([3, 4])
-      // 2026-11-01 in São Paulo starts at 03:00Z: row 1 (03:30Z) is the first of the day.
-      expect(await idsOf({ since: parseTimeBound('2026-11-01', 'America/Sao_Paulo', 'since') }, fast)).toEqual([1, 2, 3, 4])
-      expect(await idsOf({ until: parseTimeBound('2026-11-01 01:30', 'America/Sao_Paulo', 'until') }, fast)).toEqual([1, 2])
-      expect(await idsOf({ since: parseTimeBound('2026-11-01T05:30:00Z', 'UTC', 'since') }, fast)).toEqual([3, 4])
+      // Rows 1 and 2 are the documents' document.published rows (2026-10-01).
+      expect(await idsOf({ clientId: ids.other }, fast)).toEqual([2, 5])
+      expect(await idsOf({ documentId: ids.doc }, fast)).toEqual([1, 3, 4, 6])
+      expect(await idsOf({ userId: ids.user }, fast)).toEqual([3])
+      expect(await idsOf({ afterId: 4 }, fast)).toEqual([5, 6])
+      // 2026-11-01 in São Paulo starts at 03:00Z: row 3 (03:30Z) is the first of the day.
+      expect(await idsOf({ since: parseTimeBound('2026-11-01', 'America/Sao_Paulo', 'since') }, fast)).toEqual([3, 4, 5, 6])
+      expect(await idsOf({ until: parseTimeBound('2026-11-01 01:30', 'America/Sao_Paulo', 'until') }, fast)).toEqual([1, 2, 3, 4])
+      expect(await idsOf({ since: parseTimeBound('2026-11-01T05:30:00Z', 'UTC', 'since') }, fast)).toEqual([5, 6])
     }
   })
 
@@ -185,7 +193,7 @@ describe('--output and --state', () => {
   it('writes --output atomically and leaves nothing behind on failure', async () => {
     const out = join(t.dir, 'acessos.csv')
     const result = await run({ target: { kind: 'file', path: out } })
-    expect(result.rows).toBe(4)
+    expect(result.rows).toBe(6)
     expect(readFileSync(out, 'utf8').split('\r\n')[0]).toBe(CSV_COLUMNS.join(','))
     await expect(run({ target: { kind: 'file', path: join(t.dir, 'missing', 'x.csv') } })).rejects.toThrow(
       /cannot write the output file .*does not exist.*choose a writable path/,
@@ -196,18 +204,18 @@ describe('--output and --state', () => {
     await expect(
       run({ target: { kind: 'file', path: out }, statePath: join(t.dir, 'missing', 'state') }),
     ).rejects.toThrow(/cannot write the state file/)
-    expect(readFileSync(out, 'utf8').split('\r\n').length).toBe(6)
+    expect(readFileSync(out, 'utf8').split('\r\n').length).toBe(8)
     expect(readdirSync(t.dir).filter((n) => n.includes('.tmp-'))).toEqual([])
   })
 
   it('exports only new rows on each run', async () => {
     const first = await run({ format: 'ndjson', statePath: state() })
-    expect(first.rows).toBe(4)
-    expect(readExportState(state())).toEqual({ lastId: 4, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
+    expect(first.rows).toBe(6)
+    expect(readExportState(state())).toEqual({ lastId: 6, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
     expect((await run({ format: 'ndjson', statePath: state() })).rows).toBe(0)
     await recordAccess(t.db, { documentId: ids.doc, clientId: ids.client, channel: 'portal', action: 'view' })
     const third = await run({ format: 'ndjson', statePath: state() })
-    expect(third.text.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([5])
+    expect(third.text.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([7])
   })
 
   it('refuses a corrupt state file and changes nothing', async () => {
@@ -222,19 +230,19 @@ describe('--output and --state', () => {
     const out = join(t.dir, 'acessos.ndjson')
     const fd = openSync(out, 'a')
     try {
-      // Rows 1 and 2 were exported by an earlier run, as `>> acessos.ndjson` would append them.
+      // Rows 1 to 4 were exported by an earlier run, as `>> acessos.ndjson` would append them.
       await exportToFd(fd, { until: '2026-11-01T05:00:00.000Z' })
-      writeFileSync(state(), JSON.stringify({ version: 1, last_id: 2 }))
+      writeFileSync(state(), JSON.stringify({ version: 1, last_id: 4 }))
       // The next run was killed half way: its pending record written, part of a row appended.
       const s = fstatSync(fd, { bigint: true })
       const pending = { kind: 'append', dev: String(s.dev), ino: String(s.ino), offset: Number(s.size) }
-      writeFileSync(state(), JSON.stringify({ version: 1, last_id: 2, pending }))
-      writeSync(fd, '{"id":3,"at":"2026-11-0')
+      writeFileSync(state(), JSON.stringify({ version: 1, last_id: 4, pending }))
+      writeSync(fd, '{"id":5,"at":"2026-11-0')
       const result = await exportToFd(fd, {}, state())
       expect(result.notes.join()).toMatch(/interrupted/)
       const all = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)
-      expect(all).toEqual([1, 2, 3, 4])
-      expect(readExportState(state())).toEqual({ lastId: 4, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
+      expect(all).toEqual([1, 2, 3, 4, 5, 6])
+      expect(readExportState(state())).toEqual({ lastId: 6, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
     } finally {
       closeSync(fd)
     }
@@ -243,15 +251,15 @@ describe('--output and --state', () => {
   it('after a run killed between renaming --output and saving the state, does not repeat its rows', async () => {
     const out = join(t.dir, 'acessos.csv')
     await run({ target: { kind: 'file', path: out }, statePath: state(), filters: {} })
-    // Simulate: the output of rows 1..4 was renamed into place, the state still says 0.
+    // Simulate: the output of rows 1..6 was renamed into place, the state still says 0.
     const s = statSync(out, { bigint: true })
     writeFileSync(
       state(),
-      JSON.stringify({ version: 1, last_id: 0, pending: { kind: 'replace', path: out, tempPath: `${out}.gone`, dev: String(s.dev), ino: String(s.ino), to: 4 } }),
+      JSON.stringify({ version: 1, last_id: 0, pending: { kind: 'replace', path: out, tempPath: `${out}.gone`, dev: String(s.dev), ino: String(s.ino), to: 6 } }),
     )
     const again = await run({ target: { kind: 'file', path: out }, statePath: state() })
     expect(again.rows).toBe(0)
-    expect(readExportState(state())).toEqual({ lastId: 4, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
+    expect(readExportState(state())).toEqual({ lastId: 6, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), pending: null })
   })
 
   it('refuses while a live process holds the state lock, and changes nothing', async () => {
@@ -278,7 +286,7 @@ describe('--output and --state', () => {
     if (existsSync('/proc/self/stat')) {
       stale.push(JSON.stringify({ pid: process.ppid, proc_start: '1', started_at: '2026-01-01T00:00:00.000Z' }))
     }
-    let expected = 4
+    let expected = 6
     for (const text of stale) {
       writeFileSync(`${state()}.lock`, text)
       const result = await run({ format: 'ndjson', statePath: state() })
@@ -309,9 +317,13 @@ describe('--output and --state', () => {
     const out = join(t.dir, 'acessos.ndjson')
     await run({ format: 'ndjson', target: { kind: 'file', path: out } })
     const ok = execFileSync(process.execPath, [verifier, out, '0'.repeat(64)], { encoding: 'utf8' })
-    expect(ok).toMatch(/^4 rows verified; last hash [0-9a-f]{64}/)
-    writeFileSync(out, readFileSync(out, 'utf8').replace('"ip":"203.0.113.9"', '"ip":"203.0.113.8"'))
-    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 1: hash does not match/)
+    expect(ok).toMatch(/^6 rows verified; last hash [0-9a-f]{64}/)
+    const exported = readFileSync(out, 'utf8')
+    // Row 3's IP is committed: a changed value no longer matches its commitment.
+    writeFileSync(out, exported.replace('"ip":"203.0.113.9"', '"ip":"203.0.113.8"'))
+    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 3: ip does not match its commitment/)
+    writeFileSync(out, exported.replace('"channel":"portal"', '"channel":"email"'))
+    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 3: hash does not match/)
     expect(existsSync(out)).toBe(true)
   })
 })

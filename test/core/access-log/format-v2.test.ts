@@ -59,11 +59,12 @@ async function treeMatches(): Promise<void> {
 
 describe('format 2 rows', () => {
   it('commit to the personal fields: the values and salts are beside the row, never in it', async () => {
-    const record = await recordAccess(t.db, entry, { format: 2 })
-    expect(record).toMatchObject({ id: 1, username: 'bruno', ip: '2001:db8::7', action: 'download' })
-    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 1).executeTakeFirstOrThrow()
+    // Row 1 is the document's document.published row (beforeEach filed it).
+    const record = await recordAccess(t.db, entry)
+    expect(record).toMatchObject({ id: 2, username: 'bruno', ip: '2001:db8::7', action: 'download' })
+    const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 2).executeTakeFirstOrThrow()
     expect(row).toMatchObject({ format: 2, kind: 'download', action: 'download', username: null, user_name: null, ip: null, port: null, user_agent: null })
-    const personal = await t.db.selectFrom('access_log_personal').selectAll().where('id', '=', 1).executeTakeFirstOrThrow()
+    const personal = await t.db.selectFrom('access_log_personal').selectAll().where('id', '=', 2).executeTakeFirstOrThrow()
     expect(personal).toMatchObject({ username: 'bruno', user_name: 'Bruno Silva', ip: '2001:db8::7', port: 443, user_agent: entry.userAgent, recipient: null, recipient_salt: null })
     const salts = [personal.username_salt, personal.user_name_salt, personal.ip_salt, personal.port_salt, personal.user_agent_salt]
     for (const salt of salts) expect(salt).toMatch(/^[0-9a-f]{32}$/)
@@ -72,7 +73,9 @@ describe('format 2 rows', () => {
     expect(row.port_commitment).toBe(commitmentOf(personal.port_salt!, '443'))
     expect(row.recipient_commitment).toBeNull()
     const canonical = { ...row, format: 2 } as unknown as CanonicalRow
-    expect(accessLogHash(canonical, GENESIS_HASH)).toBe(row.hash)
+    const published = await t.db.selectFrom('access_log').select('hash').where('id', '=', 1).executeTakeFirstOrThrow()
+    expect(row.prev_hash).toBe(published.hash)
+    expect(accessLogHash(canonical, row.prev_hash)).toBe(row.hash)
     expect(record.hash).toBe(row.hash)
   })
 
@@ -81,48 +84,51 @@ describe('format 2 rows', () => {
     await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
     const formats = await t.db.selectFrom('access_log').select('format').orderBy('id').execute()
     expect(new Set(formats.map((f) => Number(f.format)))).toEqual(new Set([1, 2]))
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 41 })
-    const threaded = await walkAccessLog(t.db, { target: t.config.database, chunkSize: 8, threads: 2, sizes: [16, 41] })
-    expect(threaded.chain).toMatchObject({ ok: true, rows: 41 })
+    // The filing's document.published row, 40 accesses and a second document.published row.
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 42 })
+    const threaded = await walkAccessLog(t.db, { target: t.config.database, chunkSize: 8, threads: 2, sizes: [16, 42] })
+    expect(threaded.chain).toMatchObject({ ok: true, rows: 42 })
     await treeMatches()
     const before = (await t.db.selectFrom('access_log_tree_head').select(['size', 'frontier']).executeTakeFirstOrThrow()).frontier
 
     // An erasure: values and salts go, the hashed rows stay.
     await t.db.updateTable('access_log_personal').set({ ip: null, ip_salt: null, username: null, username_salt: null }).execute()
-    await t.db.deleteFrom('access_log_personal').where('id', '=', 2).execute()
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 41 })
-    expect((await walkAccessLog(t.db, { target: t.config.database, chunkSize: 8, threads: 2, sizes: [16, 41] })).roots).toEqual(threaded.roots)
+    await t.db.deleteFrom('access_log_personal').where('id', '=', 3).execute()
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 42 })
+    expect((await walkAccessLog(t.db, { target: t.config.database, chunkSize: 8, threads: 2, sizes: [16, 42] })).roots).toEqual(threaded.roots)
     expect((await t.db.selectFrom('access_log_tree_head').select('frontier').executeTakeFirstOrThrow()).frontier).toBe(before)
     const rows = await ndjson()
-    const erased = rows.find((r) => r.id === 3)!
+    const erased = rows.find((r) => r.id === 4)!
     expect(erased).toMatchObject({ format: 2, ip: null, ip_salt: null, username: null, username_salt: null, user_name: 'Bruno Silva' })
     expect(erased.ip_commitment).toMatch(/^[0-9a-f]{64}$/)
     expect(commitmentMismatches(erased)).toEqual([])
     // A value cannot be erased alone: value and salt go together.
-    await expect(t.db.updateTable('access_log_personal').set({ user_name: null }).where('id', '=', 3).execute()).rejects.toThrow()
+    await expect(t.db.updateTable('access_log_personal').set({ user_name: null }).where('id', '=', 4).execute()).rejects.toThrow()
   })
 
   it('refuses a personal value in the hashed row, and a format-2 row without a kind', async () => {
-    await recordAccess(t.db, entry, { format: 2 })
+    await recordAccess(t.db, entry)
     await dropAccessLogTriggers(t.db)
-    await expect(sql`UPDATE access_log SET ip = '203.0.113.1' WHERE id = 1`.execute(t.db)).rejects.toThrow(/CHECK|check constraint|access_log_format_2/i)
+    // Row 1, the document.published row, is of format 2 too.
+    await expect(sql`UPDATE access_log SET ip = '203.0.113.1' WHERE id = 2`.execute(t.db)).rejects.toThrow(/CHECK|check constraint|access_log_format_2/i)
     await expect(sql`UPDATE access_log SET kind = NULL WHERE id = 1`.execute(t.db)).rejects.toThrow(/CHECK|check constraint|access_log_format_2/i)
     await expect(sql`UPDATE access_log SET format = 1 WHERE id = 1`.execute(t.db)).rejects.toThrow(/CHECK|check constraint|access_log_format_1/i)
   })
 
   it('an edited commitment, kind or details breaks the row; an edited value breaks its commitment', async () => {
-    await recordAccess(t.db, entry, { format: 2 })
+    // Rows: 1 and 3 document.published, 2 and 4 downloads.
+    await recordAccess(t.db, entry)
     await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
-    await recordAccess(t.db, entry, { format: 2 })
+    await recordAccess(t.db, entry)
     await dropAccessLogTriggers(t.db)
-    await sql`UPDATE access_log SET details = replace(details, 'DAS', 'XYZ') WHERE id = 2`.execute(t.db)
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 2, reason: expect.stringMatching(/edited/) })
-    await sql`UPDATE access_log SET ip_commitment = ${'0'.repeat(64)} WHERE id = 1`.execute(t.db)
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 1 })
+    await sql`UPDATE access_log SET details = replace(details, 'DAS', 'XYZ') WHERE id = 3`.execute(t.db)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 3, reason: expect.stringMatching(/edited/) })
+    await sql`UPDATE access_log SET ip_commitment = ${'0'.repeat(64)} WHERE id = 2`.execute(t.db)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 2 })
     // The value beside the row: the chain cannot see it, its commitment does.
-    await t.db.updateTable('access_log_personal').set({ ip: '198.51.100.66' }).where('id', '=', 3).execute()
-    const third = (await ndjson()).find((r) => r.id === 3)!
-    expect(commitmentMismatches(third)).toEqual(['ip'])
+    await t.db.updateTable('access_log_personal').set({ ip: '198.51.100.66' }).where('id', '=', 4).execute()
+    const fourth = (await ndjson()).find((r) => r.id === 4)!
+    expect(commitmentMismatches(fourth)).toEqual(['ip'])
   })
 
   it('document.published records the document and each file, in the transaction that files it', async () => {
@@ -135,7 +141,8 @@ describe('format 2 rows', () => {
         throw new Error('the filing failed')
       }),
     ).rejects.toThrow(/filing failed/)
-    expect(await t.db.selectFrom('access_log').select('id').execute()).toEqual([])
+    // Only the row of the filing in beforeEach.
+    expect(await t.db.selectFrom('access_log').select('id').execute()).toEqual([{ id: 1 }])
     const id = await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
     const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
     expect(row).toMatchObject({ format: 2, kind: 'document.published', action: null, channel: null, document_id: entry.documentId, client_id: entry.clientId })
@@ -200,17 +207,18 @@ describe('docs/access-log.md on format 2', () => {
     await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', entry.documentId))
     await recordAccess(t.db, entry, { format: 2 })
     await recordAccess(t.db, { ...entry, user: null, ip: null, port: null, userAgent: null }, { format: 2 })
-    await t.db.updateTable('access_log_personal').set({ ip: null, ip_salt: null }).where('id', '=', 3).execute()
+    await t.db.updateTable('access_log_personal').set({ ip: null, ip_salt: null }).where('id', '=', 4).execute()
     const out = join(t.dir, 'acessos.ndjson')
     await exportAccessLog(t.open, { filters: {}, format: 'ndjson', target: { kind: 'file', path: out } })
     const text = readFileSync(out, 'utf8')
-    expect(execFileSync(process.execPath, [verifier, out, GENESIS_HASH], { encoding: 'utf8' })).toMatch(/^4 rows verified; last hash [0-9a-f]{64}/)
+    // The filing's document.published row, then rows 2 to 5.
+    expect(execFileSync(process.execPath, [verifier, out, GENESIS_HASH], { encoding: 'utf8' })).toMatch(/^5 rows verified; last hash [0-9a-f]{64}/)
     const lines = text.split('\n')
-    const swapped = lines.map((line) => (line.includes('"id":3,') ? line.replace('"user_name":"Bruno Silva"', '"user_name":"Bruna Silva"') : line))
+    const swapped = lines.map((line) => (line.includes('"id":4,') ? line.replace('"user_name":"Bruno Silva"', '"user_name":"Bruna Silva"') : line))
     writeFileSync(out, swapped.join('\n'))
-    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 3: user_name does not match its commitment/)
-    const edited = lines.map((line) => (line.includes('"id":2,') ? line.replace('"kind":"document.published"', '"kind":"document.changed"') : line))
+    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 4: user_name does not match its commitment/)
+    const edited = lines.map((line) => (line.includes('"id":3,') ? line.replace('"kind":"document.published"', '"kind":"document.changed"') : line))
     writeFileSync(out, edited.join('\n'))
-    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 2: hash does not match/)
+    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 3: hash does not match/)
   })
 })

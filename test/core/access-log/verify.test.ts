@@ -18,8 +18,9 @@ let keys: SigningKeys
 beforeEach(async () => {
   keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
   const client = await makeClient(t.db, t.key)
+  // Row 1 is the document's document.published row; rows 2 to 37 are accesses.
   const target = { documentId: (await makeDocument(t, client.id)).id, clientId: client.id }
-  await fillAccessLog(t, 37, target)
+  await fillAccessLog(t, 36, target)
   await createCheckpoint(t.db, keys)
   await fillAccessLog(t, 62, target)
   // Row 100: text beyond ASCII and every optional column set (PostgreSQL hashes it in SQL).
@@ -35,8 +36,12 @@ async function bothWalks(on: TestDatabase = t, signing: SigningKeys = keys) {
   return threaded
 }
 
+// An edit of row `id`: its IP in a format-1 row, its IP's commitment in a format-2 row (which
+// holds no IP: the database refuses one there).
 async function setIp(id: number, ip: string, db: Db = t.db): Promise<void> {
-  await db.updateTable('access_log').set({ ip }).where('id', '=', id).execute()
+  const { format } = await db.selectFrom('access_log').select('format').where('id', '=', id).executeTakeFirstOrThrow()
+  if (Number(format) === 2) await db.updateTable('access_log').set({ ip_commitment: accessLogHash({ id, ip } as never, '0'.repeat(64)) }).where('id', '=', id).execute()
+  else await db.updateTable('access_log').set({ ip }).where('id', '=', id).execute()
 }
 
 // Rewrites the rows from `from` on with a valid chain, as an insider covering their tracks would.
@@ -146,7 +151,8 @@ describe(`a checkpoint of the empty log, on ${backend}`, { timeout: 120_000 }, (
     const k = loadSigningKeys(d.config.signingKeyFile, { create: true })
     const client = await makeClient(d.db, d.key)
     await createCheckpoint(d.db, k)
-    await fillAccessLog(d, 20, { documentId: (await makeDocument(d, client.id)).id, clientId: client.id })
+    // The document's document.published row and 19 accesses: 20 rows.
+    await fillAccessLog(d, 19, { documentId: (await makeDocument(d, client.id)).id, clientId: client.id })
     await createCheckpoint(d.db, k)
     await dropAccessLogTriggers(d.db)
     await setIp(5, '198.51.100.5', d.db)
