@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3'
-import type { Insertable } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
 import { accessLogHash, GENESIS_HASH } from '../../src/core/access-log/chain/row.js'
 import { accountant } from '../../src/core/actors.js'
 import { backendOf, type Db } from '../../src/core/db/database.js'
@@ -97,4 +97,32 @@ export async function dropAccessLogTriggers(db: Db): Promise<void> {
   }
   await sql`DROP TRIGGER IF EXISTS access_log_no_update`.execute(db)
   await sql`DROP TRIGGER IF EXISTS access_log_no_delete`.execute(db)
+}
+
+/**
+ * The accesses of the log (views and downloads; not the other kinds, such as the
+ * document.published row each filing appends), in id order, with each personal value where a
+ * format-1 row holds it: a format-2 row's values are read from access_log_personal, beside it
+ * (docs/access-log.md, "Format 2"). Null where a value was erased.
+ */
+export async function accessRowsOf(db: Db): Promise<Selectable<AccessLogTable>[]> {
+  const rows = await db
+    .selectFrom('access_log as a')
+    .leftJoin('access_log_personal as p', 'p.id', 'a.id')
+    .selectAll('a')
+    .select([
+      'p.username as p_username',
+      'p.user_name as p_user_name',
+      'p.ip as p_ip',
+      'p.port as p_port',
+      'p.user_agent as p_user_agent',
+    ])
+    .where('a.action', 'is not', null)
+    .orderBy('a.id')
+    .execute()
+  return rows.map(({ p_username, p_user_name, p_ip, p_port, p_user_agent, ...row }) =>
+    Number(row.format) === 2
+      ? { ...row, username: p_username, user_name: p_user_name, ip: p_ip, port: p_port == null ? null : Number(p_port), user_agent: p_user_agent }
+      : row,
+  )
 }

@@ -9,6 +9,7 @@ import { addDocument, type Document } from '../../src/core/documents/documents.j
 import { setClock } from '../../src/core/time.js'
 import { createPortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
 import { unzip } from '../helpers/zip.js'
+import { accessRowsOf } from '../helpers/access-log.js'
 
 let w: PortalWorld
 let restoreClock: () => void = () => {}
@@ -264,7 +265,7 @@ describe('ZIP downloads', () => {
     expect(response.headers.get('content-type')).toBe('application/zip')
     expect(response.headers.get('content-disposition')).toContain('filename="Folha 11_2026.zip"')
     // Read straight from the database before the body: every row is already committed.
-    const rows = await w.db.selectFrom('access_log').selectAll().orderBy('id').execute()
+    const rows = await accessRowsOf(w.db)
     const zipRows = rows.slice(before)
     expect(zipRows.map((r) => [r.action, r.channel, Number(r.attachment_id), Number(r.user_id)])).toEqual(
       document.attachments.map((a) => ['download', 'portal', a.id, ana.id]),

@@ -6,6 +6,7 @@ import { accountant } from '../../src/core/actors.js'
 import { setClock } from '../../src/core/time.js'
 import { disableUser } from '../../src/core/identity/users.js'
 import { usePortalWorld } from '../helpers/portal.js'
+import { accessRowsOf } from '../helpers/access-log.js'
 
 const w = usePortalWorld()
 
@@ -37,8 +38,8 @@ describe('gated download path', () => {
     const response = await w.request(path, { cookie })
     expect(response.status).toBe(200)
     // Read straight from the database, without waiting for the writer: the row is already there.
-    const rows = await w.db.selectFrom('access_log').select(['action', 'channel']).execute()
-    expect(rows).toEqual([{ action: 'download', channel: 'portal' }])
+    const rows = await accessRowsOf(w.db)
+    expect(rows.map(({ action, channel }) => ({ action, channel }))).toEqual([{ action: 'download', channel: 'portal' }])
   })
 
   it('refuses a user disabled since the last download on the very next request', async () => {
