@@ -84,21 +84,24 @@ describe('confi docs', () => {
     const id = await addDoc()
     const client = await t.db.selectFrom('clients').select('id').executeTakeFirstOrThrow()
     for (let i = 0; i < 3; i++) await recordAccess(t.db, { documentId: id, clientId: client.id, channel: 'portal', action: 'view', userAgent: `a,${i}` })
-    expect((await confi(['docs', 'verify'])).stdout).toBe("access log intact: 3 rows; no checkpoint yet: 'confi docs checkpoint' signs one\n")
+    // The document's document.published row (row 1) and the 3 views.
+    expect((await confi(['docs', 'verify'])).stdout).toBe("access log intact: 4 rows; no checkpoint yet: 'confi docs checkpoint' signs one\n")
     const csv = await confi(['docs', 'log', '--format', 'csv'])
-    expect(csv.stdout.split('\r\n').slice(0, 2)).toEqual([
+    expect(csv.stdout.split('\r\n').slice(0, 3)).toEqual([
       'id,at,client_tax_id,client_name,document_id,document_title,attachment,channel,username,user_name,ip,user_agent,action,hash',
-      expect.stringMatching(new RegExp(`^1,\\d{4}-.*Z,${taxId},Padaria Pão Quente Ltda,${id},DAS 10/2026,,portal,,,,"a,0",view,[0-9a-f]{64}$`)),
+      expect.stringMatching(new RegExp(`^1,\\d{4}-.*Z,${taxId},Padaria Pão Quente Ltda,${id},DAS 10/2026,,,,,,,document.published,[0-9a-f]{64}$`)),
+      expect.stringMatching(new RegExp(`^2,\\d{4}-.*Z,${taxId},Padaria Pão Quente Ltda,${id},DAS 10/2026,,portal,,,,"a,0",view,[0-9a-f]{64}$`)),
     ])
     const out = await confi(['docs', 'log', '--format', 'csv', '--output', 'acessos.csv', '--since', '2000-01-01'])
-    expect(out.stderr).toMatch(/exported 3 rows to .*acessos.csv/)
+    expect(out.stderr).toMatch(/exported 4 rows to .*acessos.csv/)
     expect(readFileSync(join(t.dir, 'acessos.csv'), 'utf8')).toBe(csv.stdout)
   })
 
   it('two overlapping --state runs: the second refuses and every row is exported once', async () => {
     const id = await addDoc()
     const client = await t.db.selectFrom('clients').select('id').executeTakeFirstOrThrow()
-    await fillAccessLog(t, 20_000, { documentId: id, clientId: client.id })
+    // With the document's document.published row (row 1): 20,000 rows.
+    await fillAccessLog(t, 19_999, { documentId: id, clientId: client.id })
     const out = join(t.dir, 'ov.csv')
     const statePath = join(t.dir, 'ov.state')
     const args = ['docs', 'log', '--format', 'csv', '--state', statePath]
@@ -151,7 +154,8 @@ describe('confi docs', () => {
   it('--state resumes after a kill without losing or repeating a row', async () => {
     const id = await addDoc()
     const client = await t.db.selectFrom('clients').select('id').executeTakeFirstOrThrow()
-    await fillAccessLog(t, 150_000, { documentId: id, clientId: client.id })
+    // With the document's document.published row (row 1): 150,000 rows.
+    await fillAccessLog(t, 149_999, { documentId: id, clientId: client.id })
     const out = join(t.dir, 'acessos.ndjson')
     const statePath = join(t.dir, 'export.state')
     let killed = false
