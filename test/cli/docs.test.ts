@@ -95,6 +95,10 @@ describe('confi docs', () => {
     const out = await confi(['docs', 'log', '--format', 'csv', '--output', 'acessos.csv', '--since', '2000-01-01'])
     expect(out.stderr).toMatch(/exported 4 rows to .*acessos.csv/)
     expect(readFileSync(join(t.dir, 'acessos.csv'), 'utf8')).toBe(csv.stdout)
+    // A personal value edited beside its row (access_log_personal): its commitment names it.
+    await t.db.updateTable('access_log_personal').set({ user_agent: 'a,9' }).where('id', '=', 3).execute()
+    const edited = await confi(['docs', 'verify'])
+    expect([edited.code, edited.stderr]).toEqual([1, expect.stringMatching(/^confi: access log broken at row 3: its user_agent does not match its commitment/)])
   })
 
   it('two overlapping --state runs: the second refuses and every row is exported once', async () => {

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { accessLogHash, GENESIS_HASH, type AccessEntry } from '../../../src/core/access-log/chain/row.js'
 import { createAccessLogWriter, recordAccess } from '../../../src/core/access-log/chain/append.js'
 import { verifyAccessLog } from '../../../src/core/access-log/chain/walk.js'
+import { commitmentOf } from '../../../src/core/access-log/chain/format-v2.js'
 import { databaseSource, memorySource, rowLeafHash, subtreeHash } from '../../../src/core/access-log/tree/merkle.js'
 import { useTestDatabase } from '../../helpers/db.js'
 import { dropAccessLogTriggers } from '../../helpers/access-log.js'
@@ -70,7 +71,10 @@ describe('verifyAccessLog finds the first bad row', () => {
 
   it('an edited row whose hash was recomputed breaks the next link', async () => {
     const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', 3).executeTakeFirstOrThrow()
-    const forged = { ...row, format: 2 as const, user_agent_commitment: 'f'.repeat(64) }
+    // A format-2 row: the user agent beside it, a fresh salt and the commitment to them in the row.
+    const salt = 'ab'.repeat(16)
+    await t.db.updateTable('access_log_personal').set({ user_agent: 'forged', user_agent_salt: salt }).where('id', '=', 3).execute()
+    const forged = { ...row, format: 2 as const, user_agent_commitment: commitmentOf(salt, 'forged') }
     await sql`UPDATE access_log SET user_agent_commitment = ${forged.user_agent_commitment}, hash = ${accessLogHash(forged, row.prev_hash)} WHERE id = 3`.execute(t.db)
     expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: 4, reason: expect.stringMatching(/deleted, inserted or moved/) })
   })
@@ -100,7 +104,7 @@ describe('verifyAccessLog finds the first bad row', () => {
     const row = await t.db.selectFrom('access_log').selectAll().where('id', '=', last).executeTakeFirstOrThrow()
     await sql`DELETE FROM access_log WHERE id = ${last}`.execute(t.db)
     await t.db.insertInto('access_log').values([{ ...row, id: last + 1 }]).execute()
-    const fake = { ...row, id: last, format: 2 as const, ip_commitment: 'a'.repeat(64) }
+    const fake = { ...row, id: last, format: 2 as const, channel: 'email' as const }
     await t.db.insertInto('access_log').values([{ ...fake, hash: accessLogHash(fake, fake.prev_hash) }]).execute()
     expect(await verifyAccessLog(t.db)).toMatchObject({ ok: false, rowId: last + 1 })
   })

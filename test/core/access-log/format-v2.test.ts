@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -13,9 +14,12 @@ import { documentRowsOf } from '../../../src/core/access-log/reads/rows.js'
 import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../../src/core/access-log/tree/merkle.js'
 import { walkAccessLog } from '../../../src/core/access-log/verify/verify.js'
 import { listAccessesOf } from '../../../src/core/access-log/reads/accesses.js'
+import { createCheckpoint, verifyLogWithCheckpoints } from '../../../src/core/proof/checkpoints.js'
+import { loadSigningKeys } from '../../../src/core/proof/keys.js'
 import { dropAccessLogTriggers } from '../../helpers/access-log.js'
 import { useTestDatabase } from '../../helpers/db.js'
-import { makeClient, makeDocument, makeUser } from '../../helpers/factories.js'
+import { ACCOUNTANT, makeClient, makeDocument, makeUser, storeOf, writeTestFile } from '../../helpers/factories.js'
+import { addDocument, insertDocument, prepareDocument } from '../../../src/core/documents/documents.js'
 
 // Format 2 of the access log (docs/access-log.md, "Format 2"): kinds, commitments to the personal
 // fields, their values and salts beside the row, erasure that leaves the chain and tree intact.
@@ -106,6 +110,33 @@ describe('format 2 rows', () => {
     await expect(t.db.updateTable('access_log_personal').set({ user_name: null }).where('id', '=', 4).execute()).rejects.toThrow()
   })
 
+  it('docs verify passes an erasure and names a row whose value beside it was edited, in process and on threads', async () => {
+    const keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
+    for (let i = 0; i < 20; i++) await recordAccess(t.db, { ...entry, port: 2000 + i })
+    await createCheckpoint(t.db, keys)
+    const both = async () => {
+      const threaded = await verifyLogWithCheckpoints(t.db, keys.all, { target: t.config.database, chunkSize: 8, threads: 2 })
+      expect(threaded).toEqual(await verifyLogWithCheckpoints(t.db, keys.all))
+      return threaded
+    }
+    expect(await both()).toMatchObject({ ok: true, rows: 21, problems: [] })
+    // An erasure (issue 21): values and salts go, the checkpoint and the chain still verify.
+    await t.db.updateTable('access_log_personal').set({ ip: null, ip_salt: null, username: null, username_salt: null }).where('id', '=', 5).execute()
+    expect(await both()).toMatchObject({ ok: true, rows: 21, problems: [] })
+    expect((await ndjson()).find((r) => r.id === 5)).toMatchObject({ ip: null, ip_salt: null, ip_commitment: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    // A value edited beside the row, its salt kept: the commitment names the row and the field.
+    await t.db.updateTable('access_log_personal').set({ user_agent: 'Forjado/1.0' }).where('id', '=', 12).execute()
+    const edited = await both()
+    expect(edited).toMatchObject({ ok: false, rows: 11, edited: [], brokenLinks: [], gaps: [], lostIds: null })
+    expect(edited.problems).toEqual([
+      'access log broken at row 12: its user_agent does not match its commitment: the value kept beside the row (access_log_personal) was changed (11 rows before it verify)',
+    ])
+    // Two fields of one row; a value without its salt (the salt erased, the value left) is wrong too.
+    await t.db.updateTable('access_log_personal').set({ user_agent: entry.userAgent! }).where('id', '=', 12).execute()
+    await t.db.updateTable('access_log_personal').set({ port: 9, user_name: 'Outro Nome' }).where('id', '=', 17).execute()
+    expect((await both()).problems[0]).toMatch(/^access log broken at row 17: its user_name and port do not match their commitments/)
+  })
+
   it('refuses a personal value in the hashed row, and a format-2 row without a kind', async () => {
     await recordAccess(t.db, entry)
     await dropAccessLogTriggers(t.db)
@@ -159,6 +190,38 @@ describe('format 2 rows', () => {
     expect(JSON.parse(row.details!).files[0].sha256).toMatch(/^[0-9a-f]{64}$/)
     await expect(t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', 999999))).rejects.toThrow(/no document/)
     await expect(appendInTransaction(t.db, [{ kind: 'document.renamed' as 'document.changed', documentId: 1, clientId: 1, details: { reason: null } }])).rejects.toThrow(/bad kind/)
+  })
+
+  it('filing writes exactly one document.published row naming each file; a failed filing leaves neither', async () => {
+    const files = [
+      { path: writeTestFile(t.dir, 'guia.pdf', '%PDF guia'), name: 'guia.pdf' },
+      { path: writeTestFile(t.dir, 'recibo.pdf', '%PDF recibo mais longo'), name: 'recibo.pdf' },
+    ]
+    const input = { clientId: entry.clientId, title: 'Folha 11/2026', category: 'pessoal' as const, competence: '2026-11', files }
+    const before = await t.db.selectFrom('access_log').select('id').execute()
+    const document = await addDocument(t.db, storeOf(t), ACCOUNTANT, input)
+    const rows = await t.db.selectFrom('access_log').selectAll().where('id', '>', before.length).execute()
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ kind: 'document.published', document_id: document.id, client_id: entry.clientId, user_id: null })
+    const details = JSON.parse(rows[0].details!) as { title: string; files: { attachment_id: number; name: string; size: number; sha256: string }[] }
+    expect(details.title).toBe('Folha 11/2026')
+    expect(details.files).toEqual(
+      document.attachments.map((a) => ({ attachment_id: a.id, media_type: a.mediaType, name: a.fileName, size: a.size, sha256: a.sha256 })),
+    )
+    expect(details.files.map((f) => [f.name, f.size])).toEqual([['guia.pdf', 9], ['recibo.pdf', 22]])
+    expect(details.files[1].sha256).toBe(createHash('sha256').update('%PDF recibo mais longo').digest('hex'))
+    // A filing that fails after its rows (here: in the same transaction) leaves no document and no row.
+    const documents = await t.db.selectFrom('documents').select('id').execute()
+    const prepared = await prepareDocument(t.db, storeOf(t), ACCOUNTANT, input)
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await insertDocument(trx, ACCOUNTANT, prepared)
+        throw new Error('the filing failed')
+      }),
+    ).rejects.toThrow(/filing failed/)
+    expect(await t.db.selectFrom('documents').select('id').execute()).toEqual(documents)
+    expect(await t.db.selectFrom('access_log').select('id').execute()).toHaveLength(before.length + 1)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: before.length + 1 })
   })
 
   it('accesses read their personal values from beside the row; events are not accesses', async () => {

@@ -307,16 +307,45 @@ export function canonicalV2(row: Omit<StoredRow, 'prev_hash' | 'hash'>): Canonic
  * commitment stays in the hashed row, and nothing else can be checked against it.
  */
 export function commitmentMismatches(row: Record<string, unknown>): PersonalField[] {
-  const wrong: PersonalField[] = []
-  for (const field of PERSONAL_FIELDS) {
-    const commitment = row[`${field}_commitment`] as string | null | undefined
-    const salt = row[`${field}_salt`] as string | null | undefined
-    const value = row[field] as string | number | null | undefined
-    if (commitment == null) {
-      if (value != null || salt != null) wrong.push(field)
-    } else if (salt == null ? value != null : value == null || commitmentOf(salt, value) !== commitment) {
-      wrong.push(field)
-    }
-  }
-  return wrong
+  return PERSONAL_FIELDS.filter((field) =>
+    personalFieldWrong(
+      row[`${field}_commitment`] as string | null | undefined,
+      row[field] as string | number | null | undefined,
+      row[`${field}_salt`] as string | null | undefined,
+    ),
+  )
+}
+
+/**
+ * Whether one personal field of a v2 row is wrong: a value or salt without a commitment, a value
+ * without its salt, or a value and salt that do not give the commitment. Null value and salt
+ * (never set, or erased) are right.
+ */
+export function personalFieldWrong(
+  commitment: string | null | undefined,
+  value: string | number | null | undefined,
+  salt: string | null | undefined,
+): boolean {
+  if (commitment == null) return value != null || salt != null
+  if (salt == null) return value != null
+  return value == null || commitmentOf(salt, value) !== commitment
+}
+
+/** The columns of access_log_personal a verification reads after a row's own, in this order. */
+export const PERSONAL_VALUE_COLUMNS = PERSONAL_FIELDS.flatMap((f) => [f, `${f}_salt` as const])
+
+// In a row read as positional values (row.ts, canonicalFromValues): the six commitments at 19 to
+// 24, then PERSONAL_VALUE_COLUMNS from 25 (value and salt of each field).
+const FIRST_COMMITMENT = 19
+const FIRST_PERSONAL = 25
+
+/** commitmentMismatches of a v2 row read as positional values (the verification threads). */
+export function commitmentMismatchesOfValues(v: readonly unknown[]): PersonalField[] {
+  return PERSONAL_FIELDS.filter((_, i) =>
+    personalFieldWrong(
+      v[FIRST_COMMITMENT + i] as string | null,
+      v[FIRST_PERSONAL + 2 * i] as string | number | null,
+      v[FIRST_PERSONAL + 2 * i + 1] as string | null,
+    ),
+  )
 }

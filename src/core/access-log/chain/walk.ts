@@ -1,7 +1,8 @@
 import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.js'
 import type { AccessLogTable } from '../../db/tables.js'
-import { accessLogHash, GENESIS_HASH, type CanonicalRow } from './row.js'
+import { commitmentMismatches, PERSONAL_VALUE_COLUMNS } from './format-v2.js'
+import { accessLogHash, GENESIS_HASH, type CanonicalRow, type PersonalField } from './row.js'
 
 // The one-row-at-a-time walk of the chain: the reference every faster check falls back to for
 // its report (verify.ts), and what backups and the upgrade test run on small logs.
@@ -26,9 +27,21 @@ export function contentHash(row: Selectable<AccessLogTable>): string {
 }
 
 /**
+ * Why a v2 row's personal values (beside it, in access_log_personal) are wrong, or null: a value
+ * changed there no longer gives the commitment the hashed row holds (docs/access-log.md,
+ * "Commitments"). An erased value (value and salt null) is not wrong.
+ */
+export function personalProblem(fields: readonly PersonalField[]): string | null {
+  if (fields.length === 0) return null
+  const names = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)}`
+  return `its ${names} ${fields.length === 1 ? 'does' : 'do'} not match ${fields.length === 1 ? 'its commitment' : 'their commitments'}: the value kept beside the row (access_log_personal) was changed`
+}
+
+/**
  * Walks the chain in id order, a batch at a time (constant memory), and reports the first row
  * that does not match: edited rows fail their own hash, deleted, inserted or moved rows break
- * the link to the row before.
+ * the link to the row before, and a v2 row whose personal values no longer give its commitments
+ * names the fields.
  */
 export async function verifyAccessLog(
   db: Db,
@@ -47,10 +60,12 @@ export async function verifyAccessLog(
   const total = options.onProgress ? await headRowId(db) : 0
   for (;;) {
     const batch = await db
-      .selectFrom('access_log')
-      .selectAll()
-      .where('id', '>', lastId)
-      .orderBy('id')
+      .selectFrom('access_log as a')
+      .leftJoin('access_log_personal as p', 'p.id', 'a.id')
+      .selectAll('a')
+      .select(PERSONAL_VALUE_COLUMNS.map((c) => `p.${c} as p_${c}` as const))
+      .where('a.id', '>', lastId)
+      .orderBy('a.id')
       .limit(batchSize)
       .execute()
     if (batch.length === 0) return { ok: true, rows, lastHash: prevHash }
@@ -66,6 +81,8 @@ export async function verifyAccessLog(
       if (contentHash(row) !== row.hash) {
         return { ok: false, rowId: id, reason: 'its contents do not match its hash: the row was edited', rows }
       }
+      const personal = Number(row.format) === 2 ? personalProblem(commitmentMismatches(personalOf(row))) : null
+      if (personal) return { ok: false, rowId: id, reason: personal, rows }
       options.onRow?.(id, row.hash)
       prevHash = row.hash
       lastId = id
@@ -73,4 +90,11 @@ export async function verifyAccessLog(
     }
     options.onProgress?.(rows, Math.max(total, rows))
   }
+}
+
+// A row of the walk's join with its personal values under their own names, beside the commitments.
+function personalOf(row: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = { ...row }
+  for (const column of PERSONAL_VALUE_COLUMNS) values[column] = row[`p_${column}`]
+  return values
 }

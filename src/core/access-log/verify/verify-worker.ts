@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { DatabaseTarget } from '../../db/handle.js'
 import { openRowReader, type RowReader } from '../../db/row-reader.js'
+import { commitmentMismatchesOfValues } from '../chain/format-v2.js'
 import { accessLogDigest, canonicalFromValues } from '../chain/row.js'
 import { digestWords, leafWords, nodeWords, wordsHex } from '../tree/tree-hash.js'
 
@@ -15,7 +16,11 @@ import { digestWords, leafWords, nodeWords, wordsHex } from '../tree/tree-hash.j
 
 export interface VerifyWorkerData {
   target: DatabaseTarget
-  /** The compiled SELECT of the row columns, CANONICAL_FIELDS, prev_hash, hash, then V2_COLUMNS, for `id > ? and id <= ?` in id order. */
+  /**
+   * The compiled SELECT of the row columns, CANONICAL_FIELDS, prev_hash, hash, then V2_COLUMNS and
+   * the personal values and salts beside the row (format-v2.ts, PERSONAL_VALUE_COLUMNS), for
+   * `id > ? and id <= ?` in id order.
+   */
   select: string
 }
 /** Rows `start + 1` to `end`; `sizes` are the checkpoint sizes inside. */
@@ -68,6 +73,8 @@ async function checkChunk(reader: RowReader, select: string, start: number, end:
       else if (v[14] !== prev) return notClean
       const digest = rowDigest(v)
       if (digest.toString('hex') !== hash) return notClean
+      // A personal value changed beside a v2 row: the walk in process names the row and field.
+      if (Number(v[16]) === 2 && commitmentMismatchesOfValues(v).length > 0) return notClean
       extend(frontier, leafWords(digestWords(digest)))
       prev = hash
       if (wanted.has(start + frontier.size)) frontiers.push([start + frontier.size, frontier.hashes.map(wordsHex)])

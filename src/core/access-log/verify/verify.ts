@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads'
 import type { DatabaseTarget, Db } from '../../db/database.js'
 import { UnavailableError } from '../../errors.js'
 import { headRowId, verifyAccessLog, type ProgressCallback, type VerifyResult } from '../chain/walk.js'
+import { PERSONAL_VALUE_COLUMNS } from '../chain/format-v2.js'
 import { CANONICAL_FIELDS, GENESIS_HASH, V2_COLUMNS } from '../chain/row.js'
 import { appendSubtree, emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, type Frontier } from '../tree/merkle.js'
 import { IdRanges, surveyFrom, type IdRange } from './survey.js'
@@ -114,12 +115,15 @@ interface ChunkPlan {
  * first chunk that was not clean or did not link to the one before).
  */
 async function walkChunks(db: Db, target: DatabaseTarget, state: WalkState, plan: ChunkPlan): Promise<number> {
+  // The row's own columns, then its personal values and salts (verify-worker.ts checks the commitments).
   const select = db
-    .selectFrom('access_log')
-    .select([...CANONICAL_FIELDS, 'prev_hash', 'hash', ...V2_COLUMNS])
-    .where('id', '>', 0)
-    .where('id', '<=', 0)
-    .orderBy('id')
+    .selectFrom('access_log as a')
+    .leftJoin('access_log_personal as p', 'p.id', 'a.id')
+    .select(([...CANONICAL_FIELDS, 'prev_hash', 'hash', ...V2_COLUMNS] as const).map((c) => `a.${c}` as const))
+    .select(PERSONAL_VALUE_COLUMNS.map((c) => `p.${c} as p_${c}` as const))
+    .where('a.id', '>', 0)
+    .where('a.id', '<=', 0)
+    .orderBy('a.id')
     .compile().sql
   // A checkpoint a minute is half a million sizes a year: handed out in one pass, not per chunk.
   const sizes = [...state.wanted].filter((s) => s > 0).sort((a, b) => a - b)
