@@ -9,6 +9,7 @@ import { loadSigningKeys } from '../../../src/core/proof/keys.js'
 import { parseReceipt, recheckReceipt, verifyReceipt } from '../../../src/core/proof/receipts.js'
 import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../../src/core/access-log/tree/merkle.js'
 import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../../src/core/db/schema.js'
+import { runCli } from '../../helpers/cli.js'
 import { useTestDatabase } from '../../helpers/db.js'
 
 // Rows written by earlier releases, one INSERT each (a text value may span lines): the version-1
@@ -107,5 +108,63 @@ describe(`access log format 2 after an upgrade from version 8 on ${process.env.C
     expect(await verifyLogWithCheckpoints(t.db, signers)).toMatchObject({ ok: true, rows: 8, checkpoints: 2, problems: [] })
     expect((await recheckReceipt(t.db, trusted, receipt.id))?.check).toMatchObject({ ok: true })
     expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 8 })
+  })
+})
+
+// The previous release (schema version 9) wrote every access in format 1: its database holds
+// format-1 rows, checkpoints and receipts. `confi init` upgrades it to this version; everything
+// it holds still verifies, and the format-2 rows appended after it verify with it.
+describe(`confi init upgrading the previous release's database (version 9, log format 1) on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
+  const t = useTestDatabase({ schemaUpTo: 9, seed: fixture('schema-v8-data.sql') })
+
+  it('keeps every row, the chain, the checkpoints and the old receipt; new format-2 rows verify after them', async () => {
+    expect(await readSchemaVersion(t.db)).toBe(9)
+    // As the version-9 release went on: accesses of format 1 and a checkpoint signed by the firm's key.
+    if (process.env.CONFI_TEST_DATABASE_URL) {
+      await sql`select setval(pg_get_serial_sequence('checkpoints', 'id'), (select max(id) from checkpoints))`.execute(t.db)
+    }
+    const user = { id: 1, username: 'ana.souza', name: 'Ana Souza' }
+    for (const port of [40010, 40011]) {
+      await recordAccess(t.db, { documentId: 1, clientId: 1, user, channel: 'portal', ip: '198.51.100.21', port, action: 'view' }, { format: 1 })
+    }
+    const keys = loadSigningKeys(t.config.signingKeyFile, { create: true })
+    await createCheckpoint(t.db, keys)
+    const [stored] = await t.db.selectFrom('receipts').select('body').execute()
+    const receipt = parseReceipt(stored.body)
+    const signers = [{ ...receipt.publicKey, createdAt: receipt.checkpoint.at, retiredAt: null }, ...keys.all]
+    const oldRows = await t.db.selectFrom('access_log').selectAll().orderBy('id').execute()
+    expect(oldRows.map((row) => Number(row.format))).toEqual([1, 1, 1, 1, 1, 1, 1])
+
+    const init = await runCli(['init'], { env: t.env, cwd: t.dir })
+    expect([init.code, init.stderr]).toEqual([0, ''])
+    expect(await readSchemaVersion(t.db)).toBe(schemaVersion())
+
+    // Every old row unchanged, the chain, both checkpoints, the tree and the old receipt.
+    expect(await t.db.selectFrom('access_log').selectAll().orderBy('id').execute()).toEqual(oldRows)
+    expect(await verifyLogWithCheckpoints(t.db, signers)).toMatchObject({ ok: true, rows: 7, checkpoints: 2, problems: [] })
+    expect(verifyReceipt(receipt, signers)).toMatchObject({ ok: true, problems: [] })
+    expect((await recheckReceipt(t.db, signers, receipt.id))?.check).toMatchObject({ ok: true, problems: [] })
+    const hashes = memorySource(oldRows.map((row) => rowLeafHash(row.hash)))
+    expect(await syncTree(t.db)).toEqual({ size: 7, root: (await subtreeHash(hashes, 0, 7)).toString('hex') })
+
+    // This release appends format 2 after them: an event, an access with its values beside it.
+    await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.published', 1))
+    await recordAccess(t.db, { documentId: 1, clientId: 1, user, channel: 'portal', ip: '198.51.100.22', port: 40012, userAgent: 'Mozilla/5.0', action: 'download', attachmentId: 1 })
+    await createCheckpoint(t.db, keys)
+    const rows = await t.db.selectFrom('access_log').select(['id', 'format', 'kind', 'ip']).where('id', '>', 7).orderBy('id').execute()
+    expect(rows.map((row) => [Number(row.id), Number(row.format), row.kind, row.ip])).toEqual([
+      [8, 2, 'document.published', null],
+      [9, 2, 'download', null],
+    ])
+    const after = await verifyLogWithCheckpoints(t.db, signers)
+    expect(after).toMatchObject({ ok: true, rows: 9, checkpoints: 3, problems: [] })
+    const threaded = await verifyLogWithCheckpoints(t.db, signers, { target: t.config.database, chunkSize: 4, threads: 2 })
+    expect(threaded).toEqual(after)
+    expect((await recheckReceipt(t.db, signers, receipt.id))?.check).toMatchObject({ ok: true, problems: [] })
+    // An edited value beside the new row is caught; the old rows are not touched by it.
+    await t.db.updateTable('access_log_personal').set({ ip: '198.51.100.99' }).where('id', '=', 9).execute()
+    expect((await verifyLogWithCheckpoints(t.db, signers)).problems).toEqual([
+      expect.stringMatching(/^access log broken at row 9: its ip does not match its commitment/),
+    ])
   })
 })
