@@ -163,6 +163,17 @@ describe(`a checkpoint of the empty log, on ${backend}`, { timeout: 120_000 }, (
 })
 
 describe('the tree hashes in 32-bit words', () => {
+  it('hash a commitment as node:crypto does, for every length from 0 to 300 bytes', async () => {
+    const { createHash, randomBytes } = await import('node:crypto')
+    const { commitmentOf } = await import('../../../src/core/access-log/chain/format-v2.js')
+    const salt = randomBytes(16)
+    for (let n = 0; n <= 300; n++) {
+      const value = 'ü'.repeat(n % 7) + 'x'.repeat(n)
+      expect(commitmentOf(salt.toString('hex'), value)).toBe(createHash('sha256').update(salt).update(value, 'utf8').digest('hex'))
+    }
+    expect(commitmentOf(salt.toString('hex'), 51000)).toBe(createHash('sha256').update(salt).update('51000').digest('hex'))
+  })
+
   it('equal node:crypto for leaves and nodes of random hashes', async () => {
     const { hash, randomBytes } = await import('node:crypto')
     const { digestWords, leafWords, nodeWords, wordsHex } = await import('../../../src/core/access-log/tree/tree-hash.js')
