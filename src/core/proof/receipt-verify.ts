@@ -56,7 +56,7 @@ function checkCheckpoint(receipt: AnyReceipt, trusted: readonly PublicKeyInfo[],
 function checkRow(row: ReceiptRow, c: AnyReceipt['checkpoint'], problems: string[]): void {
   const id = Number(row.id)
   if (!Number.isSafeInteger(id) || id < 1 || id > Number(c.treeSize)) {
-    problems.push(`wrong proof: row ${row.id} cannot be in the checkpoint's tree of ${c.treeSize} rows`)
+    problems.push(`wrong proof: row ${row.id} is not proven to be in the checkpoint's tree of ${c.treeSize} rows (its leaf index is not below the tree size)`)
     return
   }
   if (accessLogHash(row, row.prev_hash) !== row.hash) {
