@@ -74,8 +74,8 @@ function sentLine(d: Receipt['deliveries'][number]): string {
   return `${parts.join('; ')} (envio ${d.id}).`
 }
 
-/** "06/12/2026 10:31:02 (Brasília): Ana Souza (ana.souza) baixou o arquivo das.pdf na Área do Cliente (registro nº 9)." */
-function accessLine(row: Receipt['rows'][number], fileNames: Map<number, string>): string {
+/** (Exported for its test.) "06/12/2026 10:31:02 (Brasília): Ana Souza (ana.souza) baixou o arquivo das.pdf na Área do Cliente (registro nº 9)." */
+export function accessLine(row: Receipt['rows'][number], fileNames: Map<number, string>): string {
   // A value erased at the person's request (LGPD) leaves its commitment: the row still verifies.
   const erased = new Set(erasedFields(row))
   const shown = (field: string) => (erased.has(field) ? ERASED : (row[field] as string | number | null))
