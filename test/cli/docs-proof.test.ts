@@ -47,6 +47,8 @@ async function checkpoint(): Promise<{ id: number; treeSize: number; rootHash: s
 /** Removes the rows after `keep`, as an insider who dropped the triggers could. */
 async function cutTail(db: Db, keep: number): Promise<void> {
   await dropAccessLogTriggers(db)
+  // With their personal values beside them (log format 2), as a restore from an older copy would.
+  await db.deleteFrom('access_log_personal').where('id', '>', keep).execute()
   await db.deleteFrom('access_log').where('id', '>', keep).execute()
 }
 
