@@ -702,6 +702,11 @@ CREATE TABLE IF NOT EXISTS request_reminders_sent (
   PRIMARY KEY (request_id, recipient, days_before)
 );
 
+-- Receipts (docs/receipts.md): a receipt with the same content (document, viewer, checkpoint,
+-- deliveries) is issued once; asking again returns it. Receipts issued before have none.
+ALTER TABLE receipts ADD COLUMN reuse_key TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS receipts_reuse ON receipts (reuse_key);
+
 -- dialect: sqlite
 -- reminders_sent references outbox: its check waits for the commit, when the rebuilt table holds
 -- every id again.

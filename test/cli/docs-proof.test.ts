@@ -11,7 +11,7 @@ import { witnessPathOf } from '../../src/core/proof/witness.js'
 import { runConfi } from '../helpers/cli.js'
 import { useTestDatabase } from '../helpers/db.js'
 import { dropAccessLogTriggers } from '../helpers/access-log.js'
-import { makeClient, makeDocument } from '../helpers/factories.js'
+import { makeClient } from '../helpers/factories.js'
 
 const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
 
@@ -20,7 +20,14 @@ let ids: { doc: number; client: number }
 beforeEach(async () => {
   loadSigningKeys(t.config.signingKeyFile, { create: true })
   const client = await makeClient(t.db, t.key)
-  ids = { doc: (await makeDocument(t, client.id)).id, client: client.id }
+  // A document as filed before log format 2, with no document.published row: these tests count
+  // the rows they write from 1 (the publication row is the receipts' business, test/cli/receipts.test.ts).
+  const doc = await t.db
+    .insertInto('documents')
+    .values({ client_id: client.id, title: 'DAS 10/2026', category: 'fiscal', competence: null, due_date: null, amount_cents: null, created_at: '2026-10-01T00:00:00.000Z', created_by: 'cli:test' })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  ids = { doc: Number(doc.id), client: client.id }
 })
 
 const confi = (args: string[]) => runConfi(args, { env: t.env, cwd: t.dir })
@@ -40,6 +47,8 @@ async function checkpoint(): Promise<{ id: number; treeSize: number; rootHash: s
 /** Removes the rows after `keep`, as an insider who dropped the triggers could. */
 async function cutTail(db: Db, keep: number): Promise<void> {
   await dropAccessLogTriggers(db)
+  // With their personal values beside them (log format 2), as a restore from an older copy would.
+  await db.deleteFrom('access_log_personal').where('id', '>', keep).execute()
   await db.deleteFrom('access_log').where('id', '>', keep).execute()
 }
 
@@ -116,9 +125,10 @@ describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
     const rows = await t.db.selectFrom('access_log').selectAll().orderBy('id').execute()
     let prev = rows[2].prev_hash
     for (const row of rows.slice(2)) {
-      const changed = { ...row, ip: row.id === 3 ? '198.51.100.1' : row.ip }
+      // The time: hashed in both log formats (a format-2 row commits to its IP address beside it).
+      const changed = { ...row, at: row.id === 3 ? '2020-01-01T00:00:00.000Z' : row.at }
       const hash = accessLogHash({ ...changed, port: changed.port }, prev)
-      await t.db.updateTable('access_log').set({ ip: changed.ip, prev_hash: prev, hash }).where('id', '=', row.id).execute()
+      await t.db.updateTable('access_log').set({ at: changed.at, prev_hash: prev, hash }).where('id', '=', row.id).execute()
       prev = hash
     }
     expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: 6 })
@@ -197,7 +207,7 @@ describe(`signed checkpoints on ${backend}`, { timeout: 180_000 }, () => {
     const signed = await checkpoint()
     await dropAccessLogTriggers(t.db)
     await dropCheckpointTriggers(t.db)
-    await t.db.updateTable('access_log').set({ ip: '198.51.100.1' }).where('id', '=', 5).execute()
+    await t.db.updateTable('access_log').set({ at: '2020-01-01T00:00:00.000Z' }).where('id', '=', 5).execute()
     await rechain(t.db)
     await t.db.deleteFrom('checkpoints').execute()
     await t.db.deleteFrom('access_log_tree').execute()

@@ -13,7 +13,7 @@ export function registerReceipts(program: Command, context: CliContext): void {
 
   receipts
     .command('verify')
-    .description('check a receipt (PDF or JSON) offline: row hashes, inclusion proofs, checkpoint signature')
+    .description("check a receipt (PDF or JSON) offline: the firm's signature, the rows, their proofs and the checkpoint; print only what it proves")
     .argument('<file>', 'the receipt: comprovante-N.pdf or its JSON')
     .option('--public-key <key>', "a public key to trust (base64, from 'confi keys show'); repeat for several", collect, [])
     .option('--json', 'print the result as JSON')
@@ -60,7 +60,14 @@ Example:
       const receipt = parseReceipt(text)
       const check = verifyReceipt(receipt, trusted)
       if (options.json) context.out.json(check)
-      if (!check.ok) throw new ConfiError(`the receipt does not verify: ${check.problems.join('; ')}`)
-      if (!options.json) context.out.line(`receipt ${receipt.id} verified: ${check.summary}`)
+      if (!check.ok) {
+        const more = check.problems.length - 1
+        const rest = more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'}: --json lists them)` : ''
+        throw new ConfiError(`the receipt does not verify: ${check.problems[0]}${rest}`)
+      }
+      if (options.json) return
+      // Only what was authenticated: a version-1 receipt's header is not, so it is not printed.
+      context.out.line(`receipt ${receipt.id} verified: ${check.summary}`)
+      for (const line of check.details) context.out.line(line)
     })
 }

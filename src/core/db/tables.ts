@@ -266,6 +266,8 @@ export interface ReceiptsTable {
   body: string
   created_at: string
   created_by: string
+  /** SHA-256 of what the receipt says apart from its code, time and signature (schema version 10); null before. */
+  reuse_key: string | null
 }
 
 export interface UserArrivalsTable {

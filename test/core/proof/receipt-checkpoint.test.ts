@@ -29,17 +29,19 @@ beforeEach(async () => {
 describe(`the receipt's checkpoint on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
   it('is the newest at issue time, with the rows proven to it', async () => {
     const newest = (await createCheckpoint(t.db, keys))!
-    expect(newest.treeSize).toBe(30)
+    // Rows 1 and 2: the two documents' document.published rows (log format 2).
+    expect(newest.treeSize).toBe(32)
     const receipt = await issueReceipt(t.db, keys, accountant('test'), { documentId: doc })
     expect(receipt.checkpoint).toEqual(newest)
-    expect(receipt.rows.map((r) => r.id)).toEqual([10])
+    expect(receipt.rows.map((r) => r.id)).toEqual([12])
+    expect(receipt.publications.map((r) => [r.id, r.kind])).toEqual([[1, 'document.published']])
     expect(verifyReceipt(receipt, keys.all)).toMatchObject({ ok: true })
   })
 
   it('is signed on the spot when no checkpoint covers the rows yet', async () => {
     await recordAccess(t.db, { documentId: doc, clientId, channel: 'link', action: 'download', ip: '203.0.113.9' })
     const receipt = await issueReceipt(t.db, keys, accountant('test'), { documentId: doc })
-    expect(receipt.checkpoint.treeSize).toBe(31)
+    expect(receipt.checkpoint.treeSize).toBe(33)
     expect(verifyReceipt(receipt, keys.all)).toMatchObject({ ok: true })
   })
 })

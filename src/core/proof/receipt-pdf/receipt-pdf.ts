@@ -15,7 +15,8 @@ import {
 } from 'pdf-lib'
 import { formatTaxId } from '../../clients/tax-id.js'
 import { ValidationError } from '../../errors.js'
-import type { Receipt } from '../receipts.js'
+import type { Receipt } from '../receipt-format.js'
+import { erasedFields } from '../receipt-verify.js'
 
 // The receipt as a PDF in pt-BR for people, with the receipt's JSON attached for machines
 // (docs/receipts.md). Standard PDF fonts only: no font file to ship.
@@ -60,7 +61,8 @@ const printable = (text: string) => text.replace(/[^\x20-\x7e\xa0-\xff]/g, '?')
 /** "Por e-mail para x@y em …; o servidor de e-mail aceitou a mensagem em …; link válido até …". */
 function sentLine(d: Receipt['deliveries'][number]): string {
   const how = d.channel === 'email' ? 'Por e-mail' : d.channel === 'whatsapp' ? 'Por WhatsApp' : 'Por link'
-  const parts = [`${how}${d.recipient ? ` para ${d.recipient}` : ''} em ${dateTime(d.createdAt)}`]
+  const to = d.recipientWithheld ? ' para outra pessoa (endereço omitido)' : d.recipient ? ` para ${d.recipient}` : ''
+  const parts = [`${how}${to} em ${dateTime(d.createdAt)}`]
   if (d.channel === 'email') {
     parts.push(
       d.acceptedByMailServerAt
@@ -72,14 +74,19 @@ function sentLine(d: Receipt['deliveries'][number]): string {
   return `${parts.join('; ')} (envio ${d.id}).`
 }
 
-/** "06/12/2026 10:31:02 (Brasília): Ana Souza (ana.souza) baixou o arquivo das.pdf na Área do Cliente (registro nº 9)." */
-function accessLine(row: Receipt['rows'][number], fileNames: Map<number, string>): string {
-  const who = row.user_name ? `${row.user_name} (${row.username})` : 'Alguém sem login'
+/** (Exported for its test.) "06/12/2026 10:31:02 (Brasília): Ana Souza (ana.souza) baixou o arquivo das.pdf na Área do Cliente (registro nº 9)." */
+export function accessLine(row: Receipt['rows'][number], fileNames: Map<number, string>): string {
+  // A value erased at the person's request (LGPD) leaves its commitment: the row still verifies.
+  const erased = new Set(erasedFields(row))
+  const shown = (field: string) => (erased.has(field) ? ERASED : (row[field] as string | number | null))
+  const who = row.user_id === null ? 'Alguém sem login' : `${shown('user_name')} (${shown('username')})`
   const file = row.attachment_id === null ? null : fileNames.get(Number(row.attachment_id))
   const what = row.action === 'view' ? 'abriu o documento' : file ? `baixou o arquivo ${file}` : 'baixou um arquivo'
   const through = THROUGH[String(row.channel)] ?? `pelo canal ${row.channel}`
-  return `${dateTime(String(row.at))}: ${who} ${what} ${through}, IP ${row.ip ?? '-'} (registro nº ${row.id}).`
+  return `${dateTime(String(row.at))}: ${who} ${what} ${through}, IP ${shown('ip') ?? '-'} (registro nº ${row.id}).`
 }
+
+const ERASED = 'apagado (LGPD)'
 
 /** Writes lines top to bottom, starting a new page when one is full. */
 class Writer {
@@ -159,7 +166,8 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
     mono: await pdf.embedFont(StandardFonts.Courier),
   }
   const w = new Writer(pdf, fonts)
-  drawQr(w.page, receipt.url, WIDTH - MARGIN - 110, HEIGHT - MARGIN - 110, 110)
+  // Only the firm's own address: a code to a per-receipt page is one a forger could point elsewhere.
+  drawQr(w.page, receipt.firm.baseUrl, WIDTH - MARGIN - 110, HEIGHT - MARGIN - 110, 110)
   w.inset = 120
   w.text('Comprovante de entrega e acesso', { size: 16, font: 'bold' })
   w.field('Escritório', receipt.firm.name)
@@ -179,6 +187,13 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   w.field('Competência', receipt.document.competence ? receipt.document.competence.split('-').reverse().join('/') : '-')
   w.field('Vencimento', date(receipt.document.dueDate))
   for (const file of receipt.document.files) w.text(`Arquivo: ${file.name} (${bytes(file.size)})`)
+  const published = receipt.publications.at(-1)
+  w.text(
+    published
+      ? `Os arquivos e seus dados constam do registro de acessos assinado do escritório (registro nº ${published.id}, ${published.kind === 'document.published' ? 'publicação' : 'alteração'} do documento).`
+      : 'Documento enviado antes de o registro de acessos anotar publicações: os arquivos acima são os que o escritório declara neste comprovante assinado, sem registro próprio.',
+    { size: 8 },
+  )
   w.heading('Como foi enviado')
   if (receipt.deliveries.length === 0) w.text('Somente pela Área do Cliente: nenhum envio por link, e-mail ou WhatsApp.')
   for (const d of receipt.deliveries) w.text(sentLine(d))
@@ -195,7 +210,7 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   }
   w.heading('Como conferir este comprovante')
   w.text(
-    `Abra ${receipt.url} ou aponte a câmera do celular para o código QR no alto desta página. ` +
+    `Abra ${receipt.url}, no site do escritório (o código QR no alto desta página leva a ${receipt.firm.baseUrl}; confira que é o endereço do seu escritório). ` +
       'A página do escritório confere a assinatura digital e mostra estes mesmos dados: se algo aqui for diferente, este arquivo foi alterado.',
   )
   w.heading('Informações técnicas (para auditoria)')
@@ -206,7 +221,7 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   const c = receipt.checkpoint
   w.text(
     `Os registros acima estão no registro de acessos encadeado do escritório, assinado (Ed25519) em ${dateTime(c.at)} com ${c.treeSize} registros. ` +
-      'O arquivo JSON anexado a este PDF traz cada registro, sua prova de inclusão (RFC 9162), o ponto de verificação assinado e a chave pública.',
+      'O arquivo JSON anexado a este PDF traz cada registro, sua prova de inclusão (RFC 9162), o ponto de verificação assinado, a chave pública e a assinatura do escritório sobre todo o comprovante.',
     { size: 8 },
   )
   w.text(`Raiz: ${c.rootHash}`, { font: 'mono', size: 7 })
