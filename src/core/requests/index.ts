@@ -21,4 +21,4 @@ export {
   type RequestQuery,
   type RequestStatus,
 } from './requests.js'
-export { addTemplate, dueDateFor, generateRequests, type GenerateResult, listTemplates, removeTemplate, type RequestTemplate } from './templates.js'
+export { addTemplate, dueDateFor, generateRequests, type GenerateResult, listTemplates, parseTemplateId, removeTemplate, type RequestTemplate } from './templates.js'

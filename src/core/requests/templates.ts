@@ -35,6 +35,15 @@ export interface NewTemplate {
   note?: string | null
 }
 
+/** A template id typed by a person. */
+export function parseTemplateId(ref: string | number): number {
+  const value = String(ref).trim()
+  if (!/^\d{1,10}$/.test(value) || Number(value) > 2_147_483_647) {
+    throw new ValidationError(`'${ref}' is not a template id: give the number shown by 'confi requests template list'`)
+  }
+  return Number(value)
+}
+
 function parseDueDay(value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 31) {
     throw new ValidationError(`due day ${value} is out of range: use a day of the month from 1 to 31 (a shorter month uses its last day)`)
