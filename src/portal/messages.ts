@@ -156,12 +156,20 @@ export const m = {
       if (daysLeft === 1) return 'Prazo: amanhã'
       return `Prazo: em ${daysLeft} dias`
     },
+    /** Beside the due date on the request page, where "Prazo" is already the label. */
+    when: (daysLeft: number) => {
+      if (daysLeft < -1) return `atrasado há ${-daysLeft} dias`
+      if (daysLeft === -1) return 'atrasado há 1 dia'
+      if (daysLeft === 0) return 'hoje'
+      if (daysLeft === 1) return 'amanhã'
+      return `em ${daysLeft} dias`
+    },
     rejected: 'O escritório pediu um novo envio',
     reason: (reason: string) => `Motivo: ${reason}`,
     back: 'Voltar ao início',
     details: 'Pedido do escritório',
     title: 'Pedido',
-    note: 'Observação do escritório',
+    note: 'Observação',
     due: 'Prazo',
     status: 'Situação',
     statuses: {

@@ -67,7 +67,7 @@ describe('the request page', () => {
     expect(response.status).toBe(200)
     const html = await response.text()
     const words = visible(html)
-    for (const text of ['Extrato bancário', 'Todas as contas, em PDF', '11/2026', 'Prazo: em 3 dias', 'Aguardando envio', 'Pedido feito pelo escritório']) {
+    for (const text of ['Extrato bancário', 'Todas as contas, em PDF', '11/2026', ' · em 3 dias', 'Aguardando envio', 'Pedido feito pelo escritório']) {
       expect(words).toContain(text)
     }
     expect(html).toContain(`<form method="post" enctype="multipart/form-data" action="/pendencias/${request.id}/enviar">`)

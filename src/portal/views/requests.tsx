@@ -137,7 +137,7 @@ export function RequestPage(props: {
           <dt>{m.requests.due}</dt>
           <dd>
             {m.date(r.dueDate)}
-            {waiting ? <strong class="due-when"> · {m.requests.days(daysLeft)}</strong> : null}
+            {waiting ? <strong class="due-when"> · {m.requests.when(daysLeft)}</strong> : null}
           </dd>
           <dt>{m.requests.status}</dt>
           <dd>{m.requests.statuses[r.status]}</dd>
