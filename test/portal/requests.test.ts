@@ -107,6 +107,27 @@ describe('the request page', () => {
     expect((await w.accessRows()).filter((r) => r.kind === 'request.nothing_to_send')).toHaveLength(1)
   })
 
+  it('offers the answers each status still takes, and shows a reopened request’s reason', async () => {
+    const { cookie, ask } = await world()
+    const request = await ask('Extrato bancário', 3)
+    await closeRequest(w.db, ACCOUNTANT, request.id)
+    const accepted = await (await w.request(`/pendencias/${request.id}`, { cookie })).text()
+    expect(visible(accepted)).toContain('Recebido pelo escritório')
+    expect(visible(accepted)).toContain('Este pedido não espera mais resposta.')
+    expect(accepted).not.toContain('<form method="post" enctype="multipart/form-data"')
+    expect(accepted).not.toContain('/nada-a-enviar"')
+    await reopenRequest(w.db, ACCOUNTANT, request.id, { reason: 'Falta a página 2', mail: null })
+    const reopened = visible(await (await w.request(`/pendencias/${request.id}`, { cookie })).text())
+    expect(reopened).toContain('O escritório pediu um novo envio. Motivo: Falta a página 2')
+    expect(reopened).toContain('Nada a enviar neste mês')
+    const nothing = await w.request(`/pendencias/${request.id}/nada-a-enviar`, { cookie, form: { observacao: '' } })
+    expect(nothing.status).toBe(303)
+    const answered = await (await w.request(`/pendencias/${request.id}`, { cookie })).text()
+    // Files may still follow a "nada a enviar"; a second "nada a enviar" may not.
+    expect(answered).toContain(`action="/pendencias/${request.id}/enviar"`)
+    expect(answered).not.toContain(`action="/pendencias/${request.id}/nada-a-enviar"`)
+  })
+
   it('refuses a note with a control character (400) and a form from another site (403), changing nothing', async () => {
     const { cookie, ask } = await world()
     const request = await ask('Extrato', 2)

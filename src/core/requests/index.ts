@@ -9,6 +9,7 @@ export { planRequestReminders, REQUEST_REMINDER_DAYS, runRequestReminders, type 
 export { requestPageUrl } from './request-mail.js'
 export {
   addRequest,
+  allowsMove,
   type DocumentRequest,
   getRequest,
   listRequests,

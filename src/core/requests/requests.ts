@@ -64,6 +64,11 @@ export const REQUEST_MOVES = {
 } as const satisfies Record<string, { from: readonly RequestStatus[]; to: RequestStatus }>
 export type RequestMove = keyof typeof REQUEST_MOVES
 
+/** Whether a request in this status still takes a move (files arriving, "nothing to send"...). */
+export function allowsMove(status: RequestStatus, move: RequestMove): boolean {
+  return (REQUEST_MOVES[move].from as readonly RequestStatus[]).includes(status)
+}
+
 const STATUS_WORDS: Record<RequestStatus, string> = {
   open: 'open (waiting for the client)',
   received: 'received (files arrived)',
@@ -277,7 +282,7 @@ export async function moveRequest(
 ): Promise<DocumentRequest> {
   const request = await getRequest(trx, id)
   const rule = REQUEST_MOVES[move]
-  if (!(rule.from as readonly RequestStatus[]).includes(request.status)) {
+  if (!allowsMove(request.status, move)) {
     throw new ConflictError(`request ${id} is ${STATUS_WORDS[request.status]}: it cannot ${MOVE_WORDS[move]}`)
   }
   const at = nowIso()

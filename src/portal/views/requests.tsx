@@ -1,4 +1,4 @@
-import type { DocumentRequest, RequestEvent } from '../../core/requests/index.js'
+import { allowsMove, type DocumentRequest, type RequestEvent } from '../../core/requests/requests.js'
 import { formatTaxId } from '../../core/clients/tax-id.js'
 import { daysBetween, localDate } from '../../core/time.js'
 import { m } from '../messages.js'
@@ -68,8 +68,7 @@ function HistoryList(props: { history: RequestEvent[] }) {
 /** The two answers a request waiting for the client takes: files, or "nada a enviar". */
 function AnswerForms(props: { request: DocumentRequest }) {
   const r = props.request
-  const takesFiles = r.status === 'open' || r.status === 'received' || r.status === 'nothing_to_send'
-  if (!takesFiles) return <p class="muted">{m.requests.closedNote}</p>
+  if (!allowsMove(r.status, 'received')) return <p class="muted">{m.requests.closedNote}</p>
   return (
     <>
       <section class="card" aria-labelledby="enviar">
@@ -83,7 +82,7 @@ function AnswerForms(props: { request: DocumentRequest }) {
           <button type="submit">{m.requests.sendSubmit}</button>
         </form>
       </section>
-      {r.status === 'open' ? (
+      {allowsMove(r.status, 'nothing_to_send') ? (
         <section class="card" aria-labelledby="nada-a-enviar">
           <h2 id="nada-a-enviar">{m.requests.nothingHeading}</h2>
           <p class="muted">{m.requests.nothingIntro}</p>
