@@ -10,6 +10,7 @@ import { registerServe } from './commands/serve.js'
 import { registerDemo } from './commands/demo.js'
 import { registerOutbox } from './commands/outbox.js'
 import { registerReminders } from './commands/reminders.js'
+import { registerRequests } from './commands/requests.js'
 import { registerMaintenance } from './commands/maintenance.js'
 import { confiVersion } from './version.js'
 import { registerKeys } from './commands/keys.js'
@@ -49,6 +50,7 @@ Examples:
   registerDemo(program, context)
   registerOutbox(program, context)
   registerReminders(program, context)
+  registerRequests(program, context)
   registerKeys(program, context)
   registerReceipts(program, context)
   registerMaintenance(program, context)

@@ -22,6 +22,7 @@ import { dashboardRoutes, documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { checkpointRoutes } from './routes/checkpoints.js'
 import { receiptCheckRoutes } from './routes/receipts.js'
+import { requestRoutes } from './routes/requests.js'
 import { resetRoutes } from './routes/reset.js'
 import { accountTwoFactorRoutes, secondStepRoutes } from './routes/two-factor.js'
 import { userRoutes } from './routes/users.js'
@@ -126,6 +127,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/account', accountRoutes())
   app.route('/account/2fa', accountTwoFactorRoutes())
   app.route('/reset', resetRoutes())
+  app.route('/pendencias', requestRoutes())
   app.route('/comprovantes', receiptCheckRoutes())
   app.route('/checkpoints', checkpointRoutes())
 

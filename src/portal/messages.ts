@@ -1,4 +1,5 @@
 import type { Category } from '../core/categories.js'
+import { requestMessages } from './request-messages.js'
 
 // Every user-facing string of the portal, in Brazilian Portuguese, with the words of the CONFI
 // help article (Área do Cliente, Usuários), worded so that no sentence assumes the reader's or
@@ -144,6 +145,9 @@ export const m = {
       return `Vence em ${daysLeft} dias`
     },
   },
+
+  // Issue 20: what the firm asks the client for, and the answers (./request-messages.ts).
+  requests: requestMessages,
 
   // Issue 9 §2: two-factor login (docs/rules.md#two-factor-login).
   twoFactor: {

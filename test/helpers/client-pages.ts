@@ -2,6 +2,7 @@ import type { Browser, BrowserContext } from 'playwright-core'
 import { accountant } from '../../src/core/actors.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { revokeDelivery, resolveDelivery } from '../../src/core/delivery/deliveries.js'
+import { addRequest, closeRequest, reopenRequest } from '../../src/core/requests/index.js'
 import { addDays, localDate } from '../../src/core/time.js'
 import { makeDocument, writeTestFile } from './factories.js'
 import type { PortalWorld } from './portal.js'
@@ -38,6 +39,18 @@ export async function fillClientPages(w: PortalWorld, pages: ClientPages): Promi
   const resolved = await resolveDelivery(w.t.db, gone)
   if (resolved.status !== 'ok') throw new Error('expected a live delivery')
   await revokeDelivery(w.t.db, actor, resolved.delivery.id)
+  // "Pendências": one overdue request and one the firm reopened, with its reason.
+  await addRequest(w.t.db, actor, { clientId: filial.id, title: 'Notas fiscais de entrada', category: 'fiscal', dueDate: addDays(today, -1) })
+  const extrato = await addRequest(w.t.db, actor, {
+    clientId: matriz.id,
+    title: 'Extrato bancário',
+    category: 'contabil',
+    competence: today.slice(0, 7),
+    dueDate: addDays(today, 4),
+    note: 'Todas as contas da empresa, em PDF',
+  })
+  await closeRequest(w.t.db, actor, extrato.id)
+  await reopenRequest(w.t.db, actor, extrato.id, { reason: 'Falta o extrato da conta poupança', mail: null })
   pages.adminSession = (await w.cookieFor(ana)).split('=')[1]
   pages.paths = {
     login: '/login',
@@ -51,6 +64,7 @@ export async function fillClientPages(w: PortalWorld, pages: ClientPages): Promi
     'two-factor-setup': '/account/2fa',
     link: `/d/${token}`,
     'link-gone': `/d/${gone}`,
+    request: `/pendencias/${extrato.id}`,
   }
   pages.anonymous = new Set(['login', 'area', 'link', 'link-gone'])
 }

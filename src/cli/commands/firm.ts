@@ -18,6 +18,8 @@ function printFirm(context: CliContext, firm: FirmOptions): void {
     ['Reminder days', firm.reminderDays.join(',')],
     ['Contact e-mail', firm.contactEmail],
     ['Require 2FA', firm.require2fa],
+    ['Inbox e-mail', firm.inboxEmail ?? 'not set: confi firm set --inbox-email recebidos@escritorio.com.br'],
+    ['Upload limits', `${firm.uploadMaxMb} MB a file, ${countOf(firm.uploadMaxFiles, 'file')} an upload`],
   ])
 }
 
@@ -70,11 +72,15 @@ export function registerFirm(program: Command, context: CliContext): void {
     .addOption(
       new Option('--require-2fa <who>', 'who must use two-factor login: admins (client administrators) or all client users; they set it up at their next login').choices(['off', 'admins', 'all']),
     )
+    .option('--inbox-email <address>', "where e-mails about what clients send go ('' clears it)")
+    .option('--upload-max-mb <n>', 'largest file a client may send, 1 to 500 MB (default 25)', integer('--upload-max-mb', 1))
+    .option('--upload-max-files <n>', 'most files in one upload, 1 to 100 (default 20)', integer('--upload-max-files', 1))
     .option('--json', 'print the options as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n  $ confi firm set --mail-from "Contabilidade Exemplo <avisos@escritorio.com.br>" --phone "+55 11 3333-4444" --reminder-days 3,1,0\n' +
-        '  $ confi firm set --email contato@contabilidade.com.br --require-2fa admins',
+        '  $ confi firm set --email contato@contabilidade.com.br --require-2fa admins\n' +
+        '  $ confi firm set --inbox-email recebidos@escritorio.com.br --upload-max-mb 50 --upload-max-files 30',
     )
     .action(async (options: Record<string, string | number | boolean | undefined>) => {
       const patch: FirmOptionsPatch = {
@@ -90,6 +96,9 @@ export function registerFirm(program: Command, context: CliContext): void {
         reminderDays: options.reminderDays as string | undefined,
         contactEmail: options.email as string | undefined,
         require2fa: options.require2fa as FirmOptionsPatch['require2fa'],
+        inboxEmail: options.inboxEmail as string | undefined,
+        uploadMaxMb: options.uploadMaxMb as number | undefined,
+        uploadMaxFiles: options.uploadMaxFiles as number | undefined,
       }
       if (Object.values(patch).every((v) => v === undefined)) {
         throw new UsageError(

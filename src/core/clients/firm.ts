@@ -29,6 +29,12 @@ export interface FirmOptions {
   phone: string | null
   /** Days before a due date on which reminders go out, largest first. */
   reminderDays: number[]
+  /** Where the e-mails about what clients send go (docs/requests.md); null until set. */
+  inboxEmail: string | null
+  /** Largest file a client may send, in MB (1 to 500, default 25). */
+  uploadMaxMb: number
+  /** Most files in one upload (1 to 100, default 20). */
+  uploadMaxFiles: number
 }
 
 export type TwoFactorPolicy = 'off' | 'admins' | 'all'
@@ -40,6 +46,10 @@ export const DEFAULT_BASE_URL = 'http://localhost:3000'
 export const DEFAULT_BCRYPT_COST = 11
 export const MIN_BCRYPT_COST = 10
 export const MAX_BCRYPT_COST = 15
+export const DEFAULT_UPLOAD_MAX_MB = 25
+export const MAX_UPLOAD_MB = 500
+export const DEFAULT_UPLOAD_MAX_FILES = 20
+export const MAX_UPLOAD_FILES = 100
 
 function toFirmOptions(row: FirmOptionsTable): FirmOptions {
   return {
@@ -54,6 +64,9 @@ function toFirmOptions(row: FirmOptionsTable): FirmOptions {
     mailFrom: row.mail_from ?? null,
     phone: row.phone ?? null,
     reminderDays: parseReminderDays(row.reminder_days ?? '3,1,0'),
+    inboxEmail: row.inbox_email ?? null,
+    uploadMaxMb: Number(row.upload_max_mb ?? DEFAULT_UPLOAD_MAX_MB),
+    uploadMaxFiles: Number(row.upload_max_files ?? DEFAULT_UPLOAD_MAX_FILES),
   }
 }
 
@@ -191,6 +204,10 @@ export interface FirmOptionsPatch {
   phone?: string
   /** Comma-separated, such as `3,1,0`. */
   reminderDays?: string
+  /** '' clears it. */
+  inboxEmail?: string | null
+  uploadMaxMb?: number
+  uploadMaxFiles?: number
 }
 
 /** Changes firm options after validating them; writes one event listing what changed. */
@@ -217,6 +234,10 @@ export async function setFirmOptions(
     mailFrom: patch.mailFrom === undefined ? undefined : parseMailFrom(patch.mailFrom),
     phone: patch.phone === undefined ? undefined : parseBrazilianPhone(patch.phone),
     reminderDays: patch.reminderDays === undefined ? undefined : parseReminderDays(patch.reminderDays).join(','),
+    inboxEmail: patch.inboxEmail == null ? undefined : normaliseEmail(patch.inboxEmail),
+    uploadMaxMb: patch.uploadMaxMb === undefined ? undefined : checkPositive(patch.uploadMaxMb, 'upload limit in MB', MAX_UPLOAD_MB),
+    uploadMaxFiles:
+      patch.uploadMaxFiles === undefined ? undefined : checkPositive(patch.uploadMaxFiles, 'files per upload', MAX_UPLOAD_FILES),
   }
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
@@ -253,6 +274,9 @@ async function updateFirm(
       mail_from: changes.mailFrom,
       phone: changes.phone,
       reminder_days: changes.reminderDays,
+      inbox_email: changes.inboxEmail,
+      upload_max_mb: changes.uploadMaxMb,
+      upload_max_files: changes.uploadMaxFiles,
       updated_at: nowIso(),
     })
     .where('id', '=', 1)

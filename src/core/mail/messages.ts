@@ -129,7 +129,8 @@ export function newMessageId(mailFrom: string): string {
   return `<confi.${randomBytes(16).toString('hex')}@${domain}>`
 }
 
-function esc(value: string): string {
+/** Text made safe inside HTML (elements and attribute values). */
+export function esc(value: string): string {
   return value
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

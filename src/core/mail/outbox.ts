@@ -22,6 +22,9 @@ export interface NewMail {
   kind: OutboxKind
   documentId: number | null
   deliveryId: number | null
+  /** The request or upload a message is about (schema version 10), when it is about one. */
+  requestId?: number | null
+  uploadId?: number | null
   recipient: string
   mailFrom: string
   messageId: string
@@ -82,6 +85,8 @@ export async function enqueueMail(trx: Db, mail: NewMail): Promise<number> {
       kind: mail.kind,
       document_id: mail.documentId,
       delivery_id: mail.deliveryId,
+      request_id: mail.requestId ?? null,
+      upload_id: mail.uploadId ?? null,
       recipient: mail.recipient,
       mail_from: mail.mailFrom,
       message_id: mail.messageId,

@@ -8,6 +8,7 @@ import { newSinceLastVisit } from '../../core/documents/unopened.js'
 import { commitAccess, serveAreaDownload } from '../../core/documents/download.js'
 import { ValidationError } from '../../core/errors.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
+import { pendingRequestsFor } from '../../core/requests/access.js'
 import { render, viewerOf, type PortalEnv } from '../env.js'
 import { isCrossSiteDownload } from '../cross-site.js'
 import { accessOrigin, idOrNull, parseId, requireArea, sendDownload } from '../guards.js'
@@ -40,8 +41,9 @@ export function dashboardRoutes(): Hono<PortalEnv> {
       if (!(e instanceof ValidationError)) throw e
       errors.push({ fieldId: null, message: m.documents.badCursor })
     }
-    const [companies, dueSoon, opened, news] = await Promise.all([
+    const [companies, requests, dueSoon, opened, news] = await Promise.all([
       clientNames(db, scope.clientIds),
+      after ? null : pendingRequestsFor(db, auth.user),
       after ? null : listDueSoon(db, scope),
       openedBy(db, auth.user, page.items.map((d) => d.id)),
       newSinceLastVisit(db, auth.user, scope),
@@ -57,6 +59,7 @@ export function dashboardRoutes(): Hono<PortalEnv> {
         items: page.items,
         nextCursor: page.nextCursor,
         paged: Boolean(after),
+        requests,
         dueSoon: dueSoon ? { items: dueSoon, full: dueSoon.length >= DUE_SOON_LIMIT } : null,
         opened,
         newSinceLastVisit: news.count,

@@ -7,6 +7,8 @@ import { formatTaxId } from '../../core/clients/tax-id.js'
 import { formatAmount } from '../../core/documents/amount.js'
 import { m } from '../messages.js'
 import { DueSoonPanel } from './due-soon.js'
+import { RequestsPanel } from './requests.js'
+import type { DocumentRequest } from '../../core/requests/index.js'
 import { Field, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
@@ -54,6 +56,8 @@ export function DashboardPage(props: {
   items: Document[]
   nextCursor: string | null
   paged: boolean
+  /** "Pendências": what the firm asks for (first page only). */
+  requests?: DocumentRequest[] | null
   /** "A vencer" (first page only). */
   dueSoon: { items: DueSoonItem[]; full: boolean } | null
   /** The listed documents this user has opened; the others are marked "Novo". */
@@ -73,6 +77,7 @@ export function DashboardPage(props: {
       <h1>{m.documents.title}</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.newSinceLastVisit > 0 ? <Notice>{m.search.newSince(props.newSinceLastVisit)}</Notice> : null}
+      {props.requests ? <RequestsPanel items={props.requests} showCompany={showCompany} /> : null}
       {props.dueSoon ? <DueSoonPanel items={props.dueSoon.items} full={props.dueSoon.full} showCompany={showCompany} /> : null}
       {/* Closed by default so a phone shows the list first; open when a filter was refused. No script. */}
       <details class="card filter-box" open={Boolean(props.errors?.length)}>

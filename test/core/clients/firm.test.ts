@@ -27,6 +27,9 @@ describe('firm options', () => {
       reminderDays: [3, 1, 0],
       contactEmail: null,
       require2fa: 'off',
+      inboxEmail: null,
+      uploadMaxMb: 25,
+      uploadMaxFiles: 20,
     })
     const again = await initFirm(t.db)
     expect(again).toMatchObject({ created: false, changed: [] })
@@ -49,6 +52,20 @@ describe('firm options', () => {
     await expect(setFirmOptions(t.db, ACCOUNTANT, { reminderDays: '3,-1' })).rejects.toThrow(/reminder days '3,-1' are not valid/)
     await expect(setFirmOptions(t.db, ACCOUNTANT, { phone: '3333-4444' })).rejects.toThrow(/no area code/)
     expect((await getFirmOptions(t.db)).reminderDays).toEqual([5, 1, 0])
+  })
+
+  it("sets the firm's inbox e-mail and the upload limits, and refuses bad ones", async () => {
+    await initFirm(t.db)
+    const set = await setFirmOptions(t.db, ACCOUNTANT, { inboxEmail: ' Recebidos <recebidos@escritorio.com.br> ', uploadMaxMb: 50, uploadMaxFiles: 30 })
+    expect([set.inboxEmail, set.uploadMaxMb, set.uploadMaxFiles]).toEqual(['recebidos@escritorio.com.br', 50, 30])
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { inboxEmail: 'recebidos' })).rejects.toThrow(/not a valid e-mail address/)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { inboxEmail: 'a@b.com.br, c@d.com.br' })).rejects.toThrow(ValidationError)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { uploadMaxMb: 0 })).rejects.toThrow(/upload limit in MB 0 is out of range: use a whole number from 1 to 500/)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { uploadMaxMb: 501 })).rejects.toThrow(ValidationError)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { uploadMaxMb: 2.5 })).rejects.toThrow(ValidationError)
+    await expect(setFirmOptions(t.db, ACCOUNTANT, { uploadMaxFiles: 101 })).rejects.toThrow(/files per upload 101 is out of range: use a whole number from 1 to 100/)
+    expect(await getFirmOptions(t.db)).toMatchObject({ inboxEmail: 'recebidos@escritorio.com.br', uploadMaxMb: 50, uploadMaxFiles: 30 })
+    expect((await setFirmOptions(t.db, ACCOUNTANT, { inboxEmail: '' })).inboxEmail).toBeNull()
   })
 
   it('validates and records changes', async () => {
