@@ -29,6 +29,10 @@ export interface NewMail {
   text: string
   html: string
   createdBy: string
+  /** The upload the message is about (kinds 'inbox' and 'answer'). */
+  uploadId?: number | null
+  /** Not sent before this time (default: now); the inbox digest waits its window. */
+  sendAfter?: string
 }
 
 export interface OutboxEntry {
@@ -90,9 +94,10 @@ export async function enqueueMail(trx: Db, mail: NewMail): Promise<number> {
       body_html: mail.html,
       status: 'queued',
       attempts: 0,
-      next_attempt_at: now,
+      next_attempt_at: mail.sendAfter ?? now,
       created_at: now,
       created_by: mail.createdBy,
+      upload_id: mail.uploadId ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
