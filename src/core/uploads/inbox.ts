@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import { link, mkdir, open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -180,9 +181,9 @@ export async function saveUploadFiles(db: Db, store: FileStore, actor: Actor, id
 async function writeNew(path: string, store: FileStore, key: string): Promise<void> {
   const temp = `${path}.tmp-${randomBytes(6).toString('hex')}`
   try {
-    const handle = await open(temp, 'wx', 0o600)
+    await pipeline(store.open(key), createWriteStream(temp, { flags: 'wx', mode: 0o600 }))
+    const handle = await open(temp, 'r')
     try {
-      await pipeline(store.open(key), handle.createWriteStream({ autoClose: false }))
       await handle.sync()
     } finally {
       await handle.close()
@@ -237,12 +238,12 @@ async function decide(
 }
 
 /** The firm accepts upload `id` and files it under `category`; the client's people are told. */
-export function acceptUpload(db: Db, actor: Actor, id: number, category: string) {
+export async function acceptUpload(db: Db, actor: Actor, id: number, category: string) {
   return decide(db, actor, id, { status: 'accepted', category: parseCategory(category) })
 }
 
 /** The firm rejects upload `id`, saying why; its request (if any) reopens; the client's people are told. */
-export function rejectUpload(db: Db, actor: Actor, id: number, reason: string) {
+export async function rejectUpload(db: Db, actor: Actor, id: number, reason: string) {
   const text = checkPlainText(reason.trim(), 'reason')
   if (text === '' || text.length > 500) throw new ValidationError('the reason must have 1 to 500 characters: say what to send instead')
   return decide(db, actor, id, { status: 'rejected', reason: text })

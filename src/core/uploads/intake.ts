@@ -48,6 +48,7 @@ export async function readUploadBody(
   limits: UploadLimits,
 ): Promise<IncomingUpload> {
   let parser: busboy.Busboy
+  if (!/^multipart\/form-data\s*;/i.test(contentType ?? '')) throw refusals.malformed('not multipart/form-data')
   try {
     parser = busboy({
       headers: { 'content-type': contentType ?? '' },
@@ -69,6 +70,8 @@ export async function readUploadBody(
     else fields.set(name, value)
   })
   parser.on('file', (name, stream, info) => {
+    // A cut connection errors the file stream too; the body's own failure reports it (below).
+    stream.on('error', () => {})
     if (refusal || name !== FILES_FIELD) {
       stream.resume()
       return
