@@ -24,6 +24,7 @@ import { checkpointRoutes } from './routes/checkpoints.js'
 import { receiptCheckRoutes } from './routes/receipts.js'
 import { resetRoutes } from './routes/reset.js'
 import { accountTwoFactorRoutes, secondStepRoutes } from './routes/two-factor.js'
+import { isUploadPath, uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
 import { redactTokens } from '../core/tokens.js'
 
@@ -98,14 +99,14 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     await next()
     if (isHttps(c.var.firm)) c.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
   })
-  app.use(
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-      onError: () => {
-        throw new HTTPException(413)
-      },
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    onError: () => {
+      throw new HTTPException(413)
+    },
+  })
+  // An upload's body streams to core under the firm's upload limits (routes/uploads.tsx).
+  app.use((c, next) => (isUploadPath(c.req.method, c.req.path) ? next() : limitBody(c, next)))
   app.use(requireSameOrigin())
   app.use(loadAuth())
   app.use(async (c, next) => {
@@ -122,6 +123,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/area', areaRoutes())
   app.route('/documents', documentRoutes())
   app.route('/d', deliveryRoutes())
+  app.route('/', uploadRoutes())
   app.route('/users', userRoutes())
   app.route('/account', accountRoutes())
   app.route('/account/2fa', accountTwoFactorRoutes())
