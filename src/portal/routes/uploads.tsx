@@ -55,14 +55,25 @@ async function limitsOf(c: PortalContext): Promise<{ maxMb: number; maxFiles: nu
   return { maxMb: limits.maxFileBytes / (1024 * 1024), maxFiles: limits.maxFiles }
 }
 
-/** Hands the request's body to core as a Node stream (never read whole here). */
+/**
+ * The request's body as a Node stream (never read whole here): under @hono/node-server the
+ * socket's own IncomingMessage, untouched so far (no middleware reads an upload's body), which
+ * spares a conversion to a web stream and back; else (app.request in tests) the web body.
+ */
+function bodyStream(c: PortalContext): Readable {
+  const incoming = c.env?.incoming
+  if (incoming instanceof Readable && !incoming.readableDidRead) return incoming
+  const raw = c.req.raw.body
+  return raw ? Readable.fromWeb(raw as import('node:stream/web').ReadableStream) : Readable.from([])
+}
+
+/** Hands the request's body to core as a stream. */
 function receive(c: PortalContext, auth: Auth, requestId: number | null): Promise<number> {
   const origin = accessOrigin(c, auth)
-  const raw = c.req.raw.body
   return receiveUpload(c.var.deps.db, c.var.deps.store, {
     userId: auth.user.id,
     requestId,
-    body: raw ? Readable.fromWeb(raw as import('node:stream/web').ReadableStream) : Readable.from([]),
+    body: bodyStream(c),
     contentType: c.req.header('content-type'),
     origin: { ip: origin.ip ?? null, port: origin.port ?? null, userAgent: origin.userAgent ?? null },
   })
