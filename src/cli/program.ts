@@ -15,6 +15,7 @@ import { registerMaintenance } from './commands/maintenance.js'
 import { confiVersion } from './version.js'
 import { registerKeys } from './commands/keys.js'
 import { registerReceipts } from './commands/receipts.js'
+import { registerInbox } from './commands/inbox.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
 export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
@@ -53,6 +54,7 @@ Examples:
   registerRequests(program, context)
   registerKeys(program, context)
   registerReceipts(program, context)
+  registerInbox(program, context)
   registerMaintenance(program, context)
   pointErrorsToHelp(program)
   return { program, context }

@@ -25,6 +25,7 @@ import { receiptCheckRoutes } from './routes/receipts.js'
 import { requestRoutes } from './routes/requests.js'
 import { resetRoutes } from './routes/reset.js'
 import { accountTwoFactorRoutes, secondStepRoutes } from './routes/two-factor.js'
+import { isUploadPath, uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
 import { redactTokens } from '../core/tokens.js'
 
@@ -99,14 +100,14 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     await next()
     if (isHttps(c.var.firm)) c.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
   })
-  app.use(
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-      onError: () => {
-        throw new HTTPException(413)
-      },
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    onError: () => {
+      throw new HTTPException(413)
+    },
+  })
+  // An upload's body streams to core under the firm's upload limits (routes/uploads.tsx).
+  app.use((c, next) => (isUploadPath(c.req.method, c.req.path) ? next() : limitBody(c, next)))
   app.use(requireSameOrigin())
   app.use(loadAuth())
   app.use(async (c, next) => {
@@ -123,6 +124,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/area', areaRoutes())
   app.route('/documents', documentRoutes())
   app.route('/d', deliveryRoutes())
+  app.route('/', uploadRoutes())
   app.route('/users', userRoutes())
   app.route('/account', accountRoutes())
   app.route('/account/2fa', accountTwoFactorRoutes())

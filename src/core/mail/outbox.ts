@@ -32,6 +32,8 @@ export interface NewMail {
   text: string
   html: string
   createdBy: string
+  /** Not sent before this time (default: now); the inbox digest waits its window. */
+  sendAfter?: string
 }
 
 export interface OutboxEntry {
@@ -95,7 +97,7 @@ export async function enqueueMail(trx: Db, mail: NewMail): Promise<number> {
       body_html: mail.html,
       status: 'queued',
       attempts: 0,
-      next_attempt_at: now,
+      next_attempt_at: mail.sendAfter ?? now,
       created_at: now,
       created_by: mail.createdBy,
     })

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js'
 import type { MailReadyFirm } from '../mail/document-mail.js'
 import { answerersOf } from './access.js'
 import { queueRequestMail } from './request-mail.js'
-import { moveRequest, parseNote, type DocumentRequest } from './requests.js'
+import { allowsMove, getRequest, moveRequest, parseNote, type DocumentRequest } from './requests.js'
 
 // The firm's decisions on a request (`confi requests close|reopen|cancel`): accept what arrived,
 // reject it (the request opens again and the client's people are told why by e-mail), or cancel
@@ -50,4 +50,21 @@ export async function reopenRequest(
     }
     return { request, mailedTo }
   })
+}
+
+/**
+ * The firm decided on upload `uploadId` that answered request `requestId` (`confi inbox accept|reject`),
+ * inside the decision's transaction: an accepted upload accepts the request; a rejected one opens
+ * it again, the reason in its history, unless the request was meanwhile accepted or cancelled
+ * (another upload settled it: a rejection of this one changes nothing there). The client's people
+ * are told by the uploads' answer e-mail, not here.
+ */
+export async function settleRequestForUpload(
+  trx: Db,
+  requestId: number,
+  input: { decision: 'accepted' | 'rejected'; uploadId: number; actor: Actor; reason: string | null },
+): Promise<void> {
+  const request = await getRequest(trx, requestId)
+  if (!allowsMove(request.status, input.decision)) return
+  await moveRequest(trx, requestId, input.decision, { actor: await actorLabel(trx, input.actor), uploadId: input.uploadId, note: input.reason })
 }

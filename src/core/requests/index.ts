@@ -4,7 +4,7 @@
 // never a face, so a face closes no import cycle (docs/rules.md#architecture).
 export { answerersOf, mayAnswer, pendingRequestsFor, requestForAnswer, requestForUser } from './access.js'
 export { answerNothingToSend, markRequestReceived } from './answers.js'
-export { cancelRequest, closeRequest, reopenRequest } from './decisions.js'
+export { cancelRequest, closeRequest, reopenRequest, settleRequestForUpload } from './decisions.js'
 export { planRequestReminders, REQUEST_REMINDER_DAYS, runRequestReminders, type RequestReminderRun } from './reminders.js'
 export { requestPageUrl } from './request-mail.js'
 export {

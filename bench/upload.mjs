@@ -1,0 +1,207 @@
+// `npm run bench:upload`: 16 concurrent uploads of 5 MB to `confi serve` (POST /enviar: session,
+// streamed multipart, type check, the store's fsync, one transaction with its log row) against a
+// bare Hono route in its own process that streams the same body to a file and fsyncs it, both
+// loaded by wrk with a Lua script that builds the multipart body, side by side in one run
+// (issue 20). The servers' peak memory (RSS, from /proc) is sampled during the runs.
+//
+// Knobs: BENCH_SECONDS (10 a run; fewer marks a smoke run), BENCH_RUNS (3 of each, alternating),
+// BENCH_CONCURRENCY (16), BENCH_REPORT=0. SQLite only (the upload path's database work is one
+// small transaction; the bytes dominate).
+import { execFile, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { openDatabase } from '../dist/core/db/database.js'
+import { applySchema } from '../dist/core/db/schema.js'
+import { resolveConfig } from '../dist/core/config/app-config.js'
+import { loadSecretKey } from '../dist/core/tokens.js'
+import { initFirm } from '../dist/core/clients/firm.js'
+import { addClient } from '../dist/core/clients/clients.js'
+import { addUser } from '../dist/core/identity/registration.js'
+import { accountant } from '../dist/core/actors.js'
+import { inlineHasher } from '../dist/core/identity/passwords.js'
+import { createSession } from '../dist/core/identity/sessions.js'
+import { smokeNote, updateReport } from './report.mjs'
+
+const run = promisify(execFile)
+const here = fileURLToPath(new URL('.', import.meta.url))
+const confiBin = resolve(here, '..', 'bin', 'confi')
+const FULL_SECONDS = 10
+const SECONDS = Number(process.env.BENCH_SECONDS ?? FULL_SECONDS)
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+const SMOKE = SECONDS < FULL_SECONDS
+const FILE_MB = 5
+const TARGET = 0.7
+const RSS_LIMIT_MB = 250
+const BOUNDARY = '----confibench7d1f'
+
+// The body is built once by wrk (Lua), the same bytes for every request of both servers: a 5 MB
+// PDF (its header, then filler) in a multipart form with the fields of "Enviar ao escritório".
+function luaScript(path, cookie, clientId) {
+  return `
+local boundary = "${BOUNDARY}"
+local file = "%PDF-1.4\\n" .. string.rep("A", ${FILE_MB} * 1024 * 1024 - 9)
+wrk.method = "POST"
+wrk.path = "${path}"
+wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. boundary
+wrk.headers["Origin"] = "http://127.0.0.1"
+wrk.headers["Cookie"] = "${cookie}"
+wrk.body = "--" .. boundary .. "\\r\\nContent-Disposition: form-data; name=\\"empresa\\"\\r\\n\\r\\n${clientId}\\r\\n"
+  .. "--" .. boundary .. "\\r\\nContent-Disposition: form-data; name=\\"categoria\\"\\r\\n\\r\\ncontabil\\r\\n"
+  .. "--" .. boundary .. "\\r\\nContent-Disposition: form-data; name=\\"arquivos\\"; filename=\\"extrato.pdf\\"\\r\\nContent-Type: application/pdf\\r\\n\\r\\n"
+  .. file .. "\\r\\n--" .. boundary .. "--\\r\\n"
+${readFileSync(join(here, 'wrk-summary.lua'), 'utf8')}
+`
+}
+
+async function wrk(url, script) {
+  const args = ['-t2', `-c${CONCURRENCY}`, `-d${SECONDS}s`, '--timeout', '30s', '-s', script, url]
+  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 })
+  const line = stdout.split('\n').find((l) => l.startsWith('{"wrk"'))
+  if (!line) throw new Error(`wrk printed no summary:\n${stdout}`)
+  const r = JSON.parse(line).wrk
+  const seconds = r.duration_us / 1e6
+  return {
+    rps: r.requests / seconds,
+    mbps: (r.requests * FILE_MB) / seconds,
+    p50: r.p50_us / 1000,
+    p99: r.p99_us / 1000,
+    requests: r.requests,
+    errors: r.status + r.connect + r.read + r.write + r.timeout,
+  }
+}
+
+function rssMb(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match ? Number(match[1]) / 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+/** Runs `task` while sampling the peak RSS of `pid` every 50 ms. */
+async function withPeakRss(pid, task) {
+  let peak = rssMb(pid)
+  const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50)
+  try {
+    return { result: await task(), peak: Math.max(peak, rssMb(pid)) }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+function start(args, env, cwd, pattern) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, NO_COLOR: '1' }, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const url = new Promise((ok, fail) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk
+      const match = pattern.exec(out)
+      if (match) ok(match[1])
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (out += chunk))
+    child.once('exit', (code) => fail(new Error(`exited ${code}: ${out}`)))
+  })
+  return {
+    pid: child.pid,
+    url,
+    stop: () => new Promise((ok) => (child.exitCode !== null ? ok() : (child.once('exit', ok), child.kill('SIGTERM')))),
+  }
+}
+
+async function fill(dir) {
+  const env = { CONFI_DB: join(dir, 'confi.db'), DATABASE_URL: '', CONFI_DATA_DIR: join(dir, 'data') }
+  const config = resolveConfig({ env, cwd: dir })
+  const open = await openDatabase(config.database, { create: true })
+  try {
+    await applySchema(open)
+    loadSecretKey(config.secretFile, { create: true })
+    await initFirm(open.db, { firmName: 'Bench', baseUrl: 'http://127.0.0.1' })
+    const bench = accountant('cli:bench')
+    const client = await addClient(open.db, loadSecretKey(config.secretFile), bench, { name: 'Bench Ltda', taxId: '11.222.333/0001-81' })
+    const user = await addUser(open.db, bench, { clientId: client.id, username: 'bench', name: 'Bench', password: 'senha-do-bench-1', role: 'admin', active: true }, inlineHasher)
+    const { token } = await createSession(open.db, { userId: user.id, scope: 'area' }, { idleMinutes: 600, absoluteHours: 12 })
+    return { env, config, clientId: client.id, cookie: `confi_session=${token}` }
+  } finally {
+    await open.close()
+  }
+}
+
+async function countUploads(config) {
+  const open = await openDatabase(config.database)
+  try {
+    const row = await open.db.selectFrom('uploads').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()
+    return Number(row.n)
+  } finally {
+    await open.close()
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+if (spawnSync('wrk', ['-v']).error) {
+  console.error('bench:upload needs wrk (Debian/Ubuntu: apt-get install wrk); only this bench uses it, not the tests')
+  process.exit(1)
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'confi-bench-up-'))
+const stops = []
+try {
+  const world = await fill(dir)
+  const served = start([confiBin, 'serve', '--port', '0', '--host', '127.0.0.1'], world.env, dir, /portal at (http:\/\/\S+)/)
+  stops.push(served.stop)
+  const bare = start([join(here, 'upload-bare.mjs'), dir], {}, dir, /bare at (http:\/\/\S+)/)
+  stops.push(bare.stop)
+  const portalUrl = await served.url
+  const bareUrl = await bare.url
+  const portalScript = join(dir, 'portal.lua')
+  const bareScript = join(dir, 'bare.lua')
+  writeFileSync(portalScript, luaScript('/enviar', world.cookie, world.clientId))
+  writeFileSync(bareScript, luaScript('/upload', '', world.clientId))
+  console.log(`bench:upload — ${cpus().length} cores, ${RUNS} runs of ${SECONDS} s each, ${CONCURRENCY} connections, ${FILE_MB} MB a request`)
+  const load = loadavg()[0]
+  const runs = { bare: [], portal: [] }
+  let peaks = { bare: 0, portal: 0 }
+  let portalRequests = 0
+  for (let i = 0; i < RUNS; i++) {
+    const b = await withPeakRss(bare.pid, () => wrk(bareUrl, bareScript))
+    const p = await withPeakRss(served.pid, () => wrk(portalUrl, portalScript))
+    runs.bare.push(b.result)
+    runs.portal.push(p.result)
+    peaks = { bare: Math.max(peaks.bare, b.peak), portal: Math.max(peaks.portal, p.peak) }
+    portalRequests += p.result.requests
+    console.log(`run ${i + 1}: bare ${b.result.mbps.toFixed(0)} MB/s, confi ${p.result.mbps.toFixed(0)} MB/s (${p.result.errors} errors), RSS ${p.peak.toFixed(0)} MB`)
+  }
+  await served.stop()
+  const stored = await countUploads(world.config)
+  const ratios = runs.portal.map((p, i) => p.mbps / runs.bare[i].mbps)
+  const ratio = median(ratios)
+  const bareMbps = median(runs.bare.map((r) => r.mbps))
+  const portalMbps = median(runs.portal.map((r) => r.mbps))
+  const spread = (xs) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`
+  const errors = runs.portal.reduce((n, r) => n + r.errors, 0) + runs.bare.reduce((n, r) => n + r.errors, 0)
+  const text = `### Uploads (\`npm run bench:upload\`)
+${smokeNote(SMOKE)}
+Measured on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}) shared with other jobs, Node ${process.version},
+SQLite with \`synchronous=FULL\`; wrk, 2 threads, ${CONCURRENCY} connections, ${RUNS} alternating runs of ${SECONDS} s, each request one ${FILE_MB} MB PDF
+in a multipart form (the same bytes every time: the store keeps one copy, each upload still writes and fsyncs its temporary file);
+load average at the start: ${load.toFixed(1)}.
+
+| server | MB/s (median) | MB/s (spread) | p50 ms (median) | p99 ms (median) | peak RSS MB |
+|---|---:|---:|---:|---:|---:|
+| bare Hono route, body to a file + fsync (own process) | ${bareMbps.toFixed(0)} | ${spread(runs.bare.map((r) => r.mbps))} | ${median(runs.bare.map((r) => r.p50)).toFixed(0)} | ${median(runs.bare.map((r) => r.p99)).toFixed(0)} | ${peaks.bare.toFixed(0)} |
+| \`confi serve\`, POST /enviar | ${portalMbps.toFixed(0)} | ${spread(runs.portal.map((r) => r.mbps))} | ${median(runs.portal.map((r) => r.p50)).toFixed(0)} | ${median(runs.portal.map((r) => r.p99)).toFixed(0)} | ${peaks.portal.toFixed(0)} |
+
+- confi / bare, median of the per-run ratios (${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')}): **${(ratio * 100).toFixed(0)}%** (target ≥ ${TARGET * 100}%: ${ratio >= TARGET ? 'meets the target' : 'MISSES the target'}).
+- Peak RSS of \`confi serve\`: **${peaks.portal.toFixed(0)} MB** (target < ${RSS_LIMIT_MB} MB: ${peaks.portal < RSS_LIMIT_MB ? 'meets the target' : 'MISSES the target'}).
+- Errors (non-2xx/3xx, socket errors, timeouts): ${errors}; uploads committed: ${stored} for ${portalRequests} completed requests.`
+  console.log(`\n${text}\n`)
+  if (process.env.BENCH_REPORT !== '0') updateReport('bench:upload', text, { date: new Date().toISOString().slice(0, 10), smoke: SMOKE, ratio, target: TARGET, rss: peaks.portal, errors })
+} finally {
+  for (const stop of stops) await stop()
+  rmSync(dir, { recursive: true, force: true })
+}

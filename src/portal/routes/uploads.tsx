@@ -1,0 +1,148 @@
+import { Readable } from 'node:stream'
+import { Hono } from 'hono'
+import { ConflictError } from '../../core/errors.js'
+import {
+  getUploadForUser,
+  openUploadFileForUser,
+  receiveUpload,
+  sendChoices,
+  uploadLimits,
+  UploadRefusedError,
+} from '../../core/uploads/index.js'
+import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
+import { accessOrigin, contentDisposition, parseId, requireArea } from '../guards.js'
+import { messagePage } from '../pages.js'
+import { fieldId } from '../views/fields.js'
+import { SendPage, UploadPage, um } from '../views/uploads.js'
+
+// What a client sends the firm (docs/uploads.md): POST /pendencias/:id/enviar answers a request,
+// GET/POST /enviar sends outside any request, GET /envios/:id shows an upload and its history,
+// and its files download again (always as attachments). The body streams to core, which stores
+// each file as it arrives; the portal's small body limit does not apply to these two posts
+// (isUploadPath), core's upload limits do.
+
+const UPLOAD_POST = /^\/(enviar|pendencias\/\d{1,10}\/enviar)$/
+
+/** Whether a request is an upload, whose body core reads as a stream under its own limits. */
+export function isUploadPath(method: string, path: string): boolean {
+  return method === 'POST' && UPLOAD_POST.test(path)
+}
+
+// Each refusal's status: too large 413, a type not accepted 415, the rest 400 (a fiscal document
+// sent again: 409, like any conflict).
+const STATUS: Record<string, number> = { too_large: 413, type_not_accepted: 415, already_received: 409 }
+
+function refusalText(error: UploadRefusedError, limits: { maxMb: number; maxFiles: number }): string {
+  const name = error.details.fileName ?? ''
+  switch (error.problem) {
+    case 'too_large':
+      return um.refused.too_large(name, limits.maxMb)
+    case 'too_many_files':
+      return um.refused.too_many_files(limits.maxFiles)
+    case 'type_not_accepted':
+      return um.refused.type_not_accepted(name)
+    case 'empty_file':
+      return um.refused.empty_file(name)
+    case 'already_received':
+      return um.refused.already_received(name)
+    default:
+      return um.refused[error.problem]
+  }
+}
+
+async function limitsOf(c: PortalContext): Promise<{ maxMb: number; maxFiles: number }> {
+  const limits = await uploadLimits(c.var.deps.db)
+  return { maxMb: limits.maxFileBytes / (1024 * 1024), maxFiles: limits.maxFiles }
+}
+
+/**
+ * The request's body as a Node stream (never read whole here): under @hono/node-server the
+ * socket's own IncomingMessage, untouched so far (no middleware reads an upload's body), which
+ * spares a conversion to a web stream and back; else (app.request in tests) the web body.
+ */
+function bodyStream(c: PortalContext): Readable {
+  const incoming = c.env?.incoming
+  if (incoming instanceof Readable && !incoming.readableDidRead) return incoming
+  const raw = c.req.raw.body
+  return raw ? Readable.fromWeb(raw as import('node:stream/web').ReadableStream) : Readable.from([])
+}
+
+/** Hands the request's body to core as a stream. */
+function receive(c: PortalContext, auth: Auth, requestId: number | null): Promise<number> {
+  const origin = accessOrigin(c, auth)
+  return receiveUpload(c.var.deps.db, c.var.deps.store, {
+    userId: auth.user.id,
+    requestId,
+    body: bodyStream(c),
+    contentType: c.req.header('content-type'),
+    origin: { ip: origin.ip ?? null, port: origin.port ?? null, userAgent: origin.userAgent ?? null },
+  })
+}
+
+export function uploadRoutes(): Hono<PortalEnv> {
+  const app = new Hono<PortalEnv>()
+
+  app.post('/pendencias/:id/enviar', async (c) => {
+    const auth = await requireArea(c)
+    if (auth instanceof Response) return auth
+    const requestId = parseId(c.req.param('id'))
+    try {
+      const id = await receive(c, auth, requestId)
+      return c.redirect(`/envios/${id}?aviso=enviado`, 303)
+    } catch (error) {
+      const back = { href: `/pendencias/${requestId}`, text: um.back }
+      if (error instanceof ConflictError) {
+        return messagePage(c, { viewer: viewerOf(auth), title: um.refusedTitle.closed, message: um.refused.closed, kind: 'error', link: back }, 409)
+      }
+      if (!(error instanceof UploadRefusedError)) throw error
+      const message = refusalText(error, await limitsOf(c))
+      return messagePage(c, { viewer: viewerOf(auth), title: um.refusedTitle[error.problem], message, kind: 'error', link: back }, STATUS[error.problem] ?? 400)
+    }
+  })
+
+  app.get('/enviar', async (c) => {
+    const auth = await requireArea(c)
+    if (auth instanceof Response) return auth
+    const choices = await sendChoices(c.var.deps.db, auth.user.id)
+    return render(c, SendPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, form: { ...choices, ...(await limitsOf(c)) } }))
+  })
+
+  app.post('/enviar', async (c) => {
+    const auth = await requireArea(c)
+    if (auth instanceof Response) return auth
+    try {
+      const id = await receive(c, auth, null)
+      return c.redirect(`/envios/${id}?aviso=enviado`, 303)
+    } catch (error) {
+      if (!(error instanceof UploadRefusedError)) throw error
+      const limits = await limitsOf(c)
+      const choices = await sendChoices(c.var.deps.db, auth.user.id)
+      const errors = [{ fieldId: fieldId('enviar', 'arquivos'), message: refusalText(error, limits) }]
+      return render(c, SendPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, form: { ...choices, ...limits }, errors }), STATUS[error.problem] ?? 400)
+    }
+  })
+
+  app.get('/envios/:id', async (c) => {
+    const auth = await requireArea(c)
+    if (auth instanceof Response) return auth
+    const view = await getUploadForUser(c.var.deps.db, auth.user.id, parseId(c.req.param('id')))
+    const notice = c.req.query('aviso') === 'enviado' ? um.sentNotice : undefined
+    return render(c, UploadPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, view, notice }))
+  })
+
+  // The client's own file back: never shown inline (a sent HTML or SVG must not run as our page).
+  app.get('/envios/:id/arquivos/:file', async (c) => {
+    const auth = await requireArea(c)
+    if (auth instanceof Response) return auth
+    const file = await openUploadFileForUser(c.var.deps.db, c.var.deps.store, auth.user.id, parseId(c.req.param('id')), parseId(c.req.param('file')))
+    return c.body(Readable.toWeb(file.body) as unknown as ArrayBuffer, 200, {
+      'Content-Type': file.mediaType,
+      'Content-Length': String(file.size),
+      'Content-Disposition': contentDisposition(file.name),
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    })
+  })
+
+  return app
+}
