@@ -87,7 +87,7 @@ describe('the request page', () => {
     expect((await getRequest(w.db, request.id)).status).toBe('nothing_to_send')
     const [, step] = await requestHistory(w.db, request.id)
     expect([step.action, step.userId, step.note]).toEqual(['nothing_to_send', ana.id, 'Sem compras em novembro'])
-    const rows = (await w.accessRows()).filter((r) => r.kind === 'request.nothing_to_send')
+    const rows = await w.db.selectFrom('access_log').selectAll().where('kind', '=', 'request.nothing_to_send').execute()
     expect(rows).toHaveLength(1)
     expect(rows[0]).toMatchObject({ client_id: client.id, channel: 'portal', document_id: null })
     expect(JSON.parse(rows[0].details!)).toEqual({ competence: '2026-11', request_id: request.id, title: 'Notas fiscais de entrada' })
@@ -104,7 +104,7 @@ describe('the request page', () => {
 
     const again = await w.request(`/pendencias/${request.id}/nada-a-enviar`, { cookie, form: { observacao: '' } })
     expect(again.status).toBe(409)
-    expect((await w.accessRows()).filter((r) => r.kind === 'request.nothing_to_send')).toHaveLength(1)
+    expect((await w.db.selectFrom('access_log').select('id').where('kind', '=', 'request.nothing_to_send').execute())).toHaveLength(1)
   })
 
   it('offers the answers each status still takes, and shows a reopened request’s reason', async () => {
@@ -200,6 +200,6 @@ describe('who may see and answer a request in the portal', () => {
       expect(post.status, who).toBe(status)
     }
     expect((await getRequest(w.db, request.id)).status).toBe('open')
-    expect((await w.accessRows()).filter((r) => r.kind === 'request.nothing_to_send')).toEqual([])
+    expect((await w.db.selectFrom('access_log').select('id').where('kind', '=', 'request.nothing_to_send').execute())).toEqual([])
   })
 })
