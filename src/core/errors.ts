@@ -26,6 +26,13 @@ export type RefusalReason =
   | 'two_factor_on'
   | 'two_factor_off'
   | 'two_factor_required'
+  | 'payment_not_a_guide'
+  | 'payment_date_invalid'
+  | 'payment_date_future'
+  | 'payment_date_too_early'
+  | 'payment_already_marked'
+  | 'payment_not_marked'
+  | 'payment_proof_invalid'
 
 /**
  * What the operator changes to get past a refusal about the installation, in core's words: the

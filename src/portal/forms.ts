@@ -56,3 +56,9 @@ export function competenceFromInput(value: string): string {
   const match = /^(\d{1,2})\/(\d{4})$/.exec(value.trim())
   return match ? `${match[2]}-${match[1].padStart(2, '0')}` : value
 }
+
+/** `DD/MM/AAAA` (typed where the browser has no date picker) as `AAAA-MM-DD`; anything else unchanged for core to check. */
+export function dateFromInput(value: string): string {
+  const match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value.trim())
+  return match ? `${match[3]}-${match[2].padStart(2, '0')}-${match[1].padStart(2, '0')}` : value.trim()
+}

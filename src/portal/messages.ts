@@ -134,7 +134,8 @@ export const m = {
 
   dueSoon: {
     heading: 'A vencer',
-    intro: 'Documentos com vencimento nos próximos 7 dias ou vencidos que ninguém da empresa baixou ainda.',
+    intro:
+      'Documentos com vencimento nos próximos 7 dias ou vencidos que ninguém da empresa baixou ainda nem marcou como pagos.',
     empty: 'Nada a vencer nos próximos 7 dias. Tudo em dia.',
     seeAll: 'Ver todos por vencimento',
     days: (daysLeft: number) => {
@@ -148,6 +149,28 @@ export const m = {
 
   // Issue 20: what the firm asks the client for, and the answers (./request-messages.ts).
   requests: requestMessages,
+  // Issue 20 part 7: a guide marked paid (docs/rules.md#guides-marked-paid).
+  payment: {
+    heading: 'Pagamento',
+    intro: 'Já pagou esta guia? Marque como paga para ela sair de "A vencer" e os lembretes pararem.',
+    paidOn: 'Data do pagamento',
+    paidOnHint: 'DD/MM/AAAA',
+    mark: 'Marcar como pago',
+    unmark: 'Desmarcar',
+    unmarkHint: 'Marcou por engano? Desmarque e a guia volta para "A vencer".',
+    paid: (date: string, who: string) => `Pago em ${date} por ${who}.`,
+    byFirm: 'seu escritório de contabilidade',
+    proof: (uploadId: number) => `Comprovante: envio nº ${uploadId}.`,
+    marked: 'Guia marcada como paga.',
+    unmarked: 'Marcação de pagamento desfeita.',
+    notAGuide: 'Só uma guia com data de vencimento pode ser marcada como paga.',
+    dateInvalid: 'Data do pagamento inválida: use DD/MM/AAAA, por exemplo 18/12/2026.',
+    dateFuture: 'A data do pagamento não pode ser depois de hoje.',
+    dateTooEarly: 'A data do pagamento é anterior ao ano da competência desta guia. Confira a data.',
+    alreadyMarked: 'Esta guia já foi marcada como paga. Desmarque antes para mudar a data.',
+    notMarked: 'Esta guia não está marcada como paga.',
+    proofInvalid: 'O comprovante escolhido não é um envio desta empresa.',
+  },
 
   // Issue 9 §2: two-factor login (docs/rules.md#two-factor-login).
   twoFactor: {

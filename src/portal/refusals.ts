@@ -36,6 +36,9 @@ const REASON_FIELDS: Partial<Record<RefusalReason, string>> = {
   password_too_long: 'password',
   password_mismatch: 'password_confirm',
   wrong_current_password: 'current_password',
+  payment_date_invalid: 'paid_on',
+  payment_date_future: 'paid_on',
+  payment_date_too_early: 'paid_on',
 }
 
 /** A refusal the portal itself makes, already written in pt-BR for the person (about `field`, when given). */
@@ -76,6 +79,13 @@ const REASONS: Record<Exclude<RefusalReason, 'password_too_long'>, string> = {
   two_factor_on: 'A verificação em duas etapas já está ativada.',
   two_factor_off: 'A verificação em duas etapas não está ativada.',
   two_factor_required: m.twoFactor.required,
+  payment_not_a_guide: m.payment.notAGuide,
+  payment_date_invalid: m.payment.dateInvalid,
+  payment_date_future: m.payment.dateFuture,
+  payment_date_too_early: m.payment.dateTooEarly,
+  payment_already_marked: m.payment.alreadyMarked,
+  payment_not_marked: m.payment.notMarked,
+  payment_proof_invalid: m.payment.proofInvalid,
 }
 
 /** The pt-BR sentence of a refusal: the portal's own, the reason's, or its class's `fallback`. */

@@ -85,20 +85,23 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
     .option('--due-within <days>', 'due within this many days, e.g. 3d', '7d')
     .option('--overdue-for <days>', 'also overdue ones up to this many days past due, e.g. 365d', '30d')
     .option('--client <client>', 'only this client (id or CNPJ/CPF)')
+    .option('--include-paid', 'also guides marked paid (with the day they were paid)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .option('--json', 'print JSON for scripts (same as --format json)')
     .addHelpText('after', '\nExamples:\n  $ confi docs pending --due-within 3d\n  $ confi docs pending --overdue-for 365d --format csv > em-aberto.csv')
-    .action(async (options: { dueWithin: string; overdueFor: string; client?: string; format: string; json?: boolean }) => {
+    .action(async (options: { dueWithin: string; overdueFor: string; client?: string; includePaid?: boolean; format: string; json?: boolean }) => {
       const { listPending, parseDueWithin, parseOverdueFor } = await import('../../core/delivery/index.js')
       const { resolveClient, formatTaxId } = await import('../../core/clients/index.js')
       const db = await context.db()
       const clientId = options.client ? (await resolveClient(db, options.client)).id : undefined
       const withinDays = parseDueWithin(options.dueWithin)
       const overdueDays = parseOverdueFor(options.overdueFor)
-      const pending = await listPending(db, { withinDays, overdueDays, clientId })
+      const includePaid = Boolean(options.includePaid)
+      const pending = await listPending(db, { withinDays, overdueDays, clientId, includePaid })
       const format = options.json ? 'json' : options.format
       if (format === 'json') return context.out.json(pending)
-      if (format === 'csv') return writeCsv(context, pending)
+      if (format === 'csv') return writeCsv(context, pending, includePaid)
+      const paidColumn = { header: 'Paid', value: (p: (typeof pending)[number]) => p.paidOn ?? '' }
       context.out.table(
         pending,
         [
@@ -109,6 +112,7 @@ export function registerDocsDelivery(docs: Command, context: CliContext): void {
           { header: 'Days left', value: (p) => (p.daysLeft < 0 ? `${p.daysLeft} (overdue)` : p.daysLeft) },
           { header: 'Deliveries', value: (p) => (p.deliveries ? `${p.deliveries} (${p.channels.join(', ')})` : 'none') },
           { header: 'Last reminder', value: (p) => formatTime(p.lastReminderAt) },
+          ...(includePaid ? [paidColumn] : []),
         ],
         `nothing pending: every document due in the window or overdue by up to ${overdueDays} days was opened`,
       )
@@ -166,18 +170,25 @@ function printStatus(context: CliContext, status: Status, tz: string): void {
   for (const u of status.users) {
     context.out.line(`  ${u.username} (${u.name}): view ${accessText(u.firstView, tz)}; download ${accessText(u.firstDownload, tz)}`)
   }
+  // Only a guide (a document with a due date) is ever paid.
+  if (document.dueDate) context.out.line(paymentText(status.payment, tz))
 }
 
-async function writeCsv(context: CliContext, pending: Awaited<ReturnType<typeof import('../../core/delivery/index.js').listPending>>) {
+function paymentText(payment: Status['payment'], tz: string): string {
+  if (!payment) return 'paid: not marked'
+  const who = payment.user ? `${payment.user.username} (${payment.user.name}) in the portal` : payment.markedBy
+  const proof = payment.proofUploadId === null ? 'no proof' : `proof: upload ${payment.proofUploadId}`
+  return `paid on ${payment.paidOn}: marked ${formatTime(payment.markedAt, tz)} by ${who}; ${proof}`
+}
+
+// The paid_on column only with --include-paid: without it every row would have it empty.
+async function writeCsv(context: CliContext, pending: Awaited<ReturnType<typeof import('../../core/delivery/index.js').listPending>>, includePaid: boolean) {
   const { csvCell } = await import('../../core/access-log/index.js')
   const header = ['document_id', 'client_tax_id', 'client_name', 'title', 'due_date', 'days_left', 'deliveries', 'channels', 'last_reminder_at']
-  const lines = [header.join(',')]
+  const lines = [[...header, ...(includePaid ? ['paid_on'] : [])].join(',')]
   for (const p of pending) {
-    lines.push(
-      [p.documentId, p.clientTaxId, p.clientName, p.title, p.dueDate, p.daysLeft, p.deliveries, p.channels.join(' '), p.lastReminderAt]
-        .map((v) => csvCell(v))
-        .join(','),
-    )
+    const cells = [p.documentId, p.clientTaxId, p.clientName, p.title, p.dueDate, p.daysLeft, p.deliveries, p.channels.join(' '), p.lastReminderAt]
+    lines.push([...cells, ...(includePaid ? [p.paidOn] : [])].map((v) => csvCell(v)).join(','))
   }
   const { escapeUnsafeInLines } = await import('../../core/text-input.js')
   context.deps.stdout.write(`${escapeUnsafeInLines(lines.join('\r\n'))}\r\n`)

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import { nowIso } from '../../core/time.js'
+import { localDate, nowIso } from '../../core/time.js'
 import type { Document } from '../../core/documents/index.js'
 import type { ExportFormat } from '../../core/access-log/index.js'
 import type { CliContext } from '../context.js'
@@ -234,10 +234,48 @@ export function registerDocs(program: Command, context: CliContext): void {
       context.out.line(`revoked delivery ${delivery.id} of document ${delivery.documentId}`)
     })
 
+  registerPaid(docs, context)
   registerLog(docs, context)
   registerDocsImport(docs, context)
   registerDocsDelivery(docs, context)
   registerDocsProof(docs, context)
+}
+
+/** `docs paid` and `docs unpaid`: the firm marks a guide paid, or takes the mark back. */
+function registerPaid(docs: Command, context: CliContext): void {
+  docs
+    .command('paid')
+    .description('mark a guide (a document with a due date) paid: it leaves the pending list and its reminders stop')
+    .argument('<doc>', 'document id')
+    .option('--on <YYYY-MM-DD>', 'the day it was paid (default: today)')
+    .option('--proof <upload>', "the client's upload holding the bank's proof (id)", integer('--proof', 1))
+    .option('--json', 'print the mark as JSON')
+    .addHelpText('after', '\nExample:\n  $ confi docs paid 7 --on 2026-12-18\n  $ confi docs unpaid 7   # marked by mistake')
+    .action(async (ref: string, options: { on?: string; proof?: number; json?: boolean }) => {
+      const { resolveDocument, markPaid } = await import('../../core/documents/index.js')
+      const db = await context.db()
+      const document = await resolveDocument(db, ref)
+      const mark = await markPaid(db, context.actor, document.id, {
+        paidOn: options.on ?? localDate(),
+        proofUploadId: options.proof ?? null,
+      })
+      if (options.json) return context.out.json(mark)
+      const proof = mark.proofUploadId === null ? '' : ` (proof: upload ${mark.proofUploadId})`
+      context.out.line(`marked document ${document.id} (${document.title}) paid on ${mark.paidOn}${proof}`)
+    })
+
+  docs
+    .command('unpaid')
+    .description("take back a guide's paid mark: it is pending again")
+    .argument('<doc>', 'document id')
+    .addHelpText('after', '\nExample:\n  $ confi docs unpaid 7')
+    .action(async (ref: string) => {
+      const { resolveDocument, unmarkPaid } = await import('../../core/documents/index.js')
+      const db = await context.db()
+      const document = await resolveDocument(db, ref)
+      await unmarkPaid(db, context.actor, document.id)
+      context.out.line(`document ${document.id} (${document.title}) is no longer marked paid`)
+    })
 }
 
 function resolvePath(context: CliContext, path: string): string {

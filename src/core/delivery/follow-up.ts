@@ -3,6 +3,7 @@
 import { neverOpened } from '../access-log/reads/opened.js'
 import type { Db } from '../db/database.js'
 import { OVERDUE_LOOKBACK_DAYS } from '../documents/due-soon.js'
+import { notPaid, paidDates } from '../documents/payments.js'
 import { ValidationError, type Remedy } from '../errors.js'
 import { addDays, daysBetween, localDate } from '../time.js'
 
@@ -20,6 +21,8 @@ export interface PendingDocument {
   deliveries: number
   channels: string[]
   lastReminderAt: string | null
+  /** AAAA-MM-DD when the guide is marked paid (listed only with `includePaid`). */
+  paidOn: string | null
 }
 
 /** Overdue documents show for this many days past their due date unless asked for more: the client area's "A vencer" window. */
@@ -45,13 +48,14 @@ export function parseOverdueFor(value: string): number {
 
 /**
  * Unopened documents due within `withinDays` of today (São Paulo) or overdue by at most
- * `overdueDays` (default PENDING_OVERDUE_DAYS), soonest first. The look-back is what keeps the
+ * `overdueDays` (default PENDING_OVERDUE_DAYS), soonest first; guides marked paid only with
+ * `includePaid`. The look-back is what keeps the
  * list an index range: without it every document ever due is probed for an access-log row
  * (docs/decisions.md, "Follow-up list").
  */
 export async function listPending(
   db: Db,
-  options: { withinDays: number; overdueDays?: number; clientId?: number; today?: string },
+  options: { withinDays: number; overdueDays?: number; clientId?: number; today?: string; includePaid?: boolean },
 ): Promise<PendingDocument[]> {
   const today = options.today ?? localDate()
   const overdueDays = options.overdueDays ?? PENDING_OVERDUE_DAYS
@@ -77,8 +81,11 @@ export async function listPending(
     .orderBy('documents.due_date')
     .orderBy('documents.id')
   if (options.clientId !== undefined) query = query.where('documents.client_id', '=', options.clientId)
+  if (!options.includePaid) query = query.where(notPaid())
   const rows = await query.execute()
-  const deliveries = await deliveriesOf(db, rows.map((r) => Number(r.id)))
+  const ids = rows.map((r) => Number(r.id))
+  const deliveries = await deliveriesOf(db, ids)
+  const paid = options.includePaid ? await paidDates(db, ids) : new Map<number, string>()
   return rows.map((row) => {
     const sent = deliveries.get(Number(row.id)) ?? []
     return {
@@ -92,6 +99,7 @@ export async function listPending(
       deliveries: sent.length,
       channels: [...new Set(sent)],
       lastReminderAt: (row.last_reminder_at as string | null) ?? null,
+      paidOn: paid.get(Number(row.id)) ?? null,
     }
   })
 }

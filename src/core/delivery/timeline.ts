@@ -3,9 +3,10 @@ import type { Db } from '../db/database.js'
 import type { OutboxTable } from '../db/tables.js'
 import { listDeliveries, type Delivery } from './deliveries.js'
 import { getDocument, type Document } from '../documents/documents.js'
+import { getPayment, type PaymentMark } from '../documents/payments.js'
 
 // A document's delivery timeline (`confi docs status`): per delivery its e-mails, reminders,
-// first view and first download; per client user their first view and download.
+// first view and first download; per client user their first view and download; the paid mark.
 
 export interface MailEvent {
   outboxId: number
@@ -39,16 +40,19 @@ export interface DocumentStatus {
   /** E-mails with a portal link (notifications and their reminders). */
   notifications: MailEvent[]
   users: UserTimeline[]
+  /** Who marked the guide paid, when, and the proof; null when it is not marked. */
+  payment: PaymentMark | null
 }
 
 /** Everything that happened to a document since it was added, from the outbox and the access log. */
 export async function documentStatus(db: Db, documentId: number): Promise<DocumentStatus> {
   const document = await getDocument(db, documentId)
-  const [deliveries, mails, byDelivery, byUser] = await Promise.all([
+  const [deliveries, mails, byDelivery, byUser, payment] = await Promise.all([
     listDeliveries(db, documentId),
     mailsOf(db, documentId),
     firstAccessesOf(db, documentId, 'delivery'),
     firstAccessesOf(db, documentId, 'user'),
+    getPayment(db, documentId),
   ])
   const users = await db
     .selectFrom('client_users')
@@ -72,6 +76,7 @@ export async function documentStatus(db: Db, documentId: number): Promise<Docume
       firstView: byUser.get(Number(u.id))?.view ?? null,
       firstDownload: byUser.get(Number(u.id))?.download ?? null,
     })),
+    payment,
   }
 }
 

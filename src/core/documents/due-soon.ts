@@ -4,6 +4,7 @@ import type { VisibleScope } from '../identity/visibility.js'
 import { addDays, daysBetween, localDate } from '../time.js'
 import type { Category } from '../categories.js'
 import { listPageRows } from './list-page.js'
+import { notPaid } from './payments.js'
 
 // "A vencer" in the client area (docs/decisions.md, "Client area: due soon, new, accesses, ZIP"):
 // what a user should download before it costs the company a fine.
@@ -30,8 +31,8 @@ export interface DueSoonItem {
 
 /**
  * The documents inside `scope` due in the next DUE_SOON_DAYS days or overdue (up to
- * OVERDUE_LOOKBACK_DAYS) that nobody has downloaded yet, by any channel, most urgent first. A
- * view does not count: opening the page is not having the guide in hand.
+ * OVERDUE_LOOKBACK_DAYS) that nobody has downloaded yet, by any channel, nor marked paid, most
+ * urgent first. A view does not count: opening the page is not having the guide in hand.
  */
 export async function listDueSoon(db: Db, scope: VisibleScope, today = localDate()): Promise<DueSoonItem[]> {
   if (scope.clientIds.length === 0 || scope.categories.length === 0) return []
@@ -43,7 +44,8 @@ export async function listDueSoon(db: Db, scope: VisibleScope, today = localDate
       select
         .where('documents.due_date', '>=', addDays(today, -OVERDUE_LOOKBACK_DAYS))
         .where('documents.due_date', '<=', addDays(today, DUE_SOON_DAYS))
-        .where(neverDownloaded()),
+        .where(neverDownloaded())
+        .where(notPaid()),
     stretches: [{ where: [], order: [{ column: 'due_date', direction: 'asc' }, { column: 'id', direction: 'asc' }] }],
     limit: DUE_SOON_LIMIT,
   })

@@ -38,4 +38,5 @@ export {
 export { DUE_SOON_LIMIT, type DueSoonItem, listDueSoon, OVERDUE_LOOKBACK_DAYS } from './due-soon.js'
 export { DOCUMENT_SORTS, type DocumentSort, parseSearch, parseSort } from './list-order.js'
 export { newSinceLastVisit } from './unopened.js'
+export { getPayment, markPaid, type PaymentMark, unmarkPaid } from './payments.js'
 export { planDocumentZip, planListZip, zipFileName, type ZipPlan } from './zip.js'

@@ -6,6 +6,7 @@ import type { Db } from '../db/database.js'
 import { addDays, daysBetween, localDate } from '../time.js'
 import { deliveryToken, deliveryUrl } from '../delivery/deliveries.js'
 import { getDocument } from '../documents/documents.js'
+import { notPaid } from '../documents/payments.js'
 import { nowIso } from '../time.js'
 import type { SecretKey } from '../tokens.js'
 import { documentPageUrl, queueDocumentMail, requireMailReady } from './document-mail.js'
@@ -31,7 +32,7 @@ export interface ReminderRun {
   reminders: (PlannedReminder & { outboxId: number | null })[]
 }
 
-/** Documents due on one of the reminder days, never opened, with the reminders still owed. */
+/** Documents due on one of the reminder days, never opened nor marked paid, with the reminders still owed. */
 export async function planReminders(db: Db, today = localDate()): Promise<PlannedReminder[]> {
   const { reminderDays } = await getFirmOptions(db)
   const dueDates = reminderDays.map((d) => addDays(today, d))
@@ -41,6 +42,7 @@ export async function planReminders(db: Db, today = localDate()): Promise<Planne
     .select(['documents.id', 'documents.title', 'documents.due_date', 'clients.name as client_name'])
     .where('documents.due_date', 'in', dueDates)
     .where(neverOpened())
+    .where(notPaid())
     .orderBy('documents.due_date')
     .orderBy('documents.id')
     .execute()

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js'
 import { ConflictError, ValidationError } from '../errors.js'
 import type { FileStore } from '../storage/file-store.js'
 import { nowIso } from '../time.js'
-import { readFiscal, type FiscalReader } from './fiscal-seam.js'
+import { readFiscalXml, type FiscalXml } from './fiscal-xml.js'
 import { readUploadBody, type IncomingFile, type UploadLimits } from './intake.js'
 import { UPLOAD_RECEIVED } from './log-kinds.js'
 import { queueInboxMail } from './mail.js'
@@ -33,7 +33,7 @@ export interface NewUpload {
   body: Readable
   contentType: string | undefined
   origin: SenderOrigin
-  /** Tests pass their own; by default the NF-e reader (fiscal-seam.ts). */
+  /** Tests pass their own; by default the NF-e reader (fiscal-xml.ts). */
   readFiscal?: FiscalReader
 }
 
@@ -95,7 +95,7 @@ export async function receiveUpload(db: Db, store: FileStore, input: NewUpload):
   const incoming = await readUploadBody(store, input.body, input.contentType, await uploadLimits(db))
   const note = parseNote(incoming.fields.get(UPLOAD_FIELDS.note))
   const general = input.requestId === null ? parseTarget(incoming.fields, user.clientId) : null
-  const fiscal = await readFiscalFiles(store, incoming.files, input.readFiscal ?? readFiscal)
+  const fiscal = await readFiscalFiles(store, incoming.files, input.readFiscal ?? readFiscalXml)
   return db.transaction().execute(async (trx) => {
     const now = await activeSender(trx, input.userId)
     let target: { clientId: number; category: Category }
@@ -117,7 +117,9 @@ export async function receiveUpload(db: Db, store: FileStore, input: NewUpload):
   })
 }
 
-type Fiscal = ReturnType<FiscalReader>
+/** What an XML says as an NF-e, NFC-e or CT-e (fiscal-xml.ts). */
+export type FiscalReader = (bytes: Buffer) => FiscalXml
+type Fiscal = FiscalXml | null
 
 async function readFiscalFiles(store: FileStore, files: IncomingFile[], reader: FiscalReader): Promise<Fiscal[]> {
   const readings: Fiscal[] = []

@@ -1,20 +1,27 @@
 import { Hono } from 'hono'
 import { openedBy } from '../../core/access-log/reads/opened.js'
+import { clientUser } from '../../core/actors.js'
 import { clientNames } from '../../core/clients/clients.js'
 import { listDocumentAccesses } from '../../core/documents/accesses.js'
 import { listDocuments, type Document } from '../../core/documents/documents.js'
 import { DUE_SOON_LIMIT, listDueSoon } from '../../core/documents/due-soon.js'
 import { newSinceLastVisit } from '../../core/documents/unopened.js'
 import { commitAccess, serveAreaDownload } from '../../core/documents/download.js'
+import { getPayment, markPaid, unmarkPaid } from '../../core/documents/payments.js'
 import { ValidationError } from '../../core/errors.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
 import { pendingRequestsFor } from '../../core/requests/access.js'
-import { render, viewerOf, type PortalEnv } from '../env.js'
+import { localDate } from '../../core/time.js'
+import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { isCrossSiteDownload } from '../cross-site.js'
+import { dateFromInput, field } from '../forms.js'
 import { accessOrigin, idOrNull, parseId, requireArea, sendDownload } from '../guards.js'
 import { m } from '../messages.js'
+import { formRefusal } from '../refusals.js'
 import { AccessesSection } from '../views/accesses.js'
 import { DashboardPage, DocumentPage } from '../views/documents.js'
+import { fieldErrors, type FieldError } from '../views/fields.js'
+import { PAYMENT_PREFIX, PaymentSection } from '../views/payment.js'
 import { readAreaQuery, visibleDocument } from './document-request.js'
 import { documentReceiptRoutes } from './receipts.js'
 import { zipRoutes } from './zip.js'
@@ -74,6 +81,52 @@ export function dashboardRoutes(): Hono<PortalEnv> {
   return app
 }
 
+const PAYMENT_NOTICES: Record<string, string> = { pago: m.payment.marked, desmarcado: m.payment.unmarked }
+
+/** A document's page in the client area; showing it is a view, logged before anything is read. */
+async function documentPage(
+  c: PortalContext,
+  auth: Auth,
+  document: Document,
+  extra: { notice?: string; errors?: FieldError[]; typedDate?: string },
+  status = 200,
+): Promise<Response> {
+  // The view is logged before the list is read, so the list includes it: the first view of a
+  // document never says that nobody opened it. A view that cannot be logged still shows nothing.
+  await commitAccess(c.var.deps.accessLog, {
+    documentId: document.id,
+    clientId: document.clientId,
+    channel: 'portal',
+    action: 'view',
+    ...accessOrigin(c, auth),
+  })
+  const { db } = c.var.deps
+  const [accesses, payment] = await Promise.all([
+    listDocumentAccesses(db, auth.user, document),
+    document.dueDate ? getPayment(db, document.id) : null,
+  ])
+  return render(
+    c,
+    DocumentPage({
+      firmName: c.var.firm.firmName,
+      viewer: viewerOf(auth),
+      document,
+      fileHref: (attachmentId) => `/documents/${document.id}/files/${attachmentId}`,
+      back: true,
+      note: extra.notice,
+      zipHref: `/documents/${document.id}/zip`,
+      children: AccessesSection({ accesses }),
+      receiptHref: `/documents/${document.id}/comprovante`,
+      // Only a guide is paid; the form's proof file waits for the uploads intake (docs/decisions.md).
+      payment: document.dueDate
+        ? PaymentSection({ documentId: document.id, payment, today: localDate(), errors: extra.errors, typedDate: extra.typedDate })
+        : undefined,
+      errors: extra.errors,
+    }),
+    status,
+  )
+}
+
 /** GET /documents/:id, its file downloads (channel `portal`) and the ZIP downloads. */
 export function documentRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
@@ -85,30 +138,38 @@ export function documentRoutes(): Hono<PortalEnv> {
   app.get('/:id', async (c) => {
     const auth = await requireArea(c)
     if (auth instanceof Response) return auth
+    return documentPage(c, auth, await visibleDocument(c, auth), { notice: PAYMENT_NOTICES[c.req.query('aviso') ?? ''] })
+  })
+
+  // docs/rules.md#guides-marked-paid: core decides who may; a refusal shows on the page, 4xx.
+  app.post('/:id/pago', async (c) => {
+    const auth = await requireArea(c)
+    if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
-    // The view is logged before the list is read, so the list includes it: the first view of a
-    // document never says that nobody opened it. A view that cannot be logged still shows nothing.
-    await commitAccess(c.var.deps.accessLog, {
-      documentId: document.id,
-      clientId: document.clientId,
-      channel: 'portal',
-      action: 'view',
-      ...accessOrigin(c, auth),
-    })
-    const accesses = await listDocumentAccesses(c.var.deps.db, auth.user, document)
-    return render(
-      c,
-      DocumentPage({
-        firmName: c.var.firm.firmName,
-        viewer: viewerOf(auth),
-        document,
-        fileHref: (attachmentId) => `/documents/${document.id}/files/${attachmentId}`,
-        back: true,
-        zipHref: `/documents/${document.id}/zip`,
-        children: AccessesSection({ accesses }),
-        receiptHref: `/documents/${document.id}/comprovante`,
-      }),
-    )
+    const typed = field(await c.req.parseBody(), 'paid_on')
+    try {
+      const { user: _, ...origin } = accessOrigin(c, auth)
+      await markPaid(c.var.deps.db, clientUser(auth.user.id), document.id, { paidOn: dateFromInput(typed), origin })
+    } catch (error) {
+      const refusal = formRefusal(c, error)
+      const errors = fieldErrors(PAYMENT_PREFIX, refusal)
+      return documentPage(c, auth, document, { errors, typedDate: typed }, refusal.status)
+    }
+    return c.redirect(`/documents/${document.id}?aviso=pago`, 303)
+  })
+
+  app.post('/:id/pago/desmarcar', async (c) => {
+    const auth = await requireArea(c)
+    if (auth instanceof Response) return auth
+    const document = await visibleDocument(c, auth)
+    try {
+      const { user: _, ...origin } = accessOrigin(c, auth)
+      await unmarkPaid(c.var.deps.db, clientUser(auth.user.id), document.id, origin)
+    } catch (error) {
+      const refusal = formRefusal(c, error)
+      return documentPage(c, auth, document, { errors: [{ fieldId: null, message: refusal.message }] }, refusal.status)
+    }
+    return c.redirect(`/documents/${document.id}?aviso=desmarcado`, 303)
   })
 
   app.get('/:id/files/:attachmentId', async (c) => {

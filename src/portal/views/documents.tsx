@@ -220,10 +220,13 @@ export function DocumentPage(props: {
   children?: Child
   /** The receipt download, for users of the client area who may see the document. */
   receiptHref?: string
+  /** Shown after the document's fields (the client area's "Marcar como pago" for a guide). */
+  payment?: Child
+  errors?: FieldError[]
 }) {
   const d = props.document
   return (
-    <Layout title={d.title} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={d.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       {props.back ? (
         <p>
           <a href="/">{m.documents.back}</a>
@@ -261,6 +264,7 @@ export function DocumentPage(props: {
           <dd>{m.dateTime(d.createdAt)}</dd>
         </dl>
       </div>
+      {props.payment}
       <h2>{m.documents.files}</h2>
       {d.attachments.length === 0 ? (
         <p>{m.documents.noFiles}</p>

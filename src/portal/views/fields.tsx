@@ -36,6 +36,8 @@ export interface FieldProps {
   /** A format the browser checks before sending (the server checks it again). */
   pattern?: string
   inputmode?: 'numeric' | 'text'
+  /** The latest date a date field offers (the server checks it again). */
+  max?: string
 }
 
 /** A labelled input with its hint and, after a failed submit, its error. */
@@ -72,6 +74,7 @@ export function Field(props: FieldProps) {
         placeholder={props.placeholder}
         pattern={props.pattern}
         inputmode={props.inputmode}
+        max={props.max}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy}
       />
