@@ -13,7 +13,7 @@ import { documentPageUrl, queueDocumentMail, requireMailReady } from './document
 import type { SmtpSettings } from './smtp.js'
 
 // Reminders before a due date to the e-mail recipients of documents nobody of the client has
-// opened yet; each (document, recipient, day) at most once (docs/decisions.md, "Reminders").
+// opened yet; each (document, recipient, day) at most once (docs/decisions.md, "Reminder days and who is reminded").
 
 export interface PlannedReminder {
   documentId: number

@@ -47,7 +47,7 @@ export interface ExportState {
   lastId: number
   /**
    * The hash of row `lastId` when it was exported: a later run refuses when the database no
-   * longer holds that row with that hash (docs/decisions.md, "The export state keeps the last hash").
+   * longer holds that row with that hash (docs/decisions.md, "A restore from an older copy needs a head kept elsewhere").
    * Null in state files written before it was recorded.
    */
   lastHash: string | null
