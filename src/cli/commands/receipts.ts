@@ -13,8 +13,8 @@ export function registerReceipts(program: Command, context: CliContext): void {
 
   receipts
     .command('verify')
-    .description("check a receipt (PDF or JSON) offline: the firm's signature, the rows, their proofs and the checkpoint; print only what it proves")
-    .argument('<file>', 'the receipt: comprovante-N.pdf or its JSON')
+    .description("check a receipt or a protocolo de envio (PDF or JSON) offline: the firm's signature, the rows, their proofs and the checkpoint; print only what it proves")
+    .argument('<file>', 'the receipt (comprovante-N.pdf) or protocol (protocolo-N.pdf), or its JSON')
     .option('--public-key <key>', "a public key to trust (base64, from 'confi keys show'); repeat for several", collect, [])
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -31,8 +31,8 @@ Example:
         keyIdOf,
         loadPublicKeys,
         publicKeyFromBase64,
-        parseReceipt,
-        verifyReceipt,
+        parseAnyReceipt,
+        verifyAnyReceipt,
       } = await import('../../core/proof/index.js')
       const trusted: PublicKeyInfo[] = options.publicKey.map((key) => {
         publicKeyFromBase64(key)
@@ -57,17 +57,18 @@ Example:
         const { extractReceiptJson } = await import('../../core/proof/receipt-pdf/index.js')
         text = await extractReceiptJson(bytes)
       }
-      const receipt = parseReceipt(text)
-      const check = verifyReceipt(receipt, trusted)
+      const receipt = parseAnyReceipt(text)
+      const check = verifyAnyReceipt(receipt, trusted)
       if (options.json) context.out.json(check)
       if (!check.ok) {
         const more = check.problems.length - 1
         const rest = more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'}: --json lists them)` : ''
-        throw new ConfiError(`the receipt does not verify: ${check.problems[0]}${rest}`)
+        const what = receipt.type === 'confi-protocol' ? 'protocol' : 'receipt'
+        throw new ConfiError(`the ${what} does not verify: ${check.problems[0]}${rest}`)
       }
       if (options.json) return
       // Only what was authenticated: a version-1 receipt's header is not, so it is not printed.
-      context.out.line(`receipt ${receipt.id} verified: ${check.summary}`)
+      context.out.line(`${receipt.type === 'confi-protocol' ? 'protocol' : 'receipt'} ${receipt.id} verified: ${check.summary}`)
       for (const line of check.details) context.out.line(line)
     })
 }

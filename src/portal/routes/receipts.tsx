@@ -3,6 +3,7 @@ import { clientUser } from '../../core/actors.js'
 import { NotFoundError } from '../../core/errors.js'
 import { loadPublicKeys, loadSigningKeys } from '../../core/proof/keys.js'
 import { renderReceiptPdf } from '../../core/proof/receipt-pdf/index.js'
+import type { Protocol } from '../../core/proof/protocol-format.js'
 import { issueReceipt, recheckReceipt } from '../../core/proof/receipts.js'
 import { render, viewerOf, type PortalEnv } from '../env.js'
 import { requireArea } from '../guards.js'
@@ -44,10 +45,11 @@ export function receiptCheckRoutes(): Hono<PortalEnv> {
     if (!found) throw new NotFoundError('not found')
     const { receipt, check } = found
     const status = check.ok ? 200 : 409
+    const title = receipt.type === 'confi-protocol' ? 'Protocolo de envio' : 'Comprovante de acesso'
     return render(
       c,
-      <Layout title="Comprovante de acesso" firmName={c.var.firm.firmName} viewer={viewerOf(c.var.auth ?? null)}>
-        <h1>Comprovante de acesso</h1>
+      <Layout title={title} firmName={c.var.firm.firmName} viewer={viewerOf(c.var.auth ?? null)}>
+        <h1>{title}</h1>
         {check.ok ? (
           <Notice kind="ok">Comprovante válido: os registros conferem com o registro de acessos assinado do escritório.</Notice>
         ) : (
@@ -59,10 +61,23 @@ export function receiptCheckRoutes(): Hono<PortalEnv> {
             <dd>{receipt.id}</dd>
             <dt>Emitido em</dt>
             <dd>{m.dateTime(receipt.issuedAt)}</dd>
-            <dt>Documento</dt>
-            <dd>{receipt.document.title}</dd>
-            <dt>Acessos</dt>
-            <dd>{receipt.rows.length}</dd>
+            {receipt.type === 'confi-protocol' ? (
+              <>
+                <dt>Empresa</dt>
+                <dd>{receipt.client.name}</dd>
+                <dt>O que foi enviado</dt>
+                <dd>{protocolWhat(receipt)}</dd>
+                <dt>Registrado em</dt>
+                <dd>{m.dateTime(String(receipt.row.at))}</dd>
+              </>
+            ) : (
+              <>
+                <dt>Documento</dt>
+                <dd>{receipt.document.title}</dd>
+                <dt>Acessos</dt>
+                <dd>{receipt.rows.length}</dd>
+              </>
+            )}
             <dt>Assinado em</dt>
             <dd>
               {m.dateTime(receipt.checkpoint.at)} <span class="muted">(chave {receipt.checkpoint.keyId})</span>
@@ -75,4 +90,11 @@ export function receiptCheckRoutes(): Hono<PortalEnv> {
   })
 
   return app
+}
+
+/** "2 arquivos", "Nada a enviar: Extrato bancário", "Guia paga: DAS 10/2026" — what a protocol is of. */
+function protocolWhat(p: Protocol): string {
+  if (p.upload) return `${p.upload.files.length} ${p.upload.files.length === 1 ? 'arquivo' : 'arquivos'}${p.request ? ` (${p.request.title})` : ''}`
+  if (p.payment) return `Guia paga: ${p.payment.document.title}`
+  return `Nada a enviar: ${p.request?.title ?? ''}`
 }

@@ -55,6 +55,12 @@ export async function eventRowsOf(
   return ((await query.orderBy('a.id').execute()) as Record<string, unknown>[]).map(chainRowOf)
 }
 
+/** Row `id` of the log as a receipt carries it, or null when the log holds no such row. */
+export async function chainRowById(db: Db, id: number): Promise<ChainRow | null> {
+  const row = (await wideRows(db).where('a.id', '=', id).executeTakeFirst()) as Record<string, unknown> | undefined
+  return row ? chainRowOf(row) : null
+}
+
 /**
  * The newest row of document `documentId` that a receipt of this scope holds: an access of its
  * delivery or user when given, or a row of one of `kinds`; 0 when there is none.
