@@ -273,33 +273,6 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_document ON outbox (document_id, id);
 
-CREATE TABLE receipts_v10 (
-  id INTEGER PRIMARY KEY,
-  public_id TEXT NOT NULL UNIQUE,
-  subject TEXT NOT NULL DEFAULT 'document' CHECK (subject IN ('document', 'upload', 'nothing_to_send', 'paid')),
-  document_id INTEGER REFERENCES documents (id),
-  delivery_id INTEGER REFERENCES deliveries (id),
-  upload_id INTEGER REFERENCES uploads (id),
-  request_id INTEGER REFERENCES requests (id),
-  log_id INTEGER,
-  checkpoint_id INTEGER NOT NULL REFERENCES checkpoints (id),
-  body TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  created_by TEXT NOT NULL,
-  reuse_key TEXT,
-  CONSTRAINT receipts_subject CHECK ((subject IN ('document', 'paid')) = (document_id IS NOT NULL)
-    AND (subject = 'upload') = (upload_id IS NOT NULL) AND (subject = 'nothing_to_send') = (request_id IS NOT NULL)
-    AND (subject = 'document') = (log_id IS NULL))
-);
-INSERT INTO receipts_v10 (id, public_id, subject, document_id, delivery_id, upload_id, request_id, log_id, checkpoint_id,
-  body, created_at, created_by, reuse_key)
-SELECT id, public_id, subject, document_id, delivery_id, upload_id, request_id, log_id, checkpoint_id,
-  body, created_at, created_by, reuse_key FROM receipts ORDER BY id;
-DROP TABLE receipts;
-ALTER TABLE receipts_v10 RENAME TO receipts;
-CREATE INDEX IF NOT EXISTS receipts_document ON receipts (document_id, id);
-CREATE UNIQUE INDEX IF NOT EXISTS receipts_reuse ON receipts (reuse_key);
-
 -- Each (document, recipient, days before the due date) is reminded at most once.
 CREATE TABLE IF NOT EXISTS reminders_sent (
   document_id INTEGER NOT NULL REFERENCES documents (id),
