@@ -76,7 +76,7 @@ const detailsOf = (row: ChainRow) => JSON.parse(String(row.canonical.details)) a
 
 /** The newest row of `kind` of this client (or document) whose details say `match`. */
 async function newestRow(db: Db, kind: string, of: { clientId?: number; documentId?: number }, match: (d: Record<string, unknown>) => boolean) {
-  const rows = await eventRowsOf(db, of, [kind], Number.MAX_SAFE_INTEGER)
+  const rows = await eventRowsOf(db, of, [kind])
   return rows.reverse().find((r) => match(detailsOf(r))) ?? null
 }
 
