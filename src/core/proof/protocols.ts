@@ -22,7 +22,7 @@ import { provenRows, signAndStore, type StoredAs } from './receipts.js'
 // of an upload, a "nada a enviar" or a paid mark, anchored on the act's log row. Only those who may
 // see the upload, request or guide get one (anyone else: "not found"), and the firm. The protocol
 // is proven to the FIRST checkpoint that covers its row, so asking again gives the same protocol
-// (docs/decisions.md, "Protocolo de envio").
+// (docs/receipts.md, "Protocolo de envio").
 
 /**
  * The first checkpoint covering row `logId`, signed now when none does yet (concurrent callers
