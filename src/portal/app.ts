@@ -21,7 +21,7 @@ import { deliveryRoutes } from './routes/delivery.js'
 import { dashboardRoutes, documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { checkpointRoutes } from './routes/checkpoints.js'
-import { receiptCheckRoutes } from './routes/receipts.js'
+import { protocolRoutes, receiptCheckRoutes } from './routes/receipts.js'
 import { requestRoutes } from './routes/requests.js'
 import { resetRoutes } from './routes/reset.js'
 import { accountTwoFactorRoutes, secondStepRoutes } from './routes/two-factor.js'
@@ -125,6 +125,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/documents', documentRoutes())
   app.route('/d', deliveryRoutes())
   app.route('/', uploadRoutes())
+  app.route('/', protocolRoutes())
   app.route('/users', userRoutes())
   app.route('/account', accountRoutes())
   app.route('/account/2fa', accountTwoFactorRoutes())

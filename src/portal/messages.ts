@@ -152,6 +152,8 @@ export const m = {
   // Issue 20 part 7: a guide marked paid (docs/rules.md#guides-marked-paid).
   payment: {
     heading: 'Pagamento',
+    protocol: 'Baixar protocolo',
+    protocolHint: '(PDF assinado pelo escritório: sua prova de que informou o pagamento)',
     intro: 'Já pagou esta guia? Marque como paga para ela sair de "A vencer" e os lembretes pararem.',
     paidOn: 'Data do pagamento',
     paidOnHint: 'DD/MM/AAAA',

@@ -57,5 +57,7 @@ export const requestMessages = {
   nothingNoteHint: 'Por exemplo: não houve compras no mês.',
   nothingSubmit: 'Nada a enviar neste mês',
   nothingDone: 'Pronto: o escritório foi avisado de que não há nada a enviar.',
+  protocol: 'Baixar protocolo',
+  protocolHint: '(PDF assinado pelo escritório: sua prova de que avisou que não havia nada a enviar)',
   closedNote: 'Este pedido não espera mais resposta.',
 }

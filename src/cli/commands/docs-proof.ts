@@ -121,7 +121,7 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
     })
 }
 
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
   const { tempNameFor, unwritable } = await import('../../core/storage/index.js')
   const temp = tempNameFor(path)
   try {

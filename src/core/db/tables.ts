@@ -257,11 +257,21 @@ export interface CheckpointsTable {
   signature: string
 }
 
+/** An access receipt ('document') or a protocolo de envio of an upload, a "nada a enviar", a paid mark. */
+export type ReceiptSubject = 'document' | 'upload' | 'nothing_to_send' | 'paid'
+
 export interface ReceiptsTable {
   id: Generated<number>
   public_id: string
-  document_id: number
+  /** What the receipt proves (schema version 10): a document's accesses, or what a client sent. */
+  subject: ColumnType<ReceiptSubject, ReceiptSubject | undefined, never>
+  /** The document of an access receipt or of a paid mark; null for an upload or a "nada a enviar". */
+  document_id: number | null
   delivery_id: number | null
+  upload_id: ColumnType<number | null, number | null | undefined, never>
+  request_id: ColumnType<number | null, number | null | undefined, never>
+  /** The log row a protocol is anchored on; null for an access receipt. */
+  log_id: ColumnType<number | null, number | null | undefined, never>
   checkpoint_id: number
   body: string
   created_at: string

@@ -11,5 +11,8 @@ export {
   type PublicKeyInfo,
   rotateSigningKeys,
 } from './keys.js'
+export { type Protocol } from './protocol-format.js'
+export { parseAnyReceipt, verifyAnyReceipt } from './protocol-verify.js'
+export { issueNothingToSendProtocol, issuePaidProtocol, issueUploadProtocol } from './protocols.js'
 export { issueReceipt, parseReceipt, recheckReceipt, verifyReceipt } from './receipts.js'
 export { readWitness, type Witness, witnessPathOf } from './witness.js'

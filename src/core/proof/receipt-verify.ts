@@ -42,7 +42,8 @@ export function verifyReceipt(receipt: AnyReceipt, trusted: readonly PublicKeyIn
   return { ok: problems.length === 0, problems, ...summaryV2(receipt) }
 }
 
-function checkCheckpoint(receipt: AnyReceipt, trusted: readonly PublicKeyInfo[], problems: string[]): void {
+/** The checkpoint's signature, by a trusted key (a protocol's too). */
+export function checkCheckpoint(receipt: Pick<AnyReceipt, 'checkpoint'>, trusted: readonly PublicKeyInfo[], problems: string[]): void {
   const c = receipt.checkpoint
   const key = trusted.find((k) => k.id === c.keyId)
   if (!key) problems.push(`unknown key: the checkpoint is signed by key ${c.keyId}, which is not among the trusted public keys`)
@@ -53,7 +54,7 @@ function checkCheckpoint(receipt: AnyReceipt, trusted: readonly PublicKeyInfo[],
 
 // The row's hash from its fields, each personal value against its commitment, and its inclusion
 // proof to the checkpoint's root (leaf index below the tree size first: RFC 9162 2.1.3.2).
-function checkRow(row: ReceiptRow, c: AnyReceipt['checkpoint'], problems: string[]): void {
+export function checkRow(row: ReceiptRow, c: AnyReceipt['checkpoint'], problems: string[]): void {
   const id = Number(row.id)
   if (!Number.isSafeInteger(id) || id < 1 || id > Number(c.treeSize)) {
     problems.push(`wrong proof: row ${row.id} is not proven to be in the checkpoint's tree of ${c.treeSize} rows (its leaf index is not below the tree size)`)
@@ -159,7 +160,7 @@ function checkSignature(receipt: Receipt, trusted: readonly PublicKeyInfo[], pro
   }
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 function summaryV1(receipt: ReceiptV1): Pick<ReceiptCheck, 'summary' | 'details'> {
   const c = receipt.checkpoint

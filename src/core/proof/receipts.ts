@@ -16,8 +16,11 @@ import { rootFromInclusionProof, rowLeafHash, storedInclusionProof } from '../ac
 import { createCheckpoint } from './checkpoints.js'
 import { canonicalReceiptJson } from './canonical-json.js'
 import type { PublicKeyInfo, SigningKeys } from './keys.js'
-import { parseReceipt, PUBLICATION_KINDS, receiptSignedText, receiptUrl, type AnyReceipt, type Receipt, type ReceiptDelivery, type ReceiptRow } from './receipt-format.js'
-import { verifyReceipt, type ReceiptCheck } from './receipt-verify.js'
+import type { ReceiptSubject } from '../db/tables.js'
+import type { Protocol } from './protocol-format.js'
+import { parseAnyReceipt, verifyAnyReceipt } from './protocol-verify.js'
+import { PUBLICATION_KINDS, receiptUrl, type AnyReceipt, type Receipt, type ReceiptDelivery, type ReceiptRow } from './receipt-format.js'
+import { type ReceiptCheck } from './receipt-verify.js'
 
 export { parseReceipt, receiptUrl, type AnyReceipt, type Receipt, type ReceiptRow } from './receipt-format.js'
 export { verifyReceipt, type ReceiptCheck } from './receipt-verify.js'
@@ -59,7 +62,7 @@ async function checkActor(db: Db, actor: Actor, documentId: number): Promise<Cli
 }
 
 /** The newest checkpoint, signed now when it does not reach row `lastId` (concurrent callers agree on one). */
-async function checkpointCovering(db: Db, keys: SigningKeys, lastId: number): Promise<Checkpoint> {
+export async function checkpointCovering(db: Db, keys: SigningKeys, lastId: number): Promise<Checkpoint> {
   let checkpoint = await latestCheckpoint(db)
   if (!checkpoint || checkpoint.treeSize < lastId) checkpoint = (await createCheckpoint(db, keys, { onlyIfGrown: true })) ?? (await latestCheckpoint(db))
   if (!checkpoint || checkpoint.treeSize < lastId) throw new ConfiError('the access log is empty: there is nothing to prove yet')
@@ -67,7 +70,7 @@ async function checkpointCovering(db: Db, keys: SigningKeys, lastId: number): Pr
 }
 
 /** Each row with its inclusion proof to `checkpoint`; refuses a row the checkpoint does not hold. */
-async function provenRows(db: Db, rows: ChainRow[], checkpoint: Checkpoint): Promise<ReceiptRow[]> {
+export async function provenRows(db: Db, rows: ChainRow[], checkpoint: Checkpoint): Promise<ReceiptRow[]> {
   const root = Buffer.from(checkpoint.rootHash, 'hex')
   const proven: ReceiptRow[] = []
   for (const row of rows) {
@@ -80,48 +83,63 @@ async function provenRows(db: Db, rows: ChainRow[], checkpoint: Checkpoint): Pro
   return proven
 }
 
+/** How a signed receipt or protocol is filed in the receipts table, and how errors name it. */
+export interface StoredAs {
+  subject: ReceiptSubject
+  documentId: number | null
+  deliveryId?: number | null
+  uploadId?: number | null
+  requestId?: number | null
+  /** The log row a protocol rests on. */
+  logId?: number | null
+  createdBy: string
+  /** "the receipt of document 7", "the protocol of upload 3": for the refusal below. */
+  label: string
+}
+
+type Unsigned<T> = Omit<T, 'signature' | 'id' | 'issuedAt' | 'url'>
+
 /**
- * Signs `body` with the firm's current key, verifies the result, and stores it, or returns the
- * receipt already stored with the same content (the same document, viewer, checkpoint and
- * deliveries): opening "Comprovante de acesso" twice gives one receipt (docs/receipts.md).
+ * Signs `body` (a receipt or a protocol) with the firm's current key, verifies the result, and
+ * stores it, or returns the one already stored with the same content (the same document, viewer,
+ * checkpoint and deliveries; the same act and checkpoint): asking twice gives one (docs/receipts.md).
  */
-export async function signAndStore(
-  db: Db,
-  keys: SigningKeys,
-  body: Omit<Receipt, 'signature' | 'id' | 'issuedAt' | 'url'>,
-  row: { documentId: number; deliveryId: number | null; createdBy: string },
-): Promise<Receipt> {
+export async function signAndStore<T extends Receipt | Protocol>(db: Db, keys: SigningKeys, body: Unsigned<T>, row: StoredAs): Promise<T> {
   // What makes two receipts the same: everything but the code, the time and the signature.
   const reuseKey = createHash('sha256').update(canonicalReceiptJson(body)).digest('hex')
   const found = await storedByReuseKey(db, reuseKey)
-  if (found) return found
+  if (found) return found as T
   const id = randomToken(16)
   const unsigned = { ...body, id, issuedAt: nowIso(), url: receiptUrl(body.firm.baseUrl, id) }
-  const receipt: Receipt = { ...unsigned, signature: { keyId: keys.current.id, value: keys.sign(receiptSignedText(unsigned)) } }
-  // A receipt is only issued for what verifies: a header that the log contradicts is refused here.
-  const check = verifyReceipt(receipt, keys.all)
-  if (!check.ok) throw new ConfiError(`the receipt of document ${body.document.id} would not verify: ${check.problems[0]}; run 'confi docs verify'`)
+  const signed = { ...unsigned, signature: { keyId: keys.current.id, value: keys.sign(canonicalReceiptJson(unsigned)) } } as T
+  // Only what verifies is issued: a header or a body that the log contradicts is refused here.
+  const check = verifyAnyReceipt(signed, keys.all)
+  if (!check.ok) throw new ConfiError(`${row.label} would not verify: ${check.problems[0]}; run 'confi docs verify'`)
   await db
     .insertInto('receipts')
     .values({
       public_id: id,
+      subject: row.subject,
       document_id: row.documentId,
-      delivery_id: row.deliveryId,
+      delivery_id: row.deliveryId ?? null,
+      upload_id: row.uploadId ?? null,
+      request_id: row.requestId ?? null,
+      log_id: row.logId ?? null,
       checkpoint_id: body.checkpoint.id,
-      body: JSON.stringify(receipt),
-      created_at: receipt.issuedAt,
+      body: JSON.stringify(signed),
+      created_at: signed.issuedAt,
       created_by: row.createdBy,
       reuse_key: reuseKey,
     })
     .onConflict((oc) => oc.column('reuse_key').doNothing())
     .execute()
   // A concurrent request with the same content may have stored its receipt first: that one is the receipt.
-  return (await storedByReuseKey(db, reuseKey)) ?? receipt
+  return ((await storedByReuseKey(db, reuseKey)) as T | null) ?? signed
 }
 
-async function storedByReuseKey(db: Db, reuseKey: string): Promise<Receipt | null> {
+async function storedByReuseKey(db: Db, reuseKey: string): Promise<AnyReceipt | Protocol | null> {
   const stored = await db.selectFrom('receipts').select('body').where('reuse_key', '=', reuseKey).executeTakeFirst()
-  return stored ? (parseReceipt(stored.body) as Receipt) : null
+  return stored ? parseAnyReceipt(stored.body) : null
 }
 
 /**
@@ -155,7 +173,7 @@ export async function issueReceipt(
   const rows = await provenRows(db, await documentRowsOf(db, document.id, { ...scope, throughId: checkpoint.treeSize }), checkpoint)
   const publications = await provenRows(db, await eventRowsOf(db, { documentId: document.id }, PUBLICATION_KINDS, checkpoint.treeSize), checkpoint)
   const firm = await getFirmOptions(db)
-  return signAndStore(
+  return signAndStore<Receipt>(
     db,
     keys,
     {
@@ -181,25 +199,25 @@ export async function issueReceipt(
       checkpoint: { ...checkpoint },
       publicKey: { id: keys.current.id, publicKey: keys.current.publicKey },
     },
-    { documentId: document.id, deliveryId, createdBy: await actorLabel(db, actor) },
+    { subject: 'document', documentId: document.id, deliveryId, createdBy: await actorLabel(db, actor), label: `the receipt of document ${document.id}` },
   )
 }
 
 /**
- * The portal's re-check of `/comprovantes/<id>`: the receipt as issued still verifies, and the
+ * The portal's re-check of `/comprovantes/<id>`: the receipt (or protocol) as issued still verifies, and the
  * database still holds each of its rows with the same hash.
  */
 export async function recheckReceipt(
   db: Db,
   trusted: readonly PublicKeyInfo[],
   publicId: string,
-): Promise<{ receipt: AnyReceipt; check: ReceiptCheck } | null> {
+): Promise<{ receipt: AnyReceipt | Protocol; check: ReceiptCheck } | null> {
   if (!/^[A-Za-z0-9_-]{22}$/.test(publicId)) return null
   const row = await db.selectFrom('receipts').select('body').where('public_id', '=', publicId).executeTakeFirst()
   if (!row) return null
-  const receipt = parseReceipt(row.body)
-  const check = verifyReceipt(receipt, trusted)
-  const all = receipt.version === 2 ? [...receipt.publications, ...receipt.rows] : receipt.rows
+  const receipt = parseAnyReceipt(row.body)
+  const check = verifyAnyReceipt(receipt, trusted)
+  const all = receipt.type === 'confi-protocol' ? [receipt.row] : receipt.version === 2 ? [...receipt.publications, ...receipt.rows] : receipt.rows
   const stored = await rowHashesOf(db, all.map((r) => Number(r.id)))
   for (const r of all) {
     if (stored.get(Number(r.id)) !== r.hash) check.problems.push(`row ${r.id} is no longer in the access log as it was`)

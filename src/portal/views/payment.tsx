@@ -27,6 +27,9 @@ export function PaymentSection(props: {
         <>
           <p>{m.payment.paid(m.date(p.paidOn), p.user ? p.user.name : m.payment.byFirm)}</p>
           {p.proofUploadId !== null ? <p class="muted">{m.payment.proof(p.proofUploadId)}</p> : null}
+          <p>
+            <a href={`/documents/${props.documentId}/protocolo`}>{m.payment.protocol}</a> <span class="muted">{m.payment.protocolHint}</span>
+          </p>
           <form method="post" action={`${action}/desmarcar`}>
             <p class="muted">{m.payment.unmarkHint}</p>
             <button type="submit" class="secondary">

@@ -155,6 +155,11 @@ export function RequestPage(props: {
         </Notice>
       ) : null}
       <AnswerForms request={r} />
+      {props.history.some((e) => e.action === 'nothing_to_send') ? (
+        <p>
+          <a href={`/pendencias/${r.id}/protocolo`}>{m.requests.protocol}</a> <span class="muted">{m.requests.protocolHint}</span>
+        </p>
+      ) : null}
       <section aria-labelledby="historico">
         <h2 id="historico">{m.requests.history}</h2>
         <HistoryList history={props.history} />

@@ -10,6 +10,8 @@ import { Layout, Notice, type Viewer } from './layout.js'
 
 /** The portal's words for uploads. */
 export const um = {
+  protocol: 'Baixar protocolo',
+  protocolHint: '(PDF assinado pelo escritório com os arquivos que você enviou e quando: sua prova do envio)',
   sendTitle: 'Enviar ao escritório',
   sendIntro: 'Envie arquivos ao escritório sem esperar um pedido: extratos, notas, comprovantes, planilhas.',
   files: 'Arquivos',
@@ -181,6 +183,9 @@ export function UploadPage(props: { firmName: string; viewer: Viewer; view: Clie
             </li>
           ))}
         </ul>
+        <p>
+          <a href={`/envios/${upload.id}/protocolo`}>{um.protocol}</a> <span class="muted">{um.protocolHint}</span>
+        </p>
       </section>
       <section class="card" aria-labelledby="h-historico">
         <h2 id="h-historico">{um.history}</h2>

@@ -144,6 +144,11 @@ describe(`confi init upgrading the previous release's database (version 9, log f
     expect(await verifyLogWithCheckpoints(t.db, signers)).toMatchObject({ ok: true, rows: 7, checkpoints: 2, problems: [] })
     expect(verifyReceipt(receipt, signers)).toMatchObject({ ok: true, problems: [] })
     expect((await recheckReceipt(t.db, signers, receipt.id))?.check).toMatchObject({ ok: true, problems: [] })
+    // The receipts table rebuilt (protocols need no document): the old receipt is a document's, as it was.
+    const [upgraded] = await t.db.selectFrom('receipts').select(['public_id', 'subject', 'document_id', 'upload_id', 'request_id', 'log_id', 'body']).execute()
+    expect({ ...upgraded, document_id: Number(upgraded.document_id) }).toEqual({
+      public_id: receipt.id, subject: 'document', document_id: receipt.document.id, upload_id: null, request_id: null, log_id: null, body: stored.body,
+    })
     const hashes = memorySource(oldRows.map((row) => rowLeafHash(row.hash)))
     expect(await syncTree(t.db)).toEqual({ size: 7, root: (await subtreeHash(hashes, 0, 7)).toString('hex') })
 

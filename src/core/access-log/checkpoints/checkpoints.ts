@@ -68,6 +68,12 @@ export async function latestCheckpoint(db: Db): Promise<Checkpoint | null> {
   return row ? toCheckpoint(row) : null
 }
 
+/** The first checkpoint signed that covers row `id` (the smallest tree of at least `id` rows), if any. */
+export async function firstCheckpointCovering(db: Db, id: number): Promise<Checkpoint | null> {
+  const row = await db.selectFrom('checkpoints').selectAll().where('tree_size', '>=', id).orderBy('tree_size').orderBy('id').limit(1).executeTakeFirst()
+  return row ? toCheckpoint(row) : null
+}
+
 /** The newest checkpoint of exactly `size` rows, if one was signed. */
 export async function checkpointOfSize(db: Db, size: number): Promise<Checkpoint | null> {
   const row = await db.selectFrom('checkpoints').selectAll().where('tree_size', '=', size).orderBy('id', 'desc').limit(1).executeTakeFirst()

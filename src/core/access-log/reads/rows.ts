@@ -42,17 +42,24 @@ export async function documentRowsOf(
   return ((await query.orderBy('a.id').execute()) as Record<string, unknown>[]).map(chainRowOf)
 }
 
-/** The rows of these kinds up to row `throughId`, oldest first, of one document or of one client. */
+/** The rows of these kinds up to row `throughId` (or all), oldest first, of one document or of one client. */
 export async function eventRowsOf(
   db: Db,
   of: { documentId?: number; clientId?: number },
   kinds: readonly string[],
-  throughId: number,
+  throughId?: number,
 ): Promise<ChainRow[]> {
-  let query = wideRows(db).where('a.kind', 'in', [...kinds]).where('a.id', '<=', throughId)
+  let query = wideRows(db).where('a.kind', 'in', [...kinds])
+  if (throughId !== undefined) query = query.where('a.id', '<=', throughId)
   if (of.documentId !== undefined) query = query.where('a.document_id', '=', of.documentId)
   if (of.clientId !== undefined) query = query.where('a.client_id', '=', of.clientId)
   return ((await query.orderBy('a.id').execute()) as Record<string, unknown>[]).map(chainRowOf)
+}
+
+/** Row `id` of the log as a receipt carries it, or null when the log holds no such row. */
+export async function chainRowById(db: Db, id: number): Promise<ChainRow | null> {
+  const row = (await wideRows(db).where('a.id', '=', id).executeTakeFirst()) as Record<string, unknown> | undefined
+  return row ? chainRowOf(row) : null
 }
 
 /**

@@ -22,9 +22,9 @@ import { erasedFields } from '../receipt-verify.js'
 // (docs/receipts.md). Standard PDF fonts only: no font file to ship.
 
 const ZONE = 'America/Sao_Paulo'
-const MARGIN = 40
-const WIDTH = 595.28 // A4
-const HEIGHT = 841.89
+export const MARGIN = 40
+export const WIDTH = 595.28 // A4
+export const HEIGHT = 841.89
 
 // How a row came in, as the end of "Ana Souza abriu o documento …".
 const THROUGH: Record<string, string> = {
@@ -39,17 +39,17 @@ export function receiptAttachmentName(receipt: Pick<Receipt, 'id'>): string {
   return `comprovante-${receipt.id}.json`
 }
 
-function dateTime(iso: string | null | undefined): string {
+export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '-'
   const text = new Intl.DateTimeFormat('pt-BR', { timeZone: ZONE, dateStyle: 'short', timeStyle: 'medium' }).format(new Date(iso))
   return `${text} (Brasília)`
 }
 
-function date(day: string | null): string {
+export function date(day: string | null): string {
   return day ? day.split('-').reverse().join('/') : '-'
 }
 
-function bytes(size: number): string {
+export function bytes(size: number): string {
   if (size < 1024) return `${size} bytes`
   if (size < 1024 * 1024) return `${(size / 1024).toFixed(1).replace('.', ',')} KB`
   return `${(size / 1024 / 1024).toFixed(1).replace('.', ',')} MB`
@@ -89,7 +89,7 @@ export function accessLine(row: Receipt['rows'][number], fileNames: Map<number, 
 const ERASED = 'apagado (LGPD)'
 
 /** Writes lines top to bottom, starting a new page when one is full. */
-class Writer {
+export class Writer {
   page: PDFPage
   y = HEIGHT - MARGIN
   /** Room kept free on the right (beside the QR code). */
@@ -143,7 +143,7 @@ function wrap(text: string, font: PDFFont, size: number, width: number): string[
   return lines
 }
 
-function drawQr(page: PDFPage, url: string, x: number, y: number, size: number): void {
+export function drawQr(page: PDFPage, url: string, x: number, y: number, size: number): void {
   const modules = QRCode.create(url, { errorCorrectionLevel: 'M' }).modules
   const cell = size / (modules.size + 8)
   for (let row = 0; row < modules.size; row++) {
@@ -236,7 +236,7 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   return pdf.save()
 }
 
-/** The receipt JSON attached to a receipt PDF. */
+/** The receipt (or protocol) JSON attached to a receipt's (or protocol's) PDF. */
 export async function extractReceiptJson(pdfBytes: Uint8Array): Promise<string> {
   let pdf: PDFDocument
   try {
@@ -250,7 +250,7 @@ export async function extractReceiptJson(pdfBytes: Uint8Array): Promise<string> 
   for (let i = 0; list && i + 1 < list.size(); i += 2) {
     const name = list.lookup(i)
     const text = name instanceof PDFString || name instanceof PDFHexString ? name.decodeText() : ''
-    if (!/^comprovante-[A-Za-z0-9_-]+\.json$/.test(text)) continue
+    if (!/^(comprovante|protocolo)-[A-Za-z0-9_-]+\.json$/.test(text)) continue
     const spec = list.lookup(i + 1, PDFDict)
     const stream = spec.lookup(PDFName.of('EF'), PDFDict).lookup(PDFName.of('F'))
     if (!(stream instanceof PDFRawStream)) break

@@ -1,0 +1,103 @@
+import { PDFDocument, StandardFonts } from 'pdf-lib'
+import { formatTaxId } from '../../clients/tax-id.js'
+import type { Protocol } from '../protocol-format.js'
+import { erasedFields } from '../receipt-verify.js'
+import { bytes, date, dateTime, drawQr, HEIGHT, MARGIN, WIDTH, Writer } from './receipt-pdf.js'
+
+// The protocolo de envio as a PDF in pt-BR, with its JSON attached as `protocolo-<id>.json`
+// (docs/receipts.md, "Protocolo de envio"), laid out like the access receipt's.
+
+const ERASED = 'apagado (LGPD)'
+
+/** The name of the JSON attachment inside the PDF. */
+export function protocolAttachmentName(protocol: Pick<Protocol, 'id'>): string {
+  return `protocolo-${protocol.id}.json`
+}
+
+const competence = (value: string | null) => (value ? value.split('-').reverse().join('/') : '-')
+
+/** "Ana Souza (ana.souza)", or "o escritório" for the firm's own mark. */
+function sender(p: Protocol): string {
+  const row = p.row
+  if (row.user_id === null) return 'o escritório'
+  const erased = new Set(erasedFields(row))
+  const shown = (f: string) => (erased.has(f) ? ERASED : String(row[f] ?? '-'))
+  return `${shown('user_name')} (${shown('username')})`
+}
+
+function summaryOf(p: Protocol, taxLabel: string): string {
+  const company = `${p.client.name} (${taxLabel} ${formatTaxId(p.client.taxId)})`
+  const when = dateTime(String(p.row.at))
+  if (p.upload) {
+    const n = p.upload.files.length
+    return `Em ${when}, ${sender(p)} enviou ao escritório ${p.firm.name} ${n} ${n === 1 ? 'arquivo' : 'arquivos'} de ${company}. ` +
+      'Este protocolo prova o que foi enviado e quando: o nome, o tamanho e a impressão digital (SHA-256) de cada arquivo.'
+  }
+  if (p.payment) {
+    return `Em ${when}, ${sender(p)} informou ao escritório ${p.firm.name} que a guia "${p.payment.document.title}" de ${company} ` +
+      `foi paga em ${date(p.payment.paidOn)}.`
+  }
+  return `Em ${when}, ${sender(p)} informou ao escritório ${p.firm.name} que não há nada a enviar para o pedido "${p.request?.title ?? ''}" de ${company}.`
+}
+
+/** The protocol as a PDF: what it proves in pt-BR, a QR code to the firm's address, its JSON attached. */
+export async function renderProtocolPdf(p: Protocol): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create()
+  pdf.setTitle('Protocolo de envio')
+  pdf.setProducer('confi')
+  pdf.setCreationDate(new Date(p.issuedAt))
+  const fonts = {
+    regular: await pdf.embedFont(StandardFonts.Helvetica),
+    bold: await pdf.embedFont(StandardFonts.HelveticaBold),
+    mono: await pdf.embedFont(StandardFonts.Courier),
+  }
+  const w = new Writer(pdf, fonts)
+  drawQr(w.page, p.firm.baseUrl, WIDTH - MARGIN - 110, HEIGHT - MARGIN - 110, 110)
+  w.inset = 120
+  w.text('Protocolo de envio', { size: 16, font: 'bold' })
+  w.field('Escritório', p.firm.name)
+  w.field('Emitido em', dateTime(p.issuedAt))
+  w.field('Código', p.id)
+  w.text(`Confira em ${p.url}`, { size: 8 })
+  w.inset = 0
+  w.y = Math.min(w.y, HEIGHT - MARGIN - 115)
+  w.heading('Resumo')
+  w.text(summaryOf(p, p.client.taxId.length === 11 ? 'CPF' : 'CNPJ'))
+  w.heading(p.upload ? 'O que foi enviado' : p.payment ? 'A guia' : 'O pedido')
+  if (p.request) w.field('Pedido', `${p.request.title} (competência ${competence(p.request.competence)})`)
+  if (p.upload) for (const f of p.upload.files) w.text(`Arquivo: ${f.name} (${bytes(f.size)})`)
+  if (p.payment) {
+    const d = p.payment.document
+    w.field('Guia', `${d.title} (competência ${competence(d.competence)}, vencimento ${date(d.dueDate)})`)
+    w.field('Pago em', date(p.payment.paidOn))
+    w.field('Comprovante do banco', p.payment.proofUploadId === null ? 'não enviado' : `envio nº ${p.payment.proofUploadId}`)
+  }
+  if (p.note !== null) w.field('Observação', p.note)
+  w.heading('Quem e de onde')
+  const erased = new Set(erasedFields(p.row))
+  const shown = (f: string) => (erased.has(f) ? ERASED : String(p.row[f] ?? '-'))
+  w.text(`${sender(p)}${p.row.user_id === null ? '' : `, IP ${shown('ip')}, navegador ${shown('user_agent')}`} (registro nº ${p.row.id}).`)
+  w.heading('Como conferir este protocolo')
+  w.text(
+    `Abra ${p.url}, no site do escritório (o código QR no alto desta página leva a ${p.firm.baseUrl}; confira que é o endereço do seu escritório). ` +
+      'A página do escritório confere a assinatura digital e mostra estes mesmos dados: se algo aqui for diferente, este arquivo foi alterado.',
+  )
+  w.heading('Informações técnicas (para auditoria)')
+  for (const f of p.upload?.files ?? []) w.text(`${f.name}: SHA-256 ${f.sha256}`, { font: 'mono', size: 7 })
+  const c = p.checkpoint
+  w.text(
+    `O registro nº ${p.row.id} está no registro de acessos encadeado do escritório, assinado (Ed25519) em ${dateTime(c.at)} com ${c.treeSize} registros. ` +
+      'O arquivo JSON anexado a este PDF traz o registro, sua prova de inclusão (RFC 9162), o ponto de verificação assinado, a chave pública e a assinatura do escritório sobre todo o protocolo.',
+    { size: 8 },
+  )
+  w.text(`Raiz: ${c.rootHash}`, { font: 'mono', size: 7 })
+  w.text(`Chave ${p.publicKey.id}: ${p.publicKey.publicKey}`, { font: 'mono', size: 7 })
+  w.text('Verificação independente do escritório: confi receipts verify ARQUIVO.pdf --public-key CHAVE', { size: 8 })
+  await pdf.attach(Buffer.from(JSON.stringify(p, null, 2), 'utf8'), protocolAttachmentName(p), {
+    mimeType: 'application/json',
+    description: 'Protocolo em formato verificável por máquina',
+    creationDate: new Date(p.issuedAt),
+    modificationDate: new Date(p.issuedAt),
+  })
+  return pdf.save()
+}
