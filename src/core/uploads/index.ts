@@ -16,5 +16,6 @@ export {
 } from './inbox.js'
 export { FILES_FIELD } from './intake.js'
 export { formatSize, INBOX_DIGEST_SECONDS } from './mail.js'
+export { markPaidWithProof, type PaidWithProof } from './payment-proof.js'
 export { MAX_NOTE_CHARS, receiveUpload, type SenderOrigin, UPLOAD_FIELDS, uploadLimits } from './receive.js'
 export { type UploadProblem, UploadRefusedError } from './refusals.js'
