@@ -160,7 +160,7 @@ export const m = {
     unmarkHint: 'Marcou por engano? Desmarque e a guia volta para "A vencer".',
     paid: (date: string, who: string) => `Pago em ${date} por ${who}.`,
     byFirm: 'seu escritório de contabilidade',
-    proof: 'Comprovante',
+    proof: 'Comprovante do pagamento',
     proofLabel: 'Comprovante do pagamento (opcional)',
     proofHint: (maxMb: number) => `O comprovante do banco: PDF ou foto, até ${maxMb} MB. O escritório recebe junto.`,
     marked: 'Guia marcada como paga.',

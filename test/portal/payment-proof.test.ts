@@ -86,7 +86,7 @@ describe('a guide marked paid with its proof', () => {
     expect(now.log[1].details).toBe(`{"by":"client","paid_on":"${day}","proof_upload_id":${upload.id}}`)
     const page = await (await w.request(`/documents/${guide.id}?aviso=pago`, { cookie })).text()
     expect(page).toContain(`Pago em ${br(day)} por Nome ana.`)
-    expect(page).toContain(`<a href="/envios/${upload.id}">Comprovante</a>`)
+    expect(page).toContain(`<a href="/envios/${upload.id}">Comprovante do pagamento</a>`)
     const uploadPage = await w.request(`/envios/${upload.id}`, { cookie })
     expect(uploadPage.status).toBe(200)
     expect(await uploadPage.text()).toContain('comprovante.pdf')
