@@ -5,6 +5,8 @@ export { getUploadForUser, openUploadFileForUser, sendChoices, type ClientUpload
 export { ACCEPTED_TYPES } from './file-types.js'
 export {
   acceptUpload,
+  FISCAL_MODEL_NAMES,
+  type FiscalFields,
   getInboxUpload,
   type InboxUpload,
   listInbox,

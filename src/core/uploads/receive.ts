@@ -9,6 +9,7 @@ import { nowIso } from '../time.js'
 import { readFiscalXml, type FiscalXml } from './fiscal-xml.js'
 import { readUploadBody, type IncomingFile, type UploadLimits } from './intake.js'
 import { UPLOAD_RECEIVED } from './log-kinds.js'
+import type { FiscalFields } from './inbox.js'
 import { queueInboxMail } from './mail.js'
 import { refusals } from './refusals.js'
 import { markRequestReceived } from '../requests/answers.js'
@@ -191,7 +192,7 @@ async function insertRows(
   return uploadId
 }
 
-function fiscalJson(reading: Extract<Fiscal, { ok: true }>) {
+function fiscalJson(reading: Extract<Fiscal, { ok: true }>): FiscalFields {
   return {
     key: reading.key,
     model: reading.model,
