@@ -19,6 +19,7 @@ export const m = {
 
   nav: {
     documents: 'Documentos',
+    send: 'Enviar ao escritório',
     users: 'Usuários',
     account: 'Minha conta',
     logout: 'Sair',
