@@ -32,15 +32,12 @@ export function PaymentSection(props: {
       <h2 id="pagamento">{m.payment.heading}</h2>
       {p ? (
         <>
-          <p>
-            {m.payment.paid(m.date(p.paidOn), p.user ? p.user.name : m.payment.byFirm)}
-            {p.proofUploadId !== null ? (
-              <>
-                {' · '}
-                <a href={`/envios/${p.proofUploadId}`}>{m.payment.proof}</a>
-              </>
-            ) : null}
-          </p>
+          <p>{m.payment.paid(m.date(p.paidOn), p.user ? p.user.name : m.payment.byFirm)}</p>
+          {p.proofUploadId !== null ? (
+            <p>
+              <a href={`/envios/${p.proofUploadId}`}>{m.payment.proof}</a>
+            </p>
+          ) : null}
           <form method="post" action={`${action}/desmarcar`}>
             <p class="muted">{m.payment.unmarkHint}</p>
             <button type="submit" class="secondary">
