@@ -20,6 +20,7 @@ import { addUser, disableUser, setVisibility, type PasswordHasher } from '../cor
 import type { FileStore } from '../core/storage/index.js'
 import type { SecretKey } from '../core/tokens.js'
 import { addDays, localDate } from '../core/time.js'
+import { fillDemoAnswers } from './demo-answers.js'
 
 /** The password every demo user shares (printed by `confi demo` and `npm start`). */
 export const DEMO_PASSWORD = 'demo-confi-2026'
@@ -85,8 +86,9 @@ interface DemoDoc {
 
 /**
  * Fills an EMPTY database with a demo firm: a matriz with two filiais, another client, documents
- * of every category with real PDFs, users in every status, and two document links (one open, one
- * that requires login). Refuses a database that already has clients.
+ * of every category with real PDFs, users in every status, two document links (one open, one
+ * that requires login), requests (one overdue, one answered with a file) and a guide marked paid
+ * with its proof. Refuses a database that already has clients.
  */
 export async function fillDemo(
   db: Db,
@@ -113,12 +115,12 @@ export async function fillDemo(
 
   const user = (client: Client, username: string, name: string, role: 'admin' | 'collaborator', active = true) =>
     addUser(db, ACTOR, { clientId: client.id, username, name, password: DEMO_PASSWORD, role, active, email: null }, hasher)
-  await user(matriz, 'ana.souza', 'Ana Souza', 'admin')
+  const ana = await user(matriz, 'ana.souza', 'Ana Souza', 'admin')
   const bruno = await user(matriz, 'bruno.lima', 'Bruno Lima', 'collaborator')
   await user(matriz, 'carla.dias', 'Carla Dias', 'collaborator', false)
   const diego = await user(matriz, 'diego.alves', 'Diego Alves', 'collaborator')
   await disableUser(db, ACTOR, diego.id)
-  await user(filialNorte, 'eduardo.norte', 'Eduardo Ramos', 'admin')
+  const eduardo = await user(filialNorte, 'eduardo.norte', 'Eduardo Ramos', 'admin')
   await user(oficina, 'fabio.oficina', 'Fábio Nunes', 'admin')
   // Bruno works in purchasing: he does not see payroll.
   await setVisibility(db, ACTOR, bruno.id, { hiddenCategories: ['pessoal'], hiddenCompanyIds: [] })
@@ -158,6 +160,7 @@ export async function fillDemo(
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+  await fillDemoAnswers(db, store, { matriz, ana, eduardo, darfId: added[6].id, competence: c, today, pdf: demoPdf })
   const open = await createDelivery(db, key, ACTOR, { documentId: added[0].id, channel: 'email', recipient: 'financeiro@paoquente.com.br' })
   const gated = await createDelivery(db, key, ACTOR, { documentId: added[8].id, channel: 'whatsapp', recipient: '+55 11 91234-5678' })
 

@@ -107,7 +107,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     },
   })
   // An upload's body streams to core under the firm's upload limits (routes/uploads.tsx).
-  app.use((c, next) => (isUploadPath(c.req.method, c.req.path) ? next() : limitBody(c, next)))
+  app.use((c, next) => (isUploadPath(c.req.method, c.req.path, c.req.header('content-type')) ? next() : limitBody(c, next)))
   app.use(requireSameOrigin())
   app.use(loadAuth())
   app.use(async (c, next) => {

@@ -19,6 +19,7 @@ export const m = {
 
   nav: {
     documents: 'Documentos',
+    send: 'Enviar ao escritório',
     users: 'Usuários',
     account: 'Minha conta',
     logout: 'Sair',
@@ -162,7 +163,9 @@ export const m = {
     unmarkHint: 'Marcou por engano? Desmarque e a guia volta para "A vencer".',
     paid: (date: string, who: string) => `Pago em ${date} por ${who}.`,
     byFirm: 'seu escritório de contabilidade',
-    proof: (uploadId: number) => `Comprovante: envio nº ${uploadId}.`,
+    proof: 'Comprovante do pagamento',
+    proofLabel: 'Comprovante do pagamento (opcional)',
+    proofHint: (maxMb: number) => `O comprovante do banco: PDF ou foto, até ${maxMb} MB. O escritório recebe junto.`,
     marked: 'Guia marcada como paga.',
     unmarked: 'Marcação de pagamento desfeita.',
     notAGuide: 'Só uma guia com data de vencimento pode ser marcada como paga.',

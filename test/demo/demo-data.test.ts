@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { CATEGORIES } from '../../src/core/categories.js'
 import { inlineHasher } from '../../src/core/identity/passwords.js'
 import { listDueSoon } from '../../src/core/documents/due-soon.js'
+import { getPayment } from '../../src/core/documents/payments.js'
+import { getUser } from '../../src/core/identity/users.js'
+import { pendingRequestsFor } from '../../src/core/requests/index.js'
+import { listInbox } from '../../src/core/uploads/index.js'
 import { fillDemo } from '../../src/demo/demo-data.js'
 import { addDays, localDate, setClock } from '../../src/core/time.js'
 import { useTestDatabase } from '../helpers/db.js'
@@ -26,5 +30,25 @@ describe('the demo', () => {
     } finally {
       restore()
     }
+  })
+
+  it('asks for documents (one request overdue), has one answered with a file and a guide paid with its proof', async () => {
+    await fillDemo(t.db, t.key, storeOf(t), inlineHasher)
+    const today = localDate()
+    const ana = await t.db.selectFrom('client_users').select('id').where('username', '=', 'ana.souza').executeTakeFirstOrThrow()
+    const pending = await pendingRequestsFor(t.db, await getUser(t.db, Number(ana.id)))
+    expect(pending.map((r) => [r.title, r.status, r.dueDate])).toEqual([
+      ['Notas fiscais de entrada', 'open', addDays(today, -2)],
+      ['Extrato bancário', 'open', addDays(today, 3)],
+    ])
+    const answered = await t.db.selectFrom('requests').select('status').where('title', '=', 'Relatório de vendas do mês').executeTakeFirstOrThrow()
+    expect(answered.status).toBe('received')
+    const inbox = await listInbox(t.db, {})
+    expect(inbox.map((u) => [u.clientName, u.requestTitle, u.category, u.sender.username, u.files.map((f) => f.mediaType)])).toEqual([
+      ['Pão Quente Filial Norte Ltda', null, 'fiscal', 'eduardo.norte', ['application/pdf']],
+      ['Padaria Pão Quente Ltda', 'Relatório de vendas do mês', 'contabil', 'ana.souza', ['application/pdf']],
+    ])
+    const darf = await t.db.selectFrom('documents').select('id').where('title', '=', 'DARF — IRRF').executeTakeFirstOrThrow()
+    expect(await getPayment(t.db, Number(darf.id))).toMatchObject({ paidOn: today, user: { username: 'eduardo.norte' }, proofUploadId: inbox[0].id })
   })
 })

@@ -42,6 +42,7 @@ describe('what a client touches, in Chromium', () => {
   const pages = {} as ClientPages
   const s = useServedPortal((w) => fillClientPages(w, pages))
 
+  // Sixteen pages, each in a fresh context: more than the default minute on a busy machine.
   it('makes every link, button and field of the main pages at least 44×44 px at 360 px', async () => {
     const problems: Record<string, string[]> = {}
     let measured = 0
@@ -56,7 +57,7 @@ describe('what a client touches, in Chromium', () => {
     }
     expect(problems).toEqual({})
     expect(measured).toBeGreaterThan(80)
-  })
+  }, 180_000)
 
   it('shows the document list before the filters on a phone, with the filters behind "Filtrar"', async () => {
     const context = await contextFor(s.browser, s.baseUrl, pages, 360, false)

@@ -1,9 +1,13 @@
+import { Readable } from 'node:stream'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { accountant } from '../../src/core/actors.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
 import { revokeDelivery, resolveDelivery } from '../../src/core/delivery/deliveries.js'
 import { addRequest, closeRequest, reopenRequest } from '../../src/core/requests/index.js'
 import { addDays, localDate } from '../../src/core/time.js'
+import { markPaidWithProof, receiveUpload } from '../../src/core/uploads/index.js'
+import { multipart, PDF } from '../core/uploads/multipart.js'
+import { nfe } from './fiscal-xml.js'
 import { makeDocument, writeTestFile } from './factories.js'
 import type { PortalWorld } from './portal.js'
 
@@ -31,8 +35,8 @@ export async function fillClientPages(w: PortalWorld, pages: ClientPages): Promi
   await w.user(matriz, 'carla.dias', { status: 'pending' })
   const today = localDate()
   const file = (name: string) => ({ path: writeTestFile(w.t.dir, `${name}-${Math.random()}`, `%PDF-1.4 ${name}`), name })
-  await makeDocument(w.t, matriz.id, { title: 'DAS — Simples Nacional', competence: today.slice(0, 7), dueDate: addDays(today, -3), files: [file('das.pdf')] })
-  await makeDocument(w.t, filial.id, { title: 'DARF — IRRF', dueDate: addDays(today, 2), files: [file('darf.pdf')] })
+  const das = await makeDocument(w.t, matriz.id, { title: 'DAS — Simples Nacional', competence: today.slice(0, 7), dueDate: addDays(today, -3), files: [file('das.pdf')] })
+  const darf = await makeDocument(w.t, filial.id, { title: 'DARF — IRRF', dueDate: addDays(today, 2), files: [file('darf.pdf')] })
   const folha = await makeDocument(w.t, matriz.id, { title: 'Folha de pagamento', category: 'pessoal', files: [file('folha.pdf'), file('recibos.pdf')] })
   const token = await w.deliver(folha)
   const gone = await w.deliver(folha)
@@ -51,6 +55,19 @@ export async function fillClientPages(w: PortalWorld, pages: ClientPages): Promi
   })
   await closeRequest(w.t.db, actor, extrato.id)
   await reopenRequest(w.t.db, actor, extrato.id, { reason: 'Falta o extrato da conta poupança', mail: null })
+  // Something sent to the firm: a bank statement and an NF-e, read on arrival; and a guide paid
+  // with its proof (the DARF keeps the "Marcar como pago" form with its file input).
+  const sent = multipart([
+    { name: 'empresa', value: String(matriz.id) },
+    { name: 'categoria', value: 'fiscal' },
+    { name: 'nota', value: 'Extrato de novembro e a nota de compra da farinha' },
+    { name: 'arquivos', filename: 'extrato-novembro.pdf', content: PDF },
+    { name: 'arquivos', filename: 'nota-1234.xml', content: nfe() },
+  ])
+  const origin = { ip: '198.51.100.4', port: 40000, userAgent: 'Teste' }
+  const uploadId = await receiveUpload(w.t.db, w.store, { userId: ana.id, requestId: null, body: Readable.from([sent.body]), contentType: sent.contentType, origin })
+  const paid = multipart([{ name: 'paid_on', value: today }, { name: 'arquivos', filename: 'comprovante.pdf', content: PDF }])
+  await markPaidWithProof(w.t.db, w.store, { userId: ana.id, documentId: das.id, body: Readable.from([paid.body]), contentType: paid.contentType, origin, paidOnFrom: (f) => f.get('paid_on') ?? '' })
   pages.adminSession = (await w.cookieFor(ana)).split('=')[1]
   pages.paths = {
     login: '/login',
@@ -65,6 +82,10 @@ export async function fillClientPages(w: PortalWorld, pages: ClientPages): Promi
     link: `/d/${token}`,
     'link-gone': `/d/${gone}`,
     request: `/pendencias/${extrato.id}`,
+    send: '/enviar',
+    upload: `/envios/${uploadId}`,
+    guide: `/documents/${darf.id}`,
+    'guide-paid': `/documents/${das.id}`,
   }
   pages.anonymous = new Set(['login', 'area', 'link', 'link-gone'])
 }

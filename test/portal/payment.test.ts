@@ -17,14 +17,14 @@ async function guideWorld() {
 }
 
 const payments = () => w.db.selectFrom('document_payments').selectAll().execute()
-// The log's paid marks (accessRows holds views and downloads only).
+// Event rows, not accesses: read from the log directly (accessRows holds accesses only since format 2).
 const paidRows = () => w.db.selectFrom('access_log').selectAll().where('kind', 'in', ['document.paid', 'document.unpaid']).orderBy('id').execute()
 
 describe('a guide marked paid in the portal', () => {
   it('offers the form on a guide only, with today as the date and no later day', async () => {
     const { client, guide, cookie } = await guideWorld()
     const html = await (await w.request(`/documents/${guide.id}`, { cookie })).text()
-    expect(html).toContain(`<form method="post" action="/documents/${guide.id}/pago">`)
+    expect(html).toContain(`<form method="post" action="/documents/${guide.id}/pago" enctype="multipart/form-data">`)
     expect(html).toMatch(new RegExp(`<input id="pay-paid-on" name="paid_on" type="date" value="${today}" required="" max="${today}"`))
     expect(html).toContain('Marcar como pago')
     const contract = await makeDocument(w.t, client.id, { title: 'Contrato social', category: 'societario' })

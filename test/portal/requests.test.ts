@@ -72,6 +72,8 @@ describe('the request page', () => {
     }
     expect(html).toContain(`<form method="post" enctype="multipart/form-data" action="/pendencias/${request.id}/enviar">`)
     expect(html).toContain('<input id="arquivos" type="file" name="arquivos" multiple="" accept="application/pdf,image/*,.xml,.ofx,.csv,.xlsx" required=""/>')
+    // The note goes in the field the uploads intake reads (UPLOAD_FIELDS.note).
+    expect(html).toContain('<input id="envio-observacao" type="text" name="nota" maxlength="2000"/>')
     expect(html).toContain(`<form method="post" action="/pendencias/${request.id}/nada-a-enviar">`)
     expect(words).toContain('Nada a enviar neste mês')
     // Plain client words: no status codes or English from core.

@@ -40,7 +40,8 @@ export function registerInbox(program: Command, context: CliContext): void {
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi inbox list --since 2026-12-01 --status received')
     .action(async (options: { since?: string; client?: string; status?: 'received' | 'accepted' | 'rejected'; limit: number; tz: string; json?: boolean }) => {
-      const { listInbox, formatSize } = await import('../../core/uploads/index.js')
+      const { listInbox, formatSize, FISCAL_MODEL_NAMES } = await import('../../core/uploads/index.js')
+      const { formatAmount } = await import('../../core/documents/index.js')
       const { resolveClient, formatTaxId } = await import('../../core/clients/index.js')
       const { parseTimeBound } = await import('../../core/access-log/index.js')
       const db = await context.db()
@@ -58,8 +59,23 @@ export function registerInbox(program: Command, context: CliContext): void {
         { header: 'Request', value: (u) => (u.requestId === null ? '' : `${u.requestId} ${u.requestTitle}`) },
         { header: 'Category', value: (u) => u.category ?? '' },
         { header: 'Files', value: (u) => `${u.files.length} (${formatSize(u.files.reduce((n, f) => n + f.size, 0))})` },
-        { header: 'NF-e', value: (u) => u.files.filter((f) => f.fiscal).map((f) => String(f.fiscal!.key)).join(' ') },
+        { header: 'NF-e', value: (u) => u.files.filter((f) => f.fiscal).length || '' },
         { header: 'Status', value: (u) => u.status },
+      ])
+      // What each XML said when it arrived: the note's fields, or why it was kept as a plain file.
+      const xml = uploads.flatMap((u) => u.files.filter((f) => f.fiscal || f.note).map((f) => ({ upload: u.id, ...f })))
+      if (xml.length === 0) return
+      context.out.line('')
+      context.out.table(xml, [
+        { header: 'Upload', value: (f) => f.upload },
+        { header: 'File', value: (f) => f.name },
+        { header: 'Model', value: (f) => (f.fiscal ? FISCAL_MODEL_NAMES[f.fiscal.model] : '') },
+        { header: 'Access key', value: (f) => f.fiscal?.key ?? '' },
+        { header: 'Issuer', value: (f) => (f.fiscal ? formatTaxId(f.fiscal.issuer) : '') },
+        { header: 'Recipient', value: (f) => (f.fiscal?.recipient ? formatTaxId(f.fiscal.recipient) : '') },
+        { header: 'Issued', value: (f) => f.fiscal?.issued_on ?? '' },
+        { header: 'Total', value: (f) => (f.fiscal ? formatAmount(f.fiscal.total_cents) : '') },
+        { header: 'Note', value: (f) => f.note ?? '' },
       ])
     })
 

@@ -156,6 +156,16 @@ async function markerOf(trx: Db, actor: Actor, document: Document): Promise<Mark
 }
 
 /**
+ * Refuses, before anything is read or written, a marker who may not mark `documentId` and a
+ * document that is no guide (markPaidInTransaction checks again).
+ */
+export async function assertMayMark(db: Db, actor: Actor, documentId: number): Promise<void> {
+  const document = await getDocument(db, documentId)
+  await markerOf(db, actor, document)
+  assertGuide(document)
+}
+
+/**
  * Marks a guide paid on `paidOn`, with the upload holding the proof when one was sent, and
  * appends `document.paid` in the same transaction. A guide already marked is refused: unmark it
  * first, so the log holds each change.
@@ -164,47 +174,56 @@ export async function markPaid(
   db: Db,
   actor: Actor,
   documentId: number,
-  input: { paidOn: string; proofUploadId?: number | null; origin?: PaymentOrigin },
+  input: PaymentInput,
   today = localDate(),
 ): Promise<PaymentMark> {
-  await db.transaction().execute(async (trx) => {
-    const document = await getDocument(trx, documentId)
-    const marker = await markerOf(trx, actor, document)
-    assertGuide(document)
-    const paidOn = parsePaidOn(input.paidOn, document, today)
-    const proofUploadId = input.proofUploadId ?? null
-    if (proofUploadId !== null) await assertProofUpload(trx, proofUploadId, document.clientId)
-    const inserted = await trx
-      .insertInto('document_payments')
-      .values({
-        document_id: documentId,
-        paid_on: paidOn,
-        marked_at: nowIso(),
-        marked_by: await actorLabel(trx, actor),
-        user_id: marker.user?.id ?? null,
-        proof_upload_id: proofUploadId,
-      })
-      .onConflict((oc) => oc.column('document_id').doNothing())
-      .returning('document_id')
-      .executeTakeFirst()
-    if (!inserted) {
-      const mark = await getPayment(trx, documentId)
-      throw new ConflictError(
-        `document ${documentId} is already marked paid on ${mark?.paidOn ?? '?'} by ${mark?.markedBy ?? '?'}: unmark it first to change the date`,
-        { reason: 'payment_already_marked' },
-      )
-    }
-    await appendInTransaction(trx, [
-      {
-        kind: 'document.paid',
-        documentId,
-        clientId: document.clientId,
-        ...logPerson(marker, input.origin),
-        details: { by: marker.by, paid_on: paidOn, proof_upload_id: proofUploadId },
-      },
-    ])
-  })
+  await db.transaction().execute((trx) => markPaidInTransaction(trx, actor, documentId, input, today))
   return (await getPayment(db, documentId))!
+}
+
+export interface PaymentInput {
+  paidOn: string
+  proofUploadId?: number | null
+  origin?: PaymentOrigin
+}
+
+/** markPaid inside the caller's transaction `trx` (the proof's upload commits with it). */
+export async function markPaidInTransaction(trx: Db, actor: Actor, documentId: number, input: PaymentInput, today = localDate()): Promise<void> {
+  const document = await getDocument(trx, documentId)
+  const marker = await markerOf(trx, actor, document)
+  assertGuide(document)
+  const paidOn = parsePaidOn(input.paidOn, document, today)
+  const proofUploadId = input.proofUploadId ?? null
+  if (proofUploadId !== null) await assertProofUpload(trx, proofUploadId, document.clientId)
+  const inserted = await trx
+    .insertInto('document_payments')
+    .values({
+      document_id: documentId,
+      paid_on: paidOn,
+      marked_at: nowIso(),
+      marked_by: await actorLabel(trx, actor),
+      user_id: marker.user?.id ?? null,
+      proof_upload_id: proofUploadId,
+    })
+    .onConflict((oc) => oc.column('document_id').doNothing())
+    .returning('document_id')
+    .executeTakeFirst()
+  if (!inserted) {
+    const mark = await getPayment(trx, documentId)
+    throw new ConflictError(
+      `document ${documentId} is already marked paid on ${mark?.paidOn ?? '?'} by ${mark?.markedBy ?? '?'}: unmark it first to change the date`,
+      { reason: 'payment_already_marked' },
+    )
+  }
+  await appendInTransaction(trx, [
+    {
+      kind: 'document.paid',
+      documentId,
+      clientId: document.clientId,
+      ...logPerson(marker, input.origin),
+      details: { by: marker.by, paid_on: paidOn, proof_upload_id: proofUploadId },
+    },
+  ])
 }
 
 /** Removes the paid mark of a guide (for the same people who may mark it) and appends `document.unpaid`. */

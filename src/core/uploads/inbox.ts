@@ -12,6 +12,7 @@ import type { FileStore } from '../storage/file-store.js'
 import { unwritable } from '../storage/durable-files.js'
 import { checkPlainText } from '../text-input.js'
 import { nowIso } from '../time.js'
+import type { FiscalModel } from './fiscal-xml.js'
 import { UPLOAD_ACCEPTED, UPLOAD_DOWNLOADED, UPLOAD_REJECTED } from './log-kinds.js'
 import { queueAnswerMails } from './mail.js'
 import { settleRequestForUpload } from '../requests/decisions.js'
@@ -22,14 +23,31 @@ import { settleRequestForUpload } from '../requests/decisions.js'
 export type UploadStatus = 'received' | 'accepted' | 'rejected'
 export const UPLOAD_STATUSES: readonly UploadStatus[] = ['received', 'accepted', 'rejected']
 
+/** What an NF-e, NFC-e or CT-e says, as upload_files.fiscal keeps it (docs/uploads.md). */
+export interface FiscalFields {
+  /** The 44-character access key. */
+  key: string
+  model: FiscalModel
+  /** CNPJ or CPF of the issuer. */
+  issuer: string
+  /** CNPJ, CPF or foreign id of the recipient; null when the note names none. */
+  recipient: string | null
+  /** AAAA-MM-DD, as the issuer wrote it. */
+  issued_on: string
+  total_cents: number
+}
+
+/** How people name each model. */
+export const FISCAL_MODEL_NAMES: Readonly<Record<FiscalModel, string>> = { nfe: 'NF-e', nfce: 'NFC-e', cte: 'CT-e' }
+
 export interface UploadFile {
   id: number
   name: string
   mediaType: string
   size: number
   sha256: string
-  /** What an NF-e, NFC-e or CT-e XML says (key, model, issuer, recipient, issued_on, total_cents), or null. */
-  fiscal: Record<string, unknown> | null
+  /** What an NF-e, NFC-e or CT-e XML says, or null. */
+  fiscal: FiscalFields | null
   /** Why an XML could not be read as a fiscal document, or null. */
   note: string | null
 }
@@ -107,7 +125,7 @@ async function withFiles(db: Db, rows: UploadRow[]): Promise<InboxUpload[]> {
         mediaType: f.media_type,
         size: Number(f.size),
         sha256: f.sha256,
-        fiscal: f.fiscal === null ? null : (JSON.parse(f.fiscal) as Record<string, unknown>),
+        fiscal: f.fiscal === null ? null : (JSON.parse(f.fiscal) as FiscalFields),
         note: f.note,
       })),
   }))

@@ -5,6 +5,8 @@ export { getUploadForUser, openUploadFileForUser, sendChoices, type ClientUpload
 export { ACCEPTED_TYPES } from './file-types.js'
 export {
   acceptUpload,
+  FISCAL_MODEL_NAMES,
+  type FiscalFields,
   getInboxUpload,
   type InboxUpload,
   listInbox,
@@ -16,5 +18,6 @@ export {
 } from './inbox.js'
 export { FILES_FIELD } from './intake.js'
 export { formatSize, INBOX_DIGEST_SECONDS } from './mail.js'
+export { markPaidWithProof, type PaidWithProof } from './payment-proof.js'
 export { MAX_NOTE_CHARS, receiveUpload, type SenderOrigin, UPLOAD_FIELDS, uploadLimits } from './receive.js'
 export { type UploadProblem, UploadRefusedError } from './refusals.js'

@@ -25,6 +25,11 @@ export interface IncomingFile {
   stored: StoredFile
 }
 
+/** `fileOptional`: a form whose file may be left out (a guide's proof of payment): no file is no refusal. */
+export interface ReadOptions {
+  fileOptional?: boolean
+}
+
 export interface IncomingUpload {
   /** The form's text fields (the last value of each name). */
   fields: Map<string, string>
@@ -46,6 +51,7 @@ export async function readUploadBody(
   body: Readable,
   contentType: string | undefined,
   limits: UploadLimits,
+  options: ReadOptions = {},
 ): Promise<IncomingUpload> {
   let parser: busboy.Busboy
   if (!/^multipart\/form-data\s*;/i.test(contentType ?? '')) throw refusals.malformed('not multipart/form-data')
@@ -96,7 +102,7 @@ export async function readUploadBody(
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
   if (failed) throw failed.reason
   const files = outcomes.map((o) => (o as PromiseFulfilledResult<IncomingFile | null>).value).filter((f) => f !== null)
-  if (files.length === 0) throw refusals.noFile()
+  if (files.length === 0 && !options.fileOptional) throw refusals.noFile()
   return { fields, files }
 }
 

@@ -9,6 +9,7 @@ import { nowIso } from '../time.js'
 import { readFiscalXml, type FiscalXml } from './fiscal-xml.js'
 import { readUploadBody, type IncomingFile, type UploadLimits } from './intake.js'
 import { UPLOAD_RECEIVED } from './log-kinds.js'
+import type { FiscalFields } from './inbox.js'
 import { queueInboxMail } from './mail.js'
 import { refusals } from './refusals.js'
 import { markRequestReceived } from '../requests/answers.js'
@@ -107,8 +108,7 @@ export async function receiveUpload(db: Db, store: FileStore, input: NewUpload):
       target = general!
       assertCovers(now.scope, target, `company ${target.clientId} for this user`)
     }
-    const uploadId = await insertRows(trx, { ...target, requestId: input.requestId, userId: user.id, note }, incoming.files, fiscal)
-    await logReceived(trx, uploadId, { ...target, requestId: input.requestId }, now.user, input.origin)
+    const uploadId = await writeUpload(trx, { ...target, requestId: input.requestId, note }, incoming.files, fiscal, now.user, input.origin)
     if (input.requestId !== null) {
       await markRequestReceived(trx, input.requestId, { uploadId, userId: user.id, actor: clientUser(user.id) })
     }
@@ -119,7 +119,7 @@ export async function receiveUpload(db: Db, store: FileStore, input: NewUpload):
 
 /** What an XML says as an NF-e, NFC-e or CT-e (fiscal-xml.ts). */
 export type FiscalReader = (bytes: Buffer) => FiscalXml
-type Fiscal = FiscalXml | null
+export type Fiscal = FiscalXml | null
 
 async function readFiscalFiles(store: FileStore, files: IncomingFile[], reader: FiscalReader): Promise<Fiscal[]> {
   const readings: Fiscal[] = []
@@ -128,6 +128,23 @@ async function readFiscalFiles(store: FileStore, files: IncomingFile[], reader: 
     readings.push(isXml ? reader(await store.read(file.stored.key)) : null)
   }
   return readings
+}
+
+/**
+ * Writes, inside `trx`, an upload whose files are stored: its rows (claiming each NF-e key) and
+ * its upload.received log row. Returns its id. The caller queues the firm's e-mail.
+ */
+export async function writeUpload(
+  trx: Db,
+  upload: { clientId: number; category: Category; requestId: number | null; note: string | null },
+  files: IncomingFile[],
+  fiscal: Fiscal[],
+  user: { id: number; username: string; name: string },
+  origin: SenderOrigin,
+): Promise<number> {
+  const uploadId = await insertRows(trx, { ...upload, userId: user.id }, files, fiscal)
+  await logReceived(trx, uploadId, upload, user, origin)
+  return uploadId
 }
 
 async function insertRows(
@@ -175,7 +192,7 @@ async function insertRows(
   return uploadId
 }
 
-function fiscalJson(reading: Extract<Fiscal, { ok: true }>) {
+function fiscalJson(reading: Extract<Fiscal, { ok: true }>): FiscalFields {
   return {
     key: reading.key,
     model: reading.model,

@@ -10,6 +10,7 @@ import { commitAccess, serveAreaDownload } from '../../core/documents/download.j
 import { getPayment, markPaid, unmarkPaid } from '../../core/documents/payments.js'
 import { ValidationError } from '../../core/errors.js'
 import { scopeOfFreshUser } from '../../core/identity/visibility.js'
+import { markPaidWithProof, UploadRefusedError } from '../../core/uploads/index.js'
 import { pendingRequestsFor } from '../../core/requests/access.js'
 import { localDate } from '../../core/time.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
@@ -20,9 +21,10 @@ import { m } from '../messages.js'
 import { formRefusal } from '../refusals.js'
 import { AccessesSection } from '../views/accesses.js'
 import { DashboardPage, DocumentPage } from '../views/documents.js'
-import { fieldErrors, type FieldError } from '../views/fields.js'
-import { PAYMENT_PREFIX, PaymentSection } from '../views/payment.js'
+import { fieldErrors, fieldId, type FieldError } from '../views/fields.js'
+import { PAYMENT_PREFIX, PaymentSection, PROOF_FIELD } from '../views/payment.js'
 import { readAreaQuery, visibleDocument } from './document-request.js'
+import { bodyStream, isMultipart, limitsOf, uploadRefusal } from './uploads.js'
 import { documentReceiptRoutes } from './receipts.js'
 import { zipRoutes } from './zip.js'
 
@@ -117,9 +119,9 @@ async function documentPage(
       zipHref: `/documents/${document.id}/zip`,
       children: AccessesSection({ accesses }),
       receiptHref: `/documents/${document.id}/comprovante`,
-      // Only a guide is paid; the form's proof file waits for the uploads intake (docs/decisions.md).
+      // Only a guide is paid.
       payment: document.dueDate
-        ? PaymentSection({ documentId: document.id, payment, today: localDate(), errors: extra.errors, typedDate: extra.typedDate })
+        ? PaymentSection({ documentId: document.id, payment, today: localDate(), maxMb: (await limitsOf(c)).maxMb, errors: extra.errors, typedDate: extra.typedDate })
         : undefined,
       errors: extra.errors,
     }),
@@ -141,19 +143,35 @@ export function documentRoutes(): Hono<PortalEnv> {
     return documentPage(c, auth, await visibleDocument(c, auth), { notice: PAYMENT_NOTICES[c.req.query('aviso') ?? ''] })
   })
 
-  // docs/rules.md#guides-marked-paid: core decides who may; a refusal shows on the page, 4xx.
+  // docs/rules.md#guides-marked-paid: core decides who may; a refusal shows on the page, 4xx. The
+  // form is multipart, with an optional proof that core stores as an upload (docs/uploads.md); a
+  // urlencoded post (a page loaded before the proof field existed) marks without one.
   app.post('/:id/pago', async (c) => {
     const auth = await requireArea(c)
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
-    const typed = field(await c.req.parseBody(), 'paid_on')
+    const { deps } = c.var
+    const contentType = c.req.header('content-type')
+    let typed = ''
     try {
-      const { user: _, ...origin } = accessOrigin(c, auth)
-      await markPaid(c.var.deps.db, clientUser(auth.user.id), document.id, { paidOn: dateFromInput(typed), origin })
+      const { ip = null, port = null, userAgent = null } = accessOrigin(c, auth)
+      const origin = { ip, port, userAgent }
+      if (isMultipart(contentType)) {
+        const paidOnFrom = (fields: Map<string, string>) => dateFromInput((typed = fields.get('paid_on') ?? ''))
+        await markPaidWithProof(deps.db, deps.store, { userId: auth.user.id, documentId: document.id, body: bodyStream(c), contentType, origin, paidOnFrom })
+      } else {
+        typed = field(await c.req.parseBody(), 'paid_on')
+        await markPaid(deps.db, clientUser(auth.user.id), document.id, { paidOn: dateFromInput(typed), origin })
+      }
     } catch (error) {
+      if (error instanceof UploadRefusedError) {
+        const refusal = await uploadRefusal(c, error)
+        const errors = [{ fieldId: fieldId(PAYMENT_PREFIX, PROOF_FIELD), message: refusal.message }]
+        return documentPage(c, auth, document, { errors, typedDate: typed || undefined }, refusal.status)
+      }
       const refusal = formRefusal(c, error)
       const errors = fieldErrors(PAYMENT_PREFIX, refusal)
-      return documentPage(c, auth, document, { errors, typedDate: typed }, refusal.status)
+      return documentPage(c, auth, document, { errors, typedDate: typed || undefined }, refusal.status)
     }
     return c.redirect(`/documents/${document.id}?aviso=pago`, 303)
   })

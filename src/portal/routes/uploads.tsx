@@ -19,13 +19,21 @@ import { SendPage, UploadPage, um } from '../views/uploads.js'
 // GET/POST /enviar sends outside any request, GET /envios/:id shows an upload and its history,
 // and its files download again (always as attachments). The body streams to core, which stores
 // each file as it arrives; the portal's small body limit does not apply to these two posts
-// (isUploadPath), core's upload limits do.
+// (isUploadPath), core's upload limits do. A guide's "Marcar como pago" form carries its proof
+// the same way (POST /documents/:id/pago, routes/documents.tsx).
 
-const UPLOAD_POST = /^\/(enviar|pendencias\/\d{1,10}\/enviar)$/
+const UPLOAD_POST = /^\/(enviar|pendencias\/\d{1,10}\/enviar|documents\/\d{1,10}\/pago)$/
 
-/** Whether a request is an upload, whose body core reads as a stream under its own limits. */
-export function isUploadPath(method: string, path: string): boolean {
-  return method === 'POST' && UPLOAD_POST.test(path)
+/**
+ * Whether a request is an upload, whose body core reads as a stream under its own limits: a
+ * multipart POST to an upload form. Any other body keeps the portal's small limit.
+ */
+export function isUploadPath(method: string, path: string, contentType: string | undefined): boolean {
+  return method === 'POST' && UPLOAD_POST.test(path) && isMultipart(contentType)
+}
+
+export function isMultipart(contentType: string | undefined): boolean {
+  return /^multipart\/form-data\s*;/i.test(contentType ?? '')
 }
 
 // Each refusal's status: too large 413, a type not accepted 415, the rest 400 (a fiscal document
@@ -50,7 +58,12 @@ function refusalText(error: UploadRefusedError, limits: { maxMb: number; maxFile
   }
 }
 
-async function limitsOf(c: PortalContext): Promise<{ maxMb: number; maxFiles: number }> {
+/** A refused upload's status and pt-BR sentence. */
+export async function uploadRefusal(c: PortalContext, error: UploadRefusedError): Promise<{ status: number; message: string }> {
+  return { status: STATUS[error.problem] ?? 400, message: refusalText(error, await limitsOf(c)) }
+}
+
+export async function limitsOf(c: PortalContext): Promise<{ maxMb: number; maxFiles: number }> {
   const limits = await uploadLimits(c.var.deps.db)
   return { maxMb: limits.maxFileBytes / (1024 * 1024), maxFiles: limits.maxFiles }
 }
@@ -60,7 +73,7 @@ async function limitsOf(c: PortalContext): Promise<{ maxMb: number; maxFiles: nu
  * socket's own IncomingMessage, untouched so far (no middleware reads an upload's body), which
  * spares a conversion to a web stream and back; else (app.request in tests) the web body.
  */
-function bodyStream(c: PortalContext): Readable {
+export function bodyStream(c: PortalContext): Readable {
   const incoming = c.env?.incoming
   if (incoming instanceof Readable && !incoming.readableDidRead) return incoming
   const raw = c.req.raw.body

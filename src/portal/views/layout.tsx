@@ -129,6 +129,7 @@ export function Layout(props: LayoutProps) {
           {viewer ? (
             <nav aria-label={m.nav.main}>
               {viewer.area ? <MenuLink href="/">{m.nav.documents}</MenuLink> : null}
+              {viewer.area ? <MenuLink href="/enviar">{m.nav.send}</MenuLink> : null}
               {viewer.area && viewer.role === 'admin' ? <MenuLink href="/users">{m.nav.users}</MenuLink> : null}
               {viewer.area ? <MenuLink href="/account">{m.nav.account}</MenuLink> : null}
               <span>{viewer.name}</span>

@@ -1,19 +1,26 @@
 import type { PaymentMark } from '../../core/documents/payments.js'
+import { FILES_FIELD } from '../../core/uploads/index.js'
 import { m } from '../messages.js'
-import { Field, type FieldError } from './fields.js'
+import { Field, fieldId, type FieldError } from './fields.js'
 
 /** The id prefix of the "Marcar como pago" form's fields (`pay-paid-on`). */
 export const PAYMENT_PREFIX = 'pay'
 
+/** The proof's file input: the uploads intake's file field (one file here). */
+export const PROOF_FIELD = FILES_FIELD
+
 /**
- * A guide's payment on its page: "Pago em … por …" with "Desmarcar", or the form that marks it
- * paid (the date, today by default). Works without JavaScript: a browser without a date picker
- * shows a text field, and DD/MM/AAAA is read too.
+ * A guide's payment on its page: "Pago em … por …" (with a link to the proof) and "Desmarcar",
+ * or the form that marks it paid (the date, today by default, and the bank's proof, optional).
+ * Works without JavaScript: a multipart form; a browser without a date picker shows a text
+ * field, and DD/MM/AAAA is read too.
  */
 export function PaymentSection(props: {
   documentId: number
   payment: PaymentMark | null
   today: string
+  /** The firm's limit per file, in MB, said next to the proof's input. */
+  maxMb: number
   errors?: FieldError[]
   /** What was typed in the date field, shown again when refused. */
   typedDate?: string
@@ -26,7 +33,11 @@ export function PaymentSection(props: {
       {p ? (
         <>
           <p>{m.payment.paid(m.date(p.paidOn), p.user ? p.user.name : m.payment.byFirm)}</p>
-          {p.proofUploadId !== null ? <p class="muted">{m.payment.proof(p.proofUploadId)}</p> : null}
+          {p.proofUploadId !== null ? (
+            <p>
+              <a href={`/envios/${p.proofUploadId}`}>{m.payment.proof}</a>
+            </p>
+          ) : null}
           <p>
             <a href={`/documents/${props.documentId}/protocolo`}>{m.payment.protocol}</a> <span class="muted">{m.payment.protocolHint}</span>
           </p>
@@ -38,7 +49,7 @@ export function PaymentSection(props: {
           </form>
         </>
       ) : (
-        <form method="post" action={action}>
+        <form method="post" action={action} enctype="multipart/form-data">
           <p class="muted">{m.payment.intro}</p>
           <Field
             prefix={PAYMENT_PREFIX}
@@ -51,9 +62,39 @@ export function PaymentSection(props: {
             value={props.typedDate ?? props.today}
             errors={props.errors}
           />
+          <ProofInput maxMb={props.maxMb} errors={props.errors} />
           <button type="submit">{m.payment.mark}</button>
         </form>
       )}
     </section>
+  )
+}
+
+/** The optional proof: one file, its error under its label as every field's (fields.tsx). */
+function ProofInput(props: { maxMb: number; errors?: FieldError[] }) {
+  const id = fieldId(PAYMENT_PREFIX, PROOF_FIELD)
+  const error = props.errors?.find((e) => e.fieldId === id)?.message
+  return (
+    <>
+      <label for={id}>
+        {m.payment.proofLabel}
+        <span class="hint" id={`${id}-hint`}>
+          {m.payment.proofHint(props.maxMb)}
+        </span>
+      </label>
+      {error ? (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+      <input
+        id={id}
+        name={PROOF_FIELD}
+        type="file"
+        accept=".pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*"
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={[error ? `${id}-error` : null, `${id}-hint`].filter(Boolean).join(' ')}
+      />
+    </>
   )
 }

@@ -1,5 +1,6 @@
 import { allowsMove, type DocumentRequest, type RequestEvent } from '../../core/requests/requests.js'
 import { formatTaxId } from '../../core/clients/tax-id.js'
+import { MAX_NOTE_CHARS, UPLOAD_FIELDS } from '../../core/uploads/index.js'
 import { daysBetween, localDate } from '../../core/time.js'
 import { m } from '../messages.js'
 import { Layout, Notice, type Viewer } from './layout.js'
@@ -78,7 +79,7 @@ function AnswerForms(props: { request: DocumentRequest }) {
           <label for="arquivos">{m.requests.files}</label>
           <input id="arquivos" type="file" name="arquivos" multiple accept={UPLOAD_ACCEPT} required />
           <label for="envio-observacao">{m.requests.sendNote}</label>
-          <input id="envio-observacao" type="text" name="observacao" maxlength={1000} />
+          <input id="envio-observacao" type="text" name={UPLOAD_FIELDS.note} maxlength={MAX_NOTE_CHARS} />
           <button type="submit">{m.requests.sendSubmit}</button>
         </form>
       </section>

@@ -1,5 +1,7 @@
 import type { Category } from '../../core/categories.js'
-import type { ClientUpload } from '../../core/uploads/index.js'
+import { formatTaxId } from '../../core/clients/tax-id.js'
+import { formatAmount } from '../../core/documents/amount.js'
+import { FISCAL_MODEL_NAMES, type ClientUpload, type FiscalFields } from '../../core/uploads/index.js'
 import { m } from '../messages.js'
 import { fieldId, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
@@ -35,6 +37,7 @@ export const um = {
   request: 'Pedido',
   sendAgain: 'Enviar de novo',
   back: 'Voltar e tentar de novo',
+  fiscal: { key: 'chave', issuer: 'Emitente', recipient: 'Destinatário', issuedOn: 'Emissão', total: 'Total' },
   refused: {
     too_large: (name: string, maxMb: number) => `O arquivo "${name}" passa de ${maxMb} MB, o limite por arquivo. Diminua o arquivo (ou divida-o) e envie de novo.`,
     too_many_files: (maxFiles: number) => `Escolha no máximo ${maxFiles} arquivos de cada vez. Envie os demais em outro envio.`,
@@ -180,6 +183,8 @@ export function UploadPage(props: { firmName: string; viewer: Viewer; view: Clie
                 {file.name}
               </a>{' '}
               <span class="muted">({formatBytes(file.size)})</span>
+              {file.fiscal ? <FiscalLine fiscal={file.fiscal} /> : null}
+              {file.note ? <p class="muted">{file.note}</p> : null}
             </li>
           ))}
         </ul>
@@ -212,6 +217,19 @@ export function UploadPage(props: { firmName: string; viewer: Viewer; view: Clie
       </section>
     </Layout>
   )
+}
+
+/** What an NF-e, NFC-e or CT-e says, read on arrival: the key in blocks of four, as the DANFE prints it. */
+function FiscalLine(props: { fiscal: FiscalFields }) {
+  const f = props.fiscal
+  const parts = [
+    `${FISCAL_MODEL_NAMES[f.model]} · ${um.fiscal.key} ${f.key.replace(/(.{4})(?=.)/g, '$1 ')}`,
+    `${um.fiscal.issuer} ${formatTaxId(f.issuer)}`,
+    f.recipient ? `${um.fiscal.recipient} ${formatTaxId(f.recipient)}` : null,
+    `${um.fiscal.issuedOn} ${m.date(f.issued_on)}`,
+    `${um.fiscal.total} ${formatAmount(f.total_cents)}`,
+  ]
+  return <p class="muted">{parts.filter((p) => p !== null).join(' · ')}</p>
 }
 
 function formatBytes(bytes: number): string {

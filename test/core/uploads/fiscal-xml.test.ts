@@ -1,77 +1,10 @@
 // Issue 20 part 8: NF-e, NFC-e and CT-e XMLs read on arrival, and hostile XMLs kept as plain files.
-// Fixtures are written by hand with template strings; the check digits below were computed
-// outside this code (by hand, with another program) so the code is not checked against itself.
+// Fixtures are written by hand with template strings (test/helpers/fiscal-xml.ts), their check
+// digits computed outside this code so the code is not checked against itself.
 import { SaxesParser } from 'saxes'
 import { describe, expect, it } from 'vitest'
 import { accessKeyModel, isValidAccessKey, readFiscalXml } from '../../../src/core/uploads/fiscal-xml.js'
-
-const NFE_KEY = '35261211222333000181550010000012341123456784'
-const NFCE_KEY = '35261211222333000181650010000077711123456785'
-const CTE_KEY = '35261211222333000181570010000000421123456788'
-const ALNUM_KEY = '35261212ABC34501DE35550010000012341123456785'
-const CPF_KEY = '35261200052998224725550010000000991123456785'
-
-interface NfeOptions {
-  key?: string
-  mod?: string
-  emit?: string
-  dest?: string
-  dhEmi?: string
-  vNF?: string
-  prefix?: string
-  proc?: boolean
-  ns?: string
-  extra?: string
-}
-
-/** A trimmed but faithful NF-e 4.00 (nfeProc with the authorisation protocol). */
-function nfe(o: NfeOptions = {}): string {
-  const key = o.key ?? NFE_KEY
-  const p = o.prefix ? `${o.prefix}:` : ''
-  const ns = o.ns ?? 'http://www.portalfiscal.inf.br/nfe'
-  const xmlns = o.prefix ? `xmlns:${o.prefix}="${ns}"` : `xmlns="${ns}"`
-  const dest = o.dest ?? '<CNPJ>11444777000161</CNPJ><xNome>Mercado Bom Preço Ltda</xNome><indIEDest>1</indIEDest>'
-  const note = `<${p}NFe ${xmlns}>
-    <${p}infNFe Id="NFe${key}" versao="4.00">
-      <${p}ide><${p}cUF>35</${p}cUF><${p}cNF>12345678</${p}cNF><${p}natOp>Venda de mercadoria</${p}natOp>
-        <${p}mod>${o.mod ?? key.slice(20, 22)}</${p}mod><${p}serie>1</${p}serie><${p}nNF>1234</${p}nNF>
-        <${p}dhEmi>${o.dhEmi ?? '2026-12-01T10:15:00-03:00'}</${p}dhEmi><${p}tpNF>1</${p}tpNF></${p}ide>
-      <${p}emit><${p}CNPJ>${o.emit ?? '11222333000181'}</${p}CNPJ><${p}xNome>Padaria Pão Quente Ltda</${p}xNome>
-        <${p}enderEmit><${p}xLgr>Rua das Flores</${p}xLgr><${p}nro>10</${p}nro></${p}enderEmit></${p}emit>
-      ${o.dest === '' ? '' : `<${p}dest>${dest.replace(/<(\/?)/g, `<$1${p}`)}</${p}dest>`}
-      <${p}det nItem="1"><${p}prod><${p}cProd>001</${p}cProd><${p}xProd>Farinha de trigo 25 kg</${p}xProd>
-        <${p}vProd>1234.56</${p}vProd></${p}prod></${p}det>
-      <${p}total><${p}ICMSTot><${p}vBC>0.00</${p}vBC><${p}vProd>1234.56</${p}vProd><${p}vNF>${o.vNF ?? '1234.56'}</${p}vNF></${p}ICMSTot></${p}total>
-      ${o.extra ?? ''}
-    </${p}infNFe>
-    <Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo/><SignatureValue>AbC=</SignatureValue></Signature>
-  </${p}NFe>`
-  if (o.proc === false) return `<?xml version="1.0" encoding="UTF-8"?>\n${note}`
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<${p}nfeProc versao="4.00" ${xmlns}>
-  ${note}
-  <${p}protNFe versao="4.00"><${p}infProt><${p}chNFe>${key}</${p}chNFe><${p}cStat>100</${p}cStat>
-    <${p}xMotivo>Autorizado o uso da NF-e</${p}xMotivo></${p}infProt></${p}protNFe>
-</${p}nfeProc>`
-}
-
-function cte(o: { key?: string; vTPrest?: string; dest?: boolean } = {}): string {
-  const key = o.key ?? CTE_KEY
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<cteProc versao="4.00" xmlns="http://www.portalfiscal.inf.br/cte">
-  <CTe xmlns="http://www.portalfiscal.inf.br/cte">
-    <infCte Id="CTe${key}" versao="4.00">
-      <ide><cUF>35</cUF><CFOP>5353</CFOP><mod>57</mod><serie>1</serie><nCT>42</nCT>
-        <dhEmi>2026-11-30T23:59:59-03:00</dhEmi></ide>
-      <emit><CNPJ>11222333000181</CNPJ><xNome>Transportes Rápidos Ltda</xNome></emit>
-      <rem><CNPJ>11444777000161</CNPJ><xNome>Mercado Bom Preço Ltda</xNome></rem>
-      ${o.dest === false ? '' : '<dest><CPF>52998224725</CPF><xNome>Maria da Silva</xNome></dest>'}
-      <vPrest><vTPrest>${o.vTPrest ?? '350.00'}</vTPrest><vRec>350.00</vRec></vPrest>
-    </infCte>
-  </CTe>
-  <protCTe versao="4.00"><infProt><chCTe>${key}</chCTe><cStat>100</cStat></infProt></protCTe>
-</cteProc>`
-}
+import { ALNUM_KEY, BILLION_LAUGHS, CPF_KEY, CTE_KEY, LAUGH_ENTITIES, cte, NFCE_KEY, NFE_KEY, nfe, xxe } from '../../helpers/fiscal-xml.js'
 
 const read = (xml: string | Buffer) => readFiscalXml(Buffer.isBuffer(xml) ? xml : Buffer.from(xml, 'utf8'))
 
@@ -244,14 +177,12 @@ describe('readFiscalXml: notes it will not read', () => {
 })
 
 describe('readFiscalXml: hostile XML', () => {
-  const laughs = Array.from({ length: 9 }, (_, i) =>
-    i === 0 ? '<!ENTITY lol0 "lol">' : `<!ENTITY lol${i} "${`&lol${i - 1};`.repeat(10)}">`,
-  ).join('\n')
+  const laughs = LAUGH_ENTITIES
 
   it('refuses a billion laughs before expanding anything', () => {
     const before = process.memoryUsage().heapUsed
     const started = performance.now()
-    const note = refused(`<?xml version="1.0"?>\n<!DOCTYPE nfeProc [\n${laughs}\n]>\n<nfeProc>&lol8;</nfeProc>`)
+    const note = refused(BILLION_LAUGHS)
     expect(note).toMatch(/DOCTYPE/)
     expect(performance.now() - started).toBeLessThan(2_000)
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(50 * 1024 * 1024)
@@ -268,11 +199,7 @@ describe('readFiscalXml: hostile XML', () => {
   })
 
   it('refuses an external entity (XXE) and never reads the file it names', () => {
-    const xxe = nfe({ emit: '&xxe;' }).replace(
-      '<?xml version="1.0" encoding="UTF-8"?>',
-      '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nfeProc [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
-    )
-    const note = refused(xxe)
+    const note = refused(xxe())
     expect(note).toMatch(/DOCTYPE/)
     expect(note).not.toContain('root:')
     // Without a DOCTYPE, a reference to an undeclared entity is a well-formedness error.

@@ -255,12 +255,10 @@ describe('NF-e keys', () => {
   it('keeps what the reader says, and refuses the same key from the same client again', async () => {
     const { client, admin } = await world()
     const reader = () => ({ ok: true as const, key: '3'.repeat(44), model: 'nfe' as const, issuer: '11222333000181', recipient: null, issuedOn: '2026-11-30', totalCents: 12345 })
-    const form = multipart(general(client.id, [{ name: 'arquivos', filename: 'nfe.xml', content: XML }]))
     const sendXml = (content: Buffer) => {
       const f = multipart(general(client.id, [{ name: 'arquivos', filename: 'nfe.xml', content }]))
       return receiveUpload(t.db, storeOf(t), { userId: admin.id, requestId: null, body: Readable.from([f.body]), contentType: f.contentType, origin: ORIGIN, readFiscal: reader })
     }
-    void form
     const id = await sendXml(XML)
     expect((await getInboxUpload(t.db, id)).files[0].fiscal).toEqual({ key: '3'.repeat(44), model: 'nfe', issuer: '11222333000181', recipient: null, issued_on: '2026-11-30', total_cents: 12345 })
     const again = await refusal(sendXml(Buffer.concat([XML, Buffer.from(' ')])))
