@@ -174,14 +174,29 @@ describe('the tree hashes in 32-bit words', () => {
     expect(commitmentOf(salt.toString('hex'), 51000)).toBe(createHash('sha256').update(salt).update('51000').digest('hex'))
   })
 
+  it('hash a row whose prev_hash is not 64 hex digits as Buffer.from reads it', async () => {
+    const { hash } = await import('node:crypto')
+    const { accessLogHash, canonicalEncoding } = await import('../../../src/core/access-log/chain/row.js')
+    const row = { id: 7, at: '2026-01-01T00:00:00.000Z', document_id: 1, attachment_id: null, client_id: 1, user_id: null,
+      username: null, user_name: null, channel: 'link', delivery_id: null, ip: '203.0.113.9', port: 443, user_agent: 'ü', action: 'view' }
+    const expected = (prev: Buffer) => hash('sha256', Buffer.concat([Buffer.from([1]), canonicalEncoding(row), prev]), 'hex')
+    const h = 'ab'.repeat(32)
+    expect(accessLogHash(row, h)).toBe(expected(Buffer.from(h, 'hex')))
+    // Longer: its first 32 bytes (as every release hashed it); shorter or not hex: what Buffer.from reads.
+    expect(accessLogHash(row, `${h}cd`)).toBe(expected(Buffer.from(h, 'hex')))
+    expect(accessLogHash(row, h.slice(0, 63))).toBe(expected(Buffer.from(h.slice(0, 63), 'hex')))
+    expect(accessLogHash(row, 'not hex')).toBe(expected(Buffer.alloc(0)))
+  })
+
   it('equal node:crypto for leaves and nodes of random hashes', async () => {
     const { hash, randomBytes } = await import('node:crypto')
-    const { digestWords, leafWords, nodeWords, wordsHex } = await import('../../../src/core/access-log/tree/tree-hash.js')
+    const { hexWords, leafWords, nodeWords, wordsHex } = await import('../../../src/core/access-log/tree/tree-hash.js')
     for (let i = 0; i < 200; i++) {
       const left = randomBytes(32)
       const right = randomBytes(32)
-      expect(wordsHex(leafWords(digestWords(left)))).toBe(hash('sha256', Buffer.concat([Buffer.from([0]), left]), 'hex'))
-      expect(wordsHex(nodeWords(digestWords(left), digestWords(right)))).toBe(
+      expect(wordsHex(hexWords(left.toString('hex')))).toBe(left.toString('hex'))
+      expect(wordsHex(leafWords(hexWords(left.toString('hex'))))).toBe(hash('sha256', Buffer.concat([Buffer.from([0]), left]), 'hex'))
+      expect(wordsHex(nodeWords(hexWords(left.toString('hex')), hexWords(right.toString('hex'))))).toBe(
         hash('sha256', Buffer.concat([Buffer.from([1]), left, right]), 'hex'),
       )
     }

@@ -123,16 +123,19 @@ const isV2 = (row: CanonicalRow): row is CanonicalRowV2 => row.format != null &&
  * (integers in decimal). Length prefixes make the encoding unambiguous whatever the text holds.
  */
 export function canonicalEncoding(row: CanonicalRow): Buffer {
-  return Buffer.from(encodeInto(isV2(row) ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS, row, 0, 0))
+  return Buffer.from(scratch.subarray(0, encodeInto(isV2(row) ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS, row, 0, 0)))
 }
 
-// Written straight into one reused buffer with `head` bytes free before and `tail` after, and
-// returned as a view of it valid until the next call: hashing a row is the whole cost of
-// `confi docs verify` (docs/performance.md, scale bench); a Buffer per field cost three times as
-// much, and a buffer per row with the lengths measured first 10 to 30% more.
+// Written straight into one reused buffer with `head` bytes free before and `tail` after; returns
+// the length written before the tail: hashing a row is the whole cost of `confi docs verify`
+// (docs/performance.md, scale bench); a Buffer per field cost three times as much, and a buffer
+// per row with the lengths measured first 10 to 30% more.
 let scratch = Buffer.allocUnsafe(4096)
+// Views of scratch's first n bytes, by n: a view made per row was a tenth of verify's time
+// (docs/performance.md, "bench:log:formats"). Emptied whenever scratch grows.
+let views: Buffer[] = []
 
-function encodeInto(fields: readonly string[], row: CanonicalRow, head: number, tail: number): Buffer {
+function encodeInto(fields: readonly string[], row: CanonicalRow, head: number, tail: number): number {
   let at = head
   const values = row as Record<string, Scalar | undefined>
   for (const field of fields) {
@@ -150,7 +153,7 @@ function encodeInto(fields: readonly string[], row: CanonicalRow, head: number, 
     scratch.writeUInt32BE(length, at + 1)
     at += 5 + length
   }
-  return scratch.subarray(0, at + tail)
+  return at
 }
 
 // Grows the scratch buffer to hold `more` bytes after `at`, keeping what is written; returns `at`.
@@ -159,26 +162,23 @@ function room(at: number, more: number): number {
   const bigger = Buffer.allocUnsafe(Math.max(2 * scratch.length, at + more))
   scratch.copy(bigger, 0, 0, at)
   scratch = bigger
+  views = []
   return at
 }
 
 /**
  * v1: hash = SHA-256(0x01 ‖ canonical v1 ‖ previous hash as 32 bytes); v2: the same with 0x02 and
- * the v2 fields. In hex.
+ * the v2 fields. In hex (node:crypto's hex output costs a fifth of a Buffer's).
  */
 export function accessLogHash(row: CanonicalRow, prevHash: string): string {
-  return accessLogDigest(row, prevHash).toString('hex')
-}
-
-/** accessLogHash as its 32 bytes (the verification threads hash them again as a tree leaf). */
-export function accessLogDigest(row: CanonicalRow, prevHash: string): Buffer {
   const v2 = isV2(row)
-  const message = encodeInto(v2 ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS, row, 1, 32)
-  message[0] = v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE
-  const tail = message.length - 32
+  const tail = encodeInto(v2 ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS, row, 1, 32)
+  scratch[0] = v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE
   // A previous hash that is not 64 hex digits (a tampered row) is hashed as Buffer.from reads it.
-  if (message.write(prevHash, tail, 'hex') === 32) return hash('sha256', message, 'buffer')
-  return hash('sha256', Buffer.concat([message.subarray(0, tail), Buffer.from(prevHash, 'hex')]), 'buffer')
+  if (scratch.write(prevHash, tail, 32, 'hex') === 32) {
+    return hash('sha256', (views[tail + 32] ??= scratch.subarray(0, tail + 32)), 'hex')
+  }
+  return hash('sha256', Buffer.concat([scratch.subarray(0, tail), Buffer.from(prevHash, 'hex')]), 'hex')
 }
 
 /**

@@ -95,8 +95,11 @@ export function nodeWords(left: Int32Array, right: Int32Array): Int32Array {
   return state
 }
 
-/** The 8 words of a 32-byte digest. */
-export function digestWords(digest: Buffer): Int32Array {
+const digest = Buffer.alloc(32)
+
+/** The 8 words of a digest in hex (64 digits). */
+export function hexWords(hex: string): Int32Array {
+  digest.write(hex, 0, 32, 'hex')
   const words = new Int32Array(8)
   for (let i = 0; i < 8; i++) words[i] = digest.readInt32BE(i * 4)
   return words

@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { DatabaseTarget } from '../../db/handle.js'
 import { openRowReader, type RowReader } from '../../db/row-reader.js'
-import { commitmentMismatchesOfValues } from '../chain/format-v2.js'
-import { accessLogDigest, canonicalFromValues } from '../chain/row.js'
-import { digestWords, leafWords, nodeWords, wordsHex } from '../tree/tree-hash.js'
+import { anyCommitmentWrongInValues } from '../chain/format-v2.js'
+import { accessLogHash, canonicalFromValues } from '../chain/row.js'
+import { hexWords, leafWords, nodeWords, wordsHex } from '../tree/tree-hash.js'
 
 // A verification thread (docs/decisions.md, "docs verify in parallel"): its own read-only
 // connection, one aligned chunk of rows at a time. A chunk that is clean (ids start + 1 ... end,
@@ -31,14 +31,10 @@ export type ChunkResult =
   | { start: number; clean: false }
 export type ChunkReply = ChunkResult | { fatal: string }
 
-// Rows are read this many at a time within a chunk: a few MB of arrays, whatever the chunk size.
-const READ_BATCH = 8192
-
-type Values = unknown[]
-
-function rowDigest(v: Values): Buffer {
-  return accessLogDigest(canonicalFromValues(v), v[14] as string)
-}
+// Rows are read this many at a time within a chunk: a batch short-lived enough to die young (8,192
+// format-2 rows, twice the columns of format 1's, outlived V8's young generation and cost a third
+// more in garbage collection; docs/performance.md, "bench:log:formats").
+const READ_BATCH = 2048
 
 // The chunk's Merkle frontier (merkle.ts, Frontier) on 8-word hashes (tree-hash.ts).
 interface Words {
@@ -71,11 +67,10 @@ async function checkChunk(reader: RowReader, select: string, start: number, end:
       if (Number(v[0]) !== start + frontier.size + 1) return notClean
       if (prev === null) firstPrev = v[14] as string
       else if (v[14] !== prev) return notClean
-      const digest = rowDigest(v)
-      if (digest.toString('hex') !== hash) return notClean
+      if (accessLogHash(canonicalFromValues(v), v[14] as string) !== hash) return notClean
       // A personal value changed beside a v2 row: the walk in process names the row and field.
-      if (Number(v[16]) === 2 && commitmentMismatchesOfValues(v).length > 0) return notClean
-      extend(frontier, leafWords(digestWords(digest)))
+      if (Number(v[16]) === 2 && anyCommitmentWrongInValues(v)) return notClean
+      extend(frontier, leafWords(hexWords(hash)))
       prev = hash
       if (wanted.has(start + frontier.size)) frontiers.push([start + frontier.size, frontier.hashes.map(wordsHex)])
     }

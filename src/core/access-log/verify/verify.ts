@@ -40,7 +40,10 @@ export interface WalkOptions {
   target?: DatabaseTarget
   /** Tree sizes whose roots to compute (the checkpoints'). */
   sizes?: readonly number[]
-  /** Rows per chunk, a power of two (default 65,536); logs shorter than one chunk are walked in process. */
+  /**
+   * Rows per chunk, a power of two (default 65,536, or down to 8,192 on a log too short to give
+   * each thread four); logs shorter than one chunk (65,536 rows by default) are walked in process.
+   */
   chunkSize?: number
   /** Threads (default: one per core, at most 8). */
   threads?: number
@@ -56,10 +59,12 @@ interface WalkState {
 }
 
 const DEFAULT_CHUNK = 65_536
+const MIN_CHUNK = 8192
 
 export async function walkAccessLog(db: Db, options: WalkOptions = {}): Promise<LogWalk> {
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK
-  if (!Number.isInteger(Math.log2(chunkSize))) throw new RangeError(`chunk size ${chunkSize} is not a power of two`)
+  if (options.chunkSize !== undefined && !Number.isInteger(Math.log2(options.chunkSize))) {
+    throw new RangeError(`chunk size ${options.chunkSize} is not a power of two`)
+  }
   const state: WalkState = {
     prevHash: GENESIS_HASH,
     rows: 0,
@@ -71,11 +76,20 @@ export async function walkAccessLog(db: Db, options: WalkOptions = {}): Promise<
   // At most 8 by default: each thread holds a database connection (PostgreSQL's default limit is 100).
   const threads = Math.max(0, options.threads ?? Math.min(availableParallelism(), 8))
   const head = await headRowId(db)
+  const chunkSize = options.chunkSize ?? chunkSizeFor(head, threads)
   let from = 0
-  if (options.target && threads > 0 && head >= chunkSize) {
+  if (options.target && threads > 0 && head >= (options.chunkSize ?? DEFAULT_CHUNK)) {
     from = await walkChunks(db, options.target, state, { head, chunkSize, threads, onProgress: options.onProgress })
   }
   return walkRows(db, state, from, options.onProgress)
+}
+
+// Halved from DEFAULT_CHUNK (not below MIN_CHUNK) until every thread has four chunks or more: three
+// chunks on two threads left one idle for a third of the walk (docs/performance.md, "bench:log:formats").
+function chunkSizeFor(head: number, threads: number): number {
+  let size = DEFAULT_CHUNK
+  while (size > MIN_CHUNK && head < 4 * threads * size) size /= 2
+  return size
 }
 
 // Row by row on `db`, after row `from` whose state the chunks established (or from the start):
