@@ -5,7 +5,7 @@
 // (issue 20). The servers' peak memory (RSS, from /proc) is sampled during the runs.
 //
 // Knobs: BENCH_SECONDS (10 a run; fewer marks a smoke run), BENCH_RUNS (3 of each, alternating),
-// BENCH_CONCURRENCY (16), BENCH_REPORT=0. SQLite only (the upload path's database work is one
+// BENCH_CONCURRENCY (16), BENCH_REPORT=0, BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof there). SQLite only (the upload path's database work is one
 // small transaction; the bytes dominate).
 import { execFile, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -152,7 +152,8 @@ const dir = mkdtempSync(join(tmpdir(), 'confi-bench-up-'))
 const stops = []
 try {
   const world = await fill(dir)
-  const served = start([confiBin, 'serve', '--port', '0', '--host', '127.0.0.1'], world.env, dir, /portal at (http:\/\/\S+)/)
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : []
+  const served = start([...profile, confiBin, 'serve', '--port', '0', '--host', '127.0.0.1'], world.env, dir, /portal at (http:\/\/\S+)/)
   stops.push(served.stop)
   const bare = start([join(here, 'upload-bare.mjs'), dir], {}, dir, /bare at (http:\/\/\S+)/)
   stops.push(bare.stop)
