@@ -121,6 +121,8 @@ async function fill(dir) {
     await applySchema(open)
     loadSecretKey(config.secretFile, { create: true })
     await initFirm(open.db, { firmName: 'Bench', baseUrl: 'http://127.0.0.1' })
+    // A firm told of each upload: every commit also writes (or joins) the inbox digest e-mail.
+    await open.db.updateTable('firm_options').set({ mail_from: 'Bench <avisos@bench.example>', inbox_email: 'recebidos@bench.example' }).execute()
     const bench = accountant('cli:bench')
     const client = await addClient(open.db, loadSecretKey(config.secretFile), bench, { name: 'Bench Ltda', taxId: '11.222.333/0001-81' })
     const user = await addUser(open.db, bench, { clientId: client.id, username: 'bench', name: 'Bench', password: 'senha-do-bench-1', role: 'admin', active: true }, inlineHasher)
