@@ -101,6 +101,9 @@ async function writeTemporary(
   }
   // 'wx': never reuse or follow an existing name.
   const output = createWriteStream(path, { flags: 'wx', mode: 0o640, flush: true, highWaterMark: WRITE_BUFFER_BYTES })
+  // A failed pipeline can settle while the stream is still opening or closing the file: the caller
+  // deletes the temporary file, so it must exist no more behind its back.
+  const closed = new Promise<void>((resolve) => output.once('close', () => resolve()))
   try {
     await pipeline(input, hashing, output)
   } catch (error) {
@@ -109,6 +112,7 @@ async function writeTemporary(
     throw error
   } finally {
     if (!input.destroyed) input.destroy()
+    await closed
   }
   return { sha256: hash.digest('hex'), size }
 }
