@@ -6,7 +6,7 @@ import { commitUpload, type UploadCommitter, type UploadJob } from './commit.js'
 import { reviveError } from './commit-errors.js'
 import type { WorkerReply, WorkerRequest } from './commit-worker.js'
 
-// Who writes an upload's rows in `confi serve` (docs/decisions.md, "Upload speed"). On SQLite the
+// Who writes an upload's rows in `confi serve` (docs/decisions.md, "Upload speed: an upload's transaction runs in a commit thread"). On SQLite the
 // COMMIT waits for an fsync (synchronous=FULL) and better-sqlite3 waits synchronously: on the
 // event loop that stalled every upload still streaming for the length of a disk flush. Here a
 // worker thread with its own connection runs the same transaction (commit.ts); the request still
