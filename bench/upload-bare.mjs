@@ -14,7 +14,9 @@ let n = 0
 const app = new Hono()
 app.post('/upload', async (c) => {
   const path = join(dir, `bare-${process.pid}-${++n}`)
-  await pipeline(Readable.fromWeb(c.req.raw.body), createWriteStream(path))
+  const incoming = process.env.BARE_WEB ? null : c.env?.incoming
+  const body = incoming instanceof Readable && !incoming.readableDidRead ? incoming : Readable.fromWeb(c.req.raw.body)
+  await pipeline(body, createWriteStream(path))
   const handle = await open(path, 'r')
   await handle.sync()
   await handle.close()

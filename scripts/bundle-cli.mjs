@@ -11,13 +11,14 @@ const outdir = join(root, 'dist', 'confi')
 rmSync(outdir, { recursive: true, force: true })
 
 await build({
-  // The access-log commit and verification threads are started by file name, so each is an entry
-  // point of its own (dist/confi/access-log-worker.js and verify-worker.js, found by
-  // core/access-log/worker-file.ts).
+  // The access-log commit and verification threads and the uploads' commit thread are started by
+  // file name, so each is an entry point of its own (dist/confi/access-log-worker.js,
+  // verify-worker.js and upload-worker.js, found by core/access-log/worker-file.ts).
   entryPoints: {
     confi: join(root, 'dist', 'cli', 'entry.js'),
     'access-log-worker': join(root, 'dist', 'core', 'access-log', 'commit', 'commit-worker.js'),
     'verify-worker': join(root, 'dist', 'core', 'access-log', 'verify', 'verify-worker.js'),
+    'upload-worker': join(root, 'dist', 'core', 'uploads', 'commit-worker.js'),
   },
   outdir,
   bundle: true,

@@ -10,6 +10,7 @@ import type { PasswordHasher } from '../core/identity/passwords.js'
 import type { Session, SessionEndReason } from '../core/identity/sessions.js'
 import type { SecretKey } from '../core/tokens.js'
 import type { ClientUser } from '../core/identity/users.js'
+import type { UploadCommitter } from '../core/uploads/commit.js'
 import type { ClientAddress } from './client-address.js'
 import { jsx, type JSXNode } from 'hono/jsx'
 import { CurrentPath, type Viewer } from './views/layout.js'
@@ -29,6 +30,8 @@ export interface PortalDeps {
   hasher: PasswordHasher
   accessLog: AccessRecorder
   logger: PortalLogger
+  /** Who writes an upload's rows (`confi serve` on SQLite: a thread); by default this process. */
+  commitUpload?: UploadCommitter
   /** How long firm options are reused between requests (default 1000 ms; tests pass 0). */
   firmOptionsTtlMs?: number
   /** Largest accepted request body in bytes (default 64 KB). */

@@ -16,13 +16,14 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool }, { createFileStore }, { pruneExpired, prunedTotal }, { startAccessLogWriter }] =
+  const [{ startPortal }, { createPasswordPool }, { createFileStore }, { pruneExpired, prunedTotal }, { startAccessLogWriter }, { startUploadCommitter }] =
     await Promise.all([
       import('../../portal/server.js'),
       import('../../core/identity/index.js'),
       import('../../core/storage/index.js'),
       import('../../core/ops/index.js'),
       import('../../core/access-log/index.js'),
+      import('../../core/uploads/index.js'),
     ])
   const db = await context.db()
   const config = context.config()
@@ -30,6 +31,8 @@ export async function servePortal(
   const hasher = createPasswordPool()
   // On SQLite a thread of its own commits the log, off the event loop (docs/decisions.md).
   const accessLog = startAccessLogWriter(db, config.database)
+  // Likewise an upload's rows, whose commit would otherwise stall the uploads still streaming.
+  const uploads = startUploadCommitter(db, config.database)
   const stderr = context.deps.stderr
   const logger = {
     error(message: string, error: unknown) {
@@ -47,6 +50,7 @@ export async function servePortal(
       accessLog,
       store: createFileStore(config),
       logger,
+      commitUpload: uploads.commit,
     },
     options,
   )
@@ -72,6 +76,7 @@ export async function servePortal(
   await server.close()
   await sender?.stop()
   await accessLog.close()
+  await uploads.close()
   await checkpoints.stop()
   await hasher.close()
 }

@@ -16,6 +16,8 @@ export {
   UPLOAD_STATUSES,
   type UploadStatus,
 } from './inbox.js'
+export { type ClosableUploadCommitter, startUploadCommitter } from './commit-thread.js'
+export { type UploadCommitter } from './commit.js'
 export { FILES_FIELD } from './intake.js'
 export { formatSize, INBOX_DIGEST_SECONDS } from './mail.js'
 export { markPaidWithProof, type PaidWithProof } from './payment-proof.js'

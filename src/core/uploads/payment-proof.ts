@@ -6,7 +6,8 @@ import { assertMayMark, getPayment, markPaidInTransaction, type PaymentMark } fr
 import type { FileStore } from '../storage/file-store.js'
 import { readUploadBody } from './intake.js'
 import { queueInboxMail } from './mail.js'
-import { uploadLimits, writeUpload, type SenderOrigin } from './receive.js'
+import { writeUpload, type SenderOrigin } from './commit.js'
+import { uploadLimits } from './receive.js'
 import { activeSender } from './senders.js'
 
 // A guide marked paid in the portal with the bank's proof (docs/rules.md#guides-marked-paid,

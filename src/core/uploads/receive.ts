@@ -1,31 +1,20 @@
 import type { Readable } from 'node:stream'
-import { clientUser } from '../actors.js'
-import { appendInTransaction } from '../access-log/chain/append.js'
 import { CATEGORIES, type Category } from '../categories.js'
 import type { Db } from '../db/database.js'
-import { ConflictError, ValidationError } from '../errors.js'
+import { ValidationError } from '../errors.js'
 import type { FileStore } from '../storage/file-store.js'
-import { nowIso } from '../time.js'
+import { assertOpen, commitUpload, type SenderOrigin, type UploadCommitter } from './commit.js'
 import { readFiscalXml, type FiscalXml } from './fiscal-xml.js'
 import { readUploadBody, type IncomingFile, type UploadLimits } from './intake.js'
-import { UPLOAD_RECEIVED } from './log-kinds.js'
-import type { FiscalFields } from './inbox.js'
-import { queueInboxMail } from './mail.js'
-import { refusals } from './refusals.js'
-import { markRequestReceived } from '../requests/answers.js'
-import { activeSender, assertCovers, requestToAnswer } from './senders.js'
+import { activeSender, requestToAnswer } from './senders.js'
 
 // A client's upload (docs/uploads.md): its files are stored durably while the body streams in,
 // then its rows, its upload.received log row, the request's new state and the firm's e-mail are
-// written in one transaction. A refusal or a cut connection before the commit leaves no row and no
-// log row; whole files already stored stay in the content-addressed store, named by no row.
+// written in one transaction (commit.ts). A refusal or a cut connection before the commit leaves
+// no row and no log row; whole files already stored stay in the content-addressed store, named by
+// no row.
 
-/** Where a request came from, committed (never in clear) in its log row. */
-export interface SenderOrigin {
-  ip: string | null
-  port: number | null
-  userAgent: string | null
-}
+export type { SenderOrigin }
 
 export interface NewUpload {
   userId: number
@@ -36,6 +25,8 @@ export interface NewUpload {
   origin: SenderOrigin
   /** Tests pass their own; by default the NF-e reader (fiscal-xml.ts). */
   readFiscal?: FiscalReader
+  /** Who writes the rows: by default this process (commitUpload); `confi serve` on SQLite, a thread. */
+  commit?: UploadCommitter
 }
 
 /** The form's fields besides the files. */
@@ -77,14 +68,6 @@ function parseTarget(fields: Map<string, string>, defaultClientId: number): { cl
   return { clientId: Number(company), category: category as Category }
 }
 
-const OPEN_TO_FILES = new Set(['open', 'received'])
-
-function assertOpen(request: { id: number; status: string }): void {
-  if (!OPEN_TO_FILES.has(request.status)) {
-    throw new ConflictError(`request ${request.id} is ${request.status}: it takes no more files`)
-  }
-}
-
 /**
  * Receives an upload from a client user: checks who sends before reading a byte, stores the files
  * as they arrive, then commits everything in one transaction (re-checking who sends inside it).
@@ -97,154 +80,18 @@ export async function receiveUpload(db: Db, store: FileStore, input: NewUpload):
   const note = parseNote(incoming.fields.get(UPLOAD_FIELDS.note))
   const general = input.requestId === null ? parseTarget(incoming.fields, user.clientId) : null
   const fiscal = await readFiscalFiles(store, incoming.files, input.readFiscal ?? readFiscalXml)
-  return db.transaction().execute(async (trx) => {
-    const now = await activeSender(trx, input.userId)
-    let target: { clientId: number; category: Category }
-    if (input.requestId !== null) {
-      const request = await requestToAnswer(trx, now.scope, input.requestId)
-      assertOpen(request)
-      target = request
-    } else {
-      target = general!
-      assertCovers(now.scope, target, `company ${target.clientId} for this user`)
-    }
-    const uploadId = await writeUpload(trx, { ...target, requestId: input.requestId, note }, incoming.files, fiscal, now.user, input.origin)
-    if (input.requestId !== null) {
-      await markRequestReceived(trx, input.requestId, { uploadId, userId: user.id, actor: clientUser(user.id) })
-    }
-    await queueInboxMail(trx, uploadId)
-    return uploadId
-  })
+  const job = { userId: user.id, requestId: input.requestId, general, note, files: incoming.files, fiscal, origin: input.origin }
+  return input.commit ? input.commit(job) : commitUpload(db, job)
 }
 
 /** What an XML says as an NF-e, NFC-e or CT-e (fiscal-xml.ts). */
 export type FiscalReader = (bytes: Buffer) => FiscalXml
-export type Fiscal = FiscalXml | null
 
-async function readFiscalFiles(store: FileStore, files: IncomingFile[], reader: FiscalReader): Promise<Fiscal[]> {
-  const readings: Fiscal[] = []
+async function readFiscalFiles(store: FileStore, files: IncomingFile[], reader: FiscalReader): Promise<(FiscalXml | null)[]> {
+  const readings: (FiscalXml | null)[] = []
   for (const file of files) {
     const isXml = file.mediaType === 'application/xml' && file.stored.size <= MAX_FISCAL_XML_BYTES
     readings.push(isXml ? reader(await store.read(file.stored.key)) : null)
   }
   return readings
-}
-
-/**
- * Writes, inside `trx`, an upload whose files are stored: its rows (claiming each NF-e key) and
- * its upload.received log row. Returns its id. The caller queues the firm's e-mail.
- */
-export async function writeUpload(
-  trx: Db,
-  upload: { clientId: number; category: Category; requestId: number | null; note: string | null },
-  files: IncomingFile[],
-  fiscal: Fiscal[],
-  user: { id: number; username: string; name: string },
-  origin: SenderOrigin,
-): Promise<number> {
-  const uploadId = await insertRows(trx, { ...upload, userId: user.id }, files, fiscal)
-  await logReceived(trx, uploadId, upload, user, origin)
-  return uploadId
-}
-
-async function insertRows(
-  trx: Db,
-  upload: { clientId: number; category: Category; requestId: number | null; userId: number; note: string | null },
-  files: IncomingFile[],
-  fiscal: Fiscal[],
-): Promise<number> {
-  const { id } = await trx
-    .insertInto('uploads')
-    .values({
-      client_id: upload.clientId,
-      request_id: upload.requestId,
-      user_id: upload.userId,
-      category: upload.category,
-      note: upload.note,
-      status: 'received',
-      status_note: null,
-      status_at: null,
-      status_by: null,
-      log_id: null,
-      created_at: nowIso(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  const uploadId = Number(id)
-  for (const [i, file] of files.entries()) {
-    const reading = fiscal[i]
-    const { id: fileId } = await trx
-      .insertInto('upload_files')
-      .values({
-        upload_id: uploadId,
-        file_name: file.name,
-        media_type: file.mediaType,
-        size: file.stored.size,
-        sha256: file.stored.sha256,
-        storage_key: file.stored.key,
-        fiscal: reading?.ok ? JSON.stringify(fiscalJson(reading)) : null,
-        note: reading && !reading.ok ? reading.note : null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    if (reading?.ok) await claimFiscalKey(trx, upload.clientId, reading.key, Number(fileId), file.name)
-  }
-  return uploadId
-}
-
-function fiscalJson(reading: Extract<Fiscal, { ok: true }>): FiscalFields {
-  return {
-    key: reading.key,
-    model: reading.model,
-    issuer: reading.issuer,
-    recipient: reading.recipient,
-    issued_on: reading.issuedOn,
-    total_cents: reading.totalCents,
-  }
-}
-
-// The same access key twice for one client is one document sent twice: refused, the whole upload
-// with it (the person removes that file and sends the rest).
-async function claimFiscalKey(trx: Db, clientId: number, key: string, fileId: number, fileName: string): Promise<void> {
-  const taken = await trx
-    .selectFrom('received_fiscal_keys')
-    .select('upload_file_id')
-    .where('client_id', '=', clientId)
-    .where('access_key', '=', key)
-    .executeTakeFirst()
-  if (taken) throw refusals.alreadyReceived(fileName)
-  await trx.insertInto('received_fiscal_keys').values({ client_id: clientId, access_key: key, upload_file_id: fileId }).execute()
-}
-
-async function logReceived(
-  trx: Db,
-  uploadId: number,
-  target: { clientId: number; category: Category; requestId: number | null },
-  user: { id: number; username: string; name: string },
-  origin: SenderOrigin,
-): Promise<void> {
-  const files = await trx
-    .selectFrom('upload_files')
-    .select(['id', 'media_type', 'size', 'sha256'])
-    .where('upload_id', '=', uploadId)
-    .orderBy('id')
-    .execute()
-  const [[logId]] = await appendInTransaction(trx, [
-    {
-      kind: UPLOAD_RECEIVED,
-      clientId: target.clientId,
-      user: { id: user.id, username: user.username, name: user.name },
-      channel: 'portal',
-      ip: origin.ip,
-      port: origin.port,
-      userAgent: origin.userAgent,
-      details: {
-        upload_id: uploadId,
-        request_id: target.requestId,
-        category: target.category,
-        files: files.map((f) => ({ file_id: Number(f.id), media_type: f.media_type, size: Number(f.size), sha256: f.sha256 })),
-      },
-    },
-  ])
-  await trx.updateTable('uploads').set({ log_id: logId }).where('id', '=', uploadId).execute()
 }

@@ -89,6 +89,7 @@ function receive(c: PortalContext, auth: Auth, requestId: number | null): Promis
     body: bodyStream(c),
     contentType: c.req.header('content-type'),
     origin: { ip: origin.ip ?? null, port: origin.port ?? null, userAgent: origin.userAgent ?? null },
+    commit: c.var.deps.commitUpload,
   })
 }
 
