@@ -714,9 +714,10 @@ ALTER TABLE receipts ADD COLUMN request_id INTEGER REFERENCES requests (id);
 ALTER TABLE receipts ADD COLUMN log_id INTEGER;
 
 -- dialect: sqlite
--- reminders_sent references outbox: its check waits for the commit, when the rebuilt table holds
--- every id again.
-PRAGMA defer_foreign_keys = ON;
+-- reminders_sent references outbox: its rows step aside while the outbox is rebuilt (dropping a
+-- table that rows still reference fails their foreign key, even deferred), then come back.
+CREATE TEMP TABLE reminders_sent_v10 AS SELECT * FROM reminders_sent;
+DELETE FROM reminders_sent;
 
 CREATE TABLE outbox_v10 (
   id INTEGER PRIMARY KEY,
@@ -753,6 +754,8 @@ DROP TABLE outbox;
 ALTER TABLE outbox_v10 RENAME TO outbox;
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_document ON outbox (document_id, id);
+INSERT INTO reminders_sent SELECT * FROM reminders_sent_v10;
+DROP TABLE reminders_sent_v10;
 
 CREATE TABLE receipts_v10 (
   id INTEGER PRIMARY KEY,
