@@ -25,21 +25,24 @@ interface UploadFacts {
   bytes: number
 }
 
-async function uploadFacts(trx: Db, fromId: number, toId: number): Promise<UploadFacts[]> {
+// toId null: every upload from fromId on that this transaction sees. A digest is built so: on
+// PostgreSQL a concurrent upload may hold a lower id yet take the lock later, and must still find
+// the uploads committed meanwhile with higher ids.
+async function uploadFacts(trx: Db, fromId: number, toId: number | null): Promise<UploadFacts[]> {
   const rows = await trx
     .selectFrom('uploads')
     .innerJoin('clients', 'clients.id', 'uploads.client_id')
     .leftJoin('requests', 'requests.id', 'uploads.request_id')
     .select(['uploads.id', 'clients.name', 'clients.tax_id', 'requests.title', 'uploads.category', 'uploads.note'])
     .where('uploads.id', '>=', fromId)
-    .where('uploads.id', '<=', toId)
+    .$if(toId !== null, (q) => q.where('uploads.id', '<=', toId!))
     .orderBy('uploads.id')
     .execute()
   const sizes = await trx
     .selectFrom('upload_files')
     .select(['upload_id', (eb) => eb.fn.countAll<number>().as('files'), (eb) => eb.fn.sum<number>('size').as('bytes')])
     .where('upload_id', '>=', fromId)
-    .where('upload_id', '<=', toId)
+    .$if(toId !== null, (q) => q.where('upload_id', '<=', toId!))
     .groupBy('upload_id')
     .execute()
   return rows.map((r) => {
@@ -120,7 +123,7 @@ export async function queueInboxMail(trx: Db, uploadId: number): Promise<number 
     .orderBy('id')
     .executeTakeFirst()
   if (waiting?.upload_id != null) {
-    const message = inboxMessage(firm.firm_name, await uploadFacts(trx, Number(waiting.upload_id), uploadId))
+    const message = inboxMessage(firm.firm_name, await uploadFacts(trx, Number(waiting.upload_id), null))
     // Still unclaimed by a sender (the conditions again, atomically): else a message of its own.
     const result = await trx
       .updateTable('outbox')
