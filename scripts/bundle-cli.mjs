@@ -13,7 +13,7 @@ rmSync(outdir, { recursive: true, force: true })
 await build({
   // The access-log commit and verification threads and the uploads' commit thread are started by
   // file name, so each is an entry point of its own (dist/confi/access-log-worker.js,
-  // verify-worker.js and upload-worker.js, found by core/access-log/worker-file.ts).
+  // verify-worker.js and upload-worker.js, found by core/db/connection-thread.ts).
   entryPoints: {
     confi: join(root, 'dist', 'cli', 'entry.js'),
     'access-log-worker': join(root, 'dist', 'core', 'access-log', 'commit', 'commit-worker.js'),

@@ -16,7 +16,7 @@ import { getInboxUpload, type InboxUpload } from '../uploads/inbox.js'
 import { createCheckpoint } from './checkpoints.js'
 import type { SigningKeys } from './keys.js'
 import { PROTOCOL_KINDS, type Protocol, type ProtocolSubject } from './protocol-format.js'
-import { provenRows, signAndStore, type StoredAs } from './receipts.js'
+import { provenRows, refuseUnheldKey, signAndStore, type StoredAs } from './receipts.js'
 
 // Issuing a protocolo de envio (docs/receipts.md, "Protocolo de envio"): the client's signed proof
 // of an upload, a "nada a enviar" or a paid mark, anchored on the act's log row. Only those who may
@@ -35,9 +35,7 @@ async function protocolCheckpoint(db: Db, keys: SigningKeys, logId: number): Pro
     checkpoint = await firstCheckpointCovering(db, logId)
   }
   if (!checkpoint) throw new ConfiError(`no checkpoint covers access-log row ${logId}: run 'confi docs verify'`)
-  if (!keys.all.some((k) => k.id === checkpoint.keyId)) {
-    throw new ConfiError(`checkpoint ${checkpoint.id} is signed by key ${checkpoint.keyId}, which is not in the signing key file`)
-  }
+  refuseUnheldKey(keys, checkpoint)
   return checkpoint
 }
 

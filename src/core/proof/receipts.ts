@@ -69,6 +69,13 @@ export async function checkpointCovering(db: Db, keys: SigningKeys, lastId: numb
   return checkpoint
 }
 
+/** Refuses to prove anything to a checkpoint signed by a key the key file no longer holds. */
+export function refuseUnheldKey(keys: SigningKeys, checkpoint: Checkpoint): void {
+  if (!keys.all.some((k) => k.id === checkpoint.keyId)) {
+    throw new ConfiError(`checkpoint ${checkpoint.id} is signed by key ${checkpoint.keyId}, which is not in the signing key file`)
+  }
+}
+
 /** Each row with its inclusion proof to `checkpoint`; refuses a row the checkpoint does not hold. */
 export async function provenRows(db: Db, rows: ChainRow[], checkpoint: Checkpoint): Promise<ReceiptRow[]> {
   const root = Buffer.from(checkpoint.rootHash, 'hex')
@@ -167,8 +174,7 @@ export async function issueReceipt(
   // The newest checkpoint, not the oldest that covers the rows: the holder keeps the latest signed
   // head the firm cannot recall (docs/receipts.md#copies-the-firm-cannot-recall).
   const checkpoint = await checkpointCovering(db, keys, await lastDocumentRowId(db, document.id, scope, PUBLICATION_KINDS))
-  const key = keys.all.find((k) => k.id === checkpoint.keyId)
-  if (!key) throw new ConfiError(`checkpoint ${checkpoint.id} is signed by key ${checkpoint.keyId}, which is not in the signing key file`)
+  refuseUnheldKey(keys, checkpoint)
   // Read up to the checkpoint only: rows added meanwhile are outside what it proves.
   const rows = await provenRows(db, await documentRowsOf(db, document.id, { ...scope, throughId: checkpoint.treeSize }), checkpoint)
   const publications = await provenRows(db, await eventRowsOf(db, { documentId: document.id }, PUBLICATION_KINDS, checkpoint.treeSize), checkpoint)

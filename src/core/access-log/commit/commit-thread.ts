@@ -1,10 +1,9 @@
-import { Worker } from 'node:worker_threads'
+import { startConnectionThread, workerFile } from '../../db/connection-thread.js'
 import type { DatabaseTarget, Db } from '../../db/database.js'
 import { UnavailableError, ValidationError } from '../../errors.js'
 import { checkEntry, recordOf, type AccessEntry, type AccessRecord } from '../chain/row.js'
 import { createAccessLogWriter, type AccessLogWriter } from '../chain/append.js'
 import type { WorkerReply, WorkerRequest } from './commit-worker.js'
-import { workerFile } from '../worker-file.js'
 
 // The portal's access-log writer (docs/decisions.md, "Download speed (issue 13)"). On SQLite the
 // commit with synchronous=FULL waits for an fsync, and better-sqlite3 waits synchronously: on the
@@ -39,57 +38,51 @@ function reviveError(error: { name: string; message: string; code?: string }): E
 
 /** Starts the commit thread on the SQLite file at `path`. */
 export function startCommitThread(path: string): ClosableAccessLogWriter {
-  // Node flags pass on to the thread (--cpu-prof profiles it too), except --input-type, which a
-  // thread started from a file refuses.
-  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
-  const worker = new Worker(workerFile('commit/commit-worker', 'access-log-worker', 'access-log commit worker'), { workerData: { path }, execArgv })
   const waiting = new Map<number, Waiting>()
   let nextId = 1
-  let failure: Error | null = null
-  let closing: Promise<void> | null = null
   let flushed: (() => void) | null = null
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
-
   // An idle thread must not keep a process alive (a CLI command, a test); a busy one must.
   const settle = () => {
     if (waiting.size > 0) return
-    worker.unref()
+    thread.hold(false)
     flushed?.()
     flushed = null
   }
-  const failAll = (error: Error) => {
-    failure ??= error
-    for (const pending of waiting.values()) pending.reject(failure)
-    waiting.clear()
-    settle()
-  }
-  worker.unref()
-  worker.on('message', (reply: WorkerReply) => {
-    if ('ready' in reply) return
-    if ('fatal' in reply) return failAll(new UnavailableError(`the access log cannot be opened: ${reply.fatal}`))
-    for (const outcome of reply.outcomes) {
-      const pending = waiting.get(outcome.id)
-      if (!pending) continue
-      waiting.delete(outcome.id)
-      if ('stamp' in outcome) pending.resolve(recordOf(pending.entry, outcome.stamp))
-      else pending.reject(reviveError(outcome.error))
-    }
-    settle()
-  })
-  worker.on('error', (error) => failAll(new UnavailableError(`the access-log commit thread failed: ${error.message}`)))
-  void exited.then(() => failAll(new UnavailableError('the access-log commit thread has stopped')))
+  const thread = startConnectionThread<WorkerRequest, WorkerReply>(
+    workerFile('access-log/commit/commit-worker', 'access-log-worker', 'access-log commit worker'),
+    path,
+    {
+      thread: 'the access-log commit thread',
+      cannotOpen: (reason) => `the access log cannot be opened: ${reason}`,
+      closed: 'the access log writer is closed',
+    },
+    (reply) => {
+      for (const outcome of reply.outcomes) {
+        const pending = waiting.get(outcome.id)
+        if (!pending) continue
+        waiting.delete(outcome.id)
+        if ('stamp' in outcome) pending.resolve(recordOf(pending.entry, outcome.stamp))
+        else pending.reject(reviveError(outcome.error))
+      }
+      settle()
+    },
+    (failure) => {
+      for (const pending of waiting.values()) pending.reject(failure)
+      waiting.clear()
+      settle()
+    },
+  )
 
-  const send = (message: WorkerRequest) => worker.postMessage(message)
   // The records of one turn of the event loop (the requests that arrived together) go in one message.
   let outgoing: { id: number; entry: AccessEntry }[] = []
   const sendOutgoing = () => {
     if (outgoing.length === 0) return
-    send({ entries: outgoing })
+    thread.post({ entries: outgoing })
     outgoing = []
   }
   return {
     record(entry) {
-      if (failure) return Promise.reject(failure)
+      if (thread.failure) return Promise.reject(thread.failure)
       try {
         checkEntry(entry)
       } catch (error) {
@@ -98,7 +91,7 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
       return new Promise<AccessRecord>((resolve, reject) => {
         const id = nextId++
         waiting.set(id, { entry, resolve, reject })
-        if (waiting.size === 1) worker.ref()
+        if (waiting.size === 1) thread.hold(true)
         outgoing.push({ id, entry })
         if (outgoing.length === 1) setImmediate(sendOutgoing)
       })
@@ -114,17 +107,8 @@ export function startCommitThread(path: string): ClosableAccessLogWriter {
       })
     },
     close() {
-      closing ??= (async () => {
-        failure ??= new UnavailableError('the access log writer is closed')
-        sendOutgoing()
-        send({ close: true })
-        worker.ref()
-        // A thread stuck in a commit (a disk that stopped answering) must not hold shutdown forever.
-        const timer = setTimeout(() => void worker.terminate(), 15_000)
-        await exited
-        clearTimeout(timer)
-      })()
-      return closing
+      sendOutgoing()
+      return thread.close()
     },
   }
 }

@@ -1,5 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads'
-import { openDatabase } from '../../db/database.js'
+import { serveConnectionThread } from '../../db/connection-thread.js'
 import { type AccessEntry, type RowStamp } from '../chain/row.js'
 import { createStampWriter } from '../chain/append.js'
 
@@ -12,55 +11,39 @@ import { createStampWriter } from '../chain/append.js'
 // reply carries only what the log added to the entry (id, time, hashes), which the main thread
 // already holds the rest of (docs/decisions.md, "Append speed (issue 13)").
 
-export type WorkerRequest = { entries: { id: number; entry: AccessEntry }[] } | { close: true }
+export type WorkerRequest = { entries: { id: number; entry: AccessEntry }[] }
 export type WorkerOutcome =
   | { id: number; stamp: RowStamp }
   | { id: number; error: { name: string; message: string; code?: string } }
-export type WorkerReply = { ready: true } | { fatal: string } | { outcomes: WorkerOutcome[] }
-
-const port = parentPort!
-
-let outbox: WorkerOutcome[] = []
-
-// The rows of one group commit are resolved together: their outcomes leave in one message.
-function send(outcome: WorkerOutcome): void {
-  outbox.push(outcome)
-  if (outbox.length > 1) return
-  queueMicrotask(() => {
-    port.postMessage({ outcomes: outbox } satisfies WorkerReply)
-    outbox = []
-  })
-}
+export type WorkerReply = { outcomes: WorkerOutcome[] }
 
 function describeError(error: unknown): { name: string; message: string; code?: string } {
   const e = error as { constructor?: { name?: string }; message?: unknown; code?: unknown }
   return { name: e.constructor?.name ?? 'Error', message: String(e.message ?? error), code: e.code == null ? undefined : String(e.code) }
 }
 
-async function main(): Promise<void> {
-  let open
-  try {
-    open = await openDatabase({ kind: 'sqlite', path: (workerData as { path: string }).path })
-  } catch (error) {
-    port.postMessage({ fatal: (error as Error).message } satisfies WorkerReply)
-    return
+serveConnectionThread<WorkerRequest, WorkerReply>((db, reply) => {
+  const writer = createStampWriter(db)
+  let outbox: WorkerOutcome[] = []
+  // The rows of one group commit are resolved together: their outcomes leave in one message.
+  const send = (outcome: WorkerOutcome) => {
+    outbox.push(outcome)
+    if (outbox.length > 1) return
+    queueMicrotask(() => {
+      reply({ outcomes: outbox })
+      outbox = []
+    })
   }
-  const database = open
-  const writer = createStampWriter(database.db)
-  port.on('message', (message: WorkerRequest) => {
-    if ('close' in message) {
-      // Everything queued before the close is committed (or refused) before the thread ends.
-      void writer.flush().then(() => database.close()).then(() => port.close())
-      return
-    }
-    for (const { id, entry } of message.entries) {
-      writer.record(entry).then(
-        (stamp) => send({ id, stamp }),
-        (error: unknown) => send({ id, error: describeError(error) }),
-      )
-    }
-  })
-  port.postMessage({ ready: true } satisfies WorkerReply)
-}
-
-void main()
+  return {
+    handle(message) {
+      for (const { id, entry } of message.entries) {
+        writer.record(entry).then(
+          (stamp) => send({ id, stamp }),
+          (error: unknown) => send({ id, error: describeError(error) }),
+        )
+      }
+    },
+    // Everything queued before the close is committed (or refused) before the thread ends.
+    drain: () => writer.flush(),
+  }
+})

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { threadExecArgv, workerFile } from '../../db/connection-thread.js'
 import type { DatabaseTarget, Db } from '../../db/database.js'
 import { UnavailableError } from '../../errors.js'
 import { headRowId, verifyAccessLog, type ProgressCallback, type VerifyResult } from '../chain/walk.js'
@@ -8,7 +9,6 @@ import { CANONICAL_FIELDS, GENESIS_HASH, V2_COLUMNS } from '../chain/row.js'
 import { appendSubtree, emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, type Frontier } from '../tree/merkle.js'
 import { IdRanges, surveyFrom, type IdRange } from './survey.js'
 import type { ChunkReply, ChunkRequest, ChunkResult, ChunkTask, VerifyWorkerData } from './verify-worker.js'
-import { workerFile } from '../worker-file.js'
 
 // The walk behind `confi docs verify` and the backup's check: the hash chain and the Merkle tree
 // over the rows, in parallel (docs/decisions.md, "docs verify in parallel"). Each thread checks
@@ -187,9 +187,8 @@ interface Pool {
 // Each thread holds one chunk at a time and takes the next when it answers; replies wait here
 // until the main thread joins them in order (a reply is a few hashes, so memory stays flat).
 function startPool(data: VerifyWorkerData, count: number, requests: ChunkTask[]): Pool {
-  const file = workerFile('verify/verify-worker', 'verify-worker', 'access-log verification worker')
-  // Node flags pass on to the threads (--cpu-prof profiles them too), except --input-type.
-  const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'))
+  const file = workerFile('access-log/verify/verify-worker', 'verify-worker', 'access-log verification worker')
+  const execArgv = threadExecArgv()
   const waiting = new Map<number, { resolve: (reply: ChunkResult) => void; reject: (error: Error) => void }>()
   const replies = new Map<number, ChunkResult>()
   let failure: Error | null = null

@@ -1,8 +1,7 @@
-import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { formatTaxId } from '../../clients/tax-id.js'
 import type { Protocol } from '../protocol-format.js'
 import { erasedFields } from '../receipt-verify.js'
-import { bytes, date, dateTime, drawQr, HEIGHT, MARGIN, WIDTH, Writer } from './receipt-pdf.js'
+import { bytes, competence, date, dateTime, finishPdf, startPdf } from './receipt-pdf.js'
 
 // The protocolo de envio as a PDF in pt-BR, with its JSON attached as `protocolo-<id>.json`
 // (docs/receipts.md, "Protocolo de envio"), laid out like the access receipt's.
@@ -13,8 +12,6 @@ const ERASED = 'apagado (LGPD)'
 export function protocolAttachmentName(protocol: Pick<Protocol, 'id'>): string {
   return `protocolo-${protocol.id}.json`
 }
-
-const competence = (value: string | null) => (value ? value.split('-').reverse().join('/') : '-')
 
 /** "Ana Souza (ana.souza)", or "o escritório" for the firm's own mark. */
 function sender(p: Protocol): string {
@@ -42,25 +39,7 @@ function summaryOf(p: Protocol, taxLabel: string): string {
 
 /** The protocol as a PDF: what it proves in pt-BR, a QR code to the firm's address, its JSON attached. */
 export async function renderProtocolPdf(p: Protocol): Promise<Uint8Array> {
-  const pdf = await PDFDocument.create()
-  pdf.setTitle('Protocolo de envio')
-  pdf.setProducer('confi')
-  pdf.setCreationDate(new Date(p.issuedAt))
-  const fonts = {
-    regular: await pdf.embedFont(StandardFonts.Helvetica),
-    bold: await pdf.embedFont(StandardFonts.HelveticaBold),
-    mono: await pdf.embedFont(StandardFonts.Courier),
-  }
-  const w = new Writer(pdf, fonts)
-  drawQr(w.page, p.firm.baseUrl, WIDTH - MARGIN - 110, HEIGHT - MARGIN - 110, 110)
-  w.inset = 120
-  w.text('Protocolo de envio', { size: 16, font: 'bold' })
-  w.field('Escritório', p.firm.name)
-  w.field('Emitido em', dateTime(p.issuedAt))
-  w.field('Código', p.id)
-  w.text(`Confira em ${p.url}`, { size: 8 })
-  w.inset = 0
-  w.y = Math.min(w.y, HEIGHT - MARGIN - 115)
+  const { pdf, w } = await startPdf('Protocolo de envio', 'Protocolo de envio', p)
   w.heading('Resumo')
   w.text(summaryOf(p, p.client.taxId.length === 11 ? 'CPF' : 'CNPJ'))
   w.heading(p.upload ? 'O que foi enviado' : p.payment ? 'A guia' : 'O pedido')
@@ -93,11 +72,5 @@ export async function renderProtocolPdf(p: Protocol): Promise<Uint8Array> {
   w.text(`Raiz: ${c.rootHash}`, { font: 'mono', size: 7 })
   w.text(`Chave ${p.publicKey.id}: ${p.publicKey.publicKey}`, { font: 'mono', size: 7 })
   w.text('Verificação independente do escritório: confi receipts verify ARQUIVO.pdf --public-key CHAVE', { size: 8 })
-  await pdf.attach(Buffer.from(JSON.stringify(p, null, 2), 'utf8'), protocolAttachmentName(p), {
-    mimeType: 'application/json',
-    description: 'Protocolo em formato verificável por máquina',
-    creationDate: new Date(p.issuedAt),
-    modificationDate: new Date(p.issuedAt),
-  })
-  return pdf.save()
+  return finishPdf(pdf, p, protocolAttachmentName(p), 'Protocolo em formato verificável por máquina')
 }

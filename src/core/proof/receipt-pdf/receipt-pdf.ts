@@ -22,9 +22,9 @@ import { erasedFields } from '../receipt-verify.js'
 // (docs/receipts.md). Standard PDF fonts only: no font file to ship.
 
 const ZONE = 'America/Sao_Paulo'
-export const MARGIN = 40
-export const WIDTH = 595.28 // A4
-export const HEIGHT = 841.89
+const MARGIN = 40
+const WIDTH = 595.28 // A4
+const HEIGHT = 841.89
 
 // How a row came in, as the end of "Ana Souza abriu o documento …".
 const THROUGH: Record<string, string> = {
@@ -48,6 +48,9 @@ export function dateTime(iso: string | null | undefined): string {
 export function date(day: string | null): string {
   return day ? day.split('-').reverse().join('/') : '-'
 }
+
+/** A competence, '2026-03', as '03/2026'; '-' for none. */
+export const competence = date
 
 export function bytes(size: number): string {
   if (size < 1024) return `${size} bytes`
@@ -143,7 +146,7 @@ function wrap(text: string, font: PDFFont, size: number, width: number): string[
   return lines
 }
 
-export function drawQr(page: PDFPage, url: string, x: number, y: number, size: number): void {
+function drawQr(page: PDFPage, url: string, x: number, y: number, size: number): void {
   const modules = QRCode.create(url, { errorCorrectionLevel: 'M' }).modules
   const cell = size / (modules.size + 8)
   for (let row = 0; row < modules.size; row++) {
@@ -154,12 +157,19 @@ export function drawQr(page: PDFPage, url: string, x: number, y: number, size: n
   }
 }
 
-/** The receipt as a PDF: what it proves in pt-BR, a QR code to its portal page, its JSON attached. */
-export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
+/**
+ * A new PDF by confi (`title` in its metadata) with the header that receipts and protocols share:
+ * `heading`, the firm, when and with what code it was issued, where to check it, and a QR code.
+ */
+export async function startPdf(
+  title: string,
+  heading: string,
+  issued: { id: string; issuedAt: string; url: string; firm: { name: string; baseUrl: string } },
+): Promise<{ pdf: PDFDocument; w: Writer }> {
   const pdf = await PDFDocument.create()
-  pdf.setTitle(printable(`Comprovante de entrega e acesso - ${receipt.document.title}`))
+  pdf.setTitle(printable(title))
   pdf.setProducer('confi')
-  pdf.setCreationDate(new Date(receipt.issuedAt))
+  pdf.setCreationDate(new Date(issued.issuedAt))
   const fonts = {
     regular: await pdf.embedFont(StandardFonts.Helvetica),
     bold: await pdf.embedFont(StandardFonts.HelveticaBold),
@@ -167,15 +177,32 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   }
   const w = new Writer(pdf, fonts)
   // Only the firm's own address: a code to a per-receipt page is one a forger could point elsewhere.
-  drawQr(w.page, receipt.firm.baseUrl, WIDTH - MARGIN - 110, HEIGHT - MARGIN - 110, 110)
+  drawQr(w.page, issued.firm.baseUrl, WIDTH - MARGIN - 110, HEIGHT - MARGIN - 110, 110)
   w.inset = 120
-  w.text('Comprovante de entrega e acesso', { size: 16, font: 'bold' })
-  w.field('Escritório', receipt.firm.name)
-  w.field('Emitido em', dateTime(receipt.issuedAt))
-  w.field('Código', receipt.id)
-  w.text(`Confira em ${receipt.url}`, { size: 8 })
+  w.text(heading, { size: 16, font: 'bold' })
+  w.field('Escritório', issued.firm.name)
+  w.field('Emitido em', dateTime(issued.issuedAt))
+  w.field('Código', issued.id)
+  w.text(`Confira em ${issued.url}`, { size: 8 })
   w.inset = 0
   w.y = Math.min(w.y, HEIGHT - MARGIN - 115)
+  return { pdf, w }
+}
+
+/** Attaches `issued` as JSON (`name`, dated when it was issued) and returns the PDF's bytes. */
+export async function finishPdf(pdf: PDFDocument, issued: { issuedAt: string }, name: string, description: string): Promise<Uint8Array> {
+  await pdf.attach(Buffer.from(JSON.stringify(issued, null, 2), 'utf8'), name, {
+    mimeType: 'application/json',
+    description,
+    creationDate: new Date(issued.issuedAt),
+    modificationDate: new Date(issued.issuedAt),
+  })
+  return pdf.save()
+}
+
+/** The receipt as a PDF: what it proves in pt-BR, a QR code to its portal page, its JSON attached. */
+export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
+  const { pdf, w } = await startPdf(`Comprovante de entrega e acesso - ${receipt.document.title}`, 'Comprovante de entrega e acesso', receipt)
   w.heading('Resumo')
   const taxLabel = receipt.client.taxId.length === 11 ? 'CPF' : 'CNPJ'
   w.text(
@@ -184,7 +211,7 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   )
   w.heading('O que foi enviado')
   w.field('Documento', receipt.document.title)
-  w.field('Competência', receipt.document.competence ? receipt.document.competence.split('-').reverse().join('/') : '-')
+  w.field('Competência', competence(receipt.document.competence))
   w.field('Vencimento', date(receipt.document.dueDate))
   for (const file of receipt.document.files) w.text(`Arquivo: ${file.name} (${bytes(file.size)})`)
   const published = receipt.publications.at(-1)
@@ -227,13 +254,7 @@ export async function renderReceiptPdf(receipt: Receipt): Promise<Uint8Array> {
   w.text(`Raiz: ${c.rootHash}`, { font: 'mono', size: 7 })
   w.text(`Chave ${receipt.publicKey.id}: ${receipt.publicKey.publicKey}`, { font: 'mono', size: 7 })
   w.text('Verificação independente do escritório: confi receipts verify ARQUIVO.pdf --public-key CHAVE', { size: 8 })
-  await pdf.attach(Buffer.from(JSON.stringify(receipt, null, 2), 'utf8'), receiptAttachmentName(receipt), {
-    mimeType: 'application/json',
-    description: 'Comprovante em formato verificável por máquina',
-    creationDate: new Date(receipt.issuedAt),
-    modificationDate: new Date(receipt.issuedAt),
-  })
-  return pdf.save()
+  return finishPdf(pdf, receipt, receiptAttachmentName(receipt), 'Comprovante em formato verificável por máquina')
 }
 
 /** The receipt (or protocol) JSON attached to a receipt's (or protocol's) PDF. */
