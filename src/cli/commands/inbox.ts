@@ -49,7 +49,7 @@ export function registerInbox(program: Command, context: CliContext): void {
         since: options.since ? parseTimeBound(options.since, options.tz, 'since') : undefined,
         clientId: options.client ? (await resolveClient(db, options.client)).id : undefined,
         status: options.status,
-        limit: Math.min(options.limit, 1000),
+        limit: options.limit,
       })
       if (options.json) return context.out.json(uploads.map(jsonOf))
       context.out.table(uploads, [
