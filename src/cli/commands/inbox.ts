@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander'
 import type { InboxUpload } from '../../core/uploads/index.js'
+import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
 import { DEFAULT_TIME_ZONE, formatTime } from '../output.js'
 import { integer, timeZone } from './parse.js'
@@ -105,7 +106,7 @@ export function registerInbox(program: Command, context: CliContext): void {
       const { acceptUpload } = await import('../../core/uploads/index.js')
       const { upload, mails } = await acceptUpload(await context.db(), context.actor, id, options.category)
       if (options.json) return context.out.json({ ...jsonOf(upload), emailsQueued: mails })
-      context.out.line(`accepted upload ${upload.id} (${upload.category}); ${mails} e-mail${mails === 1 ? '' : 's'} queued`)
+      context.out.line(`accepted upload ${upload.id} (${upload.category}); ${countOf(mails, 'e-mail')} queued`)
     })
 
   inbox
@@ -119,6 +120,6 @@ export function registerInbox(program: Command, context: CliContext): void {
       const { rejectUpload } = await import('../../core/uploads/index.js')
       const { upload, mails } = await rejectUpload(await context.db(), context.actor, id, options.reason)
       if (options.json) return context.out.json({ ...jsonOf(upload), emailsQueued: mails })
-      context.out.line(`rejected upload ${upload.id}; ${mails} e-mail${mails === 1 ? '' : 's'} queued`)
+      context.out.line(`rejected upload ${upload.id}; ${countOf(mails, 'e-mail')} queued`)
     })
 }
