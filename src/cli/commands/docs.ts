@@ -8,12 +8,10 @@ import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { progressLine } from '../progress.js'
 import { requireValue } from '../prompts.js'
-import { integer, timeZone } from './parse.js'
+import { CATEGORY_HELP, integer, timeZone } from './parse.js'
 import { registerDocsImport } from './docs-import.js'
 import { notificationSender, notifiedNote, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
 import { registerDocsProof } from './docs-proof.js'
-
-const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 
 /** The JSON shape of a document for scripts. */
 function documentJson(document: Document) {

@@ -3,7 +3,7 @@ import type { InboxUpload } from '../../core/uploads/index.js'
 import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
 import { DEFAULT_TIME_ZONE, formatTime } from '../output.js'
-import { integer, timeZone } from './parse.js'
+import { CATEGORY_HELP, integer, timeZone } from './parse.js'
 
 // `confi inbox`: what clients sent the firm from the portal (docs/uploads.md).
 
@@ -99,7 +99,7 @@ export function registerInbox(program: Command, context: CliContext): void {
     .command('accept')
     .description('accept an upload, filing it under a category; the client is told by e-mail')
     .argument('<id>', 'upload id', integer('<id>', 1))
-    .requiredOption('--category <category>', 'fiscal, pessoal, contabil, societario or outros')
+    .requiredOption('--category <category>', CATEGORY_HELP)
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi inbox accept 42 --category contabil')
     .action(async (id: number, options: { category: string; json?: boolean }) => {

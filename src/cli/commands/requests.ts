@@ -5,9 +5,8 @@ import type { CliContext } from '../context.js'
 import { UsageError } from '../errors.js'
 import { DEFAULT_TIME_ZONE, formatTime } from '../output.js'
 import { requireValue } from '../prompts.js'
-import { integer, timeZone } from './parse.js'
+import { CATEGORY_HELP, integer, timeZone } from './parse.js'
 
-const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 const STATUS_HELP = 'open, received, accepted, nothing_to_send, cancelled, or rejected (open again after a rejection)'
 
 function printRequests(context: CliContext, requests: DocumentRequest[], empty: string): void {
