@@ -6,9 +6,7 @@ import type { CliContext } from '../context.js'
 import { notificationSender, notifiedNote } from './docs-delivery.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { progressLine } from '../progress.js'
-import { timeZone } from './parse.js'
-
-const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
+import { CATEGORY_HELP, timeZone } from './parse.js'
 
 interface ImportOptions {
   dryRun?: boolean

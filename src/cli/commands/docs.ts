@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
-import { localDate, nowIso } from '../../core/time.js'
+import { nowIso } from '../../core/time.js'
 import type { Document } from '../../core/documents/index.js'
 import type { ExportFormat } from '../../core/access-log/index.js'
 import type { CliContext } from '../context.js'
@@ -8,12 +8,10 @@ import { UsageError } from '../errors.js'
 import { formatTime, DEFAULT_TIME_ZONE } from '../output.js'
 import { progressLine } from '../progress.js'
 import { requireValue } from '../prompts.js'
-import { integer, timeZone } from './parse.js'
+import { CATEGORY_HELP, integer, timeZone } from './parse.js'
 import { registerDocsImport } from './docs-import.js'
 import { notificationSender, notifiedNote, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
 import { registerDocsProof } from './docs-proof.js'
-
-const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 
 /** The JSON shape of a document for scripts. */
 function documentJson(document: Document) {
@@ -255,10 +253,7 @@ function registerPaid(docs: Command, context: CliContext): void {
       const { resolveDocument, markPaid } = await import('../../core/documents/index.js')
       const db = await context.db()
       const document = await resolveDocument(db, ref)
-      const mark = await markPaid(db, context.actor, document.id, {
-        paidOn: options.on ?? localDate(),
-        proofUploadId: options.proof ?? null,
-      })
+      const mark = await markPaid(db, context.actor, document.id, { paidOn: options.on, proofUploadId: options.proof })
       if (options.json) return context.out.json(mark)
       const proof = mark.proofUploadId === null ? '' : ` (proof: upload ${mark.proofUploadId})`
       context.out.line(`marked document ${document.id} (${document.title}) paid on ${mark.paidOn}${proof}`)

@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander'
 import type { InboxUpload } from '../../core/uploads/index.js'
+import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
 import { DEFAULT_TIME_ZONE, formatTime } from '../output.js'
-import { integer, timeZone } from './parse.js'
+import { CATEGORY_HELP, integer, timeZone } from './parse.js'
 
 // `confi inbox`: what clients sent the firm from the portal (docs/uploads.md).
 
@@ -49,7 +50,7 @@ export function registerInbox(program: Command, context: CliContext): void {
         since: options.since ? parseTimeBound(options.since, options.tz, 'since') : undefined,
         clientId: options.client ? (await resolveClient(db, options.client)).id : undefined,
         status: options.status,
-        limit: Math.min(options.limit, 1000),
+        limit: options.limit,
       })
       if (options.json) return context.out.json(uploads.map(jsonOf))
       context.out.table(uploads, [
@@ -98,14 +99,14 @@ export function registerInbox(program: Command, context: CliContext): void {
     .command('accept')
     .description('accept an upload, filing it under a category; the client is told by e-mail')
     .argument('<id>', 'upload id', integer('<id>', 1))
-    .requiredOption('--category <category>', 'fiscal, pessoal, contabil, societario or outros')
+    .requiredOption('--category <category>', CATEGORY_HELP)
     .option('--json', 'print JSON for scripts')
     .addHelpText('after', '\nExample:\n  $ confi inbox accept 42 --category contabil')
     .action(async (id: number, options: { category: string; json?: boolean }) => {
       const { acceptUpload } = await import('../../core/uploads/index.js')
       const { upload, mails } = await acceptUpload(await context.db(), context.actor, id, options.category)
       if (options.json) return context.out.json({ ...jsonOf(upload), emailsQueued: mails })
-      context.out.line(`accepted upload ${upload.id} (${upload.category}); ${mails} e-mail${mails === 1 ? '' : 's'} queued`)
+      context.out.line(`accepted upload ${upload.id} (${upload.category}); ${countOf(mails, 'e-mail')} queued`)
     })
 
   inbox
@@ -119,6 +120,6 @@ export function registerInbox(program: Command, context: CliContext): void {
       const { rejectUpload } = await import('../../core/uploads/index.js')
       const { upload, mails } = await rejectUpload(await context.db(), context.actor, id, options.reason)
       if (options.json) return context.out.json({ ...jsonOf(upload), emailsQueued: mails })
-      context.out.line(`rejected upload ${upload.id}; ${mails} e-mail${mails === 1 ? '' : 's'} queued`)
+      context.out.line(`rejected upload ${upload.id}; ${countOf(mails, 'e-mail')} queued`)
     })
 }

@@ -46,7 +46,7 @@ export function registerOutbox(program: Command, context: CliContext): void {
       const entries = await listOutbox(await context.db(), {
         status: options.status,
         documentId: options.doc,
-        limit: Math.min(options.limit, 1000),
+        limit: options.limit,
       })
       if (options.json) return context.out.json(entries)
       context.out.table(

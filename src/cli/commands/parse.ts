@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander'
+import { CATEGORIES } from '../../core/categories.js'
 import { checkTimeZone, DEFAULT_TIME_ZONE } from '../output.js'
 
 /** A commander parser for whole numbers from `min`; a bad value is a usage error (exit 2). */
@@ -22,3 +23,6 @@ export function timeZone(value: string): string {
   }
   return zone
 }
+
+/** Core's document categories as option help reads them: `fiscal, pessoal, ... or outros`. */
+export const CATEGORY_HELP = `${CATEGORIES.slice(0, -1).join(', ')} or ${CATEGORIES[CATEGORIES.length - 1]}`

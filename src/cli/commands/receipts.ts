@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { ConfiError, ValidationError } from '../../core/errors.js'
+import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
 import type { PublicKeyInfo } from '../../core/proof/index.js'
 import { writeAtomically } from './docs-proof.js'
@@ -65,15 +66,15 @@ Example:
       const receipt = parseAnyReceipt(text)
       const check = verifyAnyReceipt(receipt, trusted)
       if (options.json) context.out.json(check)
+      const what = receipt.type === 'confi-protocol' ? 'protocol' : 'receipt'
       if (!check.ok) {
         const more = check.problems.length - 1
-        const rest = more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'}: --json lists them)` : ''
-        const what = receipt.type === 'confi-protocol' ? 'protocol' : 'receipt'
+        const rest = more > 0 ? ` (and ${countOf(more, 'more problem')}: --json lists them)` : ''
         throw new ConfiError(`the ${what} does not verify: ${check.problems[0]}${rest}`)
       }
       if (options.json) return
       // Only what was authenticated: a version-1 receipt's header is not, so it is not printed.
-      context.out.line(`${receipt.type === 'confi-protocol' ? 'protocol' : 'receipt'} ${receipt.id} verified: ${check.summary}`)
+      context.out.line(`${what} ${receipt.id} verified: ${check.summary}`)
       for (const line of check.details) context.out.line(line)
     })
 

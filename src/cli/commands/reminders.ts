@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
 
 /** `confi reminders run`: reminders before due dates, for cron. */
@@ -55,6 +56,6 @@ Example (cron, 7:00 every day):
         ], '')
       }
       const n = result.reminders.length + requests.reminders.length
-      if (n > 0) context.out.note(options.dryRun ? `dry run: ${n} reminder${n === 1 ? '' : 's'} would be queued` : `queued ${n} reminder${n === 1 ? '' : 's'}`)
+      if (n > 0) context.out.note(options.dryRun ? `dry run: ${countOf(n, 'reminder')} would be queued` : `queued ${countOf(n, 'reminder')}`)
     })
 }

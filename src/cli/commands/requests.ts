@@ -1,12 +1,12 @@
 import type { Command } from 'commander'
 import type { DocumentRequest, RequestEvent, RequestTemplate } from '../../core/requests/index.js'
+import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../errors.js'
 import { DEFAULT_TIME_ZONE, formatTime } from '../output.js'
 import { requireValue } from '../prompts.js'
-import { integer, timeZone } from './parse.js'
+import { CATEGORY_HELP, integer, timeZone } from './parse.js'
 
-const CATEGORY_HELP = 'fiscal, pessoal, contabil, societario or outros'
 const STATUS_HELP = 'open, received, accepted, nothing_to_send, cancelled, or rejected (open again after a rejection)'
 
 function printRequests(context: CliContext, requests: DocumentRequest[], empty: string): void {
@@ -93,8 +93,7 @@ Example (cron, 7:00 on the 1st, the previous month's competência):
       const { generateRequests } = await import('../../core/requests/index.js')
       const result = await generateRequests(await context.db(), context.actor, competence)
       if (options.json) return context.out.json(result)
-      const n = result.created.length
-      context.out.line(`made ${n} request${n === 1 ? '' : 's'} for ${result.competence}; ${result.existing} already existed`)
+      context.out.line(`made ${countOf(result.created.length, 'request')} for ${result.competence}; ${result.existing} already existed`)
     })
 
   requests
@@ -197,7 +196,7 @@ Example (cron, 7:00 on the 1st, the previous month's competência):
       context.out.line(`request ${result.request.id} is open again: ${result.request.title}`)
       if (mail.firm) {
         const n = result.mailedTo.length
-        context.out.note(n === 0 ? 'nobody was e-mailed: no active user of the client who may answer it has an e-mail' : `e-mailed ${n} ${n === 1 ? 'person' : 'people'}`)
+        context.out.note(n === 0 ? 'nobody was e-mailed: no active user of the client who may answer it has an e-mail' : `e-mailed ${countOf(n, 'person', 'people')}`)
       } else context.out.note(`nobody was e-mailed: ${mail.why}`)
     })
 

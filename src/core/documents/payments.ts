@@ -166,7 +166,7 @@ export async function assertMayMark(db: Db, actor: Actor, documentId: number): P
 }
 
 /**
- * Marks a guide paid on `paidOn`, with the upload holding the proof when one was sent, and
+ * Marks a guide paid on `paidOn` (today when not given), with the upload holding the proof when one was sent, and
  * appends `document.paid` in the same transaction. A guide already marked is refused: unmark it
  * first, so the log holds each change.
  */
@@ -182,7 +182,8 @@ export async function markPaid(
 }
 
 export interface PaymentInput {
-  paidOn: string
+  /** AAAA-MM-DD; today when not given. */
+  paidOn?: string
   proofUploadId?: number | null
   origin?: PaymentOrigin
 }
@@ -192,7 +193,7 @@ export async function markPaidInTransaction(trx: Db, actor: Actor, documentId: n
   const document = await getDocument(trx, documentId)
   const marker = await markerOf(trx, actor, document)
   assertGuide(document)
-  const paidOn = parsePaidOn(input.paidOn, document, today)
+  const paidOn = parsePaidOn(input.paidOn ?? today, document, today)
   const proofUploadId = input.proofUploadId ?? null
   if (proofUploadId !== null) await assertProofUpload(trx, proofUploadId, document.clientId)
   const inserted = await trx

@@ -112,12 +112,12 @@ export function parseOutboxStatus(value: string): OutboxStatus {
   throw new ValidationError(`unknown outbox status '${value}': use queued, sent or failed`)
 }
 
-/** Outbox entries, newest first, optionally of one status or document. */
+/** Outbox entries, newest first, optionally of one status or document: `limit` of them (200 when not given, at most 1000). */
 export async function listOutbox(
   db: Db,
   filter: { status?: OutboxStatus; documentId?: number; limit?: number } = {},
 ): Promise<OutboxEntry[]> {
-  let query = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(filter.limit ?? 200)
+  let query = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(Math.min(filter.limit ?? 200, 1000))
   if (filter.status) query = query.where('status', '=', filter.status)
   if (filter.documentId !== undefined) query = query.where('document_id', '=', filter.documentId)
   return (await query.execute()).map(toOutboxEntry)

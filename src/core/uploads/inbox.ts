@@ -131,9 +131,9 @@ async function withFiles(db: Db, rows: UploadRow[]): Promise<InboxUpload[]> {
   }))
 }
 
-/** Uploads, newest first, with their files. */
+/** Uploads, newest first, with their files: `limit` of them (1000 when not given, never more). */
 export async function listInbox(db: Db, filter: InboxFilter = {}): Promise<InboxUpload[]> {
-  let query = baseQuery(db).orderBy('uploads.id', 'desc').limit(filter.limit ?? 1000)
+  let query = baseQuery(db).orderBy('uploads.id', 'desc').limit(Math.min(filter.limit ?? 1000, 1000))
   if (filter.since !== undefined) query = query.where('uploads.created_at', '>=', filter.since)
   if (filter.clientId !== undefined) query = query.where('uploads.client_id', '=', filter.clientId)
   if (filter.status !== undefined) query = query.where('uploads.status', '=', filter.status)

@@ -80,6 +80,11 @@ describe('marking a guide paid', () => {
     expect(row.details).toBe(`{"by":"firm","paid_on":"${addDays(today, -1)}","proof_upload_id":null}`)
   })
 
+  it('without a date it is paid today', async () => {
+    const w = await world()
+    await expect(markPaid(t.db, ACCOUNTANT, w.das.id, {}, today)).resolves.toMatchObject({ paidOn: today })
+  })
+
   it('an active collaborator who sees the guide, and a group head user for a member company, may mark it', async () => {
     const w = await world()
     await expect(markPaid(t.db, as(w.collaborator), w.das.id, { paidOn: today })).resolves.toMatchObject({ paidOn: today })
