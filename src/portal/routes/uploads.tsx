@@ -10,7 +10,7 @@ import {
   UploadRefusedError,
 } from '../../core/uploads/index.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
-import { accessOrigin, contentDisposition, parseId, requireArea } from '../guards.js'
+import { contentDisposition, parseId, requireArea, senderOrigin } from '../guards.js'
 import { messagePage } from '../pages.js'
 import { fieldId } from '../views/fields.js'
 import { SendPage, UploadPage, um } from '../views/uploads.js'
@@ -82,13 +82,12 @@ export function bodyStream(c: PortalContext): Readable {
 
 /** Hands the request's body to core as a stream. */
 function receive(c: PortalContext, auth: Auth, requestId: number | null): Promise<number> {
-  const origin = accessOrigin(c, auth)
   return receiveUpload(c.var.deps.db, c.var.deps.store, {
     userId: auth.user.id,
     requestId,
     body: bodyStream(c),
     contentType: c.req.header('content-type'),
-    origin: { ip: origin.ip ?? null, port: origin.port ?? null, userAgent: origin.userAgent ?? null },
+    origin: senderOrigin(c),
     commit: c.var.deps.commitUpload,
   })
 }
