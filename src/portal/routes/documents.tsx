@@ -52,7 +52,7 @@ export function dashboardRoutes(): Hono<PortalEnv> {
     }
     const [companies, requests, dueSoon, opened, news] = await Promise.all([
       clientNames(db, scope.clientIds),
-      after ? null : pendingRequestsFor(db, auth.user),
+      after ? null : pendingRequestsFor(db, auth.user, scope),
       after ? null : listDueSoon(db, scope),
       openedBy(db, auth.user, page.items.map((d) => d.id)),
       newSinceLastVisit(db, auth.user, scope),
