@@ -1,4 +1,4 @@
-import { allowsMove, type DocumentRequest, type RequestEvent } from '../../core/requests/requests.js'
+import { allowsMove, MAX_REQUEST_NOTE_CHARS, type DocumentRequest, type RequestEvent } from '../../core/requests/requests.js'
 import { formatTaxId } from '../../core/clients/tax-id.js'
 import { MAX_NOTE_CHARS, UPLOAD_FIELDS } from '../../core/uploads/index.js'
 import { daysBetween, localDate } from '../../core/time.js'
@@ -89,7 +89,7 @@ function AnswerForms(props: { request: DocumentRequest }) {
               {m.requests.nothingNote}
               <span class="hint">{m.requests.nothingNoteHint}</span>
             </label>
-            <input id="nada-observacao" type="text" name="observacao" maxlength={1000} />
+            <input id="nada-observacao" type="text" name="observacao" maxlength={MAX_REQUEST_NOTE_CHARS} />
             <button type="submit" class="secondary">
               {m.requests.nothingSubmit}
             </button>
