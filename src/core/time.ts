@@ -23,6 +23,14 @@ export function addSeconds(iso: string, seconds: number): string {
   return new Date(Date.parse(iso) + seconds * 1000).toISOString()
 }
 
+/** `value` (spaces around ignored) as `YYYY-MM-DD` when it is a real calendar date so written, else null. */
+export function realDate(value: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim())
+  if (!match) return null
+  const real = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))).toISOString().startsWith(match[0])
+  return real ? match[0] : null
+}
+
 /** The firm's zone: Brazilian due dates, reminder days and people's times are read in it. */
 export const FIRM_TIME_ZONE = 'America/Sao_Paulo'
 

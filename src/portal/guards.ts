@@ -4,6 +4,7 @@ import { decideAreaAccess } from '../core/documents/access.js'
 import type { AccessOrigin, DownloadConfirmation, FileDownload } from '../core/documents/download.js'
 import { NotFoundError } from '../core/errors.js'
 import { owesTwoFactorSetup } from '../core/identity/two-factor.js'
+import type { SenderOrigin } from '../core/uploads/index.js'
 import type { Auth, PortalContext, PortalEnv } from './env.js'
 import { crossSiteDownloadPage } from './cross-site.js'
 import { userAgentOf } from './header-text.js'
@@ -85,6 +86,11 @@ export function accessOrigin(c: PortalContext, auth: Auth | null): AccessOrigin 
     port: c.var.address.port,
     userAgent: userAgentOf(c),
   }
+}
+
+/** Where the request came from, as core's client-side actions take it (the user goes by id). */
+export function senderOrigin(c: PortalContext): SenderOrigin {
+  return { ip: c.var.address.ip, port: c.var.address.port, userAgent: userAgentOf(c) }
 }
 
 /** RFC 6266 Content-Disposition: an ASCII fallback name and the exact UTF-8 name in filename*. */

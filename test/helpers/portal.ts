@@ -171,3 +171,14 @@ export function sessionCookie(response: Response): string | undefined {
   const match = /(confi_session=[^;]+)/.exec(response.headers.get('set-cookie') ?? '')
   return match?.[1]
 }
+
+/** The words a person reads on a page: styles and tags dropped, the entities hono/jsx writes decoded. */
+export function visible(html: string): string {
+  return html
+    .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+}

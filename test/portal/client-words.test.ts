@@ -8,7 +8,7 @@ import { revokeDelivery, resolveDelivery } from '../../src/core/delivery/deliver
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import { setClock } from '../../src/core/time.js'
 import { makeDocument, writeTestFile } from '../helpers/factories.js'
-import { createPortalWorld, PASSWORD, type PortalWorld } from '../helpers/portal.js'
+import { createPortalWorld, PASSWORD, visible, type PortalWorld } from '../helpers/portal.js'
 import { unzip } from '../helpers/zip.js'
 
 let w: PortalWorld
@@ -23,17 +23,6 @@ afterEach(async () => {
 
 const ACCOUNTANT = accountant('cli:test')
 const text = async (response: Response | Promise<Response>) => (await response).text()
-
-/** The words a person reads: tags dropped, entities decoded. */
-function visible(html: string): string {
-  return html
-    .replace(/<style[\s\S]*?<\/style>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-}
 
 describe('pending and dead-end pages', () => {
   it('sends a pending user to the menu that exists ("Usuários"), with the admins named without a gender', async () => {

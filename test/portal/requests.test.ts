@@ -2,21 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { addRequest, closeRequest, getRequest, reopenRequest, requestHistory } from '../../src/core/requests/index.js'
 import { addDays, localDate } from '../../src/core/time.js'
 import { ACCOUNTANT } from '../helpers/factories.js'
-import { usePortalWorld } from '../helpers/portal.js'
+import { usePortalWorld, visible } from '../helpers/portal.js'
 
 const w = usePortalWorld()
 const today = localDate()
-
-/** The words a person reads: tags dropped, entities decoded. */
-function visible(html: string): string {
-  return html
-    .replace(/<style[\s\S]*?<\/style>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-}
 
 async function world() {
   const { client, ana } = await w.clientWithAdmin()

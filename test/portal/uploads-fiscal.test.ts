@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { runConfi } from '../helpers/cli.js'
 import { BILLION_LAUGHS, CTE_KEY, cte, NFE_KEY, nfe, xxe } from '../helpers/fiscal-xml.js'
-import { ORIGIN, usePortalWorld } from '../helpers/portal.js'
+import { ORIGIN, usePortalWorld, visible } from '../helpers/portal.js'
 import { multipart, type Part } from '../core/uploads/multipart.js'
 
 const w = usePortalWorld()
@@ -22,9 +22,6 @@ function send(cookie: string, clientId: number, files: { filename: string; conte
     { incoming: { socket: { remoteAddress: '198.51.100.4', remotePort: 40000 } } } as never,
   )
 }
-
-/** The words a person reads: tags dropped, entities decoded. */
-const visible = (html: string) => html.replace(/<style[\s\S]*?<\/style>/g, '').replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ')
 
 const uploadId = (response: Response) => Number(/\/envios\/(\d+)/.exec(response.headers.get('location') ?? '')![1])
 const confi = (args: string[]) => runConfi(args, { env: w.t.env, cwd: w.t.dir })

@@ -8,7 +8,7 @@ import { logDocumentEvent } from '../access-log/chain/document-events.js'
 import type { FileStore } from '../storage/file-store.js'
 import { storeFiles, type FileInput, type StoredInput } from './document-files.js'
 import type { AttachmentsTable, DocumentsTable } from '../db/tables.js'
-import { localDate, nowIso } from '../time.js'
+import { localDate, nowIso, realDate } from '../time.js'
 import { cursorAfter, orderStretches, titleSearch, type DocumentSort } from './list-order.js'
 import { listPageRows, type DocumentFilter } from './list-page.js'
 import { checkPlainText, collapseSpaces } from '../text-input.js'
@@ -67,19 +67,13 @@ export function parseCompetence(value: string): string {
 
 /** Throws unless `value` is a real calendar date `YYYY-MM-DD`. */
 export function parseDueDate(value: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim())
-  const valid =
-    match !== null &&
-    Number(match[1]) >= 1900 &&
-    new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
-      .toISOString()
-      .startsWith(match[0])
-  if (!match || !valid) {
+  const date = realDate(value)
+  if (!date || Number(date.slice(0, 4)) < 1900) {
     throw new ValidationError(
       `due date '${value}' is not valid: use YYYY-MM-DD with a real date, for example 2026-11-20`,
     )
   }
-  return match[0]
+  return date
 }
 
 function parseAmountCents(value: number | null | undefined): number | null {

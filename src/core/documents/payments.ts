@@ -8,7 +8,7 @@ import type { Database } from '../db/tables.js'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js'
 import { getUser } from '../identity/users.js'
 import { canSee, scopeOfFreshUser } from '../identity/visibility.js'
-import { localDate, nowIso } from '../time.js'
+import { localDate, nowIso, realDate } from '../time.js'
 import { getDocument, type Document } from './documents.js'
 
 // Guides marked paid (docs/rules.md#guides-marked-paid): by the client's people in the portal or
@@ -105,16 +105,12 @@ export function earliestPaidOn(document: Pick<Document, 'competence' | 'dueDate'
 
 /** Checks `value` as the payment date of `document`, paid by `today` (the firm's day). */
 export function parsePaidOn(value: string, document: Pick<Document, 'competence' | 'dueDate'>, today: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim())
-  const real =
-    match !== null &&
-    new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))).toISOString().startsWith(match[0])
-  if (!match || !real) {
+  const paidOn = realDate(value)
+  if (!paidOn) {
     throw new ValidationError(`payment date '${value}' is not valid: use YYYY-MM-DD with a real date, for example ${today}`, {
       reason: 'payment_date_invalid',
     })
   }
-  const paidOn = match[0]
   if (paidOn > today) {
     throw new ValidationError(`payment date ${paidOn} is in the future (today is ${today}): mark a guide paid once it is`, {
       reason: 'payment_date_future',

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js'
 import { NotFoundError } from '../errors.js'
 import { getUser, listUsers, type ClientUser } from '../identity/users.js'
-import { canSee, scopeOfFreshUser } from '../identity/visibility.js'
+import { canSee, scopeOfFreshUser, type VisibleScope } from '../identity/visibility.js'
 import { getRequest, selectRequests, toRequests, type DocumentRequest } from './requests.js'
 
 // Who may see and answer a request (docs/requests.md, "Who may answer"; docs/rules.md#requests):
@@ -39,10 +39,11 @@ export const PENDING_REQUESTS_LIMIT = 50
 /**
  * The open requests `user` may answer, most urgent first: overdue ones, then by due date (an
  * earlier due date is always more urgent). A request the firm reopened carries its reason.
+ * `scope` is the user's, when the caller has just read it (the dashboard does): not read twice.
  */
-export async function pendingRequestsFor(db: Db, user: ClientUser): Promise<DocumentRequest[]> {
+export async function pendingRequestsFor(db: Db, user: ClientUser, scope?: VisibleScope): Promise<DocumentRequest[]> {
   if (user.status !== 'active') return []
-  const scope = await scopeOfFreshUser(db, user)
+  scope ??= await scopeOfFreshUser(db, user)
   if (scope.clientIds.length === 0 || scope.categories.length === 0) return []
   const rows = await selectRequests(db)
     .where('requests.status', '=', 'open')

@@ -100,12 +100,17 @@ export function parseRequestTitle(value: string): string {
   return title
 }
 
-/** An optional free text (a note, a reason): null when empty, at most 1,000 characters. */
+/** The longest note or reason a request's step takes. */
+export const MAX_REQUEST_NOTE_CHARS = 1000
+
+/** An optional free text (a note, a reason): null when empty, at most MAX_REQUEST_NOTE_CHARS characters. */
 export function parseNote(value: string | null | undefined, what = 'note'): string | null {
   if (value === null || value === undefined) return null
   const note = checkPlainText(trimSpaces(value.replace(/\r\n?/g, '\n')).replace(/\n/g, ' '), what)
   if (note === '') return null
-  if (note.length > 1000) throw new ValidationError(`the ${what} must have at most 1000 characters, not ${note.length}`)
+  if (note.length > MAX_REQUEST_NOTE_CHARS) {
+    throw new ValidationError(`the ${what} must have at most ${MAX_REQUEST_NOTE_CHARS} characters, not ${note.length}`)
+  }
   return note
 }
 

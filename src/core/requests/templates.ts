@@ -63,14 +63,17 @@ export function dueDateFor(competence: string, dueDay: number): string {
   return due.toISOString().slice(0, 10)
 }
 
-function selectTemplates(db: Db) {
+// Every template with its client's name, the removed ones too (removeTemplate tells them apart).
+function selectAnyTemplates(db: Db) {
   return db
     .selectFrom('request_templates')
     .leftJoin('clients', 'clients.id', 'request_templates.client_id')
     .selectAll('request_templates')
     .select('clients.name as client_name')
-    .where('request_templates.removed_at', 'is', null)
-    .orderBy('request_templates.id')
+}
+
+function selectTemplates(db: Db) {
+  return selectAnyTemplates(db).where('request_templates.removed_at', 'is', null).orderBy('request_templates.id')
 }
 
 type TemplateRow = Awaited<ReturnType<ReturnType<typeof selectTemplates>['executeTakeFirstOrThrow']>>
@@ -135,13 +138,7 @@ export async function addTemplate(db: Db, actor: Actor, input: NewTemplate): Pro
 export async function removeTemplate(db: Db, actor: Actor, id: number): Promise<RequestTemplate> {
   assertAccountant(actor, 'ask clients for documents')
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('request_templates')
-      .leftJoin('clients', 'clients.id', 'request_templates.client_id')
-      .selectAll('request_templates')
-      .select('clients.name as client_name')
-      .where('request_templates.id', '=', id)
-      .executeTakeFirst()
+    const row = await selectAnyTemplates(trx).where('request_templates.id', '=', id).executeTakeFirst()
     if (!row) throw new NotFoundError(`no request template with id ${id}: see 'confi requests template list'`)
     if (row.removed_at !== null) throw new ConflictError(`request template ${id} was already removed at ${row.removed_at}`)
     await trx.updateTable('request_templates').set({ removed_at: nowIso() }).where('id', '=', id).execute()

@@ -16,7 +16,7 @@ import { localDate } from '../../core/time.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { isCrossSiteDownload } from '../cross-site.js'
 import { dateFromInput, field } from '../forms.js'
-import { accessOrigin, idOrNull, parseId, requireArea, sendDownload } from '../guards.js'
+import { accessOrigin, idOrNull, parseId, requireArea, sendDownload, senderOrigin } from '../guards.js'
 import { m } from '../messages.js'
 import { formRefusal } from '../refusals.js'
 import { AccessesSection } from '../views/accesses.js'
@@ -52,7 +52,7 @@ export function dashboardRoutes(): Hono<PortalEnv> {
     }
     const [companies, requests, dueSoon, opened, news] = await Promise.all([
       clientNames(db, scope.clientIds),
-      after ? null : pendingRequestsFor(db, auth.user),
+      after ? null : pendingRequestsFor(db, auth.user, scope),
       after ? null : listDueSoon(db, scope),
       openedBy(db, auth.user, page.items.map((d) => d.id)),
       newSinceLastVisit(db, auth.user, scope),
@@ -154,8 +154,7 @@ export function documentRoutes(): Hono<PortalEnv> {
     const contentType = c.req.header('content-type')
     let typed = ''
     try {
-      const { ip = null, port = null, userAgent = null } = accessOrigin(c, auth)
-      const origin = { ip, port, userAgent }
+      const origin = senderOrigin(c)
       if (isMultipart(contentType)) {
         const paidOnFrom = (fields: Map<string, string>) => dateFromInput((typed = fields.get('paid_on') ?? ''))
         await markPaidWithProof(deps.db, deps.store, { userId: auth.user.id, documentId: document.id, body: bodyStream(c), contentType, origin, paidOnFrom })
@@ -181,8 +180,7 @@ export function documentRoutes(): Hono<PortalEnv> {
     if (auth instanceof Response) return auth
     const document = await visibleDocument(c, auth)
     try {
-      const { user: _, ...origin } = accessOrigin(c, auth)
-      await unmarkPaid(c.var.deps.db, clientUser(auth.user.id), document.id, origin)
+      await unmarkPaid(c.var.deps.db, clientUser(auth.user.id), document.id, senderOrigin(c))
     } catch (error) {
       const refusal = formRefusal(c, error)
       return documentPage(c, auth, document, { errors: [{ fieldId: null, message: refusal.message }] }, refusal.status)

@@ -4,7 +4,7 @@ import { requestForUser } from '../../core/requests/access.js'
 import { requestHistory } from '../../core/requests/requests.js'
 import { render, viewerOf, type PortalEnv } from '../env.js'
 import { field } from '../forms.js'
-import { accessOrigin, parseId, requireArea } from '../guards.js'
+import { parseId, requireArea, senderOrigin } from '../guards.js'
 import { m } from '../messages.js'
 import { RequestPage } from '../views/requests.js'
 
@@ -40,8 +40,7 @@ export function requestRoutes(): Hono<PortalEnv> {
     if (auth instanceof Response) return auth
     const id = parseId(c.req.param('id'))
     const form = await c.req.parseBody()
-    const { ip, port, userAgent } = accessOrigin(c, auth)
-    await answerNothingToSend(c.var.deps.db, auth.user.id, id, { note: field(form, 'observacao'), origin: { ip, port, userAgent } })
+    await answerNothingToSend(c.var.deps.db, auth.user.id, id, { note: field(form, 'observacao'), origin: senderOrigin(c) })
     return c.redirect(`/pendencias/${id}?feito=nada-a-enviar`, 303)
   })
 

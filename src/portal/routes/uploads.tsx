@@ -10,7 +10,7 @@ import {
   UploadRefusedError,
 } from '../../core/uploads/index.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
-import { accessOrigin, contentDisposition, parseId, requireArea } from '../guards.js'
+import { contentDisposition, parseId, requireArea, senderOrigin } from '../guards.js'
 import { messagePage } from '../pages.js'
 import { fieldId } from '../views/fields.js'
 import { SendPage, UploadPage, um } from '../views/uploads.js'
@@ -32,6 +32,7 @@ export function isUploadPath(method: string, path: string, contentType: string |
   return method === 'POST' && UPLOAD_POST.test(path) && isMultipart(contentType)
 }
 
+/** Whether a body is multipart/form-data (an upload form's). */
 export function isMultipart(contentType: string | undefined): boolean {
   return /^multipart\/form-data\s*;/i.test(contentType ?? '')
 }
@@ -58,11 +59,16 @@ function refusalText(error: UploadRefusedError, limits: { maxMb: number; maxFile
   }
 }
 
-/** A refused upload's status and pt-BR sentence. */
-export async function uploadRefusal(c: PortalContext, error: UploadRefusedError): Promise<{ status: number; message: string }> {
-  return { status: STATUS[error.problem] ?? 400, message: refusalText(error, await limitsOf(c)) }
+function refusalStatus(error: UploadRefusedError): number {
+  return STATUS[error.problem] ?? 400
 }
 
+/** A refused upload's status and pt-BR sentence. */
+export async function uploadRefusal(c: PortalContext, error: UploadRefusedError): Promise<{ status: number; message: string }> {
+  return { status: refusalStatus(error), message: refusalText(error, await limitsOf(c)) }
+}
+
+/** The firm's upload limits as the pages say them: MB per file and files per upload. */
 export async function limitsOf(c: PortalContext): Promise<{ maxMb: number; maxFiles: number }> {
   const limits = await uploadLimits(c.var.deps.db)
   return { maxMb: limits.maxFileBytes / (1024 * 1024), maxFiles: limits.maxFiles }
@@ -82,17 +88,17 @@ export function bodyStream(c: PortalContext): Readable {
 
 /** Hands the request's body to core as a stream. */
 function receive(c: PortalContext, auth: Auth, requestId: number | null): Promise<number> {
-  const origin = accessOrigin(c, auth)
   return receiveUpload(c.var.deps.db, c.var.deps.store, {
     userId: auth.user.id,
     requestId,
     body: bodyStream(c),
     contentType: c.req.header('content-type'),
-    origin: { ip: origin.ip ?? null, port: origin.port ?? null, userAgent: origin.userAgent ?? null },
+    origin: senderOrigin(c),
     commit: c.var.deps.commitUpload,
   })
 }
 
+/** The upload routes described at the top of this file. */
 export function uploadRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
 
@@ -109,8 +115,8 @@ export function uploadRoutes(): Hono<PortalEnv> {
         return messagePage(c, { viewer: viewerOf(auth), title: um.refusedTitle.closed, message: um.refused.closed, kind: 'error', link: back }, 409)
       }
       if (!(error instanceof UploadRefusedError)) throw error
-      const message = refusalText(error, await limitsOf(c))
-      return messagePage(c, { viewer: viewerOf(auth), title: um.refusedTitle[error.problem], message, kind: 'error', link: back }, STATUS[error.problem] ?? 400)
+      const { status, message } = await uploadRefusal(c, error)
+      return messagePage(c, { viewer: viewerOf(auth), title: um.refusedTitle[error.problem], message, kind: 'error', link: back }, status)
     }
   })
 
@@ -132,7 +138,7 @@ export function uploadRoutes(): Hono<PortalEnv> {
       const limits = await limitsOf(c)
       const choices = await sendChoices(c.var.deps.db, auth.user.id)
       const errors = [{ fieldId: fieldId('enviar', 'arquivos'), message: refusalText(error, limits) }]
-      return render(c, SendPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, form: { ...choices, ...limits }, errors }), STATUS[error.problem] ?? 400)
+      return render(c, SendPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, form: { ...choices, ...limits }, errors }), refusalStatus(error))
     }
   })
 

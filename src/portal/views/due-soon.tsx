@@ -2,6 +2,11 @@ import type { DueSoonItem } from '../../core/documents/due-soon.js'
 import { formatAmount } from '../../core/documents/amount.js'
 import { m } from '../messages.js'
 
+/** The class of a `.due-list` item due in `daysLeft` days: red when overdue, amber today and tomorrow. */
+export function urgencyClass(daysLeft: number): string {
+  return daysLeft < 0 ? 'overdue' : daysLeft <= 1 ? 'urgent' : ''
+}
+
 /** "A vencer": the top of the documents page; overdue in red and in words ("Vencido há 2 dias"). */
 export function DueSoonPanel(props: { items: DueSoonItem[]; showCompany: boolean; full: boolean }) {
   return (
@@ -13,7 +18,7 @@ export function DueSoonPanel(props: { items: DueSoonItem[]; showCompany: boolean
       ) : (
         <ul class="due-list">
           {props.items.map((item) => (
-            <li class={item.daysLeft < 0 ? 'overdue' : item.daysLeft <= 1 ? 'urgent' : ''}>
+            <li class={urgencyClass(item.daysLeft)}>
               <a href={`/documents/${item.id}`}>{item.title}</a>
               {props.showCompany ? <span class="muted"> · {item.clientName}</span> : null}
               <br />

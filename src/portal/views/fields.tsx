@@ -38,6 +38,10 @@ export interface FieldProps {
   inputmode?: 'numeric' | 'text'
   /** The latest date a date field offers (the server checks it again). */
   max?: string
+  /** A file field's types, as the picker offers them (core checks each file's content). */
+  accept?: string
+  /** A file field that takes several files. */
+  multiple?: boolean
 }
 
 /** A labelled input with its hint and, after a failed submit, its error. */
@@ -66,9 +70,11 @@ export function Field(props: FieldProps) {
         id={id}
         name={props.name}
         type={props.type ?? 'text'}
+        multiple={props.multiple}
         value={props.type === 'password' ? undefined : props.value}
         autocomplete={props.autocomplete}
         required={props.required}
+        accept={props.accept}
         minlength={props.minlength}
         maxlength={props.maxlength}
         placeholder={props.placeholder}

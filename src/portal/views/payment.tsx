@@ -1,7 +1,7 @@
 import type { PaymentMark } from '../../core/documents/payments.js'
 import { FILES_FIELD } from '../../core/uploads/index.js'
 import { m } from '../messages.js'
-import { Field, fieldId, type FieldError } from './fields.js'
+import { Field, type FieldError } from './fields.js'
 
 /** The id prefix of the "Marcar como pago" form's fields (`pay-paid-on`). */
 export const PAYMENT_PREFIX = 'pay'
@@ -72,29 +72,15 @@ export function PaymentSection(props: {
 
 /** The optional proof: one file, its error under its label as every field's (fields.tsx). */
 function ProofInput(props: { maxMb: number; errors?: FieldError[] }) {
-  const id = fieldId(PAYMENT_PREFIX, PROOF_FIELD)
-  const error = props.errors?.find((e) => e.fieldId === id)?.message
   return (
-    <>
-      <label for={id}>
-        {m.payment.proofLabel}
-        <span class="hint" id={`${id}-hint`}>
-          {m.payment.proofHint(props.maxMb)}
-        </span>
-      </label>
-      {error ? (
-        <p class="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
-      <input
-        id={id}
-        name={PROOF_FIELD}
-        type="file"
-        accept=".pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*"
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={[error ? `${id}-error` : null, `${id}-hint`].filter(Boolean).join(' ')}
-      />
-    </>
+    <Field
+      prefix={PAYMENT_PREFIX}
+      name={PROOF_FIELD}
+      label={m.payment.proofLabel}
+      hint={m.payment.proofHint(props.maxMb)}
+      type="file"
+      accept=".pdf,.jpg,.jpeg,.png,.heic,.heif,application/pdf,image/*"
+      errors={props.errors}
+    />
   )
 }

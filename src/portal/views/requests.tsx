@@ -1,8 +1,9 @@
-import { allowsMove, type DocumentRequest, type RequestEvent } from '../../core/requests/requests.js'
+import { allowsMove, MAX_REQUEST_NOTE_CHARS, type DocumentRequest, type RequestEvent } from '../../core/requests/requests.js'
 import { formatTaxId } from '../../core/clients/tax-id.js'
 import { MAX_NOTE_CHARS, UPLOAD_FIELDS } from '../../core/uploads/index.js'
 import { daysBetween, localDate } from '../../core/time.js'
 import { m } from '../messages.js'
+import { urgencyClass } from './due-soon.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
 // "Pendências" on the client area's home and the page of one request (docs/requests.md): what the
@@ -10,10 +11,6 @@ import { Layout, Notice, type Viewer } from './layout.js'
 
 /** What the send form accepts; on a phone the picker also offers the camera. */
 export const UPLOAD_ACCEPT = 'application/pdf,image/*,.xml,.ofx,.csv,.xlsx'
-
-function urgency(daysLeft: number): string {
-  return daysLeft < 0 ? 'overdue' : daysLeft <= 1 ? 'urgent' : ''
-}
 
 /** "Pendências": the open requests the viewer may answer, most urgent first; nothing when none. */
 export function RequestsPanel(props: { items: DocumentRequest[]; showCompany: boolean; today?: string }) {
@@ -27,7 +24,7 @@ export function RequestsPanel(props: { items: DocumentRequest[]; showCompany: bo
         {props.items.map((item) => {
           const daysLeft = daysBetween(today, item.dueDate)
           return (
-            <li class={urgency(daysLeft)}>
+            <li class={urgencyClass(daysLeft)}>
               <a href={`/pendencias/${item.id}`}>{item.title}</a>
               {item.competence ? <span class="muted"> · {m.competence(item.competence)}</span> : null}
               {props.showCompany ? <span class="muted"> · {item.clientName}</span> : null}
@@ -92,7 +89,7 @@ function AnswerForms(props: { request: DocumentRequest }) {
               {m.requests.nothingNote}
               <span class="hint">{m.requests.nothingNoteHint}</span>
             </label>
-            <input id="nada-observacao" type="text" name="observacao" maxlength={1000} />
+            <input id="nada-observacao" type="text" name="observacao" maxlength={MAX_REQUEST_NOTE_CHARS} />
             <button type="submit" class="secondary">
               {m.requests.nothingSubmit}
             </button>

@@ -3,7 +3,7 @@ import { formatTaxId } from '../../core/clients/tax-id.js'
 import { formatAmount } from '../../core/documents/amount.js'
 import { FISCAL_MODEL_NAMES, type ClientUpload, type FiscalFields } from '../../core/uploads/index.js'
 import { m } from '../messages.js'
-import { fieldId, type FieldError } from './fields.js'
+import { Field, fieldId, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
 // What a client sends the firm: the "Enviar ao escritório" form and the page of one upload, with
@@ -73,30 +73,18 @@ export interface SendForm {
 
 /** The file input and note of every send form (this page's and each request's). */
 export function FileFields(props: { prefix: string; maxMb: number; maxFiles: number; errors?: FieldError[]; note?: string }) {
-  const filesId = fieldId(props.prefix, 'arquivos')
-  const error = props.errors?.find((e) => e.fieldId === filesId)?.message
   return (
     <>
-      <label for={filesId}>
-        {um.files}
-        <span class="hint" id={`${filesId}-hint`}>
-          {um.filesHint(props.maxMb, props.maxFiles)}
-        </span>
-      </label>
-      {error ? (
-        <p class="field-error" id={`${filesId}-error`}>
-          {error}
-        </p>
-      ) : null}
-      <input
-        id={filesId}
+      <Field
+        prefix={props.prefix}
         name="arquivos"
+        label={um.files}
+        hint={um.filesHint(props.maxMb, props.maxFiles)}
         type="file"
         multiple
         required
         accept=".pdf,.jpg,.jpeg,.png,.heic,.heif,.xml,.ofx,.csv,.xlsx,application/pdf,image/*,text/csv,application/xml"
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={[error ? `${filesId}-error` : null, `${filesId}-hint`].filter(Boolean).join(' ')}
+        errors={props.errors}
       />
       <label for={fieldId(props.prefix, 'nota')}>
         {um.note}
