@@ -26,6 +26,9 @@ export interface FirmOptionsTable {
   inbox_email: Generated<string | null>
   upload_max_mb: Generated<number>
   upload_max_files: Generated<number>
+  // version 11 (issue 21): 'fiscal=5y,...' and '5y'
+  retention: Generated<string>
+  log_retention: Generated<string>
 }
 
 export interface ClientsTable {
@@ -59,6 +62,8 @@ export interface ClientUsersTable {
   /** The login before the last one (schema version 3): where "since your last visit" starts. */
   previous_login_at: string | null
   password_changed_at: string | null
+  /** Set when the person was erased (schema version 11): the row is anonymised. */
+  erased_at: Generated<string | null>
 }
 
 export interface UserVisibilityTable {
@@ -105,6 +110,9 @@ export interface DocumentsTable {
   amount_cents: number | null
   created_at: string
   created_by: string
+  /** Set when retention removed its files (schema version 11): the row is the tombstone. */
+  expired_at: Generated<string | null>
+  expired_reason: Generated<string | null>
 }
 
 export interface AttachmentsTable {
@@ -411,6 +419,41 @@ export interface RequestRemindersSentTable {
   created_at: string
 }
 
+export interface DocumentHoldsTable {
+  id: Generated<number>
+  document_id: number
+  reason: string
+  held_at: string
+  held_by: string
+  released_at: string | null
+  released_by: string | null
+}
+
+export interface ErasuresTable {
+  id: Generated<number>
+  user_id: number | null
+  at: string
+  by_actor: string
+  log_id: number | null
+  summary: string
+}
+
+export interface TermsVersionsTable {
+  id: Generated<number>
+  sha256: string
+  body: string
+  source_name: string | null
+  published_at: string
+  published_by: string
+}
+
+export interface TermsAcceptancesTable {
+  user_id: number
+  terms_id: number
+  accepted_at: string
+  log_id: number | null
+}
+
 export interface Database {
   schema_version: SchemaVersionTable
   firm_options: FirmOptionsTable
@@ -446,4 +489,8 @@ export interface Database {
   request_events: RequestEventsTable
   document_payments: DocumentPaymentsTable
   request_reminders_sent: RequestRemindersSentTable
+  document_holds: DocumentHoldsTable
+  erasures: ErasuresTable
+  terms_versions: TermsVersionsTable
+  terms_acceptances: TermsAcceptancesTable
 }

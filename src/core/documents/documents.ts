@@ -181,7 +181,7 @@ async function assertClientExists(db: Db, clientId: number): Promise<void> {
   if (!row) throw new NotFoundError(`no client with id ${clientId}: see 'confi clients list'`)
 }
 
-export type DocumentRow = Omit<DocumentsTable, 'id'> & { id: number; client_name: string; client_tax_id: string }
+export type DocumentRow = Omit<DocumentsTable, 'id' | 'expired_at' | 'expired_reason'> & { id: number; client_name: string; client_tax_id: string }
 
 /** A `selectDocuments` row as a Document. */
 export function toDocument(row: DocumentRow, attachments: Attachment[]): Document {

@@ -38,7 +38,7 @@ export interface ClientUser {
 }
 
 
-export type UserRow = Omit<ClientUsersTable, 'id'> & { id: number }
+export type UserRow = Omit<ClientUsersTable, 'id' | 'erased_at'> & { id: number }
 
 /** A user row as the rest of core sees it. */
 export function toClientUser(row: UserRow): ClientUser {

@@ -169,16 +169,22 @@ describe(`schema on ${onPostgres ? 'PostgreSQL' : 'SQLite'}`, () => {
     expect(count.n).toBe(1)
   })
 
-  it('refuses UPDATE and DELETE on events', async () => {
+  it('refuses DELETE on events and UPDATE of anything but the actor and details (an erasure redacts those)', async () => {
     const id = await addEvent(t.db)
-    await expect(
-      t.db.updateTable('events').set({ actor: 'someone else' }).where('id', '=', id).execute(),
-    ).rejects.toThrow(/append-only/)
+    for (const change of [{ action: 'other' }, { at: '2020-01-01T00:00:00.000Z' }, { user_id: 7 }]) {
+      await expect(t.db.updateTable('events').set(change).where('id', '=', id).execute()).rejects.toThrow(
+        /append-only/,
+      )
+    }
     await expect(t.db.deleteFrom('events').where('id', '=', id).execute()).rejects.toThrow(
       /append-only/,
     )
     expect(await t.db.selectFrom('events').select('actor').execute()).toEqual([
       { actor: 'cli:test' },
+    ])
+    await t.db.updateTable('events').set({ actor: 'user:[apagado]', details: null }).where('id', '=', id).execute()
+    expect(await t.db.selectFrom('events').select(['actor', 'details']).execute()).toEqual([
+      { actor: 'user:[apagado]', details: null },
     ])
   })
 
