@@ -5,7 +5,7 @@
 
 // Core folders, lowest first: a folder may import the root leaves, itself and
 // the folders before it, never a folder after it.
-const CORE_LAYERS = ['config', 'db', 'audit', 'storage', 'clients', 'access-log', 'identity', 'documents', 'delivery', 'mail', 'requests', 'uploads', 'proof', 'import', 'ops']
+const CORE_LAYERS = ['config', 'db', 'audit', 'storage', 'clients', 'access-log', 'identity', 'documents', 'delivery', 'mail', 'requests', 'uploads', 'proof', 'import', 'ops', 'privacy', 'retention']
 
 const rootLeavesImportNoFolder = {
   name: 'core-root-leaves-import-no-folder',

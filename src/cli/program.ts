@@ -16,6 +16,7 @@ import { confiVersion } from './version.js'
 import { registerKeys } from './commands/keys.js'
 import { registerReceipts } from './commands/receipts.js'
 import { registerInbox } from './commands/inbox.js'
+import { registerPrivacy } from './commands/privacy.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
 export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
@@ -55,6 +56,7 @@ Examples:
   registerKeys(program, context)
   registerReceipts(program, context)
   registerInbox(program, context)
+  registerPrivacy(program, context)
   registerMaintenance(program, context)
   pointErrorsToHelp(program)
   return { program, context }

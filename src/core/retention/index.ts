@@ -1,0 +1,2 @@
+// The retention face (docs/privacy.md): how long documents and the log's personal fields are kept.
+export {}
