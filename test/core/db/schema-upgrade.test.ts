@@ -7,6 +7,7 @@ import { verifyAccessLog } from '../../../src/core/access-log/chain/walk.js'
 import { createCheckpoint, verifyLogWithCheckpoints } from '../../../src/core/proof/checkpoints.js'
 import { loadSigningKeys } from '../../../src/core/proof/keys.js'
 import { parseReceipt, recheckReceipt, verifyReceipt } from '../../../src/core/proof/receipts.js'
+import { parseAnyReceipt, verifyAnyReceipt } from '../../../src/core/proof/protocol-verify.js'
 import { memorySource, rowLeafHash, subtreeHash, syncTree } from '../../../src/core/access-log/tree/merkle.js'
 import { applySchema, readSchemaVersion, schemaSteps, schemaVersion } from '../../../src/core/db/schema.js'
 import { runCli } from '../../helpers/cli.js'
@@ -28,9 +29,10 @@ const FIXTURES = [
   { name: 'schema-v1-data.sql', versions: schemaSteps().map((step) => step.version) },
   // Also loaded at every later released version: a database of the previous release (9) holding
   // outbox rows, a reminder pointing at one and a receipt, which version 10 rebuilds on SQLite.
-  { name: 'schema-v6-data.sql', versions: [6, 7, 8, 9] },
+  { name: 'schema-v6-data.sql', versions: [6, 7, 8, 9, 10] },
   { name: 'schema-v7-data.sql', versions: [7] },
   { name: 'schema-v8-data.sql', versions: [8] },
+  { name: 'schema-v10-data.sql', versions: [10] },
 ]
 
 function expectedCounts(lines: readonly string[]): Map<string, number> {
@@ -173,5 +175,55 @@ describe(`confi init upgrading the previous release's database (version 9, log f
     expect((await verifyLogWithCheckpoints(t.db, signers)).problems).toEqual([
       expect.stringMatching(/^access log broken at row 9: its ip does not match its commitment/),
     ])
+  })
+})
+
+// The previous release (schema version 10) wrote format-2 rows only, with their personal values
+// beside them, receipts of version 2 and a protocolo de envio. Version 11 (LGPD) adds columns and
+// tables and lets the audit's actor be redacted; `confi init` upgrades it and everything verifies.
+describe(`confi init upgrading the previous release's database (version 10, log format 2) on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`, () => {
+  const lines = fixture('schema-v10-data.sql')
+  const t = useTestDatabase({ schemaUpTo: 10, seed: lines })
+
+  it('keeps every row, each commitment, the checkpoints, the receipt and the protocol; the new columns take their defaults', async () => {
+    expect(await readSchemaVersion(t.db)).toBe(10)
+    const bodies = await t.db.selectFrom('receipts').select(['public_id', 'body']).orderBy('id').execute()
+    const [receipt, protocol] = bodies.map((row) => parseAnyReceipt(row.body))
+    const signers = [{ ...receipt.publicKey, createdAt: receipt.checkpoint.at, retiredAt: null }]
+    const oldRows = await t.db.selectFrom('access_log').selectAll().orderBy('id').execute()
+    const oldPersonal = await t.db.selectFrom('access_log_personal').selectAll().orderBy('id').execute()
+    expect(new Set(oldRows.map((row) => Number(row.format)))).toEqual(new Set([2]))
+
+    const init = await runCli(['init'], { env: t.env, cwd: t.dir })
+    expect([init.code, init.stderr]).toEqual([0, ''])
+    expect(await readSchemaVersion(t.db)).toBe(schemaVersion())
+
+    for (const [table, count] of expectedCounts(lines)) {
+      const row = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(t.db)
+      expect(Number(row.rows[0].n), table).toBe(count)
+    }
+    expect(await t.db.selectFrom('access_log').selectAll().orderBy('id').execute()).toEqual(oldRows)
+    expect(await t.db.selectFrom('access_log_personal').selectAll().orderBy('id').execute()).toEqual(oldPersonal)
+    expect(oldPersonal.map((row) => row.user_agent)).toContain('Mozilla/5.0 (X11; "quoted", ünï) Gecko')
+    expect(await verifyLogWithCheckpoints(t.db, signers)).toMatchObject({ ok: true, rows: oldRows.length, checkpoints: 2, problems: [] })
+    expect(verifyReceipt(parseReceipt(bodies[0].body), signers)).toMatchObject({ ok: true, problems: [] })
+    expect(verifyAnyReceipt(protocol, signers)).toMatchObject({ ok: true, problems: [] })
+    expect((await recheckReceipt(t.db, signers, bodies[0].public_id))?.check).toMatchObject({ ok: true, problems: [] })
+
+    const firm = await t.db.selectFrom('firm_options').select(['retention', 'log_retention']).executeTakeFirstOrThrow()
+    expect(firm).toEqual({ retention: 'fiscal=5y,pessoal=10y,contabil=10y,societario=forever,outros=5y', log_retention: '5y' })
+    const documents = await t.db.selectFrom('documents').select(['expired_at', 'expired_reason']).execute()
+    expect(documents.every((row) => row.expired_at === null && row.expired_reason === null)).toBe(true)
+    const users = await t.db.selectFrom('client_users').select('erased_at').execute()
+    expect(users.every((row) => row.erased_at === null)).toBe(true)
+    // The audit's actor can now be redacted; its action, time and the rows themselves cannot change.
+    const [event] = await t.db.selectFrom('events').select(['id', 'actor']).orderBy('id').limit(1).execute()
+    await t.db.updateTable('events').set({ actor: 'user:removido' }).where('id', '=', event.id).execute()
+    await expect(t.db.updateTable('events').set({ action: 'x' }).where('id', '=', event.id).execute()).rejects.toThrow(/append-only/)
+    await expect(t.db.deleteFrom('events').where('id', '=', event.id).execute()).rejects.toThrow(/append-only/)
+
+    // This release appends after them and everything still verifies.
+    await recordAccess(t.db, { documentId: 1, clientId: 1, user: { id: 1, username: 'ana.souza', name: 'Ana Souza' }, channel: 'portal', ip: '2001:db8::7', port: 40100, action: 'view' })
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: oldRows.length + 1 })
   })
 })
