@@ -99,17 +99,24 @@ async function renameActor(trx: Db, person: ErasedPerson): Promise<number> {
   return n
 }
 
-/** Replaces each mention of the person in the free-text columns. */
+/**
+ * Replaces each mention of the person in the free-text columns: one UPDATE (one scan) per table,
+ * every column and mention in it, so a large outbox is read once, not once per mention.
+ */
 async function replaceMentions(trx: Db, person: ErasedPerson): Promise<number> {
   let n = 0
   const marker = erasedName(person.id)
-  for (const [table, column] of FREE_TEXT) {
-    for (const mention of mentionsOf(person)) {
-      // strpos/instr: a plain substring test, where LIKE would read `_` and `%` in a name as wildcards.
-      const result = await sql`update ${sql.table(table)} set ${sql.ref(column)} = replace(${sql.ref(column)}, ${mention}, ${marker})
-        where ${position(trx, ref(table, column), mention)} > 0`.execute(trx)
-      n += Number(result.numAffectedRows ?? 0)
-    }
+  const mentions = mentionsOf(person)
+  if (mentions.length === 0) return 0
+  const tables = [...new Set(FREE_TEXT.map(([table]) => table))]
+  for (const table of tables) {
+    const columns = FREE_TEXT.filter(([t]) => t === table).map(([, column]) => column)
+    const replaced = (column: string) => mentions.reduce((expr, m) => sql`replace(${expr}, ${m}, ${marker})`, sql`${sql.ref(column)}`)
+    const sets = sql.join(columns.map((c) => sql`${sql.ref(c)} = ${replaced(c)}`))
+    // strpos/instr: a plain substring test, where LIKE would read `_` and `%` in a name as wildcards.
+    const any = sql.join(columns.flatMap((c) => mentions.map((m) => sql`${position(trx, ref(table, c), m)} > 0`)), sql` or `)
+    const result = await sql`update ${sql.table(table)} set ${sets} where ${any}`.execute(trx)
+    n += Number(result.numAffectedRows ?? 0)
   }
   return n
 }
