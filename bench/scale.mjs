@@ -10,7 +10,7 @@
 // Knobs: CONFI_SCALE (default 1; 0.01 for development; below 1 marks a smoke run),
 // BENCH_BACKENDS=sqlite|postgres, BENCH_REQUESTS (300 a page), BENCH_REPORT=0 writes no report,
 // BENCH_FILL_ONLY=1 only fills the cache (or checks it is there), BENCH_VERIFY=0 skips `docs verify`
-// (minutes at full size on a loaded machine),
+// (minutes at full size on a loaded machine), BENCH_ERASE=0 skips `privacy erase`, BENCH_ERASE_ROWS (100,000 scaled),
 // CONFI_SCALE_CACHE (default $TMPDIR/confi-scale-cache). The fill is cached per backend, fill
 // format and sizes (a SQLite file; a pg_dump for PostgreSQL); a cached database is upgraded in
 // place to the current schema, and every run appends the rows its page views log.
@@ -285,7 +285,8 @@ async function verifyRate(env) {
 // --- privacy erase (issue 21) ------------------------------------------------------------------
 // A person with 100,000 format-2 log rows (scaled) in the filled log: a fresh user each run, so the
 // cached database keeps its other users; `confi privacy erase --yes` timed with start-up.
-const ERASE_ROWS = Math.max(1_000, Math.round(100_000 * SCALE))
+// BENCH_ERASE=0 skips it; BENCH_ERASE_ROWS sets the person's rows (default 100,000 scaled).
+const ERASE_ROWS = Number(process.env.BENCH_ERASE_ROWS ?? Math.max(1_000, Math.round(100_000 * SCALE)))
 
 async function privacyEraseTime(db, env, documentId) {
   const username = `bench-erase-${Date.now()}`

@@ -14,6 +14,7 @@ import { createSession } from '../../../src/core/identity/sessions.js'
 import { backupDatabase } from '../../../src/core/ops/backup.js'
 import { erasePerson } from '../../../src/core/privacy/erasure.js'
 import { loadSigningKeys, type SigningKeys } from '../../../src/core/proof/keys.js'
+import { verifyLogWithCheckpoints } from '../../../src/core/proof/checkpoints.js'
 import { issueReceipt, verifyReceipt } from '../../../src/core/proof/receipts.js'
 import { useTestDatabase } from '../../helpers/db.js'
 import { makeClient, makeDocument, makeUser } from '../../helpers/factories.js'
@@ -115,6 +116,9 @@ describe(`confi privacy erase, core, on ${backend}`, () => {
 
     // docs verify: the chain and the tree still hold; the export shows the fields as erased.
     expect((await walkAccessLog(t.db)).chain.ok).toBe(true)
+    const verified = await verifyLogWithCheckpoints(t.db, keys.all)
+    expect(verified.ok).toBe(true)
+    expect(verified.checkpoints).toBeGreaterThan(0)
     for (const needle of NEEDLES) expect(exported).not.toContain(needle)
     const erasedAccess = exported.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((r) => r.user_id === userId)
     expect(erasedAccess).toMatchObject({ username: null, username_salt: null, ip: null, ip_salt: null, username_commitment: expect.stringMatching(/^[0-9a-f]{64}$/) })
