@@ -10,7 +10,7 @@
 // Knobs: CONFI_SCALE (default 1; 0.01 for development; below 1 marks a smoke run),
 // BENCH_BACKENDS=sqlite|postgres, BENCH_REQUESTS (300 a page), BENCH_REPORT=0 writes no report,
 // BENCH_FILL_ONLY=1 only fills the cache (or checks it is there), BENCH_VERIFY=0 skips `docs verify`
-// (minutes at full size on a loaded machine),
+// (minutes at full size on a loaded machine), BENCH_ERASE=0 skips `privacy erase`, BENCH_ERASE_ROWS (100,000 scaled),
 // CONFI_SCALE_CACHE (default $TMPDIR/confi-scale-cache). The fill is cached per backend, fill
 // format and sizes (a SQLite file; a pg_dump for PostgreSQL); a cached database is upgraded in
 // place to the current schema, and every run appends the rows its page views log.
@@ -26,6 +26,7 @@ import { createSession } from '../dist/core/identity/sessions.js'
 import { cursorAfter } from '../dist/core/documents/list-order.js'
 import { loadSecretKey } from '../dist/core/tokens.js'
 import { storedInclusionProof } from '../dist/core/access-log/tree/merkle.js'
+import { appendInTransaction } from '../dist/core/access-log/chain/append.js'
 import { FILL_FORMAT, scaleSizes } from './scale-data.mjs'
 import { fillPostgres, fillSqlite } from './scale-fill.mjs'
 import { queryPlans } from './scale-plans.mjs'
@@ -281,6 +282,35 @@ async function verifyRate(env) {
   return { rows, seconds, rate: rows / seconds }
 }
 
+// --- privacy erase (issue 21) ------------------------------------------------------------------
+// A person with 100,000 format-2 log rows (scaled) in the filled log: a fresh user each run, so the
+// cached database keeps its other users; `confi privacy erase --yes` timed with start-up.
+// BENCH_ERASE=0 skips it; BENCH_ERASE_ROWS sets the person's rows (default 100,000 scaled).
+const ERASE_ROWS = Number(process.env.BENCH_ERASE_ROWS ?? Math.max(1_000, Math.round(100_000 * SCALE)))
+
+async function privacyEraseTime(db, env, documentId) {
+  const username = `bench-erase-${Date.now()}`
+  const now = new Date().toISOString()
+  const user = await db
+    .insertInto('client_users')
+    .values({ client_id: 2, username, username_key: username, name: `Pessoa ${username}`, email: `${username}@exemplo.com.br`, role: 'collaborator', status: 'active', origin: 'cli', created_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const entry = { documentId, clientId: 2, channel: 'portal', action: 'view', ip: '198.51.100.7', port: 443, userAgent: 'Bench/1.0', user: { id: Number(user.id), username, name: `Pessoa ${username}` } }
+  say(`privacy erase: logging ${ERASE_ROWS.toLocaleString('en')} rows of one person`)
+  for (let done = 0; done < ERASE_ROWS; done += 1000) {
+    const n = Math.min(1000, ERASE_ROWS - done)
+    await db.transaction().execute((trx) => appendInTransaction(trx, Array.from({ length: n }, () => entry)))
+  }
+  const { seconds, stdout } = await run(process.execPath, [join(root, 'bin/confi'), 'privacy', 'erase', '--user', username, '--yes', '--json'], env)
+  return { rows: JSON.parse(stdout).erased.access_log_rows, seconds }
+}
+
+const eraseBlock = (e) =>
+  e
+    ? `| \`confi privacy erase --yes\` of a person with ${e.rows.toLocaleString('en')} format-2 log rows (wall time with start-up) | **${e.seconds.toFixed(2)} s** | ≤ 10 s: ${mark(e.seconds <= 10)} |`
+    : '| `confi privacy erase` | not measured (BENCH_ERASE=0) | |'
+
 async function backendBench(backend) {
   const database = backend === 'sqlite' ? await sqliteDatabase() : await postgresDatabase()
   const env = { ...process.env, ...database.env, NO_COLOR: '1' }
@@ -313,6 +343,7 @@ async function backendBench(backend) {
     const cli = await cliTimes(env)
     const verify = process.env.BENCH_VERIFY === '0' ? null : (say(`${backend}: confi docs verify`), await verifyRate(env))
     const proofs = await proofTimes(db)
+    const privacyErase = process.env.BENCH_ERASE === '0' ? null : await privacyEraseTime(db, env, doc.id)
     const bytes = database.size ? database.size() : Number((await db.selectNoFrom((eb) => eb.fn('pg_database_size', [eb.fn('current_database', [])]).as('n')).executeTakeFirstOrThrow()).n)
     return {
       backend,
@@ -328,6 +359,7 @@ async function backendBench(backend) {
       cli,
       verify,
       proofs,
+      privacyErase,
       bytes,
       logRows: verify?.rows ?? Number((await db.selectFrom('access_log_tree_head').select('size').executeTakeFirstOrThrow()).size),
       plans,
@@ -386,6 +418,10 @@ ${cli('`confi reminders run --dry-run`', r.cli.reminders, r.cli.remindersLines)}
 | Inclusion proof of a random row, median / p99 / max of 200 | ${ms(r.proofs.median)} / **${ms(r.proofs.p99)}** / ${ms(r.proofs.max)} | ≤ 50 ms: ${mark(r.proofs.p99 <= 50)} |
 | Database size | ${(r.bytes / 1e9).toFixed(2)} GB = **${(perMillion / 1e6).toFixed(0)} MB per million log rows** | reported |
 
+| LGPD | figure | target |
+| --- | --- | --- |
+${eraseBlock(r.privacyErase)}
+
 <details><summary>Query plans of the statements that took 1 ms or more, or ran per document (${r.plans.filter(mattered).length} of ${r.plans.length})</summary>
 
 ${r.plans.filter(mattered).map(planBlock).join('\n\n')}
@@ -402,7 +438,7 @@ for (const backend of selectedBackends()) {
   }
   const result = await backendBench(backend)
   const { plans, ...figures } = result
-  say(`${backend}: ${JSON.stringify({ pages: Object.fromEntries(Object.entries(figures.pages).map(([k, v]) => [k, v && `p50 ${v.p50.toFixed(1)} p99 ${v.p99.toFixed(1)} cpu ${v.cpu?.toFixed(2)}`])), cli: figures.cli, verify: figures.verify && Math.round(figures.verify.rate), proof: +figures.proofs.p99.toFixed(1) })}`)
+  say(`${backend}: ${JSON.stringify({ pages: Object.fromEntries(Object.entries(figures.pages).map(([k, v]) => [k, v && `p50 ${v.p50.toFixed(1)} p99 ${v.p99.toFixed(1)} cpu ${v.cpu?.toFixed(2)}`])), cli: figures.cli, verify: figures.verify && Math.round(figures.verify.rate), proof: +figures.proofs.p99.toFixed(1), privacyErase: figures.privacyErase })}`)
   if (process.env.BENCH_REPORT !== '0') updateReport(`bench:scale:${backend}`, markdown(result), figures)
 }
 agent.destroy()

@@ -19,3 +19,13 @@ export { firstOpenedAt, neverDownloaded, neverOpened, notOpenedBy, openedBy } fr
 export { documentRowsOf, eventRowsOf, lastDocumentRowId, rowHashesOf, rowHashOf } from './reads/rows.js'
 export { rootFromInclusionProof, rowLeafHash, storedInclusionProof, syncTree } from './tree/merkle.js'
 export { walkAccessLog } from './verify/verify.js'
+export {
+  erasePersonalFieldsOf,
+  type ExpiryResult,
+  expirePersonalFields,
+  format1RowsOf,
+  type IdRange,
+  type PersonRows,
+  scrubAfterErasure,
+  secureDeleteOn,
+} from './erase/personal-erase.js'
