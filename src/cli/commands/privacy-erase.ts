@@ -46,7 +46,7 @@ Examples:
         const typed = await input({ message: `This cannot be undone. Type the username (${user.username}) to erase this person` })
         if (typed.trim() !== user.username) throw new UsageError('not erased: the username typed does not match')
       }
-      const report = await erasePerson(db, context.actor, options.user, { dryRun: options.dryRun })
+      const report = await erasePerson(db, context.actor, options.user, { dryRun: options.dryRun, keys: () => context.signingKeys() })
       if (options.json) return context.out.json(report)
       printReport(context, report)
     })

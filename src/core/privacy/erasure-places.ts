@@ -2,12 +2,19 @@ import { sql } from 'kysely'
 import { erasePersonalFieldsOf, format1RowsOf, type IdRange } from '../access-log/erase/personal-erase.js'
 import { backendOf, type Db } from '../db/database.js'
 import type { Database } from '../db/tables.js'
+import type { SigningKeys } from '../proof/keys.js'
+import { signedAgain } from '../proof/receipts.js'
+import type { Protocol } from '../proof/protocol-format.js'
+import type { Receipt } from '../proof/receipt-format.js'
 import { usernameKey } from '../identity/users.js'
 
 // Every place an erasure reaches (docs/privacy.md, "Erasure"), one step each, run inside the
 // erasure's transaction. Each step returns how many rows it changed.
 
 /** The person being erased, as the account holds them before the erasure. */
+/** The firm's signing keys, loaded only when a stored receipt is redacted (a database may have none). */
+export type KeysOnDemand = () => Promise<SigningKeys>
+
 export interface ErasedPerson {
   id: number
   clientId: number
@@ -128,14 +135,14 @@ function position(trx: Db, column: ReturnType<typeof ref>, text: string) {
 const lowerEquals = (column: string, value: string) => sql<boolean>`lower(${sql.ref(column)}) = lower(${value})`
 
 /** Erases the person everywhere; returns the count per place. */
-export async function eraseEverywhere(trx: Db, person: ErasedPerson, at: string): Promise<Record<string, number>> {
+export async function eraseEverywhere(trx: Db, person: ErasedPerson, at: string, keys?: KeysOnDemand): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
   const marker = erasedName(person.id)
   const deliveryIds = person.email
     ? (await trx.selectFrom('deliveries').select('id').where(lowerEquals('recipient', person.email)).execute()).map((d) => Number(d.id))
     : []
   counts.access_log_rows = await erasePersonalFieldsOf(trx, { userId: person.id, deliveryIds })
-  counts.receipts = await redactReceipts(trx, person, deliveryIds)
+  counts.receipts = await redactReceipts(trx, person, deliveryIds, keys)
   if (deliveryIds.length > 0) {
     const r = await trx.updateTable('deliveries').set({ recipient: marker }).where('id', 'in', deliveryIds).executeTakeFirst()
     counts.deliveries = Number(r.numUpdatedRows)
@@ -200,11 +207,11 @@ const PERSONAL = ['username', 'user_name', 'ip', 'port', 'user_agent', 'recipien
 /**
  * The firm's stored copies of receipts and protocols lose the person's values: in each format-2
  * row of theirs the values and salts are nulled (the commitments stay, so each row still
- * verifies and shows the fields as erased), and a delivery to them loses its address. The copy
- * a holder kept is untouched and still verifies offline; the stored copy's signature no longer
- * covers its text (docs/privacy.md).
+ * verifies and shows the fields as erased), and a delivery to them loses its address. With the
+ * firm's keys the redacted copy is signed again, so the portal's re-check verifies it; the copy a
+ * holder kept is untouched and still verifies offline with its own signature (docs/privacy.md).
  */
-async function redactReceipts(trx: Db, person: ErasedPerson, deliveryIds: readonly number[]): Promise<number> {
+async function redactReceipts(trx: Db, person: ErasedPerson, deliveryIds: readonly number[], keys?: KeysOnDemand): Promise<number> {
   const candidates = await trx
     .selectFrom('receipts')
     .select(['id', 'body'])
@@ -222,7 +229,8 @@ async function redactReceipts(trx: Db, person: ErasedPerson, deliveryIds: readon
     const body = JSON.parse(c.body) as Record<string, unknown>
     const redacted = redactBody(body, person, deliveryIds)
     if (!redacted) continue
-    await trx.updateTable('receipts').set({ body: JSON.stringify(body) }).where('id', '=', c.id).execute()
+    const stored = keys ? signedAgain(body as unknown as Receipt | Protocol, await keys()) : body
+    await trx.updateTable('receipts').set({ body: JSON.stringify(stored) }).where('id', '=', c.id).execute()
     n++
   }
   return n

@@ -6,7 +6,7 @@ import { actorLabel } from '../audit/events.js'
 import type { Db } from '../db/database.js'
 import { resolveUser } from '../identity/users.js'
 import { nowIso } from '../time.js'
-import { eraseEverywhere, keptPlaces, type ErasedPerson, type KeptPlace } from './erasure-places.js'
+import { eraseEverywhere, keptPlaces, type ErasedPerson, type KeptPlace, type KeysOnDemand } from './erasure-places.js'
 
 // Erasing a person (LGPD art. 18 IV and VI; docs/privacy.md, "Erasure"): their account is
 // anonymised and their personal values leave every place confi holds them, in one transaction,
@@ -52,7 +52,12 @@ const TOUCHED = ['client_users', 'sessions', 'ended_sessions', 'pending_logins',
  * transaction that is then rolled back: the counts are exactly what the erasure would change,
  * and nothing changes. Irreversible otherwise; asking again about an erased account does nothing.
  */
-export async function erasePerson(db: Db, actor: Actor, userRef: string, options: { dryRun?: boolean } = {}): Promise<ErasureReport> {
+export async function erasePerson(
+  db: Db,
+  actor: Actor,
+  userRef: string,
+  options: { dryRun?: boolean; keys?: KeysOnDemand } = {},
+): Promise<ErasureReport> {
   const dryRun = options.dryRun ?? false
   const found = await resolveUser(db, userRef)
   const erasedAt = (await db.selectFrom('client_users').select('erased_at').where('id', '=', found.id).executeTakeFirstOrThrow()).erased_at
@@ -68,7 +73,7 @@ export async function erasePerson(db: Db, actor: Actor, userRef: string, options
       const person: ErasedPerson = { id: found.id, clientId: Number(row.client_id), username: row.username, name: row.name, email: row.email }
       const kept = await keptPlaces(trx, person)
       const at = nowIso()
-      const erased = await eraseEverywhere(trx, person, at)
+      const erased = await eraseEverywhere(trx, person, at, options.keys)
       const inserted = await trx
         .insertInto('erasures')
         .values({ user_id: person.id, at, by_actor: by, log_id: null, summary: JSON.stringify(erased) })

@@ -144,6 +144,17 @@ export async function signAndStore<T extends Receipt | Protocol>(db: Db, keys: S
   return ((await storedByReuseKey(db, reuseKey)) as T | null) ?? signed
 }
 
+/**
+ * The firm's stored copy of a receipt or protocol after an erasure redacted values in it, signed
+ * again with the current key: the portal's re-check then verifies the copy as it now stands. The
+ * copy its holder kept keeps its own signature and still verifies (docs/privacy.md).
+ */
+export function signedAgain<T extends Receipt | Protocol>(body: T, keys: SigningKeys): T {
+  const { signature: _, ...unsigned } = body
+  const text = { ...unsigned, publicKey: { id: keys.current.id, publicKey: keys.current.publicKey } }
+  return { ...text, signature: { keyId: keys.current.id, value: keys.sign(canonicalReceiptJson(text)) } } as T
+}
+
 async function storedByReuseKey(db: Db, reuseKey: string): Promise<AnyReceipt | Protocol | null> {
   const stored = await db.selectFrom('receipts').select('body').where('reuse_key', '=', reuseKey).executeTakeFirst()
   return stored ? parseAnyReceipt(stored.body) : null

@@ -15,7 +15,7 @@ import { backupDatabase } from '../../../src/core/ops/backup.js'
 import { erasePerson } from '../../../src/core/privacy/erasure.js'
 import { loadSigningKeys, type SigningKeys } from '../../../src/core/proof/keys.js'
 import { verifyLogWithCheckpoints } from '../../../src/core/proof/checkpoints.js'
-import { issueReceipt, verifyReceipt } from '../../../src/core/proof/receipts.js'
+import { issueReceipt, recheckReceipt, verifyReceipt } from '../../../src/core/proof/receipts.js'
 import { useTestDatabase } from '../../helpers/db.js'
 import { makeClient, makeDocument, makeUser } from '../../helpers/factories.js'
 import { findText } from '../../helpers/text-search.js'
@@ -89,7 +89,7 @@ describe(`confi privacy erase, core, on ${backend}`, () => {
     expect(JSON.stringify(oldReceipt)).toContain(IP)
     expect(await findText(t.db, NEEDLES)).not.toEqual([])
 
-    const report = await erasePerson(t.db, FIRM, USERNAME)
+    const report = await erasePerson(t.db, FIRM, USERNAME, { keys: async () => keys })
     expect(report).toMatchObject({ dryRun: false, userId, alreadyErasedAt: null, scrubbed: true })
     expect(report.erased).toMatchObject({ access_log_rows: 2, deliveries: 1, outbox_messages: 1, sessions: 1, login_throttle: 1, upload_notes: 1, request_event_notes: 1, account: 1, receipts: 1 })
     expect(report.kept.map((k) => k.place)).toContain('access log rows (their commitments)')
@@ -123,8 +123,13 @@ describe(`confi privacy erase, core, on ${backend}`, () => {
     const erasedAccess = exported.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((r) => r.user_id === userId)
     expect(erasedAccess).toMatchObject({ username: null, username_salt: null, ip: null, ip_salt: null, username_commitment: expect.stringMatching(/^[0-9a-f]{64}$/) })
 
-    // The receipt the holder kept still verifies offline; a new one shows the fields as erased.
+    // The receipt the holder kept still verifies offline; the firm's stored copy, redacted and
+    // signed again, passes the portal's re-check; a new one shows the fields as erased.
     expect(verifyReceipt(oldReceipt, keys.all)).toMatchObject({ ok: true, problems: [] })
+    const rechecked = await recheckReceipt(t.db, keys.all, oldReceipt.id)
+    expect(rechecked?.check).toMatchObject({ ok: true, problems: [] })
+    expect(rechecked?.check.details.join('\n')).toMatch(/personal values? erased \(LGPD\)/)
+    for (const needle of NEEDLES) expect(JSON.stringify(rechecked?.receipt)).not.toContain(needle)
     const newReceipt = await issueReceipt(t.db, keys, FIRM, { documentId })
     const check = verifyReceipt(newReceipt, keys.all)
     expect(check.ok).toBe(true)
