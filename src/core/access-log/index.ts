@@ -19,3 +19,5 @@ export { firstOpenedAt, neverDownloaded, neverOpened, notOpenedBy, openedBy } fr
 export { documentRowsOf, eventRowsOf, lastDocumentRowId, rowHashesOf, rowHashOf } from './reads/rows.js'
 export { rootFromInclusionProof, rowLeafHash, storedInclusionProof, syncTree } from './tree/merkle.js'
 export { walkAccessLog } from './verify/verify.js'
+export { deliveriesOpenedBy, type LogFootprint, type LogPerson, PERSON_LOG_TABLES, personLogFootprint, personLogRows } from './reads/person.js'
+export { type ChainRow } from './reads/rows.js'

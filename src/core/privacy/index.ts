@@ -1,2 +1,4 @@
 // The privacy face (docs/privacy.md): a person's data under the LGPD, found, exported, erased.
-export {}
+export { EXPORT_FORMAT, type ExportMeta, exportPersonToFile, writePersonExport } from './export.js'
+export { LOG_PLACE, type Person, type PersonKey, type Place, PLACES, placeCount, placeRows } from './footprint.js'
+export { findPerson, logPersonOf, parseCpf, type PlaceFootprint, resolvePerson } from './person.js'
