@@ -52,10 +52,18 @@ export async function writePersonExport(db: Db, person: Person, meta: ExportMeta
 }
 
 async function writeJson(db: Db, person: Person, meta: ExportMeta & { firmName: string }, generatedAt: string, found: PlaceFootprint[], json: PassThrough): Promise<void> {
+  // Waits for the ZIP to take what it has before writing more: memory stays at one batch.
   const write = async (text: string) => {
-    if (!json.write(text)) await new Promise<void>((resolve, reject) => {
-      json.once('drain', resolve)
-      json.once('error', reject)
+    if (json.write(text)) return
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        json.off('drain', done)
+        json.off('error', done)
+        if (error) reject(error)
+        else resolve()
+      }
+      json.on('drain', done)
+      json.on('error', done)
     })
   }
   const head = {
