@@ -11,6 +11,8 @@
 // BENCH_BACKENDS=sqlite|postgres, BENCH_REQUESTS (300 a page), BENCH_REPORT=0 writes no report,
 // BENCH_FILL_ONLY=1 only fills the cache (or checks it is there), BENCH_VERIFY=0 skips `docs verify`
 // (minutes at full size on a loaded machine), BENCH_ERASE=0 skips `privacy erase`, BENCH_ERASE_ROWS (100,000 scaled),
+// BENCH_PRIVACY_ROWS (the exported person's log rows; default 100,000 × CONFI_SCALE, at least 1,000:
+// bench/scale-privacy.mjs),
 // CONFI_SCALE_CACHE (default $TMPDIR/confi-scale-cache). The fill is cached per backend, fill
 // format and sizes (a SQLite file; a pg_dump for PostgreSQL); a cached database is upgraded in
 // place to the current schema, and every run appends the rows its page views log.
@@ -30,6 +32,7 @@ import { appendInTransaction } from '../dist/core/access-log/chain/append.js'
 import { FILL_FORMAT, scaleSizes } from './scale-data.mjs'
 import { fillPostgres, fillSqlite } from './scale-fill.mjs'
 import { queryPlans } from './scale-plans.mjs'
+import { privacyExportTime } from './scale-privacy.mjs'
 import { BACKEND_NAMES, selectedBackends, smokeNote, updateReport } from './report.mjs'
 import { createBenchDatabase, keptBenchDatabase, psqlEnv, psqlPath, serverVersion } from './postgres.mjs'
 
@@ -344,6 +347,8 @@ async function backendBench(backend) {
     const verify = process.env.BENCH_VERIFY === '0' ? null : (say(`${backend}: confi docs verify`), await verifyRate(env))
     const proofs = await proofTimes(db)
     const privacyErase = process.env.BENCH_ERASE === '0' ? null : await privacyEraseTime(db, env, doc.id)
+    say(`${backend}: confi privacy export`)
+    const privacy = await privacyExportTime(db, env, run, join(root, 'bin/confi'), SCALE)
     const bytes = database.size ? database.size() : Number((await db.selectNoFrom((eb) => eb.fn('pg_database_size', [eb.fn('current_database', [])]).as('n')).executeTakeFirstOrThrow()).n)
     return {
       backend,
@@ -360,6 +365,7 @@ async function backendBench(backend) {
       verify,
       proofs,
       privacyErase,
+      privacy,
       bytes,
       logRows: verify?.rows ?? Number((await db.selectFrom('access_log_tree_head').select('size').executeTakeFirstOrThrow()).size),
       plans,
@@ -420,6 +426,7 @@ ${cli('`confi reminders run --dry-run`', r.cli.reminders, r.cli.remindersLines)}
 
 | LGPD | figure | target |
 | --- | --- | --- |
+| \`confi privacy export --user admin1\` (median of 3, wall time with start-up): a person's ${r.privacy.rows.toLocaleString('en')} log rows (${r.privacy.format1.toLocaleString('en')} of format 1) | **${r.privacy.seconds.toFixed(2)} s** | < 10 s for 100,000 rows in 10,000,000: ${mark(r.privacy.seconds < 10)} |
 ${eraseBlock(r.privacyErase)}
 
 <details><summary>Query plans of the statements that took 1 ms or more, or ran per document (${r.plans.filter(mattered).length} of ${r.plans.length})</summary>
@@ -438,7 +445,7 @@ for (const backend of selectedBackends()) {
   }
   const result = await backendBench(backend)
   const { plans, ...figures } = result
-  say(`${backend}: ${JSON.stringify({ pages: Object.fromEntries(Object.entries(figures.pages).map(([k, v]) => [k, v && `p50 ${v.p50.toFixed(1)} p99 ${v.p99.toFixed(1)} cpu ${v.cpu?.toFixed(2)}`])), cli: figures.cli, verify: figures.verify && Math.round(figures.verify.rate), proof: +figures.proofs.p99.toFixed(1), privacyErase: figures.privacyErase })}`)
+  say(`${backend}: ${JSON.stringify({ pages: Object.fromEntries(Object.entries(figures.pages).map(([k, v]) => [k, v && `p50 ${v.p50.toFixed(1)} p99 ${v.p99.toFixed(1)} cpu ${v.cpu?.toFixed(2)}`])), cli: figures.cli, verify: figures.verify && Math.round(figures.verify.rate), proof: +figures.proofs.p99.toFixed(1), privacyExport: figures.privacy, privacyErase: figures.privacyErase })}`)
   if (process.env.BENCH_REPORT !== '0') updateReport(`bench:scale:${backend}`, markdown(result), figures)
 }
 agent.destroy()

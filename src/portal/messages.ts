@@ -349,6 +349,10 @@ export const m = {
     submit: 'Alterar senha',
     changed: 'Senha alterada. Por segurança, as outras sessões foram encerradas.',
     wrongCurrent: 'A senha atual não confere.',
+    myData: 'Meus dados',
+    myDataIntro:
+      'Baixe uma cópia de tudo o que o escritório guarda sobre você nesta área: sua conta, seus acessos (com data, endereço IP e navegador), seus envios e os e-mails enviados a você. O arquivo ZIP traz um resumo para ler e os dados completos. O escritório é avisado do pedido.',
+    myDataSubmit: 'Baixar meus dados',
   },
 
   reset: {

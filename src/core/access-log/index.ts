@@ -29,3 +29,5 @@ export {
   scrubAfterErasure,
   secureDeleteOn,
 } from './erase/personal-erase.js'
+export { deliveriesOpenedBy, type LogFootprint, type LogPerson, PERSON_LOG_TABLES, personLogFootprint, personLogRows } from './reads/person.js'
+export { type ChainRow } from './reads/rows.js'

@@ -1,9 +1,11 @@
+import { PassThrough, Readable } from 'node:stream'
 import { Hono } from 'hono'
+import { exportOwnData } from '../../core/privacy/own-export.js'
 import { changePassword } from '../../core/identity/credentials.js'
 import { getUser } from '../../core/identity/users.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { field } from '../forms.js'
-import { requireArea } from '../guards.js'
+import { contentDisposition, requireArea, senderOrigin } from '../guards.js'
 import { m } from '../messages.js'
 import { formRefusal } from '../refusals.js'
 import { startSession } from '../session.js'
@@ -49,6 +51,23 @@ export function accountRoutes(): Hono<PortalEnv> {
     c.set('auth', null)
     await startSession(c, await getUser(db, auth.user.id), 'area')
     return c.redirect('/account?feito=senha', 303)
+  })
+
+  // "Meus dados": the user's own export (docs/privacy.md). A POST, so a link or an image on another
+  // site cannot start it (requireSameOrigin checks the form's origin); the log row and the firm's
+  // e-mail are committed before the first byte.
+  app.post('/meus-dados', async (c) => {
+    const auth = await requireArea(c)
+    if (auth instanceof Response) return auth
+    const write = await exportOwnData(c.var.deps.db, auth.user.id, senderOrigin(c))
+    const body = new PassThrough()
+    write(body).catch((error: unknown) => body.destroy(error as Error))
+    return c.body(Readable.toWeb(body) as unknown as ArrayBuffer, 200, {
+      'Content-Type': 'application/zip',
+      'Content-Disposition': contentDisposition(`meus-dados-${auth.user.username}.zip`),
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    })
   })
 
   return app

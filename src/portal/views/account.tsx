@@ -43,6 +43,13 @@ export function AccountPage(props: { firmName: string; viewer: Viewer; user: Cli
         </form>
       </section>
       {props.children}
+      <section class="card" aria-labelledby="h-my-data">
+        <h2 id="h-my-data">{m.account.myData}</h2>
+        <p>{m.account.myDataIntro}</p>
+        <form method="post" action="/account/meus-dados">
+          <button type="submit">{m.account.myDataSubmit}</button>
+        </form>
+      </section>
     </Layout>
   )
 }

@@ -86,7 +86,8 @@ export async function lastDocumentRowId(
   return Number(row?.last ?? 0)
 }
 
-function wideRows(db: Db) {
+/** access_log joined to its personal values and salts, as chainRowOf reads them. */
+export function wideRows(db: Db) {
   return db
     .selectFrom('access_log as a')
     .leftJoin('access_log_personal as p', 'p.id', 'a.id')
@@ -94,7 +95,8 @@ function wideRows(db: Db) {
     .select(PERSONAL_FIELDS.flatMap((f) => [`p.${f} as p_${f}`, `p.${f}_salt as p_${f}_salt`] as const))
 }
 
-function chainRowOf(row: Record<string, unknown>): ChainRow {
+/** A row of wideRows as a receipt carries it. */
+export function chainRowOf(row: Record<string, unknown>): ChainRow {
   const scalar = (value: unknown): Scalar =>
     value === null || value === undefined ? null : typeof value === 'string' ? value : Number(value)
   const canonical: Record<string, Scalar> = {}
