@@ -51,7 +51,8 @@ describe('terms at registration (docs/rules.md#terms-and-consent)', () => {
     expect(visible(page)).toContain('Li e concordo com os termos de uso e o aviso de privacidade')
 
     const path = `${w.loginPath(client)}/register`
-    for (const extra of [{}, { terms_id: String(version.id) }, { terms: '1' }, { terms: '1', terms_id: 'abc' }]) {
+    const attempts: Record<string, string>[] = [{}, { terms_id: String(version.id) }, { terms: '1' }, { terms: '1', terms_id: 'abc' }]
+    for (const extra of attempts) {
       const refused = await register(w, path, 'ana', extra)
       expect(refused.status).toBe(400)
       expect(sessionCookie(refused)).toBeUndefined()
