@@ -33,6 +33,8 @@ export type RefusalReason =
   | 'payment_already_marked'
   | 'payment_not_marked'
   | 'payment_proof_invalid'
+  | 'terms_not_accepted'
+  | 'terms_changed'
 
 /**
  * What the operator changes to get past a refusal about the installation, in core's words: the

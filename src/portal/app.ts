@@ -27,6 +27,7 @@ import { resetRoutes } from './routes/reset.js'
 import { accountTwoFactorRoutes, secondStepRoutes } from './routes/two-factor.js'
 import { isUploadPath, uploadRoutes } from './routes/uploads.js'
 import { userRoutes } from './routes/users.js'
+import { sendToTermsAcceptance, termsRoutes } from './routes/terms.js'
 import { redactTokens } from '../core/tokens.js'
 
 export type { PortalDeps } from './env.js'
@@ -115,6 +116,8 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     // A guard asked for it (an activated user's delivery-only session): delete it and its cookie.
     if (c.var.endSession) await endSession(c)
   })
+  // The terms before anything else a session reaches, two-factor set-up included (routes/terms.tsx).
+  app.use(sendToTermsAcceptance())
   app.use(sendToTwoFactorSetup())
 
   // Each sub-app answers under its own prefix; the client area's home and the login pair sit at the root.
@@ -133,6 +136,7 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/pendencias', requestRoutes())
   app.route('/comprovantes', receiptCheckRoutes())
   app.route('/checkpoints', checkpointRoutes())
+  app.route('/termos', termsRoutes())
 
   app.notFound((c) => notFoundPage(c as PortalContext))
   app.onError((error, c) => handleError(error, c as PortalContext, deps))

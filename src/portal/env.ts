@@ -47,6 +47,8 @@ export interface Auth {
   token: string
   /** The user has two-factor login on (read with the session, on every request). */
   twoFactorOn: boolean
+  /** The current terms version when the user has not accepted it, else null (read with the session). */
+  termsDueId: number | null
 }
 
 export type { AccessEntry }

@@ -37,17 +37,20 @@ export async function readLoginForm(c: PortalContext): Promise<{ username: strin
   return { username, password }
 }
 
-/** Reads the create-account form fields (name, username, email, the password twice). */
+/**
+ * Reads the create-account form fields (name, username, email, the password twice) and, apart,
+ * the terms version whose "Li e concordo" box was ticked (null when not ticked).
+ */
 export async function readRegisterForm(
   c: PortalContext,
-): Promise<Required<FormValues> & { password: string; passwordConfirm: string }> {
+): Promise<{ values: Required<FormValues>; password: string; passwordConfirm: string; termsId: number | null }> {
   const form = await c.req.parseBody()
+  const termsId = /^\d{1,9}$/.test(field(form, 'terms_id')) ? Number(field(form, 'terms_id')) : null
   return {
-    name: field(form, 'name'),
-    username: field(form, 'username'),
-    email: field(form, 'email'),
+    values: { name: field(form, 'name'), username: field(form, 'username'), email: field(form, 'email') },
     password: field(form, 'password'),
     passwordConfirm: field(form, 'password_confirm'),
+    termsId: field(form, 'terms') === '1' ? termsId : null,
   }
 }
 

@@ -48,8 +48,11 @@ export async function requireArea(c: PortalContext): Promise<Auth | Response> {
 
 /** Where a session that owes two-factor set-up sets it up (routes/two-factor.tsx). */
 export const ACCOUNT_SETUP_PATH = '/account/2fa'
-// What such a session may still do: set two-factor up, and log out.
-const OPEN_TO_SETUP_DUE = new Set([ACCOUNT_SETUP_PATH, '/logout'])
+/** Where a user who owes the acceptance of the current terms accepts them (routes/terms.tsx). */
+export const TERMS_ACCEPT_PATH = '/termos/aceitar'
+// What such a session may still do: set two-factor up, and log out; the terms come first
+// (app.ts runs their check before this one), so their pages stay open too.
+const OPEN_TO_SETUP_DUE = new Set([ACCOUNT_SETUP_PATH, '/logout', '/termos', TERMS_ACCEPT_PATH])
 
 /**
  * An open session whose user the firm's policy now covers and who has no second factor

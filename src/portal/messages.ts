@@ -1,5 +1,6 @@
 import type { Category } from '../core/categories.js'
 import { requestMessages } from './request-messages.js'
+import { termsMessages } from './terms-messages.js'
 
 // Every user-facing string of the portal, in Brazilian Portuguese, with the words of the CONFI
 // help article (Área do Cliente, Usuários), worded so that no sentence assumes the reader's or
@@ -150,6 +151,8 @@ export const m = {
 
   // Issue 20: what the firm asks the client for, and the answers (./request-messages.ts).
   requests: requestMessages,
+  // Issue 21 part 4: the firm's terms and each user's acceptance (./terms-messages.ts).
+  terms: termsMessages,
   // Issue 20 part 7: a guide marked paid (docs/rules.md#guides-marked-paid).
   payment: {
     heading: 'Pagamento',

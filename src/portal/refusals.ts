@@ -39,6 +39,7 @@ const REASON_FIELDS: Partial<Record<RefusalReason, string>> = {
   payment_date_invalid: 'paid_on',
   payment_date_future: 'paid_on',
   payment_date_too_early: 'paid_on',
+  terms_not_accepted: 'terms',
 }
 
 /** A refusal the portal itself makes, already written in pt-BR for the person (about `field`, when given). */
@@ -86,6 +87,8 @@ const REASONS: Record<Exclude<RefusalReason, 'password_too_long'>, string> = {
   payment_already_marked: m.payment.alreadyMarked,
   payment_not_marked: m.payment.notMarked,
   payment_proof_invalid: m.payment.proofInvalid,
+  terms_not_accepted: m.terms.notAccepted,
+  terms_changed: m.terms.changed,
 }
 
 /** The pt-BR sentence of a refusal: the portal's own, the reason's, or its class's `fallback`. */

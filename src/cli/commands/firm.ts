@@ -4,6 +4,7 @@ import { countOf } from '../../core/plural.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../errors.js'
 import { integer } from './parse.js'
+import { registerFirmTerms } from './firm-terms.js'
 
 function printFirm(context: CliContext, firm: FirmOptions): void {
   context.out.record([
@@ -26,6 +27,7 @@ function printFirm(context: CliContext, firm: FirmOptions): void {
 /** `confi firm show|set`: the firm's options. */
 export function registerFirm(program: Command, context: CliContext): void {
   const firm = program.command('firm').description("show or change the firm's options")
+  registerFirmTerms(firm, context)
 
   firm
     .command('show')

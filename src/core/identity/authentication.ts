@@ -23,6 +23,22 @@ const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
       'sessions.expires_at as session_expires_at',
       'two_factor.enabled_at as two_factor_enabled_at',
     ])
+    // The current terms version when this user has not accepted it (docs/rules.md#terms-and-consent):
+    // two primary-key probes inside the same query, so the check costs no round trip.
+    .select((eb) =>
+      eb
+        .selectFrom('terms_versions as tv')
+        .select('tv.id')
+        .where('tv.id', '=', eb.selectFrom('terms_versions as tl').select((e) => e.fn.max('tl.id').as('latest')))
+        .where((e) =>
+          e.not(
+            e.exists(
+              e.selectFrom('terms_acceptances as ta').select('ta.terms_id').whereRef('ta.user_id', '=', 'sessions.user_id').whereRef('ta.terms_id', '=', 'tv.id'),
+            ),
+          ),
+        )
+        .as('terms_due_id'),
+    )
     .where('sessions.token_hash', '=', tokenHash),
 )
 
@@ -30,13 +46,14 @@ const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
  * The live session of a cookie token and its user as they are now, read in one query: what every
  * portal request starts with, so a disabled user or an ended session counts on the very next
  * request. Null when the token is unknown, the session expired or the user no longer exists;
- * the caller decides what a disabled or pending user, or one who owes two-factor, may do.
+ * the caller decides what a disabled or pending user, or one who owes two-factor or the
+ * acceptance of the current terms (`termsDueId`), may do.
  */
 export async function lookupSessionUser(
   db: Db,
   token: string,
   policy: Pick<SessionPolicy, 'idleMinutes'>,
-): Promise<{ session: Session; user: ClientUser; twoFactorOn: boolean } | null> {
+): Promise<{ session: Session; user: ClientUser; twoFactorOn: boolean; termsDueId: number | null } | null> {
   const tokenHash = sessionTokenHash(token)
   if (!tokenHash) return null
   const [row] = await sessionUserQuery(db, tokenHash)
@@ -53,7 +70,9 @@ export async function lookupSessionUser(
     },
     policy,
   )
-  return session ? { session, user: toClientUser(row), twoFactorOn: row.two_factor_enabled_at != null } : null
+  if (!session) return null
+  const termsDueId = row.terms_due_id == null ? null : Number(row.terms_due_id)
+  return { session, user: toClientUser(row), twoFactorOn: row.two_factor_enabled_at != null, termsDueId }
 }
 
 export type AuthResult =

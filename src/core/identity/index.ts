@@ -32,6 +32,16 @@ export {
   type SessionScope,
 } from './sessions.js'
 export {
+  acceptTerms,
+  activeUserCount,
+  currentTerms,
+  listTerms,
+  MAX_TERMS_BYTES,
+  publishTerms,
+  type TermsSummary,
+  type TermsVersion,
+} from './terms.js'
+export {
   confirmTwoFactorSetup,
   disableTwoFactor,
   groupedSecret,

@@ -25,6 +25,7 @@ import {
   type UserStatus,
 } from './users.js'
 import { nowIso } from '../time.js'
+import { registrationConsent } from './terms.js'
 
 async function hasUsers(trx: Db, clientId: number): Promise<boolean> {
   const row = await trx
@@ -128,6 +129,10 @@ export interface Registration {
   origin: 'login_link' | 'document_link'
   /** The address the registration came from, counted by the registration throttle. */
   ip: string | null
+  port?: number | null
+  userAgent?: string | null
+  /** The terms version whose "Li e concordo" the person ticked, or null (terms.ts, registrationConsent). */
+  termsId?: number | null
 }
 
 /**
@@ -149,6 +154,7 @@ export async function registerUser(
   // Cheap refusals before the ~100 ms hash, so a refused registration costs no bcrypt work; they
   // are checked again inside the transaction because another registration may race this one.
   validatePassword(input.password)
+  await registrationConsent(db, input.termsId)
   await getClient(db, input.clientId)
   await assertUsernameFree(db, username)
   // Hash before the transaction: bcrypt takes ~100 ms and must not hold the write lock.
@@ -176,6 +182,8 @@ export async function registerUser(
       userId: user.id,
       details: { role: user.role, status: user.status, origin: user.origin },
     })
+    const origin = { ip: input.ip, port: input.port ?? null, userAgent: input.userAgent ?? null }
+    await registrationConsent(trx, input.termsId, { user, origin })
     return user
   })
 }

@@ -2,6 +2,8 @@ import { Hono } from 'hono'
 import { NotFoundError } from '../../core/errors.js'
 import { findClientByLoginToken, type Client } from '../../core/clients/clients.js'
 import { registerUser } from '../../core/identity/registration.js'
+import { currentTerms } from '../../core/identity/terms.js'
+import { senderOrigin } from '../guards.js'
 import { render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
 import { readRegisterForm } from '../forms.js'
 import { m } from '../messages.js'
@@ -20,13 +22,14 @@ async function clientOfLink(c: PortalContext): Promise<Client> {
   return client
 }
 
-function areaPage(
+async function areaPage(
   c: PortalContext,
   client: Client,
   extra: { errors?: FieldError[]; values?: FormValues } = {},
   status = 200,
-): Response {
+): Promise<Response> {
   const token = c.req.param('token') ?? ''
+  const termsId = (await currentTerms(c.var.deps.db))?.id ?? null
   return render(
     c,
     LoginAndRegisterPage({
@@ -37,6 +40,7 @@ function areaPage(
       loginAction: '/login',
       registerAction: `/area/${token}/register`,
       notice: sessionEndedText(c),
+      termsId,
       ...extra,
     }),
     status,
@@ -71,13 +75,13 @@ export function areaRoutes(): Hono<PortalEnv> {
 
   app.post('/:token/register', async (c) => {
     const client = await clientOfLink(c)
-    const { password, passwordConfirm, ...values } = await readRegisterForm(c)
+    const { values, password, passwordConfirm, termsId } = await readRegisterForm(c)
     let user
     try {
       confirmPassword(password, passwordConfirm)
       user = await registerUser(
         c.var.deps.db,
-        { clientId: client.id, ...values, password, origin: 'login_link', ip: c.var.address.ip },
+        { clientId: client.id, ...values, password, origin: 'login_link', ...senderOrigin(c), termsId },
         c.var.deps.hasher,
       )
     } catch (error) {

@@ -14,7 +14,7 @@ import { GoneError, NotFoundError } from '../../core/errors.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { readLoginForm, readRegisterForm } from '../forms.js'
 import { isCrossSiteDownload } from '../cross-site.js'
-import { accessOrigin, idOrNull, sendDownload } from '../guards.js'
+import { accessOrigin, idOrNull, sendDownload, senderOrigin } from '../guards.js'
 import { m } from '../messages.js'
 import { disabledUserPage, messagePage, pendingUserPage } from '../pages.js'
 import { formRefusal } from '../refusals.js'
@@ -24,6 +24,7 @@ import { LoginAndRegisterPage, type FormValues } from '../views/auth.js'
 import { fieldErrors, type FieldError } from '../views/fields.js'
 import { confirmPassword } from '../../core/identity/passwords.js'
 import { DocumentPage } from '../views/documents.js'
+import { currentTerms } from '../../core/identity/terms.js'
 import { planDocumentZip, zipFileName } from '../../core/documents/zip.js'
 import type { ZipAccess } from '../../core/documents/download.js'
 import { sendZip } from './zip.js'
@@ -71,12 +72,13 @@ async function refuseUnlessLoginLink(
   return c.redirect(`/d/${c.req.param('token')}`, 303)
 }
 
-function loginPage(
+async function loginPage(
   c: PortalContext,
   extra: { errors?: FieldError[]; username?: string; values?: FormValues } = {},
   status = 401,
-): Response {
+): Promise<Response> {
   const token = c.req.param('token') ?? ''
+  const termsId = (await currentTerms(c.var.deps.db))?.id ?? null
   // No document data here: not the title, not the company, not the file names.
   return render(
     c,
@@ -88,6 +90,7 @@ function loginPage(
       loginAction: `/d/${token}/login`,
       registerAction: `/d/${token}/register`,
       notice: sessionEndedText(c),
+      termsId,
       ...extra,
     }),
     status,
@@ -190,14 +193,14 @@ export function deliveryRoutes(): Hono<PortalEnv> {
     const resolved = await resolveToken(c)
     const refused = await refuseUnlessLoginLink(c, resolved.document)
     if (refused) return refused
-    const { password, passwordConfirm, ...values } = await readRegisterForm(c)
+    const { values, password, passwordConfirm, termsId } = await readRegisterForm(c)
     let user
     try {
       confirmPassword(password, passwordConfirm)
       user = await registerThroughDelivery(
         c.var.deps.db,
         resolved.document,
-        { ...values, password, ip: c.var.address.ip },
+        { ...values, password, ...senderOrigin(c), termsId },
         c.var.deps.hasher,
         resolved.delivery.id,
       )

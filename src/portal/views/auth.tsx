@@ -3,6 +3,7 @@ import { m } from '../messages.js'
 import { FirmContact } from './firm-contact.js'
 import { Field, NewPasswordFields, type FieldError } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
+import { TermsConsent } from './terms.js'
 
 export interface FormValues {
   username?: string
@@ -56,6 +57,8 @@ export function RegisterForm(props: {
   submit?: string
   idPrefix?: string
   errors?: FieldError[]
+  /** The current terms version, when the firm published terms: the consent box is part of the form. */
+  termsId?: number | null
 }) {
   const p = props.idPrefix ?? 'register'
   const v = props.values ?? {}
@@ -66,6 +69,7 @@ export function RegisterForm(props: {
       <UsernameField prefix={p} value={v.username} hint={m.fields.usernameHint} errors={errors} />
       <Field prefix={p} name="email" label={m.fields.email} errors={errors} type="email" value={v.email ?? ''} autocomplete="email" maxlength={254} />
       <NewPasswordFields prefix={p} errors={errors} />
+      {props.termsId ? <TermsConsent prefix={p} termsId={props.termsId} errors={errors} /> : null}
       <button type="submit">{props.submit ?? m.area.registerSubmit}</button>
     </form>
   )
@@ -102,6 +106,7 @@ export function LoginAndRegisterPage(
     errors?: FieldError[]
     username?: string
     values?: FormValues
+    termsId?: number | null
   },
 ) {
   return (
@@ -117,7 +122,7 @@ export function LoginAndRegisterPage(
         </section>
         <section class="card" aria-labelledby="h-register">
           <h2 id="h-register">{m.area.registerHeading}</h2>
-          <RegisterForm action={props.registerAction} values={props.values} errors={props.errors} />
+          <RegisterForm action={props.registerAction} values={props.values} errors={props.errors} termsId={props.termsId} />
         </section>
       </div>
     </Layout>
