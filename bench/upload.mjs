@@ -5,11 +5,11 @@
 // (issue 20). The servers' peak memory (RSS, from /proc) is sampled during the runs.
 //
 // Knobs: BENCH_SECONDS (10 a run; fewer marks a smoke run), BENCH_RUNS (3 of each, alternating),
-// BENCH_CONCURRENCY (16), BENCH_REPORT=0, BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof
+// BENCH_CONCURRENCY (16), BENCH_REPORT=0, BENCH_THREADS=1 (CPU per request by thread), BENCH_BASE_BIN=<older bin/confi> (before/after), BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof
 // there), BENCH_BACKENDS. SQLite always; PostgreSQL too under scripts/with-postgres.sh (npm run
 // bench:upload:pg), each backend with its own section of the report.
 import { execFile, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -92,13 +92,39 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+// The same, per thread (all are named "node": the event loop is `main`, the others their ids:
+// libuv's pool, worker threads, V8's helpers), so a profile can say where the CPU went:
+// BENCH_THREADS=1 prints it after each run.
+function threadCpu(pid) {
+  const byName = {}
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name = tid === String(pid) ? 'main' : tid
+      const fields = stat.split(') ')[1].split(' ')
+      byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100
+    } catch {}
+  }
+  return byName
+}
+
 /** Runs `task` while sampling the peak RSS of `pid` every 50 ms; also the CPU it used. */
 async function withPeakRss(pid, task) {
   let peak = rssMb(pid)
   const cpuBefore = cpuSeconds(pid)
+  const threadsBefore = threadCpu(pid)
   const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50)
   try {
     const result = await task()
+    if (process.env.BENCH_THREADS) {
+      const after = threadCpu(pid)
+      const per = Object.entries(after)
+        .map(([name, s]) => [name, ((s - (threadsBefore[name] ?? 0)) * 1000) / Math.max(1, result.requests)])
+        .filter(([, ms]) => ms >= 0.1)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+      console.log(`  pid ${pid} CPU ms per request by thread: ${per.join(', ')}`)
+    }
     return { result: { ...result, cpuMs: ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, result.requests) }, peak: Math.max(peak, rssMb(pid)) }
   } finally {
     clearInterval(timer)
@@ -182,19 +208,37 @@ async function runBackend(backend) {
     const bareScript = join(dir, 'bare.lua')
     writeFileSync(portalScript, luaScript('/enviar', world.cookie, world.clientId))
     writeFileSync(bareScript, luaScript('/upload', '', world.clientId))
+    // BENCH_BASE_BIN=<an older build's bin/confi>: that build serves the same database too, run
+    // between the bare route and this build's, for a before/after measured in the same run.
+    const based = process.env.BENCH_BASE_BIN
+      ? start([resolve(process.env.BENCH_BASE_BIN), 'serve', '--port', '0', '--host', '127.0.0.1'], world.env, dir, /portal at (http:\/\/\S+)/)
+      : null
+    if (based) stops.push(based.stop)
+    const baseUrl = based ? await based.url : null
+    const baseScript = join(dir, 'base.lua')
+    if (based) writeFileSync(baseScript, luaScript('/enviar', world.cookie, world.clientId))
     console.log(`bench:upload (${BACKEND_NAMES[backend]}) — ${cpus().length} cores, ${RUNS} runs of ${SECONDS} s each, ${CONCURRENCY} connections, ${FILE_MB} MB a request`)
     const load = loadavg()[0]
-    const runs = { bare: [], portal: [] }
+    const runs = { bare: [], portal: [], base: [] }
     let peaks = { bare: 0, portal: 0 }
     let portalRequests = 0
     for (let i = 0; i < RUNS; i++) {
       const b = await withPeakRss(bare.pid, () => wrk(bareUrl, bareScript))
+      // Before and after in the same run: the older build first, then this one, each beside the same bare run.
+      const o = based ? await withPeakRss(based.pid, () => wrk(baseUrl, baseScript)) : null
       const p = await withPeakRss(served.pid, () => wrk(portalUrl, portalScript))
       runs.bare.push(b.result)
       runs.portal.push(p.result)
+      if (o) runs.base.push(o.result)
       peaks = { bare: Math.max(peaks.bare, b.peak), portal: Math.max(peaks.portal, p.peak) }
-      portalRequests += p.result.requests
-      console.log(`run ${i + 1}: bare ${b.result.mbps.toFixed(0)} MB/s ${b.result.cpuMs.toFixed(0)} CPU ms/upload, confi ${p.result.mbps.toFixed(0)} MB/s ${p.result.cpuMs.toFixed(0)} CPU ms/upload (${p.result.errors} errors), RSS ${p.peak.toFixed(0)} MB`)
+      portalRequests += p.result.requests + (o?.result.requests ?? 0)
+      const before = o ? `, before ${o.result.mbps.toFixed(0)} MB/s p50 ${o.result.p50.toFixed(0)} ms ${o.result.cpuMs.toFixed(0)} CPU ms/upload (${((o.result.mbps / b.result.mbps) * 100).toFixed(0)}%)` : ''
+      console.log(`run ${i + 1}: bare ${b.result.mbps.toFixed(0)} MB/s p50 ${b.result.p50.toFixed(0)} ms ${b.result.cpuMs.toFixed(0)} CPU ms/upload${before}, confi ${p.result.mbps.toFixed(0)} MB/s p50 ${p.result.p50.toFixed(0)} ms ${p.result.cpuMs.toFixed(0)} CPU ms/upload (${((p.result.mbps / b.result.mbps) * 100).toFixed(0)}%, ${p.result.errors} errors), RSS ${p.peak.toFixed(0)} MB`)
+    }
+    if (based) {
+      const ratioOf = (xs) => median(xs.map((r, i) => r.mbps / runs.bare[i].mbps))
+      console.log(`before/after (BENCH_BASE_BIN): confi/bare ${(ratioOf(runs.base) * 100).toFixed(0)}% -> ${(ratioOf(runs.portal) * 100).toFixed(0)}%, CPU ms/upload ${median(runs.base.map((r) => r.cpuMs)).toFixed(1)} -> ${median(runs.portal.map((r) => r.cpuMs)).toFixed(1)}`)
+      await based.stop()
     }
     await served.stop()
     const stored = await countUploads(world.config)
