@@ -89,7 +89,7 @@ type Part = { kind: 'skip' } | { kind: 'file'; sink: FileSink } | { kind: 'field
  * and file part; resolves once the closing boundary was read and every sink ended. Throws
  * MultipartError for a malformed body or one that ends early (an open file's sink is failed first).
  */
-export async function readMultipart(body: AsyncIterable<Buffer | string>, contentType: string, limits: MultipartLimits, events: MultipartEvents): Promise<void> {
+export async function readMultipart(body: AsyncIterable<Buffer | string> | Iterable<Buffer>, contentType: string, limits: MultipartLimits, events: MultipartEvents): Promise<void> {
   const delimiter = Buffer.from(`\r\n--${boundaryOf(contentType)}`)
   // Before the first delimiter: the preamble; a body may open with the boundary, hence the CRLF.
   let state = 'preamble' as 'preamble' | 'after' | 'headers' | 'data' | 'end'
