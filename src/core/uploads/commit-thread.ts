@@ -1,6 +1,7 @@
 import { startConnectionThread, workerFile } from '../db/connection-thread.js'
 import type { DatabaseTarget, Db } from '../db/database.js'
-import { commitUpload, type UploadCommitter, type UploadJob } from './commit.js'
+import type { UploadCommitter, UploadJob } from './commit.js'
+import { groupingCommitter } from './commit-group.js'
 import { reviveError } from './commit-errors.js'
 import type { WorkerReply, WorkerRequest } from './commit-worker.js'
 
@@ -9,7 +10,8 @@ import type { WorkerReply, WorkerRequest } from './commit-worker.js'
 // event loop that stalled every upload still streaming for the length of a disk flush. Here a
 // worker thread with its own connection runs the same transaction (commit.ts); the request still
 // gets its answer only once the rows are committed. PostgreSQL's driver waits asynchronously, so
-// there the main thread writes them.
+// there the main thread writes them. Both write the uploads in groups, one COMMIT a group
+// (commit-group.ts).
 
 /** A committer that owns a thread: `close()` waits for the jobs sent and stops it. */
 export interface ClosableUploadCommitter {
@@ -20,7 +22,8 @@ export interface ClosableUploadCommitter {
 /** The committer for a long-running process (`confi serve`): a thread of its own on SQLite. */
 export function startUploadCommitter(db: Db, target: DatabaseTarget): ClosableUploadCommitter {
   if (target.kind === 'sqlite') return startUploadCommitThread(target.path)
-  return { commit: (job) => commitUpload(db, job), close: async () => {} }
+  const committer = groupingCommitter(db)
+  return { commit: committer.commit, close: () => committer.idle() }
 }
 
 interface Waiting {

@@ -1,25 +1,25 @@
 import { serveConnectionThread } from '../db/connection-thread.js'
-import { commitUpload, type UploadJob } from './commit.js'
+import type { UploadJob } from './commit.js'
 import { describeError, type SentError } from './commit-errors.js'
+import { groupingCommitter } from './commit-group.js'
 
-// The uploads' commit thread (commit-thread.ts): its own SQLite connection runs commitUpload, the
-// very transaction the main thread would run, so only the fsync of synchronous=FULL moves off the
-// portal's event loop. The CLI bundle ships it as its own entry point (scripts/bundle-cli.mjs).
+// The uploads' commit thread (commit-thread.ts): its own SQLite connection writes the uploads'
+// rows, in groups (commit-group.ts), so the fsync of synchronous=FULL moves off the portal's event
+// loop and is paid once a group. The CLI bundle ships it as its own entry point (scripts/bundle-cli.mjs).
 
 export type WorkerRequest = { id: number; job: UploadJob }
 export type WorkerReply = { id: number; uploadId: number } | { id: number; error: SentError }
 
 serveConnectionThread<WorkerRequest, WorkerReply>((db, reply) => {
-  let running = Promise.resolve()
+  const committer = groupingCommitter(db)
   return {
     handle(message) {
-      const done = commitUpload(db, message.job).then(
+      void committer.commit(message.job).then(
         (uploadId) => reply({ id: message.id, uploadId }),
         (error: unknown) => reply({ id: message.id, error: describeError(error) }),
       )
-      running = running.then(() => done)
     },
     // Every job sent before the close is committed (or refused) before the thread ends.
-    drain: () => running,
+    drain: () => committer.idle(),
   }
 })

@@ -51,23 +51,32 @@ export function assertOpen(request: { id: number; status: string }): void {
 /** Writes `job` in one transaction, re-checking who sends (and the request's state) inside it. */
 export function commitUpload(db: Db, job: UploadJob): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const now = await activeSender(trx, job.userId)
-    let target: { clientId: number; category: Category }
-    if (job.requestId !== null) {
-      const request = await requestToAnswer(trx, now.scope, job.requestId)
-      assertOpen(request)
-      target = request
-    } else {
-      target = job.general!
-      assertCovers(now.scope, target, `company ${target.clientId} for this user`)
-    }
-    const uploadId = await writeUpload(trx, { ...target, requestId: job.requestId, note: job.note }, job.files, job.fiscal, now.user, job.origin)
-    if (job.requestId !== null) {
-      await markRequestReceived(trx, job.requestId, { uploadId, userId: job.userId, actor: clientUser(job.userId) })
-    }
+    const uploadId = await writeJob(trx, job)
     await queueInboxMail(trx, uploadId)
     return uploadId
   })
+}
+
+/**
+ * Writes `job`'s rows inside `trx`, re-checking who sends (and the request's state): everything
+ * of commitUpload but the firm's e-mail, which a group of uploads queues once (commit-group.ts).
+ */
+export async function writeJob(trx: Db, job: UploadJob): Promise<number> {
+  const now = await activeSender(trx, job.userId)
+  let target: { clientId: number; category: Category }
+  if (job.requestId !== null) {
+    const request = await requestToAnswer(trx, now.scope, job.requestId)
+    assertOpen(request)
+    target = request
+  } else {
+    target = job.general!
+    assertCovers(now.scope, target, `company ${target.clientId} for this user`)
+  }
+  const uploadId = await writeUpload(trx, { ...target, requestId: job.requestId, note: job.note }, job.files, job.fiscal, now.user, job.origin)
+  if (job.requestId !== null) {
+    await markRequestReceived(trx, job.requestId, { uploadId, userId: job.userId, actor: clientUser(job.userId) })
+  }
+  return uploadId
 }
 
 type Fiscal = FiscalXml | null

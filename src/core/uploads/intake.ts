@@ -1,12 +1,11 @@
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import busboy from 'busboy'
 import type { FileStore, StoredFile } from '../storage/file-store.js'
 import { acceptedMediaType, cleanFileName, HEAD_BYTES } from './file-types.js'
+import { boundaryOf, readMultipart, type FileSink } from './multipart.js'
 import { refusals, UploadRefusedError } from './refusals.js'
 
-// Reading an upload's multipart body as it arrives (docs/uploads.md): each file goes through to
-// the content-addressed store while it streams, never whole in memory; only its first HEAD_BYTES
+// Reading an upload's multipart body as it arrives (docs/uploads.md, multipart.ts): each file goes
+// through to the content-addressed store while it streams, never whole in memory; only its first HEAD_BYTES
 // are held, to decide its type. The store writes a temporary file, fsyncs it and renames it into
 // place, so a file cut half way leaves nothing under a key (core/storage/disk/disk-store.ts).
 
@@ -53,14 +52,9 @@ export async function readUploadBody(
   limits: UploadLimits,
   options: ReadOptions = {},
 ): Promise<IncomingUpload> {
-  let parser: busboy.Busboy
   if (!/^multipart\/form-data\s*;/i.test(contentType ?? '')) throw refusals.malformed('not multipart/form-data')
   try {
-    parser = busboy({
-      headers: { 'content-type': contentType ?? '' },
-      defParamCharset: 'utf8',
-      limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES },
-    })
+    boundaryOf(contentType!)
   } catch (error) {
     throw refusals.malformed((error as Error).message)
   }
@@ -71,30 +65,30 @@ export async function readUploadBody(
   const refuse = (error: UploadRefusedError) => {
     refusal ??= error
   }
-  parser.on('field', (name, value, info) => {
-    if (info.valueTruncated || info.nameTruncated) refuse(refusals.malformed(`field ${name} is too long`))
-    else fields.set(name, value)
-  })
-  parser.on('file', (name, stream, info) => {
-    // A cut connection errors the file stream too; the body's own failure reports it (below).
-    stream.on('error', () => {})
-    if (refusal || name !== FILES_FIELD) {
-      stream.resume()
-      return
-    }
-    stores.push(storeOne(store, stream, info.filename ?? '', limits).catch((error: unknown) => {
-      if (error instanceof UploadRefusedError) refuse(error)
-      stream.resume()
-      throw error
-    }))
-  })
-  parser.on('filesLimit', () => refuse(refusals.tooMany(limits.maxFiles)))
-  parser.on('fieldsLimit', () => refuse(refusals.malformed('too many fields')))
-  let broken: unknown = null
+  let broken = false
   try {
-    await pipeline(body, parser)
-  } catch (error) {
-    broken = error
+    await readMultipart(body, contentType!, { files: limits.maxFiles, fields: MAX_FIELDS, fieldBytes: MAX_FIELD_BYTES }, {
+      field(name, value, truncated) {
+        if (truncated) refuse(refusals.malformed(`field ${name} is too long`))
+        else if (name !== undefined) fields.set(name, value)
+      },
+      file(part) {
+        if (refusal || part.name !== FILES_FIELD) return null
+        const { sink, stored } = storeOne(store, part.filename ?? '', limits)
+        stores.push(
+          stored.catch((error: unknown) => {
+            if (error instanceof UploadRefusedError) refuse(error)
+            throw error
+          }),
+        )
+        return sink
+      },
+      limit(what) {
+        refuse(what === 'files' ? refusals.tooMany(limits.maxFiles) : refusals.malformed('too many fields'))
+      },
+    })
+  } catch {
+    broken = true
   }
   const outcomes = await Promise.allSettled(stores)
   if (broken) throw refusal ?? refusals.interrupted()
@@ -106,54 +100,79 @@ export async function readUploadBody(
   return { fields, files }
 }
 
-// Stores one file, deciding its type from its first bytes before any of it reaches the store's
-// final name. Resolves null for the empty part a form sends when no file was chosen.
-async function storeOne(store: FileStore, stream: Readable & { truncated?: boolean }, rawName: string, limits: UploadLimits): Promise<IncomingFile | null> {
+// How much of a file may wait, read from the socket, for the store to take it.
+const SOURCE_BYTES = 256 * 1024
+
+// Stores one file as its part streams in, deciding its type from its first bytes before any of it
+// reaches the store (the first HEAD_BYTES wait in memory). `stored` resolves null for the empty
+// part a form sends when no file was chosen. A refused file fails the store's source (its
+// temporary file goes) and the rest of its bytes are read past.
+function storeOne(store: FileStore, rawName: string, limits: UploadLimits): { sink: FileSink; stored: Promise<IncomingFile | null> } {
   let mediaType: string | null = null
-  let mine: UploadRefusedError | null = null
+  let mine: Error | null = null
+  const head: Buffer[] = []
+  let size = 0
+  let drained: Promise<void> | null = null
+  let wake: (() => void) | null = null
+  const release = () => {
+    drained = null
+    const waiting = wake
+    wake = null
+    waiting?.()
+  }
+  const source = new Readable({ highWaterMark: SOURCE_BYTES, read: release })
+  // The store ending the source early (its own failure) must not leave the reader waiting; a
+  // refusal failing the source before the store listens must not crash the process (`mine` says it).
+  source.once('close', release)
+  source.on('error', () => {})
   const displayName = () => cleanFileName(rawName, mediaType ?? '')
-  async function* checked(): AsyncGenerator<Buffer> {
-    const head: Buffer[] = []
-    let held = 0
-    let limited = false
-    stream.once('limit', () => {
-      limited = true
-    })
-    // destroyOnReturn false: a refused file is read past (stream.resume), so the form goes on.
-    for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
-      const bytes = chunk as Buffer
-      if (limited) break
-      if (mediaType === null) {
-        head.push(bytes)
-        held += bytes.length
-        if (held < HEAD_BYTES) continue
-        mediaType = decide(Buffer.concat(head))
-        yield* head.splice(0)
-        continue
+  const fail = (error: Error) => {
+    mine ??= error
+    source.destroy(error)
+  }
+  const push = (bytes: Buffer): Promise<void> | void => {
+    if (source.destroyed || source.push(bytes)) return
+    drained ??= new Promise<void>((resolve) => (wake = resolve))
+    return drained
+  }
+  const decide = (): boolean => {
+    const type = acceptedMediaType(Buffer.concat(head))
+    if (type === null) fail(refusals.type(cleanFileName(rawName, '')))
+    else mediaType = type
+    return type !== null
+  }
+  const sink: FileSink = {
+    write(chunk) {
+      if (mine || source.destroyed) return
+      size += chunk.length
+      if (size > limits.maxFileBytes) return fail(refusals.tooLarge(displayName(), limits.maxFileBytes))
+      if (mediaType !== null) return push(chunk)
+      head.push(chunk)
+      if (size < HEAD_BYTES || !decide()) return
+      let wait: Promise<void> | void = undefined
+      for (const bytes of head.splice(0)) wait = push(bytes) ?? wait
+      return wait
+    },
+    end() {
+      if (mine || source.destroyed) return
+      if (mediaType === null && size > 0 && !decide()) return
+      for (const bytes of head.splice(0)) push(bytes)
+      source.push(null)
+    },
+    fail,
+  }
+  const stored = store.put(source).then(
+    (file): IncomingFile | null => {
+      if (file.size === 0) {
+        if (rawName === '') return null
+        throw refusals.empty(displayName())
       }
-      yield bytes
-    }
-    if (limited || stream.truncated) throw (mine = refusals.tooLarge(displayName(), limits.maxFileBytes))
-    if (mediaType === null && held > 0) {
-      mediaType = decide(Buffer.concat(head))
-      yield* head.splice(0)
-    }
-  }
-  function decide(head: Buffer): string {
-    const type = acceptedMediaType(head)
-    if (type === null) throw (mine = refusals.type(cleanFileName(rawName, '')))
-    return type
-  }
-  let stored: StoredFile
-  try {
-    stored = await store.put(Readable.from(checked()))
-  } catch (error) {
+      return { name: displayName(), mediaType: mediaType!, stored: file }
+    },
     // The store words a failing source in its own terms; the refusal made here says what it was.
-    throw mine ?? error
-  }
-  if (stored.size === 0) {
-    if (rawName === '') return null
-    throw refusals.empty(displayName())
-  }
-  return { name: displayName(), mediaType: mediaType!, stored }
+    (error: unknown) => {
+      throw mine ?? error
+    },
+  )
+  return { sink, stored }
 }

@@ -61,6 +61,29 @@ describe("the uploads' committer", () => {
     }
   })
 
+  it('commits uploads sent together as one group, refusing one of them alone', async () => {
+    const { client, other, admin } = await world()
+    const committer = startUploadCommitter(t.db, t.config.database)
+    try {
+      const job = (clientId: number) => ({ userId: admin.id, requestId: null, general: { clientId, category: 'contabil' as const }, note: null, files: [], fiscal: [], origin: ORIGIN })
+      // Sent in one turn: they reach the committer together, and the second may not be written.
+      const outcomes = await Promise.allSettled([client.id, other.id, client.id, client.id].map((id) => committer.commit(job(id))))
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(NotFoundError)
+      const ids = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))
+      const uploads = await t.db.selectFrom('uploads').select(['id', 'client_id', 'log_id']).orderBy('id').execute()
+      expect(uploads.map((u) => Number(u.id))).toEqual(ids)
+      expect(uploads.every((u) => Number(u.client_id) === client.id && u.log_id !== null)).toBe(true)
+      expect(await t.db.selectFrom('access_log').select('id').where('kind', '=', 'upload.received').execute()).toHaveLength(3)
+      // One digest naming the three, as when each was committed alone.
+      const mails = await t.db.selectFrom('outbox').select('body_text').where('kind', '=', 'inbox').execute()
+      expect(mails).toHaveLength(1)
+      for (const id of ids) expect(mails[0].body_text).toContain(`Envio ${id}:`)
+    } finally {
+      await committer.close()
+    }
+  })
+
   it('hands back a refusal with its type and details, and writes nothing of the refused upload', async () => {
     const { client, other, admin } = await world()
     const committer = startUploadCommitter(t.db, t.config.database)
