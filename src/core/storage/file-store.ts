@@ -21,6 +21,18 @@ export interface FileStore {
   read(key: string): Promise<Buffer>
   /** Size of a stored file, or null when the key holds nothing. */
   stat(key: string): Promise<{ size: number } | null>
+  /**
+   * Removes the file at `key` (retention, docs/privacy.md), unless it was stored or found again by
+   * `put` less than `unlessNewerThanMs` ago: a `put` of identical content returns the existing key,
+   * and its row may not be committed yet. Resolves true when a file was removed, false when none
+   * was there or it was kept; the store's deletion mark changes, so every cache forgets it.
+   */
+  delete(key: string, options?: { unlessNewerThanMs?: number }): Promise<boolean>
+  /**
+   * A value that changes whenever a file is deleted, shared by every process using the store: a
+   * cache of file bytes compares it to drop what was deleted by another process.
+   */
+  deletionMark(): Promise<string>
 }
 
 /** Stores bytes held in memory through `put`, as durably as a file with that content. */
