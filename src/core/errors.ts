@@ -33,6 +33,7 @@ export type RefusalReason =
   | 'payment_already_marked'
   | 'payment_not_marked'
   | 'payment_proof_invalid'
+  | 'document_expired'
 
 /**
  * What the operator changes to get past a refusal about the installation, in core's words: the

@@ -1,4 +1,4 @@
-import type { FileStore } from './file-store.js'
+import type { DeleteOutcome, FileStore } from './file-store.js'
 
 /** Limits of `withReadCache`: total bytes kept, and the largest file worth keeping. */
 export interface ReadCacheOptions {
@@ -84,10 +84,10 @@ export function withReadCache<S extends FileStore>(store: S, options: ReadCacheO
     return pending
   }
 
-  const remove = async (key: string, options?: { unlessNewerThanMs?: number }): Promise<boolean> => {
+  const remove = async (key: string, options?: { unlessNewerThanMs?: number }): Promise<DeleteOutcome> => {
     const removed = await store.delete(key, options)
     const content = kept.get(key)
-    if (removed && content) {
+    if (removed !== 'recent' && content) {
       kept.delete(key)
       bytes -= content.length
     }

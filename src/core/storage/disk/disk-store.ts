@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { UnavailableError, ValidationError } from '../../errors.js'
-import { assertStorageKey, storageKeyOf, type FileStore, type StoredFile } from '../file-store.js'
+import { assertStorageKey, storageKeyOf, type DeleteOutcome, type FileStore, type StoredFile } from '../file-store.js'
 
 const TEMP_PREFIX = '.tmp-'
 // Changed by every deletion (a new random text): what caches in other processes compare.
@@ -42,13 +42,14 @@ export function createDiskFileStore(dir: string): FileStore & {
 
 // The file's mtime is when it was last stored or found again by `put` (which touches it): a file
 // touched within `unlessNewerThanMs` may belong to a row not yet committed, so it stays.
-async function deleteFile(dir: string, path: string, unlessNewerThanMs: number): Promise<boolean> {
+async function deleteFile(dir: string, path: string, unlessNewerThanMs: number): Promise<DeleteOutcome> {
   try {
     const info = await stat(path)
-    if (!info.isFile() || Date.now() - info.mtimeMs < unlessNewerThanMs) return false
+    if (!info.isFile()) return 'absent'
+    if (Date.now() - info.mtimeMs < unlessNewerThanMs) return 'recent'
     await unlink(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent'
     throw storeError(dir, error)
   }
   // Durable like a put: a deletion lost in a power cut would leave the bytes with no row to find them.
@@ -56,7 +57,7 @@ async function deleteFile(dir: string, path: string, unlessNewerThanMs: number):
   const temp = join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`)
   await writeFile(temp, randomBytes(12).toString('hex'), { mode: 0o640 })
   await rename(temp, join(dir, DELETION_MARK))
-  return true
+  return 'deleted'
 }
 
 // The order (docs/rules.md#durability): bytes to a temporary file in the store's directory, fsync, rename to
