@@ -17,9 +17,13 @@ export function registerRetention(program: Command, context: CliContext): void {
       const { showRetention } = await import('../../core/retention/index.js')
       const shown = await showRetention(await context.db())
       if (options.json) return context.out.json(shown)
-      for (const c of shown.categories) context.out.line(`${c.category}: ${c.period === 'forever' ? 'kept forever' : c.period}\n  ${c.basis}`)
+      for (const c of shown.categories) {
+        context.out.line(`${c.category}: ${c.period === 'forever' ? 'kept forever' : c.period}`)
+        context.out.line(`  ${c.basis}`)
+      }
       context.out.line(`counted from ${shown.countedFrom}`)
-      context.out.line(`access-log personal fields: ${shown.log.period}\n  ${shown.log.basis}`)
+      context.out.line(`access-log personal fields: ${shown.log.period}`)
+      context.out.line(`  ${shown.log.basis}`)
     })
 
   retention
