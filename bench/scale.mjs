@@ -10,7 +10,7 @@
 // Knobs: CONFI_SCALE (default 1; 0.01 for development; below 1 marks a smoke run),
 // BENCH_BACKENDS=sqlite|postgres, BENCH_REQUESTS (300 a page), BENCH_REPORT=0 writes no report,
 // BENCH_FILL_ONLY=1 only fills the cache (or checks it is there), BENCH_VERIFY=0 skips `docs verify`
-// (minutes at full size on a loaded machine),
+// (minutes at full size on a loaded machine), BENCH_RETENTION=0 skips the retention section,
 // CONFI_SCALE_CACHE (default $TMPDIR/confi-scale-cache). The fill is cached per backend, fill
 // format and sizes (a SQLite file; a pg_dump for PostgreSQL); a cached database is upgraded in
 // place to the current schema, and every run appends the rows its page views log.
@@ -29,6 +29,7 @@ import { storedInclusionProof } from '../dist/core/access-log/tree/merkle.js'
 import { FILL_FORMAT, scaleSizes } from './scale-data.mjs'
 import { fillPostgres, fillSqlite } from './scale-fill.mjs'
 import { queryPlans } from './scale-plans.mjs'
+import { retentionMarkdown, retentionTimes } from './scale-retention.mjs'
 import { BACKEND_NAMES, selectedBackends, smokeNote, updateReport } from './report.mjs'
 import { createBenchDatabase, keptBenchDatabase, psqlEnv, psqlPath, serverVersion } from './postgres.mjs'
 
@@ -313,6 +314,7 @@ async function backendBench(backend) {
     const cli = await cliTimes(env)
     const verify = process.env.BENCH_VERIFY === '0' ? null : (say(`${backend}: confi docs verify`), await verifyRate(env))
     const proofs = await proofTimes(db)
+    const retention = process.env.BENCH_RETENTION === '0' ? null : (say(`${backend}: confi retention run`), await retentionTimes(db))
     const bytes = database.size ? database.size() : Number((await db.selectNoFrom((eb) => eb.fn('pg_database_size', [eb.fn('current_database', [])]).as('n')).executeTakeFirstOrThrow()).n)
     return {
       backend,
@@ -328,6 +330,7 @@ async function backendBench(backend) {
       cli,
       verify,
       proofs,
+      retention,
       bytes,
       logRows: verify?.rows ?? Number((await db.selectFrom('access_log_tree_head').select('size').executeTakeFirstOrThrow()).size),
       plans,
@@ -385,7 +388,7 @@ ${cli('`confi reminders run --dry-run`', r.cli.reminders, r.cli.remindersLines)}
 | \`confi docs verify\` (chain, tree, checkpoint; wall time with start-up) | ${r.verify ? `${r.verify.rows.toLocaleString('en')} rows in ${r.verify.seconds.toFixed(1)} s = **${Math.round(r.verify.rate).toLocaleString('en')} rows/s**` : 'skipped this run (BENCH_VERIFY=0)'} | ≥ 300,000 rows/s: ${r.verify ? mark(r.verify.rate >= 300_000) : '—'} |
 | Inclusion proof of a random row, median / p99 / max of 200 | ${ms(r.proofs.median)} / **${ms(r.proofs.p99)}** / ${ms(r.proofs.max)} | ≤ 50 ms: ${mark(r.proofs.p99 <= 50)} |
 | Database size | ${(r.bytes / 1e9).toFixed(2)} GB = **${(perMillion / 1e6).toFixed(0)} MB per million log rows** | reported |
-
+${retentionMarkdown(r.retention)}
 <details><summary>Query plans of the statements that took 1 ms or more, or ran per document (${r.plans.filter(mattered).length} of ${r.plans.length})</summary>
 
 ${r.plans.filter(mattered).map(planBlock).join('\n\n')}
