@@ -822,6 +822,10 @@ ALTER TABLE firm_options ADD COLUMN log_retention TEXT NOT NULL DEFAULT '5y';
 -- tombstone (with its attachments' names, sizes and hashes) and every list leaves it out.
 ALTER TABLE documents ADD COLUMN expired_at TEXT;
 ALTER TABLE documents ADD COLUMN expired_reason TEXT;
+-- When the run that expired it had removed its files from the store (or found them still used by a
+-- live row): an expired document without it is collected again by the next run (a crash between
+-- the commit and the deletion leaves garbage, never a row pointing at nothing).
+ALTER TABLE documents ADD COLUMN files_removed_at TEXT;
 
 -- An erased person's account: name, username, e-mail and secrets replaced, kept only so the
 -- rows that reference it still do.
@@ -874,6 +878,9 @@ CREATE TABLE IF NOT EXISTS terms_acceptances (
 -- Finding a person's e-mail deliveries in a large log starts from the delivery.
 CREATE INDEX IF NOT EXISTS access_log_delivery ON access_log (delivery_id) WHERE delivery_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS documents_expired ON documents (expired_at);
+CREATE INDEX IF NOT EXISTS documents_files_pending ON documents (id) WHERE expired_at IS NOT NULL AND files_removed_at IS NULL;
+-- Retention keeps a file an upload still uses (the store holds identical content once).
+CREATE INDEX IF NOT EXISTS upload_files_sha256 ON upload_files (sha256);
 
 -- dialect: sqlite
 -- events: only actor and details may change (an erasure's redaction); rows are never removed.

@@ -12,7 +12,7 @@
 // BENCH_FILL_ONLY=1 only fills the cache (or checks it is there), BENCH_VERIFY=0 skips `docs verify`
 // (minutes at full size on a loaded machine), BENCH_ERASE=0 skips `privacy erase`, BENCH_ERASE_ROWS (100,000 scaled),
 // BENCH_PRIVACY_ROWS (the exported person's log rows; default 100,000 × CONFI_SCALE, at least 1,000:
-// bench/scale-privacy.mjs),
+// bench/scale-privacy.mjs), BENCH_RETENTION=0 skips the retention section,
 // CONFI_SCALE_CACHE (default $TMPDIR/confi-scale-cache). The fill is cached per backend, fill
 // format and sizes (a SQLite file; a pg_dump for PostgreSQL); a cached database is upgraded in
 // place to the current schema, and every run appends the rows its page views log.
@@ -33,6 +33,7 @@ import { FILL_FORMAT, scaleSizes } from './scale-data.mjs'
 import { fillPostgres, fillSqlite } from './scale-fill.mjs'
 import { queryPlans } from './scale-plans.mjs'
 import { privacyExportTime } from './scale-privacy.mjs'
+import { retentionMarkdown, retentionTimes } from './scale-retention.mjs'
 import { BACKEND_NAMES, selectedBackends, smokeNote, updateReport } from './report.mjs'
 import { createBenchDatabase, keptBenchDatabase, psqlEnv, psqlPath, serverVersion } from './postgres.mjs'
 
@@ -349,6 +350,7 @@ async function backendBench(backend) {
     const privacyErase = process.env.BENCH_ERASE === '0' ? null : await privacyEraseTime(db, env, doc.id)
     say(`${backend}: confi privacy export`)
     const privacy = await privacyExportTime(db, env, run, join(root, 'bin/confi'), SCALE)
+    const retention = process.env.BENCH_RETENTION === '0' ? null : (say(`${backend}: confi retention run`), await retentionTimes(db))
     const bytes = database.size ? database.size() : Number((await db.selectNoFrom((eb) => eb.fn('pg_database_size', [eb.fn('current_database', [])]).as('n')).executeTakeFirstOrThrow()).n)
     return {
       backend,
@@ -366,6 +368,7 @@ async function backendBench(backend) {
       proofs,
       privacyErase,
       privacy,
+      retention,
       bytes,
       logRows: verify?.rows ?? Number((await db.selectFrom('access_log_tree_head').select('size').executeTakeFirstOrThrow()).size),
       plans,
@@ -429,6 +432,7 @@ ${cli('`confi reminders run --dry-run`', r.cli.reminders, r.cli.remindersLines)}
 | \`confi privacy export --user admin1\` (median of 3, wall time with start-up): a person's ${r.privacy.rows.toLocaleString('en')} log rows (${r.privacy.format1.toLocaleString('en')} of format 1) | **${r.privacy.seconds.toFixed(2)} s** | < 10 s for 100,000 rows in 10,000,000: ${mark(r.privacy.seconds < 10)} |
 ${eraseBlock(r.privacyErase)}
 
+${retentionMarkdown(r.retention)}
 <details><summary>Query plans of the statements that took 1 ms or more, or ran per document (${r.plans.filter(mattered).length} of ${r.plans.length})</summary>
 
 ${r.plans.filter(mattered).map(planBlock).join('\n\n')}

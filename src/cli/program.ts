@@ -17,6 +17,7 @@ import { registerKeys } from './commands/keys.js'
 import { registerReceipts } from './commands/receipts.js'
 import { registerInbox } from './commands/inbox.js'
 import { registerPrivacy } from './commands/privacy.js'
+import { registerRetention } from './commands/retention.js'
 
 /** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
 export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
@@ -57,6 +58,7 @@ Examples:
   registerReceipts(program, context)
   registerInbox(program, context)
   registerPrivacy(program, context)
+  registerRetention(program, context)
   registerMaintenance(program, context)
   pointErrorsToHelp(program)
   return { program, context }

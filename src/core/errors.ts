@@ -35,6 +35,7 @@ export type RefusalReason =
   | 'payment_proof_invalid'
   | 'terms_not_accepted'
   | 'terms_changed'
+  | 'document_expired'
 
 /**
  * What the operator changes to get past a refusal about the installation, in core's words: the

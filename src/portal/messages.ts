@@ -392,6 +392,7 @@ export const m = {
     notFound: 'Não encontramos o que você procurou. O link pode estar incorreto ou ter sido substituído.',
     goneTitle: 'Link expirado',
     revokedTitle: 'Link revogado',
+    expiredTitle: 'Documento removido',
     gone: 'Este link expirou ou foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
     forbiddenTitle: 'Acesso negado',
     forbidden: 'Você não tem permissão para fazer isso.',

@@ -59,6 +59,8 @@ export class FormError extends ValidationError {
 const REASONS: Record<Exclude<RefusalReason, 'password_too_long'>, string> = {
   username_taken: 'Este nome de usuário já está em uso. Escolha outro.',
   link_revoked: 'Este link foi revogado pelo escritório. Peça um novo link ao seu escritório de contabilidade.',
+  document_expired:
+    'Este documento foi removido pela política de retenção do escritório: o prazo legal de guarda terminou e os arquivos foram apagados. Se precisar dele, fale com o seu escritório de contabilidade.',
   link_expired: 'Este link expirou. Peça um novo link ao seu escritório de contabilidade.',
   control_character: 'O texto contém um caractere de controle invisível. Digite-o novamente, sem colar.',
   username_invalid:
@@ -120,7 +122,8 @@ export function refusalOf(error: unknown): Refusal | null {
   if (error instanceof NotFoundError) return { status: 404, title: m.errors.notFoundTitle, message: m.errors.notFound }
   if (error instanceof GoneError) {
     // "Link revogado" and "Link expirado" are different news: one was the firm's choice.
-    const title = error.reason === 'link_revoked' ? m.errors.revokedTitle : m.errors.goneTitle
+    const title =
+      error.reason === 'link_revoked' ? m.errors.revokedTitle : error.reason === 'document_expired' ? m.errors.expiredTitle : m.errors.goneTitle
     return { status: 410, title, message: sentence(error, m.errors.gone) }
   }
   if (error instanceof ThrottledError) {

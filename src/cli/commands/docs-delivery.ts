@@ -172,6 +172,8 @@ function printStatus(context: CliContext, status: Status, tz: string): void {
   }
   // Only a guide (a document with a due date) is ever paid.
   if (document.dueDate) context.out.line(paymentText(status.payment, tz))
+  const { hold } = status
+  if (hold) context.out.line(`legal hold since ${formatTime(hold.heldAt, tz)} by ${hold.heldBy}: ${hold.reason} (retention keeps it; confi docs release ${document.id})`)
 }
 
 function paymentText(payment: Status['payment'], tz: string): string {

@@ -11,6 +11,7 @@ import { requireValue } from '../prompts.js'
 import { CATEGORY_HELP, integer, timeZone } from './parse.js'
 import { registerDocsImport } from './docs-import.js'
 import { notificationSender, notifiedNote, registerDocsDelivery, sendDocument, type SendOptions } from './docs-delivery.js'
+import { registerDocsHold } from './docs-hold.js'
 import { registerDocsProof } from './docs-proof.js'
 
 /** The JSON shape of a document for scripts. */
@@ -237,6 +238,7 @@ export function registerDocs(program: Command, context: CliContext): void {
   registerDocsImport(docs, context)
   registerDocsDelivery(docs, context)
   registerDocsProof(docs, context)
+  registerDocsHold(docs, context)
 }
 
 /** `docs paid` and `docs unpaid`: the firm marks a guide paid, or takes the mark back. */

@@ -21,6 +21,8 @@ function printFirm(context: CliContext, firm: FirmOptions): void {
     ['Require 2FA', firm.require2fa],
     ['Inbox e-mail', firm.inboxEmail ?? 'not set: confi firm set --inbox-email recebidos@escritorio.com.br'],
     ['Upload limits', `${firm.uploadMaxMb} MB a file, ${countOf(firm.uploadMaxFiles, 'file')} an upload`],
+    ['Retention', firm.retention],
+    ['Log retention', firm.logRetention],
   ])
 }
 
@@ -77,12 +79,15 @@ export function registerFirm(program: Command, context: CliContext): void {
     .option('--inbox-email <address>', "where e-mails about what clients send go ('' clears it)")
     .option('--upload-max-mb <n>', 'largest file a client may send, 1 to 500 MB (default 25)', integer('--upload-max-mb', 1))
     .option('--upload-max-files <n>', 'most files in one upload, 1 to 100 (default 20)', integer('--upload-max-files', 1))
+    .option('--retention <policy>', 'how long each category is kept: fiscal=5y,pessoal=10y,contabil=10y,societario=forever,outros=5y (see confi retention show)')
+    .option('--log-retention <period>', "how long the access log's personal fields are kept, 6m or more (default 5y)")
     .option('--json', 'print the options as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  $ confi firm set --base-url https://portal.contabilidade.com.br --require-login on\n  $ confi firm set --mail-from "Contabilidade Exemplo <avisos@escritorio.com.br>" --phone "+55 11 3333-4444" --reminder-days 3,1,0\n' +
         '  $ confi firm set --email contato@contabilidade.com.br --require-2fa admins\n' +
-        '  $ confi firm set --inbox-email recebidos@escritorio.com.br --upload-max-mb 50 --upload-max-files 30',
+        '  $ confi firm set --inbox-email recebidos@escritorio.com.br --upload-max-mb 50 --upload-max-files 30\n' +
+        '  $ confi firm set --retention fiscal=5y,pessoal=10y,contabil=10y,societario=forever,outros=5y --log-retention 5y',
     )
     .action(async (options: Record<string, string | number | boolean | undefined>) => {
       const patch: FirmOptionsPatch = {
@@ -101,6 +106,8 @@ export function registerFirm(program: Command, context: CliContext): void {
         inboxEmail: options.inboxEmail as string | undefined,
         uploadMaxMb: options.uploadMaxMb as number | undefined,
         uploadMaxFiles: options.uploadMaxFiles as number | undefined,
+        retention: options.retention as string | undefined,
+        logRetention: options.logRetention as string | undefined,
       }
       if (Object.values(patch).every((v) => v === undefined)) {
         throw new UsageError(

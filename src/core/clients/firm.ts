@@ -9,6 +9,7 @@ import { nowIso } from '../time.js'
 import { parseMailFrom, parseReminderDays } from './firm-contact.js'
 import { parseBrazilianPhone } from './phone.js'
 import { normaliseEmail } from './email-address.js'
+import { DEFAULT_LOG_RETENTION, DEFAULT_RETENTION, formatPeriod, formatRetentionPolicy, parseLogRetention, parseRetentionPolicy } from './retention-policy.js'
 
 /** The firm's options: one set per database (docs/rules.md#data). */
 export interface FirmOptions {
@@ -35,6 +36,10 @@ export interface FirmOptions {
   uploadMaxMb: number
   /** Most files in one upload (1 to 100, default 20). */
   uploadMaxFiles: number
+  /** How long each category of document is kept, `fiscal=5y,...` (docs/privacy.md). */
+  retention: string
+  /** How long the access log's personal fields are kept, `5y` (at least 6 months). */
+  logRetention: string
 }
 
 export type TwoFactorPolicy = 'off' | 'admins' | 'all'
@@ -67,6 +72,8 @@ function toFirmOptions(row: FirmOptionsTable): FirmOptions {
     inboxEmail: row.inbox_email ?? null,
     uploadMaxMb: Number(row.upload_max_mb ?? DEFAULT_UPLOAD_MAX_MB),
     uploadMaxFiles: Number(row.upload_max_files ?? DEFAULT_UPLOAD_MAX_FILES),
+    retention: row.retention ?? DEFAULT_RETENTION,
+    logRetention: row.log_retention ?? DEFAULT_LOG_RETENTION,
   }
 }
 
@@ -208,6 +215,10 @@ export interface FirmOptionsPatch {
   inboxEmail?: string | null
   uploadMaxMb?: number
   uploadMaxFiles?: number
+  /** `fiscal=5y,pessoal=10y,...`: every category once. */
+  retention?: string
+  /** `5y`, `18m`: at least six months. */
+  logRetention?: string
 }
 
 /** Changes firm options after validating them; writes one event listing what changed. */
@@ -238,6 +249,8 @@ export async function setFirmOptions(
     uploadMaxMb: patch.uploadMaxMb === undefined ? undefined : checkPositive(patch.uploadMaxMb, 'upload limit in MB', MAX_UPLOAD_MB),
     uploadMaxFiles:
       patch.uploadMaxFiles === undefined ? undefined : checkPositive(patch.uploadMaxFiles, 'files per upload', MAX_UPLOAD_FILES),
+    retention: patch.retention === undefined ? undefined : formatRetentionPolicy(parseRetentionPolicy(patch.retention)),
+    logRetention: patch.logRetention === undefined ? undefined : formatPeriod(parseLogRetention(patch.logRetention)),
   }
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('firm_options').selectAll().executeTakeFirst()
@@ -277,6 +290,8 @@ async function updateFirm(
       inbox_email: changes.inboxEmail,
       upload_max_mb: changes.uploadMaxMb,
       upload_max_files: changes.uploadMaxFiles,
+      retention: changes.retention,
+      log_retention: changes.logRetention,
       updated_at: nowIso(),
     })
     .where('id', '=', 1)

@@ -35,4 +35,15 @@ export {
 } from './firm.js'
 export { addGroupMembers, getGroup, removeGroupMembers } from './groups.js'
 export { formatBrazilianPhone, parseBrazilianPhone } from './phone.js'
+export {
+  DEFAULT_LOG_RETENTION,
+  DEFAULT_RETENTION,
+  formatPeriod,
+  formatRetentionPolicy,
+  monthsOf,
+  parseLogRetention,
+  parseRetentionPolicy,
+  type RetentionPeriod,
+  type RetentionPolicy,
+} from './retention-policy.js'
 export { formatTaxId, stripTaxId, taxIdKind } from './tax-id.js'

@@ -113,6 +113,7 @@ export interface DocumentsTable {
   /** Set when retention removed its files (schema version 11): the row is the tombstone. */
   expired_at: Generated<string | null>
   expired_reason: Generated<string | null>
+  files_removed_at: Generated<string | null>
 }
 
 export interface AttachmentsTable {

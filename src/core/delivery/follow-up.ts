@@ -75,6 +75,7 @@ export async function listPending(
         .whereRef('reminders_sent.document_id', '=', 'documents.id')
         .as('last_reminder_at'),
     ])
+    .where('documents.expired_at', 'is', null)
     .where('documents.due_date', '>=', addDays(today, -overdueDays))
     .where('documents.due_date', '<=', addDays(today, options.withinDays))
     .where(neverOpened())

@@ -4,6 +4,7 @@ import type { OutboxTable } from '../db/tables.js'
 import { listDeliveries, type Delivery } from './deliveries.js'
 import { getDocument, type Document } from '../documents/documents.js'
 import { getPayment, type PaymentMark } from '../documents/payments.js'
+import { openHold, type Hold } from '../documents/holds.js'
 
 // A document's delivery timeline (`confi docs status`): per delivery its e-mails, reminders,
 // first view and first download; per client user their first view and download; the paid mark.
@@ -42,17 +43,20 @@ export interface DocumentStatus {
   users: UserTimeline[]
   /** Who marked the guide paid, when, and the proof; null when it is not marked. */
   payment: PaymentMark | null
+  /** The open legal hold (docs/privacy.md): retention never expires the document while it lasts. */
+  hold: Hold | null
 }
 
 /** Everything that happened to a document since it was added, from the outbox and the access log. */
 export async function documentStatus(db: Db, documentId: number): Promise<DocumentStatus> {
   const document = await getDocument(db, documentId)
-  const [deliveries, mails, byDelivery, byUser, payment] = await Promise.all([
+  const [deliveries, mails, byDelivery, byUser, payment, hold] = await Promise.all([
     listDeliveries(db, documentId),
     mailsOf(db, documentId),
     firstAccessesOf(db, documentId, 'delivery'),
     firstAccessesOf(db, documentId, 'user'),
     getPayment(db, documentId),
+    openHold(db, documentId),
   ])
   const users = await db
     .selectFrom('client_users')
@@ -77,6 +81,7 @@ export async function documentStatus(db: Db, documentId: number): Promise<Docume
       firstDownload: byUser.get(Number(u.id))?.download ?? null,
     })),
     payment,
+    hold,
   }
 }
 

@@ -2,7 +2,7 @@ import { effectiveRequireLogin } from '../clients/clients.js'
 import type { Db } from '../db/database.js'
 import { recordArrival } from './arrivals.js'
 import { getDocument, type Document } from './documents.js'
-import { NotFoundError } from '../errors.js'
+import { GoneError, NotFoundError } from '../errors.js'
 import type { PasswordHasher } from '../identity/passwords.js'
 import type { SessionScope } from '../identity/sessions.js'
 import { registerUser, type Registration } from '../identity/registration.js'
@@ -97,8 +97,13 @@ export async function findVisibleDocument(
   user: ClientUser,
   id: number,
 ): Promise<Document | null> {
-  const document = await getDocument(db, id).catch((error: unknown) => {
+  const document = await getDocument(db, id).catch(async (error: unknown) => {
     if (error instanceof NotFoundError) return null
+    // Only someone who could have seen it learns that it expired; to anyone else it never existed.
+    if (error instanceof GoneError) {
+      const row = await db.selectFrom('documents').select(['client_id', 'category']).where('id', '=', id).executeTakeFirstOrThrow()
+      if (!canSee(await scopeOfFreshUser(db, user), { clientId: Number(row.client_id), category: row.category })) return null
+    }
     throw error
   })
   if (!document) return null

@@ -32,6 +32,7 @@ export async function arrivalsOf(db: Db, userIds: number[]): Promise<Map<number,
     .innerJoin('documents', 'documents.id', 'user_arrivals.document_id')
     .select(['user_arrivals.user_id', 'documents.id', 'documents.title', 'documents.competence'])
     .where('user_arrivals.user_id', 'in', userIds)
+    .where('documents.expired_at', 'is', null)
     .execute()
   for (const row of documents) {
     result.get(Number(row.user_id))!.document = {

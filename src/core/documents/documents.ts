@@ -2,7 +2,7 @@ import { assertAccountant, type Actor } from '../actors.js'
 import { parseCategory, type Category } from '../categories.js'
 import type { Db } from '../db/database.js'
 import { preparedQuery } from '../db/prepared.js'
-import { NotFoundError, ValidationError } from '../errors.js'
+import { GoneError, NotFoundError, ValidationError } from '../errors.js'
 import { actorLabel, recordEvent } from '../audit/events.js'
 import { logDocumentEvent } from '../access-log/chain/document-events.js'
 import type { FileStore } from '../storage/file-store.js'
@@ -181,7 +181,7 @@ async function assertClientExists(db: Db, clientId: number): Promise<void> {
   if (!row) throw new NotFoundError(`no client with id ${clientId}: see 'confi clients list'`)
 }
 
-export type DocumentRow = Omit<DocumentsTable, 'id' | 'expired_at' | 'expired_reason'> & { id: number; client_name: string; client_tax_id: string }
+export type DocumentRow = Omit<DocumentsTable, 'id' | 'expired_at' | 'expired_reason' | 'files_removed_at'> & { id: number; client_name: string; client_tax_id: string }
 
 /** A `selectDocuments` row as a Document. */
 export function toDocument(row: DocumentRow, attachments: Attachment[]): Document {
@@ -264,6 +264,7 @@ export async function attachmentsOf(db: Db, documentIds: number[]): Promise<Map<
 export async function getDocument(db: Db, id: number): Promise<Document> {
   const rows = await documentWithFilesQuery(db, id)
   if (rows.length === 0) throw new NotFoundError(`no document with id ${id}: see 'confi docs list'`)
+  if (rows[0].expired_at) throw expiredError(id, rows[0].expired_at, rows[0].expired_reason)
   const attachments: Attachment[] = []
   for (const row of rows) {
     // A document without files still has its one row, with nulls for the attachment.
@@ -281,6 +282,17 @@ export async function getDocument(db: Db, id: number): Promise<Document> {
     )
   }
   return toDocument(rows[0], attachments)
+}
+
+/**
+ * The refusal for a document whose retention ended (docs/privacy.md): its row is a tombstone, its
+ * files are gone. The portal answers 410 with its own pt-BR sentence (reason document_expired).
+ */
+export function expiredError(id: number, at: string, reason: string | null): GoneError {
+  return new GoneError(
+    `document ${id} was removed by the retention policy on ${at.slice(0, 10)}${reason ? ` (${reason})` : ''}: its files are no longer kept`,
+    { reason: 'document_expired' },
+  )
 }
 
 /** A document from a reference typed by a person (its id). */

@@ -40,3 +40,4 @@ export { DOCUMENT_SORTS, type DocumentSort, parseSearch, parseSort } from './lis
 export { newSinceLastVisit } from './unopened.js'
 export { getPayment, markPaid, type PaymentMark, unmarkPaid } from './payments.js'
 export { planDocumentZip, planListZip, zipFileName, type ZipPlan } from './zip.js'
+export { type Hold, holdDocument, openHold, releaseDocument } from './holds.js'

@@ -38,7 +38,8 @@ export async function listPageRows(db: Db, query: ListPageQuery) {
 }
 
 function stretchRows(db: Db, query: ListPageQuery, stretch: OrderStretch, limit: number) {
-  let keys = query.filter(documentsOnly(db))
+  // An expired document is a tombstone (docs/privacy.md): no list shows it.
+  let keys = query.filter(documentsOnly(db)).where('documents.expired_at', 'is', null)
   if (query.clientIds !== 'all') keys = keys.where('documents.client_id', 'in', [...query.clientIds])
   // Every category is every document (schema.sql checks it): no condition, so the indexes can answer.
   const { categories } = query

@@ -30,6 +30,7 @@ export async function newSinceLastVisit(db: Db, user: Pick<ClientUser, 'id'>, sc
     .where('documents.client_id', 'in', scope.clientIds)
     .where('documents.category', 'in', scope.categories)
     .where('documents.created_at', '>', since)
+    .where('documents.expired_at', 'is', null)
     .where(notOpenedBy(user.id))
     .executeTakeFirstOrThrow()
   return { since, count: Number(counted.n) }

@@ -210,6 +210,7 @@ export async function clientHasFile(db: Db, clientId: number, sha256: string): P
     .select('attachments.id')
     .where('documents.client_id', '=', clientId)
     .where('attachments.sha256', '=', sha256)
+    .where('documents.expired_at', 'is', null)
     .executeTakeFirst()
   return row !== undefined
 }

@@ -41,6 +41,7 @@ export async function planReminders(db: Db, today = localDate()): Promise<Planne
     .innerJoin('clients', 'clients.id', 'documents.client_id')
     .select(['documents.id', 'documents.title', 'documents.due_date', 'clients.name as client_name'])
     .where('documents.due_date', 'in', dueDates)
+    .where('documents.expired_at', 'is', null)
     .where(neverOpened())
     .where(notPaid())
     .orderBy('documents.due_date')

@@ -21,7 +21,22 @@ export interface FileStore {
   read(key: string): Promise<Buffer>
   /** Size of a stored file, or null when the key holds nothing. */
   stat(key: string): Promise<{ size: number } | null>
+  /**
+   * Removes the file at `key` (retention, docs/privacy.md), unless it was stored or found again by
+   * `put` less than `unlessNewerThanMs` ago: a `put` of identical content returns the existing key,
+   * and its row may not be committed yet. Resolves 'deleted' (the store's deletion mark changes,
+   * so every cache forgets it), 'absent' (nothing there) or 'recent' (kept for now).
+   */
+  delete(key: string, options?: { unlessNewerThanMs?: number }): Promise<DeleteOutcome>
+  /**
+   * A value that changes whenever a file is deleted, shared by every process using the store: a
+   * cache of file bytes compares it to drop what was deleted by another process.
+   */
+  deletionMark(): Promise<string>
 }
+
+/** What `FileStore.delete` did. */
+export type DeleteOutcome = 'deleted' | 'absent' | 'recent'
 
 /** Stores bytes held in memory through `put`, as durably as a file with that content. */
 export function putBytes(store: FileStore, bytes: Uint8Array): Promise<StoredFile> {

@@ -3,6 +3,6 @@
 // so a face closes no import cycle (docs/rules.md#architecture).
 export { createDiskFileStore } from './disk/disk-store.js'
 export { syncDirectory, tempNameFor, unwritable } from './durable-files.js'
-export { type FileStore, putBytes, type StoredFile } from './file-store.js'
+export { type DeleteOutcome, type FileStore, putBytes, storageKeyOf, type StoredFile } from './file-store.js'
 export { withReadCache } from './read-cache.js'
 export { createFileStore } from './store-factory.js'

@@ -1,9 +1,11 @@
-import type { FileStore } from './file-store.js'
+import type { DeleteOutcome, FileStore } from './file-store.js'
 
 /** Limits of `withReadCache`: total bytes kept, and the largest file worth keeping. */
 export interface ReadCacheOptions {
   maxBytes?: number
   maxFileBytes?: number
+  /** How stale a hit may be after another process deletes its file (default 1000 ms, docs/privacy.md). */
+  markCheckMs?: number
 }
 
 /**
@@ -13,6 +15,9 @@ export interface ReadCacheOptions {
  * the exact file for as long as the key is in use. Concurrent misses of one key share one read.
  * Reading a 100 KB file costs four thread-pool round trips (open, stat, read, close); a hit costs
  * none, which is most of what the portal's download path spends after the database.
+ * A retention run deletes files, maybe in another process sharing the store: a hit first compares
+ * the store's deletion mark, read at most once a `markCheckMs`, and forgets everything when it
+ * changed (deletions are a nightly batch, so a cold cache once a night costs nothing).
  */
 export function withReadCache<S extends FileStore>(store: S, options: ReadCacheOptions = {}): S {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024
@@ -21,6 +26,26 @@ export function withReadCache<S extends FileStore>(store: S, options: ReadCacheO
   const kept = new Map<string, Buffer>()
   const reading = new Map<string, Promise<Buffer>>()
   let bytes = 0
+  const markCheckMs = options.markCheckMs ?? 1000
+  let mark: Promise<string> | null = null
+  let markReadAt = 0
+
+  const forgetAll = (): void => {
+    kept.clear()
+    bytes = 0
+  }
+
+  // Resolves once the cache holds nothing the store has deleted since the last look.
+  const fresh = (): Promise<void> => {
+    const now = Date.now()
+    if (mark && now - markReadAt < markCheckMs) return Promise.resolve()
+    const before = mark
+    markReadAt = now
+    mark = store.deletionMark()
+    return Promise.all([before, mark]).then(([old, current]) => {
+      if (old !== current) forgetAll()
+    })
+  }
 
   const keep = (key: string, content: Buffer): void => {
     if (content.length > maxFileBytes || kept.has(key)) return
@@ -33,12 +58,13 @@ export function withReadCache<S extends FileStore>(store: S, options: ReadCacheO
     }
   }
 
-  const read = (key: string): Promise<Buffer> => {
+  const read = async (key: string): Promise<Buffer> => {
+    await fresh()
     const hit = kept.get(key)
     if (hit) {
       kept.delete(key)
       kept.set(key, hit)
-      return Promise.resolve(hit)
+      return hit
     }
     let pending = reading.get(key)
     if (!pending) {
@@ -58,5 +84,15 @@ export function withReadCache<S extends FileStore>(store: S, options: ReadCacheO
     return pending
   }
 
-  return Object.assign(Object.create(store) as S, { read })
+  const remove = async (key: string, options?: { unlessNewerThanMs?: number }): Promise<DeleteOutcome> => {
+    const removed = await store.delete(key, options)
+    const content = kept.get(key)
+    if (removed !== 'recent' && content) {
+      kept.delete(key)
+      bytes -= content.length
+    }
+    return removed
+  }
+
+  return Object.assign(Object.create(store) as S, { read, delete: remove })
 }

@@ -30,6 +30,8 @@ describe('firm options', () => {
       inboxEmail: null,
       uploadMaxMb: 25,
       uploadMaxFiles: 20,
+      retention: 'fiscal=5y,pessoal=10y,contabil=10y,societario=forever,outros=5y',
+      logRetention: '5y',
     })
     const again = await initFirm(t.db)
     expect(again).toMatchObject({ created: false, changed: [] })

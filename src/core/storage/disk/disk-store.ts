@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs'
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { UnavailableError, ValidationError } from '../../errors.js'
-import { assertStorageKey, storageKeyOf, type FileStore, type StoredFile } from '../file-store.js'
+import { assertStorageKey, storageKeyOf, type DeleteOutcome, type FileStore, type StoredFile } from '../file-store.js'
 
 const TEMP_PREFIX = '.tmp-'
+// Changed by every deletion (a new random text): what caches in other processes compare.
+const DELETION_MARK = '.deletions'
 
 /** A FileStore in a local directory (`<dataDir>/files`), written atomically and durably. */
 export function createDiskFileStore(dir: string): FileStore & {
@@ -32,8 +34,30 @@ export function createDiskFileStore(dir: string): FileStore & {
         throw error
       }
     },
+    delete: (key, options) => deleteFile(dir, pathOf(key), options?.unlessNewerThanMs ?? 0),
+    deletionMark: () => readFile(join(dir, DELETION_MARK), 'utf8').catch(() => ''),
     removeStaleTemporaryFiles: (olderThanMs) => removeStaleTemporaryFiles(dir, olderThanMs),
   }
+}
+
+// The file's mtime is when it was last stored or found again by `put` (which touches it): a file
+// touched within `unlessNewerThanMs` may belong to a row not yet committed, so it stays.
+async function deleteFile(dir: string, path: string, unlessNewerThanMs: number): Promise<DeleteOutcome> {
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) return 'absent'
+    if (Date.now() - info.mtimeMs < unlessNewerThanMs) return 'recent'
+    await unlink(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent'
+    throw storeError(dir, error)
+  }
+  // Durable like a put: a deletion lost in a power cut would leave the bytes with no row to find them.
+  await syncDirectory(join(path, '..'))
+  const temp = join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`)
+  await writeFile(temp, randomBytes(12).toString('hex'), { mode: 0o640 })
+  await rename(temp, join(dir, DELETION_MARK))
+  return 'deleted'
 }
 
 // The order (docs/rules.md#durability): bytes to a temporary file in the store's directory, fsync, rename to
@@ -52,8 +76,9 @@ async function putFile(dir: string, source: string | Readable): Promise<StoredFi
     const key = storageKeyOf(sha256)
     const finalPath = join(dir, key)
     await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
-    if (await hasSize(finalPath, size)) {
-      // Identical content is already stored (and was fsynced when it was): keep one copy.
+    // Identical content is already stored (and was fsynced when it was): keep one copy, touched
+    // so a retention run deleting this key meanwhile leaves it (deleteFile); gone meanwhile, ours goes in.
+    if ((await hasSize(finalPath, size)) && (await touch(finalPath))) {
       return { key, sha256, size }
     }
     await rename(tempPath, finalPath)
@@ -115,6 +140,14 @@ async function writeTemporary(
     await closed
   }
   return { sha256: hash.digest('hex'), size }
+}
+
+async function touch(path: string): Promise<boolean> {
+  const at = new Date()
+  return utimes(path, at, at).then(
+    () => true,
+    () => false,
+  )
 }
 
 async function hasSize(path: string, size: number): Promise<boolean> {
