@@ -11,7 +11,7 @@ import { contextFor, fillClientPages, type ClientPages } from '../helpers/client
 // and no accessibility violation axe-core finds (WCAG 2.x A and AA rules).
 
 const SCREENSHOTS = resolve('test-results', 'screenshots')
-// Sixteen pages, each loaded, photographed and audited by axe (about 3 s each on a quiet machine).
+// Every page of fillClientPages, each loaded, photographed and audited by axe (about 3 s each on a quiet machine).
 const PAGES_TIMEOUT_MS = 240_000
 const AXE_SOURCE: string = createRequire(import.meta.url)('axe-core').source
 

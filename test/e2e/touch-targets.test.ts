@@ -42,7 +42,7 @@ describe('what a client touches, in Chromium', () => {
   const pages = {} as ClientPages
   const s = useServedPortal((w) => fillClientPages(w, pages))
 
-  // Sixteen pages, each in a fresh context: more than the default minute on a busy machine.
+  // Every page of fillClientPages, each in a fresh context: more than the default minute on a busy machine.
   it('makes every link, button and field of the main pages at least 44×44 px at 360 px', async () => {
     const problems: Record<string, string[]> = {}
     let measured = 0

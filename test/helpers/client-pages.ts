@@ -2,6 +2,8 @@ import { Readable } from 'node:stream'
 import type { Browser, BrowserContext } from 'playwright-core'
 import { accountant } from '../../src/core/actors.js'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { acceptTerms, publishTerms } from '../../src/core/identity/terms.js'
+import { getUser } from '../../src/core/identity/users.js'
 import { revokeDelivery, resolveDelivery } from '../../src/core/delivery/deliveries.js'
 import { addRequest, closeRequest, reopenRequest } from '../../src/core/requests/index.js'
 import { addDays, localDate } from '../../src/core/time.js'
@@ -68,6 +70,11 @@ export async function fillClientPages(w: PortalWorld, pages: ClientPages): Promi
   const uploadId = await receiveUpload(w.t.db, w.store, { userId: ana.id, requestId: null, body: Readable.from([sent.body]), contentType: sent.contentType, origin })
   const paid = multipart([{ name: 'paid_on', value: today }, { name: 'arquivos', filename: 'comprovante.pdf', content: PDF }])
   await markPaidWithProof(w.t.db, w.store, { userId: ana.id, documentId: das.id, body: Readable.from([paid.body]), contentType: paid.contentType, origin, paidOnFrom: (f) => f.get('paid_on') ?? '' })
+  // Published terms: the registration page carries the consent box, /termos shows them; the
+  // admin accepted them, so the other pages open as they are.
+  const terms = '# Termos de uso\n\nO escritório guarda os documentos enviados pelo prazo da lei.\n\n- Seus acessos ficam registrados.\n'
+  const { version } = await publishTerms(w.t.db, actor, { bytes: new TextEncoder().encode(terms), sourceName: 'termos.md' })
+  await acceptTerms(w.t.db, await getUser(w.t.db, ana.id), version.id, origin)
   pages.adminSession = (await w.cookieFor(ana)).split('=')[1]
   pages.paths = {
     login: '/login',
@@ -86,8 +93,9 @@ export async function fillClientPages(w: PortalWorld, pages: ClientPages): Promi
     upload: `/envios/${uploadId}`,
     guide: `/documents/${darf.id}`,
     'guide-paid': `/documents/${das.id}`,
+    terms: '/termos',
   }
-  pages.anonymous = new Set(['login', 'area', 'link', 'link-gone'])
+  pages.anonymous = new Set(['login', 'area', 'link', 'link-gone', 'terms'])
 }
 
 /** A browser context of `width`, logged in as the admin unless `anonymous`. */
