@@ -192,6 +192,18 @@ export function accessLogHash(row: CanonicalRow, prevHash: string): string {
   return hashMessage(isV2(row) ? DOMAIN_BYTE_V2 : DOMAIN_BYTE, encodeInto(valuesOf(row), 1, 32), prevHash)
 }
 
+/**
+ * accessLogHash of a row as the database gives it, chained to its own prev_hash; its id and port
+ * taken as numbers (PostgreSQL returns bigints as text). Reads the fields by name, copying nothing.
+ */
+export function storedRowHash(row: Readonly<Record<string, unknown>> & { prev_hash: string }): string {
+  const v2 = row.format != null && Number(row.format) === 2
+  const values = (v2 ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS).map((field) =>
+    field === 'id' ? Number(row.id) : field === 'port' ? (row.port == null ? null : Number(row.port)) : row[field],
+  )
+  return hashMessage(v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE, encodeInto(values, 1, 32), row.prev_hash)
+}
+
 // In a row read as positional values (verify.ts selects CANONICAL_FIELDS, prev_hash, hash, then
 // V2_COLUMNS): where each canonical field of either format is.
 const V1_AT = CANONICAL_FIELDS.map((_, i) => i)
