@@ -125,7 +125,9 @@ async function appendStamps(
     const stored = storedRowOf(entry, size + i + 1, at, accessFormat)
     if (stored.personal) personal.push(stored.personal)
     const hash = accessLogHash(canonicalOf(stored.row), prevHash)
-    const full: StoredRow = { ...stored.row, prev_hash: prevHash, hash }
+    const full = stored.row as StoredRow
+    full.prev_hash = prevHash
+    full.hash = hash
     prevHash = hash
     return full
   })

@@ -123,37 +123,45 @@ const isV2 = (row: CanonicalRow): row is CanonicalRowV2 => row.format != null &&
  * (integers in decimal). Length prefixes make the encoding unambiguous whatever the text holds.
  */
 export function canonicalEncoding(row: CanonicalRow): Buffer {
-  return Buffer.from(scratch.subarray(0, encodeInto(isV2(row) ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS, row, 0, 0)))
+  return Buffer.from(scratch.subarray(0, encodeInto(valuesOf(row), 0, 0)))
+}
+
+// A row's canonical fields in its format's order.
+function valuesOf(row: CanonicalRow): unknown[] {
+  const values = row as Record<string, unknown>
+  return (isV2(row) ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS).map((field) => values[field])
 }
 
 // Written straight into one reused buffer with `head` bytes free before and `tail` after; returns
 // the length written before the tail: hashing a row is the whole cost of `confi docs verify`
 // (docs/performance.md, scale bench); a Buffer per field cost three times as much, and a buffer
-// per row with the lengths measured first 10 to 30% more.
+// per row with the lengths measured first 10 to 30% more. The fields are `values[at[0]]`,
+// `values[at[1]]`...: a verification thread hashes the row it read as positional values without
+// making an object of it (docs/performance.md, "Format 2's cost").
 let scratch = Buffer.allocUnsafe(4096)
 // Views of scratch's first n bytes, by n: a view made per row was a tenth of verify's time
 // (docs/performance.md, "bench:log:formats"). Emptied whenever scratch grows.
 let views: Buffer[] = []
 
-function encodeInto(fields: readonly string[], row: CanonicalRow, head: number, tail: number): number {
-  let at = head
-  const values = row as Record<string, Scalar | undefined>
-  for (const field of fields) {
-    const value = values[field]
+function encodeInto(values: readonly unknown[], head: number, tail: number, at: readonly number[] | null = null): number {
+  let to = head
+  const count = at === null ? values.length : at.length
+  for (let i = 0; i < count; i++) {
+    const value = values[at === null ? i : at[i]]
     if (value === null || value === undefined) {
-      at = room(at, 1 + tail)
-      scratch[at++] = 0x00
+      to = room(to, 1 + tail)
+      scratch[to++] = 0x00
       continue
     }
     const text = typeof value === 'string' ? value : String(value)
     // At most 3 UTF-8 bytes per UTF-16 unit.
-    at = room(at, 5 + 3 * text.length + tail)
-    scratch[at] = 0x01
-    const length = scratch.write(text, at + 5, 'utf8')
-    scratch.writeUInt32BE(length, at + 1)
-    at += 5 + length
+    to = room(to, 5 + 3 * text.length + tail)
+    scratch[to] = 0x01
+    const length = scratch.write(text, to + 5, 'utf8')
+    scratch.writeUInt32BE(length, to + 1)
+    to += 5 + length
   }
-  return at
+  return to
 }
 
 // Grows the scratch buffer to hold `more` bytes after `at`, keeping what is written; returns `at`.
@@ -166,14 +174,9 @@ function room(at: number, more: number): number {
   return at
 }
 
-/**
- * v1: hash = SHA-256(0x01 ‖ canonical v1 ‖ previous hash as 32 bytes); v2: the same with 0x02 and
- * the v2 fields. In hex (node:crypto's hex output costs a fifth of a Buffer's).
- */
-export function accessLogHash(row: CanonicalRow, prevHash: string): string {
-  const v2 = isV2(row)
-  const tail = encodeInto(v2 ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS, row, 1, 32)
-  scratch[0] = v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE
+// The message's first byte, the canonical fields from 1 on and the previous hash after them.
+function hashMessage(domain: number, tail: number, prevHash: string): string {
+  scratch[0] = domain
   // A previous hash that is not 64 hex digits (a tampered row) is hashed as Buffer.from reads it.
   if (scratch.write(prevHash, tail, 32, 'hex') === 32) {
     return hash('sha256', (views[tail + 32] ??= scratch.subarray(0, tail + 32)), 'hex')
@@ -182,47 +185,38 @@ export function accessLogHash(row: CanonicalRow, prevHash: string): string {
 }
 
 /**
- * The row a verification thread reads as positional values: CANONICAL_FIELDS, prev_hash, hash,
- * then V2_COLUMNS (verify.ts selects them in that order).
+ * v1: hash = SHA-256(0x01 ‖ canonical v1 ‖ previous hash as 32 bytes); v2: the same with 0x02 and
+ * the v2 fields. In hex (node:crypto's hex output costs a fifth of a Buffer's).
  */
-export function canonicalFromValues(v: readonly unknown[]): CanonicalRow {
-  if (Number(v[16]) === 2) {
-    return {
-      format: 2,
-      id: v[0] as number,
-      at: v[1] as string,
-      kind: v[17] as string,
-      document_id: v[2] as number | null,
-      attachment_id: v[3] as number | null,
-      client_id: v[4] as number | null,
-      user_id: v[5] as number | null,
-      channel: v[8] as string | null,
-      delivery_id: v[9] as number | null,
-      details: v[18] as string | null,
-      username_commitment: v[19] as string | null,
-      user_name_commitment: v[20] as string | null,
-      ip_commitment: v[21] as string | null,
-      port_commitment: v[22] as string | null,
-      user_agent_commitment: v[23] as string | null,
-      recipient_commitment: v[24] as string | null,
-    }
-  }
-  return {
-    id: v[0] as number,
-    at: v[1] as string,
-    document_id: v[2] as number,
-    attachment_id: v[3] as number | null,
-    client_id: v[4] as number,
-    user_id: v[5] as number | null,
-    username: v[6] as string | null,
-    user_name: v[7] as string | null,
-    channel: v[8] as string,
-    delivery_id: v[9] as number | null,
-    ip: v[10] as string | null,
-    port: v[11] as number | null,
-    user_agent: v[12] as string | null,
-    action: v[13] as string,
-  }
+export function accessLogHash(row: CanonicalRow, prevHash: string): string {
+  return hashMessage(isV2(row) ? DOMAIN_BYTE_V2 : DOMAIN_BYTE, encodeInto(valuesOf(row), 1, 32), prevHash)
+}
+
+/**
+ * accessLogHash of a row as the database gives it, chained to its own prev_hash; its id and port
+ * taken as numbers (PostgreSQL returns bigints as text). Reads the fields by name, copying nothing.
+ */
+export function storedRowHash(row: Readonly<Record<string, unknown>> & { prev_hash: string }): string {
+  const v2 = row.format != null && Number(row.format) === 2
+  const values = (v2 ? CANONICAL_FIELDS_V2 : CANONICAL_FIELDS).map((field) =>
+    field === 'id' ? Number(row.id) : field === 'port' ? (row.port == null ? null : Number(row.port)) : row[field],
+  )
+  return hashMessage(v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE, encodeInto(values, 1, 32), row.prev_hash)
+}
+
+// In a row read as positional values (verify.ts selects CANONICAL_FIELDS, prev_hash, hash, then
+// V2_COLUMNS): where each canonical field of either format is.
+const V1_AT = CANONICAL_FIELDS.map((_, i) => i)
+const V2_AT = [0, 1, 17, 2, 3, 4, 5, 8, 9, 18, 19, 20, 21, 22, 23, 24]
+/** Where a row read as positional values keeps its format and its prev_hash. */
+export const VALUES_FORMAT = 16
+export const VALUES_PREV_HASH = 14
+export const VALUES_HASH = 15
+
+/** accessLogHash of a row read as positional values, without making an object of it. */
+export function accessLogHashOfValues(v: readonly unknown[]): string {
+  const v2 = v[VALUES_FORMAT] != null && Number(v[VALUES_FORMAT]) === 2
+  return hashMessage(v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE, encodeInto(v, 1, 32, v2 ? V2_AT : V1_AT), v[VALUES_PREV_HASH] as string)
 }
 
 const CHANNELS: readonly string[] = ['portal', 'email', 'whatsapp', 'link']

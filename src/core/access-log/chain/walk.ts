@@ -1,8 +1,8 @@
 import { sql, type Selectable } from 'kysely'
 import type { Db } from '../../db/database.js'
 import type { AccessLogTable } from '../../db/tables.js'
-import { commitmentMismatches, PERSONAL_VALUE_COLUMNS } from './format-v2.js'
-import { accessLogHash, GENESIS_HASH, type CanonicalRow, type PersonalField } from './row.js'
+import { personalFieldWrong, PERSONAL_VALUE_COLUMNS } from './format-v2.js'
+import { GENESIS_HASH, PERSONAL_FIELDS, storedRowHash, type PersonalField } from './row.js'
 
 // The one-row-at-a-time walk of the chain: the reference every faster check falls back to for
 // its report (verify.ts), and what backups and the upgrade test run on small logs.
@@ -22,8 +22,7 @@ export async function headRowId(db: Db): Promise<number> {
 
 /** The hash a stored row's contents give, chained to its own prev_hash: equal to its hash unless it was edited. */
 export function contentHash(row: Selectable<AccessLogTable>): string {
-  const canonical = { ...row, id: Number(row.id), port: row.port == null ? null : Number(row.port) } as CanonicalRow
-  return accessLogHash(canonical, row.prev_hash)
+  return storedRowHash(row)
 }
 
 /**
@@ -81,7 +80,7 @@ export async function verifyAccessLog(
       if (contentHash(row) !== row.hash) {
         return { ok: false, rowId: id, reason: 'its contents do not match its hash: the row was edited', rows }
       }
-      const personal = Number(row.format) === 2 ? personalProblem(commitmentMismatches(personalOf(row))) : null
+      const personal = Number(row.format) === 2 ? personalProblem(mismatchesOf(row)) : null
       if (personal) return { ok: false, rowId: id, reason: personal, rows }
       options.onRow?.(id, row.hash)
       prevHash = row.hash
@@ -92,9 +91,12 @@ export async function verifyAccessLog(
   }
 }
 
-// A row of the walk's join with its personal values under their own names, beside the commitments.
-function personalOf(row: Record<string, unknown>): Record<string, unknown> {
-  const values: Record<string, unknown> = { ...row }
-  for (const column of PERSONAL_VALUE_COLUMNS) values[column] = row[`p_${column}`]
-  return values
+// The personal fields whose value and salt (the walk's join names them p_<column>) do not give the
+// commitment, read by names made once: a copy of the row per row cost 4 µs (docs/performance.md,
+// "Format 2's cost").
+const PERSONAL_KEYS = PERSONAL_FIELDS.map((field) => [field, `${field}_commitment`, `p_${field}`, `p_${field}_salt`] as const)
+function mismatchesOf(row: Record<string, unknown>): PersonalField[] {
+  return PERSONAL_KEYS.filter(([, commitment, value, salt]) =>
+    personalFieldWrong(row[commitment] as string | null, row[value] as string | number | null, row[salt] as string | null),
+  ).map(([field]) => field)
 }

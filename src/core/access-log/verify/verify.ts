@@ -129,16 +129,7 @@ interface ChunkPlan {
  * first chunk that was not clean or did not link to the one before).
  */
 async function walkChunks(db: Db, target: DatabaseTarget, state: WalkState, plan: ChunkPlan): Promise<number> {
-  // The row's own columns, then its personal values and salts (verify-worker.ts checks the commitments).
-  const select = db
-    .selectFrom('access_log as a')
-    .leftJoin('access_log_personal as p', 'p.id', 'a.id')
-    .select(([...CANONICAL_FIELDS, 'prev_hash', 'hash', ...V2_COLUMNS] as const).map((c) => `a.${c}` as const))
-    .select(PERSONAL_VALUE_COLUMNS.map((c) => `p.${c} as p_${c}` as const))
-    .where('a.id', '>', 0)
-    .where('a.id', '<=', 0)
-    .orderBy('a.id')
-    .compile().sql
+  const select = chunkSelect(db)
   // A checkpoint a minute is half a million sizes a year: handed out in one pass, not per chunk.
   const sizes = [...state.wanted].filter((s) => s > 0).sort((a, b) => a - b)
   const requests: ChunkTask[] = []
@@ -161,6 +152,20 @@ async function walkChunks(db: Db, target: DatabaseTarget, state: WalkState, plan
   } finally {
     await pool.close()
   }
+}
+
+/** The SELECT a verification thread reads a chunk with (verify-worker.ts, VerifyWorkerData). */
+export function chunkSelect(db: Db): string {
+  // The row's own columns, then its personal values and salts (check-chunk.ts checks the commitments).
+  return db
+    .selectFrom('access_log as a')
+    .leftJoin('access_log_personal as p', 'p.id', 'a.id')
+    .select(([...CANONICAL_FIELDS, 'prev_hash', 'hash', ...V2_COLUMNS] as const).map((c) => `a.${c}` as const))
+    .select(PERSONAL_VALUE_COLUMNS.map((c) => `p.${c} as p_${c}` as const))
+    .where('a.id', '>', 0)
+    .where('a.id', '<=', 0)
+    .orderBy('a.id')
+    .compile().sql
 }
 
 // Adds a clean chunk that links to the rows before it; false (state untouched) otherwise.
