@@ -25,10 +25,28 @@ interface UploadFacts {
   bytes: number
 }
 
+/**
+ * The uploads an inbox e-mail lists in full; the rest of its window are counted ("e mais N
+ * envios"). A burst of a thousand uploads then costs each of them the same small rebuild instead
+ * of one that grows with the window (docs/decisions.md, "The inbox digest lists 50 uploads").
+ */
+export const DIGEST_LISTED = 50
+
+interface Digest {
+  listed: UploadFacts[]
+  total: number
+}
+
 // toId null: every upload from fromId on that this transaction sees. A digest is built so: on
 // PostgreSQL a concurrent upload may hold a lower id yet take the lock later, and must still find
 // the uploads committed meanwhile with higher ids.
-async function uploadFacts(trx: Db, fromId: number, toId: number | null): Promise<UploadFacts[]> {
+async function digestOf(trx: Db, fromId: number, toId: number | null): Promise<Digest> {
+  const counted = await trx
+    .selectFrom('uploads')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('id', '>=', fromId)
+    .$if(toId !== null, (q) => q.where('id', '<=', toId!))
+    .executeTakeFirstOrThrow()
   const rows = await trx
     .selectFrom('uploads')
     .innerJoin('clients', 'clients.id', 'uploads.client_id')
@@ -37,16 +55,18 @@ async function uploadFacts(trx: Db, fromId: number, toId: number | null): Promis
     .where('uploads.id', '>=', fromId)
     .$if(toId !== null, (q) => q.where('uploads.id', '<=', toId!))
     .orderBy('uploads.id')
+    .limit(DIGEST_LISTED)
     .execute()
+  if (rows.length === 0) return { listed: [], total: Number(counted.n) }
   const sizes = await trx
     .selectFrom('upload_files')
     .select(['upload_id', (eb) => eb.fn.countAll<number>().as('files'), (eb) => eb.fn.sum<number>('size').as('bytes')])
-    .where('upload_id', '>=', fromId)
-    .$if(toId !== null, (q) => q.where('upload_id', '<=', toId!))
+    .where('upload_id', 'in', rows.map((r) => Number(r.id)))
     .groupBy('upload_id')
     .execute()
-  return rows.map((r) => {
-    const size = sizes.find((s) => Number(s.upload_id) === Number(r.id))
+  const sizeOf = new Map(sizes.map((s) => [Number(s.upload_id), s]))
+  const listed = rows.map((r) => {
+    const size = sizeOf.get(Number(r.id))
     return {
       id: Number(r.id),
       clientName: r.name,
@@ -58,6 +78,7 @@ async function uploadFacts(trx: Db, fromId: number, toId: number | null): Promis
       bytes: Number(size?.bytes ?? 0),
     }
   })
+  return { listed, total: Math.max(Number(counted.n), listed.length) }
 }
 
 function esc(value: string): string {
@@ -81,12 +102,14 @@ function uploadLines(u: UploadFacts): string[] {
   return lines
 }
 
-function inboxMessage(firmName: string, uploads: UploadFacts[]): { subject: string; text: string; html: string } {
+function inboxMessage(firmName: string, { listed: uploads, total }: Digest): { subject: string; text: string; html: string } {
   const subject =
-    uploads.length === 1
+    total === 1
       ? `Novo envio de ${uploads[0].clientName} (${uploads[0].files} arquivo${uploads[0].files === 1 ? '' : 's'})`
-      : `${uploads.length} novos envios de clientes`
+      : `${total} novos envios de clientes`
   const blocks = uploads.map(uploadLines)
+  const rest = total - uploads.length
+  if (rest > 0) blocks.push([`E mais ${rest} envio${rest === 1 ? '' : 's'} nesta janela.`])
   const text = [`${firmName}: o que os clientes enviaram.`, '', ...blocks.flatMap((b) => [...b, '']), 'Lista completa: confi inbox list'].join('\n')
   const html = `<!DOCTYPE html>
 <html lang="pt-BR"><head><meta charset="utf-8"><title>${esc(subject)}</title></head>
@@ -123,7 +146,7 @@ export async function queueInboxMail(trx: Db, uploadId: number): Promise<number 
     .orderBy('id')
     .executeTakeFirst()
   if (waiting?.upload_id != null) {
-    const message = inboxMessage(firm.firm_name, await uploadFacts(trx, Number(waiting.upload_id), null))
+    const message = inboxMessage(firm.firm_name, await digestOf(trx, Number(waiting.upload_id), null))
     // Still unclaimed by a sender (the conditions again, atomically): else a message of its own.
     const result = await trx
       .updateTable('outbox')
@@ -135,7 +158,7 @@ export async function queueInboxMail(trx: Db, uploadId: number): Promise<number 
       .executeTakeFirst()
     if (Number(result.numUpdatedRows) === 1) return Number(waiting.id)
   }
-  const message = inboxMessage(firm.firm_name, await uploadFacts(trx, uploadId, uploadId))
+  const message = inboxMessage(firm.firm_name, await digestOf(trx, uploadId, uploadId))
   return enqueueMail(trx, {
     kind: 'inbox',
     documentId: null,
