@@ -877,7 +877,6 @@ CREATE TABLE IF NOT EXISTS terms_acceptances (
 
 -- Finding a person's e-mail deliveries in a large log starts from the delivery.
 CREATE INDEX IF NOT EXISTS access_log_delivery ON access_log (delivery_id) WHERE delivery_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS documents_expired ON documents (expired_at);
 CREATE INDEX IF NOT EXISTS documents_files_pending ON documents (id) WHERE expired_at IS NOT NULL AND files_removed_at IS NULL;
 -- Retention keeps a file an upload still uses (the store holds identical content once).
 CREATE INDEX IF NOT EXISTS upload_files_sha256 ON upload_files (sha256);
