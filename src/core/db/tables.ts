@@ -1,6 +1,13 @@
-import type { ColumnType, Generated } from 'kysely'
+import type { Generated } from 'kysely'
+import type { AccessLogTable, AccessLogPersonalTable, AccessLogTreeTable, AccessLogTreeHeadTable, CheckpointsTable, ReceiptsTable } from './log-tables.js'
+import type { RequestTemplatesTable, RequestsTable, UploadsTable, UploadFilesTable, ReceivedFiscalKeysTable, RequestEventsTable, DocumentPaymentsTable, RequestRemindersSentTable } from './answer-tables.js'
+import type { DocumentHoldsTable, ErasuresTable, TermsVersionsTable, TermsAcceptancesTable } from './privacy-tables.js'
 
-// Row types of schema.sql, as Kysely sees them. schema.sql is the source; keep these in step.
+// Row types of schema.sql, as Kysely sees them. schema.sql is the source; keep these in step. The
+// access log's, the client answers' and the LGPD tables have files of their own.
+export type { AccessLogTable, AccessLogPersonalTable, AccessLogTreeTable, AccessLogTreeHeadTable, CheckpointsTable, ReceiptSubject, ReceiptsTable } from './log-tables.js'
+export type { RequestTemplatesTable, RequestStatus, RequestsTable, UploadsTable, UploadFilesTable, ReceivedFiscalKeysTable, RequestEventsTable, DocumentPaymentsTable, RequestRemindersSentTable } from './answer-tables.js'
+export type { DocumentHoldsTable, ErasuresTable, TermsVersionsTable, TermsAcceptancesTable } from './privacy-tables.js'
 
 export interface SchemaVersionTable {
   version: number
@@ -138,54 +145,6 @@ export interface DeliveriesTable {
   revoked_at: string | null
 }
 
-export interface AccessLogTable {
-  id: Generated<number>
-  at: string
-  // Null only in rows of format 2 whose kind has no such thing (document.published has no channel).
-  document_id: number | null
-  attachment_id: number | null
-  client_id: number | null
-  user_id: number | null
-  // The personal fields: in the row itself only in format 1; a format-2 row commits to them
-  // (the *_commitment columns) and keeps them in access_log_personal.
-  username: string | null
-  user_name: string | null
-  channel: 'portal' | 'email' | 'whatsapp' | 'link' | null
-  delivery_id: number | null
-  ip: string | null
-  port: number | null
-  user_agent: string | null
-  action: 'view' | 'download' | null
-  prev_hash: string
-  hash: string
-  format: ColumnType<number, number | undefined, never>
-  kind: string | null
-  details: string | null
-  username_commitment: string | null
-  user_name_commitment: string | null
-  ip_commitment: string | null
-  port_commitment: string | null
-  user_agent_commitment: string | null
-  recipient_commitment: string | null
-}
-
-/** The personal values of a format-2 access-log row and their salts (hex); an erasure clears a pair. */
-export interface AccessLogPersonalTable {
-  id: number
-  username: string | null
-  username_salt: string | null
-  user_name: string | null
-  user_name_salt: string | null
-  ip: string | null
-  ip_salt: string | null
-  port: number | null
-  port_salt: string | null
-  user_agent: string | null
-  user_agent_salt: string | null
-  recipient: string | null
-  recipient_salt: string | null
-}
-
 export interface EventsTable {
   id: Generated<number>
   at: string
@@ -245,50 +204,6 @@ export interface RemindersSentTable {
   created_at: string
 }
 
-export interface AccessLogTreeTable {
-  level: number
-  idx: number
-  hash: string
-}
-
-export interface AccessLogTreeHeadTable {
-  id: number
-  size: number
-  frontier: string
-}
-
-export interface CheckpointsTable {
-  id: Generated<number>
-  tree_size: number
-  root_hash: string
-  at: string
-  key_id: string
-  signature: string
-}
-
-/** An access receipt ('document') or a protocolo de envio of an upload, a "nada a enviar", a paid mark. */
-export type ReceiptSubject = 'document' | 'upload' | 'nothing_to_send' | 'paid'
-
-export interface ReceiptsTable {
-  id: Generated<number>
-  public_id: string
-  /** What the receipt proves (schema version 10): a document's accesses, or what a client sent. */
-  subject: ColumnType<ReceiptSubject, ReceiptSubject | undefined, never>
-  /** The document of an access receipt or of a paid mark; null for an upload or a "nada a enviar". */
-  document_id: number | null
-  delivery_id: number | null
-  upload_id: ColumnType<number | null, number | null | undefined, never>
-  request_id: ColumnType<number | null, number | null | undefined, never>
-  /** The log row a protocol is anchored on; null for an access receipt. */
-  log_id: ColumnType<number | null, number | null | undefined, never>
-  checkpoint_id: number
-  body: string
-  created_at: string
-  created_by: string
-  /** SHA-256 of what the receipt says apart from its code, time and signature (schema version 10); null before. */
-  reuse_key: string | null
-}
-
 export interface UserArrivalsTable {
   user_id: number
   document_id: number
@@ -326,133 +241,6 @@ export interface EndedSessionsTable {
   reason: 'user_changed' | 'password_changed' | 'expired'
   ended_at: string
   forget_at: string
-}
-
-// version 10 (issue 20): requests, uploads, paid marks.
-
-export interface RequestTemplatesTable {
-  id: Generated<number>
-  client_id: number | null
-  title: string
-  category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros'
-  due_day: number
-  note: string | null
-  created_at: string
-  created_by: string
-  removed_at: string | null
-}
-
-export type RequestStatus = 'open' | 'received' | 'accepted' | 'nothing_to_send' | 'cancelled'
-
-export interface RequestsTable {
-  id: Generated<number>
-  client_id: number
-  template_id: number | null
-  title: string
-  category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros'
-  competence: string | null
-  due_date: string
-  note: string | null
-  status: RequestStatus
-  created_at: string
-  created_by: string
-  updated_at: string
-}
-
-export interface UploadsTable {
-  id: Generated<number>
-  client_id: number
-  request_id: number | null
-  user_id: number
-  category: 'fiscal' | 'pessoal' | 'contabil' | 'societario' | 'outros' | null
-  note: string | null
-  status: 'received' | 'accepted' | 'rejected'
-  status_note: string | null
-  status_at: string | null
-  status_by: string | null
-  log_id: number | null
-  created_at: string
-}
-
-export interface UploadFilesTable {
-  id: Generated<number>
-  upload_id: number
-  file_name: string
-  media_type: string
-  size: number
-  sha256: string
-  storage_key: string
-  fiscal: string | null
-  note: string | null
-}
-
-export interface ReceivedFiscalKeysTable {
-  client_id: number
-  access_key: string
-  upload_file_id: number
-}
-
-export interface RequestEventsTable {
-  id: Generated<number>
-  request_id: number
-  at: string
-  action: 'created' | 'received' | 'accepted' | 'rejected' | 'nothing_to_send' | 'reopened' | 'cancelled' | 'closed'
-  actor: string
-  user_id: number | null
-  upload_id: number | null
-  note: string | null
-}
-
-export interface DocumentPaymentsTable {
-  document_id: number
-  paid_on: string
-  marked_at: string
-  marked_by: string
-  user_id: number | null
-  proof_upload_id: number | null
-}
-
-export interface RequestRemindersSentTable {
-  request_id: number
-  recipient: string
-  days_before: number
-  outbox_id: number | null
-  created_at: string
-}
-
-export interface DocumentHoldsTable {
-  id: Generated<number>
-  document_id: number
-  reason: string
-  held_at: string
-  held_by: string
-  released_at: string | null
-  released_by: string | null
-}
-
-export interface ErasuresTable {
-  id: Generated<number>
-  user_id: number | null
-  at: string
-  by_actor: string
-  log_id: number | null
-  summary: string
-}
-
-export interface TermsVersionsTable {
-  id: Generated<number>
-  sha256: string
-  body: string
-  source_name: string | null
-  published_at: string
-  published_by: string
-}
-
-export interface TermsAcceptancesTable {
-  user_id: number
-  terms_id: number
-  accepted_at: string
-  log_id: number | null
 }
 
 export interface Database {
