@@ -350,21 +350,3 @@ export function personalFieldWrong(
 
 /** The columns of access_log_personal a verification reads after a row's own, in this order. */
 export const PERSONAL_VALUE_COLUMNS = PERSONAL_FIELDS.flatMap((f) => [f, `${f}_salt` as const])
-
-// In a row read as positional values (row.ts, canonicalFromValues): the six commitments at 19 to
-// 24, then PERSONAL_VALUE_COLUMNS from 25 (value and salt of each field).
-const FIRST_COMMITMENT = 19
-const FIRST_PERSONAL = 25
-
-/**
- * Whether any personal field of a v2 row read as positional values (the verification threads) is
- * wrong, as commitmentMismatches would name it; stops at the first, allocating nothing.
- */
-export function anyCommitmentWrongInValues(v: readonly unknown[]): boolean {
-  for (let i = 0; i < PERSONAL_FIELDS.length; i++) {
-    const commitment = v[FIRST_COMMITMENT + i] as string | null
-    const value = v[FIRST_PERSONAL + 2 * i] as string | number | null
-    if (personalFieldWrong(commitment, value, v[FIRST_PERSONAL + 2 * i + 1] as string | null)) return true
-  }
-  return false
-}

@@ -135,19 +135,18 @@ function valuesOf(row: CanonicalRow): unknown[] {
 // Written straight into one reused buffer with `head` bytes free before and `tail` after; returns
 // the length written before the tail: hashing a row is the whole cost of `confi docs verify`
 // (docs/performance.md, scale bench); a Buffer per field cost three times as much, and a buffer
-// per row with the lengths measured first 10 to 30% more. The fields are `values[at[0]]`,
-// `values[at[1]]`...: a verification thread hashes the row it read as positional values without
+// per row with the lengths measured first 10 to 30% more. The fields are `values[0]` to
+// `values[count - 1]`: a verification thread hashes the row it read as positional values without
 // making an object of it (docs/performance.md, "Format 2's cost").
 let scratch = Buffer.allocUnsafe(4096)
 // Views of scratch's first n bytes, by n: a view made per row was a tenth of verify's time
 // (docs/performance.md, "bench:log:formats"). Emptied whenever scratch grows.
 let views: Buffer[] = []
 
-function encodeInto(values: readonly unknown[], head: number, tail: number, at: readonly number[] | null = null): number {
+function encodeInto(values: readonly unknown[], head: number, tail: number, count = values.length): number {
   let to = head
-  const count = at === null ? values.length : at.length
   for (let i = 0; i < count; i++) {
-    const value = values[at === null ? i : at[i]]
+    const value = values[i]
     if (value === null || value === undefined) {
       to = room(to, 1 + tail)
       scratch[to++] = 0x00
@@ -204,19 +203,13 @@ export function storedRowHash(row: Readonly<Record<string, unknown>> & { prev_ha
   return hashMessage(v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE, encodeInto(values, 1, 32), row.prev_hash)
 }
 
-// In a row read as positional values (verify.ts selects CANONICAL_FIELDS, prev_hash, hash, then
-// V2_COLUMNS): where each canonical field of either format is.
-const V1_AT = CANONICAL_FIELDS.map((_, i) => i)
-const V2_AT = [0, 1, 17, 2, 3, 4, 5, 8, 9, 18, 19, 20, 21, 22, 23, 24]
-/** Where a row read as positional values keeps its format and its prev_hash. */
-export const VALUES_FORMAT = 16
-export const VALUES_PREV_HASH = 14
-export const VALUES_HASH = 15
-
-/** accessLogHash of a row read as positional values, without making an object of it. */
-export function accessLogHashOfValues(v: readonly unknown[]): string {
-  const v2 = v[VALUES_FORMAT] != null && Number(v[VALUES_FORMAT]) === 2
-  return hashMessage(v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE, encodeInto(v, 1, 32, v2 ? V2_AT : V1_AT), v[VALUES_PREV_HASH] as string)
+/**
+ * accessLogHash of a row read as positional values, without making an object of it: its canonical
+ * fields of its format at 0 to `count - 1`, in canonical order, and its prev_hash at `count`
+ * (the verification threads' statements, verify/chunk-rows.ts).
+ */
+export function positionalHash(v: readonly unknown[], v2: boolean, count: number): string {
+  return hashMessage(v2 ? DOMAIN_BYTE_V2 : DOMAIN_BYTE, encodeInto(v, 1, 32, count), v[count] as string)
 }
 
 const CHANNELS: readonly string[] = ['portal', 'email', 'whatsapp', 'link']

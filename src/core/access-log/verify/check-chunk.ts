@@ -1,7 +1,6 @@
 import type { RowReader } from '../../db/row-reader.js'
-import { anyCommitmentWrongInValues } from '../chain/format-v2.js'
-import { accessLogHashOfValues, VALUES_FORMAT, VALUES_HASH, VALUES_PREV_HASH } from '../chain/row.js'
-import { hexWords, leafWords, nodeWords, wordsHex } from '../tree/tree-hash.js'
+import { latin1Hex, leafOfHex, nodeOf } from '../tree/tree-hash.js'
+import { V1_AT, V2_AT, v1RowRight, v2RowRight, type ChunkStatements } from './chunk-rows.js'
 
 // What a verification thread does with one chunk (verify-worker.ts): kept apart from the thread's
 // messages so that a bench can run it in process and measure its CPU a row (bench/log-formats.mjs).
@@ -19,48 +18,72 @@ export type ChunkResult =
 // next batch is read ahead, on the server, while this one is hashed.
 const READ_BATCH = { sqlite: 256, postgres: 2048 }
 
-// The chunk's Merkle frontier (merkle.ts, Frontier) on 8-word hashes (tree-hash.ts).
-interface Words {
+// The chunk's Merkle frontier (merkle.ts, Frontier) on latin1 hashes (tree-hash.ts).
+interface Latin1Frontier {
   size: number
-  hashes: Int32Array[]
+  hashes: string[]
 }
 
-function extend(frontier: Words, leaf: Int32Array): void {
+function extend(frontier: Latin1Frontier, leaf: string): void {
   let hash = leaf
-  for (let s = frontier.size; s % 2 === 1; s = (s - 1) / 2) hash = nodeWords(frontier.hashes.pop()!, hash)
+  for (let s = frontier.size; s % 2 === 1; s = (s - 1) / 2) hash = nodeOf(frontier.hashes.pop()!, hash)
   frontier.hashes.push(hash)
   frontier.size += 1
 }
 
+/** A batch's rows of each format, each in id order. */
+interface Batch {
+  v1: unknown[][]
+  v2: unknown[][]
+}
+
+// Reads rows `from + 1` to `to`: first with the statement of the format the last batch held most
+// of, then, unless that gave every row, with the other. A log is one format for long runs (the
+// firm switches once), so one statement a batch is the rule.
+function batchReader(reader: RowReader, statements: ChunkStatements) {
+  let v2First = false
+  return async (from: number, to: number): Promise<Batch> => {
+    const first = await reader.rows(v2First ? statements.v2 : statements.v1, [from, to])
+    const other = first.length === to - from ? [] : await reader.rows(v2First ? statements.v1 : statements.v2, [from, to])
+    const batch = v2First ? { v1: other, v2: first } : { v1: first, v2: other }
+    v2First = batch.v2.length > batch.v1.length
+    return batch
+  }
+}
+
 /** Checks rows `start + 1` to `end`; `readAhead` (PostgreSQL) reads the next batch while this one is hashed. */
-export async function checkChunk(reader: RowReader, select: string, { start, end, sizes }: ChunkTask, readAhead: boolean): Promise<ChunkResult> {
+export async function checkChunk(reader: RowReader, statements: ChunkStatements, { start, end, sizes }: ChunkTask, readAhead: boolean): Promise<ChunkResult> {
   const notClean = { start, clean: false } as const
   const wanted = new Set(sizes)
-  const frontier: Words = { size: 0, hashes: [] }
+  const frontier: Latin1Frontier = { size: 0, hashes: [] }
   const frontiers: [number, string[]][] = []
   let firstPrev: string | null = null
   let prev: string | null = null
   const batch = readAhead ? READ_BATCH.postgres : READ_BATCH.sqlite
-  const read = (from: number) => reader.rows(select, [from, Math.min(from + batch, end)])
-  let next: Promise<unknown[][]> | null = read(start)
+  const readBatch = batchReader(reader, statements)
+  const read = (from: number) => readBatch(from, Math.min(from + batch, end))
+  let next: Promise<Batch> | null = read(start)
   for (let from = start; next; from += batch) {
-    const rows = await next
+    const { v1, v2 } = await next
     const more = from + batch < end
     next = readAhead && more ? read(from + batch) : null
-    for (const v of rows) {
-      const hash = v[VALUES_HASH] as string
+    // The two formats' rows merged in id order; each checked by its own statement's layout.
+    for (let i = 0, j = 0; i < v1.length || j < v2.length; ) {
+      const takeV2 = i === v1.length || (j < v2.length && Number(v2[j][0]) < Number(v1[i][0]))
+      const v = takeV2 ? v2[j++] : v1[i++]
+      const at = takeV2 ? V2_AT : V1_AT
+      const hash = v[at.hash] as string
       if (Number(v[0]) !== start + frontier.size + 1) return notClean
-      if (prev === null) firstPrev = v[VALUES_PREV_HASH] as string
-      else if (v[VALUES_PREV_HASH] !== prev) return notClean
-      if (accessLogHashOfValues(v) !== hash) return notClean
+      if (prev === null) firstPrev = v[at.prevHash] as string
+      else if (v[at.prevHash] !== prev) return notClean
       // A personal value changed beside a v2 row: the walk in process names the row and field.
-      if (Number(v[VALUES_FORMAT]) === 2 && anyCommitmentWrongInValues(v)) return notClean
-      extend(frontier, leafWords(hexWords(hash)))
+      if (!(takeV2 ? v2RowRight(v) : v1RowRight(v))) return notClean
+      extend(frontier, leafOfHex(hash))
       prev = hash
-      if (wanted.has(start + frontier.size)) frontiers.push([start + frontier.size, frontier.hashes.map(wordsHex)])
+      if (wanted.has(start + frontier.size)) frontiers.push([start + frontier.size, frontier.hashes.map(latin1Hex)])
     }
     if (!readAhead && more) next = read(from + batch)
   }
   if (start + frontier.size !== end || firstPrev === null || prev === null) return notClean
-  return { start, clean: true, count: frontier.size, firstPrev, lastHash: prev, hashes: frontier.hashes.map(wordsHex), frontiers }
+  return { start, clean: true, count: frontier.size, firstPrev, lastHash: prev, hashes: frontier.hashes.map(latin1Hex), frontiers }
 }

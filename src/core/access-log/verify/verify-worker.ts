@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { DatabaseTarget } from '../../db/handle.js'
 import { openRowReader, type RowReader } from '../../db/row-reader.js'
 import { checkChunk, type ChunkResult, type ChunkTask } from './check-chunk.js'
+import type { ChunkStatements } from './chunk-rows.js'
 
 // A verification thread (docs/decisions.md, "docs verify in parallel"): its own read-only
 // connection, one aligned chunk of rows at a time. A chunk that is clean (ids start + 1 ... end,
@@ -14,12 +15,8 @@ import { checkChunk, type ChunkResult, type ChunkTask } from './check-chunk.js'
 
 export interface VerifyWorkerData {
   target: DatabaseTarget
-  /**
-   * The compiled SELECT of the row columns, CANONICAL_FIELDS, prev_hash, hash, then V2_COLUMNS and
-   * the personal values and salts beside the row (format-v2.ts, PERSONAL_VALUE_COLUMNS), for
-   * `id > ? and id <= ?` in id order.
-   */
-  select: string
+  /** The compiled SELECTs of each format's rows (chunk-rows.ts). */
+  statements: ChunkStatements
 }
 export type { ChunkResult, ChunkTask } from './check-chunk.js'
 export type ChunkRequest = ChunkTask | { close: true }
@@ -27,7 +24,7 @@ export type ChunkReply = ChunkResult | { fatal: string }
 
 async function main(): Promise<void> {
   const port = parentPort!
-  const { target, select } = workerData as VerifyWorkerData
+  const { target, statements } = workerData as VerifyWorkerData
   let reader: RowReader
   try {
     reader = await openRowReader(target)
@@ -40,7 +37,7 @@ async function main(): Promise<void> {
       void reader.close().finally(() => port.close())
       return
     }
-    checkChunk(reader, select, request, target.kind === 'postgres').then(
+    checkChunk(reader, statements, request, target.kind === 'postgres').then(
       (reply) => port.postMessage(reply),
       (error: unknown) => port.postMessage({ fatal: (error as Error).message } satisfies ChunkReply),
     )

@@ -4,9 +4,9 @@ import { threadExecArgv, workerFile } from '../../db/connection-thread.js'
 import type { DatabaseTarget, Db } from '../../db/database.js'
 import { UnavailableError } from '../../errors.js'
 import { headRowId, verifyAccessLog, type ProgressCallback, type VerifyResult } from '../chain/walk.js'
-import { PERSONAL_VALUE_COLUMNS } from '../chain/format-v2.js'
-import { CANONICAL_FIELDS, GENESIS_HASH, V2_COLUMNS } from '../chain/row.js'
+import { GENESIS_HASH } from '../chain/row.js'
 import { appendSubtree, emptyFrontier, extendFrontier, frontierRoot, rowLeafHash, type Frontier } from '../tree/merkle.js'
+import { chunkStatements } from './chunk-rows.js'
 import { IdRanges, surveyFrom, type IdRange } from './survey.js'
 import type { ChunkReply, ChunkRequest, ChunkResult, ChunkTask, VerifyWorkerData } from './verify-worker.js'
 
@@ -129,7 +129,7 @@ interface ChunkPlan {
  * first chunk that was not clean or did not link to the one before).
  */
 async function walkChunks(db: Db, target: DatabaseTarget, state: WalkState, plan: ChunkPlan): Promise<number> {
-  const select = chunkSelect(db)
+  const statements = chunkStatements(db)
   // A checkpoint a minute is half a million sizes a year: handed out in one pass, not per chunk.
   const sizes = [...state.wanted].filter((s) => s > 0).sort((a, b) => a - b)
   const requests: ChunkTask[] = []
@@ -141,7 +141,7 @@ async function walkChunks(db: Db, target: DatabaseTarget, state: WalkState, plan
     requests.push({ start, end, sizes: sizes.slice(first, after) })
     first = after
   }
-  const pool = startPool({ target, select }, Math.min(plan.threads, requests.length), requests)
+  const pool = startPool({ target, statements }, Math.min(plan.threads, requests.length), requests)
   try {
     for (const request of requests) {
       const reply = await pool.result(request)
@@ -152,20 +152,6 @@ async function walkChunks(db: Db, target: DatabaseTarget, state: WalkState, plan
   } finally {
     await pool.close()
   }
-}
-
-/** The SELECT a verification thread reads a chunk with (verify-worker.ts, VerifyWorkerData). */
-export function chunkSelect(db: Db): string {
-  // The row's own columns, then its personal values and salts (check-chunk.ts checks the commitments).
-  return db
-    .selectFrom('access_log as a')
-    .leftJoin('access_log_personal as p', 'p.id', 'a.id')
-    .select(([...CANONICAL_FIELDS, 'prev_hash', 'hash', ...V2_COLUMNS] as const).map((c) => `a.${c}` as const))
-    .select(PERSONAL_VALUE_COLUMNS.map((c) => `p.${c} as p_${c}` as const))
-    .where('a.id', '>', 0)
-    .where('a.id', '<=', 0)
-    .orderBy('a.id')
-    .compile().sql
 }
 
 // Adds a clean chunk that links to the rows before it; false (state untouched) otherwise.
