@@ -103,8 +103,21 @@ async function backendCpu(url) {
   }
 }
 
+/** The statements bench/pg-statements.cjs counted in `server` since it last asked (BENCH_PG_COUNT=1). */
+async function statementCounts(server) {
+  const seen = server.output().length
+  process.kill(server.pid, 'SIGUSR2')
+  for (let i = 0; i < 100; i++) {
+    const line = server.output().slice(seen).split('\n').find((l) => l.startsWith('pg-statements '))
+    if (line) return JSON.parse(line.slice('pg-statements '.length))
+    await new Promise((ok) => setTimeout(ok, 20))
+  }
+  throw new Error('confi serve did not report its statements')
+}
+
 /** A wrk run with the CPU seconds per request of the server process (and of PostgreSQL's backends). */
 async function measured(url, server, pgUrl, options) {
+  if (server.countStatements) await statementCounts(server)
   const before = { server: cpuSeconds(server.pid), pg: await backendCpu(pgUrl) }
   const r = await wrk(url, options)
   const server2 = cpuSeconds(server.pid)
@@ -112,6 +125,12 @@ async function measured(url, server, pgUrl, options) {
   let pgCpu = 0
   for (const [pid, cpu] of after) pgCpu += cpu - (before.pg.get(pid) ?? 0)
   const n = Math.max(1, r.requests)
+  if (server.countStatements) {
+    const counts = await statementCounts(server)
+    const total = Object.values(counts).reduce((a, b) => a + b, 0)
+    console.log(`  statements per download: ${(total / n).toFixed(2)}`)
+    for (const [text, count] of Object.entries(counts)) console.log(`    ${(count / n).toFixed(3)}  ${text}`)
+  }
   return { ...r, cpuUs: ((server2 - before.server) / n) * 1e6, pgCpuUs: (pgCpu / n) * 1e6 }
 }
 
@@ -155,9 +174,11 @@ function startProcess(args, env, cwd, pattern) {
 }
 
 /** `confi serve` from a bundle (`bin`), as an operator starts it. */
-function startServe(bin, env, cwd, profileDir) {
-  const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, bin] : [bin]
-  return startProcess([...args, 'serve', '--port', '0', '--host', '127.0.0.1'], env, cwd, /portal at (http:\/\/\S+)/)
+function startServe(bin, env, cwd, profileDir, countStatements = false) {
+  const args = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
+  if (countStatements) args.push('--require', join(here, 'pg-statements.cjs'))
+  const server = startProcess([...args, bin, 'serve', '--port', '0', '--host', '127.0.0.1'], env, cwd, /portal at (http:\/\/\S+)/)
+  return { ...server, countStatements }
 }
 
 async function fill(backend, dir) {
@@ -221,7 +242,7 @@ async function downloadBench(backend) {
     const builds = [{ name: 'gated', bin: confiBin, profile }]
     if (process.env.BENCH_BASELINE_CONFI) builds.push({ name: 'baseline', bin: resolve(process.env.BENCH_BASELINE_CONFI), profile: null })
     for (const build of builds) {
-      build.server = startServe(build.bin, world.env, dir, build.profile)
+      build.server = startServe(build.bin, world.env, dir, build.profile, Boolean(pgUrl) && process.env.BENCH_PG_COUNT === '1')
       cleanups.unshift(() => build.server.stop())
       build.url = `${await build.server.url}${world.path}`
       build.runs = []
