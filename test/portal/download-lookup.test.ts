@@ -9,6 +9,29 @@ const w = usePortalWorld()
 
 const filePath = (doc: { id: number; attachments: { id: number }[] }) => `/documents/${doc.id}/files/${doc.attachments[0].id}`
 
+/**
+ * Eight connections download `path` `each` times; once `before` downloads have answered, `change`
+ * runs. Each outcome says whether its request started after the change had completed.
+ */
+async function downloadsAround(path: string, cookie: string, each: number, before: number, change: () => Promise<unknown>) {
+  let changed = false
+  const outcomes: { after: boolean; status: number }[] = []
+  const connection = async () => {
+    for (let i = 0; i < each; i++) {
+      const after = changed
+      const response = await w.request(path, { cookie })
+      await response.arrayBuffer()
+      outcomes.push({ after, status: response.status })
+    }
+  }
+  const load = Promise.all(Array.from({ length: 8 }, connection))
+  while (outcomes.length < before) await new Promise((resolve) => setTimeout(resolve, 1))
+  await change()
+  changed = true
+  await load
+  return outcomes
+}
+
 describe('the download lookup', () => {
   it('answers 404 for a stranger, an unknown document, another document\'s file and a foreign tombstone; 410 for its own', async () => {
     const { client, ana } = await w.clientWithAdmin()
@@ -38,23 +61,11 @@ describe('the download lookup', () => {
     const { client, ana } = await w.clientWithAdmin()
     const doc = await w.doc(client, 'Guia DAS', 'fiscal', Buffer.alloc(50_000, 7))
     const cookie = await w.cookieFor(ana)
-    let disabled = false
-    const outcomes: { afterDisable: boolean; status: number }[] = []
-    const worker = async (n: number) => {
-      for (let i = 0; i < n; i++) {
-        const afterDisable = disabled
-        const response = await w.request(filePath(doc), { cookie })
-        await response.arrayBuffer()
-        outcomes.push({ afterDisable, status: response.status })
-      }
-    }
-    const load = Promise.all(Array.from({ length: 8 }, () => worker(12)))
-    // Let the load run, then disable the user straight in the database (no cache may hide it).
-    while (outcomes.length < 24) await new Promise((resolve) => setTimeout(resolve, 1))
-    await w.db.updateTable('client_users').set({ status: 'disabled' }).where('id', '=', ana.id).execute()
-    disabled = true
-    await load
-    const after = outcomes.filter((o) => o.afterDisable)
+    // Disabled straight in the database (no cache may hide it).
+    const outcomes = await downloadsAround(filePath(doc), cookie, 12, 24, () =>
+      w.db.updateTable('client_users').set({ status: 'disabled' }).where('id', '=', ana.id).execute(),
+    )
+    const after = outcomes.filter((o) => o.after)
     expect(after.length).toBeGreaterThan(0)
     expect(after.every((o) => o.status === 303)).toBe(true)
     const served = outcomes.filter((o) => o.status === 200).length
@@ -71,22 +82,8 @@ describe('the download lookup', () => {
     const colab = await w.user(head, 'colab')
     const doc = await w.doc(branch, 'Balancete', 'contabil')
     const cookie = await w.cookieFor(colab)
-    let hidden = false
-    const outcomes: { afterHide: boolean; status: number }[] = []
-    const worker = async (n: number) => {
-      for (let i = 0; i < n; i++) {
-        const afterHide = hidden
-        const response = await w.request(filePath(doc), { cookie })
-        await response.arrayBuffer()
-        outcomes.push({ afterHide, status: response.status })
-      }
-    }
-    const load = Promise.all(Array.from({ length: 8 }, () => worker(10)))
-    while (outcomes.length < 16) await new Promise((resolve) => setTimeout(resolve, 1))
-    await w.hide(colab, { companies: [branch.id] })
-    hidden = true
-    await load
-    const after = outcomes.filter((o) => o.afterHide)
+    const outcomes = await downloadsAround(filePath(doc), cookie, 10, 16, () => w.hide(colab, { companies: [branch.id] }))
+    const after = outcomes.filter((o) => o.after)
     expect(after.length).toBeGreaterThan(0)
     expect(after.every((o) => o.status === 404)).toBe(true)
     expect(await w.accessRows()).toHaveLength(outcomes.filter((o) => o.status === 200).length)

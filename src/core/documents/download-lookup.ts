@@ -3,7 +3,7 @@ import { preparedQuery } from '../db/prepared.js'
 import { selectSessionUser, sessionUserOf, type SessionUser } from '../identity/authentication.js'
 import { sessionTokenHash, type SessionPolicy } from '../identity/sessions.js'
 import { canSee, type VisibleScope } from '../identity/visibility.js'
-import { expiredError, toDocument, type Attachment, type Document } from './documents.js'
+import { ATTACHMENT_COLUMNS, expiredError, toDocument, type Attachment, type Document } from './documents.js'
 
 // The gated download's reads in one statement (docs/performance.md, "Gated download under wrk"):
 // the session, its user and visible scope (selectSessionUser) and the document with its files,
@@ -37,13 +37,8 @@ const sessionDocumentQuery = preparedQuery(2, (db: Db, tokenHash: string, docume
       'documents.expired_reason as document_expired_reason',
       'document_client.name as document_client_name',
       'document_client.tax_id as document_client_tax_id',
-      'attachments.id as attachment_id',
-      'attachments.file_name as attachment_file_name',
-      'attachments.media_type as attachment_media_type',
-      'attachments.size as attachment_size',
-      'attachments.sha256 as attachment_sha256',
-      'attachments.storage_key as attachment_storage_key',
     ])
+    .select(ATTACHMENT_COLUMNS)
     .orderBy('attachments.id'),
 )
 
