@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import type { AccessEntry } from '../core/access-log/chain/row.js'
 import type { AccessRecorder } from '../core/documents/download.js'
+import type { DocumentLookup } from '../core/documents/download-lookup.js'
 import type { Config } from '../core/config/app-config.js'
 import type { Db } from '../core/db/database.js'
 import type { FileStore } from '../core/storage/file-store.js'
@@ -10,6 +11,7 @@ import type { PasswordHasher } from '../core/identity/passwords.js'
 import type { Session, SessionEndReason } from '../core/identity/sessions.js'
 import type { SecretKey } from '../core/tokens.js'
 import type { ClientUser } from '../core/identity/users.js'
+import type { VisibleScope } from '../core/identity/visibility.js'
 import type { UploadCommitter } from '../core/uploads/commit.js'
 import type { ClientAddress } from './client-address.js'
 import { jsx, type JSXNode } from 'hono/jsx'
@@ -49,6 +51,8 @@ export interface Auth {
   twoFactorOn: boolean
   /** The current terms version when the user has not accepted it, else null (read with the session). */
   termsDueId: number | null
+  /** What the user may see, read with the session on every request (core's scopeFrom). */
+  scope: VisibleScope
 }
 
 export type { AccessEntry }
@@ -64,6 +68,8 @@ export type PortalEnv = {
     sessionEnd?: SessionEndReason | 'unknown'
     /** Set by a guard when the request's session must end once the response is built. */
     endSession?: boolean
+    /** A download's document, read with this request's session (session.ts, loadAuth). */
+    downloadDocument?: { id: number; lookup: DocumentLookup }
   }
 }
 

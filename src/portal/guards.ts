@@ -2,7 +2,6 @@ import { Readable } from 'node:stream'
 import type { MiddlewareHandler } from 'hono'
 import { decideAreaAccess } from '../core/documents/access.js'
 import type { AccessOrigin, DownloadConfirmation, FileDownload } from '../core/documents/download.js'
-import { NotFoundError } from '../core/errors.js'
 import { owesTwoFactorSetup } from '../core/identity/two-factor.js'
 import type { SenderOrigin } from '../core/uploads/index.js'
 import type { Auth, PortalContext, PortalEnv } from './env.js'
@@ -11,20 +10,6 @@ import { userAgentOf } from './header-text.js'
 import { currentPathForNext, loginUrl } from './next-path.js'
 import { onlyAdminsPage, pendingUserPage } from './pages.js'
 import { sessionEndNotice } from './session.js'
-
-/** A numeric id from a URL segment, or null for anything that can be nobody's id. */
-export function idOrNull(value: string | undefined): number | null {
-  // Ids are 32-bit integers (PostgreSQL INTEGER): a larger number is nobody's id, not a 500.
-  if (!value || !/^\d{1,10}$/.test(value) || Number(value) > 2_147_483_647) return null
-  return Number(value)
-}
-
-/** A numeric id from a URL segment; anything else is a 404 like an unknown id. */
-export function parseId(value: string | undefined): number {
-  const id = idOrNull(value)
-  if (id === null) throw new NotFoundError('not found')
-  return id
-}
 
 /**
  * The user of a client-area page, or the response to send instead: the login page for nobody

@@ -5,6 +5,8 @@ import { createSession, deleteSession, endedSessionReason, type SessionScope } f
 import { issueDeviceCookie, trustedDeviceOf } from '../core/identity/device-cookies.js'
 import { authenticateThrottled, lookupSessionUser, type LoginResult } from '../core/identity/authentication.js'
 import { usernameKey, type ClientUser } from '../core/identity/users.js'
+import { lookupSessionDocument } from '../core/documents/download-lookup.js'
+import { idOrNull } from './ids.js'
 import type { PortalContext, PortalEnv } from './env.js'
 import { userAgentOf } from './header-text.js'
 import { m } from './messages.js'
@@ -23,6 +25,9 @@ function readToken(c: PortalContext): string {
   return getCookie(c, sessionCookieName(c.var.firm)) ?? ''
 }
 
+// A client-area download (routes/documents.tsx): its document is read in the session's statement.
+const DOWNLOAD_PATH = /^\/documents\/(\d{1,10})\/files\/[^/]+$/
+
 /** Loads the request's session and user; disabled users and expired sessions count as nobody. */
 export function loadAuth(): MiddlewareHandler<PortalEnv> {
   return async (c, next) => {
@@ -30,9 +35,17 @@ export function loadAuth(): MiddlewareHandler<PortalEnv> {
     const token = readToken(c)
     if (token) {
       const { db } = c.var.deps
-      const firm = c.var.firm
+      const policy = { idleMinutes: c.var.firm.sessionIdleMinutes }
       // Session and user in one query, on every request: a disable or an expiry counts at once.
-      const found = await lookupSessionUser(db, token, { idleMinutes: firm.sessionIdleMinutes })
+      // A download reads its document in that same query (core/documents/download-lookup.ts).
+      const downloadId = c.req.method === 'GET' ? idOrNull(DOWNLOAD_PATH.exec(c.req.path)?.[1]) : null
+      let found
+      if (downloadId === null) found = await lookupSessionUser(db, token, policy)
+      else {
+        const read = await lookupSessionDocument(db, token, policy, downloadId)
+        found = read?.session
+        if (read) c.set('downloadDocument', { id: downloadId, lookup: read.document })
+      }
       if (found && found.user.status !== 'disabled') c.set('auth', { ...found, token })
       else await noteEndedSession(c, token)
     }

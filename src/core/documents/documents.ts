@@ -222,18 +222,21 @@ export function selectDocuments(db: Db) {
     .select(['clients.name as client_name', 'clients.tax_id as client_tax_id'])
 }
 
+/** A document's files as columns of a left join on `attachments` (null when it has none). */
+export const ATTACHMENT_COLUMNS = [
+  'attachments.id as attachment_id',
+  'attachments.file_name as attachment_file_name',
+  'attachments.media_type as attachment_media_type',
+  'attachments.size as attachment_size',
+  'attachments.sha256 as attachment_sha256',
+  'attachments.storage_key as attachment_storage_key',
+] as const
+
 // Every download runs it: compiled once (core/db/prepared.ts).
 const documentWithFilesQuery = preparedQuery(1, (db: Db, id: number) =>
   selectDocuments(db)
     .leftJoin('attachments', 'attachments.document_id', 'documents.id')
-    .select([
-      'attachments.id as attachment_id',
-      'attachments.file_name as attachment_file_name',
-      'attachments.media_type as attachment_media_type',
-      'attachments.size as attachment_size',
-      'attachments.sha256 as attachment_sha256',
-      'attachments.storage_key as attachment_storage_key',
-    ])
+    .select(ATTACHMENT_COLUMNS)
     .where('documents.id', '=', id)
     .orderBy('attachments.id'),
 )

@@ -4,7 +4,9 @@ import type { Db } from '../db/database.js'
 import { NotFoundError, UnavailableError } from '../errors.js'
 import type { ClientUser } from '../identity/users.js'
 import type { FileStore } from '../storage/file-store.js'
+import type { VisibleScope } from '../identity/visibility.js'
 import { decideDeliveryAccess, findVisibleDocument, type AccessViewer, type DeliveryAccess } from './access.js'
+import { visibleLookedUp, type DocumentLookup } from './download-lookup.js'
 import type { Attachment, Document } from './documents.js'
 import { openZip, type ZipEntry } from './zip.js'
 
@@ -76,16 +78,19 @@ export async function commitAccess(accessLog: AccessRecorder, entry: AccessEntry
 
 /**
  * A file of a document in the client area (channel `portal`): the user must be allowed to see the
- * document (another client's is the same NotFoundError as one that does not exist).
+ * document (another client's is the same NotFoundError as one that does not exist). `read` is
+ * the user's scope and this document as read with the session in this same request
+ * (./download-lookup.ts), which saves the queries; never pass one kept across requests.
  */
 export async function serveAreaDownload(
   deps: DownloadDeps,
   user: ClientUser,
   documentId: number,
   request: DownloadRequest,
+  read?: { scope: VisibleScope; document: DocumentLookup },
 ): Promise<FileDownload | DownloadConfirmation> {
-  const document = await findVisibleDocument(deps.db, user, documentId)
-  if (!document) throw new NotFoundError(`no document ${documentId} for this user`)
+  const document = read ? visibleLookedUp(read.scope, read.document) : await findVisibleDocument(deps.db, user, documentId)
+  if (!document || document.id !== documentId) throw new NotFoundError(`no document ${documentId} for this user`)
   return serveFile(deps, document, request, 'portal', null)
 }
 

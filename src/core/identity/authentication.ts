@@ -1,16 +1,27 @@
 /** Checking who someone is: password logins (under the login throttle) and session cookies. */
+import { sql } from 'kysely'
 import { getFirmOptions } from '../clients/firm.js'
-import type { Db } from '../db/database.js'
+import { backendOf, type Db } from '../db/database.js'
 import { preparedQuery } from '../db/prepared.js'
 import { ThrottledError } from '../errors.js'
 import { reserveLoginAttempt, settleAttempt, type AttemptReservation } from './login-throttle.js'
 import { DUMMY_HASH, hashCost, inlineHasher, type PasswordHasher } from './passwords.js'
 import { liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
 import { getUser, toClientUser, usernameKey, type ClientUser } from './users.js'
+import { scopeFrom, visibilityOf, type VisibleScope } from './visibility.js'
 
-// Every portal request runs it: compiled once (core/db/prepared.ts).
-const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
-  db
+// A comma-separated list of the group's values (ids, `kind:ref` of a visibility row), in SQL:
+// both dialects' string aggregate, so the scope costs no row of its own.
+const listOf = (db: Db, value: ReturnType<typeof sql>) =>
+  backendOf(db) === 'postgres' ? sql<string | null>`string_agg(${value}, ',')` : sql<string | null>`group_concat(${value}, ',')`
+
+/**
+ * The session of a token hash with its user, second factor, terms due and visible scope (the
+ * group's member companies and what is hidden from the user): everything a portal request checks,
+ * as one select that the gated download extends with its document (core/documents/download-lookup.ts).
+ */
+export function selectSessionUser(db: Db, tokenHash: string) {
+  return db
     .selectFrom('sessions')
     .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
     .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
@@ -39,8 +50,37 @@ const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
         )
         .as('terms_due_id'),
     )
-    .where('sessions.token_hash', '=', tokenHash),
-)
+    // The visible scope's inputs, read in the same statement as the user's role and status
+    // (core/identity/visibility.ts, scopeFrom): fresh on every request, no round trip of their own.
+    .select((eb) => [
+      eb
+        .selectFrom('clients as member')
+        .select(listOf(db, sql`cast(${sql.ref('member.id')} as text)`).as('ids'))
+        .whereRef('member.group_head_id', '=', 'client_users.client_id')
+        .as('area_member_ids'),
+      eb
+        .selectFrom('user_visibility as hidden')
+        .select(listOf(db, sql`${sql.ref('hidden.kind')} || ':' || ${sql.ref('hidden.ref')}`).as('items'))
+        .whereRef('hidden.user_id', '=', 'client_users.id')
+        .as('hidden_items'),
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+}
+
+// Every portal request runs it: compiled once (core/db/prepared.ts).
+const sessionUserQuery = preparedQuery(1, selectSessionUser)
+
+type SessionUserRow = Awaited<ReturnType<typeof sessionUserQuery>>[number]
+
+/** What a portal request knows of its session, read in one statement. */
+export interface SessionUser {
+  session: Session
+  user: ClientUser
+  twoFactorOn: boolean
+  termsDueId: number | null
+  /** What the user may see, read with the user (core/identity/visibility.ts, scopeFrom). */
+  scope: VisibleScope
+}
 
 /**
  * The live session of a cookie token and its user as they are now, read in one query: what every
@@ -49,15 +89,22 @@ const sessionUserQuery = preparedQuery(1, (db: Db, tokenHash: string) =>
  * the caller decides what a disabled or pending user, or one who owes two-factor or the
  * acceptance of the current terms (`termsDueId`), may do.
  */
-export async function lookupSessionUser(
-  db: Db,
-  token: string,
-  policy: Pick<SessionPolicy, 'idleMinutes'>,
-): Promise<{ session: Session; user: ClientUser; twoFactorOn: boolean; termsDueId: number | null } | null> {
+export async function lookupSessionUser(db: Db, token: string, policy: Pick<SessionPolicy, 'idleMinutes'>): Promise<SessionUser | null> {
   const tokenHash = sessionTokenHash(token)
   if (!tokenHash) return null
   const [row] = await sessionUserQuery(db, tokenHash)
-  if (!row) return null
+  return row ? sessionUserOf(db, row, policy) : null
+}
+
+/**
+ * A row of `selectSessionUser` as the request's session and user; null when the session has
+ * expired (it is ended here) or its row is missing.
+ */
+export async function sessionUserOf(
+  db: Db,
+  row: SessionUserRow,
+  policy: Pick<SessionPolicy, 'idleMinutes'>,
+): Promise<SessionUser | null> {
   const session = await liveSession(
     db,
     {
@@ -72,7 +119,15 @@ export async function lookupSessionUser(
   )
   if (!session) return null
   const termsDueId = row.terms_due_id == null ? null : Number(row.terms_due_id)
-  return { session, user: toClientUser(row), twoFactorOn: row.two_factor_enabled_at != null, termsDueId }
+  const user = toClientUser(row)
+  const members = row.area_member_ids ? row.area_member_ids.split(',').map(Number) : []
+  const hidden = row.hidden_items ? row.hidden_items.split(',').map(splitItem) : []
+  return { session, user, twoFactorOn: row.two_factor_enabled_at != null, termsDueId, scope: scopeFrom(user, members, visibilityOf(hidden)) }
+}
+
+function splitItem(item: string): { kind: string; ref: string } {
+  const at = item.indexOf(':')
+  return { kind: item.slice(0, at), ref: item.slice(at + 1) }
 }
 
 export type AuthResult =

@@ -25,6 +25,11 @@ export async function getVisibility(db: Db, userId: number): Promise<Visibility>
     .select(['kind', 'ref'])
     .where('user_id', '=', userId)
     .execute()
+  return visibilityOf(rows)
+}
+
+/** A visibility from its `user_visibility` rows. */
+export function visibilityOf(rows: readonly { kind: string; ref: string }[]): Visibility {
   return {
     hiddenCategories: CATEGORIES.filter((c) =>
       rows.some((r) => r.kind === 'category' && r.ref === c),
@@ -109,13 +114,24 @@ export async function visibleScope(db: Db, user: ClientUser): Promise<VisibleSco
  * session), saving a query on every download. Never pass a record kept across requests.
  */
 export async function scopeOfFreshUser(db: Db, current: ClientUser): Promise<VisibleScope> {
+  if (current.status === 'disabled') return scopeFrom(current, [], visibilityOf([]))
+  const members = current.status === 'pending' ? [] : (await groupMembersQuery(db, current.clientId)).map((m) => Number(m.id))
+  const visibility = current.role === 'admin' ? visibilityOf([]) : await getVisibility(db, current.id)
+  return scopeFrom(current, members, visibility)
+}
+
+/**
+ * The scope of a user from its client's group members and what is hidden from it, all read in
+ * this same request as the user record (the portal reads them with the session, in one
+ * statement: core/identity/authentication.ts).
+ */
+export function scopeFrom(current: ClientUser, memberIds: readonly number[], hidden: Visibility): VisibleScope {
   if (current.status === 'disabled') return { clientIds: [], categories: [] }
   const pending = current.status === 'pending'
-  const shown = pending ? [current.clientId] : await areaClientIds(db, current.clientId)
+  const shown = pending ? [current.clientId] : [current.clientId, ...[...memberIds].sort((a, b) => a - b)]
   // Nobody has vouched for a pending user yet: never the payroll (docs/rules.md#document-links-and-login).
   const allowed = pending ? CATEGORIES.filter((c) => c !== PENDING_HIDDEN_CATEGORY) : CATEGORIES
   if (current.role === 'admin') return { clientIds: shown, categories: [...allowed] }
-  const hidden = await getVisibility(db, current.id)
   return {
     clientIds: shown.filter((id) => !hidden.hiddenCompanyIds.includes(id)),
     categories: allowed.filter((c) => !hidden.hiddenCategories.includes(c)),

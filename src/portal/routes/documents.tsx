@@ -16,7 +16,8 @@ import { localDate } from '../../core/time.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { isCrossSiteDownload } from '../cross-site.js'
 import { dateFromInput, field } from '../forms.js'
-import { accessOrigin, idOrNull, parseId, requireArea, sendDownload, senderOrigin } from '../guards.js'
+import { accessOrigin, requireArea, sendDownload, senderOrigin } from '../guards.js'
+import { idOrNull, parseId } from '../ids.js'
 import { m } from '../messages.js'
 import { formRefusal } from '../refusals.js'
 import { AccessesSection } from '../views/accesses.js'
@@ -191,11 +192,16 @@ export function documentRoutes(): Hono<PortalEnv> {
   app.get('/:id/files/:attachmentId', async (c) => {
     const auth = await requireArea(c)
     if (auth instanceof Response) return auth
-    const download = await serveAreaDownload(c.var.deps, auth.user, parseId(c.req.param('id')), {
-      attachmentId: idOrNull(c.req.param('attachmentId')),
-      crossSite: isCrossSiteDownload(c),
-      origin: accessOrigin(c, auth),
-    })
+    const id = parseId(c.req.param('id'))
+    // The document as session.ts's loadAuth read it with the session, in this same request.
+    const read = c.var.downloadDocument
+    const download = await serveAreaDownload(
+      c.var.deps,
+      auth.user,
+      id,
+      { attachmentId: idOrNull(c.req.param('attachmentId')), crossSite: isCrossSiteDownload(c), origin: accessOrigin(c, auth) },
+      read?.id === id ? { scope: auth.scope, document: read.lookup } : undefined,
+    )
     return sendDownload(c, download)
   })
 

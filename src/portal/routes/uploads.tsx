@@ -10,7 +10,8 @@ import {
   UploadRefusedError,
 } from '../../core/uploads/index.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
-import { contentDisposition, parseId, requireArea, senderOrigin } from '../guards.js'
+import { contentDisposition, requireArea, senderOrigin } from '../guards.js'
+import { parseId } from '../ids.js'
 import { messagePage } from '../pages.js'
 import { fieldId } from '../views/fields.js'
 import { SendPage, UploadPage, um } from '../views/uploads.js'
