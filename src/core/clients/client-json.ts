@@ -35,8 +35,8 @@ const SQLITE_CLIENT = `printf('  {
   json_quote(group_head_id), login_link_version, json_quote(created_at), json_quote(updated_at))`
 
 // Rows the printf above would not write as JavaScript does: a number beyond 2^53 (Number() rounds
-// it) or a value of another type than the schema's (a hand-edited file). Any such row sends the
-// whole list through JavaScript.
+// it) or a value of another type than the schema's (a hand-edited file; json_quote() refuses a
+// BLOB, so such a row is never formatted). Any such row sends the whole list through JavaScript.
 const SAFE = 9007199254740991
 const integer = (column: string, nullable = false) =>
   `(typeof(${column}) = 'integer' AND ${column} BETWEEN -${SAFE} AND ${SAFE})${nullable ? ` OR ${column} IS NULL` : ''}`
@@ -80,7 +80,7 @@ async function sqliteClientListJson(db: Db, filters: Omit<ClientFilters, 'limit'
       for (let afterId = filters.afterId; ; ) {
         const batch = filteredClients(connection, { ...filters, afterId }).limit(BATCH)
         const { rows } = await sql<Batch>`
-          select cast(group_concat(${sql.raw(SQLITE_CLIENT)}, ',' || char(10) order by id) as blob) as json,
+          select cast(group_concat(iif(${sql.raw(SQLITE_PLAIN)}, ${sql.raw(SQLITE_CLIENT)}, null), ',' || char(10) order by id) as blob) as json,
                  count(*) as rows, max(id) as last, sum(not (${sql.raw(SQLITE_PLAIN)})) as odd
           from (${batch}) as c`.execute(connection)
         const [{ json, rows: count, last, odd }] = rows
