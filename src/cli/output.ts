@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import { Chalk, type ChalkInstance } from 'chalk'
-import { escapeUnsafe, escapeUnsafeInLines, escapeUnsafeInUtf8Bytes } from '../core/text-input.js'
+import { escapeUnsafe, escapeUnsafeInLines, escapeUnsafeInUtf8Buffer } from '../core/text-input.js'
 import { FIRM_TIME_ZONE, localTime } from '../core/time.js'
 
 export interface Column<T> {
@@ -40,13 +40,8 @@ export class Output {
 
   /** JSON already written as UTF-8 (by the database), in pieces, escaped as `json` escapes. */
   jsonBytes(pieces: readonly Buffer[]): void {
-    // Each piece ends between characters, so escaping it alone escapes the whole; latin1 keeps one
-    // character per byte, so the text holds the bytes unchanged both ways.
-    for (const piece of pieces) {
-      const bytes = piece.toString('latin1')
-      const escaped = escapeUnsafeInUtf8Bytes(bytes)
-      this.stdout.write(escaped === bytes ? piece : Buffer.from(escaped, 'latin1'))
-    }
+    // Each piece ends between characters, so escaping it alone escapes the whole.
+    for (const piece of pieces) this.stdout.write(escapeUnsafeInUtf8Buffer(piece))
     this.stdout.write('\n')
   }
 
