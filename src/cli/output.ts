@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import { Chalk, type ChalkInstance } from 'chalk'
-import { escapeUnsafe, escapeUnsafeInLines } from '../core/text-input.js'
+import { escapeUnsafe, escapeUnsafeInLines, escapeUnsafeInUtf8Buffer } from '../core/text-input.js'
 import { FIRM_TIME_ZONE, localTime } from '../core/time.js'
 
 export interface Column<T> {
@@ -36,6 +36,13 @@ export class Output {
   /** JSON; the escapes it writes for unsafe characters are valid JSON escapes. */
   json(value: unknown): void {
     this.stdout.write(`${escapeUnsafeInLines(JSON.stringify(value, null, 2))}\n`)
+  }
+
+  /** JSON already written as UTF-8 (by the database), in pieces, escaped as `json` escapes. */
+  jsonBytes(pieces: readonly Buffer[]): void {
+    // Each piece ends between characters, so escaping it alone escapes the whole.
+    for (const piece of pieces) this.stdout.write(escapeUnsafeInUtf8Buffer(piece))
+    this.stdout.write('\n')
   }
 
   /** A note for the person at the terminal; on stderr so it never mixes with data. */

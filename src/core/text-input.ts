@@ -79,6 +79,22 @@ export function escapeUnsafeInUtf8Bytes(bytes: string): string {
   return bytes.replace(UNSAFE_IN_UTF8, (seq) => hex4(Buffer.from(seq, 'latin1').toString('utf8').codePointAt(0)!))
 }
 
+/**
+ * `escapeUnsafeInLines` over UTF-8 bytes: `bytes` itself when none of them can start an unsafe
+ * character (the usual case), found with one pass over the bytes instead of a latin1 copy and a
+ * regular expression (a fifth of `confi clients list --json`'s time for 10,000 clients).
+ */
+export function escapeUnsafeInUtf8Buffer(bytes: Buffer): Buffer {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]
+    // C0 but tab, LF and CR; DEL; the lead bytes of UNSAFE_IN_UTF8's sequences.
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f || b === 0xc2 || b === 0xd8 || b === 0xe1 || b === 0xe2 || b === 0xef) {
+      return Buffer.from(escapeUnsafeInUtf8Bytes(bytes.toString('latin1')), 'latin1')
+    }
+  }
+  return bytes
+}
+
 // JavaScript's `\s` and trim() count U+FEFF as whitespace: left out here, so that a BOM pasted
 // into a name is refused by checkPlainText instead of silently becoming a space.
 const SPACES = /[^\S\ufeff]+/g

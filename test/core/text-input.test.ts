@@ -6,6 +6,7 @@ import {
   escapeUnsafe,
   escapeUnsafeInLines,
   escapeUnsafeInUtf8Bytes,
+  escapeUnsafeInUtf8Buffer,
   stripUnsafe,
   trimSpaces,
 } from '../../src/core/text-input.js'
@@ -55,6 +56,18 @@ describe('the unsafe characters', () => {
       const fromBytes = Buffer.from(escapeUnsafeInUtf8Bytes(bytes), 'latin1').toString('utf8')
       if (fromBytes !== escapeUnsafeInLines(`a${ch}b`)) expect.fail(`U+${code.toString(16)}`)
     }
+  })
+
+  it('escapes the same in a Buffer, and hands back the Buffer itself when nothing is unsafe', () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue
+      const text = `a${String.fromCharCode(code)}b`
+      if (escapeUnsafeInUtf8Buffer(Buffer.from(text)).toString('utf8') !== escapeUnsafeInLines(text)) expect.fail(`U+${code.toString(16)}`)
+    }
+    const plain = Buffer.from('{"name": "Padaria Pão Quente – Nº 1 😀"}\n')
+    expect(escapeUnsafeInUtf8Buffer(plain).toString()).toBe(plain.toString())
+    const safe = Buffer.from('[\n  {"name": "Pão"}\n]')
+    expect(escapeUnsafeInUtf8Buffer(safe)).toBe(safe)
   })
 })
 

@@ -9,21 +9,6 @@ import { integer, timeZone } from './parse.js'
 
 const REQUIRE_LOGIN = ['inherit', 'on', 'off']
 
-/** The JSON shape of a client for scripts (camelCase, normalised tax id). */
-function clientJson(client: Client) {
-  return {
-    id: client.id,
-    name: client.name,
-    taxId: client.taxId,
-    email: client.email,
-    requireLogin: client.requireLogin,
-    groupHeadId: client.groupHeadId,
-    loginLinkVersion: client.loginLinkVersion,
-    createdAt: client.createdAt,
-    updatedAt: client.updatedAt,
-  }
-}
-
 async function resolveAll(db: Db, refs: readonly string[]): Promise<Client[]> {
   const { resolveClient } = await import('../../core/clients/index.js')
   const clients: Client[] = []
@@ -75,7 +60,7 @@ export function registerClients(program: Command, context: CliContext): void {
           'Company name (razão social)',
         )
         const taxId = await requireValue(context, options.taxId, '--tax-id', 'CNPJ or CPF')
-        const { addClient, formatTaxId } = await import('../../core/clients/index.js')
+        const { addClient, clientJson, formatTaxId } = await import('../../core/clients/index.js')
         const db = await context.db()
         const client = await addClient(db, context.secretKey(), context.actor, {
           name,
@@ -101,12 +86,14 @@ export function registerClients(program: Command, context: CliContext): void {
         '\n  $ confi clients list --limit 100 --after 200',
     )
     .action(async (options: ListOptions) => {
-      const { listClientPage, formatTaxId } = await import('../../core/clients/index.js')
-      const page = await listClientPage(await context.db(), {
-        search: options.search,
-        limit: options.limit,
-        afterId: options.after,
-      })
+      const { listClientPage, clientJson, clientListJson, formatTaxId } = await import('../../core/clients/index.js')
+      const filters = { search: options.search, afterId: options.after }
+      // The whole list as JSON is written by the database (core/clients/client-json.ts); a page
+      // needs to know whether more follow.
+      if (options.json && options.limit === undefined) {
+        return context.out.jsonBytes(await clientListJson(await context.db(), filters))
+      }
+      const page = await listClientPage(await context.db(), { ...filters, limit: options.limit })
       if (options.json) context.out.json(page.clients.map(clientJson))
       else {
         context.out.table(
@@ -152,6 +139,7 @@ export function registerClients(program: Command, context: CliContext): void {
         formatTaxId,
         describeClient,
         getClient,
+        clientJson,
       } = await import('../../core/clients/index.js')
       const { listUsers } = await import('../../core/identity/index.js')
       const db = await context.db()
@@ -214,7 +202,7 @@ export function registerClients(program: Command, context: CliContext): void {
           'clients edit: give something to change: --name, --tax-id, --email or --require-login',
         )
       }
-      const { resolveClient, editClient, formatTaxId } = await import('../../core/clients/index.js')
+      const { resolveClient, editClient, clientJson, formatTaxId } = await import('../../core/clients/index.js')
       const db = await context.db()
       const client = await editClient(db, context.actor, (await resolveClient(db, ref)).id, patch)
       if (options.json) return context.out.json(clientJson(client))
@@ -296,6 +284,7 @@ export function registerClients(program: Command, context: CliContext): void {
         removeGroupMembers,
         describeClient,
         formatTaxId,
+        clientJson,
       } = await import('../../core/clients/index.js')
       const db = await context.db()
       const head = await resolveClient(db, ref)

@@ -177,6 +177,13 @@ function escapeLike(text: string): string {
 
 /** Clients by id, optionally filtered and paged; searched in SQL, on SQLite and PostgreSQL. */
 export async function listClients(db: Db, filters: ClientFilters = {}): Promise<Client[]> {
+  let query = filteredClients(db, filters)
+  if (filters.limit !== undefined) query = query.limit(filters.limit)
+  return (await query.execute()).map(toClient)
+}
+
+/** The rows of the clients `filters` select (all but its limit), by id, as a Kysely query. */
+export function filteredClients(db: Db, filters: Omit<ClientFilters, 'limit'>) {
   let query = db.selectFrom('clients').selectAll().orderBy('id')
   if (filters.groupHeadId !== undefined)
     query = query.where('group_head_id', '=', filters.groupHeadId)
@@ -196,8 +203,7 @@ export async function listClients(db: Db, filters: ClientFilters = {}): Promise<
       ]),
     )
   }
-  if (filters.limit !== undefined) query = query.limit(filters.limit)
-  return (await query.execute()).map(toClient)
+  return query
 }
 
 export interface ClientPage {

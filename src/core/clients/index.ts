@@ -22,6 +22,7 @@ export {
   rotateLoginLink,
   setClientRequireLogin,
 } from './clients.js'
+export { clientJson, clientListJson } from './client-json.js'
 export { normaliseEmail } from './email-address.js'
 export { mailFromAddress } from './firm-contact.js'
 export {
