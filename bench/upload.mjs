@@ -198,7 +198,9 @@ async function runBackend(backend) {
     const world = await fill(backend, dir)
     if (world.pgDatabase) stops.push(() => world.pgDatabase.drop())
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : []
-    const served = start([...profile, confiBin, 'serve', '--port', '0', '--host', '127.0.0.1'], world.env, dir, /portal at (http:\/\/\S+)/)
+    // BENCH_SERVE_NODE_OPTIONS: NODE_OPTIONS for this build's `confi serve` only (a trial of V8 flags).
+    const nodeOptions = process.env.BENCH_SERVE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVE_NODE_OPTIONS } : {}
+    const served = start([...profile, confiBin, 'serve', '--port', '0', '--host', '127.0.0.1'], { ...world.env, ...nodeOptions }, dir, /portal at (http:\/\/\S+)/)
     stops.push(served.stop)
     const bare = start([join(here, 'upload-bare.mjs'), dir], {}, dir, /bare at (http:\/\/\S+)/)
     stops.push(bare.stop)
