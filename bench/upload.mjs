@@ -92,6 +92,11 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+// Minor page faults of the process (fresh memory touched: the kernel zeroes a page for each).
+function minorFaults(pid) {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7])
+}
+
 // The same, per thread (all are named "node": the event loop is `main`, the others their ids:
 // libuv's pool, worker threads, V8's helpers), so a profile can say where the CPU went:
 // BENCH_THREADS=1 prints it after each run.
@@ -113,6 +118,7 @@ async function withPeakRss(pid, task) {
   let peak = rssMb(pid)
   const cpuBefore = cpuSeconds(pid)
   const threadsBefore = threadCpu(pid)
+  const faultsBefore = minorFaults(pid)
   const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50)
   try {
     const result = await task()
@@ -123,7 +129,8 @@ async function withPeakRss(pid, task) {
         .filter(([, ms]) => ms >= 0.1)
         .sort((a, b) => b[1] - a[1])
         .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
-      console.log(`  pid ${pid} CPU ms per request by thread: ${per.join(', ')}`)
+      const faults = (minorFaults(pid) - faultsBefore) / Math.max(1, result.requests)
+      console.log(`  pid ${pid} CPU ms per request by thread: ${per.join(', ')}; minor page faults per request ${faults.toFixed(0)}`)
     }
     return { result: { ...result, cpuMs: ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, result.requests) }, peak: Math.max(peak, rssMb(pid)) }
   } finally {
