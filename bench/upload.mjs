@@ -5,8 +5,11 @@
 // (issue 20). The servers' peak memory (RSS, from /proc) is sampled during the runs.
 //
 // Knobs: BENCH_SECONDS (10 a run; fewer marks a smoke run), BENCH_RUNS (3 of each, alternating),
-// BENCH_CONCURRENCY (16), BENCH_REPORT=0, BENCH_THREADS=1 (CPU per request by thread), BENCH_BASE_BIN=<older bin/confi> (before/after), BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof
-// there), BENCH_BACKENDS. SQLite always; PostgreSQL too under scripts/with-postgres.sh (npm run
+// BENCH_CONCURRENCY (16), BENCH_REPORT=0, BENCH_THREADS=1 (CPU per request by thread, minor page
+// faults), BENCH_BASE_BIN=<older bin/confi> (before/after; a copy of that tree with schema.sql, not
+// bin and dist alone; the build run last in each run tends to look better: swap them to check),
+// BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof there; bench/profile-top.mjs sums it),
+// BENCH_SERVE_NODE_OPTIONS (NODE_OPTIONS of this build's confi serve alone: V8 trials), BENCH_BACKENDS. SQLite always; PostgreSQL too under scripts/with-postgres.sh (npm run
 // bench:upload:pg), each backend with its own section of the report.
 import { execFile, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
