@@ -5,8 +5,11 @@
 // (issue 20). The servers' peak memory (RSS, from /proc) is sampled during the runs.
 //
 // Knobs: BENCH_SECONDS (10 a run; fewer marks a smoke run), BENCH_RUNS (3 of each, alternating),
-// BENCH_CONCURRENCY (16), BENCH_REPORT=0, BENCH_THREADS=1 (CPU per request by thread), BENCH_BASE_BIN=<older bin/confi> (before/after), BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof
-// there), BENCH_BACKENDS. SQLite always; PostgreSQL too under scripts/with-postgres.sh (npm run
+// BENCH_CONCURRENCY (16), BENCH_REPORT=0, BENCH_THREADS=1 (CPU per request by thread, minor page
+// faults), BENCH_BASE_BIN=<older bin/confi> (before/after; a copy of that tree with schema.sql, not
+// bin and dist alone; the build run last in each run tends to look better: swap them to check),
+// BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof there; bench/profile-top.mjs sums it),
+// BENCH_SERVE_NODE_OPTIONS (NODE_OPTIONS of this build's confi serve alone: V8 trials), BENCH_BACKENDS. SQLite always; PostgreSQL too under scripts/with-postgres.sh (npm run
 // bench:upload:pg), each backend with its own section of the report.
 import { execFile, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -92,6 +95,11 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+// Minor page faults of the process (fresh memory touched: the kernel zeroes a page for each).
+function minorFaults(pid) {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7])
+}
+
 // The same, per thread (all are named "node": the event loop is `main`, the others their ids:
 // libuv's pool, worker threads, V8's helpers), so a profile can say where the CPU went:
 // BENCH_THREADS=1 prints it after each run.
@@ -113,6 +121,7 @@ async function withPeakRss(pid, task) {
   let peak = rssMb(pid)
   const cpuBefore = cpuSeconds(pid)
   const threadsBefore = threadCpu(pid)
+  const faultsBefore = minorFaults(pid)
   const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50)
   try {
     const result = await task()
@@ -123,7 +132,8 @@ async function withPeakRss(pid, task) {
         .filter(([, ms]) => ms >= 0.1)
         .sort((a, b) => b[1] - a[1])
         .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
-      console.log(`  pid ${pid} CPU ms per request by thread: ${per.join(', ')}`)
+      const faults = (minorFaults(pid) - faultsBefore) / Math.max(1, result.requests)
+      console.log(`  pid ${pid} CPU ms per request by thread: ${per.join(', ')}; minor page faults per request ${faults.toFixed(0)}`)
     }
     return { result: { ...result, cpuMs: ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, result.requests) }, peak: Math.max(peak, rssMb(pid)) }
   } finally {
@@ -198,7 +208,9 @@ async function runBackend(backend) {
     const world = await fill(backend, dir)
     if (world.pgDatabase) stops.push(() => world.pgDatabase.drop())
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : []
-    const served = start([...profile, confiBin, 'serve', '--port', '0', '--host', '127.0.0.1'], world.env, dir, /portal at (http:\/\/\S+)/)
+    // BENCH_SERVE_NODE_OPTIONS: NODE_OPTIONS for this build's `confi serve` only (a trial of V8 flags).
+    const nodeOptions = process.env.BENCH_SERVE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVE_NODE_OPTIONS } : {}
+    const served = start([...profile, confiBin, 'serve', '--port', '0', '--host', '127.0.0.1'], { ...world.env, ...nodeOptions }, dir, /portal at (http:\/\/\S+)/)
     stops.push(served.stop)
     const bare = start([join(here, 'upload-bare.mjs'), dir], {}, dir, /bare at (http:\/\/\S+)/)
     stops.push(bare.stop)

@@ -15,6 +15,8 @@ export interface StoredFile {
 export interface FileStore {
   /** Stores the bytes of a file path or stream durably; resolves only once they are on disk. */
   put(source: string | Readable): Promise<StoredFile>
+  /** Stores a file whose bytes the caller hands over as they arrive (an upload's part). */
+  writer(): FileWriter
   /** A stream of the stored bytes; the key must come from `put` (never from a request). */
   open(key: string): Readable
   /** The whole content in memory: faster than a stream for small files (docs/performance.md). */
@@ -33,6 +35,17 @@ export interface FileStore {
    * cache of file bytes compares it to drop what was deleted by another process.
    */
   deletionMark(): Promise<string>
+}
+
+/**
+ * A file being stored: `write` each chunk in order (waiting for a promise it returns before the
+ * next), then `end` stores it as durably as `put` does, or `abort` drops it (nothing is left).
+ * A chunk is kept as it is until written, not copied: the caller must not change it.
+ */
+export interface FileWriter {
+  write(chunk: Buffer): Promise<void> | void
+  end(): Promise<StoredFile>
+  abort(): Promise<void>
 }
 
 /** What `FileStore.delete` did. */

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { FileStore, StoredFile } from '../storage/file-store.js'
 import { acceptedMediaType, cleanFileName, HEAD_BYTES } from './file-types.js'
 import { boundaryOf, readMultipart, type FileSink } from './multipart.js'
@@ -100,40 +100,28 @@ export async function readUploadBody(
   return { fields, files }
 }
 
-// How much of a file may wait, read from the socket, for the store to take it.
-const SOURCE_BYTES = 256 * 1024
-
 // Stores one file as its part streams in, deciding its type from its first bytes before any of it
-// reaches the store (the first HEAD_BYTES wait in memory). `stored` resolves null for the empty
-// part a form sends when no file was chosen. A refused file fails the store's source (its
+// reaches the store (the first HEAD_BYTES wait in memory). Each chunk goes to the store's writer as
+// the socket gave it (hashed and written once, docs/performance.md). `stored` resolves null for the
+// empty part a form sends when no file was chosen. A refused file is dropped by the store (its
 // temporary file goes) and the rest of its bytes are read past.
 function storeOne(store: FileStore, rawName: string, limits: UploadLimits): { sink: FileSink; stored: Promise<IncomingFile | null> } {
   let mediaType: string | null = null
   let mine: Error | null = null
   const head: Buffer[] = []
   let size = 0
-  let drained: Promise<void> | null = null
-  let wake: (() => void) | null = null
-  const release = () => {
-    drained = null
-    const waiting = wake
-    wake = null
-    waiting?.()
-  }
-  const source = new Readable({ highWaterMark: SOURCE_BYTES, read: release })
-  // The store ending the source early (its own failure) must not leave the reader waiting; a
-  // refusal failing the source before the store listens must not crash the process (`mine` says it).
-  source.once('close', release)
-  source.on('error', () => {})
+  const writer = store.writer()
+  let settle!: (outcome: Promise<StoredFile>) => void
+  const outcome = new Promise<StoredFile>((resolve) => (settle = resolve))
   const displayName = () => cleanFileName(rawName, mediaType ?? '')
   const fail = (error: Error) => {
-    mine ??= error
-    source.destroy(error)
-  }
-  const push = (bytes: Buffer): Promise<void> | void => {
-    if (source.destroyed || source.push(bytes)) return
-    drained ??= new Promise<void>((resolve) => (wake = resolve))
-    return drained
+    if (mine) return
+    mine = error
+    settle(
+      writer.abort().then(() => {
+        throw error
+      }),
+    )
   }
   const decide = (): boolean => {
     const type = acceptedMediaType(Buffer.concat(head))
@@ -143,36 +131,30 @@ function storeOne(store: FileStore, rawName: string, limits: UploadLimits): { si
   }
   const sink: FileSink = {
     write(chunk) {
-      if (mine || source.destroyed) return
+      if (mine) return
       size += chunk.length
       if (size > limits.maxFileBytes) return fail(refusals.tooLarge(displayName(), limits.maxFileBytes))
-      if (mediaType !== null) return push(chunk)
+      if (mediaType !== null) return writer.write(chunk)
       head.push(chunk)
       if (size < HEAD_BYTES || !decide()) return
       let wait: Promise<void> | void = undefined
-      for (const bytes of head.splice(0)) wait = push(bytes) ?? wait
+      for (const bytes of head.splice(0)) wait = writer.write(bytes) ?? wait
       return wait
     },
     end() {
-      if (mine || source.destroyed) return
+      if (mine) return
       if (mediaType === null && size > 0 && !decide()) return
-      for (const bytes of head.splice(0)) push(bytes)
-      source.push(null)
+      for (const bytes of head.splice(0)) void writer.write(bytes)
+      settle(writer.end())
     },
     fail,
   }
-  const stored = store.put(source).then(
-    (file): IncomingFile | null => {
-      if (file.size === 0) {
-        if (rawName === '') return null
-        throw refusals.empty(displayName())
-      }
-      return { name: displayName(), mediaType: mediaType!, stored: file }
-    },
-    // The store words a failing source in its own terms; the refusal made here says what it was.
-    (error: unknown) => {
-      throw mine ?? error
-    },
-  )
+  const stored = outcome.then((file): IncomingFile | null => {
+    if (file.size === 0) {
+      if (rawName === '') return null
+      throw refusals.empty(displayName())
+    }
+    return { name: displayName(), mediaType: mediaType!, stored: file }
+  })
   return { sink, stored }
 }

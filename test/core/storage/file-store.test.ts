@@ -54,6 +54,38 @@ describe('disk file store', () => {
     expect(listAll(join(dir, 'files'))).toEqual([a.key])
   })
 
+  it('a writer stores chunks as they come, asking to wait when much is queued, as put would', async () => {
+    const store = createDiskFileStore(join(dir, 'files'))
+    const chunks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(64 * 1024, i))
+    const writer = store.writer()
+    let waits = 0
+    for (const chunk of chunks) {
+      const wait = writer.write(chunk)
+      if (wait) (waits += 1), await wait
+    }
+    writer.write(Buffer.alloc(0))
+    const stored = await writer.end()
+    const all = Buffer.concat(chunks)
+    expect(waits).toBeGreaterThan(0)
+    expect(stored).toEqual(await store.put(Readable.from([all])))
+    expect(stored.sha256).toBe(createHash('sha256').update(all).digest('hex'))
+    expect((await store.read(stored.key)).equals(all)).toBe(true)
+    expect(listAll(join(dir, 'files'))).toEqual([stored.key])
+  })
+
+  it('a writer aborted half way leaves nothing; one whose directory cannot exist fails as the store', async () => {
+    const store = createDiskFileStore(join(dir, 'files'))
+    const writer = store.writer()
+    await writer.write(Buffer.alloc(2 * 1024 * 1024, 7))
+    await writer.abort()
+    expect(listAll(join(dir, 'files'))).toEqual([])
+    // A file where the store's directory should be: the open fails, and so does every write after.
+    writeFileSync(join(dir, 'blocked'), 'not a directory')
+    const blocked = createDiskFileStore(join(dir, 'blocked', 'files')).writer()
+    for (let i = 0; i < 40; i++) await blocked.write(Buffer.alloc(64 * 1024, 1))
+    await expect(blocked.end()).rejects.toThrow(/cannot store the file in .*blocked/)
+  })
+
   it('refuses keys that are not store keys, so no request can name a path', async () => {
     const store = createDiskFileStore(join(dir, 'files'))
     expect(() => store.open('../../etc/passwd')).toThrow(/not a storage key/)

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { createReadStream, type ReadStream } from 'node:fs'
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { UnavailableError, ValidationError } from '../../errors.js'
-import { assertStorageKey, storageKeyOf, type DeleteOutcome, type FileStore, type StoredFile } from '../file-store.js'
+import { assertStorageKey, storageKeyOf, type DeleteOutcome, type FileStore, type FileWriter, type StoredFile } from '../file-store.js'
+import { writeTemporaryFile, type WrittenFile } from './temp-writer.js'
 
 const TEMP_PREFIX = '.tmp-'
 // Changed by every deletion (a new random text): what caches in other processes compare.
@@ -21,6 +21,7 @@ export function createDiskFileStore(dir: string): FileStore & {
   }
   return {
     put: (source) => putFile(dir, source),
+    writer: () => fileWriter(dir),
     open(key): ReadStream {
       return createReadStream(pathOf(key))
     },
@@ -63,83 +64,60 @@ async function deleteFile(dir: string, path: string, unlessNewerThanMs: number):
 // The order (docs/rules.md#durability): bytes to a temporary file in the store's directory, fsync, rename to
 // the final name, fsync the directories. A crash leaves either no file at the key or the whole
 // file; a temporary name never looks like a key, so a half-written file is never read.
-async function putFile(dir: string, source: string | Readable): Promise<StoredFile> {
-  try {
-    await mkdir(dir, { recursive: true })
-  } catch (error) {
-    throw storeError(dir, error)
-  }
+function fileWriter(dir: string): FileWriter & { readonly failed: boolean } {
   const tempPath = join(dir, `${TEMP_PREFIX}${process.pid}-${randomBytes(8).toString('hex')}`)
+  const temporary = writeTemporaryFile(tempPath)
+  return {
+    write: (chunk) => temporary.write(chunk),
+    end: () => place(dir, tempPath, temporary.end()),
+    abort: () => temporary.abort().then(() => unlink(tempPath).catch(() => {})),
+    get failed() {
+      return temporary.failed
+    },
+  }
+}
+
+async function place(dir: string, tempPath: string, written: Promise<WrittenFile>): Promise<StoredFile> {
   let placed = false
   try {
-    const { sha256, size } = await writeTemporary(tempPath, source)
+    const { sha256, size } = await written
     const key = storageKeyOf(sha256)
     const finalPath = join(dir, key)
-    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
     // Identical content is already stored (and was fsynced when it was): keep one copy, touched
     // so a retention run deleting this key meanwhile leaves it (deleteFile); gone meanwhile, ours goes in.
     if ((await hasSize(finalPath, size)) && (await touch(finalPath))) {
       return { key, sha256, size }
     }
+    await mkdir(join(dir, key.slice(0, 2)), { recursive: true })
     await rename(tempPath, finalPath)
     placed = true
     await syncDirectory(join(dir, key.slice(0, 2)))
     await syncDirectory(dir)
     return { key, sha256, size }
   } catch (error) {
-    if (error instanceof ValidationError) throw error
     throw storeError(dir, error)
   } finally {
     if (!placed) await unlink(tempPath).catch(() => {})
   }
 }
 
-// Written through a write stream with a large buffer rather than one awaited write per chunk: the
-// source goes on being read while a write is in flight, and what piled up meanwhile goes to disk in
-// one writev (docs/performance.md, "bench:upload"). The hash is taken in the same pass. The stream
-// owns the file: `flush` fsyncs it before closing, and the pipeline settles only once it is closed.
-const WRITE_BUFFER_BYTES = 1024 * 1024
-
-async function writeTemporary(
-  path: string,
-  source: string | Readable,
-): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256')
-  let size = 0
+// A path or a stream goes through the same writer as an upload's parts, chunk by chunk.
+async function putFile(dir: string, source: string | Readable): Promise<StoredFile> {
+  const writer = fileWriter(dir)
   const input = typeof source === 'string' ? createReadStream(source) : source
-  // A source can fail before the pipeline listens (a missing file fails while opening); without a
-  // listener meanwhile that would crash the process as an uncaught 'error' event.
-  input.on('error', () => {})
-  let readFailure: unknown = null
-  async function* hashing(chunks: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of chunks) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
-        hash.update(bytes)
-        size += bytes.length
-        yield bytes
-      }
-    } catch (error) {
-      readFailure = error
-      throw error
-    }
-  }
-  // 'wx': never reuse or follow an existing name.
-  const output = createWriteStream(path, { flags: 'wx', mode: 0o640, flush: true, highWaterMark: WRITE_BUFFER_BYTES })
-  // A failed pipeline can settle while the stream is still opening or closing the file: the caller
-  // deletes the temporary file, so it must exist no more behind its back.
-  const closed = new Promise<void>((resolve) => output.once('close', () => resolve()))
   try {
-    await pipeline(input, hashing, output)
+    for await (const chunk of input) {
+      const wait = writer.write(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+      if (wait) await wait
+      // The disk failed: `end` says so; the rest of the source is not worth reading.
+      if (writer.failed) break
+    }
   } catch (error) {
-    // The source's own failure is the sender's problem; any other is the store's.
-    if (error === readFailure || input.errored === error) throw sourceError(source, error)
-    throw error
-  } finally {
-    if (!input.destroyed) input.destroy()
-    await closed
+    await writer.abort()
+    // The source's own failure is the sender's problem; the store's come from `end`.
+    throw sourceError(source, error)
   }
-  return { sha256: hash.digest('hex'), size }
+  return writer.end()
 }
 
 async function touch(path: string): Promise<boolean> {
