@@ -1,11 +1,12 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof, as BENCH_PROFILE writes them): the share of
 // samples spent in each function itself (self) and under it (total), top N of each, so a
-// profile's sentence in docs/performance.md can be checked again.
+// profile's sentence in docs/performance.md can be checked again. `--by-file` sums self time by
+// file instead of by function.
 //
-//   node bench/profile-summary.mjs FILE.cpuprofile [N]
+//   node bench/profile-summary.mjs FILE.cpuprofile [N] [--by-file]
 import { readFileSync } from 'node:fs'
 
-const [file, top = '25'] = process.argv.slice(2)
+const [file, top = '25', mode] = process.argv.slice(2)
 const profile = JSON.parse(readFileSync(file, 'utf8'))
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
 const parent = new Map()
@@ -15,6 +16,7 @@ for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1)
 const total = profile.samples.length
 const label = (n) => {
   const f = n.callFrame
+  if (mode === '--by-file') return f.url ? f.url.replace(/^.*\/(node_modules\/)?/, '') : f.functionName || '(native)'
   const where = f.url ? `${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}` : ''
   return `${f.functionName || '(anonymous)'} ${where}`.trim()
 }

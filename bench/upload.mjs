@@ -8,7 +8,7 @@
 // BENCH_CONCURRENCY (16), BENCH_REPORT=0, BENCH_THREADS=1 (CPU per request by thread, minor page
 // faults), BENCH_BASE_BIN=<older bin/confi> (before/after; a copy of that tree with schema.sql, not
 // bin and dist alone; the build run last in each run tends to look better: swap them to check),
-// BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof there; bench/profile-top.mjs sums it),
+// BENCH_PROFILE=<dir> (confi serve writes a --cpu-prof there; bench/profile-summary.mjs sums it),
 // BENCH_SERVE_NODE_OPTIONS (NODE_OPTIONS of this build's confi serve alone: V8 trials), BENCH_BACKENDS. SQLite always; PostgreSQL too under scripts/with-postgres.sh (npm run
 // bench:upload:pg), each backend with its own section of the report.
 import { execFile, spawn, spawnSync } from 'node:child_process'
