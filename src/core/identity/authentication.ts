@@ -7,7 +7,7 @@ import { ThrottledError } from '../errors.js'
 import { reserveLoginAttempt, settleAttempt, type AttemptReservation } from './login-throttle.js'
 import { DUMMY_HASH, hashCost, inlineHasher, type PasswordHasher } from './passwords.js'
 import { liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
-import { getUser, toClientUser, usernameKey, type ClientUser } from './users.js'
+import { CLIENT_USER_COLUMNS, getUser, toClientUser, usernameKey, type ClientUser } from './users.js'
 import { scopeFrom, visibilityOf, type VisibleScope } from './visibility.js'
 
 // A comma-separated list of the group's values (ids, `kind:ref` of a visibility row), in SQL:
@@ -25,7 +25,7 @@ export function selectSessionUser(db: Db, tokenHash: string) {
     .selectFrom('sessions')
     .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
     .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
-    .selectAll('client_users')
+    .select(CLIENT_USER_COLUMNS.map((column) => `client_users.${column}` as const))
     .select([
       'sessions.id as session_id',
       'sessions.scope as session_scope',
