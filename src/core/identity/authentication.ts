@@ -1,5 +1,5 @@
 /** Checking who someone is: password logins (under the login throttle) and session cookies. */
-import { sql } from 'kysely'
+import { sql, type Expression } from 'kysely'
 import { getFirmOptions } from '../clients/firm.js'
 import { backendOf, type Db } from '../db/database.js'
 import { preparedQuery } from '../db/prepared.js'
@@ -19,8 +19,9 @@ const listOf = (db: Db, value: ReturnType<typeof sql>) =>
  * The session of a token hash with its user, second factor, terms due and visible scope (the
  * group's member companies and what is hidden from the user): everything a portal request checks,
  * as one select that the gated download extends with its document (core/documents/download-lookup.ts).
+ * The hash is a value, or a column of the download's group read.
  */
-export function selectSessionUser(db: Db, tokenHash: string) {
+export function selectSessionUser(db: Db, tokenHash: string | Expression<string>) {
   return db
     .selectFrom('sessions')
     .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
