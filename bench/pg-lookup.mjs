@@ -2,7 +2,8 @@
 // node and in the server's backend. One connection (pool of 1), a loop of lookups of the bench's
 // session and document, the backend's CPU read from /proc/<pid>/stat. Variants in the same run,
 // interleaved, median of the rounds with the spread:
-//   named    - as `confi serve` runs it (a named statement: parsed and planned once per connection)
+//   named    - as `confi serve` runs it (a named statement: parsed and planned once per connection;
+//              lookups one after another, so each is a group read of one)
 //   unnamed  - the same text without a name (parse + plan on every execution)
 // BENCH_LOOKUP_DIST=DIR adds `base`: another build's dist/ (e.g. main's), for an A/B of the statement.
 //
