@@ -1,5 +1,5 @@
 /** Checking who someone is: password logins (under the login throttle) and session cookies. */
-import { sql } from 'kysely'
+import { sql, type Expression } from 'kysely'
 import { getFirmOptions } from '../clients/firm.js'
 import { backendOf, type Db } from '../db/database.js'
 import { preparedQuery } from '../db/prepared.js'
@@ -7,7 +7,7 @@ import { ThrottledError } from '../errors.js'
 import { reserveLoginAttempt, settleAttempt, type AttemptReservation } from './login-throttle.js'
 import { DUMMY_HASH, hashCost, inlineHasher, type PasswordHasher } from './passwords.js'
 import { liveSession, sessionTokenHash, type Session, type SessionPolicy } from './sessions.js'
-import { getUser, toClientUser, usernameKey, type ClientUser } from './users.js'
+import { CLIENT_USER_COLUMNS, getUser, toClientUser, usernameKey, type ClientUser } from './users.js'
 import { scopeFrom, visibilityOf, type VisibleScope } from './visibility.js'
 
 // A comma-separated list of the group's values (ids, `kind:ref` of a visibility row), in SQL:
@@ -19,13 +19,14 @@ const listOf = (db: Db, value: ReturnType<typeof sql>) =>
  * The session of a token hash with its user, second factor, terms due and visible scope (the
  * group's member companies and what is hidden from the user): everything a portal request checks,
  * as one select that the gated download extends with its document (core/documents/download-lookup.ts).
+ * The hash is a value, or a column of the download's group read.
  */
-export function selectSessionUser(db: Db, tokenHash: string) {
+export function selectSessionUser(db: Db, tokenHash: string | Expression<string>) {
   return db
     .selectFrom('sessions')
     .innerJoin('client_users', 'client_users.id', 'sessions.user_id')
     .leftJoin('two_factor', 'two_factor.user_id', 'sessions.user_id')
-    .selectAll('client_users')
+    .select(CLIENT_USER_COLUMNS.map((column) => `client_users.${column}` as const))
     .select([
       'sessions.id as session_id',
       'sessions.scope as session_scope',

@@ -40,8 +40,27 @@ export interface ClientUser {
 
 export type UserRow = Omit<ClientUsersTable, 'id' | 'erased_at'> & { id: number }
 
+/**
+ * The columns toClientUser reads: what a portal request selects with its session, so the
+ * password hash and the other columns no request uses are not sent on every request.
+ */
+export const CLIENT_USER_COLUMNS = [
+  'id',
+  'client_id',
+  'username',
+  'name',
+  'email',
+  'role',
+  'status',
+  'origin',
+  'created_at',
+  'activated_at',
+  'activated_by',
+  'last_login_at',
+] as const
+
 /** A user row as the rest of core sees it. */
-export function toClientUser(row: UserRow): ClientUser {
+export function toClientUser(row: Pick<UserRow, (typeof CLIENT_USER_COLUMNS)[number]>): ClientUser {
   return {
     id: Number(row.id),
     clientId: Number(row.client_id),
