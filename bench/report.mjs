@@ -103,7 +103,7 @@ function summary(text) {
     row('**Gated download, wrk** (`npm run bench:download`)', (b) => (download[b] ? `${download[b].date}, ${download[b].seconds} s a run${download[b].smoke ? ', **smoke run, not representative**' : ''}` : ''), ''),
     row('bare route (readFile)', downloadCell((d) => `${num(d.bare)} req/s`)),
     row('gated download (`confi serve`)', downloadCell((d) => `${num(d.gated.rps)} req/s, p99 ${num(d.gated.p99, 1)} ms`)),
-    row('gated / bare', downloadCell((d) => `**${num(d.ratio * 100)}%** ${ok(d.ratio >= d.target)}`), '≥ 60% SQLite, ≥ 45% PostgreSQL'),
+    row('gated / bare', downloadCell((d) => `**${num(d.ratio * 100)}%** ${ok(d.ratio >= d.target)}`), '≥ 70% SQLite, ≥ 50% PostgreSQL (issue 23)'),
     row('p99 during a login burst / without', downloadCell((d) => `**${num(d.p99Ratio, 2)}×** ${ok(d.p99Ratio <= 2)}`), '≤ 2×'),
     row('errors', downloadCell((d) => `${d.errors} ${ok(d.errors === 0)}`), '0'),
     row('**Append, 64 writers** (`npm run bench:append`)', (b) => (append[b] ? `${append[b].date}, ${append[b].rows.toLocaleString('en')} rows${append[b].smoke ? ', **smoke run, not representative**' : ''}` : ''), ''),
@@ -129,10 +129,21 @@ function scaleRows(text, row) {
     row('**Scale** (`npm run bench:scale`)', cell((d) => `${d.date}, ${d.logRows.toLocaleString('en')} log rows`)),
     row('slowest page p99', cell((d) => `**${num(worst(d), 1)} ms** ${ok(worst(d) <= 50)}`), '≤ 50 ms'),
     row('slowest CLI command', cell((d) => `**${num(slowest(d), 2)} s** ${ok(slowest(d) <= 2)}`), '≤ 2 s'),
-    row('`docs verify`', cell((d) => (d.verify ? `**${num(d.verify.rate)} rows/s** ${ok(d.verify.rate >= 300_000)}` : 'skipped')), '≥ 300,000 rows/s'),
+    row('`docs verify`, one run after the page views (the file partly cold)', cell((d) => (d.verify ? `**${num(d.verify.rate)} rows/s** ${ok(d.verify.rate >= 300_000)}` : 'skipped')), '≥ 300,000 rows/s'),
+    row('`docs verify`, median of 3 warm runs (`npm run bench:verify`)', (b) => {
+      const verify = readData(text, `bench:verify:${b}`)
+      return verify ? `**${num(verify.rate)} rows/s** ${ok(verify.rate >= 300_000)}, ${num(verify.cpuPerRow, 2)} µs CPU a row` : 'not run yet'
+    }, '≥ 300,000 rows/s, < 6 µs a row'),
     row('inclusion proof p99', cell((d) => `**${num(d.proofs.p99, 1)} ms** ${ok(d.proofs.p99 <= 50)}`), '≤ 50 ms'),
     row('size per million log rows', cell((d) => `${num(d.bytes / (d.logRows / 1e6) / 1e6)} MB`)),
   ]
+}
+
+/** Rebuilds the summary from the sections as they are (after editing the report by hand). */
+export function rebuildSummary() {
+  const text = readFileSync(reportPath, 'utf8')
+  writeFileSync(`${reportPath}.tmp`, replaceSection(text, 'bench:summary', summary(text)))
+  renameSync(`${reportPath}.tmp`, reportPath)
 }
 
 /** Replaces the section `key` with `markdown` (plus its figures) and rebuilds the summary. */
