@@ -1,4 +1,4 @@
-// A group read (docs/performance.md, "Gated download under wrk"): on PostgreSQL every statement
+// A group read (docs/performance.md, "Downloads, second pass"): on PostgreSQL every statement
 // is a round trip to a server sharing the same cores, and under load its fixed cost (the wake-up,
 // the protocol, the executor's start and end) outweighs a primary-key lookup. Like the access
 // log's group commit, the reads that arrive while one is in flight go out together, as one

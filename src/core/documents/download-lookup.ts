@@ -7,7 +7,7 @@ import { sessionTokenHash, type SessionPolicy } from '../identity/sessions.js'
 import { canSee, type VisibleScope } from '../identity/visibility.js'
 import { ATTACHMENT_COLUMNS, expiredError, toDocument, type Attachment, type Document } from './documents.js'
 
-// The gated download's reads in one statement (docs/performance.md, "Gated download under wrk"):
+// The gated download's reads in one statement (docs/performance.md, "Downloads, second pass"):
 // the session, its user and visible scope (selectSessionUser) and the document with its files,
 // left-joined so that an unknown document still answers the session's row. On PostgreSQL every
 // statement is a round trip to a server sharing the same cores; this was three. Everything is
