@@ -72,8 +72,10 @@ const isPostgres = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapt
  * by the table's row type: on PostgreSQL a whole group of rows goes into one statement whose text
  * never changes, so it is prepared once however many rows the group holds.
  */
-export function jsonRows(table: string, columns: readonly string[], json: unknown): RawBuilder<unknown> {
-  return sql`select ${sql.join(columns.map((c) => sql.ref(c)))} from json_populate_recordset(null::${sql.table(table)}, ${json}::json)`
+export function jsonRows(table: string, columns: readonly string[], json: unknown, after?: string): RawBuilder<unknown> {
+  const rows = sql`select ${sql.join(columns.map((c) => sql.ref(c)))} from json_populate_recordset(null::${sql.table(table)}, ${json}::json)`
+  // `after`: a one-row CTE that must be evaluated before any of these rows is produced (a lock).
+  return after ? sql`${rows} cross join ${sql.table(after)}` : rows
 }
 
 // SQLite: statements of 64, 8 and 1 rows. SQLite parses JSON per column (json_each with ->> cost

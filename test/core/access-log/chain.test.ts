@@ -3,8 +3,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { beforeEach, describe, expect, it } from 'vitest'
+import type { Db } from '../../../src/core/db/database.js'
 import { accessLogHash, GENESIS_HASH, type AccessEntry } from '../../../src/core/access-log/chain/row.js'
-import { createAccessLogWriter, recordAccess } from '../../../src/core/access-log/chain/append.js'
+import { appendOnKnownHeads, createAccessLogWriter, recordAccess, type Heads } from '../../../src/core/access-log/chain/append.js'
 import { verifyAccessLog } from '../../../src/core/access-log/chain/walk.js'
 import { commitmentOf } from '../../../src/core/access-log/chain/format-v2.js'
 import { databaseSource, memorySource, rowLeafHash, subtreeHash } from '../../../src/core/access-log/tree/merkle.js'
@@ -165,4 +166,79 @@ describe('concurrent appends', () => {
     const broken = await Promise.allSettled([writer.record(entry), writer.record(entry)])
     expect(broken.map((r) => r.status)).toEqual(['rejected', 'rejected'])
   })
+})
+
+// PostgreSQL: a writer that committed the last group sends the next as one statement; another
+// writer's rows in between make that statement fail with nothing written, and the group goes the
+// locked way (docs/decisions.md, "Appends on PostgreSQL: one statement when the heads are known").
+describe.runIf(process.env.CONFI_TEST_DATABASE_URL)('appends on known heads (PostgreSQL)', () => {
+  const headsNow = async (): Promise<Heads> => {
+    const last = await t.db.selectFrom('access_log').select(['id', 'hash']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    const tree = await t.db.selectFrom('access_log_tree_head').select(['size', 'frontier']).executeTakeFirstOrThrow()
+    return { id: Number(last.id), hash: last.hash, tree_size: Number(tree.size), frontier: tree.frontier }
+  }
+  const counting = (): { db: Db; statements: () => number } => {
+    let statements = 0
+    const db = t.db.withPlugin({ transformQuery: (args) => args.node, transformResult: async (args) => (statements++, args.result) })
+    return { db, statements: () => statements }
+  }
+
+  it('writes a group in one statement, and nothing when the heads moved', async () => {
+    const heads = await headsNow()
+    const { db, statements } = counting()
+    const group = await appendOnKnownHeads(db, [entry, { ...entry, userAgent: 'b' }], heads)
+    expect(statements()).toBe(1)
+    expect(group?.rows.map((r) => r.id)).toEqual([PUBLISHED + 1, PUBLISHED + 2])
+    // The same heads again: the ids are taken now.
+    expect(await appendOnKnownHeads(t.db, [{ ...entry, userAgent: 'stale' }], heads)).toBeNull()
+    expect(await t.db.selectFrom('access_log_personal').select('id').where('user_agent', '=', 'stale').execute()).toEqual([])
+    const tree = await t.db.selectFrom('access_log_tree_head').select('size').executeTakeFirstOrThrow()
+    expect(Number(tree.size)).toBe(PUBLISHED + 2)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: PUBLISHED + 2 })
+  })
+
+  it('the writer sends one statement a group after its own, and goes the locked way after another writer', async () => {
+    const { db, statements } = counting()
+    const writer = createAccessLogWriter(db)
+    await writer.record(entry)
+    const first = statements()
+    // BEGIN with the lock and the heads, the write, COMMIT.
+    expect(first).toBe(3)
+    await writer.record(entry)
+    expect(statements() - first).toBe(1)
+    await recordAccess(t.db, { ...entry, userAgent: 'elsewhere' })
+    const before = statements()
+    const after = await writer.record({ ...entry, userAgent: 'after' })
+    // The locked way (the failed statement returns no result to count).
+    expect(statements() - before).toBe(3)
+    expect(after.id).toBe(PUBLISHED + 4)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: PUBLISHED + 4 })
+  })
+
+  it('keeps one chain with a writer and another process appending at once', async () => {
+    const script = `
+      import { openDatabase } from ${JSON.stringify(join(dist, 'db/database.js'))}
+      import { recordAccess } from ${JSON.stringify(join(dist, 'access-log/chain/append.js'))}
+      const open = await openDatabase(${JSON.stringify(t.config.database)})
+      for (let i = 0; i < 300; i++) await recordAccess(open.db, { ...${JSON.stringify(entry)}, userAgent: 'cli ' + i })
+      await open.close()`
+    const other = new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'inherit', 'inherit'] })
+      child.on('error', reject)
+      child.on('exit', (code) => resolve(code ?? -1))
+    })
+    const writer = createAccessLogWriter(t.db)
+    const ours: Promise<unknown>[] = []
+    for (let wave = 0; wave < 60; wave++) {
+      for (let i = 0; i < 5; i++) ours.push(writer.record({ ...entry, userAgent: `serve ${wave}.${i}` }))
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    expect(await other).toBe(0)
+    await Promise.all(ours)
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: PUBLISHED + 600 })
+    const agents = await t.db.selectFrom('access_log_personal').select('user_agent').execute()
+    expect(new Set(agents.map((r) => r.user_agent)).size).toBe(600)
+    const tree = await t.db.selectFrom('access_log_tree_head').select('size').executeTakeFirstOrThrow()
+    expect(Number(tree.size)).toBe(PUBLISHED + 600)
+  }, 120_000)
 })

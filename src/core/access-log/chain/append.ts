@@ -47,9 +47,32 @@ const writeAllQuery = preparedQuery(5, (db: Db, rows: string, personal: string, 
     .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ size: eb.ref('excluded.size'), frontier: eb.ref('excluded.frontier') }))),
 )
 
+// PostgreSQL, a writer that knows the heads it committed last: the same writes as one statement
+// in its own transaction, every insert fed through the access-log lock (a CTE of a volatile
+// function is evaluated once, before any row it feeds), so no other append can interleave. If
+// somebody else appended since, the rows' ids are taken and the statement fails on the primary key
+// with nothing written (docs/decisions.md, "Appends on PostgreSQL: one statement when the heads are
+// known").
+const LOCK = 'access_log_lock'
+const writeOnKnownHeadsQuery = preparedQuery(5, (db: Db, rows: string, personal: string, nodes: string, size: number, frontier: string) =>
+  db
+    .with(LOCK, (q) => q.selectNoFrom(sql`pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`.as('locked')))
+    .with('log_rows', (q) => q.insertInto('access_log').columns(ROW_COLUMNS).expression(jsonRows('access_log', ROW_COLUMNS, rows, LOCK)))
+    .with('personal_rows', (q) =>
+      q.insertInto('access_log_personal').columns(PERSONAL_COLUMNS).expression(jsonRows('access_log_personal', PERSONAL_COLUMNS, personal, LOCK)),
+    )
+    .with('tree_nodes', (q) => q.insertInto('access_log_tree').columns(NODE_COLUMNS).expression(jsonRows('access_log_tree', NODE_COLUMNS, nodes, LOCK)))
+    .insertInto('access_log_tree_head')
+    .columns(['id', 'size', 'frontier'])
+    .expression((eb) =>
+      eb.selectFrom(LOCK).select([sql.lit(1).as('id'), sql<number>`cast(${size} as integer)`.as('size'), sql<string>`cast(${frontier} as text)`.as('frontier')]),
+    )
+    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ size: eb.ref('excluded.size'), frontier: eb.ref('excluded.frontier') }))),
+)
+
 // The head of the chain and the stored tree's head in one read (both under the lock). The limits
 // are literals so that the PostgreSQL text below carries no parameter.
-type Heads = { id: number | null; hash: string | null; tree_size: number | null; frontier: string | null }
+export type Heads = { id: number | null; hash: string | null; tree_size: number | null; frontier: string | null }
 const headsQuery = (db: Db) =>
   db.selectNoFrom((eb) => [
     eb.selectFrom('access_log').select('id').orderBy('id', 'desc').limit(sql.lit(1)).as('id'),
@@ -106,16 +129,18 @@ async function writeRows(trx: Db, rows: readonly StoredRow[], personal: readonly
   await saveTree(trx, tree)
 }
 
+/** The group's rows on `head`, and what the tree writes for them: nothing is written yet. */
+interface Group {
+  rows: StoredRow[]
+  personal: PersonalRow[]
+  tree: TreeWrites
+}
+
 // Serialised: under the lock, read the head of the chain and extend it. The ids are given
 // explicitly (head + 1) because each row's hash covers its id, and an id can only be known
 // before the insert while nobody else can append.
 // Events are rows of format 2; accesses are of `accessFormat` (docs/access-log.md, "Format v2").
-async function appendStamps(
-  trx: Db,
-  entries: readonly LogEntry[],
-  head: Heads | undefined,
-  accessFormat: AccessFormat = DEFAULT_ACCESS_FORMAT,
-): Promise<RowStamp[]> {
+async function groupOn(trx: Db, entries: readonly LogEntry[], head: Heads | undefined, accessFormat: AccessFormat): Promise<Group> {
   const size = head?.id == null ? 0 : Number(head.id)
   let prevHash = head?.hash ?? GENESIS_HASH
   // One time for the group: its rows are committed together.
@@ -132,9 +157,43 @@ async function appendStamps(
     return full
   })
   const stored = head?.tree_size == null ? null : { size: Number(head.tree_size), frontier: head.frontier! }
-  await writeRows(trx, rows, personal, await growTree(trx, size, rows.map((row) => row.hash), stored))
-  return rows.map((row) => [row.id, at, row.prev_hash, row.hash])
+  return { rows, personal, tree: await growTree(trx, size, rows.map((row) => row.hash), stored) }
 }
+
+const stampsOf = (group: Group): RowStamp[] => group.rows.map((row) => [row.id, row.at, row.prev_hash, row.hash])
+
+// The heads once `group` is committed: what the next group of the same writer extends.
+function headsAfter(group: Group): Heads {
+  const last = group.rows[group.rows.length - 1]
+  return { id: last.id, hash: last.hash, tree_size: group.tree.head.size, frontier: group.tree.head.frontier }
+}
+
+async function appendGroup(trx: Db, entries: readonly LogEntry[], head: Heads | undefined, accessFormat = DEFAULT_ACCESS_FORMAT): Promise<Group> {
+  const group = await groupOn(trx, entries, head, accessFormat)
+  await writeRows(trx, group.rows, group.personal, group.tree)
+  return group
+}
+
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown }).code === '23505'
+
+/**
+ * PostgreSQL: appends `entries` after `heads` (what this writer committed last) in one statement,
+ * or returns null, having written nothing, when another writer appended since.
+ */
+export async function appendOnKnownHeads(db: Db, entries: readonly LogEntry[], heads: Heads, accessFormat = DEFAULT_ACCESS_FORMAT): Promise<Group | null> {
+  const group = await groupOn(db, entries, heads, accessFormat)
+  const { rows, personal, tree } = group
+  try {
+    await writeOnKnownHeadsQuery(db, JSON.stringify(rows), JSON.stringify(personal), JSON.stringify(tree.nodes), tree.head.size, tree.head.frontier)
+  } catch (error) {
+    if (isUniqueViolation(error)) return null
+    throw error
+  }
+  return group
+}
+
+const appendStamps = async (trx: Db, entries: readonly LogEntry[], head: Heads | undefined, accessFormat?: AccessFormat) =>
+  stampsOf(await appendGroup(trx, entries, head, accessFormat))
 
 /**
  * Appends `entries` inside the caller's transaction `trx`, so they commit or vanish with what
@@ -202,10 +261,22 @@ export function createStampWriter(db: Db, options: { maxBatch?: number; format?:
   let queue: Pending[] = []
   let running: Promise<void> | null = null
 
+  // PostgreSQL: the heads this writer committed last, while nothing says another writer moved them.
+  let known: Heads | null = null
+  const append = async (entries: LogEntry[]): Promise<Group> => {
+    const heads = known
+    // Unknown until this group commits: a failure may leave them anywhere.
+    known = null
+    const optimistic = heads && (await appendOnKnownHeads(db, entries, heads, options.format))
+    if (optimistic) return optimistic
+    return inAppendTransaction(db, (trx, locked) => appendGroup(trx, entries, locked, options.format))
+  }
+
   const commit = async (batch: Pending[]): Promise<void> => {
     try {
-      const stamps = await inAppendTransaction(db, (trx, heads) => appendStamps(trx, batch.map((p) => p.entry), heads, options.format))
-      batch.forEach((pending, i) => pending.resolve(stamps[i]))
+      const group = await append(batch.map((p) => p.entry))
+      if (backendOf(db) === 'postgres') known = headsAfter(group)
+      stampsOf(group).forEach((stamp, i) => batch[i].resolve(stamp))
     } catch (error) {
       if (batch.length > 1 && isConstraintError(error)) {
         for (const pending of batch) await commit([pending])
