@@ -212,7 +212,10 @@ describe.runIf(process.env.CONFI_TEST_DATABASE_URL)('appends on known heads (Pos
     // The locked way (the failed statement returns no result to count).
     expect(statements() - before).toBe(3)
     expect(after.id).toBe(PUBLISHED + 4)
-    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: PUBLISHED + 4 })
+    // A bad entry in a group sent on known heads still fails alone.
+    const results = await Promise.allSettled([writer.record(entry), writer.record({ ...entry, documentId: 9999 }), writer.record(entry)])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(await verifyAccessLog(t.db)).toMatchObject({ ok: true, rows: PUBLISHED + 6 })
   })
 
   it('keeps one chain with a writer and another process appending at once', async () => {
