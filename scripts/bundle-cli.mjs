@@ -2,7 +2,8 @@
 // chunks for what commands load lazily. Node then resolves and reads a handful of files at start
 // instead of some hundred (docs/decisions.md, "The CLI runs from a bundle").
 import { build } from 'esbuild'
-import { rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { isBuiltin } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -34,3 +35,22 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 })
+
+// An ESM import of a built-in goes through its ESM facade, which reads every export once: node:fs
+// then loads fs/promises and the streams, node:process builds process.report, node:crypto loads
+// webcrypto. Importing a CommonJS package (better-sqlite3, pg) makes Node parse its source for
+// export names. require() (the banner's) hands over module.exports, the value either import
+// gives, and each property is read on use (docs/performance.md, "CLI start-up"). esbuild writes
+// each external import on one line, after the banner and before the code that uses it.
+const commonJsExternals = new Set(['better-sqlite3', 'pg'])
+const externalImport = /^import (\{[^}\n]*\}|[A-Za-z_$][\w$]*) from "([^"]+)";$/gm
+for (const entry of readdirSync(outdir, { recursive: true })) {
+  if (!entry.endsWith('.js')) continue
+  const file = join(outdir, entry)
+  const text = readFileSync(file, 'utf8')
+  const changed = text.replace(externalImport, (line, names, specifier) => {
+    const required = isBuiltin(specifier) || (commonJsExternals.has(specifier) && !names.startsWith('{'))
+    return required ? `const ${names.replaceAll(' as ', ': ')} = require(${JSON.stringify(specifier)});` : line
+  })
+  if (changed !== text) writeFileSync(file, changed)
+}
