@@ -13,7 +13,7 @@ function osUser(): string {
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export async function run(argv: string[], deps: CliDeps): Promise<number> {
-  const { program, context } = createProgram(deps)
+  const { program, context } = await createProgram(deps, argv)
   try {
     await program.parseAsync(argv, { from: 'user' })
     return EXIT_OK

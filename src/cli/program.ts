@@ -1,26 +1,43 @@
 import { Command } from 'commander'
 import { CliContext, type CliDeps } from './context.js'
-import { registerInit } from './commands/init.js'
-import { registerFirm } from './commands/firm.js'
-import { registerClients } from './commands/clients.js'
-import { registerUsers } from './commands/users.js'
-import { registerDocs } from './commands/docs.js'
-import { registerBackup } from './commands/backup.js'
-import { registerServe } from './commands/serve.js'
-import { registerDemo } from './commands/demo.js'
-import { registerOutbox } from './commands/outbox.js'
-import { registerReminders } from './commands/reminders.js'
-import { registerRequests } from './commands/requests.js'
-import { registerMaintenance } from './commands/maintenance.js'
 import { confiVersion } from './version.js'
-import { registerKeys } from './commands/keys.js'
-import { registerReceipts } from './commands/receipts.js'
-import { registerInbox } from './commands/inbox.js'
-import { registerPrivacy } from './commands/privacy.js'
-import { registerRetention } from './commands/retention.js'
 
-/** Builds the `confi` program; `main.ts` runs it, tests can run it in-process. */
-export function createProgram(deps: CliDeps): { program: Command; context: CliContext } {
+type Register = (program: Command, context: CliContext) => void
+
+/**
+ * The top-level commands in the order `confi --help` lists them, each with the module that
+ * registers it. A command's module loads only when the program needs it, so `confi clients list`
+ * reads and compiles neither the other commands nor what they import (docs/performance.md, "CLI
+ * start-up").
+ */
+export const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ['init', async () => (await import('./commands/init.js')).registerInit],
+  ['firm', async () => (await import('./commands/firm.js')).registerFirm],
+  ['clients', async () => (await import('./commands/clients.js')).registerClients],
+  ['users', async () => (await import('./commands/users.js')).registerUsers],
+  ['docs', async () => (await import('./commands/docs.js')).registerDocs],
+  ['backup', async () => (await import('./commands/backup.js')).registerBackup],
+  ['serve', async () => (await import('./commands/serve.js')).registerServe],
+  ['demo', async () => (await import('./commands/demo.js')).registerDemo],
+  ['outbox', async () => (await import('./commands/outbox.js')).registerOutbox],
+  ['reminders', async () => (await import('./commands/reminders.js')).registerReminders],
+  ['requests', async () => (await import('./commands/requests.js')).registerRequests],
+  ['keys', async () => (await import('./commands/keys.js')).registerKeys],
+  ['receipts', async () => (await import('./commands/receipts.js')).registerReceipts],
+  ['inbox', async () => (await import('./commands/inbox.js')).registerInbox],
+  ['privacy', async () => (await import('./commands/privacy.js')).registerPrivacy],
+  ['retention', async () => (await import('./commands/retention.js')).registerRetention],
+  ['maintenance', async () => (await import('./commands/maintenance.js')).registerMaintenance],
+]
+
+/**
+ * Builds the `confi` program for `argv` (without node and script); `main.ts` runs it, tests can
+ * run it in-process.
+ */
+export async function createProgram(
+  deps: CliDeps,
+  argv: readonly string[],
+): Promise<{ program: Command; context: CliContext }> {
   const program = new Command('confi')
   const context = new CliContext(deps, () => program.opts<{ db?: string; color?: boolean }>())
   program
@@ -43,23 +60,12 @@ Examples:
   $ confi clients link 11222333000181
   $ confi users list --status pending --json`,
     )
-  registerInit(program, context)
-  registerFirm(program, context)
-  registerClients(program, context)
-  registerUsers(program, context)
-  registerDocs(program, context)
-  registerBackup(program, context)
-  registerServe(program, context)
-  registerDemo(program, context)
-  registerOutbox(program, context)
-  registerReminders(program, context)
-  registerRequests(program, context)
-  registerKeys(program, context)
-  registerReceipts(program, context)
-  registerInbox(program, context)
-  registerPrivacy(program, context)
-  registerRetention(program, context)
-  registerMaintenance(program, context)
+  // When the first word names a command, commander runs that command and never looks at its
+  // siblings, so only it is built. Anything else (no word, `help`, a global option first, a typo)
+  // builds them all: help lists every command and a typo is answered with the nearest one.
+  const named = COMMANDS.find(([name]) => name === argv[0])
+  const registers = await Promise.all((named ? [named] : COMMANDS).map(([, load]) => load()))
+  for (const register of registers) register(program, context)
   pointErrorsToHelp(program)
   return { program, context }
 }
