@@ -3,6 +3,8 @@ import type { Server } from 'node:http'
 import { serve } from '@hono/node-server'
 import { createApp, type PortalDeps } from './app.js'
 
+export { tuneCollectorForServing } from './collector.js'
+
 /** A running portal: its URL and a graceful stop. */
 export interface PortalServer {
   url: string

@@ -16,7 +16,7 @@ export async function servePortal(
   context: CliContext,
   options: { port: number; host: string; onListening?: (url: string) => void | Promise<void> },
 ): Promise<void> {
-  const [{ startPortal }, { createPasswordPool }, { createFileStore }, { pruneExpired, prunedTotal }, { startAccessLogWriter }, { startUploadCommitter }] =
+  const [{ startPortal, tuneCollectorForServing }, { createPasswordPool }, { createFileStore }, { pruneExpired, prunedTotal }, { startAccessLogWriter }, { startUploadCommitter }] =
     await Promise.all([
       import('../../portal/server.js'),
       import('../../core/identity/index.js'),
@@ -25,6 +25,7 @@ export async function servePortal(
       import('../../core/access-log/index.js'),
       import('../../core/uploads/index.js'),
     ])
+  tuneCollectorForServing()
   const db = await context.db()
   const config = context.config()
   const key = context.secretKey()
