@@ -79,20 +79,27 @@ export function escapeUnsafeInUtf8Bytes(bytes: string): string {
   return bytes.replace(UNSAFE_IN_UTF8, (seq) => hex4(Buffer.from(seq, 'latin1').toString('utf8').codePointAt(0)!))
 }
 
+// The bytes that can start an unsafe character in UTF-8: C0 but tab, LF and CR; DEL; the lead
+// bytes of UNSAFE_IN_UTF8's sequences.
+const UNSAFE_LEAD_BYTES = [
+  ...Array.from({ length: 0x20 }, (_, b) => b).filter((b) => b !== 0x09 && b !== 0x0a && b !== 0x0d),
+  0x7f,
+  0xc2,
+  0xd8,
+  0xe1,
+  0xe2,
+  0xef,
+]
+
 /**
  * `escapeUnsafeInLines` over UTF-8 bytes: `bytes` itself when none of them can start an unsafe
- * character (the usual case), found with one pass over the bytes instead of a latin1 copy and a
- * regular expression (a fifth of `confi clients list --json`'s time for 10,000 clients).
+ * character (the usual case). Found with one native search per byte value (memchr, 35 passes at
+ * memory speed) instead of a latin1 copy and a regular expression, or a JavaScript loop over every
+ * byte (a fresh process runs it cold: 7 against 1 ms over `clients list --json`'s 2.9 MB).
  */
 export function escapeUnsafeInUtf8Buffer(bytes: Buffer): Buffer {
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]
-    // C0 but tab, LF and CR; DEL; the lead bytes of UNSAFE_IN_UTF8's sequences.
-    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f || b === 0xc2 || b === 0xd8 || b === 0xe1 || b === 0xe2 || b === 0xef) {
-      return Buffer.from(escapeUnsafeInUtf8Bytes(bytes.toString('latin1')), 'latin1')
-    }
-  }
-  return bytes
+  if (!UNSAFE_LEAD_BYTES.some((b) => bytes.includes(b))) return bytes
+  return Buffer.from(escapeUnsafeInUtf8Bytes(bytes.toString('latin1')), 'latin1')
 }
 
 // JavaScript's `\s` and trim() count U+FEFF as whitespace: left out here, so that a BOM pasted

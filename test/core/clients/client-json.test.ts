@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { clientJson, clientListJson } from '../../../src/core/clients/client-json.js'
+import { clientJson, clientListJson, idsRise } from '../../../src/core/clients/client-json.js'
 import { listClients, type ClientFilters } from '../../../src/core/clients/clients.js'
 import { backendOf } from '../../../src/core/db/database.js'
 import { useTestDatabase } from '../../helpers/db.js'
@@ -25,6 +25,8 @@ const HOSTILE = [
   'Bidi \u202e\u2066\u061c\u200b\ufeff',
   'Linhas \u2028\u2029',
   'Emoji 😀 e 中文 e Pão',
+  // What the check of the ids' order looks for, inside a name.
+  '\n    "id": 1,\n    "id": 0,',
 ]
 // PostgreSQL refuses these in text; SQLite stores them (the surrogate as U+FFFD).
 const SQLITE_ONLY = ['Pad\u0000aria', 'Surrogate \ud800 solto']
@@ -101,5 +103,19 @@ describe('clientListJson', () => {
     } finally {
       await other.close()
     }
+  })
+})
+
+describe('idsRise', () => {
+  const batch = (ids: number[]) => Buffer.from(ids.map((id) => JSON.stringify({ id, name: `"id": ${-id},` }, null, 2).replace(/^/gm, '  ')).join(',\n'))
+
+  it('accepts the ids rising, and nothing else', () => {
+    expect(idsRise(batch([1, 2, 10, 11]), 4)).toBe(true)
+    expect(idsRise(batch([-3, 7]), 2)).toBe(true)
+    // Out of order, repeated, or not as many objects as rows: the list goes through JavaScript.
+    expect(idsRise(batch([1, 10, 2]), 3)).toBe(false)
+    expect(idsRise(batch([4, 4]), 2)).toBe(false)
+    expect(idsRise(batch([1, 2]), 3)).toBe(false)
+    expect(idsRise(Buffer.from('  {\n    "id": '), 1)).toBe(false)
   })
 })
