@@ -268,14 +268,29 @@ export async function getDocument(db: Db, id: number): Promise<Document> {
   const rows = await documentWithFilesQuery(db, id)
   if (rows.length === 0) throw new NotFoundError(`no document with id ${id}: see 'confi docs list'`)
   if (rows[0].expired_at) throw expiredError(id, rows[0].expired_at, rows[0].expired_reason)
+  return toDocument(rows[0], joinedAttachments(rows[0].id, rows))
+}
+
+/** A row of a document left-joined with its files through ATTACHMENT_COLUMNS. */
+type JoinedAttachmentRow = {
+  attachment_id: number | null
+  attachment_file_name: string | null
+  attachment_media_type: string | null
+  attachment_size: number | null
+  attachment_sha256: string | null
+  attachment_storage_key: string | null
+}
+
+/** The files of document `documentId` from its rows selected with ATTACHMENT_COLUMNS, in order. */
+export function joinedAttachments(documentId: number, rows: readonly JoinedAttachmentRow[]): Attachment[] {
   const attachments: Attachment[] = []
   for (const row of rows) {
     // A document without files still has its one row, with nulls for the attachment.
-    if (row.attachment_id === null) continue
+    if (row.attachment_id == null) continue
     attachments.push(
       toAttachment({
         id: row.attachment_id,
-        document_id: row.id,
+        document_id: documentId,
         file_name: row.attachment_file_name!,
         media_type: row.attachment_media_type!,
         size: row.attachment_size!,
@@ -284,7 +299,7 @@ export async function getDocument(db: Db, id: number): Promise<Document> {
       }),
     )
   }
-  return toDocument(rows[0], attachments)
+  return attachments
 }
 
 /**

@@ -5,7 +5,7 @@ import { preparedQuery } from '../db/prepared.js'
 import { selectSessionUser, sessionUserOf, type SessionUser } from '../identity/authentication.js'
 import { sessionTokenHash, type SessionPolicy } from '../identity/sessions.js'
 import { canSee, type VisibleScope } from '../identity/visibility.js'
-import { ATTACHMENT_COLUMNS, expiredError, toDocument, type Attachment, type Document } from './documents.js'
+import { ATTACHMENT_COLUMNS, expiredError, joinedAttachments, toDocument, type Document } from './documents.js'
 
 // The gated download's reads in one statement (docs/performance.md, "Downloads, second pass"):
 // the session, its user and visible scope (selectSessionUser) and the document with its files,
@@ -122,20 +122,6 @@ function documentOf(rows: Row[]): DocumentLookup {
   if (first.document_expired_at) {
     return { kind: 'expired', id, clientId, category: first.document_category!, at: first.document_expired_at, reason: first.document_expired_reason }
   }
-  const attachments: Attachment[] = []
-  for (const row of rows) {
-    // A document without files still has its one row, with nulls for the attachment.
-    if (row.attachment_id == null) continue
-    attachments.push({
-      id: Number(row.attachment_id),
-      documentId: id,
-      fileName: row.attachment_file_name!,
-      mediaType: row.attachment_media_type!,
-      size: Number(row.attachment_size),
-      sha256: row.attachment_sha256!,
-      storageKey: row.attachment_storage_key!,
-    })
-  }
   const document = toDocument(
     {
       id,
@@ -150,7 +136,7 @@ function documentOf(rows: Row[]): DocumentLookup {
       created_at: first.document_created_at!,
       created_by: first.document_created_by!,
     },
-    attachments,
+    joinedAttachments(id, rows),
   )
   return { kind: 'found', document }
 }

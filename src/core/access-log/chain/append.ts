@@ -1,5 +1,5 @@
 import { CompiledQuery, sql } from 'kysely'
-import { backendOf, type Db } from '../../db/database.js'
+import { backendOf, takeLock, type Db } from '../../db/database.js'
 import { jsonRows, preparedInsert, preparedQuery } from '../../db/prepared.js'
 import { nowIso } from '../../time.js'
 import { growTree, saveTree, type TreeWrites } from '../tree/merkle.js'
@@ -32,31 +32,23 @@ const NODE_COLUMNS = ['level', 'idx', 'hash'] as const
 const insertRows = preparedInsert<StoredRow>('access_log', ROW_COLUMNS)
 const insertPersonal = preparedInsert<PersonalRow>('access_log_personal', PERSONAL_COLUMNS)
 
+// PostgreSQL's access-log lock: an advisory lock held until the transaction ends, taken again at
+// no cost by a transaction that already holds it.
+const ACCESS_LOG_LOCK = sql`pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`
+const LOCK = 'access_log_lock'
+
 // PostgreSQL: the rows, the tree's new nodes and its head in one statement (data-modifying CTEs,
 // the rows as one JSON parameter): one round trip instead of three, and the same text for any
-// number of rows, so it is prepared once (docs/decisions.md, "Append speed (issue 13)").
+// number of rows, so it is prepared once (docs/decisions.md, "Append speed (issue 13)"). Every
+// insert is fed through a CTE that takes the access-log lock (a CTE of a volatile function is
+// evaluated once, before any row it feeds), so the statement is safe in its own transaction: a
+// writer that knows the heads it committed last sends its next group this way alone, and if
+// somebody else appended since, the rows' ids are taken and it fails on the primary key with
+// nothing written (docs/decisions.md, "Appends on PostgreSQL: one statement when the heads are
+// known"). Inside a transaction that holds the lock already, taking it again changes nothing.
 const writeAllQuery = preparedQuery(5, (db: Db, rows: string, personal: string, nodes: string, size: number, frontier: string) =>
   db
-    .with('log_rows', (q) => q.insertInto('access_log').columns(ROW_COLUMNS).expression(jsonRows('access_log', ROW_COLUMNS, rows)))
-    .with('personal_rows', (q) =>
-      q.insertInto('access_log_personal').columns(PERSONAL_COLUMNS).expression(jsonRows('access_log_personal', PERSONAL_COLUMNS, personal)),
-    )
-    .with('tree_nodes', (q) => q.insertInto('access_log_tree').columns(NODE_COLUMNS).expression(jsonRows('access_log_tree', NODE_COLUMNS, nodes)))
-    .insertInto('access_log_tree_head')
-    .values({ id: 1, size, frontier })
-    .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ size: eb.ref('excluded.size'), frontier: eb.ref('excluded.frontier') }))),
-)
-
-// PostgreSQL, a writer that knows the heads it committed last: the same writes as one statement
-// in its own transaction, every insert fed through the access-log lock (a CTE of a volatile
-// function is evaluated once, before any row it feeds), so no other append can interleave. If
-// somebody else appended since, the rows' ids are taken and the statement fails on the primary key
-// with nothing written (docs/decisions.md, "Appends on PostgreSQL: one statement when the heads are
-// known").
-const LOCK = 'access_log_lock'
-const writeOnKnownHeadsQuery = preparedQuery(5, (db: Db, rows: string, personal: string, nodes: string, size: number, frontier: string) =>
-  db
-    .with(LOCK, (q) => q.selectNoFrom(sql`pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`.as('locked')))
+    .with(LOCK, (q) => q.selectNoFrom(ACCESS_LOG_LOCK.as('locked')))
     .with('log_rows', (q) => q.insertInto('access_log').columns(ROW_COLUMNS).expression(jsonRows('access_log', ROW_COLUMNS, rows, LOCK)))
     .with('personal_rows', (q) =>
       q.insertInto('access_log_personal').columns(PERSONAL_COLUMNS).expression(jsonRows('access_log_personal', PERSONAL_COLUMNS, personal, LOCK)),
@@ -91,7 +83,7 @@ function beginLocked(db: Db): CompiledQuery {
   const adapter = db.getExecutor().adapter
   let query = beginLockedTexts.get(adapter)
   if (!query) {
-    const lock = sql`select pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`.compile(db).sql
+    const lock = sql`select ${ACCESS_LOG_LOCK}`.compile(db).sql
     query = CompiledQuery.raw(`begin; ${lock}; ${headsQuery(db).compile().sql}`)
     beginLockedTexts.set(adapter, query)
   }
@@ -182,9 +174,8 @@ const isUniqueViolation = (error: unknown) => (error as { code?: unknown }).code
  */
 export async function appendOnKnownHeads(db: Db, entries: readonly LogEntry[], heads: Heads, accessFormat = DEFAULT_ACCESS_FORMAT): Promise<Group | null> {
   const group = await groupOn(db, entries, heads, accessFormat)
-  const { rows, personal, tree } = group
   try {
-    await writeOnKnownHeadsQuery(db, JSON.stringify(rows), JSON.stringify(personal), JSON.stringify(tree.nodes), tree.head.size, tree.head.frontier)
+    await writeRows(db, group.rows, group.personal, group.tree)
   } catch (error) {
     if (isUniqueViolation(error)) return null
     throw error
@@ -206,7 +197,7 @@ export async function appendInTransaction(trx: Db, entries: readonly LogEntry[])
     if (isAccessEntry(entry)) checkEntry(entry)
     else checkEventEntry(entry)
   }
-  if (backendOf(trx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${sql.lit('access-log')}))`.execute(trx)
+  await takeLock(trx, 'access-log')
   const [heads] = (await readHeads(trx)) as (Heads | undefined)[]
   return appendStamps(trx, entries, heads)
 }
