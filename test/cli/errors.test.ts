@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -33,6 +33,19 @@ describe('core names no CLI flags; the CLI adds the one that set the input (docs
     expect(result.stderr).toBe(
       `confi: no confi database at ${missing}: run 'confi init' first, or point to the right file (set by --db or CONFI_DB)\n`,
     )
+  })
+
+  it('names a file that is not a database instead of an unexpected error, and leaves it as it was', async () => {
+    const notDb = join(dir, 'notes.db')
+    writeFileSync(notDb, 'SQLite format 3 but not really: a half-copied backup\n')
+    for (const args of [['clients', 'list'], ['init', '--firm-name', 'X', '--base-url', 'http://localhost:3000']]) {
+      const result = await confi(args, { CONFI_DB: notDb })
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(
+        `confi: the file ${notDb} is not a SQLite database, or is damaged: point to confi's database file (set by --db or CONFI_DB)\n`,
+      )
+    }
+    expect(readFileSync(notDb, 'utf8')).toBe('SQLite format 3 but not really: a half-copied backup\n')
   })
 
   it('leaves a refusal without a remedy as core wrote it', () => {

@@ -74,12 +74,27 @@ export function openSqliteHandle(path: string, create: boolean): BetterSqlite3.D
   } catch (error) {
     throw new UnavailableError(`cannot open the database ${path}: ${(error as Error).message}`)
   }
-  raw.pragma('busy_timeout = 10000')
-  raw.pragma('journal_mode = WAL')
+  try {
+    raw.pragma('busy_timeout = 10000')
+    raw.pragma('journal_mode = WAL')
+  } catch (error) {
+    raw.close()
+    throw notADatabase(path, error)
+  }
   makePrivate(...sqliteFiles(path))
   raw.pragma('synchronous = FULL')
   raw.pragma('foreign_keys = ON')
   return raw
+}
+
+// SQLite reads a file's header only at its first statement: a file that is not a database (a
+// wrong --db, a half-copied backup) fails there, and the accountant needs to hear which file.
+function notADatabase(path: string, error: unknown): Error {
+  const code = (error as { code?: unknown }).code
+  if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') return error as Error
+  return new ConfiError(`the file ${path} is not a SQLite database, or is damaged: point to confi's database file`, {
+    remedy: 'database_location',
+  })
 }
 
 /** Opens the SQLite file at `path` as confi's database; `create` allows a new file. */
