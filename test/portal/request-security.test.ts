@@ -128,3 +128,27 @@ describe('Permissions-Policy', () => {
     }
   })
 })
+
+describe('malformed form bodies', () => {
+  // A form whose body cannot be read (a broken multipart, one without a boundary) is the sender's
+  // mistake: 400 with the pt-BR page, never "Erro inesperado" (500) and an error in the log.
+  it('answer 400 "Dados inválidos" on every form, and log nothing', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const cookie = await w.cookieFor(ana)
+    const bodies = [
+      { 'content-type': 'multipart/form-data; boundary=zz' },
+      { 'content-type': 'multipart/form-data' },
+    ]
+    for (const path of ['/login', '/logout', `${w.loginPath(client)}/register`, '/account/password', `/users/${ana.id}/role`, '/reset/abc']) {
+      for (const headers of bodies) {
+        const response = await rawPost(path, { cookie, origin: 'http://localhost', ...headers }, 'garbage')
+        expect({ path, status: response.status }).toEqual({ path, status: 400 })
+        expect(await response.text()).toContain('<title>Dados inválidos')
+      }
+    }
+    expect(w.errors).toEqual([])
+    // Nothing was acted on: the session is still there.
+    expect((await w.request('/', { cookie })).status).toBe(200)
+  })
+})
