@@ -8,7 +8,8 @@ import { withReadCache } from '../core/storage/read-cache.js'
 import { getFirmOptions, type FirmOptions } from '../core/clients/firm.js'
 import type { PortalContext, PortalDeps, PortalEnv } from './env.js'
 import { m } from './messages.js'
-import { notFoundPage, errorPage } from './pages.js'
+import { methodNotAllowedPage, notFoundPage, errorPage } from './pages.js'
+import { allowedMethodsOf } from './methods.js'
 import { refusalOf } from './refusals.js'
 import { requireSameOrigin } from './origin-check.js'
 import { readFormBodyFirst } from './forms.js'
@@ -146,7 +147,12 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/checkpoints', checkpointRoutes())
   app.route('/termos', termsRoutes())
 
-  app.notFound((c) => notFoundPage(c as PortalContext))
+  const allowedMethods = allowedMethodsOf(app)
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path)
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) return methodNotAllowedPage(c as PortalContext, allowed)
+    return notFoundPage(c as PortalContext)
+  })
   app.onError((error, c) => handleError(error, c as PortalContext, deps))
   return app
 }

@@ -152,3 +152,28 @@ describe('malformed form bodies', () => {
     expect((await w.request('/', { cookie })).status).toBe(200)
   })
 })
+
+describe('a known address asked with another method', () => {
+  it('answers 405 with Allow and the pt-BR page, and does nothing', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const cookie = await w.cookieFor(ana)
+    const cases: [string, string, string][] = [
+      ['GET', '/logout', 'POST'],
+      ['GET', `/users/${ana.id}/activate`, 'POST'],
+      ['GET', '/account/meus-dados', 'POST'],
+      ['POST', '/documents/1', 'GET, HEAD'],
+      ['PUT', '/login', 'GET, HEAD, POST'],
+      ['DELETE', `/users/${ana.id}`, 'GET, HEAD'],
+    ]
+    for (const [method, path, allow] of cases) {
+      const response = await w.request(path, { method, cookie, headers: { origin: 'http://localhost' } })
+      expect({ method, path, status: response.status, allow: response.headers.get('allow') }).toEqual({ method, path, status: 405, allow })
+      expect(await response.text()).toContain('<title>Pedido não aceito neste endereço')
+    }
+    // Still logged in (GET /logout did not log out); an unknown address is still a 404.
+    expect((await w.request('/', { cookie })).status).toBe(200)
+    expect((await w.request('/nada-aqui', { cookie })).status).toBe(404)
+    expect((await w.request('/users/1/nada', { cookie })).status).toBe(404)
+  })
+})
