@@ -8,9 +8,11 @@ import { withReadCache } from '../core/storage/read-cache.js'
 import { getFirmOptions, type FirmOptions } from '../core/clients/firm.js'
 import type { PortalContext, PortalDeps, PortalEnv } from './env.js'
 import { m } from './messages.js'
-import { notFoundPage, errorPage } from './pages.js'
+import { methodNotAllowedPage, notFoundPage, errorPage } from './pages.js'
+import { allowedMethodsOf } from './methods.js'
 import { refusalOf } from './refusals.js'
 import { requireSameOrigin } from './origin-check.js'
+import { readFormBodyFirst } from './forms.js'
 import { endSession, isHttps, loadAuth } from './session.js'
 import { sendToTwoFactorSetup } from './guards.js'
 import { CSS_HASH } from './views/layout.js'
@@ -110,11 +112,13 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   // An upload's body streams to core under the firm's upload limits (routes/uploads.tsx). A GET
   // or HEAD has no body (@hono/node-server gives it none), and asking for it builds the whole
   // fetch Request that the server otherwise never makes: 12% of a download's CPU in the profile.
+  const readForm = readFormBodyFirst()
   app.use((c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     return isUploadPath(c.req.method, c.req.path, c.req.header('content-type')) ? next() : limitBody(c, next)
   })
   app.use(requireSameOrigin())
+  app.use((c, next) => (isUploadPath(c.req.method, c.req.path, c.req.header('content-type')) ? next() : readForm(c, next)))
   app.use(loadAuth())
   app.use(async (c, next) => {
     await next()
@@ -143,7 +147,12 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
   app.route('/checkpoints', checkpointRoutes())
   app.route('/termos', termsRoutes())
 
-  app.notFound((c) => notFoundPage(c as PortalContext))
+  const allowedMethods = allowedMethodsOf(app)
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path)
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) return methodNotAllowedPage(c as PortalContext, allowed)
+    return notFoundPage(c as PortalContext)
+  })
   app.onError((error, c) => handleError(error, c as PortalContext, deps))
   return app
 }

@@ -1,4 +1,6 @@
-import type { PortalContext } from './env.js'
+import type { MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { PortalContext, PortalEnv } from './env.js'
 import { m } from './messages.js'
 import { FormError } from './refusals.js'
 import type { FormValues } from './views/auth.js'
@@ -7,6 +9,29 @@ import type { FormValues } from './views/auth.js'
 // the client area and the delivery links share. Checking the values is core's job.
 
 type Form = Record<string, unknown>
+
+const FORM_TYPES = /^(multipart\/form-data|application\/x-www-form-urlencoded)\s*(;|$)/i
+
+/**
+ * Reads a form's body before its route does (Hono keeps the parse, so the route's own read costs
+ * nothing): a body that is no form after all (a multipart without a boundary, or broken) is the
+ * sender's mistake, a 400 page from the refusal map, not an unexpected error. Uploads stream to
+ * core, which refuses a broken body itself: app.ts lets them pass.
+ */
+export function readFormBodyFirst(): MiddlewareHandler<PortalEnv> {
+  return async (c, next) => {
+    if (c.req.method === 'POST' && FORM_TYPES.test(c.req.header('content-type') ?? '')) {
+      try {
+        await c.req.parseBody()
+      } catch (error) {
+        // Undici's "Failed to parse body as FormData"; a body over the limit keeps its own 413.
+        if (error instanceof TypeError) throw new HTTPException(400, { message: 'malformed form body' })
+        throw error
+      }
+    }
+    return next()
+  }
+}
 
 /** Reads a form field as a trimmed-at-nothing string ('' when absent or a file). */
 export function field(form: Form, name: string): string {

@@ -390,6 +390,8 @@ export const m = {
   errors: {
     notFoundTitle: 'Página não encontrada',
     notFound: 'Não encontramos o que você procurou. O link pode estar incorreto ou ter sido substituído.',
+    methodTitle: 'Pedido não aceito neste endereço',
+    method: 'Este endereço não se abre assim: volte à página anterior e use os botões e formulários dela.',
     goneTitle: 'Link expirado',
     revokedTitle: 'Link revogado',
     expiredTitle: 'Documento removido',

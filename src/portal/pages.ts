@@ -33,6 +33,12 @@ export function notFoundPage(c: PortalContext): Response {
   return errorPage(c, { status: 404, title: m.errors.notFoundTitle, message: m.errors.notFound })
 }
 
+/** A known address asked with a method it does not take: 405, and the ones it does in Allow. */
+export function methodNotAllowedPage(c: PortalContext, allowed: string[]): Response {
+  c.header('Allow', allowed.join(', '))
+  return errorPage(c, { status: 405, title: m.errors.methodTitle, message: m.errors.method })
+}
+
 /**
  * The page a pending user gets after the correct password, or on a document it may not open yet:
  * wait for an admin, named, with the firm's contact (docs/rules.md#document-links-and-login); no session.

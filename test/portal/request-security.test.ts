@@ -128,3 +128,52 @@ describe('Permissions-Policy', () => {
     }
   })
 })
+
+describe('malformed form bodies', () => {
+  // A form whose body cannot be read (a broken multipart, one without a boundary) is the sender's
+  // mistake: 400 with the pt-BR page, never "Erro inesperado" (500) and an error in the log.
+  it('answer 400 "Dados inválidos" on every form, and log nothing', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const cookie = await w.cookieFor(ana)
+    const bodies = [
+      { 'content-type': 'multipart/form-data; boundary=zz' },
+      { 'content-type': 'multipart/form-data' },
+    ]
+    for (const path of ['/login', '/logout', `${w.loginPath(client)}/register`, '/account/password', `/users/${ana.id}/role`, '/reset/abc']) {
+      for (const headers of bodies) {
+        const response = await rawPost(path, { cookie, origin: 'http://localhost', ...headers }, 'garbage')
+        expect({ path, status: response.status }).toEqual({ path, status: 400 })
+        expect(await response.text()).toContain('<title>Dados inválidos')
+      }
+    }
+    expect(w.errors).toEqual([])
+    // Nothing was acted on: the session is still there.
+    expect((await w.request('/', { cookie })).status).toBe(200)
+  })
+})
+
+describe('a known address asked with another method', () => {
+  it('answers 405 with Allow and the pt-BR page, and does nothing', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const ana = await w.user(client, 'ana', { role: 'admin' })
+    const cookie = await w.cookieFor(ana)
+    const cases: [string, string, string][] = [
+      ['GET', '/logout', 'POST'],
+      ['GET', `/users/${ana.id}/activate`, 'POST'],
+      ['GET', '/account/meus-dados', 'POST'],
+      ['POST', '/documents/1', 'GET, HEAD'],
+      ['PUT', '/login', 'GET, HEAD, POST'],
+      ['DELETE', `/users/${ana.id}`, 'GET, HEAD'],
+    ]
+    for (const [method, path, allow] of cases) {
+      const response = await w.request(path, { method, cookie, headers: { origin: 'http://localhost' } })
+      expect({ method, path, status: response.status, allow: response.headers.get('allow') }).toEqual({ method, path, status: 405, allow })
+      expect(await response.text()).toContain('<title>Pedido não aceito neste endereço')
+    }
+    // Still logged in (GET /logout did not log out); an unknown address is still a 404.
+    expect((await w.request('/', { cookie })).status).toBe(200)
+    expect((await w.request('/nada-aqui', { cookie })).status).toBe(404)
+    expect((await w.request('/users/1/nada', { cookie })).status).toBe(404)
+  })
+})

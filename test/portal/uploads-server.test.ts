@@ -3,7 +3,7 @@
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ORIGIN, usePortalWorld } from '../helpers/portal.js'
 import { multipart, PDF } from '../core/uploads/multipart.js'
 
@@ -30,6 +30,20 @@ function post(port: number, cookie: string, body: Buffer, contentType: string, c
     req.on('error', (error) => (cutAfter === undefined ? fail(error) : ok('cut')))
     if (cutAfter === undefined) return req.end(body)
     req.write(body.subarray(0, cutAfter), () => setTimeout(() => req.destroy(), 50))
+  })
+}
+
+/** Sends `body` in two writes, `pauseMs` apart, after its first `split` bytes: a slow phone's upload. */
+function postSlowly(port: number, cookie: string, body: Buffer, contentType: string, split: number, pauseMs: number): Promise<number> {
+  return new Promise((ok, fail) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/enviar', headers: { cookie, origin: ORIGIN, 'content-type': contentType, 'content-length': body.length } })
+    req.on('response', (res) => {
+      res.resume()
+      ok(res.statusCode!)
+    })
+    // The server may answer and close before the whole body went: the status is what counts.
+    req.on('error', (error) => (req.writableEnded ? undefined : fail(error)))
+    req.write(body.subarray(0, split), () => setTimeout(() => req.end(body.subarray(split)), pauseMs))
   })
 }
 
@@ -61,5 +75,42 @@ describe('uploads over a real connection', () => {
     expect((whole as { location: string }).location).toMatch(/^\/envios\/\d+\?aviso=enviado$/)
     const [upload] = await w.db.selectFrom('upload_files').select(['size']).execute()
     expect(Number(upload.size)).toBe(big.length)
+  })
+})
+
+describe('a file refused while the rest of its body still arrives', () => {
+  // A refusal settles as soon as the file's first bytes show it; the body may take seconds more.
+  // Left unhandled that long, it ended the whole `confi serve` process (Node's default for an
+  // unhandled rejection): one signed-in user could stop the portal for everyone.
+  const unhandled: unknown[] = []
+  const note = (reason: unknown) => unhandled.push(reason)
+  beforeEach(() => {
+    unhandled.length = 0
+    process.on('unhandledRejection', note)
+  })
+  afterEach(() => {
+    process.off('unhandledRejection', note)
+  })
+
+  it.each([
+    ['too large', 413, Buffer.concat([PDF, Buffer.alloc(1536 * 1024, 0x41)])],
+    ['of a type not accepted', 415, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(1536 * 1024, 0x41)])],
+  ])('a file %s answers %i and the server keeps serving', async (_what, status, content) => {
+    await w.db.updateTable('firm_options').set({ upload_max_mb: 1 }).execute()
+    const { client, ana } = await w.clientWithAdmin()
+    const cookie = await w.cookieFor(ana)
+    const port = await listen()
+    const tail = Buffer.alloc(1024 * 1024, 0x42)
+    const form = multipart([
+      { name: 'empresa', value: String(client.id) },
+      { name: 'categoria', value: 'contabil' },
+      { name: 'arquivos', filename: 'grande.pdf', content },
+      { name: 'arquivos', filename: 'resto.pdf', content: Buffer.concat([PDF, tail]) },
+    ])
+    expect(await postSlowly(port, cookie, form.body, form.contentType, content.length + 512, 300)).toBe(status)
+    expect(unhandled).toEqual([])
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+    expect(health.status).toBe(200)
+    expect(await w.db.selectFrom('uploads').select('id').execute()).toEqual([])
   })
 })

@@ -35,6 +35,8 @@ export interface IncomingUpload {
   files: IncomingFile[]
 }
 
+type StoreOutcome = { ok: true; file: IncomingFile | null } | { ok: false; error: unknown }
+
 // Text fields are short (a note, an id, a category): anything longer is not a person typing.
 const MAX_FIELD_BYTES = 16 * 1024
 const MAX_FIELDS = 20
@@ -59,7 +61,10 @@ export async function readUploadBody(
     throw refusals.malformed((error as Error).message)
   }
   const fields = new Map<string, string>()
-  const stores: Promise<IncomingFile | null>[] = []
+  // Each file's outcome, never a rejected promise: a file refused early (too large, wrong type)
+  // settles while the rest of the body still streams in, long before the outcomes are awaited
+  // below, and an unhandled rejection in that gap ends the whole `confi serve` process.
+  const stores: Promise<StoreOutcome>[] = []
   // The first refusal wins; later files are read past (so the body is consumed), never stored.
   let refusal: UploadRefusedError | null = null
   const refuse = (error: UploadRefusedError) => {
@@ -76,10 +81,13 @@ export async function readUploadBody(
         if (refusal || part.name !== FILES_FIELD) return null
         const { sink, stored } = storeOne(store, part.filename ?? '', limits)
         stores.push(
-          stored.catch((error: unknown) => {
-            if (error instanceof UploadRefusedError) refuse(error)
-            throw error
-          }),
+          stored.then(
+            (file): StoreOutcome => ({ ok: true, file }),
+            (error: unknown): StoreOutcome => {
+              if (error instanceof UploadRefusedError) refuse(error)
+              return { ok: false, error }
+            },
+          ),
         )
         return sink
       },
@@ -90,12 +98,14 @@ export async function readUploadBody(
   } catch {
     broken = true
   }
-  const outcomes = await Promise.allSettled(stores)
+  const outcomes = await Promise.all(stores)
   if (broken) throw refusal ?? refusals.interrupted()
   if (refusal) throw refusal
-  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
-  if (failed) throw failed.reason
-  const files = outcomes.map((o) => (o as PromiseFulfilledResult<IncomingFile | null>).value).filter((f) => f !== null)
+  const files: IncomingFile[] = []
+  for (const outcome of outcomes) {
+    if (!outcome.ok) throw outcome.error
+    if (outcome.file) files.push(outcome.file)
+  }
   if (files.length === 0 && !options.fileOptional) throw refusals.noFile()
   return { fields, files }
 }
