@@ -12,7 +12,7 @@ import { methodNotAllowedPage, notFoundPage, errorPage } from './pages.js'
 import { allowedMethodsOf } from './methods.js'
 import { refusalOf } from './refusals.js'
 import { requireSameOrigin } from './origin-check.js'
-import { readFormBodyFirst } from './forms.js'
+import { bodyLeftUnread, readFormBodyFirst } from './forms.js'
 import { endSession, isHttps, loadAuth } from './session.js'
 import { sendToTwoFactorSetup } from './guards.js'
 import { CSS_HASH } from './views/layout.js'
@@ -95,6 +95,9 @@ export function createApp(portalDeps: PortalDeps): Hono<PortalEnv> {
     await next()
     // Every page and file of the portal is private to its viewer: never cache them.
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+    // A body left part way (an upload past the most a form may hold) would otherwise be read to
+    // its end, however long, to keep the connection: close it instead.
+    if (bodyLeftUnread(c.env?.incoming)) c.header('Connection', 'close')
   })
   app.route('/healthz', healthRoutes())
   app.use(refuseHeadOnDocuments())

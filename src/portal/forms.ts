@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { PortalContext, PortalEnv } from './env.js'
@@ -89,4 +90,13 @@ export function competenceFromInput(value: string): string {
 export function dateFromInput(value: string): string {
   const match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value.trim())
   return match ? `${match[3]}-${match[2].padStart(2, '0')}-${match[1].padStart(2, '0')}` : value.trim()
+}
+
+/**
+ * Whether the request's body was read part way and left there: an upload refused past the most a
+ * form may hold (core/uploads/intake.ts). A body never read (a redirect to the login before an
+ * upload) is still read to its end by Node, so that the browser sees the answer.
+ */
+export function bodyLeftUnread(incoming: IncomingMessage | undefined): boolean {
+  return incoming !== undefined && incoming.readableDidRead && !incoming.readableEnded
 }

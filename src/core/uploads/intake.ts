@@ -40,6 +40,12 @@ type StoreOutcome = { ok: true; file: IncomingFile | null } | { ok: false; error
 // Text fields are short (a note, an id, a category): anything longer is not a person typing.
 const MAX_FIELD_BYTES = 16 * 1024
 const MAX_FIELDS = 20
+// A whole body may hold the most files allowed at the most bytes each, plus this for its fields
+// and multipart framing. A refused body is read past up to there, so that a browser still sending
+// a file too large reads the refusal page; past it no form a person sent goes on, reading stops
+// and the portal closes the connection (docs/decisions.md, "An upload's body is read so far and no
+// further").
+const FORM_OVERHEAD_BYTES = 1024 * 1024
 
 /**
  * Reads the multipart body `body` (its Content-Type header `contentType`), storing each file of
@@ -70,9 +76,22 @@ export async function readUploadBody(
   const refuse = (error: UploadRefusedError) => {
     refusal ??= error
   }
+  const bodyCap = limits.maxFiles * limits.maxFileBytes + FORM_OVERHEAD_BYTES
+  // Ending early leaves the request open (destroyOnReturn: false), so the refusal can be answered.
+  async function* bounded(): AsyncGenerator<Buffer> {
+    let received = 0
+    for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      received += chunk.length
+      if (received > bodyCap) {
+        refuse(refusals.uploadTooLarge(bodyCap))
+        return
+      }
+      yield chunk
+    }
+  }
   let broken = false
   try {
-    await readMultipart(body, contentType!, { files: limits.maxFiles, fields: MAX_FIELDS, fieldBytes: MAX_FIELD_BYTES }, {
+    await readMultipart(bounded(), contentType!, { files: limits.maxFiles, fields: MAX_FIELDS, fieldBytes: MAX_FIELD_BYTES }, {
       field(name, value, truncated) {
         if (truncated) refuse(refusals.malformed(`field ${name} is too long`))
         else if (name !== undefined) fields.set(name, value)

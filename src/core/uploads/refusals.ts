@@ -4,6 +4,7 @@ import { ACCEPTED_TYPES } from './file-types.js'
 /** Why an upload's body was refused; the portal answers each with its status and pt-BR page. */
 export type UploadProblem =
   | 'too_large'
+  | 'upload_too_large'
   | 'too_many_files'
   | 'type_not_accepted'
   | 'empty_file'
@@ -29,6 +30,8 @@ export class UploadRefusedError extends ValidationError {
 export const refusals = {
   tooLarge: (fileName: string, maxBytes: number) =>
     new UploadRefusedError('too_large', `file '${fileName}' is larger than ${maxBytes / (1024 * 1024)} MB`, { fileName, limit: maxBytes }),
+  uploadTooLarge: (maxBytes: number) =>
+    new UploadRefusedError('upload_too_large', `the upload is larger than ${Math.floor(maxBytes / (1024 * 1024))} MB in all`, { limit: maxBytes }),
   tooMany: (maxFiles: number) =>
     new UploadRefusedError('too_many_files', `more than ${maxFiles} files in one upload`, { limit: maxFiles }),
   type: (fileName: string) =>

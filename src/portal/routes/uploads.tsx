@@ -40,13 +40,15 @@ export function isMultipart(contentType: string | undefined): boolean {
 
 // Each refusal's status: too large 413, a type not accepted 415, the rest 400 (a fiscal document
 // sent again: 409, like any conflict).
-const STATUS: Record<string, number> = { too_large: 413, type_not_accepted: 415, already_received: 409 }
+const STATUS: Record<string, number> = { too_large: 413, upload_too_large: 413, type_not_accepted: 415, already_received: 409 }
 
 function refusalText(error: UploadRefusedError, limits: { maxMb: number; maxFiles: number }): string {
   const name = error.details.fileName ?? ''
   switch (error.problem) {
     case 'too_large':
       return um.refused.too_large(name, limits.maxMb)
+    case 'upload_too_large':
+      return um.refused.upload_too_large(limits.maxMb * limits.maxFiles)
     case 'too_many_files':
       return um.refused.too_many_files(limits.maxFiles)
     case 'type_not_accepted':

@@ -40,6 +40,7 @@ export const um = {
   fiscal: { key: 'chave', issuer: 'Emitente', recipient: 'Destinatário', issuedOn: 'Emissão', total: 'Total' },
   refused: {
     too_large: (name: string, maxMb: number) => `O arquivo "${name}" passa de ${maxMb} MB, o limite por arquivo. Diminua o arquivo (ou divida-o) e envie de novo.`,
+    upload_too_large: (maxMb: number) => `O envio passa de ${maxMb} MB no total. Envie os arquivos em partes, em mais de um envio.`,
     too_many_files: (maxFiles: number) => `Escolha no máximo ${maxFiles} arquivos de cada vez. Envie os demais em outro envio.`,
     type_not_accepted: (name: string) =>
       `O arquivo "${name}" não é de um tipo aceito. Envie PDF, JPEG, PNG, HEIC, XML, OFX, CSV ou XLSX.`,
@@ -52,6 +53,7 @@ export const um = {
   },
   refusedTitle: {
     too_large: 'Arquivo grande demais',
+    upload_too_large: 'Envio grande demais',
     too_many_files: 'Arquivos demais',
     type_not_accepted: 'Tipo de arquivo não aceito',
     empty_file: 'Arquivo vazio',
