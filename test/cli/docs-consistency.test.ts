@@ -41,6 +41,7 @@ describe(`confi docs consistency on ${backend}`, { timeout: 180_000 }, () => {
     await fillAccessLog(t, 12, target)
     const older = (await createCheckpoint(t.db, keys))!
     await fillAccessLog(t, 30, target)
+    const oldPublicKey = keys.current.publicKey
     const rotated = await confi(['keys', 'rotate'])
     expect(rotated.code, rotated.stderr).toBe(0)
     keys = loadSigningKeys(t.config.signingKeyFile)
@@ -59,6 +60,9 @@ describe(`confi docs consistency on ${backend}`, { timeout: 180_000 }, () => {
 
     // The holder of the old checkpoint (from a receipt or an e-mail) checks it against today's head.
     expect(runScript(answer, '13', older.rootHash)).toBe(`the log of 43 rows signed ${newer.at} by key ${keys.current.id} extends the log of 13 rows (root ${older.rootHash})\n`)
+    // Without a held checkpoint, both signed heads are checked: the older by the key before the rotation.
+    expect(runScript(answer, oldPublicKey)).toBe(`the log of 43 rows signed ${newer.at} by key ${keys.current.id} extends the log of 13 rows (root ${older.rootHash})\n`)
+    expect(() => runScript(answer)).toThrow(/13 rows: no checkpoint signed by key/)
     const between = JSON.parse((await confi(['docs', 'consistency', '17', '43', '--json'])).stdout)
     expect(between.from.checkpoint).toBeNull()
     expect(runScript(between, '17', between.from.root)).toMatch(/extends the log of 17 rows/)

@@ -173,6 +173,23 @@ describe(`receipts on ${process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQ
     expect((await inProcess(['receipts', 'verify', path, '--public-key', publicKey])).stderr).toMatch(/^confi: the receipt does not verify: the receipt's file list does not match the document.published row 2$/m)
     expect(() => runScript(path)).toThrow(/do not match the document.published row 2/)
 
+    // Re-signed by the firm: a row that is no access placed among the accesses (its format-2
+    // `action` is not hashed, so only its `kind` says what it is), and a publication listed twice.
+    const signedFalse: [string, any, RegExp, RegExp][] = [
+      [
+        'the document.published row as a view',
+        resign(edit((r) => ((r.rows = [{ ...r.publications[0], action: 'view' }, ...r.rows]), (r.rowIds = [2, ...r.rowIds])))),
+        /^confi: the receipt does not verify: access-log row 2 is a document.published row, not an access$/m,
+        /row 2: not an access to document/,
+      ],
+      ['a publication twice', resign(edit((r) => r.publications.push(r.publications[0]))), /^confi: the receipt does not verify: the publication rows are out of order$/m, /row 2: not a publication of document/],
+    ]
+    for (const [name, bad, message, scriptMessage] of signedFalse) {
+      const file = variant(bad, `signed-false-${name.replace(/\W+/g, '-')}.json`)
+      expect((await inProcess(['receipts', 'verify', file, '--public-key', publicKey])).stderr, name).toMatch(message)
+      expect(() => runScript(file), name).toThrow(scriptMessage)
+    }
+
     // A PDF rebuilt from forged JSON with its QR code to another site.
     const forged = edit((r) => {
       r.firm = { name: 'Outro Escritório', baseUrl: 'https://outro.example' }

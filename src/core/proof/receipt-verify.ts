@@ -1,4 +1,4 @@
-import { accessLogHash, PERSONAL_FIELDS } from '../access-log/chain/row.js'
+import { accessLogHash, CANONICAL_FIELDS, CANONICAL_FIELDS_V2, PERSONAL_FIELDS } from '../access-log/chain/row.js'
 import { commitmentMismatches } from '../access-log/chain/format-v2.js'
 import { rootFromInclusionProof, rowLeafHash } from '../access-log/tree/merkle.js'
 import { checkpointText } from './checkpoints.js'
@@ -55,6 +55,11 @@ export function checkCheckpoint(receipt: Pick<AnyReceipt, 'checkpoint'>, trusted
 // The row's hash from its fields, each personal value against its commitment, and its inclusion
 // proof to the checkpoint's root (leaf index below the tree size first: RFC 9162 2.1.3.2).
 export function checkRow(row: ReceiptRow, c: AnyReceipt['checkpoint'], problems: string[]): void {
+  const wrongType = mistypedField(row)
+  if (wrongType) {
+    problems.push(`malformed row: access-log row ${row.id}: its ${wrongType}`)
+    return
+  }
   const id = Number(row.id)
   if (!Number.isSafeInteger(id) || id < 1 || id > Number(c.treeSize)) {
     problems.push(`wrong proof: row ${row.id} is not proven to be in the checkpoint's tree of ${c.treeSize} rows (its leaf index is not below the tree size)`)
@@ -71,6 +76,22 @@ export function checkRow(row: ReceiptRow, c: AnyReceipt['checkpoint'], problems:
   if (!rootFromInclusionProof(id - 1, c.treeSize, rowLeafHash(row.hash), proof)?.equals(Buffer.from(String(c.rootHash), 'hex'))) {
     problems.push(`wrong proof: row ${id} is not proven to be in the checkpoint's tree of ${c.treeSize} rows`)
   }
+}
+
+// The hash takes an integer as its decimal text, so 443 and "443" hash alike: the JSON type is what
+// the docs fix (docs/access-log.md, "Test vectors": integers are JSON numbers, text is strings).
+const INTEGER_FIELDS = new Set(['id', 'document_id', 'attachment_id', 'client_id', 'user_id', 'delivery_id', 'port'])
+const TYPED_FIELDS = [...new Set([...CANONICAL_FIELDS, ...CANONICAL_FIELDS_V2, ...PERSONAL_FIELDS])]
+
+function mistypedField(row: ReceiptRow): string | null {
+  for (const field of TYPED_FIELDS) {
+    const value = row[field]
+    if (value === null || value === undefined) continue
+    if (INTEGER_FIELDS.has(field) ? !(Number.isSafeInteger(value) && Number(value) >= 0) : typeof value !== 'string') {
+      return `${field} is ${JSON.stringify(value)}, not ${INTEGER_FIELDS.has(field) ? 'an integer' : 'text'}`
+    }
+  }
+  return null
 }
 
 const ascending = (ids: number[]) => ids.every((id, i) => i === 0 || id > ids[i - 1])

@@ -322,6 +322,9 @@ describe('--output and --state', () => {
     // Row 3's IP is committed: a changed value no longer matches its commitment.
     writeFileSync(out, exported.replace('"ip":"203.0.113.9"', '"ip":"203.0.113.8"'))
     expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 3: ip does not match its commitment/)
+    // A value shown without its salt is unproven, not erased: an erasure clears both.
+    writeFileSync(out, exported.replace(/"ip":"203\.0\.113\.9"(.*?)"ip_salt":"[0-9a-f]{32}"/, '"ip":"203.0.113.8"$1"ip_salt":null'))
+    expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 3: ip does not match its commitment/)
     writeFileSync(out, exported.replace('"channel":"portal"', '"channel":"email"'))
     expect(() => execFileSync(process.execPath, [verifier, out], { stdio: 'pipe' })).toThrow(/row 3: hash does not match/)
     expect(existsSync(out)).toBe(true)

@@ -4,6 +4,7 @@ import { accountant } from '../../../src/core/actors.js'
 import { canonicalReceiptJson } from '../../../src/core/proof/canonical-json.js'
 import { loadSigningKeys, type SigningKeys } from '../../../src/core/proof/keys.js'
 import { accessLine, renderReceiptPdf } from '../../../src/core/proof/receipt-pdf/receipt-pdf.js'
+import { receiptSignedText } from '../../../src/core/proof/receipt-format.js'
 import { issueReceipt, verifyReceipt } from '../../../src/core/proof/receipts.js'
 import { useTestDatabase } from '../../helpers/db.js'
 import { makeClient, makeDocument, makeUser } from '../../helpers/factories.js'
@@ -67,6 +68,23 @@ describe(`receipts of version 2 on ${backend}`, () => {
     expect(check.details).toContain('2 personal values erased (LGPD): their commitments stay in the rows, which still verify')
     expect(accessLine(erased, new Map())).toMatch(/: apagado \(LGPD\) \(\S+\) abriu o documento na Área do Cliente, IP apagado \(LGPD\) \(registro nº \d+\)\.$/)
     expect(after.id).not.toBe(before.id)
+  })
+
+  it('a row integer written as text is refused, though its decimal text hashes alike (docs/access-log.md: integers are JSON numbers)', async () => {
+    const doc = await makeDocument(t, clientId)
+    await recordAccess(t.db, { documentId: doc.id, clientId, channel: 'link', action: 'view', ip: '203.0.113.9', port: 443 })
+    const receipt = await issueReceipt(t.db, keys, accountant('test'), { documentId: doc.id })
+    const row = receipt.rows[0]
+    // Signed again as only the firm could: the signature then holds, and only the row's types differ.
+    const resigned = (r: typeof receipt) => ({ ...r, signature: { keyId: keys.current.id, value: keys.sign(receiptSignedText(r)) } })
+    expect(verifyReceipt(resigned(receipt), keys.all).problems).toEqual([])
+    expect(verifyReceipt(resigned({ ...receipt, rows: [{ ...row, port: '443' }] }), keys.all).problems).toEqual([
+      `malformed row: access-log row ${row.id}: its port is "443", not an integer`,
+    ])
+    expect(verifyReceipt(resigned({ ...receipt, rows: [{ ...row, id: String(row.id) }], rowIds: [String(row.id) as never] }), keys.all).problems).toEqual([
+      `malformed row: access-log row ${row.id}: its id is "${row.id}", not an integer`,
+    ])
+    expect(verifyReceipt(resigned({ ...receipt, rows: [{ ...row, channel: 7 as never }] }), keys.all).problems[0]).toBe(`malformed row: access-log row ${row.id}: its channel is 7, not text`)
   })
 
   it('a header the log contradicts is never issued', async () => {
