@@ -5,8 +5,9 @@ import { valueByPosition } from './labels.js'
 import { layoutLines, type Layout } from './layout.js'
 import { valueAfterLabels } from './text.js'
 
-// A value starts right there: a number, R$, or a month's name before a year ("OUTUBRO/2026").
-const STARTS_VALUE = /^(?:R\s?\$|\d|[A-Z]{3,9}\s?[/.\- ]\s?\d{4})/
+// A value starts right there: a number, R$, or a month's name before a year ("OUTUBRO/2026",
+// "janeiro de 2027" as the DCTFWeb and the DAE write it).
+const STARTS_VALUE = /^(?:R\s?\$|\d|[A-Z]{3,9}\s?(?:[/.\- ]|\sDE\s)\s?\d{4})/
 const startsValue = (rest: string) => STARTS_VALUE.test(rest)
 
 const MONTHS = ['JANEIRO', 'FEVEREIRO', 'MARCO', 'ABRIL', 'MAIO', 'JUNHO', 'JULHO', 'AGOSTO', 'SETEMBRO', 'OUTUBRO', 'NOVEMBRO', 'DEZEMBRO']
@@ -18,7 +19,7 @@ const COMPETENCE = new RegExp(
   [
     `(?<!\\d)(\\d{2})\\s?\\/\\s?(\\d{2})\\s?\\/\\s?(\\d{4})(?!\\d)`, // 31/10/2026 (período de apuração as a date)
     `(?<![\\d/])(\\d{1,2})\\s?\\/\\s?(\\d{4})(?!\\d)`, // 10/2026
-    `(?<![A-Z])(${MONTH_NAMES})\\s?[/.\\- ]\\s?(\\d{4})(?!\\d)`, // OUTUBRO/2026, OUT/2026
+    `(?<![A-Z])(${MONTH_NAMES})(?:\\s?[/.\\- ]|\\sDE)\\s?(\\d{4})(?!\\d)`, // OUTUBRO/2026, OUT/2026, OUTUBRO DE 2026
     `(?<!\\d)(\\d{4})\\s?-\\s?(\\d{2})(?![\\d-])`, // 2026-10
   ].join('|'),
 )

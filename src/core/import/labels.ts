@@ -45,6 +45,20 @@ function cellsBelow(layout: Layout, line: number, label: Cell, lines: number): C
   return found
 }
 
+/**
+ * The value over `label` when its line is a row of captions under a row of values (a summary
+ * strip: "JAN/2027  06/02/2027  R$ 0,01" over "Competência  Pagar até  Valor a recolher"). Only
+ * then: in a column of boxes the value over a label is the box above's.
+ */
+function captionedAbove(layout: Layout, line: number, label: Cell, options: LabelledOptions): Cell[] {
+  const above = layout[line - 1]
+  const captions = layout[line]
+  if (!above || captions.length < 2 || above.length !== captions.length) return []
+  if (above[0].y - label.y > BELOW_REACH || captions.some((c) => options.startsValue(c.folded))) return []
+  if (!above.every((c) => options.startsValue(c.folded))) return []
+  return above.filter((c) => c.x < label.right && c.right > label.x)
+}
+
 export interface LabelledOptions {
   /** May `rest`, the text after a label in its own cell, hold the value? */
   startsValue: (rest: string) => boolean
@@ -74,7 +88,7 @@ export function valueByPosition<T>(layout: Layout, labels: readonly string[], pa
           continue
         }
         const right = layout[line][layout[line].indexOf(cell) + 1]
-        const candidates = [...(right ? [right] : []), ...cellsBelow(layout, line, cell, options.linesBelow ?? 2)]
+        const candidates = [...(right ? [right] : []), ...cellsBelow(layout, line, cell, options.linesBelow ?? 2), ...captionedAbove(layout, line, cell, options)]
         for (const candidate of candidates) {
           if (!options.startsValue(candidate.folded)) continue
           const value = parse(candidate.folded)

@@ -88,10 +88,13 @@ function decodedSize(data: Buffer, filters: readonly string[], cap: number): num
   return current.length
 }
 
-/** Where the dictionary that ends just before `end` (its `>>`) begins, or -1. */
-function dictionaryStart(text: string, end: number): number {
+/**
+ * Where the dictionary that ends just before `end` (its `>>`) begins, or -1; not looked for before
+ * `floor` (the end of the stream before), so the scans of all streams together read the file once.
+ */
+function dictionaryStart(text: string, end: number, floor: number): number {
   let depth = 0
-  for (let i = end; i > 0; i--) {
+  for (let i = end; i > floor; i--) {
     if (text[i] === '>' && text[i - 1] === '>') {
       depth += 1
       i -= 1
@@ -114,12 +117,16 @@ export function measureDecodedBytes(bytes: Uint8Array, cap: number): number | nu
   const text = buffer.toString('latin1')
   const keyword = />>\s*stream\r?\n/g
   let total = 0
+  // Where the stream before ends: a "stream" keyword before it is inside that stream's data.
+  let floor = 0
   for (const match of text.matchAll(keyword)) {
+    if (match.index < floor) continue
     const dataStart = match.index + match[0].length
-    const start = dictionaryStart(text, match.index + 1)
+    const start = dictionaryStart(text, match.index + 1, floor)
     const dictionary = start < 0 ? '' : text.slice(start, match.index + 2)
     const end = text.indexOf('endstream', dataStart)
-    const data = buffer.subarray(dataStart, end < 0 ? buffer.length : end)
+    floor = end < 0 ? buffer.length : end
+    const data = buffer.subarray(dataStart, floor)
     const filter = /\/Filter\s*(\[[^\]]*\]|\/[A-Za-z0-9]+)/.exec(dictionary)?.[1] ?? ''
     const filters = [...filter.matchAll(/\/([A-Za-z0-9]+)/g)].map((m) => m[1])
     const size = decodedSize(data, filters, cap - total)

@@ -89,7 +89,7 @@ async function readNow(bytes: Uint8Array, limits: ReadLimits): Promise<PdfPages>
     for (let n = 1; n <= pdf.numPages; n++) {
       const page = await pdf.getPage(n)
       const content = await page.getTextContent()
-      const layout = layoutItems(content.items as TextItem[])
+      const layout = layoutItems(asDisplayed(content.items as TextItem[], page.getViewport({ scale: 1 })))
       pages.push({ text: layoutText(layout), layout })
       page.cleanup()
     }
@@ -105,6 +105,20 @@ async function readNow(bytes: Uint8Array, limits: ReadLimits): Promise<PdfPages>
     clearTimeout(timer)
     await task.destroy()
   }
+}
+
+/**
+ * The items as the page is shown: a landscape guide is often drawn turned on a portrait page that
+ * /Rotate turns back, and read in the drawing's own coordinates its lines would be columns. The
+ * viewport's transform (y downwards) is applied, then y is flipped upwards again for ./layout.ts.
+ */
+function asDisplayed(items: TextItem[], viewport: { transform: number[]; height: number }): TextItem[] {
+  const [a, b, c, d, e, f] = viewport.transform
+  return items.map((item) => {
+    const [p, q, r, s, x, y] = item.transform
+    const shown = [a * p + c * q, b * p + d * q, a * r + c * s, b * r + d * s, a * x + c * y + e, b * x + d * y + f]
+    return { ...item, transform: [shown[0], -shown[1], shown[2], -shown[3], shown[4], viewport.height - shown[5]] }
+  })
 }
 
 function describePdfError(error: unknown): string {

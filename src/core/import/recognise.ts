@@ -26,8 +26,15 @@ const TYPE_RULES: readonly TypeRule[] = [
   { type: 'holerite', name: 'Holerite', category: 'pessoal', title: /RECIBO DE PAGAMENTO|HOLERITE|CONTRA\s?CHEQUE|DEMONSTRATIVO DE PAGAMENTO/ },
   { type: 'folha', name: 'Folha de pagamento', category: 'pessoal', title: /FOLHA DE PAGAMENTO|RESUMO DA FOLHA/ },
 ]
+// Guides confi does not file by itself (municipal ISS and DAM, state GARE, DARE and GNRE, the DAE
+// of the eSocial): their titles compete for "first on the page" too, so a note in an ISS guide
+// naming the "Documento de Arrecadação do Simples Nacional" does not make it a DAS; they are queued.
+const FOREIGN_TITLE =
+  /PREFEITURA (?:MUNICIPAL|DO MUNICIPIO|DA CIDADE|DE)|DOCUMENTO DE ARRECADACAO MUNICIPAL|IMPOSTO SOBRE SERVICOS|ARRECADACAO DO ESOCIAL|GUIA NACIONAL DE RECOLHIMENTO DE TRIBUTOS ESTADUAIS/
+const FOREIGN_ACRONYMS = ['ISS', 'ISSQN', 'DAM', 'DAE', 'GARE', 'DARE', 'GNRE']
 const DCTFWEB: TypeRule = { type: 'darf-dctfweb', name: 'DARF DCTFWeb', category: 'pessoal', title: /DCTF\s?WEB/ }
 const OTHER: TypeRule = { type: 'other', name: 'Documento', category: 'outros', title: /$^/ }
+const FOREIGN: TypeRule = { ...OTHER }
 const RULES = [...TYPE_RULES, DCTFWEB, OTHER]
 
 // An acronym is a title when it stands alone in its cell, or beside a dash, a bar or a bracket
@@ -46,11 +53,8 @@ export function recogniseType(layout: Layout): TypeRule {
   const consider = (rule: TypeRule, at: number) => {
     if (best === null || at < best.at) best = { rule, at }
   }
-  for (const rule of TYPE_RULES) {
-    const title = rule.title.exec(folded)
-    if (title) consider(rule, title.index)
-    if (!rule.acronym) continue
-    const pattern = ACRONYM_AS_TITLE(rule.acronym)
+  const considerAcronym = (rule: TypeRule, acronym: string) => {
+    const pattern = ACRONYM_AS_TITLE(acronym)
     let offset = 0
     for (const cell of cells) {
       const match = pattern.exec(cell.folded)
@@ -58,7 +62,16 @@ export function recogniseType(layout: Layout): TypeRule {
       offset += cell.folded.length + 1
     }
   }
+  for (const rule of TYPE_RULES) {
+    const title = rule.title.exec(folded)
+    if (title) consider(rule, title.index)
+    if (rule.acronym) considerAcronym(rule, rule.acronym)
+  }
+  const foreign = FOREIGN_TITLE.exec(folded)
+  if (foreign) consider(FOREIGN, foreign.index)
+  for (const acronym of FOREIGN_ACRONYMS) considerAcronym(FOREIGN, acronym)
   const found = (best as { rule: TypeRule } | null)?.rule ?? OTHER
+  if (found === FOREIGN) return OTHER
   // A DCTFWeb DARF says DARF too; DCTFWeb alone is still one.
   if ((found.type === 'darf' || found.type === 'other') && DCTFWEB.title.test(folded)) return DCTFWEB
   return found
