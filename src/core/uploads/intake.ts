@@ -91,12 +91,14 @@ export async function readUploadBody(
     broken = true
   }
   const outcomes = await Promise.allSettled(stores)
-  if (broken) throw refusal ?? refusals.interrupted()
-  if (refusal) throw refusal
+  // The body is read to its end even after a refusal: every text field is known by now.
+  const withFields = (error: UploadRefusedError) => Object.assign(error, { fields })
+  if (broken) throw withFields(refusal ?? refusals.interrupted())
+  if (refusal) throw withFields(refusal)
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
-  if (failed) throw failed.reason
+  if (failed) throw failed.reason instanceof UploadRefusedError ? withFields(failed.reason) : failed.reason
   const files = outcomes.map((o) => (o as PromiseFulfilledResult<IncomingFile | null>).value).filter((f) => f !== null)
-  if (files.length === 0 && !options.fileOptional) throw refusals.noFile()
+  if (files.length === 0 && !options.fileOptional) throw withFields(refusals.noFile())
   return { fields, files }
 }
 
