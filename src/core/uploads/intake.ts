@@ -118,14 +118,16 @@ export async function readUploadBody(
     broken = true
   }
   const outcomes = await Promise.all(stores)
-  if (broken) throw refusal ?? refusals.interrupted()
-  if (refusal) throw refusal
+  // A refused body is read to its end (up to bodyCap): its text fields are known by now.
+  const withFields = (error: UploadRefusedError) => Object.assign(error, { fields })
+  if (broken) throw withFields(refusal ?? refusals.interrupted())
+  if (refusal) throw withFields(refusal)
   const files: IncomingFile[] = []
   for (const outcome of outcomes) {
-    if (!outcome.ok) throw outcome.error
+    if (!outcome.ok) throw outcome.error instanceof UploadRefusedError ? withFields(outcome.error) : outcome.error
     if (outcome.file) files.push(outcome.file)
   }
-  if (files.length === 0 && !options.fileOptional) throw refusals.noFile()
+  if (files.length === 0 && !options.fileOptional) throw withFields(refusals.noFile())
   return { fields, files }
 }
 

@@ -25,6 +25,9 @@ export class UploadRefusedError extends ValidationError {
   ) {
     super(message)
   }
+
+  /** The form's text fields as sent (a note, a company): the form shown again keeps what was typed. */
+  fields: ReadonlyMap<string, string> = new Map()
 }
 
 export const refusals = {

@@ -7,6 +7,7 @@ import {
   receiveUpload,
   sendChoices,
   uploadLimits,
+  UPLOAD_FIELDS,
   UploadRefusedError,
 } from '../../core/uploads/index.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
@@ -141,7 +142,13 @@ export function uploadRoutes(): Hono<PortalEnv> {
       const limits = await limitsOf(c)
       const choices = await sendChoices(c.var.deps.db, auth.user.id)
       const errors = [{ fieldId: fieldId('enviar', 'arquivos'), message: refusalText(error, limits) }]
-      return render(c, SendPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, form: { ...choices, ...limits }, errors }), refusalStatus(error))
+      const typed = {
+        company: error.fields.get(UPLOAD_FIELDS.company),
+        category: error.fields.get(UPLOAD_FIELDS.category),
+        note: error.fields.get(UPLOAD_FIELDS.note),
+      }
+      const form = { ...choices, ...limits, typed }
+      return render(c, SendPage({ firmName: c.var.firm.firmName, viewer: viewerOf(auth)!, form, errors }), refusalStatus(error))
     }
   })
 

@@ -24,6 +24,7 @@ function UsernameField(props: { prefix: string; value?: string; hint?: string; e
       autocomplete="username"
       required
       maxlength={64}
+      verbatim
     />
   )
 }

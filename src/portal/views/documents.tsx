@@ -10,7 +10,7 @@ import { DueSoonPanel } from './due-soon.js'
 import { RequestsPanel } from './requests.js'
 import type { DocumentRequest } from '../../core/requests/index.js'
 import { Field, type FieldError } from './fields.js'
-import { Layout, Notice, type Viewer } from './layout.js'
+import { Layout, Notice, Whole, type Viewer } from './layout.js'
 
 export interface DashboardFilters {
   company?: number
@@ -186,7 +186,7 @@ export function DashboardPage(props: {
                 <td data-label={m.documents.columns.category}>{m.categories[d.category]}</td>
                 <td data-label={m.documents.columns.competence}>{d.competence ? m.competence(d.competence) : '—'}</td>
                 <td data-label={m.documents.columns.due}>{d.dueDate ? m.date(d.dueDate) : '—'}</td>
-                <td data-label={m.documents.columns.amount}>{d.amountCents === null ? '—' : formatAmount(d.amountCents)}</td>
+                <td data-label={m.documents.columns.amount}>{d.amountCents === null ? '—' : <Whole>{formatAmount(d.amountCents)}</Whole>}</td>
                 <td data-label={m.documents.columns.date}>{m.dateTime(d.createdAt)}</td>
               </tr>
             ))}
@@ -238,7 +238,7 @@ export function DocumentPage(props: {
         <dl>
           <dt>{m.documents.company}</dt>
           <dd>
-            {d.clientName} <span class="muted">{formatTaxId(d.clientTaxId)}</span>
+            {d.clientName} <Whole muted>{formatTaxId(d.clientTaxId)}</Whole>
           </dd>
           <dt>{m.documents.category}</dt>
           <dd>{m.categories[d.category]}</dd>
@@ -257,7 +257,9 @@ export function DocumentPage(props: {
           {d.amountCents !== null ? (
             <>
               <dt>{m.documents.amount}</dt>
-              <dd>{formatAmount(d.amountCents)}</dd>
+              <dd>
+                <Whole>{formatAmount(d.amountCents)}</Whole>
+              </dd>
             </>
           ) : null}
           <dt>{m.documents.sentAt}</dt>
@@ -269,7 +271,7 @@ export function DocumentPage(props: {
       {d.attachments.length === 0 ? (
         <p>{m.documents.noFiles}</p>
       ) : (
-        <ul>
+        <ul class="files">
           {d.attachments.map((a) => (
             <li>
               <a href={props.fileHref(a.id)} download={a.fileName}>

@@ -1,6 +1,7 @@
 import type { DueSoonItem } from '../../core/documents/due-soon.js'
 import { formatAmount } from '../../core/documents/amount.js'
 import { m } from '../messages.js'
+import { Whole } from './layout.js'
 
 /** The class of a `.due-list` item due in `daysLeft` days: red when overdue, amber today and tomorrow. */
 export function urgencyClass(daysLeft: number): string {
@@ -24,7 +25,7 @@ export function DueSoonPanel(props: { items: DueSoonItem[]; showCompany: boolean
               <br />
               <strong class="due-when">{m.dueSoon.days(item.daysLeft)}</strong>{' '}
               <span class="muted">({m.date(item.dueDate)})</span>
-              {item.amountCents === null ? null : <span> · {formatAmount(item.amountCents)}</span>}
+              {item.amountCents === null ? null : <span> · <Whole>{formatAmount(item.amountCents)}</Whole></span>}
             </li>
           ))}
         </ul>

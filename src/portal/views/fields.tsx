@@ -42,7 +42,12 @@ export interface FieldProps {
   accept?: string
   /** A file field that takes several files. */
   multiple?: boolean
+  /** Typed exactly as it is (a username, a code): a phone keyboard neither capitalizes nor corrects it. */
+  verbatim?: boolean
 }
+
+/** The attributes that keep a phone keyboard from changing what is typed (FieldProps.verbatim). */
+export const VERBATIM = { autocapitalize: 'none', autocorrect: 'off', spellcheck: false } as const
 
 /** A labelled input with its hint and, after a failed submit, its error. */
 export function Field(props: FieldProps) {
@@ -81,6 +86,7 @@ export function Field(props: FieldProps) {
         pattern={props.pattern}
         inputmode={props.inputmode}
         max={props.max}
+        {...(props.verbatim ? VERBATIM : {})}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy}
       />

@@ -7,7 +7,11 @@ import { ErrorSummary, type FieldError } from './fields.js'
 // longest word, breaking usernames mid-word (docs/decisions.md, "Tables keep words whole").
 // On a phone every link, button, field and summary is at least 44×44 px (WCAG 2.5.5, issue 22);
 // a checkbox's target is its whole label row. Links are inline blocks no wider than their
-// container, so a long unbroken name still wraps inside them. Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
+// container, so a long unbroken name still wraps inside them; a link that starts a bulleted item
+// is a block, so the bullet stands by its first line (an inline block's baseline is its last).
+// On a phone nothing a person reads or types is under 16 px (iOS zooms into a smaller field).
+// A CNPJ or an amount never breaks inside (.whole), and a definition list stacks, so one fits.
+// Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
 export const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2733;background:#f4f6f8}
@@ -18,7 +22,7 @@ header .firm{font-weight:600}
 header nav{display:flex;flex-wrap:wrap;gap:.25rem .9rem;margin-top:.3rem;align-items:center}
 header nav a,header nav button{color:#fff;font-size:.95rem}
 header form{display:inline;margin:0}
-header button{background:none;border:0;padding:0;text-decoration:underline;cursor:pointer;font:inherit}
+header button{background:none;border:0;padding:0;margin:0;text-decoration:underline;cursor:pointer;font:inherit}
 main{max-width:60rem;margin:0 auto;padding:1rem}
 h1,h2,p,li,dd,a,header .firm,header nav span{overflow-wrap:anywhere}
 td,td a,td p{overflow-wrap:break-word}
@@ -27,7 +31,7 @@ h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6r
 .cols{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))}
 label{display:block;font-weight:600;margin:.6rem 0 .2rem}
 .hint{display:block;font-weight:400;font-size:.85rem;color:#4a5866}
-input,select{width:100%;font:inherit;padding:.5rem;border:1px solid #8a97a4;border-radius:4px;background:#fff}
+input,select,textarea{width:100%;font:inherit;padding:.5rem;border:1px solid #8a97a4;border-radius:4px;background:#fff}
 input[type=checkbox]{width:auto;margin-right:.4rem}
 .check{font-weight:400;display:flex;align-items:center}
 button,.button{display:inline-block;font:inherit;padding:.5rem 1rem;margin-top:.8rem;border-radius:4px;border:1px solid #0b57a4;background:#0b57a4;color:#fff;cursor:pointer;text-decoration:none}
@@ -48,6 +52,7 @@ th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e1e6eb;vertical-ali
 .filters button{margin-top:0}
 .pager{display:flex;justify-content:space-between;margin-top:1rem}
 .muted{color:#4a5866;font-size:.9rem}
+.whole{white-space:nowrap}
 .badge{display:inline-block;font-size:.75rem;font-weight:700;padding:0 .4rem;border-radius:3px;background:#0b57a4;color:#fff;vertical-align:middle}
 .due-list{list-style:none;padding:0;margin:0}.due-list li{padding:.4rem .6rem;border-left:4px solid #8a97a4;margin:.4rem 0;background:#f7f9fb}
 .due-list li.urgent{border-left-color:#b26a00}.due-list li.overdue{border-left-color:#b3261e;background:#fdecec}
@@ -57,6 +62,9 @@ dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;m
  a{display:inline-block;max-width:100%;min-height:44px;min-width:44px;padding:10px 0}
  button,.button,select,input{min-height:44px;min-width:44px}
  header button{padding:0 .5rem}
+ .hint,.muted,header nav a,header nav button,.inline button{font-size:1rem}
+ .files>li>a:first-child,.error-summary li>a{display:block}
+ dl{grid-template-columns:minmax(0,1fr);gap:0}dd{margin-bottom:.5rem}
  input[type=checkbox]{width:24px;height:24px;min-height:0;min-width:0}
  .check{min-height:44px}
  .skip:focus{padding:.6rem}
@@ -146,6 +154,11 @@ export function Layout(props: LayoutProps) {
       </body>
     </html>
   )
+}
+
+/** A value read as one piece, never split over two lines: a CNPJ, an amount, a date. */
+export function Whole(props: { muted?: boolean; children?: Child }) {
+  return <span class={props.muted ? 'muted whole' : 'whole'}>{props.children}</span>
 }
 
 /** A notice box: info, ok or error. */

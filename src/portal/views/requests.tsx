@@ -4,7 +4,7 @@ import { MAX_NOTE_CHARS, UPLOAD_FIELDS } from '../../core/uploads/index.js'
 import { daysBetween, localDate } from '../../core/time.js'
 import { m } from '../messages.js'
 import { urgencyClass } from './due-soon.js'
-import { Layout, Notice, type Viewer } from './layout.js'
+import { Layout, Notice, Whole, type Viewer } from './layout.js'
 
 // "Pendências" on the client area's home and the page of one request (docs/requests.md): what the
 // firm asks for, its history, and the two answers, each a plain form that works without script.
@@ -123,7 +123,7 @@ export function RequestPage(props: {
         <dl>
           <dt>{m.documents.company}</dt>
           <dd>
-            {r.clientName} <span class="muted">{formatTaxId(r.clientTaxId)}</span>
+            {r.clientName} <Whole muted>{formatTaxId(r.clientTaxId)}</Whole>
           </dd>
           {r.competence ? (
             <>

@@ -1,5 +1,6 @@
 import { groupedSecret, type TwoFactorSetup, type TwoFactorState } from '../../core/identity/two-factor.js'
 import { m } from '../messages.js'
+import { VERBATIM } from './fields.js'
 import { Layout, Notice, type Viewer } from './layout.js'
 
 // Pages of two-factor login (docs/rules.md#two-factor-login): set-up with a server-rendered QR
@@ -29,6 +30,7 @@ function CodeField(props: { label: string; recovery?: boolean }) {
         inputmode={props.recovery ? 'text' : 'numeric'}
         maxlength={props.recovery ? 64 : 8}
         autofocus
+        {...VERBATIM}
       />
     </>
   )
@@ -145,7 +147,7 @@ function TurnOffForm() {
       <label for="two-factor-off-password">{m.twoFactor.offPassword}</label>
       <input id="two-factor-off-password" name="password" type="password" autocomplete="current-password" maxlength={200} />
       <label for="two-factor-off-code">{m.twoFactor.offCode}</label>
-      <input id="two-factor-off-code" name="code" autocomplete="one-time-code" maxlength={64} />
+      <input id="two-factor-off-code" name="code" autocomplete="one-time-code" maxlength={64} {...VERBATIM} />
       <button type="submit">{m.twoFactor.turnOff}</button>
     </form>
   )

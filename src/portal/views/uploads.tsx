@@ -4,7 +4,7 @@ import { formatAmount } from '../../core/documents/amount.js'
 import { FISCAL_MODEL_NAMES, type ClientUpload, type FiscalFields } from '../../core/uploads/index.js'
 import { m } from '../messages.js'
 import { Field, fieldId, type FieldError } from './fields.js'
-import { Layout, Notice, type Viewer } from './layout.js'
+import { Layout, Notice, Whole, type Viewer } from './layout.js'
 
 // What a client sends the firm: the "Enviar ao escritório" form and the page of one upload, with
 // its history. Plain multipart forms: they work without JavaScript; on a phone the file picker
@@ -166,7 +166,7 @@ export function UploadPage(props: { firmName: string; viewer: Viewer; view: Clie
       </section>
       <section class="card" aria-labelledby="h-arquivos">
         <h2 id="h-arquivos">{um.filesSent}</h2>
-        <ul>
+        <ul class="files">
           {upload.files.map((file) => (
             <li>
               <a href={`/envios/${upload.id}/arquivos/${file.id}`} download={file.name}>
@@ -209,17 +209,29 @@ export function UploadPage(props: { firmName: string; viewer: Viewer; view: Clie
   )
 }
 
-/** What an NF-e, NFC-e or CT-e says, read on arrival: the key in blocks of four, as the DANFE prints it. */
+/**
+ * What an NF-e, NFC-e or CT-e says, read on arrival: the key in blocks of four, as the DANFE prints
+ * it (it wraps between blocks); each CNPJ, date and amount whole.
+ */
 function FiscalLine(props: { fiscal: FiscalFields }) {
   const f = props.fiscal
-  const parts = [
-    `${FISCAL_MODEL_NAMES[f.model]} · ${um.fiscal.key} ${f.key.replace(/(.{4})(?=.)/g, '$1 ')}`,
-    `${um.fiscal.issuer} ${formatTaxId(f.issuer)}`,
-    f.recipient ? `${um.fiscal.recipient} ${formatTaxId(f.recipient)}` : null,
-    `${um.fiscal.issuedOn} ${m.date(f.issued_on)}`,
-    `${um.fiscal.total} ${formatAmount(f.total_cents)}`,
+  const parts: [string, string][] = [
+    [um.fiscal.issuer, formatTaxId(f.issuer)],
+    ...(f.recipient ? [[um.fiscal.recipient, formatTaxId(f.recipient)] as [string, string]] : []),
+    [um.fiscal.issuedOn, m.date(f.issued_on)],
+    [um.fiscal.total, formatAmount(f.total_cents)],
   ]
-  return <p class="muted">{parts.filter((p) => p !== null).join(' · ')}</p>
+  return (
+    <p class="muted">
+      {FISCAL_MODEL_NAMES[f.model]} · {um.fiscal.key} {f.key.replace(/(.{4})(?=.)/g, '$1 ')}
+      {parts.map(([label, value]) => (
+        <>
+          {` · ${label} `}
+          <Whole>{value}</Whole>
+        </>
+      ))}
+    </p>
+  )
 }
 
 function formatBytes(bytes: number): string {

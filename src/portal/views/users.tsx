@@ -148,7 +148,7 @@ function NewUserForm(props: { values?: FormValues; errors?: FieldError[] }) {
   return (
     <form method="post" action="/users">
       <Field {...common} name="name" label={m.fields.name} value={v.name ?? ''} required maxlength={200} />
-      <Field {...common} name="username" label={m.fields.username} hint={m.fields.newUsernameHint} value={v.username ?? ''} required maxlength={64} autocomplete="off" />
+      <Field {...common} name="username" label={m.fields.username} hint={m.fields.newUsernameHint} value={v.username ?? ''} required maxlength={64} autocomplete="off" verbatim />
       <Field {...common} name="email" label={m.fields.email} type="email" value={v.email ?? ''} maxlength={254} />
       <NewPasswordFields {...common} hint={m.fields.newPasswordHint} />
       <label for="new-role">{m.fields.role}</label>
