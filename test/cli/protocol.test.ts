@@ -5,9 +5,11 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { clientUser } from '../../src/core/actors.js'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import { protocolSignedText } from '../../src/core/proof/protocol-format.js'
-import { extractReceiptJson } from '../../src/core/proof/receipt-pdf/index.js'
+import { issueUploadProtocol } from '../../src/core/proof/protocols.js'
+import { extractReceiptJson, renderProtocolPdf } from '../../src/core/proof/receipt-pdf/index.js'
 import { answerNothingToSend } from '../../src/core/requests/answers.js'
 import { receiveUpload } from '../../src/core/uploads/index.js'
 import { runCli, runConfi } from '../helpers/cli.js'
@@ -114,6 +116,61 @@ describe(`protocolos de envio at the terminal on ${process.env.CONFI_TEST_DATABA
       const result = await inProcess(['receipts', 'verify', path, '--public-key', publicKey])
       expect([result.code, result.stdout, result.stderr], name).toEqual([1, '', expect.stringMatching(new RegExp(`^confi: the protocol does not verify: ${message.source.slice(1)}`))])
       expect(() => runScript(path), name).toThrow(scriptMessage)
+    }
+  })
+
+  it("a colleague's copy without the sender's IP, port and browser verifies, worded apart from an erasure; a forged withheld list does not", async () => {
+    const uploadId = await send([{ name: 'arquivos', filename: 'extrato.pdf', content: PDF, type: 'application/pdf' }])
+    const bia = (await makeUser(t.db, { clientId, username: 'bia', name: 'Bia Lima', role: 'collaborator', active: true })).id
+    const keys = loadSigningKeys(t.config.signingKeyFile)
+    const held: any = await issueUploadProtocol(t.db, keys, clientUser(bia), uploadId)
+    const full = await protocol(['--upload', String(uploadId)])
+    expect(full).not.toHaveProperty('withheld')
+    expect(full.row).toMatchObject({ ip: ORIGIN.ip, port: ORIGIN.port, user_agent: ORIGIN.userAgent })
+    expect(held.withheld).toEqual({ fields: ['ip', 'port', 'user_agent'], reason: 'another_person' })
+    const pdf = join(t.dir, 'protocolo-colega.pdf')
+    writeFileSync(pdf, await renderProtocolPdf(held))
+    const verified = await inProcess(['receipts', 'verify', pdf, '--public-key', publicKey])
+    expect(verified.code, verified.stderr).toBe(0)
+    expect(verified.stdout).toContain(`by Ana Souza (ana, user ${userId});`)
+    expect(verified.stdout).toContain("from IP not included (another person's), port not included (another person's), browser not included (another person's)\n")
+    expect(verified.stdout).toContain('3 personal values not included (ip, port, user_agent)')
+    for (const value of [ORIGIN.ip, ORIGIN.userAgent, 'erased']) expect(verified.stdout).not.toContain(value)
+    const suffix = `; the whole protocol signed by key ${held.signature.keyId}`
+    expect(runScript(variant(held, 'held.json'))).toMatch(new RegExp(`by Ana Souza \\(ana\\)\\) proven .*${suffix}; not included \\(another person's\\): ip, port, user_agent\n$`))
+
+    // Signed again by the firm without the list (as an erasure's re-signed copy): erased, not withheld.
+    const resign = (p: any) => ({ ...p, signature: { keyId: keys.current.id, value: keys.sign(protocolSignedText(p)) } })
+    const { withheld: _, ...unlisted } = structuredClone(held)
+    const erased = await inProcess(['receipts', 'verify', variant(resign(unlisted), 'unlisted.json'), '--public-key', publicKey])
+    expect(erased.stdout).toContain('from IP erased (LGPD), port erased (LGPD), browser erased (LGPD)')
+    expect(runScript(variant(resign(unlisted), 'unlisted.json'))).toMatch(/; erased \(LGPD\): ip, port, user_agent\n$/)
+
+    const edit = (from: any, change: (p: any) => void) => {
+      const copy = structuredClone(from)
+      change(copy)
+      return copy
+    }
+    const row = full.row.id
+    const listing = (p: any) => (p.withheld = { fields: ['ip'], reason: 'another_person' })
+    const cases: [string, any, RegExp, RegExp][] = [
+      ['a list naming a value the row holds', edit(full, listing), new RegExp(`^the protocol lists the ip as withheld, but access-log row ${row} holds it`), /the withheld list does not match row/],
+      ['the same, signed by the firm', resign(edit(full, listing)), /^the protocol lists the ip as withheld, but access-log row \d+ holds it/, /the withheld list does not match row/],
+      ['the list taken away', edit(held, (p) => delete p.withheld), /^bad signature: the firm's signature/, /bad signature: the receipt was changed/],
+      ['a value removed without being listed', edit(full, (p) => ((p.row.ip = null), (p.row.ip_salt = null))), /^bad signature: the firm's signature/, /bad signature: the receipt was changed/],
+      ['a list naming the sender', resign(edit(held, (p) => p.withheld.fields.push('username'))), /^the protocol's withheld list names "username", which a protocol does not withhold/, /the withheld list does not match row/],
+      ['a field never recorded', resign(edit(held, (p) => p.withheld.fields.push('recipient'))), new RegExp(`^the protocol lists the recipient as withheld, but access-log row ${row} has no recipient`), /the withheld list does not match row/],
+      ['another reason', resign(edit(held, (p) => (p.withheld.reason = 'firm'))), /^the protocol's list of withheld values is not one a protocol holds/, /the withheld list does not match row/],
+      ['an empty list', resign(edit(held, (p) => (p.withheld = { fields: [], reason: 'another_person' }))), /^the protocol's list of withheld values is not one/, /the withheld list does not match row/],
+    ]
+    for (const [i, [name, bad, message, scriptMessage]] of cases.entries()) {
+      const path = variant(bad, `held-${i}.json`)
+      const result = await inProcess(['receipts', 'verify', path, '--public-key', publicKey])
+      expect([result.code, result.stdout, result.stderr], name).toEqual([1, '', expect.stringMatching(new RegExp(`^confi: the protocol does not verify: ${message.source.slice(1)}`))])
+      expect(() => runScript(path), name).toThrow(scriptMessage)
+      // Even asked for everything it found, it never prints a value the list says is withheld.
+      const json = await inProcess(['receipts', 'verify', path, '--public-key', publicKey, '--json'])
+      if (bad.withheld?.fields?.includes('ip')) expect(json.stdout, name).not.toContain(ORIGIN.ip)
     }
   })
 

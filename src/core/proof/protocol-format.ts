@@ -17,6 +17,23 @@ export const PROTOCOL_KINDS = {
 
 export type ProtocolSubject = keyof typeof PROTOCOL_KINDS
 
+/**
+ * The personal fields of the act's row a protocol leaves out when its holder is not the person who
+ * acted: where and with what they acted from (docs/receipts.md, "Values withheld from a colleague").
+ * Who acted (name, username) stays: colleagues see it in the portal, and the protocol proves it.
+ */
+export const WITHHELD_FIELDS = ['ip', 'port', 'user_agent', 'recipient'] as const
+
+/** Why values are withheld; the only reason of version 1: the holder is not the person who acted. */
+export const WITHHELD_REASON = 'another_person'
+
+/** The row's values left out of this copy (value and salt null, commitment kept), signed with the rest. */
+export interface ProtocolWithheld {
+  /** Which, in WITHHELD_FIELDS order; never empty (no `withheld` at all when nothing is). */
+  fields: (typeof WITHHELD_FIELDS)[number][]
+  reason: typeof WITHHELD_REASON
+}
+
 export interface ProtocolFile {
   id: number
   name: string
@@ -51,9 +68,20 @@ export interface Protocol {
   } | null
   /** The log row of the act (upload.received, request.nothing_to_send, document.paid) with its proof. */
   row: ReceiptRow
+  /** Present only when values of the row are left out of this copy for its holder. */
+  withheld?: ProtocolWithheld
   checkpoint: Checkpoint
   publicKey: { id: string; publicKey: string }
   signature: { keyId: string; value: string }
+}
+
+/**
+ * The fields a protocol's `withheld` names, whatever its shape: for wording only (a listed field is
+ * never shown as a value); the verifier judges the list itself.
+ */
+export function withheldFields(protocol: Pick<Protocol, 'withheld'>): ReadonlySet<string> {
+  const fields = (protocol.withheld as { fields?: unknown } | null | undefined)?.fields
+  return new Set(Array.isArray(fields) ? fields.filter((f): f is string => typeof f === 'string') : [])
 }
 
 /** What a protocol's signature covers: its canonical JSON without `signature`. */

@@ -1,14 +1,25 @@
 import { canonicalReceiptJson } from './canonical-json.js'
 import { verifySignature, type PublicKeyInfo } from './keys.js'
-import { isProtocolJson, parseProtocol, PROTOCOL_KINDS, protocolSignedText, type Protocol } from './protocol-format.js'
-import { parseReceipt, receiptUrl, type AnyReceipt, type ReceiptRow } from './receipt-format.js'
+import { commitmentMismatches } from '../access-log/chain/format-v2.js'
+import {
+  isProtocolJson,
+  parseProtocol,
+  PROTOCOL_KINDS,
+  protocolSignedText,
+  WITHHELD_FIELDS,
+  WITHHELD_REASON,
+  withheldFields,
+  type Protocol,
+} from './protocol-format.js'
+import { parseReceipt, receiptUrl, type AnyReceipt } from './receipt-format.js'
 import { checkCheckpoint, checkRow, erasedFields, plural, verifyReceipt, type ReceiptCheck } from './receipt-verify.js'
 import { ValidationError } from '../errors.js'
 
 // Checking a protocolo de envio with no database (docs/receipts.md, "Protocolo de envio"): the
 // checkpoint, the row and its proof as for a receipt; then that the row is the act the protocol
-// names (kind, client, ids, the files' SHA-256, size and media type in order); then the url and
-// the firm's signature over the whole. The summary holds only what was authenticated.
+// names (kind, client, ids, the files' SHA-256, size and media type in order); that each value
+// the body says is withheld is left out of the row; then the url and the firm's signature over the
+// whole. The summary holds only what was authenticated.
 
 /** A receipt or a protocol, read from its JSON text. */
 export function parseAnyReceipt(text: string): AnyReceipt | Protocol {
@@ -31,6 +42,7 @@ export function verifyProtocol(protocol: Protocol, trusted: readonly PublicKeyIn
   checkCheckpoint(protocol, trusted, problems)
   checkRow(protocol.row, protocol.checkpoint, problems)
   checkAct(protocol, problems)
+  checkWithheld(protocol, problems)
   if (protocol.url !== receiptUrl(protocol.firm.baseUrl, protocol.id)) {
     problems.push(`the protocol's url ${protocol.url} is not the firm's check page for it (${receiptUrl(protocol.firm.baseUrl, protocol.id)})`)
   }
@@ -102,6 +114,31 @@ function checkAct(p: Protocol, problems: string[]): void {
   }
 }
 
+/**
+ * A `withheld` is one the firm issues (a non-empty list of distinct fields of WITHHELD_FIELDS, the
+ * reason of version 1), and each field it names is in the row's commitments with neither value nor
+ * salt: a list naming a value the row holds contradicts itself (docs/receipts.md, "Values withheld
+ * from a colleague").
+ */
+function checkWithheld(p: Protocol, problems: string[]): void {
+  if (!('withheld' in p)) return
+  const w = p.withheld as { fields?: unknown; reason?: unknown } | null
+  const fields = w?.fields
+  if (typeof w !== 'object' || w === null || !Array.isArray(fields) || fields.length === 0 || w.reason !== WITHHELD_REASON) {
+    return void problems.push(`the protocol's list of withheld values is not one a protocol holds (a non-empty "fields" list and the reason "${WITHHELD_REASON}")`)
+  }
+  const row = p.row
+  for (const [i, f] of fields.entries()) {
+    if (!(WITHHELD_FIELDS as readonly unknown[]).includes(f) || fields.indexOf(f) !== i) {
+      problems.push(`the protocol's withheld list names ${JSON.stringify(f)}, which a protocol does not withhold, or names it twice`)
+    } else if (row[`${f}_commitment`] == null) {
+      problems.push(`the protocol lists the ${f} as withheld, but access-log row ${row.id} has no ${f}`)
+    } else if (row[f] != null || row[`${f}_salt`] != null) {
+      problems.push(`the protocol lists the ${f} as withheld, but access-log row ${row.id} holds it`)
+    }
+  }
+}
+
 function checkSignature(p: Protocol, trusted: readonly PublicKeyInfo[], problems: string[]): void {
   const s = p.signature
   const key = trusted.find((k) => k.id === s.keyId)
@@ -117,17 +154,30 @@ function checkSignature(p: Protocol, trusted: readonly PublicKeyInfo[], problems
   }
 }
 
-/** "Ana Souza (ana.souza, user 4)", from the row's committed values; an erased one says so. */
-export function senderOf(row: ReceiptRow): string | null {
-  if (row.user_id === null) return null
+const WITHHELD_WORDS = "not included (another person's)"
+
+/**
+ * How the verifier words each personal value of the row: a value only when its commitment
+ * authenticates it; one the body lists as withheld, never as a value, even if the row holds one.
+ */
+function personalWords(p: Protocol): (field: string) => string {
+  const row = p.row
+  const withheld = withheldFields(p)
   const erased = new Set(erasedFields(row))
-  const shown = (f: string) => (erased.has(f) ? 'erased (LGPD)' : String(row[f] ?? '-'))
-  return `${shown('user_name')} (${shown('username')}, user ${row.user_id})`
+  const wrong = new Set<string>(Number(row.format) === 2 ? commitmentMismatches(row) : [])
+  return (f) => (withheld.has(f) ? WITHHELD_WORDS : erased.has(f) ? 'erased (LGPD)' : wrong.has(f) ? 'not verified' : String(row[f] ?? '-'))
+}
+
+/** "Ana Souza (ana.souza, user 4)", from the row's committed values; an erased one says so. */
+export function senderOf(p: Protocol): string | null {
+  if (p.row.user_id === null) return null
+  const shown = personalWords(p)
+  return `${shown('user_name')} (${shown('username')}, user ${p.row.user_id})`
 }
 
 function summary(p: Protocol): Pick<ReceiptCheck, 'summary' | 'details'> {
   const { row, client, checkpoint: c } = p
-  const who = senderOf(row)
+  const who = senderOf(p)
   const by = who ? ` by ${who}` : ' by the firm'
   const acts = {
     upload: `${plural(p.upload?.files?.length ?? 0, 'file')} of upload ${p.upload?.id} received from ${client.name} at ${row.at}${by}`,
@@ -138,8 +188,7 @@ function summary(p: Protocol): Pick<ReceiptCheck, 'summary' | 'details'> {
     `signed by ${p.firm.name} (${p.firm.baseUrl}, key ${p.signature.keyId}) on ${p.issuedAt}; check page ${p.url}`,
     `${client.name} (${client.taxId}), client ${client.id}`,
   ]
-  const erased = new Set(erasedFields(row))
-  const value = (f: string) => (erased.has(f) ? 'erased (LGPD)' : String(row[f] ?? '-'))
+  const value = personalWords(p)
   if (row.user_id !== null) details.push(`from IP ${value('ip')}, port ${value('port')}, browser ${value('user_agent')}`)
   if (p.upload) {
     details.push(`its files, SHA-256, size and media type as the log recorded them (names as the firm signed them):`)
@@ -152,7 +201,14 @@ function summary(p: Protocol): Pick<ReceiptCheck, 'summary' | 'details'> {
     details.push(`guide ${d.id} "${d.title}" (competência ${d.competence ?? '-'}, due ${d.dueDate ?? '-'}); proof: ${p.payment.proofUploadId === null ? 'none' : `upload ${p.payment.proofUploadId}`}`)
   }
   if (p.subject !== 'paid') details.push(`note as the firm signed it: ${p.note === null ? 'none' : JSON.stringify(p.note)}`)
-  if (erased.size > 0) details.push(`${plural(erased.size, 'personal value')} erased (LGPD): their commitments stay in the row, which still verifies`)
+  const withheld = withheldFields(p)
+  if (withheld.size > 0) {
+    details.push(
+      `${plural(withheld.size, 'personal value')} not included (${WITHHELD_FIELDS.filter((f) => withheld.has(f)).join(', ')}): another person's, given only to them and the firm; their commitments stay in the row, which still verifies`,
+    )
+  }
+  const erased = erasedFields(row).filter((f) => !withheld.has(f))
+  if (erased.length > 0) details.push(`${plural(erased.length, 'personal value')} erased (LGPD): their commitments stay in the row, which still verifies`)
   return {
     summary: `${acts[p.subject]}; ${PROTOCOL_KINDS[p.subject]} row ${row.id} is in the access log of ${p.firm.name} as signed at ${c.at} (checkpoint ${c.id}, ${c.treeSize} rows, key ${c.keyId})`,
     details,

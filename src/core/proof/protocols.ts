@@ -15,8 +15,15 @@ import { getUploadForUser } from '../uploads/client-view.js'
 import { getInboxUpload, type InboxUpload } from '../uploads/inbox.js'
 import { createCheckpoint } from './checkpoints.js'
 import type { SigningKeys } from './keys.js'
-import { PROTOCOL_KINDS, type Protocol, type ProtocolSubject } from './protocol-format.js'
-import { provenRows, refuseUnheldKey, signAndStore, type StoredAs } from './receipts.js'
+import {
+  PROTOCOL_KINDS,
+  WITHHELD_FIELDS,
+  WITHHELD_REASON,
+  type Protocol,
+  type ProtocolSubject,
+  type ProtocolWithheld,
+} from './protocol-format.js'
+import { provenRows, refuseUnheldKey, signAndStore, type ReceiptRow, type StoredAs } from './receipts.js'
 
 // Issuing a protocolo de envio (docs/receipts.md, "Protocolo de envio"): the client's signed proof
 // of an upload, a "nada a enviar" or a paid mark, anchored on the act's log row. Only those who may
@@ -39,7 +46,30 @@ async function protocolCheckpoint(db: Db, keys: SigningKeys, logId: number): Pro
   return checkpoint
 }
 
-type Body = Omit<Protocol, 'signature' | 'id' | 'issuedAt' | 'url' | 'row' | 'checkpoint' | 'publicKey' | 'type' | 'version' | 'firm' | 'subject'>
+/**
+ * The act's row as `actor` may hold it. A client user who is not the person who acted gets it
+ * without that person's IP address, port, browser and recipient: value and salt null, the
+ * commitment kept (the row still verifies), and the signed body lists them. The person themself
+ * and the firm get every value. As a receipt holds only its holder's own accesses (docs/decisions.md,
+ * "A client user's receipt holds their own accesses"; docs/receipts.md, "Values withheld from a
+ * colleague"). The two copies differ in content, so the reuse key keeps them apart.
+ */
+export function rowForHolder(actor: Actor, row: ReceiptRow): { row: ReceiptRow; withheld?: ProtocolWithheld } {
+  if (actor.kind !== 'client_user' || (row.user_id !== null && Number(row.user_id) === actor.userId)) return { row }
+  const fields = WITHHELD_FIELDS.filter((f) => row[f] != null)
+  if (fields.length === 0) return { row }
+  const copy: ReceiptRow = { ...row }
+  for (const f of fields) {
+    copy[f] = null
+    copy[`${f}_salt`] = null
+  }
+  return { row: copy, withheld: { fields, reason: WITHHELD_REASON } }
+}
+
+type Body = Omit<
+  Protocol,
+  'signature' | 'id' | 'issuedAt' | 'url' | 'row' | 'withheld' | 'checkpoint' | 'publicKey' | 'type' | 'version' | 'firm' | 'subject'
+>
 
 async function issue(
   db: Db,
@@ -52,6 +82,7 @@ async function issue(
 ): Promise<Protocol> {
   const checkpoint = await protocolCheckpoint(db, keys, row.id)
   const [proven] = await provenRows(db, [row], checkpoint)
+  const held = rowForHolder(actor, proven)
   const firm = await getFirmOptions(db)
   return signAndStore<Protocol>(
     db,
@@ -62,7 +93,9 @@ async function issue(
       subject,
       firm: { name: firm.firmName, baseUrl: firm.baseUrl },
       ...body,
-      row: proven,
+      row: held.row,
+      // Absent when nothing is withheld: the full copy's content (and so its code) is as before.
+      ...(held.withheld ? { withheld: held.withheld } : {}),
       checkpoint: { ...checkpoint },
       publicKey: { id: keys.current.id, publicKey: keys.current.publicKey },
     },

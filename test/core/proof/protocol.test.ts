@@ -211,6 +211,36 @@ describe(`the protocolo de envio of a "nada a enviar" and of a paid mark on ${ba
   })
 })
 
+describe(`a protocol for someone other than the person who acted on ${backend}`, () => {
+  it('withholds the IP, port and browser of "nada a enviar" and paid marks from a colleague; the actor and the firm get them', async () => {
+    const w = await world()
+    const bia = await makeUser(t.db, { clientId: w.client.id, username: 'bia', name: 'Bia Lima', role: 'collaborator', active: true })
+    const requestId = await addRequest(w.client.id)
+    await answerNothingToSend(t.db, w.admin.id, requestId, { note: 'Sem movimento', origin: ORIGIN })
+    const das = await makeDocument(t, w.client.id, { title: 'DAS', competence: '2026-11', dueDate: addDays(localDate(), 3) })
+    await markPaid(t.db, clientUser(w.admin.id), das.id, { paidOn: localDate(), origin: ORIGIN })
+    type Holder = Parameters<typeof issuePaidProtocol>[2]
+    for (const issue of [(a: Holder) => issueNothingToSendProtocol(t.db, keys, a, requestId), (a: Holder) => issuePaidProtocol(t.db, keys, a, das.id)]) {
+      const own = await issue(clientUser(w.admin.id))
+      expect(own).not.toHaveProperty('withheld')
+      expect(own.row).toMatchObject({ ip: ORIGIN.ip, port: ORIGIN.port, user_agent: ORIGIN.userAgent })
+      expect(await issue(accountant('test'))).toEqual(own)
+      const held = await issue(clientUser(bia.id))
+      expect(held.withheld).toEqual({ fields: ['ip', 'port', 'user_agent'], reason: 'another_person' })
+      expect(held.row).toMatchObject({ user_name: 'Ana Souza', username: 'ana', ip: null, ip_salt: null, port: null, port_salt: null, user_agent: null, user_agent_salt: null })
+      expect(JSON.stringify(held)).not.toContain(ORIGIN.userAgent)
+      expect(verifyProtocol(held, keys.all)).toMatchObject({ ok: true, problems: [] })
+      expect(held.id).not.toBe(own.id)
+    }
+    // The firm's own mark holds no one's values: nothing to withhold, one copy for everyone.
+    await unmarkPaid(t.db, ACCOUNTANT, das.id)
+    await markPaid(t.db, ACCOUNTANT, das.id, { paidOn: localDate() })
+    const firm = await issuePaidProtocol(t.db, keys, clientUser(bia.id), das.id)
+    expect(firm).not.toHaveProperty('withheld')
+    expect(await issuePaidProtocol(t.db, keys, clientUser(w.admin.id), das.id)).toEqual(firm)
+  })
+})
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (value === null || typeof value !== 'object') return value

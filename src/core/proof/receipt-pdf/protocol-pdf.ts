@@ -1,5 +1,5 @@
 import { formatTaxId } from '../../clients/tax-id.js'
-import type { Protocol } from '../protocol-format.js'
+import { withheldFields, type Protocol } from '../protocol-format.js'
 import { erasedFields } from '../receipt-verify.js'
 import { bytes, competence, date, dateTime, finishPdf, startPdf } from './receipt-pdf.js'
 
@@ -7,18 +7,26 @@ import { bytes, competence, date, dateTime, finishPdf, startPdf } from './receip
 // (docs/receipts.md, "Protocolo de envio"), laid out like the access receipt's.
 
 const ERASED = 'apagado (LGPD)'
+// A value left out because the holder is not the person who acted (docs/receipts.md, "Values
+// withheld from a colleague"): not erased, only not given to this holder.
+const WITHHELD = 'não incluído: dado de outra pessoa'
 
 /** The name of the JSON attachment inside the PDF. */
 export function protocolAttachmentName(protocol: Pick<Protocol, 'id'>): string {
   return `protocolo-${protocol.id}.json`
 }
 
+/** How the PDF words a personal value of the row: withheld, erased, or the value. */
+function personalWords(p: Protocol): (field: string) => string {
+  const withheld = withheldFields(p)
+  const erased = new Set(erasedFields(p.row))
+  return (f) => (withheld.has(f) ? WITHHELD : erased.has(f) ? ERASED : String(p.row[f] ?? '-'))
+}
+
 /** "Ana Souza (ana.souza)", or "o escritório" for the firm's own mark. */
 function sender(p: Protocol): string {
-  const row = p.row
-  if (row.user_id === null) return 'o escritório'
-  const erased = new Set(erasedFields(row))
-  const shown = (f: string) => (erased.has(f) ? ERASED : String(row[f] ?? '-'))
+  if (p.row.user_id === null) return 'o escritório'
+  const shown = personalWords(p)
   return `${shown('user_name')} (${shown('username')})`
 }
 
@@ -53,9 +61,15 @@ export async function renderProtocolPdf(p: Protocol): Promise<Uint8Array> {
   }
   if (p.note !== null) w.field('Observação', p.note)
   w.heading('Quem e de onde')
-  const erased = new Set(erasedFields(p.row))
-  const shown = (f: string) => (erased.has(f) ? ERASED : String(p.row[f] ?? '-'))
+  const shown = personalWords(p)
   w.text(`${sender(p)}${p.row.user_id === null ? '' : `, IP ${shown('ip')}, navegador ${shown('user_agent')}`} (registro nº ${p.row.id}).`)
+  if (withheldFields(p).size > 0) {
+    w.text(
+      'O IP, a porta e o navegador de quem enviou não estão neste protocolo: são dados pessoais de outra pessoa, que só ela e o escritório recebem. ' +
+        'O registro continua conferível sem eles.',
+      { size: 8 },
+    )
+  }
   w.heading('Como conferir este protocolo')
   w.text(
     `Abra ${p.url}, no site do escritório (o código QR no alto desta página leva a ${p.firm.baseUrl}; confira que é o endereço do seu escritório). ` +
