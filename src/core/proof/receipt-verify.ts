@@ -99,9 +99,14 @@ const ascending = (ids: number[]) => ids.every((id, i) => i === 0 || id > ids[i 
 /** The header against the newest publication row: title, category, dates, amount and every file. */
 function checkPublications(receipt: Receipt, problems: string[]): void {
   const { document, client } = receipt
-  for (const row of receipt.publications) {
+  for (const [i, row] of receipt.publications.entries()) {
     if (Number(row.format) !== 2 || !(PUBLICATION_KINDS as readonly string[]).includes(String(row.kind))) {
       problems.push(`row ${row.id} placed among the publications is not a document.published or document.changed row`)
+      return
+    }
+    // docs/receipts.md: the publication first, then its changes; a document is published once.
+    if ((i === 0) !== (row.kind === 'document.published')) {
+      problems.push(`row ${row.id} (${row.kind}) is out of place: the publications open with the one document.published row, then document.changed rows`)
       return
     }
     if (row.document_id !== document.id || row.client_id !== client.id) {

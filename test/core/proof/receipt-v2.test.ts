@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { recordAccess } from '../../../src/core/access-log/chain/append.js'
+import { logDocumentEvent } from '../../../src/core/access-log/chain/document-events.js'
 import { accountant } from '../../../src/core/actors.js'
 import { canonicalReceiptJson } from '../../../src/core/proof/canonical-json.js'
 import { loadSigningKeys, type SigningKeys } from '../../../src/core/proof/keys.js'
@@ -85,6 +86,24 @@ describe(`receipts of version 2 on ${backend}`, () => {
       `malformed row: access-log row ${row.id}: its id is "${row.id}", not an integer`,
     ])
     expect(verifyReceipt(resigned({ ...receipt, rows: [{ ...row, channel: 7 as never }] }), keys.all).problems[0]).toBe(`malformed row: access-log row ${row.id}: its channel is 7, not text`)
+  })
+
+  it('the publications open with the document.published row; a change alone, or first, is refused', async () => {
+    const doc = await makeDocument(t, clientId)
+    await t.db.transaction().execute((trx) => logDocumentEvent(trx, 'document.changed', doc.id))
+    await recordAccess(t.db, { documentId: doc.id, clientId, channel: 'link', action: 'view', ip: '203.0.113.9' })
+    const receipt = await issueReceipt(t.db, keys, accountant('test'), { documentId: doc.id })
+    const [published, changed] = receipt.publications
+    expect([published.kind, changed.kind]).toEqual(['document.published', 'document.changed'])
+    const resigned = (r: typeof receipt) => ({ ...r, signature: { keyId: keys.current.id, value: keys.sign(receiptSignedText(r)) } })
+    expect(verifyReceipt(resigned(receipt), keys.all).problems).toEqual([])
+    // Signed again as only the firm could, with the publication left out: the change's header still matches.
+    expect(verifyReceipt(resigned({ ...receipt, publications: [changed] }), keys.all).problems).toContain(
+      `row ${changed.id} (document.changed) is out of place: the publications open with the one document.published row, then document.changed rows`,
+    )
+    expect(verifyReceipt(resigned({ ...receipt, publications: [published, published] }), keys.all).problems).toContain(
+      `row ${published.id} (document.published) is out of place: the publications open with the one document.published row, then document.changed rows`,
+    )
   })
 
   it('a header the log contradicts is never issued', async () => {
