@@ -164,10 +164,15 @@ function storeOne(store: FileStore, rawName: string, limits: UploadLimits): { si
     write(chunk) {
       if (mine) return
       size += chunk.length
+      if (mediaType === null) {
+        head.push(chunk)
+        // The type is told before the size: a file both too large and of a type not accepted is
+        // refused for its type, however the socket happened to cut its chunks.
+        if (size < HEAD_BYTES && size <= limits.maxFileBytes) return
+        if (!decide()) return
+      }
       if (size > limits.maxFileBytes) return fail(refusals.tooLarge(displayName(), limits.maxFileBytes))
-      if (mediaType !== null) return writer.write(chunk)
-      head.push(chunk)
-      if (size < HEAD_BYTES || !decide()) return
+      if (head.length === 0) return writer.write(chunk)
       let wait: Promise<void> | void = undefined
       for (const bytes of head.splice(0)) wait = writer.write(bytes) ?? wait
       return wait

@@ -217,6 +217,15 @@ describe('refused bodies leave nothing', () => {
     expect(exe.problem).toBe('type_not_accepted')
     expect(exe.details.fileName).toBe('extrato.pdf')
     expect(await counts()).toEqual({ uploads: 0, files: 0, logged: 0 })
+    // Too large as well, and arriving in one chunk: still refused for its type, as when it trickles in.
+    await t.db.updateTable('firm_options').set({ upload_max_mb: 1 }).execute()
+    const bigExe = Buffer.concat([EXE, Buffer.alloc(2 * 1024 * 1024, 0x41)])
+    const form = multipart(general(client.id, [{ name: 'arquivos', filename: 'grande.exe', content: bigExe }]))
+    const at = form.body.indexOf(bigExe)
+    for (const pieces of [[form.body], [form.body.subarray(0, at + 1000), form.body.subarray(at + 1000)]]) {
+      const received = receiveUpload(t.db, storeOf(t), { userId: admin.id, requestId: null, body: Readable.from(pieces), contentType: form.contentType, origin: ORIGIN })
+      expect((await refusal(received)).problem).toBe('type_not_accepted')
+    }
     // The refused file's bytes never reach a key of the store.
     const { createHash } = await import('node:crypto')
     expect(storedFiles()).not.toContain(createHash('sha256').update(EXE).digest('hex').slice(2))
