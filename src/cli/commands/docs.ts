@@ -314,8 +314,8 @@ function registerLog(docs: Command, context: CliContext): void {
     .addHelpText(
       'after',
       `
-With --state and no --output, the CSV header is written only on the first run, so that
-'>> file.csv' keeps one header; --header or --no-header overrides that.
+With --state and no --output, the CSV header is written only on the first run or into an empty
+file, so that '>> file.csv' keeps one header; --header or --no-header overrides that.
 
 Examples:
   $ confi docs log --since 2026-11-01 --format csv --output acessos-novembro.csv

@@ -45,6 +45,9 @@ export function unwritable(what: string, path: string, error: unknown, remedy?: 
         ? 'permission denied'
         : code === 'EROFS'
           ? 'read-only file system'
-          : String(code)
-  return new ValidationError(`cannot write ${what} ${path} (${why}): choose a writable path`, { remedy })
+          : code === 'ENOSPC' || code === 'EDQUOT'
+            ? 'no space left on the device'
+            : String(code)
+  const fix = code === 'ENOSPC' || code === 'EDQUOT' ? 'free space there or choose another path' : 'choose a writable path'
+  return new ValidationError(`cannot write ${what} ${path} (${why}): ${fix}`, { remedy })
 }

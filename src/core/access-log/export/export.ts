@@ -40,7 +40,8 @@ export interface ExportOptions {
   timeZone?: string
   /**
    * CSV header row. Default: written, except when an incremental export appends to a stream
-   * whose earlier runs (the state file exists) already wrote it, so `>> file.csv` keeps one.
+   * whose earlier runs (the state file exists) already wrote it, so `>> file.csv` keeps one; an
+   * empty file gets it all the same.
    */
   header?: boolean
   /** Incremental export: the file holding the last exported id. */
@@ -102,7 +103,7 @@ async function exportLocked(
     state = recoverPending(saved ?? { lastId: 0, lastHash: null, pending: null }, options.target, notes)
     await checkStillThere(open.db, state, options.statePath)
   }
-  const header = options.header ?? !(saved !== null && options.target.kind === 'stream')
+  const header = options.header ?? (saved === null || options.target.kind === 'file' || startsEmptyFile(options.target))
   const afterId = Math.max(options.filters.afterId ?? 0, state?.lastId ?? 0)
   const reader = fastReader(open, options)
   try {
@@ -131,6 +132,14 @@ async function exportLocked(
   } finally {
     reader?.close()
   }
+}
+
+// A continued export appending to a file leaves the header out, since the file has it already,
+// unless the file is empty: after a killed first run was cut back to nothing, or a rotation.
+function startsEmptyFile(target: ExportTarget): boolean {
+  if (target.kind !== 'stream' || target.fd === undefined) return false
+  const stats = safeFstat(target.fd)
+  return Boolean(stats?.isFile() && stats.size === 0n)
 }
 
 function appendPending(target: ExportTarget): PendingAppend | null {

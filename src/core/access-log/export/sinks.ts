@@ -64,11 +64,21 @@ export function fileSink(path: string): FileSink {
   return {
     tempPath,
     fd,
+    // A full disk half way is the user's to fix, not an unexpected error (the caller aborts,
+    // removing the temporary file).
     async write(text, encoding = 'utf8') {
-      writeSync(fd, text, null, encoding)
+      try {
+        writeSync(fd, text, null, encoding)
+      } catch (error) {
+        throw unwritable('the output file', path, error, 'output_file')
+      }
     },
     async finish() {
-      fsyncSync(fd)
+      try {
+        fsyncSync(fd)
+      } catch (error) {
+        throw unwritable('the output file', path, error, 'output_file')
+      }
       closeSync(fd)
       open = false
     },
