@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { listDocuments } from '../../src/core/documents/documents.js'
 import { importFiles } from '../../src/core/import/file.js'
-import { parseCompetenceValue } from '../../src/core/import/fields.js'
+import { parseAmountValue, parseCompetenceValue, parseDateValue } from '../../src/core/import/fields.js'
 import { measureDecodedBytes } from '../../src/core/import/limits.js'
 import { listQueue } from '../../src/core/import/queue.js'
 import { recognisePage } from '../../src/core/import/recognise.js'
@@ -51,7 +51,7 @@ describe('guides from another PDF generator', () => {
     }
     const filed = (await listDocuments(t.db, { clientIds: 'all', limit: 50 })).items
     expect(filed).toHaveLength(EXPECTED.filter((e) => 'filed' in e).length)
-    expect((await listQueue(t.db)).map((q) => `${q.fileName}`)).toEqual(['dae.pdf', 'iss.pdf', 'lote-p2.pdf'])
+    expect((await listQueue(t.db)).map((q) => `${q.fileName}`).sort()).toEqual(['dae.pdf', 'das-e-fgts.pdf', 'dois-clientes.pdf', 'iss.pdf', 'lote-p2.pdf', 'sem-cliente.pdf'])
   }, 30_000)
 
   it('reads a month written out ("janeiro de 2027") and a guide "emitida por" someone else', () => {
@@ -60,6 +60,13 @@ describe('guides from another PDF generator', () => {
     const page = recognisePage('Documento de Arrecadação de Receitas Federais\nPeríodo de Apuração: março de 2027\nPagar este documento até 20/04/2027')
     expect(page.competence).toBe('2027-03')
     expect(recogniseTaxId('EMPREGADOR CNPJ 11.222.333/0001-81 GUIA EMITIDA POR 123.456.789-09').taxId).toBe('11222333000181')
+  })
+
+  it('reads dates and amounts however a generator writes them', () => {
+    expect(['31/01/2027', '31.01.2027', '31-01-2027', '31/01/27', 'Após 31/01/2027.'].map(parseDateValue)).toEqual(Array(5).fill('2027-01-31'))
+    // Separators mixed, a month 13, a document number: not dates.
+    expect(['31/01-2027', '31/13/2027', '07.20.27047.1234567-8'].map(parseDateValue)).toEqual([null, null, null])
+    expect(['R$1.234,56', 'R$ 1.234,56', '1 234,56', '1234,56', '1.234,56'].map(parseAmountValue)).toEqual(Array(5).fill(123456))
   })
 })
 

@@ -240,6 +240,11 @@ async function matchClient(db: Db, seen: Recognised): Promise<Client | string> {
   if (seen.type === 'other') return 'unrecognised: nothing on the page says which guide it is (DAS, DARF, GPS, FGTS Digital, holerite, folha)'
   const client = await clientByTaxId(db, seen.taxId)
   if (!client) return `no client with tax id ${formatTaxId(seen.taxId)}`
+  // Another client's id on the page, not labelled as someone else's: two guides on one page.
+  for (const rival of seen.taxIdRivals) {
+    const other = await clientByTaxId(db, rival)
+    if (other) return `tax ids of two clients on the page: ${formatTaxId(client.taxId)} (${client.name}) and ${formatTaxId(other.taxId)} (${other.name})`
+  }
   // The CNPJ alone could be a typo or another company's guide printed with it.
   if (seen.companyName !== null && !sameCompany(seen.companyName, client.name)) {
     return `the company name on the page, "${seen.companyName}", is not the client's with tax id ${formatTaxId(client.taxId)} (${client.name})`

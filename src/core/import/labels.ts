@@ -48,15 +48,17 @@ function cellsBelow(layout: Layout, line: number, label: Cell, lines: number): C
 /**
  * The value over `label` when its line is a row of captions under a row of values (a summary
  * strip: "JAN/2027  06/02/2027  R$ 0,01" over "Competência  Pagar até  Valor a recolher"). Only
- * then: in a column of boxes the value over a label is the box above's.
+ * then: in a column of boxes the value over a label is the box above's. A box of the strip may be
+ * empty, so the values line up with captions rather than match them in number.
  */
 function captionedAbove(layout: Layout, line: number, label: Cell, options: LabelledOptions): Cell[] {
   const above = layout[line - 1]
   const captions = layout[line]
-  if (!above || captions.length < 2 || above.length !== captions.length) return []
+  if (!above || captions.length < 2 || above.length > captions.length) return []
   if (above[0].y - label.y > BELOW_REACH || captions.some((c) => options.startsValue(c.folded))) return []
-  if (!above.every((c) => options.startsValue(c.folded))) return []
-  return above.filter((c) => c.x < label.right && c.right > label.x)
+  const overlaps = (a: Cell, b: Cell) => a.x < b.right && a.right > b.x
+  if (!above.every((c) => options.startsValue(c.folded) && captions.filter((caption) => overlaps(c, caption)).length === 1)) return []
+  return above.filter((c) => overlaps(c, label))
 }
 
 export interface LabelledOptions {
@@ -68,12 +70,31 @@ export interface LabelledOptions {
   needsSeparator?: boolean
 }
 
+/** What the boxes say of a field: its value, and whether one of its labels stands as a box's label. */
+export interface Positioned<T> {
+  value: T | null
+  /**
+   * A label starts a cell holding nothing else but its value: the field has a box of its own, so
+   * when `value` is null the box is empty (or unreadable) and the field is missing.
+   */
+  boxed: boolean
+}
+
+/** The next cell right of `cell`, with a bare "R$" printed apart from its number joined to it. */
+function rightOf(row: Cell[], cell: Cell): Cell | null {
+  const [next, after] = row.slice(row.indexOf(cell) + 1)
+  if (!next) return null
+  if (after && /^R\s?\$$/.test(next.folded)) return { ...next, text: `${next.text} ${after.text}`, folded: `${next.folded} ${after.folded}`, right: after.right }
+  return next
+}
+
 /**
  * The first value `parse` reads for `labels`, tried in order, each wherever it starts a cell: in
  * the rest of that cell, then the next cell to the right, then below in its column. A cell whose
  * label runs on into words ("valor total inferior a R$ 10,00", a footnote) is not a label.
  */
-export function valueByPosition<T>(layout: Layout, labels: readonly string[], parse: Parse<T>, options: LabelledOptions): T | null {
+export function fieldByPosition<T>(layout: Layout, labels: readonly string[], parse: Parse<T>, options: LabelledOptions): Positioned<T> {
+  let boxed = false
   for (const label of labels) {
     const pattern = labelRegExp(label)
     for (let line = 0; line < layout.length; line++) {
@@ -83,19 +104,26 @@ export function valueByPosition<T>(layout: Layout, labels: readonly string[], pa
         const { rest, separated } = found
         if (rest !== '') {
           if (!options.startsValue(rest) || (options.needsSeparator && !separated)) continue
+          boxed = true
           const value = parse(rest)
-          if (value !== null) return value
+          if (value !== null) return { value, boxed }
           continue
         }
-        const right = layout[line][layout[line].indexOf(cell) + 1]
+        boxed = true
+        const right = rightOf(layout[line], cell)
         const candidates = [...(right ? [right] : []), ...cellsBelow(layout, line, cell, options.linesBelow ?? 2), ...captionedAbove(layout, line, cell, options)]
         for (const candidate of candidates) {
           if (!options.startsValue(candidate.folded)) continue
           const value = parse(candidate.folded)
-          if (value !== null) return value
+          if (value !== null) return { value, boxed }
         }
       }
     }
   }
-  return null
+  return { value: null, boxed }
+}
+
+/** fieldByPosition's value alone. */
+export function valueByPosition<T>(layout: Layout, labels: readonly string[], parse: Parse<T>, options: LabelledOptions): T | null {
+  return fieldByPosition(layout, labels, parse, options).value
 }

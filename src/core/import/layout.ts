@@ -36,10 +36,44 @@ function makeCell(text: string, x: number, right: number, y: number, size: numbe
   return { text, folded: foldText(text), x, right, y, size }
 }
 
+// A run whose baseline leans more than this (radians) is not horizontal: a watermark, a margin note.
+const LEVEL = 0.035
+
+/** The run's direction as the page is shown: 0, 1, 2, 3 quarter turns anticlockwise, or null (slanted). */
+function quarterTurns(item: TextItem): number | null {
+  const angle = Math.atan2(item.transform[1], item.transform[0])
+  const turns = Math.round(angle / (Math.PI / 2))
+  return Math.abs(angle - turns * (Math.PI / 2)) <= LEVEL ? (turns + 4) % 4 : null
+}
+
+/**
+ * The runs that read across the page, turned so they are horizontal. Watermarks ("CÓPIA", "2ª
+ * VIA", "PAGO") and margin notes run another way and are left out: one letter of theirs between a
+ * label and its value would stand for the value. A page drawn turned as a whole (a landscape guide
+ * on a portrait page without /Rotate) is read in the direction most of its text runs.
+ */
+function readingRuns(items: readonly TextItem[]): TextItem[] {
+  const withText = items.filter((item) => typeof item.str === 'string' && item.str.trim() !== '' && Array.isArray(item.transform))
+  const letters = [0, 0, 0, 0]
+  const turns = withText.map(quarterTurns)
+  turns.forEach((turn, i) => {
+    if (turn !== null) letters[turn] += withText[i].str.length
+  })
+  const main = letters.indexOf(Math.max(...letters))
+  // Turning by -main quarter turns: (x, y) → rotated, for the matrix and the origin alike.
+  const [cos, sin] = [Math.round(Math.cos((-main * Math.PI) / 2)), Math.round(Math.sin((-main * Math.PI) / 2))]
+  const turn = (x: number, y: number) => [cos * x - sin * y, sin * x + cos * y]
+  return withText
+    .filter((_, i) => turns[i] === main)
+    .map((item) => {
+      const [a, b, c, d, e, f] = item.transform
+      return main === 0 ? item : { ...item, transform: [...turn(a, b), ...turn(c, d), ...turn(e, f)] }
+    })
+}
+
 /** Puts the pieces of a page back into lines of cells: real guides draw each field in pieces. */
 export function layoutItems(items: readonly TextItem[]): Layout {
-  const pieces = items
-    .filter((item) => typeof item.str === 'string' && item.str.trim() !== '')
+  const pieces = readingRuns(items)
     .map((item) => ({
       text: item.str.trim(),
       x: item.transform[4],

@@ -86,6 +86,8 @@ export interface Recognised {
   taxId: string | null
   taxIdCandidates: string[]
   taxIdProblem: TaxIdFinding['problem']
+  /** Other ids on the page that may be a taxpayer's (./tax-ids.ts). */
+  taxIdRivals: string[]
   /** The taxpayer's name as printed, folded; null when the page prints none under a label. */
   companyName: string | null
   /** YYYY-MM */
@@ -117,6 +119,7 @@ export function recognisePage(page: string | { text: string; layout: Layout }): 
     taxId: tax.taxId,
     taxIdCandidates: tax.candidates,
     taxIdProblem: tax.problem,
+    taxIdRivals: tax.rivals,
     companyName: recogniseCompanyName(layout),
     competence,
     dueDate: recogniseDueDate(folded, layout),
@@ -139,6 +142,7 @@ export function mergePages(pages: readonly Recognised[]): Recognised {
     amountCents: firstOf('amountCents'),
     companyName: firstOf('companyName'),
     taxIdCandidates: [...new Set(pages.flatMap((p) => p.taxIdCandidates))],
+    taxIdRivals: [...new Set(pages.flatMap((p) => p.taxIdRivals))].filter((id) => id !== first.taxId),
     hasText: pages.some((p) => p.hasText),
   }
 }

@@ -28,6 +28,11 @@ export interface TaxIdFinding {
   candidates: string[]
   /** Why taxId is null: no valid id at all, or several that could each be the taxpayer. */
   problem: 'none' | 'several' | null
+  /**
+   * The other ids not labelled as someone else's (the Receita's, the firm's, an employee's): when
+   * one is a client's too, the page holds two clients' guides (docs/rules.md#import-of-guides).
+   */
+  rivals: string[]
 }
 
 function lastIndexOf(text: string, pattern: RegExp): number {
@@ -58,9 +63,10 @@ export function recogniseTaxId(folded: string): TaxIdFinding {
   const candidates = [...new Set(found.map((f) => f.id))]
   const pick = (label: TaxIdLabel) => [...new Set(found.filter((f) => f.label === label).map((f) => f.id))]
   const contributors = pick('contributor')
-  if (contributors.length === 1) return { taxId: contributors[0], candidates, problem: null }
-  if (contributors.length > 1) return { taxId: null, candidates, problem: 'several' }
   const unlabelled = pick('none')
-  if (unlabelled.length === 1) return { taxId: unlabelled[0], candidates, problem: null }
-  return { taxId: null, candidates, problem: unlabelled.length > 1 ? 'several' : 'none' }
+  const rivalsOf = (taxId: string) => [...new Set([...contributors, ...unlabelled])].filter((id) => id !== taxId)
+  if (contributors.length === 1) return { taxId: contributors[0], candidates, problem: null, rivals: rivalsOf(contributors[0]) }
+  if (contributors.length > 1) return { taxId: null, candidates, problem: 'several', rivals: [] }
+  if (unlabelled.length === 1) return { taxId: unlabelled[0], candidates, problem: null, rivals: [] }
+  return { taxId: null, candidates, problem: unlabelled.length > 1 ? 'several' : 'none', rivals: [] }
 }
