@@ -85,6 +85,18 @@ describe('confi clients', () => {
     expect(requireLogin.stdout).toContain('require login on (effective: on)')
   })
 
+  it('answers a re-run of the same add quietly (exit 0, nothing recorded); other details under the same CNPJ stay refused', async () => {
+    const args = ['clients', 'add', '--name', 'Padaria  Pão Quente', '--tax-id', '11222333000181', '--email', 'Fin@Padaria.com.br']
+    expect((await confi(args)).stdout).toBe('added client 1: 11.222.333/0001-81 Padaria Pão Quente\n')
+    const before = await snapshot(t.db)
+    const again = await confi([...args.slice(0, 5), '11.222.333/0001-81', ...args.slice(6)])
+    expect(again).toMatchObject({ code: 0, stderr: '', stdout: 'client already there, nothing changed: 1: 11.222.333/0001-81 Padaria Pão Quente\n' })
+    expect(JSON.parse((await confi([...args, '--json'])).stdout)).toMatchObject({ id: 1, name: 'Padaria Pão Quente' })
+    expect(await snapshot(t.db)).toEqual(before)
+    await expectRefused([...args.slice(0, 6), '--email', 'outro@padaria.com.br'], 1, /^confi: tax id 11\.222\.333\/0001-81 already belongs to client 1/)
+    await expectRefused([...args, '--require-login', 'on'], 1, /^confi: tax id 11\.222\.333\/0001-81 already belongs to client 1/)
+  })
+
   it('refuses bad input with one line and leaves the database unchanged', async () => {
     await confi(['clients', 'add', '--name', 'Padaria', '--tax-id', '11222333000181'])
     await expectRefused(

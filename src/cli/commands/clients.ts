@@ -60,16 +60,17 @@ export function registerClients(program: Command, context: CliContext): void {
           'Company name (razão social)',
         )
         const taxId = await requireValue(context, options.taxId, '--tax-id', 'CNPJ or CPF')
-        const { addClient, clientJson, formatTaxId } = await import('../../core/clients/index.js')
+        const { addClientOnce, clientJson, formatTaxId } = await import('../../core/clients/index.js')
         const db = await context.db()
-        const client = await addClient(db, context.secretKey(), context.actor, {
+        const { client, added } = await addClientOnce(db, context.secretKey(), context.actor, {
           name,
           taxId,
           email: options.email,
           requireLogin: options.requireLogin,
         })
         if (options.json) return context.out.json(clientJson(client))
-        context.out.line(`added client ${client.id}: ${formatTaxId(client.taxId)} ${client.name}`)
+        const what = added ? 'added client' : 'client already there, nothing changed:'
+        context.out.line(`${what} ${client.id}: ${formatTaxId(client.taxId)} ${client.name}`)
       },
     )
 

@@ -116,18 +116,39 @@ export interface NewClient {
 }
 
 /** Adds a client with a fresh login link; refuses an invalid or duplicate tax id. */
-export async function addClient(
+export async function addClient(db: Db, key: SecretKey, actor: Actor, input: NewClient): Promise<Client> {
+  return (await addClientUnlessThere(db, key, actor, input, false)).client
+}
+
+/**
+ * addClient for a script that may run again: a client already there with this tax id and exactly
+ * these details is answered as it is (`added: false`), changing nothing and recording nothing;
+ * other details under the same tax id are still refused (docs/decisions.md, "Idempotent operations
+ * answer quietly").
+ */
+export function addClientOnce(db: Db, key: SecretKey, actor: Actor, input: NewClient): Promise<{ client: Client; added: boolean }> {
+  return addClientUnlessThere(db, key, actor, input, true)
+}
+
+async function addClientUnlessThere(
   db: Db,
   key: SecretKey,
   actor: Actor,
   input: NewClient,
-): Promise<Client> {
+  sameIsDone: boolean,
+): Promise<{ client: Client; added: boolean }> {
   assertAccountant(actor, 'add clients')
   const name = normaliseName(input.name)
   const taxId = normaliseTaxId(input.taxId)
   const email = normaliseEmail(input.email)
   const requireLogin = input.requireLogin ?? 'inherit'
   return db.transaction().execute(async (trx) => {
+    if (sameIsDone) {
+      const there = await trx.selectFrom('clients').selectAll().where('tax_id', '=', taxId).executeTakeFirst()
+      if (there && there.name === name && there.email === email && there.require_login === requireLogin) {
+        return { client: toClient(there), added: false }
+      }
+    }
     await assertTaxIdFree(trx, taxId)
     const at = nowIso()
     const inserted = await trx
@@ -155,7 +176,7 @@ export async function addClient(
       clientId: id,
       details: { name, taxId },
     })
-    return getClient(trx, id)
+    return { client: await getClient(trx, id), added: true }
   })
 }
 

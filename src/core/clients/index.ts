@@ -3,6 +3,7 @@
 // closes no import cycle (docs/rules.md#architecture).
 export {
   addClient,
+  addClientOnce,
   type Client,
   clientLoginLink,
   clientNames,
