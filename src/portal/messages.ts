@@ -262,6 +262,8 @@ export const m = {
       'Seu acesso a esta categoria foi restrito pela administração da Área do Cliente da sua empresa. Se precisar deste documento, peça a quem administra.',
     pendingNote:
       'Sua conta aguarda ativação pela administração da empresa: por enquanto você pode abrir os documentos enviados por link, mas não a Área do Cliente.',
+    previewTitle: 'Documento da Área do Cliente',
+    preview: (firm: string) => `${firm} enviou um documento pela Área do Cliente. Abra o link no navegador para vê-lo.`,
     registeredPending:
       'Conta criada. Você já pode abrir este documento; para entrar na Área do Cliente, quem administra a Área do Cliente da sua empresa precisa ativar sua conta.',
   },

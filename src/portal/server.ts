@@ -13,13 +13,29 @@ export interface PortalServer {
   close(): Promise<void>
 }
 
+/**
+ * How long a connection may take (docs/security.md, "Slow connections"). Node's default cuts any
+ * request whose body is not in after 300 s: a 25 MB upload from a phone at 0.5 Mbit/s needs about
+ * 400 s. So the whole request may take an hour (25 MB at 56 kbit/s), while a connection that moves
+ * no byte either way for 2 minutes is cut, and the headers must arrive within 60 s (slowloris).
+ */
+export const PORTAL_TIMEOUTS = { headersMs: 60_000, requestMs: 60 * 60_000, idleMs: 120_000, checkEveryMs: 5_000 }
+export type PortalTimeouts = typeof PORTAL_TIMEOUTS
+
 /** Starts the portal on host:port (port 0 picks a free one); resolves once it listens. */
-export async function startPortal(deps: PortalDeps, options: { port: number; host: string }): Promise<PortalServer> {
+export async function startPortal(
+  deps: PortalDeps,
+  options: { port: number; host: string; timeouts?: PortalTimeouts },
+): Promise<PortalServer> {
   const app = createApp(deps)
+  const t = options.timeouts ?? PORTAL_TIMEOUTS
+  const serverOptions = { headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkEveryMs }
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(s as Server))
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host, serverOptions }, () => resolve(s as Server))
     s.once('error', reject)
   })
+  // Idle: no byte read or written; with no 'timeout' listener Node destroys the socket.
+  server.timeout = t.idleMs
   // Keep-alive sockets would hold close() open for their whole timeout.
   server.keepAliveTimeout = 5000
   const { port } = server.address() as AddressInfo

@@ -31,6 +31,19 @@ describe('file modes', () => {
     expect(mode(join(dir, 'acessos.csv'))).toBe(0o600)
   })
 
+  it('writes receipts 0600: they carry names, IP addresses and browsers', async () => {
+    expect((await confi(['init'])).code).toBe(0)
+    expect((await confi(['clients', 'add', '--name', 'Padaria Ltda', '--tax-id', '11222333000181'])).code).toBe(0)
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(join(dir, 'das.pdf'), '%PDF-1.4\n%%EOF\n')
+    const added = await confi(['docs', 'add', '--client', '11222333000181', '--title', 'DAS', '--category', 'fiscal', join(dir, 'das.pdf')])
+    expect(added.code).toBe(0)
+    expect((await confi(['docs', 'receipt', '1'])).code).toBe(0)
+    expect(mode(join(dir, 'comprovante-1.pdf'))).toBe(0o600)
+    expect((await confi(['docs', 'receipt', '1', '--output', join(dir, 'outro.pdf')])).code).toBe(0)
+    expect(mode(join(dir, 'outro.pdf'))).toBe(0o600)
+  })
+
   it('narrows a database created before, WAL and SHM included, when it is opened', async () => {
     expect((await confi(['init'])).code).toBe(0)
     const { chmodSync, existsSync } = await import('node:fs')

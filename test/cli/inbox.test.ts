@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -88,6 +88,9 @@ describe('confi inbox', () => {
     const get = await confi(['inbox', 'get', String(first), '--output', out])
     expect(get.code, get.stderr).toBe(0)
     expect(readFileSync(join(out, 'extrato.pdf'))).toEqual(PDF)
+    // A folder confi makes for a client's files lists their names to nobody else (docs/security.md).
+    expect(statSync(out).mode & 0o777).toBe(0o700)
+    expect(statSync(join(out, 'extrato.pdf')).mode & 0o777).toBe(0o600)
     const downloaded = await t.db.selectFrom('access_log').select('details').where('kind', '=', 'upload.downloaded').execute()
     expect(downloaded.length).toBe(1)
 

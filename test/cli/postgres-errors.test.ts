@@ -51,6 +51,22 @@ describe('confi against a bad DATABASE_URL', () => {
     expectOneLineRefusal(result, /DATABASE_URL must start with postgres:\/\//)
   })
 
+  it('a URL where a SQLite file path goes (CONFI_DB, --db) is refused, not echoed nor made a file', async () => {
+    const url = `postgres://confi:${secret}@db.example/confi`
+    const env = { ...t.env, DATABASE_URL: '' }
+    const { existsSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    for (const [args, extra] of [
+      [initArgs, { CONFI_DB: url }],
+      [['clients', 'list'], { CONFI_DB: url }],
+      [['--db', url, 'clients', 'list'], {}],
+    ] as const) {
+      const result = await runCli([...args], { env: { ...env, ...extra }, cwd: t.dir })
+      expectOneLineRefusal(result, /take a SQLite file path, not a URL: put a PostgreSQL URL in DATABASE_URL/)
+    }
+    expect(existsSync(join(t.dir, 'postgres:'))).toBe(false)
+  })
+
   it('an unreachable server exits 1 with one line', async () => {
     const url = `postgres://confi:${secret}@127.0.0.1:1/confi`
     for (const args of [initArgs, ['clients', 'list']]) {

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { setFirmOptions } from '../../src/core/clients/firm.js'
+import { changePassword, setPassword } from '../../src/core/identity/credentials.js'
+import { createPasswordReset } from '../../src/core/identity/password-resets.js'
 import { base32Decode, totpCode } from '../../src/core/identity/totp.js'
 import type { ClientUser } from '../../src/core/identity/users.js'
 import { setClock } from '../../src/core/time.js'
@@ -316,5 +318,33 @@ describe('a policy set while sessions are open (issue 19, §4)', () => {
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`/d/${token}`)}`)
     expect(await w.db.selectFrom('sessions').selectAll().where('user_id', '=', pendingUser.id).execute()).toEqual([])
+  })
+})
+
+describe('a half-finished login when the password changes', () => {
+  // Whoever typed the old password must not finish with it after a reset, a change or an
+  // admin's new password: the login waits for its second step, but the password it proved is gone.
+  it.each([
+    ['the firm issues a reset link', async (userId: number) => void (await createPasswordReset(w.db, ACCOUNTANT, userId))],
+    ['an administrator sets a new password', async (userId: number) => void (await setPassword(w.db, ACCOUNTANT, userId, 'outra-senha-longa-2026'))],
+    ['the user changes it', async (userId: number) => void (await changePassword(w.db, userId, PASSWORD, 'outra-senha-longa-2026'))],
+  ])('%s: a set-up owed, and a code owed, open no session', async (_case, change) => {
+    const { user } = await ana('admin')
+    const { secret } = await enableOnAccount(user)
+    current += 30_000
+    const codeLogin = pendingCookie(await login())!
+    await w.db.updateTable('two_factor').set({ enabled_at: null }).where('user_id', '=', user.id).execute()
+    await w.db.deleteFrom('two_factor').where('user_id', '=', user.id).execute()
+    await setFirmOptions(w.db, ACCOUNTANT, { require2fa: 'admins' })
+    const setupLogin = pendingCookie(await login())!
+    const setupSecret = secretOf(await (await w.request('/login/configurar', { cookie: setupLogin })).text())
+    await change(user.id)
+    const setup = await w.request('/login/configurar', { cookie: setupLogin, form: { code: codeNow(setupSecret) } })
+    expect(sessionCookie(setup)).toBeUndefined()
+    expect(setup.status).not.toBe(200)
+    const code = await w.request('/login/codigo', { cookie: codeLogin, form: { code: codeNow(secret) } })
+    expect(sessionCookie(code)).toBeUndefined()
+    expect(await w.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).toEqual([])
+    expect(await w.db.selectFrom('pending_logins').select('id').execute()).toEqual([])
   })
 })

@@ -1,4 +1,5 @@
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { PRIVATE_FILE_MODE } from '../../core/file-modes.js'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { ConfiError, ValidationError } from '../../core/errors.js'
@@ -121,11 +122,16 @@ export function registerDocsProof(docs: Command, context: CliContext): void {
     })
 }
 
+/**
+ * Receipts and protocols name people with their IP addresses and browsers: 0600 whatever the
+ * umask, like every export (docs/security.md, "Files on disk"). The firm hands a copy on.
+ */
 export async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
   const { tempNameFor, unwritable } = await import('../../core/storage/index.js')
   const temp = tempNameFor(path)
   try {
-    writeFileSync(temp, bytes, { flag: 'wx', mode: 0o644 })
+    writeFileSync(temp, bytes, { flag: 'wx', mode: PRIVATE_FILE_MODE })
+    chmodSync(temp, PRIVATE_FILE_MODE)
     renameSync(temp, path)
   } catch (error) {
     rmSync(temp, { force: true })

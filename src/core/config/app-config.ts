@@ -67,6 +67,10 @@ function resolveDatabase(input: ConfigInput): DatabaseTarget {
     return { kind: 'postgres', url, poolSize: parsePoolSize(input.env.CONFI_PG_POOL_SIZE) }
   }
   const path = input.dbPath || input.env.CONFI_DB || 'confi.db'
+  // Echoing a URL would print its password, and init would make a file named after it.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+    throw new ValidationError('--db and CONFI_DB take a SQLite file path, not a URL: put a PostgreSQL URL in DATABASE_URL')
+  }
   return { kind: 'sqlite', path: resolve(input.cwd, path) }
 }
 

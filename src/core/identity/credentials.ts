@@ -7,6 +7,7 @@ import { recordEvent } from '../audit/events.js'
 import { reservePasswordCheck, settleAttempt } from './login-throttle.js'
 import { inlineHasher, validatePassword, type PasswordHasher } from './passwords.js'
 import { endUserSessions } from './sessions.js'
+import { endUserPendingLogins } from './pending-logins.js'
 import { changeUser, type ClientUser } from './users.js'
 import { nowIso } from '../time.js'
 
@@ -17,7 +18,7 @@ export async function hashNewPassword(db: Db, password: string, hasher: Password
   return hasher.hash(password, bcryptCost)
 }
 
-/** Stores an already hashed password and ends the user's sessions (also used by resets). */
+/** Stores an already hashed password and ends the user's sessions and half-finished logins (also used by resets). */
 export async function storePasswordHash(trx: Db, userId: number, passwordHash: string): Promise<void> {
   await trx
     .updateTable('client_users')
@@ -25,6 +26,7 @@ export async function storePasswordHash(trx: Db, userId: number, passwordHash: s
     .where('id', '=', userId)
     .execute()
   await endUserSessions(trx, userId, 'password_changed')
+  await endUserPendingLogins(trx, userId)
 }
 
 /**

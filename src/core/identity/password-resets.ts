@@ -5,6 +5,7 @@ import { recordEvent } from '../audit/events.js'
 import { getFirmOptions } from '../clients/firm.js'
 import { inlineHasher, validatePassword, type PasswordHasher } from './passwords.js'
 import { endUserSessions } from './sessions.js'
+import { endUserPendingLogins } from './pending-logins.js'
 import { addSeconds, nowIso } from '../time.js'
 import { isTokenShaped, randomToken, sha256Hex } from '../tokens.js'
 import { storePasswordHash } from './credentials.js'
@@ -28,7 +29,8 @@ export function passwordResetUrl(baseUrl: string, token: string): string {
 
 /**
  * Creates a one-time reset link valid for 24 hours. Earlier unused links of the user stop
- * working, and the user's sessions end now: whoever asked for a reset suspects the password.
+ * working, and the user's sessions and half-finished logins end now: whoever asked for a reset
+ * suspects the password.
  */
 export async function createPasswordReset(
   db: Db,
@@ -72,6 +74,7 @@ export async function issuePasswordReset(
     })
     .execute()
   await endUserSessions(trx, user.id)
+  await endUserPendingLogins(trx, user.id)
   await recordEvent(trx, {
     actor,
     action: 'user.reset_link_created',

@@ -64,3 +64,11 @@ export async function endPendingLogin(db: Db, id: number): Promise<boolean> {
   const result = await db.deleteFrom('pending_logins').where('id', '=', id).executeTakeFirst()
   return Number(result.numDeletedRows) === 1
 }
+
+/**
+ * Ends every half-finished login of a user: when the password they proved changes (a reset, a
+ * change, an admin's new password) or the second factor is reset, inside that transaction.
+ */
+export async function endUserPendingLogins(trx: Db, userId: number): Promise<void> {
+  await trx.deleteFrom('pending_logins').where('user_id', '=', userId).execute()
+}

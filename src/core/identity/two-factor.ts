@@ -17,7 +17,7 @@ import { reserveSecondFactorCheck, settleAttempt } from './login-throttle.js'
 import { inlineHasher, type PasswordHasher } from './passwords.js'
 import { keyedHash, seal, unseal } from './sealing.js'
 import { endOtherUserSessions, endUserSessions } from './sessions.js'
-import type { PendingLogin } from './pending-logins.js'
+import { endUserPendingLogins, type PendingLogin } from './pending-logins.js'
 import { base32Encode, matchTotp, otpauthUri } from './totp.js'
 import { getUser, type ClientUser } from './users.js'
 
@@ -315,7 +315,7 @@ export async function resetTwoFactor(db: Db, actor: Actor, userId: number): Prom
       throw new ConflictError(`'${user.username}' has no two-factor login: there is nothing to reset`, { reason: 'two_factor_off' })
     }
     await removeTwoFactor(trx, userId)
-    await trx.deleteFrom('pending_logins').where('user_id', '=', userId).execute()
+    await endUserPendingLogins(trx, userId)
     await endUserSessions(trx, userId)
     await recordEvent(trx, {
       actor,

@@ -173,7 +173,9 @@ export async function saveUploadFiles(db: Db, store: FileStore, actor: Actor, id
   assertAccountant(actor, 'download what clients sent')
   const upload = await getInboxUpload(db, id)
   try {
-    await mkdir(dir, { recursive: true })
+    // A folder made here is the firm's alone (0700): its file names are the client's; an
+    // existing folder keeps the mode the firm gave it.
+    await mkdir(dir, { recursive: true, mode: 0o700 })
   } catch (error) {
     throw unwritable('the folder', dir, error, 'output_file')
   }

@@ -29,6 +29,7 @@ import { currentTerms } from '../../core/identity/terms.js'
 import { planDocumentZip, zipFileName } from '../../core/documents/zip.js'
 import type { ZipAccess } from '../../core/documents/download.js'
 import { sendZip } from './zip.js'
+import { answerLinkPreviewers } from '../link-preview.js'
 
 interface Resolved {
   delivery: Delivery
@@ -123,6 +124,8 @@ function entryOf(c: PortalContext, resolved: Resolved, auth: Auth | null) {
 /** GET /d/:token and its files, POST /d/:token/login and /register (docs/rules.md#document-links-and-login). */
 export function deliveryRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
+  // Before the token is even looked up: a preview learns nothing, not whether the link works.
+  app.use('*', answerLinkPreviewers())
 
   app.get('/:token', async (c) => {
     const resolved = await resolveToken(c)
