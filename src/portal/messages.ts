@@ -414,6 +414,7 @@ export const m = {
     csrf: 'O formulário foi enviado de outro site e foi recusado por segurança. Abra a página novamente e envie por ela.',
     home: 'Ir para o início',
     summaryTitle: 'Corrija o que está indicado abaixo:',
+    waitTitle: 'Muitas tentativas: aguarde para tentar de novo',
     titlePrefix: 'Erro: ',
     required: (field: string) => `Preencha o campo ${field}.`,
     tooLong: (field: string, max: number) => `O campo ${field} aceita no máximo ${max} caracteres.`,

@@ -48,8 +48,6 @@ export const requestMessages = {
   by: (name: string) => `por ${name}`,
   sendHeading: 'Enviar arquivos',
   sendIntro: 'Escolha um ou mais arquivos: PDF, fotos, XML, OFX, CSV ou planilhas. No celular, você pode tirar uma foto.',
-  files: 'Arquivos',
-  sendNote: 'Observação (opcional)',
   sendSubmit: 'Enviar ao escritório',
   nothingHeading: 'Nada a enviar neste mês?',
   nothingIntro: 'Se a empresa não tem nada deste tipo no período, avise o escritório por aqui.',

@@ -141,6 +141,9 @@ describe('login and logout (docs/rules.md#portal-security)', () => {
     const wait = await throttled.text()
     expect(wait).toMatch(/Aguarde \d+ segundos? e tente de novo/)
     expect(wait).not.toContain('incorretos')
+    // Nothing to correct: the summary is headed "wait", never "Corrija o que está indicado abaixo".
+    expect(wait).toContain('<h2 id="error-summary-title">Muitas tentativas: aguarde para tentar de novo</h2>')
+    expect(wait).not.toContain('Corrija')
     // The counter lives in the database.
     expect(await w.db.selectFrom('login_throttle').selectAll().execute()).not.toHaveLength(0)
     const restore = setClock(() => new Date(Date.now() + 10 * 60_000))
@@ -347,7 +350,9 @@ describe('throttling under concurrency and against targeted lockout', () => {
     const throttled = await register(w, path, 'mais.uma')
     expect(throttled.status).toBe(429)
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(await throttled.text()).toContain('Muitas tentativas')
+    const text = await throttled.text()
+    expect(text).toContain('Muitas tentativas: aguarde para tentar de novo')
+    expect(text).not.toContain('Corrija')
     expect(await w.db.selectFrom('client_users').select('id').where('username', '=', 'mais.uma').execute()).toHaveLength(0)
     expect((await w.request(path, { form: { name: 'Outra', username: 'outra', email: '', password: PASSWORD, password_confirm: PASSWORD }, ip: '198.51.100.7' })).status).toBe(303)
   })
@@ -383,7 +388,9 @@ describe('throttling under concurrency and against targeted lockout', () => {
     const throttled = await change(PASSWORD)
     expect(throttled.status).toBe(429)
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(await throttled.text()).toContain('Muitas tentativas')
+    const text = await throttled.text()
+    expect(text).toContain('Muitas tentativas: aguarde para tentar de novo')
+    expect(text).not.toContain('Corrija')
     const restore = setClock(() => new Date(Date.now() + 10 * 60_000))
     try {
       expect((await change(PASSWORD)).status).toBe(303)
