@@ -79,6 +79,8 @@ export const m = {
     title: (client: string) => `Área do Cliente — ${client}`,
     intro:
       'Entre com sua conta ou crie uma nova. Quem criar a primeira conta da empresa passa a administrar a Área do Cliente; as contas seguintes precisam ser ativadas pela administração.',
+    introFirst:
+      'Esta empresa ainda não tem contas na Área do Cliente. Crie a sua: a primeira conta passa a administrar a Área do Cliente da empresa e ativa as contas de quem vier depois.',
     loginHeading: 'Já tenho conta',
     registerHeading: 'Criar conta',
     registerSubmit: 'Cadastrar',

@@ -3,7 +3,7 @@ import { accountant } from '../../src/core/actors.js'
 import { activateUser } from '../../src/core/identity/users.js'
 import { setClock } from '../../src/core/time.js'
 import { safeNextPath } from '../../src/portal/next-path.js'
-import { createPortalWorld, usePortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
+import { createPortalWorld, usePortalWorld, PASSWORD, sessionCookie, visible, type PortalWorld } from '../helpers/portal.js'
 
 const w = usePortalWorld()
 
@@ -21,6 +21,24 @@ describe('login link and registration (docs/rules.md#registration-and-activation
     // Every input has a label pointing at it.
     const ids = [...html.matchAll(/<input[^>]*id="([^"]+)"/g)].map((m) => m[1])
     for (const id of ids) expect(html).toContain(`for="${id}"`)
+  })
+
+  it('puts "Criar conta" first, saying it makes the administrator, while the client has no user; "Já tenho conta" first after', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const order = async () => {
+      const html = await (await w.request(w.loginPath(client))).text()
+      return { register: html.indexOf('id="h-register"'), login: html.indexOf('id="h-login"'), html }
+    }
+    const before = await order()
+    expect(before.login).toBeGreaterThan(0)
+    expect(before.register).toBeGreaterThan(0)
+    expect(before.register).toBeLessThan(before.login)
+    expect(visible(before.html)).toContain('a primeira conta passa a administrar a Área do Cliente da empresa')
+    // Once someone of the company has an account, most visitors of the link are logging in.
+    await w.user(client, 'ana', { role: 'admin' })
+    const after = await order()
+    expect(after.login).toBeLessThan(after.register)
+    expect(visible(after.html)).not.toContain('ainda não tem contas')
   })
 
   it('answers 404 for an unknown or rotated link', async () => {
