@@ -20,7 +20,9 @@ export const m = {
 
   nav: {
     documents: 'Documentos',
-    send: 'Enviar ao escritório',
+    // "Enviar ao escritório"; on a phone the menu says "Enviar" (views/layout.tsx).
+    send: 'Enviar',
+    sendMore: ' ao escritório',
     users: 'Usuários',
     account: 'Minha conta',
     logout: 'Sair',

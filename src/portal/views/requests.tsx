@@ -4,7 +4,7 @@ import { daysBetween, localDate } from '../../core/time.js'
 import { m } from '../messages.js'
 import { urgencyClass } from './due-soon.js'
 import type { FieldError } from './fields.js'
-import { Layout, Notice, Whole, type Viewer } from './layout.js'
+import { Layout, LinkWithHint, Notice, Whole, type Viewer } from './layout.js'
 import { FileFields } from './uploads.js'
 
 // "Pendências" on the client area's home and the page of one request (docs/requests.md): what the
@@ -161,9 +161,9 @@ export function RequestPage(
       ) : null}
       <AnswerForms request={r} send={props} />
       {props.history.some((e) => e.action === 'nothing_to_send') ? (
-        <p>
-          <a href={`/pendencias/${r.id}/protocolo`}>{m.requests.protocol}</a> <span class="muted">{m.requests.protocolHint}</span>
-        </p>
+        <LinkWithHint href={`/pendencias/${r.id}/protocolo`} hint={m.requests.protocolHint}>
+          {m.requests.protocol}
+        </LinkWithHint>
       ) : null}
       <section aria-labelledby="historico">
         <h2 id="historico">{m.requests.history}</h2>
