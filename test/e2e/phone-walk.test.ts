@@ -74,7 +74,7 @@ const SHORT_ITEM_LINKS = `(() => {
 })()`
 
 // Runs in the page: the links sharing a line with text as 44 px inline blocks (a taller first
-// line), and the cards whose first heading adds space above it.
+// line), and the cards whose first heading or paragraph adds space above it.
 const UNEVEN = `(() => {
   const links = []
   for (const a of document.querySelectorAll('main p a')) {
@@ -82,8 +82,8 @@ const UNEVEN = `(() => {
     if (getComputedStyle(a).display === 'inline-block' && p.textContent.trim() !== a.textContent.trim()) links.push(a.textContent.trim().slice(0, 30))
   }
   const headings = []
-  for (const h of document.querySelectorAll('.card > h2:first-child')) {
-    if (h.getBoundingClientRect().top - h.parentElement.getBoundingClientRect().top > parseFloat(getComputedStyle(h.parentElement).paddingTop) + 2) headings.push(h.textContent.trim())
+  for (const h of document.querySelectorAll('.card > :first-child')) {
+    if (h.getBoundingClientRect().top - h.parentElement.getBoundingClientRect().top > parseFloat(getComputedStyle(h.parentElement).paddingTop) + 2) headings.push(h.textContent.trim().slice(0, 30))
   }
   return { links, headings }
 })()`
@@ -139,6 +139,14 @@ describe('the client area walked on a phone', () => {
       contexts.set(key, context)
     }
     return context.pages()[0]
+  }
+
+  /** Chooses a file over the 1 MB limit in `field`, submits with `button`; the answer's status, page loaded. */
+  async function sendTooBig(page: Page, field: string, name: string, button: string): Promise<number> {
+    await page.locator(field).setInputFiles({ name, mimeType: 'application/pdf', buffer: Buffer.concat([PDF, Buffer.alloc(1_200_000, 32)]) })
+    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: button }).click()])
+    await page.waitForLoadState()
+    return response.status()
   }
 
   // Every page at two widths: more than the default minute on a busy machine.
@@ -215,8 +223,8 @@ describe('the client area walked on a phone', () => {
 
   it('keeps line spacing even (no inline-block link in running text) and no extra space above a card\'s heading', async () => {
     const found: Record<string, unknown> = {}
-    for (const name of ['guide-paid', 'upload', 'document', 'documents', 'request']) {
-      const page = await phone(320, 'admin')
+    for (const name of ['guide-paid', 'upload', 'document', 'documents', 'request', 'login']) {
+      const page = await phone(320, name === 'login' ? 'anonymous' : 'admin')
       await page.goto(s.baseUrl + pages.paths[name])
       const result = (await page.evaluate(UNEVEN)) as { links: string[]; headings: string[] }
       if (result.links.length || result.headings.length) found[name] = result
@@ -228,10 +236,7 @@ describe('the client area walked on a phone', () => {
     const page = await phone(360, 'admin')
     await page.goto(s.baseUrl + pages.paths.request)
     await page.locator('#envio-nota').fill('Conta corrente e poupança')
-    await page.locator('#envio-arquivos').setInputFiles({ name: LONG_FILE, mimeType: 'application/pdf', buffer: Buffer.concat([PDF, Buffer.alloc(1_200_000, 32)]) })
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Enviar ao escritório' }).click()])
-    expect(response.status()).toBe(413)
-    await page.waitForLoadState()
+    expect(await sendTooBig(page, '#envio-arquivos', LONG_FILE, 'Enviar ao escritório')).toBe(413)
     expect(await page.locator('h1').textContent()).toBe('Extrato bancário')
     expect(await page.locator('.error-summary a').getAttribute('href')).toBe('#envio-arquivos')
     expect(await page.locator('#envio-arquivos-error').textContent()).toContain('passa de 1 MB')
@@ -244,10 +249,7 @@ describe('the client area walked on a phone', () => {
     await page.goto(s.baseUrl + pages.paths.guide)
     const earlier = addDays(localDate(), -1)
     await page.locator('#pay-paid-on').fill(earlier)
-    await page.locator('#pay-arquivos').setInputFiles({ name: 'comprovante.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([PDF, Buffer.alloc(1_200_000, 32)]) })
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Marcar como pago' }).click()])
-    expect(response.status()).toBe(413)
-    await page.waitForLoadState()
+    expect(await sendTooBig(page, '#pay-arquivos', 'comprovante.pdf', 'Marcar como pago')).toBe(413)
     expect(await page.locator('#pay-arquivos-error').textContent()).toContain('passa de 1 MB')
     expect(await page.locator('#pay-paid-on').inputValue()).toBe(earlier)
   })
@@ -258,10 +260,7 @@ describe('the client area walked on a phone', () => {
     await page.locator('#enviar-empresa').selectOption({ label: 'Pão Quente Filial Norte Ltda' })
     await page.locator('#enviar-categoria').selectOption('fiscal')
     await page.locator('#enviar-nota').fill('Extrato de novembro, conta 12345-6')
-    await page.locator('#enviar-arquivos').setInputFiles({ name: LONG_FILE, mimeType: 'application/pdf', buffer: Buffer.concat([PDF, Buffer.alloc(1_200_000, 32)]) })
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Enviar' }).click()])
-    expect(response.status()).toBe(413)
-    await page.waitForLoadState()
+    expect(await sendTooBig(page, '#enviar-arquivos', LONG_FILE, 'Enviar')).toBe(413)
     expect(await page.locator('#enviar-arquivos-error').textContent()).toContain('passa de 1 MB')
     expect(await page.locator('#enviar-empresa option:checked').textContent()).toBe('Pão Quente Filial Norte Ltda')
     expect(await page.locator('#enviar-categoria').inputValue()).toBe('fiscal')

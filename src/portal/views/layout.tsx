@@ -30,7 +30,7 @@ main{max-width:60rem;margin:0 auto;padding:1rem}
 h1,h2,p,li,dd,a,header .firm,header .who{overflow-wrap:anywhere}
 td,td a,td p{overflow-wrap:break-word}
 h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
-.card{background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:1rem;margin:0 0 1rem}.card>h2:first-child{margin-top:0}
+.card{background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:1rem;margin:0 0 1rem}.card>:first-child{margin-top:0}
 .cols{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))}
 label{display:block;font-weight:600;margin:.6rem 0 .2rem}
 .hint{display:block;font-weight:400;font-size:.85rem;color:#4a5866}
