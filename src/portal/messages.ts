@@ -1,4 +1,5 @@
 import type { Category } from '../core/categories.js'
+import { areaMessages } from './area-messages.js'
 import { requestMessages } from './request-messages.js'
 import { termsMessages } from './terms-messages.js'
 
@@ -20,7 +21,9 @@ export const m = {
 
   nav: {
     documents: 'Documentos',
-    send: 'Enviar ao escritório',
+    // "Enviar ao escritório"; on a phone the menu says "Enviar" (views/layout.tsx).
+    send: 'Enviar',
+    sendMore: ' ao escritório',
     users: 'Usuários',
     account: 'Minha conta',
     logout: 'Sair',
@@ -75,21 +78,8 @@ export const m = {
       'Esqueceu a senha? Peça ao seu escritório de contabilidade um link para criar uma nova.',
   },
 
-  area: {
-    title: (client: string) => `Área do Cliente — ${client}`,
-    intro:
-      'Entre com sua conta ou crie uma nova. Quem criar a primeira conta da empresa passa a administrar a Área do Cliente; as contas seguintes precisam ser ativadas pela administração.',
-    loginHeading: 'Já tenho conta',
-    registerHeading: 'Criar conta',
-    registerSubmit: 'Cadastrar',
-    createdAdmin: 'Conta criada. Você administra a Área do Cliente desta empresa.',
-    createdPending:
-      'Conta criada. Por segurança, quem administra a Área do Cliente da sua empresa precisa ativá-la no menu Usuários antes que você possa entrar. Avise essa pessoa.',
-    createdPendingTitle: 'Conta criada — aguardando ativação',
-    alreadyIn: (name: string) => `Você já entrou como ${name}.`,
-    goToArea: 'Ir para a Área do Cliente',
-    logoutToRegister: 'Sair para criar outra conta',
-  },
+  // The client's login link (./area-messages.ts).
+  area: areaMessages,
 
   documents: {
     title: 'Documentos',
@@ -416,6 +406,7 @@ export const m = {
     csrf: 'O formulário foi enviado de outro site e foi recusado por segurança. Abra a página novamente e envie por ela.',
     home: 'Ir para o início',
     summaryTitle: 'Corrija o que está indicado abaixo:',
+    waitTitle: 'Muitas tentativas: aguarde para tentar de novo',
     titlePrefix: 'Erro: ',
     required: (field: string) => `Preencha o campo ${field}.`,
     tooLong: (field: string, max: number) => `O campo ${field} aceita no máximo ${max} caracteres.`,

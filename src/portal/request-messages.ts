@@ -47,9 +47,8 @@ export const requestMessages = {
   } as Record<string, string>,
   by: (name: string) => `por ${name}`,
   sendHeading: 'Enviar arquivos',
-  sendIntro: 'Escolha um ou mais arquivos: PDF, fotos, XML, OFX, CSV ou planilhas. No celular, você pode tirar uma foto.',
-  files: 'Arquivos',
-  sendNote: 'Observação (opcional)',
+  // The types and limits are said under the file field's label (views/uploads.tsx FileFields).
+  sendIntro: 'Envie de uma vez todos os arquivos pedidos. No celular, você pode tirar uma foto.',
   sendSubmit: 'Enviar ao escritório',
   nothingHeading: 'Nada a enviar neste mês?',
   nothingIntro: 'Se a empresa não tem nada deste tipo no período, avise o escritório por aqui.',

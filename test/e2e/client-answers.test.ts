@@ -98,11 +98,11 @@ describe('the client answers on a phone', () => {
     await pending.getByRole('link', { name: 'Extrato bancário' }).click()
     await expect.poll(() => ana.url()).toBe(`${baseUrl}/pendencias/${ids.extrato}`)
     await fitsThePhone(ana)
-    await ana.locator('#arquivos').setInputFiles([
+    await ana.locator('#envio-arquivos').setInputFiles([
       { name: 'extrato-novembro.pdf', mimeType: 'application/pdf', buffer: PDF },
       { name: 'extrato-novembro.csv', mimeType: 'text/csv', buffer: CSV },
     ])
-    await ana.locator('#envio-observacao').fill('Conta corrente e aplicação')
+    await ana.locator('#envio-nota').fill('Conta corrente e aplicação')
     await ana.getByRole('button', { name: 'Enviar ao escritório' }).click()
     await expect.poll(() => ana.url()).toMatch(new RegExp(`^${baseUrl}/envios/\\d+\\?aviso=enviado$`))
     const answerUpload = Number(/\/envios\/(\d+)/.exec(ana.url())![1])

@@ -73,6 +73,32 @@ const SHORT_ITEM_LINKS = `(() => {
   return { found, short }
 })()`
 
+// Runs in the page: the links sharing a line with text as 44 px inline blocks (a taller first
+// line), and the cards whose first heading or paragraph adds space above it.
+const UNEVEN = `(() => {
+  const links = []
+  for (const a of document.querySelectorAll('main p a')) {
+    const p = a.closest('p')
+    if (getComputedStyle(a).display === 'inline-block' && p.textContent.trim() !== a.textContent.trim()) links.push(a.textContent.trim().slice(0, 30))
+  }
+  const headings = []
+  for (const h of document.querySelectorAll('.card > :first-child')) {
+    if (h.getBoundingClientRect().top - h.parentElement.getBoundingClientRect().top > parseFloat(getComputedStyle(h.parentElement).paddingTop) + 2) headings.push(h.textContent.trim().slice(0, 30))
+  }
+  return { links, headings }
+})()`
+
+// Runs in the page: the header's height, its targets under 44×44, and the firm's name's lines.
+const HEADER = `(() => {
+  const header = document.querySelector('header')
+  const small = [...header.querySelectorAll('a, button')].filter((e) => {
+    const r = e.getBoundingClientRect()
+    return r.width < 44 || r.height < 44
+  }).map((e) => e.textContent.trim())
+  const firm = header.querySelector('.firm')
+  return { height: header.getBoundingClientRect().height, small, firmLines: Math.round(firm.getBoundingClientRect().height / parseFloat(getComputedStyle(firm).lineHeight)), wide: document.documentElement.scrollWidth > innerWidth }
+})()`
+
 describe('the client area walked on a phone', () => {
   const pages = {} as ClientPages
   const more = { bigDocument: '', bigSession: '' }
@@ -113,6 +139,14 @@ describe('the client area walked on a phone', () => {
       contexts.set(key, context)
     }
     return context.pages()[0]
+  }
+
+  /** Chooses a file over the 1 MB limit in `field`, submits with `button`; the answer's status, page loaded. */
+  async function sendTooBig(page: Page, field: string, name: string, button: string): Promise<number> {
+    await page.locator(field).setInputFiles({ name, mimeType: 'application/pdf', buffer: Buffer.concat([PDF, Buffer.alloc(1_200_000, 32)]) })
+    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: button }).click()])
+    await page.waitForLoadState()
+    return response.status()
   }
 
   // Every page at two widths: more than the default minute on a busy machine.
@@ -168,9 +202,56 @@ describe('the client area walked on a phone', () => {
   it('puts "Sair" on the row of the user\'s name', async () => {
     const page = await phone(360, 'admin')
     await page.goto(`${s.baseUrl}/`)
-    const name = (await page.locator('header nav span').boundingBox())!
+    const name = (await page.locator('header nav .who').boundingBox())!
     const logout = (await page.locator('header nav button').boundingBox())!
     expect(Math.abs(name.y + name.height / 2 - (logout.y + logout.height / 2))).toBeLessThan(2)
+  })
+
+  it('keeps the header to a quarter of the first screen at 320 px, its targets 44×44, without script', async () => {
+    const page = await phone(320, 'admin')
+    await page.goto(`${s.baseUrl}/`)
+    const header = (await page.evaluate(HEADER)) as { height: number; small: string[]; firmLines: number; wide: boolean }
+    expect(header.small).toEqual([])
+    expect(header.firmLines).toBe(1)
+    expect(header.wide).toBe(false)
+    expect(header.height).toBeLessThanOrEqual(568 / 4)
+    // The long name of the other firm's admin wraps to a row of its own, still on screen.
+    const big = await phone(320, 'big')
+    await big.goto(`${s.baseUrl}/`)
+    expect(((await big.evaluate(HEADER)) as { wide: boolean; small: string[] })).toMatchObject({ wide: false, small: [] })
+  })
+
+  it('keeps line spacing even (no inline-block link in running text) and no extra space above a card\'s heading', async () => {
+    const found: Record<string, unknown> = {}
+    for (const name of ['guide-paid', 'upload', 'document', 'documents', 'request', 'login']) {
+      const page = await phone(320, name === 'login' ? 'anonymous' : 'admin')
+      await page.goto(s.baseUrl + pages.paths[name])
+      const result = (await page.evaluate(UNEVEN)) as { links: string[]; headings: string[] }
+      if (result.links.length || result.headings.length) found[name] = result
+    }
+    expect(found).toEqual({})
+  })
+
+  it('shows a request again when its file is refused, the error by the file field and the note kept', async () => {
+    const page = await phone(360, 'admin')
+    await page.goto(s.baseUrl + pages.paths.request)
+    await page.locator('#envio-nota').fill('Conta corrente e poupança')
+    expect(await sendTooBig(page, '#envio-arquivos', LONG_FILE, 'Enviar ao escritório')).toBe(413)
+    expect(await page.locator('h1').textContent()).toBe('Extrato bancário')
+    expect(await page.locator('.error-summary a').getAttribute('href')).toBe('#envio-arquivos')
+    expect(await page.locator('#envio-arquivos-error').textContent()).toContain('passa de 1 MB')
+    expect(await page.locator('#envio-nota').inputValue()).toBe('Conta corrente e poupança')
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360)
+  })
+
+  it('keeps the date typed when a guide\'s proof is refused', async () => {
+    const page = await phone(360, 'admin')
+    await page.goto(s.baseUrl + pages.paths.guide)
+    const earlier = addDays(localDate(), -1)
+    await page.locator('#pay-paid-on').fill(earlier)
+    expect(await sendTooBig(page, '#pay-arquivos', 'comprovante.pdf', 'Marcar como pago')).toBe(413)
+    expect(await page.locator('#pay-arquivos-error').textContent()).toContain('passa de 1 MB')
+    expect(await page.locator('#pay-paid-on').inputValue()).toBe(earlier)
   })
 
   it('keeps the company, category and note of a send refused for a file too big, the error by the file field', async () => {
@@ -179,10 +260,7 @@ describe('the client area walked on a phone', () => {
     await page.locator('#enviar-empresa').selectOption({ label: 'Pão Quente Filial Norte Ltda' })
     await page.locator('#enviar-categoria').selectOption('fiscal')
     await page.locator('#enviar-nota').fill('Extrato de novembro, conta 12345-6')
-    await page.locator('#enviar-arquivos').setInputFiles({ name: LONG_FILE, mimeType: 'application/pdf', buffer: Buffer.concat([PDF, Buffer.alloc(1_200_000, 32)]) })
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Enviar' }).click()])
-    expect(response.status()).toBe(413)
-    await page.waitForLoadState()
+    expect(await sendTooBig(page, '#enviar-arquivos', LONG_FILE, 'Enviar')).toBe(413)
     expect(await page.locator('#enviar-arquivos-error').textContent()).toContain('passa de 1 MB')
     expect(await page.locator('#enviar-empresa option:checked').textContent()).toBe('Pão Quente Filial Norte Ltda')
     expect(await page.locator('#enviar-categoria').inputValue()).toBe('fiscal')

@@ -3,7 +3,7 @@ import { accountant } from '../../src/core/actors.js'
 import { activateUser } from '../../src/core/identity/users.js'
 import { setClock } from '../../src/core/time.js'
 import { safeNextPath } from '../../src/portal/next-path.js'
-import { createPortalWorld, usePortalWorld, PASSWORD, sessionCookie, type PortalWorld } from '../helpers/portal.js'
+import { createPortalWorld, usePortalWorld, PASSWORD, sessionCookie, visible, type PortalWorld } from '../helpers/portal.js'
 
 const w = usePortalWorld()
 
@@ -21,6 +21,24 @@ describe('login link and registration (docs/rules.md#registration-and-activation
     // Every input has a label pointing at it.
     const ids = [...html.matchAll(/<input[^>]*id="([^"]+)"/g)].map((m) => m[1])
     for (const id of ids) expect(html).toContain(`for="${id}"`)
+  })
+
+  it('puts "Criar conta" first, saying it makes the administrator, while the client has no user; "Já tenho conta" first after', async () => {
+    const client = await w.client('Padaria Pão Quente Ltda')
+    const order = async () => {
+      const html = await (await w.request(w.loginPath(client))).text()
+      return { register: html.indexOf('id="h-register"'), login: html.indexOf('id="h-login"'), html }
+    }
+    const before = await order()
+    expect(before.login).toBeGreaterThan(0)
+    expect(before.register).toBeGreaterThan(0)
+    expect(before.register).toBeLessThan(before.login)
+    expect(visible(before.html)).toContain('a primeira conta passa a administrar a Área do Cliente da empresa')
+    // Once someone of the company has an account, most visitors of the link are logging in.
+    await w.user(client, 'ana', { role: 'admin' })
+    const after = await order()
+    expect(after.login).toBeLessThan(after.register)
+    expect(visible(after.html)).not.toContain('ainda não tem contas')
   })
 
   it('answers 404 for an unknown or rotated link', async () => {
@@ -141,6 +159,9 @@ describe('login and logout (docs/rules.md#portal-security)', () => {
     const wait = await throttled.text()
     expect(wait).toMatch(/Aguarde \d+ segundos? e tente de novo/)
     expect(wait).not.toContain('incorretos')
+    // Nothing to correct: the summary is headed "wait", never "Corrija o que está indicado abaixo".
+    expect(wait).toContain('<h2 id="error-summary-title">Muitas tentativas: aguarde para tentar de novo</h2>')
+    expect(wait).not.toContain('Corrija')
     // The counter lives in the database.
     expect(await w.db.selectFrom('login_throttle').selectAll().execute()).not.toHaveLength(0)
     const restore = setClock(() => new Date(Date.now() + 10 * 60_000))
@@ -347,7 +368,9 @@ describe('throttling under concurrency and against targeted lockout', () => {
     const throttled = await register(w, path, 'mais.uma')
     expect(throttled.status).toBe(429)
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(await throttled.text()).toContain('Muitas tentativas')
+    const text = await throttled.text()
+    expect(text).toContain('Muitas tentativas: aguarde para tentar de novo')
+    expect(text).not.toContain('Corrija')
     expect(await w.db.selectFrom('client_users').select('id').where('username', '=', 'mais.uma').execute()).toHaveLength(0)
     expect((await w.request(path, { form: { name: 'Outra', username: 'outra', email: '', password: PASSWORD, password_confirm: PASSWORD }, ip: '198.51.100.7' })).status).toBe(303)
   })
@@ -383,7 +406,9 @@ describe('throttling under concurrency and against targeted lockout', () => {
     const throttled = await change(PASSWORD)
     expect(throttled.status).toBe(429)
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(await throttled.text()).toContain('Muitas tentativas')
+    const text = await throttled.text()
+    expect(text).toContain('Muitas tentativas: aguarde para tentar de novo')
+    expect(text).not.toContain('Corrija')
     const restore = setClock(() => new Date(Date.now() + 10 * 60_000))
     try {
       expect((await change(PASSWORD)).status).toBe(303)

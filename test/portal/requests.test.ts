@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { addRequest, closeRequest, getRequest, reopenRequest, requestHistory } from '../../src/core/requests/index.js'
 import { addDays, localDate } from '../../src/core/time.js'
 import { ACCOUNTANT } from '../helpers/factories.js'
-import { usePortalWorld, visible } from '../helpers/portal.js'
+import { ORIGIN, usePortalWorld, visible } from '../helpers/portal.js'
+import { EXE, multipart, PDF, type Part } from '../core/uploads/multipart.js'
 
 const w = usePortalWorld()
 const today = localDate()
@@ -49,6 +50,30 @@ describe('Pendências on the client area home', () => {
 })
 
 describe('the request page', () => {
+  it('shows itself again when a file is refused, the error by the file field and the note kept (413, 415)', async () => {
+    const { cookie, ask } = await world()
+    const request = await ask('Extrato bancário', 3)
+    await w.db.updateTable('firm_options').set({ upload_max_mb: 1 }).execute()
+    const send = (file: Part) => {
+      const form = multipart([{ name: 'nota', value: 'Conta 12345-6 <b>e poupança</b>' }, file])
+      const headers = { origin: ORIGIN, cookie, 'content-type': form.contentType }
+      const socket = { incoming: { socket: { remoteAddress: '198.51.100.4', remotePort: 40000 } } } as never
+      return w.app.request(`/pendencias/${request.id}/enviar`, { method: 'POST', headers, body: form.body }, socket)
+    }
+    const big = await send({ name: 'arquivos', filename: 'extrato.pdf', content: Buffer.concat([PDF, Buffer.alloc(1024 * 1024 + 10, 0x20)]) })
+    expect(big.status).toBe(413)
+    const html = await big.text()
+    expect(html).toContain('<h1>Extrato bancário</h1>')
+    expect(html).toContain('<div class="error-summary"')
+    expect(html).toMatch(/<p class="field-error" id="envio-arquivos-error">[^<]*passa de 1 MB/)
+    expect(html).toContain('aria-describedby="envio-arquivos-error envio-arquivos-hint"')
+    expect(html).toContain('<textarea id="envio-nota" name="nota" rows="3" maxlength="2000">Conta 12345-6 &lt;b&gt;e poupança&lt;/b&gt;</textarea>')
+    expect(html).not.toContain('Voltar e tentar de novo')
+    const exe = await send({ name: 'arquivos', filename: 'extrato.pdf', content: EXE })
+    expect(exe.status).toBe(415)
+    expect(await exe.text()).toContain('Conta 12345-6')
+  })
+
   it('shows title, note, competência, due date in words, status, history and both answer forms', async () => {
     const { cookie, ask } = await world()
     const request = await ask('Extrato bancário', 3, { competence: '2026-11', note: 'Todas as contas, em PDF', category: 'contabil' })
@@ -60,9 +85,11 @@ describe('the request page', () => {
       expect(words).toContain(text)
     }
     expect(html).toContain(`<form method="post" enctype="multipart/form-data" action="/pendencias/${request.id}/enviar">`)
-    expect(html).toContain('<input id="arquivos" type="file" name="arquivos" multiple="" accept="application/pdf,image/*,.xml,.ofx,.csv,.xlsx" required=""/>')
+    // The fields of every send form (views/uploads.tsx FileFields), with the firm's limits.
+    expect(html).toMatch(/<input id="envio-arquivos" name="arquivos" type="file" multiple="" required="" accept="[^"]*image\/\*/)
+    expect(words).toMatch(/Até \d+ arquivos de até \d+ MB cada/)
     // The note goes in the field the uploads intake reads (UPLOAD_FIELDS.note).
-    expect(html).toContain('<input id="envio-observacao" type="text" name="nota" maxlength="2000"/>')
+    expect(html).toContain('<textarea id="envio-nota" name="nota" rows="3" maxlength="2000">')
     expect(html).toContain(`<form method="post" action="/pendencias/${request.id}/nada-a-enviar">`)
     expect(words).toContain('Nada a enviar neste mês')
     // Plain client words: no status codes or English from core.

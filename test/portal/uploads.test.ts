@@ -42,8 +42,8 @@ describe('sending files to the firm', () => {
   it('is reachable from every page of the client area: "Enviar ao escritório" in the menu', async () => {
     const { ana } = await w.clientWithAdmin()
     const cookie = await w.cookieFor(ana)
-    expect(await (await w.request('/', { cookie })).text()).toContain('<a href="/enviar">Enviar ao escritório</a>')
-    expect(await (await w.request('/enviar', { cookie })).text()).toContain('<a href="/enviar" aria-current="page">Enviar ao escritório</a>')
+    expect(await (await w.request('/', { cookie })).text()).toContain('<a href="/enviar">Enviar<span class="wide"> ao escritório</span></a>')
+    expect(await (await w.request('/enviar', { cookie })).text()).toContain('<a href="/enviar" aria-current="page">Enviar<span class="wide"> ao escritório</span></a>')
     expect(await (await w.request('/login')).text()).not.toContain('href="/enviar"')
   })
 

@@ -27,7 +27,11 @@ import {
 import { nowIso } from '../time.js'
 import { registrationConsent } from './terms.js'
 
-async function hasUsers(trx: Db, clientId: number): Promise<boolean> {
+/**
+ * Whether client `clientId` has any user yet, of any status: if not, whoever registers next
+ * becomes its admin (newUserStanding), and its login link offers "Criar conta" first.
+ */
+export async function hasUsers(trx: Db, clientId: number): Promise<boolean> {
   const row = await trx
     .selectFrom('client_users')
     .select('id')

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { NotFoundError } from '../../core/errors.js'
 import { findClientByLoginToken, type Client } from '../../core/clients/clients.js'
-import { registerUser } from '../../core/identity/registration.js'
+import { hasUsers, registerUser } from '../../core/identity/registration.js'
 import { currentTerms } from '../../core/identity/terms.js'
 import { senderOrigin } from '../guards.js'
 import { render, viewerOf, type PortalContext, type PortalEnv } from '../env.js'
@@ -30,17 +30,20 @@ async function areaPage(
 ): Promise<Response> {
   const token = c.req.param('token') ?? ''
   const termsId = (await currentTerms(c.var.deps.db))?.id ?? null
+  // No user yet: the only useful form is "Criar conta", and it makes the administrator.
+  const registerFirst = !(await hasUsers(c.var.deps.db, client.id))
   return render(
     c,
     LoginAndRegisterPage({
       firmName: c.var.firm.firmName,
       viewer: viewerOf(c.var.auth),
       title: m.area.title(client.name),
-      intro: m.area.intro,
+      intro: registerFirst ? m.area.introFirst : m.area.intro,
       loginAction: '/login',
       registerAction: `/area/${token}/register`,
       notice: sessionEndedText(c),
       termsId,
+      registerFirst,
       ...extra,
     }),
     status,

@@ -167,7 +167,9 @@ export function documentRoutes(): Hono<PortalEnv> {
       if (error instanceof UploadRefusedError) {
         const refusal = await uploadRefusal(c, error)
         const errors = [{ fieldId: fieldId(PAYMENT_PREFIX, PROOF_FIELD), message: refusal.message }]
-        return documentPage(c, auth, document, { errors, typedDate: typed || undefined }, refusal.status)
+        // Core reads the date only after the proof passed: a refused one carries it in `fields`.
+        const typedDate = error.fields.get('paid_on') || typed || undefined
+        return documentPage(c, auth, document, { errors, typedDate }, refusal.status)
       }
       const refusal = formRefusal(c, error)
       const errors = fieldErrors(PAYMENT_PREFIX, refusal)

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream'
 import { Hono } from 'hono'
-import { ConflictError } from '../../core/errors.js'
 import {
   getUploadForUser,
   openUploadFileForUser,
@@ -13,16 +12,16 @@ import {
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { contentDisposition, requireArea, senderOrigin } from '../guards.js'
 import { parseId } from '../ids.js'
-import { messagePage } from '../pages.js'
 import { fieldId } from '../views/fields.js'
 import { SendPage, UploadPage, um } from '../views/uploads.js'
 
-// What a client sends the firm (docs/uploads.md): POST /pendencias/:id/enviar answers a request,
-// GET/POST /enviar sends outside any request, GET /envios/:id shows an upload and its history,
-// and its files download again (always as attachments). The body streams to core, which stores
-// each file as it arrives; the portal's small body limit does not apply to these two posts
-// (isUploadPath), core's upload limits do. A guide's "Marcar como pago" form carries its proof
-// the same way (POST /documents/:id/pago, routes/documents.tsx).
+// What a client sends the firm (docs/uploads.md): GET/POST /enviar sends outside any request,
+// GET /envios/:id shows an upload and its history, and its files download again (always as
+// attachments). A request's answer (POST /pendencias/:id/enviar, routes/requests.tsx) and a
+// guide's "Marcar como pago" with its proof (POST /documents/:id/pago, routes/documents.tsx) read
+// their bodies with this file's helpers. The body streams to core, which stores each file as it
+// arrives; the portal's small body limit does not apply to these posts (isUploadPath), core's
+// upload limits do.
 
 const UPLOAD_POST = /^\/(enviar|pendencias\/\d{1,10}\/enviar|documents\/\d{1,10}\/pago)$/
 
@@ -90,8 +89,8 @@ export function bodyStream(c: PortalContext): Readable {
   return raw ? Readable.fromWeb(raw as import('node:stream/web').ReadableStream) : Readable.from([])
 }
 
-/** Hands the request's body to core as a stream. */
-function receive(c: PortalContext, auth: Auth, requestId: number | null): Promise<number> {
+/** Hands the request's body to core as a stream (for request `requestId`, or none). */
+export function receive(c: PortalContext, auth: Auth, requestId: number | null): Promise<number> {
   return receiveUpload(c.var.deps.db, c.var.deps.store, {
     userId: auth.user.id,
     requestId,
@@ -105,24 +104,6 @@ function receive(c: PortalContext, auth: Auth, requestId: number | null): Promis
 /** The upload routes described at the top of this file. */
 export function uploadRoutes(): Hono<PortalEnv> {
   const app = new Hono<PortalEnv>()
-
-  app.post('/pendencias/:id/enviar', async (c) => {
-    const auth = await requireArea(c)
-    if (auth instanceof Response) return auth
-    const requestId = parseId(c.req.param('id'))
-    try {
-      const id = await receive(c, auth, requestId)
-      return c.redirect(`/envios/${id}?aviso=enviado`, 303)
-    } catch (error) {
-      const back = { href: `/pendencias/${requestId}`, text: um.back }
-      if (error instanceof ConflictError) {
-        return messagePage(c, { viewer: viewerOf(auth), title: um.refusedTitle.closed, message: um.refused.closed, kind: 'error', link: back }, 409)
-      }
-      if (!(error instanceof UploadRefusedError)) throw error
-      const { status, message } = await uploadRefusal(c, error)
-      return messagePage(c, { viewer: viewerOf(auth), title: um.refusedTitle[error.problem], message, kind: 'error', link: back }, status)
-    }
-  })
 
   app.get('/enviar', async (c) => {
     const auth = await requireArea(c)

@@ -108,23 +108,31 @@ export function LoginAndRegisterPage(
     username?: string
     values?: FormValues
     termsId?: number | null
+    /** The client has no user yet: "Criar conta", the only form of use, comes first. */
+    registerFirst?: boolean
   },
 ) {
+  const login = (
+    <section class="card" aria-labelledby="h-login">
+      <h2 id="h-login">{m.area.loginHeading}</h2>
+      <LoginForm action={props.loginAction} username={props.username} errors={props.errors} />
+      <p class="muted">{m.login.forgot}</p>
+    </section>
+  )
+  const register = (
+    <section class="card" aria-labelledby="h-register">
+      <h2 id="h-register">{m.area.registerHeading}</h2>
+      <RegisterForm action={props.registerAction} values={props.values} errors={props.errors} termsId={props.termsId} />
+    </section>
+  )
   return (
     <Layout title={props.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <h1>{props.title}</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       <p>{props.intro}</p>
       <div class="cols">
-        <section class="card" aria-labelledby="h-login">
-          <h2 id="h-login">{m.area.loginHeading}</h2>
-          <LoginForm action={props.loginAction} username={props.username} errors={props.errors} />
-          <p class="muted">{m.login.forgot}</p>
-        </section>
-        <section class="card" aria-labelledby="h-register">
-          <h2 id="h-register">{m.area.registerHeading}</h2>
-          <RegisterForm action={props.registerAction} values={props.values} errors={props.errors} termsId={props.termsId} />
-        </section>
+        {props.registerFirst ? register : login}
+        {props.registerFirst ? login : register}
       </div>
     </Layout>
   )

@@ -10,7 +10,7 @@ import { DueSoonPanel } from './due-soon.js'
 import { RequestsPanel } from './requests.js'
 import type { DocumentRequest } from '../../core/requests/index.js'
 import { Field, type FieldError } from './fields.js'
-import { Layout, Notice, Whole, type Viewer } from './layout.js'
+import { Layout, LinkWithHint, Notice, Whole, type Viewer } from './layout.js'
 
 export interface DashboardFilters {
   company?: number
@@ -194,9 +194,9 @@ export function DashboardPage(props: {
         </table>
       )}
       {props.items.length > 0 ? (
-        <p>
-          <a href={filterQuery(f, undefined, '/documents/zip')}>{m.zip.list}</a> <span class="muted">{m.zip.listHint}</span>
-        </p>
+        <LinkWithHint href={filterQuery(f, undefined, '/documents/zip')} hint={m.zip.listHint}>
+          {m.zip.list}
+        </LinkWithHint>
       ) : null}
       <nav class="pager" aria-label="Paginação">
         {props.paged ? <a href={filterQuery(f)}>{m.documents.first(f.sort ?? 'newest')}</a> : <span />}
@@ -290,10 +290,9 @@ export function DocumentPage(props: {
         </p>
       ) : null}
       {props.receiptHref ? (
-        <p>
-          <a href={props.receiptHref}>Comprovante de acesso</a>{' '}
-          <span class="muted">(PDF assinado com os envios e acessos deste documento)</span>
-        </p>
+        <LinkWithHint href={props.receiptHref} hint="(PDF assinado com os envios e acessos deste documento)">
+          Comprovante de acesso
+        </LinkWithHint>
       ) : null}
       {props.children}
     </Layout>

@@ -8,6 +8,8 @@ import { m } from '../messages.js'
 export interface FieldError {
   fieldId: string | null
   message: string
+  /** Nothing to correct: too many attempts, and the message says how long to wait. */
+  wait?: boolean
 }
 
 /** The id of a form's input: `register` + `password_confirm` → `register-password-confirm`. */
@@ -15,9 +17,10 @@ export function fieldId(prefix: string, name: string): string {
   return `${prefix}-${name.replace(/_/g, '-')}`
 }
 
-/** A refusal of a form with prefix `prefix` as that form's errors. */
-export function fieldErrors(prefix: string, refusal: { message: string; field?: string }): FieldError[] {
-  return [{ fieldId: refusal.field ? fieldId(prefix, refusal.field) : null, message: refusal.message }]
+/** A refusal of a form with prefix `prefix` as that form's errors (a 429 is a wait, not a mistake). */
+export function fieldErrors(prefix: string, refusal: { message: string; field?: string; status?: number }): FieldError[] {
+  const error: FieldError = { fieldId: refusal.field ? fieldId(prefix, refusal.field) : null, message: refusal.message }
+  return [refusal.status === 429 ? { ...error, wait: true } : error]
 }
 
 export interface FieldProps {
@@ -105,11 +108,15 @@ export function NewPasswordFields(props: { prefix: string; errors?: FieldError[]
   )
 }
 
-/** The list of a page's form errors, first in its main content, each linked to its field. */
+/**
+ * The list of a page's form errors, first in its main content, each linked to its field; headed
+ * "wait" rather than "correct" when all there is to do is wait (too many attempts).
+ */
 export function ErrorSummary(props: { errors: FieldError[] }) {
+  const title = props.errors.every((e) => e.wait) ? m.errors.waitTitle : m.errors.summaryTitle
   return (
     <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1}>
-      <h2 id="error-summary-title">{m.errors.summaryTitle}</h2>
+      <h2 id="error-summary-title">{title}</h2>
       <ul>
         {props.errors.map((e) => (
           <li>{e.fieldId ? <a href={`#${e.fieldId}`}>{e.message}</a> : e.message}</li>

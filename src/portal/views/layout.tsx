@@ -11,6 +11,9 @@ import { ErrorSummary, type FieldError } from './fields.js'
 // is a block, so the bullet stands by its first line (an inline block's baseline is its last).
 // On a phone nothing a person reads or types is under 16 px (iOS zooms into a smaller field).
 // A CNPJ or an amount never breaks inside (.whole), and a definition list stacks, so one fits.
+// On a phone the header is compact: the firm's name on one line (cut with "…"), the menu one
+// wrapping row of 44 px targets, "Enviar ao escritório" said "Enviar" (.wide hidden); no script.
+// A link with a hint after it (.with-hint) is a block on a phone, the hint under it.
 // Small enough to inline; the CSP allows exactly this stylesheet by its hash, no 'unsafe-inline'.
 export const CSS = `
 *{box-sizing:border-box}
@@ -24,10 +27,10 @@ header nav a,header nav button{color:#fff;font-size:.95rem}
 header form{display:inline;margin:0}
 header button{background:none;border:0;padding:0;margin:0;text-decoration:underline;cursor:pointer;font:inherit}
 main{max-width:60rem;margin:0 auto;padding:1rem}
-h1,h2,p,li,dd,a,header .firm,header nav span{overflow-wrap:anywhere}
+h1,h2,p,li,dd,a,header .firm,header .who{overflow-wrap:anywhere}
 td,td a,td p{overflow-wrap:break-word}
 h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
-.card{background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:1rem;margin:0 0 1rem}
+.card{background:#fff;border:1px solid #d5dbe1;border-radius:6px;padding:1rem;margin:0 0 1rem}.card>:first-child{margin-top:0}
 .cols{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr))}
 label{display:block;font-weight:600;margin:.6rem 0 .2rem}
 .hint{display:block;font-weight:400;font-size:.85rem;color:#4a5866}
@@ -61,9 +64,13 @@ dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem;m
 @media (max-width:40rem){
  a{display:inline-block;max-width:100%;min-height:44px;min-width:44px;padding:10px 0}
  button,.button,select,input{min-height:44px;min-width:44px}
- header button{padding:0 .5rem}
+ header{padding:.2rem .75rem}
+ header .firm{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}header .app{display:none}
+ header nav{margin-top:0;gap:0 .5rem}
+ header button{padding:0}
+ .wide{display:none}
  .hint,.muted,header nav a,header nav button,.inline button{font-size:1rem}
- .files>li>a:first-child,.error-summary li>a{display:block}
+ .files>li>a:first-child,.error-summary li>a,.with-hint>a{display:block}
  dl{grid-template-columns:minmax(0,1fr);gap:0}dd{margin-bottom:.5rem}
  input[type=checkbox]{width:24px;height:24px;min-height:0;min-width:0}
  .check{min-height:44px}
@@ -132,15 +139,21 @@ export function Layout(props: LayoutProps) {
         </a>
         <header>
           <div class="firm">
-            {props.firmName} · {m.appName}
+            {props.firmName}
+            <span class="app"> · {m.appName}</span>
           </div>
           {viewer ? (
             <nav aria-label={m.nav.main}>
               {viewer.area ? <MenuLink href="/">{m.nav.documents}</MenuLink> : null}
-              {viewer.area ? <MenuLink href="/enviar">{m.nav.send}</MenuLink> : null}
+              {viewer.area ? (
+                <MenuLink href="/enviar">
+                  {m.nav.send}
+                  <span class="wide">{m.nav.sendMore}</span>
+                </MenuLink>
+              ) : null}
               {viewer.area && viewer.role === 'admin' ? <MenuLink href="/users">{m.nav.users}</MenuLink> : null}
               {viewer.area ? <MenuLink href="/account">{m.nav.account}</MenuLink> : null}
-              <span>{viewer.name}</span>
+              <span class="who">{viewer.name}</span>
               <form method="post" action="/logout">
                 <button type="submit">{m.nav.logout}</button>
               </form>
@@ -159,6 +172,18 @@ export function Layout(props: LayoutProps) {
 /** A value read as one piece, never split over two lines: a CNPJ, an amount, a date. */
 export function Whole(props: { muted?: boolean; children?: Child }) {
   return <span class={props.muted ? 'muted whole' : 'whole'}>{props.children}</span>
+}
+
+/**
+ * A link with a short hint after it: "Baixar protocolo (PDF assinado …)". On a phone the link is a
+ * block (its 44 px target on a line of its own) and the hint wraps under it, line spacing even.
+ */
+export function LinkWithHint(props: { href: string; hint: string; children?: Child }) {
+  return (
+    <p class="with-hint">
+      <a href={props.href}>{props.children}</a> <span class="muted">{props.hint}</span>
+    </p>
+  )
 }
 
 /** A notice box: info, ok or error. */

@@ -2,6 +2,7 @@ import type { PaymentMark } from '../../core/documents/payments.js'
 import { FILES_FIELD } from '../../core/uploads/index.js'
 import { m } from '../messages.js'
 import { Field, type FieldError } from './fields.js'
+import { LinkWithHint } from './layout.js'
 
 /** The id prefix of the "Marcar como pago" form's fields (`pay-paid-on`). */
 export const PAYMENT_PREFIX = 'pay'
@@ -38,9 +39,9 @@ export function PaymentSection(props: {
               <a href={`/envios/${p.proofUploadId}`}>{m.payment.proof}</a>
             </p>
           ) : null}
-          <p>
-            <a href={`/documents/${props.documentId}/protocolo`}>{m.payment.protocol}</a> <span class="muted">{m.payment.protocolHint}</span>
-          </p>
+          <LinkWithHint href={`/documents/${props.documentId}/protocolo`} hint={m.payment.protocolHint}>
+            {m.payment.protocol}
+          </LinkWithHint>
           <form method="post" action={`${action}/desmarcar`}>
             <p class="muted">{m.payment.unmarkHint}</p>
             <button type="submit" class="secondary">

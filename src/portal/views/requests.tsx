@@ -1,16 +1,24 @@
 import { allowsMove, MAX_REQUEST_NOTE_CHARS, type DocumentRequest, type RequestEvent } from '../../core/requests/requests.js'
 import { formatTaxId } from '../../core/clients/tax-id.js'
-import { MAX_NOTE_CHARS, UPLOAD_FIELDS } from '../../core/uploads/index.js'
 import { daysBetween, localDate } from '../../core/time.js'
 import { m } from '../messages.js'
 import { urgencyClass } from './due-soon.js'
-import { Layout, Notice, Whole, type Viewer } from './layout.js'
+import type { FieldError } from './fields.js'
+import { Layout, LinkWithHint, Notice, Whole, type Viewer } from './layout.js'
+import { FileFields } from './uploads.js'
 
 // "Pendências" on the client area's home and the page of one request (docs/requests.md): what the
 // firm asks for, its history, and the two answers, each a plain form that works without script.
 
-/** What the send form accepts; on a phone the picker also offers the camera. */
-export const UPLOAD_ACCEPT = 'application/pdf,image/*,.xml,.ofx,.csv,.xlsx'
+/** The id prefix of a request's send form (`envio-arquivos`, `envio-nota`). */
+export const SEND_PREFIX = 'envio'
+
+/** A refused send, shown again: its errors and the note that was typed. */
+interface SendState {
+  limits: { maxMb: number; maxFiles: number }
+  errors?: FieldError[]
+  typedNote?: string
+}
 
 /** "Pendências": the open requests the viewer may answer, most urgent first; nothing when none. */
 export function RequestsPanel(props: { items: DocumentRequest[]; showCompany: boolean; today?: string }) {
@@ -64,7 +72,7 @@ function HistoryList(props: { history: RequestEvent[] }) {
 }
 
 /** The two answers a request waiting for the client takes: files, or "nada a enviar". */
-function AnswerForms(props: { request: DocumentRequest }) {
+function AnswerForms(props: { request: DocumentRequest; send: SendState }) {
   const r = props.request
   if (!allowsMove(r.status, 'received')) return <p class="muted">{m.requests.closedNote}</p>
   return (
@@ -73,10 +81,7 @@ function AnswerForms(props: { request: DocumentRequest }) {
         <h2 id="enviar">{m.requests.sendHeading}</h2>
         <p class="muted">{m.requests.sendIntro}</p>
         <form method="post" enctype="multipart/form-data" action={`/pendencias/${r.id}/enviar`}>
-          <label for="arquivos">{m.requests.files}</label>
-          <input id="arquivos" type="file" name="arquivos" multiple accept={UPLOAD_ACCEPT} required />
-          <label for="envio-observacao">{m.requests.sendNote}</label>
-          <input id="envio-observacao" type="text" name={UPLOAD_FIELDS.note} maxlength={MAX_NOTE_CHARS} />
+          <FileFields prefix={SEND_PREFIX} {...props.send.limits} errors={props.send.errors} note={props.send.typedNote} />
           <button type="submit">{m.requests.sendSubmit}</button>
         </form>
       </section>
@@ -100,20 +105,22 @@ function AnswerForms(props: { request: DocumentRequest }) {
   )
 }
 
-/** GET /pendencias/:id: a request, its history and its answers. */
-export function RequestPage(props: {
-  firmName: string
-  viewer: Viewer
-  request: DocumentRequest
-  history: RequestEvent[]
-  notice?: string
-  today?: string
-}) {
+/** GET /pendencias/:id: a request, its history and its answers (or a refused send's errors). */
+export function RequestPage(
+  props: SendState & {
+    firmName: string
+    viewer: Viewer
+    request: DocumentRequest
+    history: RequestEvent[]
+    notice?: string
+    today?: string
+  },
+) {
   const r = props.request
   const daysLeft = daysBetween(props.today ?? localDate(), r.dueDate)
   const waiting = r.status === 'open'
   return (
-    <Layout title={r.title} firmName={props.firmName} viewer={props.viewer}>
+    <Layout title={r.title} firmName={props.firmName} viewer={props.viewer} errors={props.errors}>
       <p>
         <a href="/">{m.requests.back}</a>
       </p>
@@ -152,11 +159,11 @@ export function RequestPage(props: {
           {r.rejection.reason ? `. ${m.requests.reason(r.rejection.reason)}` : '.'}
         </Notice>
       ) : null}
-      <AnswerForms request={r} />
+      <AnswerForms request={r} send={props} />
       {props.history.some((e) => e.action === 'nothing_to_send') ? (
-        <p>
-          <a href={`/pendencias/${r.id}/protocolo`}>{m.requests.protocol}</a> <span class="muted">{m.requests.protocolHint}</span>
-        </p>
+        <LinkWithHint href={`/pendencias/${r.id}/protocolo`} hint={m.requests.protocolHint}>
+          {m.requests.protocol}
+        </LinkWithHint>
       ) : null}
       <section aria-labelledby="historico">
         <h2 id="historico">{m.requests.history}</h2>

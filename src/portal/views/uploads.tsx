@@ -4,7 +4,7 @@ import { formatAmount } from '../../core/documents/amount.js'
 import { FISCAL_MODEL_NAMES, type ClientUpload, type FiscalFields } from '../../core/uploads/index.js'
 import { m } from '../messages.js'
 import { Field, fieldId, type FieldError } from './fields.js'
-import { Layout, Notice, Whole, type Viewer } from './layout.js'
+import { Layout, LinkWithHint, Notice, Whole, type Viewer } from './layout.js'
 
 // What a client sends the firm: the "Enviar ao escritório" form and the page of one upload, with
 // its history. Plain multipart forms: they work without JavaScript; on a phone the file picker
@@ -178,9 +178,9 @@ export function UploadPage(props: { firmName: string; viewer: Viewer; view: Clie
             </li>
           ))}
         </ul>
-        <p>
-          <a href={`/envios/${upload.id}/protocolo`}>{um.protocol}</a> <span class="muted">{um.protocolHint}</span>
-        </p>
+        <LinkWithHint href={`/envios/${upload.id}/protocolo`} hint={um.protocolHint}>
+          {um.protocol}
+        </LinkWithHint>
       </section>
       <section class="card" aria-labelledby="h-historico">
         <h2 id="h-historico">{um.history}</h2>
