@@ -1,3 +1,6 @@
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import { afterEach } from 'vitest'
 import { createHash } from 'node:crypto'
 import { accountant } from '../../src/core/actors.js'
 import { createAccessLogWriter, type AccessLogWriter } from '../../src/core/access-log/chain/append.js'
@@ -181,4 +184,20 @@ export function visible(html: string): string {
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
+}
+
+/**
+ * The world's app on a real HTTP server (@hono/node-server, as `confi serve` runs it), on a free
+ * port of 127.0.0.1; the server is closed after each test. Resolves the port.
+ */
+export function useRealServer(w: PortalWorld): () => Promise<number> {
+  let server: ServerType | null = null
+  afterEach(async () => {
+    await new Promise((ok) => (server ? server.close(ok) : ok(null)))
+    server = null
+  })
+  return () =>
+    new Promise((ok) => {
+      server = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => ok(info.port))
+    })
 }

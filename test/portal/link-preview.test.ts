@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isLinkPreviewer } from '../../src/portal/link-preview.js'
+import { isLinkPreviewer } from '../../src/core/delivery/link-preview.js'
 import { usePortalWorld } from '../helpers/portal.js'
 
 // docs/rules.md#document-links-and-login: a chat app that shows a preview of a pasted link fetches

@@ -2,31 +2,20 @@
 // a client user who is not the person who sent gets it without the sender's IP address, source
 // port and browser (docs/receipts.md, "Values withheld from a colleague"); the sender gets every
 // value; each is served only to whom it is for, and both verify, worded apart.
-import type { AddressInfo } from 'node:net'
 import { inflateSync } from 'node:zlib'
-import { serve, type ServerType } from '@hono/node-server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { loadSigningKeys } from '../../src/core/proof/keys.js'
 import type { Protocol } from '../../src/core/proof/protocol-format.js'
 import { parseAnyReceipt, verifyProtocol } from '../../src/core/proof/protocol-verify.js'
 import { extractReceiptJson } from '../../src/core/proof/receipt-pdf/index.js'
-import { ORIGIN, usePortalWorld } from '../helpers/portal.js'
+import { ORIGIN, usePortalWorld, useRealServer } from '../helpers/portal.js'
 import { multipart, PDF } from '../core/uploads/multipart.js'
 
 const w = usePortalWorld()
 const backend = process.env.CONFI_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
 const ANA_BROWSER = 'NavegadorDaAna/7.3 (Linux; ana-notebook)'
-let server: ServerType | null = null
-afterEach(async () => {
-  await new Promise((ok) => (server ? server.close(ok) : ok(null)))
-  server = null
-})
-
-async function listen(): Promise<string> {
-  return new Promise((ok) => {
-    server = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => ok(`http://127.0.0.1:${info.port}`))
-  })
-}
+const listenPort = useRealServer(w)
+const listen = async () => `http://127.0.0.1:${await listenPort()}`
 
 /** The PDF's bytes, and every stream of it inflated (its pages' text and the attached JSON). */
 function everything(pdf: Buffer): string {

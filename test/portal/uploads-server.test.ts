@@ -1,24 +1,13 @@
 // Uploads through a real HTTP server (@hono/node-server, as `confi serve` runs the portal): the
 // body is the socket's own stream, and a connection cut half way leaves nothing.
 import { request as httpRequest } from 'node:http'
-import { connect, type AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
+import { connect } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ORIGIN, usePortalWorld } from '../helpers/portal.js'
+import { ORIGIN, usePortalWorld, useRealServer } from '../helpers/portal.js'
 import { multipart, PDF } from '../core/uploads/multipart.js'
 
 const w = usePortalWorld()
-let server: ServerType | null = null
-afterEach(async () => {
-  await new Promise((ok) => (server ? server.close(ok) : ok(null)))
-  server = null
-})
-
-async function listen(): Promise<number> {
-  return new Promise((ok) => {
-    server = serve({ fetch: w.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => ok(info.port))
-  })
-}
+const listen = useRealServer(w)
 
 function post(port: number, cookie: string, body: Buffer, contentType: string, cutAfter?: number): Promise<{ status: number; location?: string } | 'cut'> {
   return new Promise((ok, fail) => {

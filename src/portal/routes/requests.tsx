@@ -3,7 +3,7 @@ import { ConflictError } from '../../core/errors.js'
 import { answerNothingToSend } from '../../core/requests/answers.js'
 import { requestForUser } from '../../core/requests/access.js'
 import { requestHistory } from '../../core/requests/requests.js'
-import { UPLOAD_FIELDS, UploadRefusedError } from '../../core/uploads/index.js'
+import { FILES_FIELD, UPLOAD_FIELDS, UploadRefusedError } from '../../core/uploads/index.js'
 import { render, viewerOf, type Auth, type PortalContext, type PortalEnv } from '../env.js'
 import { field } from '../forms.js'
 import { requireArea, senderOrigin } from '../guards.js'
@@ -69,7 +69,7 @@ export function requestRoutes(): Hono<PortalEnv> {
       }
       if (!(error instanceof UploadRefusedError)) throw error
       const { status, message } = await uploadRefusal(c, error)
-      const errors = [{ fieldId: fieldId(SEND_PREFIX, 'arquivos'), message }]
+      const errors = [{ fieldId: fieldId(SEND_PREFIX, FILES_FIELD), message }]
       return requestPage(c, auth, id, { errors, typedNote: error.fields.get(UPLOAD_FIELDS.note) }, status)
     }
   })

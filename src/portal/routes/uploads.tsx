@@ -6,6 +6,7 @@ import {
   receiveUpload,
   sendChoices,
   uploadLimits,
+  FILES_FIELD,
   UPLOAD_FIELDS,
   UploadRefusedError,
 } from '../../core/uploads/index.js'
@@ -122,7 +123,7 @@ export function uploadRoutes(): Hono<PortalEnv> {
       if (!(error instanceof UploadRefusedError)) throw error
       const limits = await limitsOf(c)
       const choices = await sendChoices(c.var.deps.db, auth.user.id)
-      const errors = [{ fieldId: fieldId('enviar', 'arquivos'), message: refusalText(error, limits) }]
+      const errors = [{ fieldId: fieldId('enviar', FILES_FIELD), message: refusalText(error, limits) }]
       const typed = {
         company: error.fields.get(UPLOAD_FIELDS.company),
         category: error.fields.get(UPLOAD_FIELDS.category),
